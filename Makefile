@@ -1,0 +1,119 @@
+# leads — build, test, install.
+#
+#   make               build ./leads
+#   make check         every test: unit, bats, the same under ASan+UBSan,
+#                      formatting and man page lint
+#   make demo          a short tour on a throw-away database
+#   make bench         speed and memory ratios against peers, same run
+#   make fuzz          run each libFuzzer harness for FUZZ_SECONDS
+#   make install       PREFIX=/usr/local DESTDIR=
+#
+# Objects go to $(BUILD) so that several builds (plain, sanitized, a
+# helper's scratch build) can live side by side.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+MANDIR    ?= $(PREFIX)/share/man
+DATADIR   ?= $(PREFIX)/share
+BUILD     ?= build/default
+CC        ?= cc
+CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
+
+PKGS      := sqlite3 yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS))
+
+WARN      := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
+             -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS := -std=c11 $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+             -DLEADS_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS    := $(PKG_LIBS) -lm $(EXTRA_LDLIBS)
+
+LIB_SRC   := $(sort $(wildcard lib/*.c))
+CMD_SRC   := $(sort $(wildcard cmd/*.c))
+UNIT_SRC  := $(sort $(wildcard tests/unit/test_*.c))
+TEMPLATES := $(sort $(wildcard examples/*.yaml))
+GEN_OBJ   := $(BUILD)/gen/templates.o
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_OBJ)
+CMD_OBJ   := $(CMD_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+BIN       := $(BUILD)/leads
+MAN1      := $(sort $(wildcard man/*.1))
+MAN5      := $(sort $(wildcard man/*.5))
+C_FILES   := $(sort $(wildcard lib/*.[ch] cmd/*.[ch] tests/unit/*.[ch] fuzz/*.c bench/*.c))
+
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all check unit bats check-san fmt fmt-check lint-man demo bench fuzz install clean
+
+all: leads
+
+leads: $(BIN)
+	cp $(BIN) leads.tmp && mv leads.tmp leads
+
+$(BIN): $(LIB_OBJ) $(CMD_OBJ)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
+
+$(BUILD)/gen/templates.c: scripts/embed-templates.sh $(TEMPLATES)
+	@mkdir -p $(dir $@)
+	sh scripts/embed-templates.sh $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/templates.o: $(BUILD)/gen/templates.c
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) $(LDFLAGS)
+
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "unit: $$t"; (cd tests/unit && $(CURDIR)/$$t); done
+
+bats: $(BIN)
+	LEADS_BIN=$(CURDIR)/$(BIN) bats --jobs 2 --no-parallelize-within-files tests/ 2>/dev/null \
+	  || LEADS_BIN=$(CURDIR)/$(BIN) bats tests/
+
+# The whole suite again with AddressSanitizer and UndefinedBehaviorSanitizer.
+check-san:
+	$(MAKE) --no-print-directory BUILD=build/san CFLAGS="$(SAN_FLAGS)" EXTRA_LDLIBS="-fsanitize=address,undefined" unit bats
+
+fmt:
+	$(CLANG_FORMAT) -i $(C_FILES)
+
+fmt-check:
+	@$(CLANG_FORMAT) --dry-run --Werror $(C_FILES) && echo "fmt: ok"
+
+lint-man:
+	@mandoc -Tlint -Wwarning $(MAN1) $(MAN5) && echo "man: ok"
+
+check: all fmt-check lint-man unit bats check-san
+
+demo: leads
+	@sh scripts/demo.sh ./leads
+
+bench: leads
+	@sh bench/run.sh ./leads
+
+fuzz:
+	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
+install: leads
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/vendor-completions \
+	  $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
+	install -m 755 leads $(DESTDIR)$(BINDIR)/leads
+	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 completions/leads.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/leads
+	install -m 644 completions/_leads $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_leads
+	install -m 644 completions/leads.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/leads.fish
+
+clean:
+	rm -rf build leads leads.tmp

@@ -1,0 +1,120 @@
+/*
+ * config.h - the typed configuration: pipeline, statuses, team, and the
+ * sections later parts fill in (routing, scoring, workflows, business
+ * hours, mail, import).
+ *
+ * config_load() reads YAML with libyaml and reports every problem found as
+ * a diagnostic "file:line:col: message" followed by the source line and a
+ * caret. With no file, config_default() gives the built-in full sales
+ * cycle, so a new user needs no config at all.
+ */
+#ifndef LEADS_CONFIG_H
+#define LEADS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ltime.h"
+#include "util.h"
+
+enum stage_group { GRP_ACTIVE, GRP_WON, GRP_LOST };
+
+struct stage {
+	char *key;  /* stable id kept in the database; `key:` or slug of name */
+	char *name; /* display name, may be renamed freely while key stays */
+	enum stage_group grp;
+	char **steps; /* finer progress markers inside the stage */
+	size_t nsteps;
+	struct ldur remind_after;   /* zero = no reminders */
+	struct ldur repeat;         /* zero = remind once */
+	int escalate_after;         /* 0 = never copy the manager */
+	int line;                   /* where it was defined, 0 for built-in */
+};
+
+struct member {
+	char *name;
+	char *email;
+	char *role;   /* "rep" (default) or "manager" */
+	char **groups;
+	size_t ngroups;
+	int weight;   /* round-robin weight, default 1 */
+	int capacity; /* max open leads, 0 = unlimited */
+	bool away;
+};
+
+/* One diagnostic from loading. */
+struct config_diag {
+	char *text; /* "file:line:col: message\n  the line\n       ^" */
+	bool warning;
+};
+
+/* Sections other modules own hang off these opaque pointers. */
+struct rules_config;    /* routing + scoring, lib/rules.h */
+struct workflow_config; /* workflows + business hours, lib/workflow.h */
+
+struct config {
+	char *path; /* NULL for the built-in default */
+	struct stage *stages;
+	size_t nstages;
+	char **priorities; /* default low, normal, high, urgent */
+	size_t npriorities;
+	char *default_priority; /* default "normal" */
+	char **categories;      /* empty = any category allowed */
+	size_t ncategories;
+	struct ldur inactive_after; /* default 30d */
+	struct member *team;
+	size_t nteam;
+
+	/* mail: */
+	char *mail_from;     /* default "leads <leads@localhost>" */
+	char *mail_sendmail; /* default "/usr/sbin/sendmail -t -i" */
+
+	/* Filled in by the modules that own them; NULL when absent. */
+	struct rules_config *rules;
+	struct workflow_config *workflow;
+
+	/* Everything found while loading, errors and warnings. */
+	struct config_diag *diags;
+	size_t ndiags;
+	size_t nerrors;
+};
+
+/* The built-in full sales cycle. Never fails. */
+struct config *config_default(void);
+
+/*
+ * Load path. Returns the config (also when it has errors, so that
+ * `config check` can list them all) or NULL if the file cannot be read
+ * (err filled, EX_NOINPUT / EX_IOERR). The caller checks cfg->nerrors.
+ */
+struct config *config_load(const char *path, struct lerr *err);
+void config_free(struct config *cfg);
+
+/* Write the effective config as YAML that config_load reads back. */
+void config_write_yaml(const struct config *cfg, struct sb *out);
+
+/* Stage lookup by name or key, case-insensitive; NULL if none. */
+const struct stage *config_stage(const struct config *cfg, const char *name);
+/* Index of the stage in the pipeline order, -1 if none. */
+int config_stage_pos(const struct config *cfg, const char *key);
+/* First stage of the pipeline (where new leads start). */
+const struct stage *config_first_stage(const struct config *cfg);
+const char *stage_group_name(enum stage_group g);
+
+/* Team lookup by name or email, case-insensitive; NULL if none. */
+const struct member *config_member(const struct config *cfg, const char *name);
+
+/* Priority check (case-insensitive), returns the canonical spelling. */
+const char *config_priority(const struct config *cfg, const char *p);
+/* Category check: any value when no categories are configured. */
+bool config_category_ok(const struct config *cfg, const char *c);
+
+/* Slug for a stage key: "Appointment Set" -> "appointment-set". */
+char *config_slug(const char *name);
+
+/* The starter templates `leads init --template` writes (examples/). */
+const char *config_template(const char *name); /* YAML text or NULL */
+extern const char *const config_template_names[];
+
+#endif

@@ -1,0 +1,109 @@
+/*
+ * lead.h - a lead and the one table of its fields.
+ *
+ * lead_fields[] is the single description of what a lead has: the
+ * database columns, `add --FIELD` / `edit --field NAME=`, `list`/`export`
+ * columns, the `leads` import preset and the condition language all use
+ * it, so a field added here appears everywhere at once.
+ */
+#ifndef LEADS_LEAD_H
+#define LEADS_LEAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Text fields, stored as TEXT columns of the same name (NULL = empty). */
+enum lead_text {
+	LT_EMAIL,
+	LT_FIRST_NAME,
+	LT_LAST_NAME,
+	LT_PHONE,
+	LT_COMPANY,
+	LT_TITLE,
+	LT_WEBSITE,
+	LT_INDUSTRY,
+	LT_CITY,
+	LT_STATE,
+	LT_COUNTRY,
+	LT_SOURCE,
+	LT_OWNER,
+	LT_STAGE, /* stage key */
+	LT_STEP,
+	LT_STATUS,
+	LT_PRIORITY,
+	LT_CATEGORY,
+	LT_EXT_SOURCE, /* CRM the lead came from: salesforce, hubspot, ... */
+	LT_EXT_ID,     /* its id there */
+	LT_EXTRA,      /* JSON object of custom fields */
+	LT__COUNT
+};
+
+/* Integer fields: times are epoch seconds, value is in cents. */
+enum lead_int {
+	LI_ID,
+	LI_SCORE,
+	LI_VALUE,
+	LI_CREATED_AT,
+	LI_UPDATED_AT,
+	LI_LAST_ACTIVITY_AT,
+	LI_STAGE_ENTERED_AT,
+	LI_ASSIGNED_AT,
+	LI_IMPORT_BATCH,
+	LI__COUNT
+};
+
+struct lead {
+	char *t[LT__COUNT];
+	int64_t i[LI__COUNT];
+	bool has[LI__COUNT]; /* integer field set (value may be absent) */
+};
+
+enum field_kind { FK_TEXT, FK_INT, FK_TIME, FK_MONEY };
+
+enum field_flags {
+	FF_EDIT = 1 << 0,   /* settable with add/edit --field */
+	FF_EXPORT = 1 << 1, /* a column of `leads export` (and the leads preset) */
+	FF_LIST = 1 << 2,   /* a default column of `leads list` */
+	FF_SEARCH = 1 << 3, /* searched by `list --search` */
+};
+
+struct field_desc {
+	const char *name; /* column / field name */
+	enum field_kind kind;
+	int idx;   /* index into t[] (FK_TEXT) or i[] (the others) */
+	int flags;
+	const char *help;
+};
+
+extern const struct field_desc lead_fields[];
+extern const int lead_nfields;
+
+/* Find a field by name (case-insensitive, '-' equals '_'); NULL if none. */
+const struct field_desc *lead_field(const char *name);
+
+void lead_init(struct lead *l);
+void lead_free(struct lead *l);
+/* Set a text field (copying v; NULL or "" clears it). */
+void lead_set(struct lead *l, enum lead_text f, const char *v);
+void lead_set_int(struct lead *l, enum lead_int f, int64_t v);
+const char *lead_get(const struct lead *l, enum lead_text f); /* never NULL */
+
+/* Display name: "First Last", else company, else email, else "#id". */
+void lead_display_name(const struct lead *l, char *buf, size_t n);
+
+/*
+ * Normalise an email: trim, lower-case; false if it does not look like an
+ * address (one '@', non-empty local part and a dotted domain, no spaces).
+ */
+bool lead_email_normalize(const char *in, char **out);
+
+/* Money "12000", "12,000.50", "$1,200" -> cents; false on junk. */
+bool lead_money_parse(const char *s, int64_t *cents);
+/* cents -> "12000" or "12000.50" (buf >= 32). */
+void lead_money_fmt(int64_t cents, char *buf);
+
+/* Statuses: new, active, inactive, unqualified. */
+extern const char *const lead_statuses[];
+bool lead_status_ok(const char *s);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * util.h - the small pieces every file uses: allocation that cannot fail
+ * silently, a growing string buffer, and the error object that lib/
+ * returns instead of printing.
+ *
+ * lib/ never prints and never exits. A function that can fail takes a
+ * `struct lerr *` and returns 0 on success or an exit code from
+ * <sysexits.h> (the codes of leads(1)) after filling the message.
+ */
+#ifndef LEADS_UTIL_H
+#define LEADS_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include <sysexits.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#else
+#define PRINTF_LIKE(f, a)
+#endif
+
+/* Exit codes (leads(1)); the others come from <sysexits.h>. */
+#define EX_FAIL 1 /* ran, but found failures (config check, --strict) */
+
+/* Allocation: out of memory is not recoverable for a CLI; abort loudly. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* Grow *p (holding *cap elements of size) to hold at least need. */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size);
+
+/* A growing, always NUL-terminated string. */
+struct sb {
+	char *buf;
+	size_t len;
+	size_t cap;
+};
+#define SB_INIT {NULL, 0, 0}
+void sb_add(struct sb *sb, const char *s, size_t n);
+void sb_adds(struct sb *sb, const char *s);
+void sb_addc(struct sb *sb, char c);
+void sb_addf(struct sb *sb, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void sb_vaddf(struct sb *sb, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+void sb_reset(struct sb *sb);
+void sb_free(struct sb *sb);
+/* The contents, "" when empty; stays owned by the buffer. */
+const char *sb_str(const struct sb *sb);
+/* Hand the buffer to the caller (never NULL) and reset sb. */
+char *sb_detach(struct sb *sb);
+
+/* The error a lib function reports: an exit code and one line of text. */
+struct lerr {
+	int code;
+	char msg[1024];
+};
+/* Fill e (if not NULL) and return code, so `return lerr_set(...)` works. */
+int lerr_set(struct lerr *e, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
+
+/* Strings */
+bool str_ieq(const char *a, const char *b);
+bool str_empty(const char *s); /* NULL or "" */
+/* Trim ASCII whitespace in place; returns s. */
+char *str_trim(char *s);
+/* Lower-case ASCII copy. */
+char *str_lower(const char *s);
+/* Levenshtein distance, for "did you mean". */
+size_t str_distance(const char *a, const char *b);
+/* Parse a whole string as a base-10 int64; false on junk or overflow. */
+bool str_to_i64(const char *s, int64_t *out);
+/* Check s is valid UTF-8; on failure *bad is the byte offset. */
+bool utf8_valid(const char *s, size_t n, size_t *bad);
+
+/* Free a NULL-terminated or counted array of strings. */
+void strv_free(char **v, size_t n);
+
+#endif
