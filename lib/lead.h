@@ -10,6 +10,7 @@
 #define LEADS_LEAD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Text fields, stored as TEXT columns of the same name (NULL = empty). */
@@ -35,6 +36,7 @@ enum lead_text {
 	LT_EXT_SOURCE, /* CRM the lead came from: salesforce, hubspot, ... */
 	LT_EXT_ID,     /* its id there */
 	LT_EXTRA,      /* JSON object of custom fields */
+	LT_ASSIGNED_RULE, /* routing rule that assigned the owner */
 	LT__COUNT
 };
 
@@ -49,6 +51,8 @@ enum lead_int {
 	LI_STAGE_ENTERED_AT,
 	LI_ASSIGNED_AT,
 	LI_IMPORT_BATCH,
+	LI_SOURCE_LINE, /* line of the import file it came from */
+	LI_REACHED_POS, /* furthest pipeline position ever reached (funnel) */
 	LI__COUNT
 };
 

@@ -1,0 +1,921 @@
+/*
+ * db.c - SQLite storage: open, migrate, transactions, the lead and event
+ * tables. See db.h for the rules every function here follows.
+ */
+#include "db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "dbi.h"
+
+/*
+ * Schema migrations, applied in order; migration N brings the file to
+ * user_version N. Each runs in its own BEGIN IMMEDIATE transaction
+ * together with the version bump, so a half-applied step is impossible.
+ * Never edit a step that has shipped: append a new one.
+ */
+static const char *const migrations[] = {
+	/* 1: the base model of DESIGN.md.
+	 * - Stage keys are stored on leads, names live in `stages`, synced from
+	 *   the config: a rename or reorder never rewrites history.
+	 * - Emails are stored normalised (trimmed, lower-case); the unique
+	 *   index allows many NULLs (leads known only by name or phone).
+	 * - Times are integer seconds since the epoch (UTC); value in cents.
+	 * - events is append-only: nothing but `import --revert` of a batch
+	 *   deletes from it (through ON DELETE CASCADE of its leads). */
+	"CREATE TABLE stages ("
+	"  key TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  position INTEGER NOT NULL,"
+	"  grp TEXT NOT NULL CHECK (grp IN ('active','won','lost')),"
+	"  in_config INTEGER NOT NULL DEFAULT 1"
+	");"
+	"CREATE TABLE imports ("
+	"  id INTEGER PRIMARY KEY,"
+	"  file TEXT NOT NULL,"
+	"  preset TEXT,"
+	"  started_at INTEGER NOT NULL,"
+	"  finished_at INTEGER,"
+	"  actor TEXT,"
+	"  counts TEXT,"
+	"  reverted_at INTEGER"
+	");"
+	"CREATE TABLE leads ("
+	"  id INTEGER PRIMARY KEY,"
+	"  email TEXT COLLATE NOCASE,"
+	"  first_name TEXT, last_name TEXT, phone TEXT, company TEXT, title TEXT,"
+	"  website TEXT, industry TEXT, city TEXT, state TEXT, country TEXT,"
+	"  source TEXT, owner TEXT,"
+	"  stage TEXT NOT NULL, step TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'new'"
+	"    CHECK (status IN ('new','active','inactive','unqualified')),"
+	"  priority TEXT, category TEXT,"
+	"  score INTEGER NOT NULL DEFAULT 0,"
+	"  value INTEGER,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  last_activity_at INTEGER,"
+	"  stage_entered_at INTEGER NOT NULL,"
+	"  assigned_at INTEGER,"
+	"  ext_source TEXT, ext_id TEXT,"
+	"  import_batch INTEGER REFERENCES imports(id),"
+	"  extra TEXT CHECK (extra IS NULL OR json_valid(extra)),"
+	"  assigned_rule TEXT,"
+	"  source_line INTEGER,"
+	"  reached_pos INTEGER"
+	");"
+	/* what the commands filter and group on */
+	"CREATE UNIQUE INDEX leads_email ON leads(email);"
+	"CREATE INDEX leads_stage ON leads(stage);"
+	"CREATE INDEX leads_owner ON leads(owner, status);"
+	"CREATE INDEX leads_status ON leads(status, last_activity_at);"
+	"CREATE INDEX leads_ext ON leads(ext_id, ext_source) WHERE ext_id IS NOT NULL;"
+	"CREATE INDEX leads_batch ON leads(import_batch) WHERE import_batch IS NOT NULL;"
+	"CREATE TABLE events ("
+	"  id INTEGER PRIMARY KEY,"
+	"  lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT,"
+	"  kind TEXT NOT NULL,"
+	"  from_val TEXT,"
+	"  to_val TEXT,"
+	"  data TEXT CHECK (data IS NULL OR json_valid(data))"
+	");"
+	"CREATE INDEX events_lead ON events(lead_id, at);"
+	"CREATE INDEX events_kind ON events(kind, at);"
+	"CREATE TABLE tasks ("
+	"  id INTEGER PRIMARY KEY,"
+	"  lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+	"  owner TEXT,"
+	"  title TEXT NOT NULL,"
+	"  notes TEXT,"
+	"  created_at INTEGER NOT NULL,"
+	"  due_at INTEGER NOT NULL,"
+	"  notify_at INTEGER,"
+	"  done_at INTEGER,"
+	"  late INTEGER NOT NULL DEFAULT 0,"
+	"  rule TEXT,"
+	"  idem_key TEXT UNIQUE"
+	");"
+	"CREATE INDEX tasks_open ON tasks(due_at) WHERE done_at IS NULL;"
+	"CREATE INDEX tasks_lead ON tasks(lead_id);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  idem_key TEXT NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL,"
+	"  lead_id INTEGER REFERENCES leads(id) ON DELETE SET NULL,"
+	"  rcpt TEXT NOT NULL,"
+	"  cc TEXT,"
+	"  subject TEXT NOT NULL,"
+	"  body TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  next_try_at INTEGER NOT NULL,"
+	"  tries INTEGER NOT NULL DEFAULT 0,"
+	"  last_error TEXT,"
+	"  sent_at INTEGER,"
+	"  failed_at INTEGER"
+	");"
+	"CREATE INDEX outbox_due ON outbox(next_try_at) WHERE sent_at IS NULL AND failed_at IS NULL;"
+	"CREATE TABLE state ("
+	"  key TEXT PRIMARY KEY,"
+	"  value TEXT"
+	") WITHOUT ROWID;",
+};
+
+int db_schema_version(void)
+{
+	return (int)ARRAY_LEN(migrations);
+}
+
+/* ---- errors ---- */
+
+int db_fail(struct db *db, struct lerr *err, const char *what)
+{
+	int rc = sqlite3_extended_errcode(db->sq);
+	int prim = rc & 0xff;
+	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+		return lerr_set(err, EX_TEMPFAIL,
+				"database busy: '%s' is locked by another leads process "
+				"(gave up after %d ms; try again)",
+				db->path, db->busy_ms);
+	if (prim == SQLITE_CONSTRAINT)
+		return lerr_set(err, EX_DATAERR, "%s: %s", what, sqlite3_errmsg(db->sq));
+	if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_CANTOPEN ||
+	    prim == SQLITE_READONLY)
+		return lerr_set(err, EX_IOERR, "'%s': %s", db->path, sqlite3_errmsg(db->sq));
+	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
+		return lerr_set(err, EX_DATAERR, "'%s' is not a leads database: %s", db->path,
+				sqlite3_errmsg(db->sq));
+	return lerr_set(err, EX_SOFTWARE, "%s: sqlite: %s", what, sqlite3_errmsg(db->sq));
+}
+
+/* ---- statement cache ---- */
+
+sqlite3_stmt *db_stmt(struct db *db, int id, const char *sql, struct lerr *err)
+{
+	if (id < 0 || id >= STMT__COUNT) {
+		lerr_set(err, EX_SOFTWARE, "bad statement id %d", id);
+		return NULL;
+	}
+	sqlite3_stmt *st = db->stmts[id];
+	if (!st) {
+		if (sqlite3_prepare_v3(db->sq, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+		    SQLITE_OK) {
+			db_fail(db, err, "prepare");
+			return NULL;
+		}
+		db->stmts[id] = st;
+	} else {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	return st;
+}
+
+void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+char *db_col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *s = sqlite3_column_text(st, i);
+	return s ? xstrdup((const char *)s) : NULL;
+}
+
+int db_exec(struct db *db, const char *sql, struct lerr *err)
+{
+	if (sqlite3_exec(db->sq, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, err, "exec");
+	return 0;
+}
+
+/* ---- open / migrate ---- */
+
+static int mkdir_p(const char *dir)
+{
+	char *p = xstrdup(dir);
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	int rc = mkdir(p, 0700) != 0 && errno != EEXIST ? -1 : 0;
+	free(p);
+	return rc;
+}
+
+static int create_file(const char *path, struct lerr *err)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash && slash != path) {
+		char *dir = xstrndup(path, (size_t)(slash - path));
+		int rc = mkdir_p(dir);
+		int e = errno;
+		if (rc != 0) {
+			lerr_set(err, EX_IOERR, "cannot create directory '%s': %s", dir,
+				 strerror(e));
+			free(dir);
+			return EX_IOERR;
+		}
+		free(dir);
+	}
+	/* 0600: lead data is personal data. SQLite gives -wal/-shm the same mode. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return lerr_set(err, EX_IOERR, "cannot create database '%s': %s", path,
+				strerror(errno));
+	close(fd);
+	return 0;
+}
+
+static int user_version(struct db *db, int *v, struct lerr *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->sq, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return db_fail(db, err, "read schema version");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "read schema version");
+	return 0;
+}
+
+static int migrate(struct db *db, struct lerr *err)
+{
+	int have = 0, want = db_schema_version();
+	int rc = user_version(db, &have, err);
+	if (rc)
+		return rc;
+	if (have > want)
+		return lerr_set(err, EX_DATAERR,
+				"'%s' has schema version %d, newer than this leads (%d); "
+				"upgrade leads",
+				db->path, have, want);
+	while (have < want) {
+		if ((rc = db_begin(db, err)))
+			return rc;
+		/* Another process may have migrated while we waited for the lock. */
+		if ((rc = user_version(db, &have, err))) {
+			db_rollback(db);
+			return rc;
+		}
+		if (have >= want) {
+			db_rollback(db);
+			break;
+		}
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", have + 1);
+		if ((rc = db_exec(db, migrations[have], err)) || (rc = db_exec(db, pragma, err))) {
+			db_rollback(db);
+			return rc;
+		}
+		if ((rc = db_commit(db, err)))
+			return rc;
+		have++;
+	}
+	return 0;
+}
+
+static int busy_ms_default(void)
+{
+	/* Long enough that 8 reps writing at once never see "busy". */
+	const char *s = getenv("LEADS_BUSY_TIMEOUT");
+	int64_t v;
+	if (s && str_to_i64(s, &v) && v >= 0 && v <= 3600000)
+		return (int)v;
+	return 30000;
+}
+
+int db_open(const char *path, int flags, struct db **out, struct lerr *err)
+{
+	*out = NULL;
+	struct stat st;
+	bool exists = stat(path, &st) == 0;
+	if (exists && S_ISDIR(st.st_mode))
+		return lerr_set(err, EX_NOINPUT, "database '%s' is a directory", path);
+	if (!exists) {
+		if (!(flags & DB_CREATE))
+			return lerr_set(err, EX_NOINPUT,
+					"no database at '%s' (create it with 'leads init' or "
+					"'leads add')",
+					path);
+		int rc = create_file(path, err);
+		if (rc)
+			return rc;
+	}
+
+	struct db *db = xcalloc(1, sizeof *db);
+	db->path = xstrdup(path);
+	db->busy_ms = busy_ms_default();
+	int oflags = SQLITE_OPEN_NOMUTEX;
+	oflags |= (flags & DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (sqlite3_open_v2(path, &db->sq, oflags, NULL) != SQLITE_OK) {
+		int rc = lerr_set(err, EX_IOERR, "cannot open database '%s': %s", path,
+				  db->sq ? sqlite3_errmsg(db->sq) : "out of memory");
+		db_close(db);
+		return rc;
+	}
+	sqlite3_extended_result_codes(db->sq, 1);
+	sqlite3_busy_timeout(db->sq, db->busy_ms);
+
+	int rc;
+	if ((rc = db_exec(db, "PRAGMA foreign_keys = ON", err)))
+		goto fail;
+	if (!(flags & DB_READONLY)) {
+		/* WAL: readers never block the writer; FULL: a commit survives power loss. */
+		if ((rc = db_exec(db, "PRAGMA journal_mode = WAL", err)) ||
+		    (rc = db_exec(db, "PRAGMA synchronous = FULL", err)) ||
+		    (rc = migrate(db, err)))
+			goto fail;
+	} else {
+		int have = 0;
+		if ((rc = user_version(db, &have, err)))
+			goto fail;
+		if (have != db_schema_version()) {
+			rc = lerr_set(err, have > db_schema_version() ? EX_DATAERR : EX_TEMPFAIL,
+				      "'%s' has schema version %d, this leads needs %d%s", path,
+				      have, db_schema_version(),
+				      have < db_schema_version()
+					      ? " (any writing command upgrades it)"
+					      : "; upgrade leads");
+			goto fail;
+		}
+	}
+	*out = db;
+	return 0;
+fail:
+	db_close(db);
+	return rc;
+}
+
+void db_close(struct db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < STMT__COUNT; i++)
+		sqlite3_finalize(db->stmts[i]);
+	if (db->sq)
+		sqlite3_close(db->sq);
+	free(db->lead_cols);
+	free(db->scratch);
+	free(db->path);
+	free(db);
+}
+
+const char *db_path(const struct db *db)
+{
+	return db->path;
+}
+
+int db_begin(struct db *db, struct lerr *err)
+{
+	return db_exec(db, "BEGIN IMMEDIATE", err);
+}
+
+int db_commit(struct db *db, struct lerr *err)
+{
+	int rc = db_exec(db, "COMMIT", err);
+	if (rc)
+		db_rollback(db);
+	return rc;
+}
+
+void db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->sq))
+		sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ---- stages ---- */
+
+int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
+{
+	/* Compare first: the common case is "nothing changed" and costs one read. */
+	sqlite3_stmt *st = db_stmt(db, STMT_STAGES_IN_CONFIG,
+				   "SELECT key, name, grp FROM stages WHERE in_config "
+				   "ORDER BY position",
+				   err);
+	if (!st)
+		return err->code;
+	size_t i = 0;
+	bool same = true;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (i >= cfg->nstages ||
+		    strcmp((const char *)sqlite3_column_text(st, 0), cfg->stages[i].key) ||
+		    strcmp((const char *)sqlite3_column_text(st, 1), cfg->stages[i].name) ||
+		    strcmp((const char *)sqlite3_column_text(st, 2),
+			   stage_group_name(cfg->stages[i].grp)))
+			same = false;
+		i++;
+	}
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "read stages");
+	if (same && i == cfg->nstages)
+		return 0;
+
+	if ((rc = db_exec(db, "UPDATE stages SET in_config = 0", err)))
+		return rc;
+	for (i = 0; i < cfg->nstages; i++) {
+		st = db_stmt(db, STMT_STAGE_UPSERT,
+			     "INSERT INTO stages(key, name, position, grp, in_config) "
+			     "VALUES (?1, ?2, ?3, ?4, 1) ON CONFLICT(key) DO UPDATE SET "
+			     "name = ?2, position = ?3, grp = ?4, in_config = 1",
+			     err);
+		if (!st)
+			return err->code;
+		sqlite3_bind_text(st, 1, cfg->stages[i].key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, cfg->stages[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)i);
+		sqlite3_bind_text(st, 4, stage_group_name(cfg->stages[i].grp), -1,
+				  SQLITE_STATIC);
+		if (sqlite3_step(st) != SQLITE_DONE)
+			return db_fail(db, err, "sync stages");
+	}
+	/*
+	 * Positions moved: recompute each lead's furthest position reached
+	 * from its history, so the funnel stays right after a reorder.
+	 */
+	return db_exec(db,
+		       "UPDATE leads SET reached_pos = ("
+		       "  SELECT max(s.position) FROM stages s WHERE s.in_config AND s.key IN ("
+		       "    SELECT to_val FROM events e WHERE e.lead_id = leads.id"
+		       "      AND e.kind IN ('created', 'moved')"
+		       "    UNION SELECT leads.stage))",
+		       err);
+}
+
+char *db_stage_name(struct db *db, const char *key)
+{
+	sqlite3_stmt *st =
+		db_stmt(db, STMT_STAGE_NAME, "SELECT name FROM stages WHERE key = ?1", NULL);
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	char *name = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	sqlite3_reset(st);
+	return name;
+}
+
+/* ---- leads ---- */
+
+/* "email, first_name, ..." in lead_fields order, without id; built once. */
+static const char *lead_cols(struct db *db)
+{
+	if (!db->lead_cols) {
+		struct sb sb = SB_INIT;
+		for (int i = 1; i < lead_nfields; i++)
+			sb_addf(&sb, "%s%s", i > 1 ? ", " : "", lead_fields[i].name);
+		db->lead_cols = sb_detach(&sb);
+	}
+	return db->lead_cols;
+}
+
+/* Bind fields 1..n-1 of l as ?1..?(n-1). */
+static void bind_lead(sqlite3_stmt *st, const struct lead *l)
+{
+	for (int i = 1; i < lead_nfields; i++) {
+		const struct field_desc *f = &lead_fields[i];
+		if (f->kind == FK_TEXT)
+			db_bind_text(st, i, l->t[f->idx]);
+		else if (l->has[f->idx])
+			sqlite3_bind_int64(st, i, l->i[f->idx]);
+		else
+			sqlite3_bind_null(st, i);
+	}
+}
+
+/* Read a row "id, <lead_cols>" starting at column col. */
+void db_read_lead(sqlite3_stmt *st, int col, struct lead *l)
+{
+	lead_init(l);
+	for (int i = 0; i < lead_nfields; i++) {
+		const struct field_desc *f = &lead_fields[i];
+		int c = col + i;
+		if (f->kind == FK_TEXT) {
+			l->t[f->idx] = db_col_text(st, c);
+		} else if (sqlite3_column_type(st, c) != SQLITE_NULL) {
+			l->i[f->idx] = sqlite3_column_int64(st, c);
+			l->has[f->idx] = true;
+		}
+	}
+}
+
+int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
+{
+	sqlite3_stmt *st = db->stmts[STMT_LEAD_INSERT];
+	if (!st) {
+		struct sb sql = SB_INIT;
+		sb_addf(&sql, "INSERT INTO leads(%s) VALUES (", lead_cols(db));
+		for (int i = 1; i < lead_nfields; i++)
+			sb_addf(&sql, "%s?%d", i > 1 ? ", " : "", i);
+		sb_adds(&sql, ")");
+		st = db_stmt(db, STMT_LEAD_INSERT, sql.buf, err);
+		sb_free(&sql);
+		if (!st)
+			return err->code;
+	} else {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	bind_lead(st, l);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		int prim = sqlite3_errcode(db->sq);
+		sqlite3_reset(st);
+		if (prim == SQLITE_CONSTRAINT && l->t[LT_EMAIL]) {
+			int64_t other = 0;
+			if (db_lead_id_by_email(db, l->t[LT_EMAIL], &other, NULL) == 1)
+				return lerr_set(err, EX_DATAERR,
+						"a lead with email '%s' already exists (#%lld)",
+						l->t[LT_EMAIL], (long long)other);
+		}
+		return db_fail(db, err, "insert lead");
+	}
+	lead_set_int(l, LI_ID, sqlite3_last_insert_rowid(db->sq));
+	sqlite3_reset(st);
+	return 0;
+}
+
+int db_lead_update(struct db *db, const struct lead *l, struct lerr *err)
+{
+	sqlite3_stmt *st = db->stmts[STMT_LEAD_UPDATE];
+	if (!st) {
+		struct sb sql = SB_INIT;
+		sb_adds(&sql, "UPDATE leads SET ");
+		for (int i = 1; i < lead_nfields; i++)
+			sb_addf(&sql, "%s%s = ?%d", i > 1 ? ", " : "", lead_fields[i].name, i);
+		sb_addf(&sql, " WHERE id = ?%d", lead_nfields);
+		st = db_stmt(db, STMT_LEAD_UPDATE, sql.buf, err);
+		sb_free(&sql);
+		if (!st)
+			return err->code;
+	} else {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+	bind_lead(st, l);
+	sqlite3_bind_int64(st, lead_nfields, l->i[LI_ID]);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		if ((sqlite3_errcode(db->sq) & 0xff) == SQLITE_CONSTRAINT && l->t[LT_EMAIL])
+			return lerr_set(err, EX_DATAERR,
+					"another lead already has email '%s'", l->t[LT_EMAIL]);
+		return db_fail(db, err, "update lead");
+	}
+	return 0;
+}
+
+static const char *select_lead_sql(struct db *db, int which)
+{
+	static const char *const where[] = { "id = ?1", "email = ?1" };
+	struct sb sql = SB_INIT;
+	sb_addf(&sql, "SELECT id, %s FROM leads WHERE %s", lead_cols(db), where[which]);
+	free(db->scratch);
+	db->scratch = sb_detach(&sql);
+	return db->scratch;
+}
+
+int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err)
+{
+	sqlite3_stmt *st = db->stmts[STMT_LEAD_BY_ID]
+				   ? db_stmt(db, STMT_LEAD_BY_ID, NULL, err)
+				   : db_stmt(db, STMT_LEAD_BY_ID, select_lead_sql(db, 0), err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		db_read_lead(st, 0, out);
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "read lead");
+	return lerr_set(err, EX_NOINPUT, "no lead with id %lld", (long long)id);
+}
+
+int db_lead_id_by_email(struct db *db, const char *email, int64_t *id, struct lerr *err)
+{
+	sqlite3_stmt *st =
+		db_stmt(db, STMT_LEAD_ID_BY_EMAIL, "SELECT id FROM leads WHERE email = ?1", err);
+	if (!st)
+		return err ? err->code : EX_SOFTWARE;
+	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	db_fail(db, err, "find lead");
+	return -1;
+}
+
+int db_lead_find(struct db *db, const char *ref, struct lead *out, struct lerr *err)
+{
+	int64_t id;
+	const char *r = ref;
+	if (*r == '#')
+		r++;
+	if (str_to_i64(r, &id) && id > 0) {
+		int rc = db_lead_by_id(db, id, out, err);
+		if (rc == EX_NOINPUT)
+			lerr_set(err, EX_NOINPUT, "no lead matches '%s'", ref);
+		return rc;
+	}
+	char *email;
+	if (!strchr(ref, '@') || !lead_email_normalize(ref, &email))
+		return lerr_set(err, EX_NOINPUT,
+				"no lead matches '%s' (give a lead id or an email address)", ref);
+	int found = db_lead_id_by_email(db, email, &id, err);
+	free(email);
+	if (found < 0)
+		return err->code;
+	if (found == 0)
+		return lerr_set(err, EX_NOINPUT, "no lead matches '%s'", ref);
+	return db_lead_by_id(db, id, out, err);
+}
+
+int64_t db_lead_count(struct db *db)
+{
+	sqlite3_stmt *st = db_stmt(db, STMT_LEAD_COUNT, "SELECT count(*) FROM leads", NULL);
+	if (!st)
+		return -1;
+	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+	sqlite3_reset(st);
+	return n;
+}
+
+/*
+ * The list query. The SQL text is built from constant fragments only; every
+ * value the user gave is a bound parameter. The sort column comes from the
+ * field table, never from the user's string.
+ */
+int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, void *ctx,
+		  struct lerr *err)
+{
+	struct sb sql = SB_INIT;
+	sb_addf(&sql, "SELECT id, %s FROM leads WHERE 1", lead_cols(db));
+	if (f->stages_json)
+		sb_adds(&sql, " AND stage IN (SELECT value FROM json_each(?1))");
+	if (f->status)
+		sb_adds(&sql, " AND status = ?2");
+	if (f->owner)
+		sb_adds(&sql, *f->owner && strcmp(f->owner, "-") ? " AND owner = ?3 COLLATE NOCASE"
+								 : " AND owner IS NULL");
+	if (f->source)
+		sb_adds(&sql, " AND source = ?4 COLLATE NOCASE");
+	if (f->search) {
+		sb_adds(&sql, " AND (0");
+		for (int i = 0; i < lead_nfields; i++)
+			if (lead_fields[i].flags & FF_SEARCH)
+				sb_addf(&sql, " OR %s LIKE ?5 ESCAPE '\\'", lead_fields[i].name);
+		sb_adds(&sql, " OR extra LIKE ?5 ESCAPE '\\')");
+	}
+	if (f->created_since)
+		sb_adds(&sql, " AND created_at >= ?6");
+	if (f->created_until)
+		sb_adds(&sql, " AND created_at < ?7");
+	if (f->activity_since)
+		sb_adds(&sql, " AND last_activity_at >= ?8");
+	if (f->activity_until)
+		sb_adds(&sql, " AND coalesce(last_activity_at, created_at) < ?9");
+	if (f->has_min_score)
+		sb_adds(&sql, " AND score >= ?10");
+	const struct field_desc *sort = f->sort ? lead_field(f->sort) : NULL;
+	if (f->sort && !sort) {
+		sb_free(&sql);
+		return lerr_set(err, EX_USAGE, "cannot sort by '%s': no such field", f->sort);
+	}
+	sb_addf(&sql, " ORDER BY %s %s%s", sort ? sort->name : "id", f->desc ? "DESC" : "ASC",
+		sort && sort->idx != LI_ID ? ", id" : "");
+	if (f->limit > 0)
+		sb_adds(&sql, " LIMIT ?11");
+
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->sq, sql.buf, -1, &st, NULL) != SQLITE_OK) {
+		sb_free(&sql);
+		return db_fail(db, err, "list leads");
+	}
+	sb_free(&sql);
+	db_bind_text(st, 1, f->stages_json);
+	db_bind_text(st, 2, f->status);
+	db_bind_text(st, 3, f->owner);
+	db_bind_text(st, 4, f->source);
+	if (f->search) {
+		struct sb pat = SB_INIT;
+		sb_addc(&pat, '%');
+		for (const char *p = f->search; *p; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				sb_addc(&pat, '\\');
+			sb_addc(&pat, *p);
+		}
+		sb_addc(&pat, '%');
+		sqlite3_bind_text(st, 5, pat.buf, -1, SQLITE_TRANSIENT);
+		sb_free(&pat);
+	}
+	sqlite3_bind_int64(st, 6, f->created_since);
+	sqlite3_bind_int64(st, 7, f->created_until);
+	sqlite3_bind_int64(st, 8, f->activity_since);
+	sqlite3_bind_int64(st, 9, f->activity_until);
+	sqlite3_bind_int64(st, 10, f->min_score);
+	sqlite3_bind_int64(st, 11, f->limit);
+
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct lead l;
+		db_read_lead(st, 0, &l);
+		ret = fn(&l, ctx);
+		lead_free(&l);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(db, err, "list leads");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int db_stage_counts(struct db *db, db_count_fn fn, void *ctx, struct lerr *err)
+{
+	sqlite3_stmt *st = db_stmt(db, STMT_STAGE_COUNTS,
+				   "SELECT stage, count(*) FROM leads GROUP BY stage", err);
+	if (!st)
+		return err->code;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), ctx);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "count leads");
+}
+
+/* ---- events ---- */
+
+int db_event_add(struct db *db, const struct event *ev, struct lerr *err)
+{
+	sqlite3_stmt *st = db_stmt(db, STMT_EVENT_ADD,
+				   "INSERT INTO events(lead_id, at, actor, kind, from_val, to_val, "
+				   "data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+				   err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, ev->lead_id);
+	sqlite3_bind_int64(st, 2, ev->at);
+	db_bind_text(st, 3, ev->actor);
+	db_bind_text(st, 4, ev->kind);
+	db_bind_text(st, 5, ev->from);
+	db_bind_text(st, 6, ev->to);
+	db_bind_text(st, 7, ev->data);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "record history");
+}
+
+int db_events_for(struct db *db, int64_t lead_id, db_event_fn fn, void *ctx, struct lerr *err)
+{
+	sqlite3_stmt *st = db_stmt(db, STMT_EVENTS_FOR,
+				   "SELECT id, lead_id, at, actor, kind, from_val, to_val, data "
+				   "FROM events WHERE lead_id = ?1 ORDER BY at, id",
+				   err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, lead_id);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct event ev = {
+			.id = sqlite3_column_int64(st, 0),
+			.lead_id = sqlite3_column_int64(st, 1),
+			.at = sqlite3_column_int64(st, 2),
+			.actor = (const char *)sqlite3_column_text(st, 3),
+			.kind = (const char *)sqlite3_column_text(st, 4),
+			.from = (const char *)sqlite3_column_text(st, 5),
+			.to = (const char *)sqlite3_column_text(st, 6),
+			.data = (const char *)sqlite3_column_text(st, 7),
+		};
+		if ((ret = fn(&ev, ctx)))
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(db, err, "read history");
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* ---- state ---- */
+
+char *db_state_get(struct db *db, const char *key)
+{
+	sqlite3_stmt *st =
+		db_stmt(db, STMT_STATE_GET, "SELECT value FROM state WHERE key = ?1", NULL);
+	if (!st)
+		return NULL;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	char *v = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	sqlite3_reset(st);
+	return v;
+}
+
+int db_state_set(struct db *db, const char *key, const char *value, struct lerr *err)
+{
+	sqlite3_stmt *st = db_stmt(db, STMT_STATE_SET,
+				   "INSERT INTO state(key, value) VALUES (?1, ?2) "
+				   "ON CONFLICT(key) DO UPDATE SET value = ?2",
+				   err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	db_bind_text(st, 2, value);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "save state");
+}
+
+/* ---- JSON through SQLite's JSON1 ---- */
+
+int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx,
+			struct lerr *err)
+{
+	sqlite3_stmt *st = db_stmt(db, STMT_JSON_TYPE,
+				   "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) END", err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+	char *type = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	sqlite3_reset(st);
+	if (!type)
+		return lerr_set(err, EX_DATAERR, "invalid JSON");
+	bool obj = strcmp(type, "object") == 0;
+	free(type);
+	if (!obj)
+		return lerr_set(err, EX_DATAERR, "expected one JSON object");
+
+	st = db_stmt(db, STMT_JSON_EACH, "SELECT key, value, type FROM json_each(?1)", err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((ret = fn((const char *)sqlite3_column_text(st, 0),
+			      (const char *)sqlite3_column_text(st, 1),
+			      (const char *)sqlite3_column_text(st, 2), ctx)))
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(db, err, "read JSON");
+	sqlite3_reset(st);
+	return ret;
+}
+
+char *db_json_set(struct db *db, const char *json, const char *key, const char *value)
+{
+	/* json_set/json_remove take a path: quote the key so dots stay literal. */
+	sqlite3_stmt *st = db_stmt(
+		db, STMT_JSON_SET,
+		"SELECT CASE WHEN ?3 IS NULL THEN json_remove(coalesce(?1, '{}'), ?2) "
+		"ELSE json_set(coalesce(?1, '{}'), ?2, ?3) END",
+		NULL);
+	if (!st)
+		return NULL;
+	struct sb path = SB_INIT;
+	sb_adds(&path, "$.\"");
+	for (const char *p = key; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			sb_addc(&path, '\\');
+		sb_addc(&path, *p);
+	}
+	sb_addc(&path, '"');
+	db_bind_text(st, 1, json);
+	sqlite3_bind_text(st, 2, path.buf, -1, SQLITE_TRANSIENT);
+	db_bind_text(st, 3, value);
+	sb_free(&path);
+	char *out = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	sqlite3_reset(st);
+	if (out && strcmp(out, "{}") == 0) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}

@@ -1,0 +1,119 @@
+/*
+ * db.h - the storage layer: the only code in leads that speaks SQL.
+ *
+ * One SQLite file in WAL mode with foreign keys and a busy timeout.
+ * Every writing command runs inside one BEGIN IMMEDIATE transaction
+ * (db_begin/db_commit), so a crash leaves the file as it was before the
+ * command or after it. SQL text is constant: user data is only ever bound
+ * as parameters. Statements are prepared once and cached (enum stmt_id).
+ *
+ * Errors: SQLITE_BUSY/LOCKED past the timeout -> EX_TEMPFAIL ("database
+ * busy"), a file that cannot be opened -> EX_NOINPUT/EX_IOERR, a constraint
+ * violation -> EX_DATAERR, anything else -> EX_SOFTWARE.
+ */
+#ifndef LEADS_DB_H
+#define LEADS_DB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "lead.h"
+#include "util.h"
+
+struct db;
+
+enum db_open_flags {
+	DB_READONLY = 1 << 0, /* read-only commands: never create or migrate */
+	DB_CREATE = 1 << 1,   /* create the file (and its directory) if missing */
+};
+
+/* Schema version this build writes (PRAGMA user_version). */
+int db_schema_version(void);
+
+int db_open(const char *path, int flags, struct db **out, struct lerr *err);
+void db_close(struct db *db);
+const char *db_path(const struct db *db);
+
+/* Transactions: BEGIN IMMEDIATE, so a writer waits for the lock up front. */
+int db_begin(struct db *db, struct lerr *err);
+int db_commit(struct db *db, struct lerr *err);
+void db_rollback(struct db *db);
+
+/*
+ * Keep the stages table in step with the config (key, name, position,
+ * group), so history keyed by stage survives renames and reorders.
+ * Call inside a write transaction; cheap when nothing changed.
+ */
+int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err);
+
+/* Name a stage key had when last seen in a config (for stages since removed). */
+char *db_stage_name(struct db *db, const char *key);
+
+/* --- leads --- */
+
+/* Insert l (id ignored); sets l->i[LI_ID]. Duplicate email -> EX_DATAERR. */
+int db_lead_insert(struct db *db, struct lead *l, struct lerr *err);
+/* Write every field of l back (by id). */
+int db_lead_update(struct db *db, const struct lead *l, struct lerr *err);
+/*
+ * Find a lead by reference: a number is an id, anything with '@' an email
+ * (case-insensitive). Not found -> EX_NOINPUT "no lead matches 'REF'".
+ */
+int db_lead_find(struct db *db, const char *ref, struct lead *out, struct lerr *err);
+int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err);
+/* 1 if found (id in *id), 0 if not. */
+int db_lead_id_by_email(struct db *db, const char *email, int64_t *id, struct lerr *err);
+int64_t db_lead_count(struct db *db);
+
+struct lead_filter {
+	const char *stages_json; /* JSON array of stage keys, or NULL */
+	const char *status;
+	const char *owner; /* "-" or "" = unassigned */
+	const char *source;
+	const char *search; /* substring of name, email, company, ... */
+	int64_t created_since, created_until;   /* 0 = open */
+	int64_t activity_since, activity_until; /* last activity */
+	int64_t min_score;
+	bool has_min_score;
+	const char *sort; /* a lead field name; NULL = id */
+	bool desc;
+	int64_t limit; /* 0 = all */
+};
+
+/* Call fn for each matching lead in order; a non-zero return stops. */
+typedef int (*db_lead_fn)(const struct lead *l, void *ctx);
+int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, void *ctx,
+		  struct lerr *err);
+
+/* Leads per stage key (including keys no longer in the config). */
+typedef void (*db_count_fn)(const char *key, int64_t n, void *ctx);
+int db_stage_counts(struct db *db, db_count_fn fn, void *ctx, struct lerr *err);
+
+/* --- history --- */
+
+struct event {
+	int64_t id, lead_id, at;
+	const char *actor, *kind, *from, *to, *data; /* data: JSON or NULL */
+};
+int db_event_add(struct db *db, const struct event *ev, struct lerr *err);
+typedef int (*db_event_fn)(const struct event *ev, void *ctx);
+int db_events_for(struct db *db, int64_t lead_id, db_event_fn fn, void *ctx, struct lerr *err);
+
+/* --- small state --- */
+char *db_state_get(struct db *db, const char *key); /* NULL if unset */
+int db_state_set(struct db *db, const char *key, const char *value, struct lerr *err);
+
+/*
+ * Walk one JSON object's members with SQLite's JSON1 (no hand-written
+ * parser): fn(key, value-as-text, json-type) where type is "text",
+ * "integer", "real", "true", "false", "null", "object" or "array".
+ * Invalid JSON or not an object -> EX_DATAERR.
+ */
+typedef int (*db_json_fn)(const char *key, const char *value, const char *type, void *ctx);
+int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx,
+			struct lerr *err);
+/* Set or remove (value NULL) one key of a JSON object text; returns new text. */
+char *db_json_set(struct db *db, const char *json, const char *key, const char *value);
+
+#endif

@@ -1,0 +1,216 @@
+/* lead.c - the lead field table and small value helpers. */
+#include "lead.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define T(name, idx, flags, help) {name, FK_TEXT, idx, flags, help}
+#define I(name, kind, idx, flags, help) {name, kind, idx, flags, help}
+
+/*
+ * Order matters: it is the column order of `leads export` and of the
+ * `leads` import preset. Append new fields at the end of their group.
+ */
+const struct field_desc lead_fields[] = {
+	I("id", FK_INT, LI_ID, FF_EXPORT | FF_LIST, "numeric id"),
+	T("email", LT_EMAIL, FF_EDIT | FF_EXPORT | FF_LIST | FF_SEARCH, "email address (unique)"),
+	T("first_name", LT_FIRST_NAME, FF_EDIT | FF_EXPORT | FF_LIST | FF_SEARCH, "first name"),
+	T("last_name", LT_LAST_NAME, FF_EDIT | FF_EXPORT | FF_LIST | FF_SEARCH, "last name"),
+	T("phone", LT_PHONE, FF_EDIT | FF_EXPORT | FF_SEARCH, "phone number"),
+	T("company", LT_COMPANY, FF_EDIT | FF_EXPORT | FF_LIST | FF_SEARCH, "company"),
+	T("title", LT_TITLE, FF_EDIT | FF_EXPORT | FF_SEARCH, "job title"),
+	T("website", LT_WEBSITE, FF_EDIT | FF_EXPORT, "web site"),
+	T("industry", LT_INDUSTRY, FF_EDIT | FF_EXPORT, "industry"),
+	T("city", LT_CITY, FF_EDIT | FF_EXPORT, "city"),
+	T("state", LT_STATE, FF_EDIT | FF_EXPORT, "state or region"),
+	T("country", LT_COUNTRY, FF_EDIT | FF_EXPORT, "country"),
+	T("source", LT_SOURCE, FF_EDIT | FF_EXPORT, "lead source"),
+	T("owner", LT_OWNER, FF_EDIT | FF_EXPORT | FF_LIST, "owning team member"),
+	T("stage", LT_STAGE, FF_EXPORT | FF_LIST, "pipeline stage (use `leads move`)"),
+	T("step", LT_STEP, FF_EXPORT, "step within the stage (use `leads step`)"),
+	T("status", LT_STATUS, FF_EXPORT | FF_LIST, "new, active, inactive, unqualified"),
+	T("priority", LT_PRIORITY, FF_EDIT | FF_EXPORT, "priority"),
+	T("category", LT_CATEGORY, FF_EDIT | FF_EXPORT, "category"),
+	I("score", FK_INT, LI_SCORE, FF_EXPORT, "lead score"),
+	I("value", FK_MONEY, LI_VALUE, FF_EDIT | FF_EXPORT, "expected deal value"),
+	I("created_at", FK_TIME, LI_CREATED_AT, FF_EXPORT, "creation time"),
+	I("updated_at", FK_TIME, LI_UPDATED_AT, FF_EXPORT, "last change"),
+	I("last_activity_at", FK_TIME, LI_LAST_ACTIVITY_AT, FF_EXPORT, "last activity by a person"),
+	I("stage_entered_at", FK_TIME, LI_STAGE_ENTERED_AT, FF_EXPORT, "when it entered its stage"),
+	I("assigned_at", FK_TIME, LI_ASSIGNED_AT, 0, "when the owner was assigned"),
+	T("ext_source", LT_EXT_SOURCE, FF_EXPORT, "CRM the lead was imported from"),
+	T("ext_id", LT_EXT_ID, FF_EDIT | FF_EXPORT, "id in that CRM"),
+	I("import_batch", FK_INT, LI_IMPORT_BATCH, 0, "import batch that created it"),
+	T("extra", LT_EXTRA, FF_EXPORT, "custom fields (JSON object)"),
+	/* internal bookkeeping, not exported */
+	T("assigned_rule", LT_ASSIGNED_RULE, 0, "routing rule that assigned the owner"),
+	I("source_line", FK_INT, LI_SOURCE_LINE, 0, "line of the import file"),
+	I("reached_pos", FK_INT, LI_REACHED_POS, 0, "furthest stage position reached"),
+};
+const int lead_nfields = (int)ARRAY_LEN(lead_fields);
+
+const struct field_desc *lead_field(const char *name)
+{
+	for (int i = 0; i < lead_nfields; i++) {
+		const char *a = lead_fields[i].name, *b = name;
+		for (; *a && *b; a++, b++) {
+			char cb = (char)tolower((unsigned char)*b);
+			if (cb == '-')
+				cb = '_';
+			if (*a != cb)
+				break;
+		}
+		if (!*a && !*b)
+			return &lead_fields[i];
+	}
+	return NULL;
+}
+
+void lead_init(struct lead *l)
+{
+	memset(l, 0, sizeof *l);
+}
+
+void lead_free(struct lead *l)
+{
+	for (int i = 0; i < LT__COUNT; i++)
+		free(l->t[i]);
+	lead_init(l);
+}
+
+void lead_set(struct lead *l, enum lead_text f, const char *v)
+{
+	free(l->t[f]);
+	l->t[f] = str_empty(v) ? NULL : xstrdup(v);
+}
+
+void lead_set_int(struct lead *l, enum lead_int f, int64_t v)
+{
+	l->i[f] = v;
+	l->has[f] = true;
+}
+
+const char *lead_get(const struct lead *l, enum lead_text f)
+{
+	return l->t[f] ? l->t[f] : "";
+}
+
+void lead_display_name(const struct lead *l, char *buf, size_t n)
+{
+	const char *fn = lead_get(l, LT_FIRST_NAME), *ln = lead_get(l, LT_LAST_NAME);
+	if (*fn || *ln)
+		snprintf(buf, n, "%s%s%s", fn, *fn && *ln ? " " : "", ln);
+	else if (l->t[LT_COMPANY])
+		snprintf(buf, n, "%s", l->t[LT_COMPANY]);
+	else if (l->t[LT_EMAIL])
+		snprintf(buf, n, "%s", l->t[LT_EMAIL]);
+	else
+		snprintf(buf, n, "#%" PRId64, l->i[LI_ID]);
+}
+
+bool lead_email_normalize(const char *in, char **out)
+{
+	char *s = str_lower(in);
+	str_trim(s);
+	/* Forms often wrap addresses: "<ana@example.com>" or "mailto:ana@..." */
+	if (strncmp(s, "mailto:", 7) == 0)
+		memmove(s, s + 7, strlen(s + 7) + 1);
+	size_t n = strlen(s);
+	if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
+		memmove(s, s + 1, n - 2);
+		s[n - 2] = '\0';
+	}
+	const char *at = strchr(s, '@');
+	bool ok = at && at != s && strchr(at + 1, '@') == NULL && strlen(s) <= 254;
+	if (ok) {
+		const char *dot = strrchr(at + 1, '.');
+		ok = dot && dot > at + 1 && dot[1] != '\0';
+	}
+	for (const char *p = s; ok && *p; p++)
+		if (isspace((unsigned char)*p) || *p == ',' || *p == ';' || *p == '<' || *p == '>' ||
+		    *p == '"' || (unsigned char)*p < 0x20)
+			ok = false;
+	if (!ok) {
+		free(s);
+		return false;
+	}
+	*out = s;
+	return true;
+}
+
+bool lead_money_parse(const char *s, int64_t *cents)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	bool neg = false;
+	if (*s == '-') {
+		neg = true;
+		s++;
+	}
+	/* a currency sign or code in front: "$", "€", "USD " */
+	while (*s && !isdigit((unsigned char)*s) && *s != '.') {
+		if (*s == '-' || *s == ',')
+			return false;
+		s++;
+	}
+	int64_t whole = 0, frac = 0;
+	int fdigits = 0, digits = 0;
+	bool dot = false;
+	for (; *s; s++) {
+		if (isdigit((unsigned char)*s)) {
+			if (dot) {
+				if (fdigits == 2)
+					return false;
+				frac = frac * 10 + (*s - '0');
+				fdigits++;
+			} else {
+				if (whole > (INT64_MAX / 100 - 9) / 10)
+					return false;
+				whole = whole * 10 + (*s - '0');
+			}
+			digits++;
+		} else if (*s == ',' && !dot) {
+			continue; /* thousands separator */
+		} else if (*s == '.' && !dot) {
+			dot = true;
+		} else if (isspace((unsigned char)*s)) {
+			while (isspace((unsigned char)*s))
+				s++;
+			if (*s)
+				return false;
+			break;
+		} else {
+			return false;
+		}
+	}
+	if (!digits)
+		return false;
+	if (fdigits == 1)
+		frac *= 10;
+	int64_t v = whole * 100 + frac;
+	*cents = neg ? -v : v;
+	return true;
+}
+
+void lead_money_fmt(int64_t cents, char *buf)
+{
+	int64_t a = cents < 0 ? -cents : cents;
+	if (a % 100)
+		sprintf(buf, "%s%" PRId64 ".%02" PRId64, cents < 0 ? "-" : "", a / 100, a % 100);
+	else
+		sprintf(buf, "%s%" PRId64, cents < 0 ? "-" : "", a / 100);
+}
+
+const char *const lead_statuses[] = { "new", "active", "inactive", "unqualified", NULL };
+
+bool lead_status_ok(const char *s)
+{
+	for (int i = 0; lead_statuses[i]; i++)
+		if (strcmp(lead_statuses[i], s) == 0)
+			return true;
+	return false;
+}
