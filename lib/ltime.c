@@ -245,32 +245,44 @@ static int64_t add_sat(int64_t a, int64_t b)
 	return r;
 }
 
+static int64_t sub_sat(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_sub_overflow(a, b, &r))
+		return b < 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+
 /* t plus a (possibly negative) number of calendar months, the day clamped. */
 static int64_t add_months(int64_t t, int64_t months)
 {
 	if (months == 0)
 		return t;
-	int64_t y, sod;
+	int64_t y, sod, r;
 	unsigned m, d;
 	split(t, &y, &m, &d, &sod);
+	/* |y| < 2^39 for any int64 t and |months| < 2^32: no overflow here. */
 	int64_t total = y * 12 + (int64_t)(m - 1) + months;
 	int64_t y2 = floor_div(total, 12);
 	unsigned m2 = (unsigned)floor_mod(total, 12) + 1;
 	unsigned dim = days_in_month(y2, m2);
 	unsigned d2 = d > dim ? dim : d;
-	return ltime_days_from_civil(y2, m2, d2) * SECS_PER_DAY + sod;
+	int64_t days = ltime_days_from_civil(y2, m2, d2);
+	if (__builtin_mul_overflow(days, SECS_PER_DAY, &r))
+		return days > 0 ? INT64_MAX : INT64_MIN;
+	return add_sat(r, sod);
 }
 
+/* Months first, then seconds: "1mo1d" from Jan 31 is Mar 1 (Feb 29 + 1d). */
 int64_t ldur_add(int64_t t, struct ldur d)
 {
 	return add_sat(add_months(t, d.months), d.secs);
 }
 
+/* The reverse order of ldur_add, so sub(add(t, d), d) == t unless a day was clamped. */
 int64_t ldur_sub(int64_t t, struct ldur d)
 {
-	/* The reverse order of ldur_add, so sub(add(t, d), d) == t unless a day was clamped. */
-	int64_t u = d.secs == INT64_MIN ? INT64_MAX : add_sat(t, -d.secs);
-	return add_months(u, -(int64_t)d.months);
+	return add_months(sub_sat(t, d.secs), -(int64_t)d.months);
 }
 
 /* Append s at *pos, never past LTIME_BUFSZ (a too long result is cut). */
@@ -289,11 +301,6 @@ static void put_n(char *buf, size_t *pos, uint64_t n, const char *unit)
 	put(buf, pos, unit);
 }
 
-static void put_sign(char *buf, size_t *pos)
-{
-	put(buf, pos, "-");
-}
-
 static uint64_t uabs(int64_t v)
 {
 	return v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -307,18 +314,23 @@ void ldur_fmt(struct ldur d, char *buf)
 		put_n(buf, &pos, 0, "s");
 		return;
 	}
-	/* Wholly negative: one leading sign. Mixed signs (never parsed) sign each part. */
+	/*
+	 * Wholly negative: one leading sign, "-1mo2d". Mixed signs (never
+	 * parsed, only computed) sign each part: "-1mo+2d".
+	 */
 	bool neg = d.secs <= 0 && d.months <= 0;
 	if (neg)
-		put_sign(buf, &pos);
+		put(buf, &pos, "-");
 	if (d.months != 0) {
 		if (!neg && d.months < 0)
-			put_sign(buf, &pos);
+			put(buf, &pos, "-");
 		put_n(buf, &pos, uabs(d.months), "mo");
 	}
 	if (d.secs != 0) {
 		if (!neg && d.secs < 0)
-			put_sign(buf, &pos);
+			put(buf, &pos, "-");
+		else if (!neg && d.months < 0)
+			put(buf, &pos, "+");
 		uint64_t s = uabs(d.secs);
 		uint64_t days = s / SECS_PER_DAY;
 		s %= SECS_PER_DAY;
