@@ -13,6 +13,45 @@
  *
  * Records (one object, `leads show`): out_record_* prints "key: value"
  * lines in table mode and one JSON object otherwise (see below).
+ *
+ * The formats, exactly:
+ *
+ * table  Buffered until out_finish, which prints nothing when there are no
+ *        rows. A header line (col.header, or the name upper-cased; bold only
+ *        with OUT_COLOR), columns two spaces apart, padded by display width:
+ *        UTF-8 code points, East Asian wide characters count 2 and
+ *        combining marks 0 (a small built-in table, not full wcwidth).
+ *        Columns with `right` or of type OUT_T_INT/OUT_T_NUM are
+ *        right-aligned. No trailing spaces. NULL is empty. Tab, CR and LF
+ *        show as a space; other control characters and invalid UTF-8 as
+ *        U+FFFD, so data can never send terminal escapes.
+ * csv    RFC 4180 with "\n" line ends: a header line of column names, then
+ *        one line per row. A cell is quoted (inner quotes doubled) when it
+ *        holds a comma, quote, CR or LF or starts or ends with a space or
+ *        tab. NULL is empty. Formula guard (unless OUT_NO_ESCAPE): a cell
+ *        starting with =, +, -, @, TAB or CR gets a leading apostrophe
+ *        (OWASP's advice against CSV injection), except a cell that is
+ *        entirely a plain number (optional sign, digits, at most one '.':
+ *        "-12", "+3.5"). Bytes pass through unchanged otherwise.
+ * tsv    A header line of names, then rows; tab, LF, CR and backslash inside
+ *        a cell are written \t \n \r \\ (the convention of PostgreSQL
+ *        COPY and MySQL), so every line is one row. NULL is empty. No
+ *        formula guard; bytes pass through unchanged otherwise.
+ * json   One array of objects, keys in column order, two-space indent;
+ *        "[]" when there are no rows.
+ * jsonl  One compact object per line; nothing when there are no rows.
+ *
+ * JSON values follow the column's out_type: OUT_T_STR a string, OUT_T_INT
+ * and OUT_T_NUM the number as given, OUT_T_BOOL true/false (given as
+ * "1"/"0" or "true"/"false"), OUT_T_RAW the JSON as given but compacted
+ * (whitespace outside strings dropped, so jsonl stays one line), NULL null.
+ * Text that does not fit its type (OUT_T_INT "abc", OUT_T_NUM "1.", invalid
+ * JSON in OUT_T_RAW) is written as a JSON string instead. Strings escape
+ * quotes, backslashes and control characters, and invalid UTF-8 becomes
+ * U+FFFD: the output is always valid JSON. In table/csv/tsv an OUT_T_BOOL
+ * cell prints as true/false too; everything else prints as given.
+ *
+ * Strings handed in are copied; cols may be freed after out_begin.
  */
 #ifndef LEADS_OUT_H
 #define LEADS_OUT_H
@@ -34,13 +73,13 @@ struct out_col {
 	const char *name;   /* machine name: "first_name" */
 	const char *header; /* table header; NULL = name upper-cased */
 	enum out_type type;
-	int right;          /* right-align in tables (numbers) */
+	int right; /* right-align in tables (numbers) */
 };
 
 enum out_flags {
 	OUT_NO_HEADER = 1 << 0, /* csv/tsv/table without the header line */
 	OUT_COLOR = 1 << 1,     /* table may use colour (TTY and no NO_COLOR) */
-	OUT_NO_ESCAPE = 1 << 2, /* csv: do not guard cells against formula injection */
+	OUT_NO_ESCAPE = 1 << 2, /* csv: no formula guard (no apostrophe before =,+,-,@) */
 };
 
 struct out;
@@ -49,20 +88,41 @@ struct out;
 int out_format_parse(const char *s);
 
 struct out *out_new(FILE *fp, enum out_format fmt, int flags);
+/* Once per emitter (and once per nested list of a record); ncols > 0. */
 void out_begin(struct out *o, const struct out_col *cols, int ncols);
+/*
+ * The next cell of the row. More cells than columns is a programming error
+ * (assert); out_end_row pads a short row with nulls.
+ */
 void out_str(struct out *o, const char *s); /* NULL = null */
 void out_int(struct out *o, int64_t v);
 void out_null(struct out *o);
 void out_end_row(struct out *o);
-/* Flush (a table is buffered to align columns); prints "[]" for empty JSON. */
+/*
+ * Flush (a table is buffered to align columns); prints "[]" for empty JSON
+ * (also when out_begin was never called). After a record it only flushes.
+ */
 void out_finish(struct out *o);
-void out_free(struct out *o);
+void out_free(struct out *o); /* NULL is fine */
 
 /*
- * A single record, for `show`: in table format "key: value" lines with the
- * keys aligned; in JSON a single object (jsonl: one line), and nested
- * arrays of objects may be added with out_record_list_* (e.g. "history").
- * In csv/tsv a two-column key,value listing.
+ * A single record, for `show` (one per emitter, instead of out_begin): the
+ * fields are collected and printed at out_record_end.
+ *
+ * table      "key: value" lines with the values aligned after the longest
+ *            key; a multi-line value continues on lines indented to the
+ *            value column. Then each nested list: a blank line, "key:", and
+ *            the list as a table indented by two spaces ("  (none)" if
+ *            empty).
+ * json/jsonl One object, fields and lists in call order; a nested list is
+ *            an array of objects under its key ([] if empty). jsonl: one
+ *            line.
+ * csv/tsv    A header "field,value" then one "key,value" line per scalar
+ *            field; then each non-empty nested list as its own block: a
+ *            blank line, a header line of its column names, its rows.
+ *            (OUT_NO_HEADER drops all the header lines.)
+ * In table, csv and tsv the scalar fields come first and the lists after
+ * them, whatever the call order. Values follow the out_type rules above.
  */
 void out_record_begin(struct out *o);
 void out_record_field(struct out *o, const char *key, enum out_type type, const char *value);
@@ -71,7 +131,11 @@ void out_record_list_begin(struct out *o, const char *key);
 void out_record_list_end(struct out *o);
 void out_record_end(struct out *o);
 
-/* JSON string escaping, for callers building JSON (e.g. the extra column). */
+/*
+ * JSON string escaping, for callers building JSON (e.g. the extra column):
+ * writes s as a complete JSON string literal, quotes included, with
+ * invalid UTF-8 replaced by U+FFFD; NULL writes null.
+ */
 void out_json_escape(FILE *fp, const char *s);
 
 #endif
