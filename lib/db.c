@@ -123,12 +123,18 @@ static const char *const migrations[] = {
 	"  sent_at INTEGER,"
 	"  failed_at INTEGER"
 	");"
-	"CREATE INDEX outbox_due ON outbox(next_try_at) WHERE sent_at IS NULL AND failed_at IS NULL;"
+	"CREATE INDEX outbox_due ON outbox(next_try_at) WHERE sent_at IS NULL AND failed_at IS "
+	"NULL;"
 	"CREATE TABLE state ("
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT"
 	") WITHOUT ROWID;",
 };
+
+const char *db_sqlite_version(void)
+{
+	return sqlite3_libversion();
+}
 
 int db_schema_version(void)
 {
@@ -143,9 +149,9 @@ int db_fail(struct db *db, struct lerr *err, const char *what)
 	int prim = rc & 0xff;
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return lerr_set(err, EX_TEMPFAIL,
-				"database busy: '%s' is locked by another leads process "
-				"(gave up after %d ms; try again)",
-				db->path, db->busy_ms);
+		                "database busy: '%s' is locked by another leads process "
+		                "(gave up after %d ms; try again)",
+		                db->path, db->busy_ms);
 	if (prim == SQLITE_CONSTRAINT)
 		return lerr_set(err, EX_DATAERR, "%s: %s", what, sqlite3_errmsg(db->sq));
 	if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_CANTOPEN ||
@@ -153,29 +159,37 @@ int db_fail(struct db *db, struct lerr *err, const char *what)
 		return lerr_set(err, EX_IOERR, "'%s': %s", db->path, sqlite3_errmsg(db->sq));
 	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
 		return lerr_set(err, EX_DATAERR, "'%s' is not a leads database: %s", db->path,
-				sqlite3_errmsg(db->sq));
+		                sqlite3_errmsg(db->sq));
 	return lerr_set(err, EX_SOFTWARE, "%s: sqlite: %s", what, sqlite3_errmsg(db->sq));
 }
 
 /* ---- statement cache ---- */
 
-sqlite3_stmt *db_stmt(struct db *db, int id, const char *sql, struct lerr *err)
+sqlite3_stmt *db_prep(struct db *db, const char *sql, struct lerr *err)
 {
-	if (id < 0 || id >= STMT__COUNT) {
-		lerr_set(err, EX_SOFTWARE, "bad statement id %d", id);
+	for (int i = 0; i < db->ncache; i++) {
+		if (db->cache[i].sql == sql) {
+			sqlite3_stmt *st = db->cache[i].st;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v3(db->sq, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
+	    SQLITE_OK) {
+		db_fail(db, err, "prepare");
 		return NULL;
 	}
-	sqlite3_stmt *st = db->stmts[id];
-	if (!st) {
-		if (sqlite3_prepare_v3(db->sq, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-		    SQLITE_OK) {
-			db_fail(db, err, "prepare");
-			return NULL;
-		}
-		db->stmts[id] = st;
+	if (db->ncache < DB_CACHE_SLOTS) {
+		db->cache[db->ncache].sql = sql;
+		db->cache[db->ncache].st = st;
+		db->ncache++;
 	} else {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
+		/* a full cache is a bug: statements are constants, not built per row */
+		sqlite3_finalize(st);
+		lerr_set(err, EX_SOFTWARE, "statement cache full");
+		return NULL;
 	}
 	return st;
 }
@@ -230,7 +244,7 @@ static int create_file(const char *path, struct lerr *err)
 		int e = errno;
 		if (rc != 0) {
 			lerr_set(err, EX_IOERR, "cannot create directory '%s': %s", dir,
-				 strerror(e));
+			         strerror(e));
 			free(dir);
 			return EX_IOERR;
 		}
@@ -240,7 +254,7 @@ static int create_file(const char *path, struct lerr *err)
 	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return lerr_set(err, EX_IOERR, "cannot create database '%s': %s", path,
-				strerror(errno));
+		                strerror(errno));
 	close(fd);
 	return 0;
 }
@@ -267,9 +281,9 @@ static int migrate(struct db *db, struct lerr *err)
 		return rc;
 	if (have > want)
 		return lerr_set(err, EX_DATAERR,
-				"'%s' has schema version %d, newer than this leads (%d); "
-				"upgrade leads",
-				db->path, have, want);
+		                "'%s' has schema version %d, newer than this leads (%d); "
+		                "upgrade leads",
+		                db->path, have, want);
 	while (have < want) {
 		if ((rc = db_begin(db, err)))
 			return rc;
@@ -315,9 +329,9 @@ int db_open(const char *path, int flags, struct db **out, struct lerr *err)
 	if (!exists) {
 		if (!(flags & DB_CREATE))
 			return lerr_set(err, EX_NOINPUT,
-					"no database at '%s' (create it with 'leads init' or "
-					"'leads add')",
-					path);
+			                "no database at '%s' (create it with 'leads init' or "
+			                "'leads add')",
+			                path);
 		int rc = create_file(path, err);
 		if (rc)
 			return rc;
@@ -330,7 +344,7 @@ int db_open(const char *path, int flags, struct db **out, struct lerr *err)
 	oflags |= (flags & DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
 	if (sqlite3_open_v2(path, &db->sq, oflags, NULL) != SQLITE_OK) {
 		int rc = lerr_set(err, EX_IOERR, "cannot open database '%s': %s", path,
-				  db->sq ? sqlite3_errmsg(db->sq) : "out of memory");
+		                  db->sq ? sqlite3_errmsg(db->sq) : "out of memory");
 		db_close(db);
 		return rc;
 	}
@@ -343,8 +357,7 @@ int db_open(const char *path, int flags, struct db **out, struct lerr *err)
 	if (!(flags & DB_READONLY)) {
 		/* WAL: readers never block the writer; FULL: a commit survives power loss. */
 		if ((rc = db_exec(db, "PRAGMA journal_mode = WAL", err)) ||
-		    (rc = db_exec(db, "PRAGMA synchronous = FULL", err)) ||
-		    (rc = migrate(db, err)))
+		    (rc = db_exec(db, "PRAGMA synchronous = FULL", err)) || (rc = migrate(db, err)))
 			goto fail;
 	} else {
 		int have = 0;
@@ -352,11 +365,11 @@ int db_open(const char *path, int flags, struct db **out, struct lerr *err)
 			goto fail;
 		if (have != db_schema_version()) {
 			rc = lerr_set(err, have > db_schema_version() ? EX_DATAERR : EX_TEMPFAIL,
-				      "'%s' has schema version %d, this leads needs %d%s", path,
-				      have, db_schema_version(),
-				      have < db_schema_version()
-					      ? " (any writing command upgrades it)"
-					      : "; upgrade leads");
+			              "'%s' has schema version %d, this leads needs %d%s", path,
+			              have, db_schema_version(),
+			              have < db_schema_version()
+			                  ? " (any writing command upgrades it)"
+			                  : "; upgrade leads");
 			goto fail;
 		}
 	}
@@ -371,12 +384,14 @@ void db_close(struct db *db)
 {
 	if (!db)
 		return;
-	for (int i = 0; i < STMT__COUNT; i++)
-		sqlite3_finalize(db->stmts[i]);
+	for (int i = 0; i < db->ncache; i++)
+		sqlite3_finalize(db->cache[i].st);
 	if (db->sq)
 		sqlite3_close(db->sq);
 	free(db->lead_cols);
-	free(db->scratch);
+	free(db->sql_insert);
+	free(db->sql_update);
+	free(db->sql_by_id);
 	free(db->path);
 	free(db);
 }
@@ -410,10 +425,10 @@ void db_rollback(struct db *db)
 int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 {
 	/* Compare first: the common case is "nothing changed" and costs one read. */
-	sqlite3_stmt *st = db_stmt(db, STMT_STAGES_IN_CONFIG,
-				   "SELECT key, name, grp FROM stages WHERE in_config "
-				   "ORDER BY position",
-				   err);
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT key, name, grp FROM stages WHERE in_config "
+	                           "ORDER BY position",
+	                           err);
 	if (!st)
 		return err->code;
 	size_t i = 0;
@@ -424,7 +439,7 @@ int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 		    strcmp((const char *)sqlite3_column_text(st, 0), cfg->stages[i].key) ||
 		    strcmp((const char *)sqlite3_column_text(st, 1), cfg->stages[i].name) ||
 		    strcmp((const char *)sqlite3_column_text(st, 2),
-			   stage_group_name(cfg->stages[i].grp)))
+		           stage_group_name(cfg->stages[i].grp)))
 			same = false;
 		i++;
 	}
@@ -436,18 +451,17 @@ int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 	if ((rc = db_exec(db, "UPDATE stages SET in_config = 0", err)))
 		return rc;
 	for (i = 0; i < cfg->nstages; i++) {
-		st = db_stmt(db, STMT_STAGE_UPSERT,
-			     "INSERT INTO stages(key, name, position, grp, in_config) "
-			     "VALUES (?1, ?2, ?3, ?4, 1) ON CONFLICT(key) DO UPDATE SET "
-			     "name = ?2, position = ?3, grp = ?4, in_config = 1",
-			     err);
+		st = db_prep(db,
+		             "INSERT INTO stages(key, name, position, grp, in_config) "
+		             "VALUES (?1, ?2, ?3, ?4, 1) ON CONFLICT(key) DO UPDATE SET "
+		             "name = ?2, position = ?3, grp = ?4, in_config = 1",
+		             err);
 		if (!st)
 			return err->code;
 		sqlite3_bind_text(st, 1, cfg->stages[i].key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, cfg->stages[i].name, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)i);
-		sqlite3_bind_text(st, 4, stage_group_name(cfg->stages[i].grp), -1,
-				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, stage_group_name(cfg->stages[i].grp), -1, SQLITE_STATIC);
 		if (sqlite3_step(st) != SQLITE_DONE)
 			return db_fail(db, err, "sync stages");
 	}
@@ -456,18 +470,17 @@ int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 	 * from its history, so the funnel stays right after a reorder.
 	 */
 	return db_exec(db,
-		       "UPDATE leads SET reached_pos = ("
-		       "  SELECT max(s.position) FROM stages s WHERE s.in_config AND s.key IN ("
-		       "    SELECT to_val FROM events e WHERE e.lead_id = leads.id"
-		       "      AND e.kind IN ('created', 'moved')"
-		       "    UNION SELECT leads.stage))",
-		       err);
+	               "UPDATE leads SET reached_pos = ("
+	               "  SELECT max(s.position) FROM stages s WHERE s.in_config AND s.key IN ("
+	               "    SELECT to_val FROM events e WHERE e.lead_id = leads.id"
+	               "      AND e.kind IN ('created', 'moved')"
+	               "    UNION SELECT leads.stage))",
+	               err);
 }
 
 char *db_stage_name(struct db *db, const char *key)
 {
-	sqlite3_stmt *st =
-		db_stmt(db, STMT_STAGE_NAME, "SELECT name FROM stages WHERE key = ?1", NULL);
+	sqlite3_stmt *st = db_prep(db, "SELECT name FROM stages WHERE key = ?1", NULL);
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -478,15 +491,39 @@ char *db_stage_name(struct db *db, const char *key)
 
 /* ---- leads ---- */
 
-/* "email, first_name, ..." in lead_fields order, without id; built once. */
+/*
+ * The lead statements list every column of lead_fields, so they are built
+ * once per connection from that table (constant text, no user data) and
+ * then cached like any other statement.
+ */
+static void build_lead_sql(struct db *db)
+{
+	if (db->lead_cols)
+		return;
+	struct sb cols = SB_INIT, sql = SB_INIT;
+	for (int i = 1; i < lead_nfields; i++)
+		sb_addf(&cols, "%s%s", i > 1 ? ", " : "", lead_fields[i].name);
+	db->lead_cols = sb_detach(&cols);
+
+	sb_addf(&sql, "INSERT INTO leads(%s) VALUES (", db->lead_cols);
+	for (int i = 1; i < lead_nfields; i++)
+		sb_addf(&sql, "%s?%d", i > 1 ? ", " : "", i);
+	sb_adds(&sql, ")");
+	db->sql_insert = sb_detach(&sql);
+
+	sb_adds(&sql, "UPDATE leads SET ");
+	for (int i = 1; i < lead_nfields; i++)
+		sb_addf(&sql, "%s%s = ?%d", i > 1 ? ", " : "", lead_fields[i].name, i);
+	sb_addf(&sql, " WHERE id = ?%d", lead_nfields);
+	db->sql_update = sb_detach(&sql);
+
+	sb_addf(&sql, "SELECT id, %s FROM leads WHERE id = ?1", db->lead_cols);
+	db->sql_by_id = sb_detach(&sql);
+}
+
 static const char *lead_cols(struct db *db)
 {
-	if (!db->lead_cols) {
-		struct sb sb = SB_INIT;
-		for (int i = 1; i < lead_nfields; i++)
-			sb_addf(&sb, "%s%s", i > 1 ? ", " : "", lead_fields[i].name);
-		db->lead_cols = sb_detach(&sb);
-	}
+	build_lead_sql(db);
 	return db->lead_cols;
 }
 
@@ -522,21 +559,10 @@ void db_read_lead(sqlite3_stmt *st, int col, struct lead *l)
 
 int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 {
-	sqlite3_stmt *st = db->stmts[STMT_LEAD_INSERT];
-	if (!st) {
-		struct sb sql = SB_INIT;
-		sb_addf(&sql, "INSERT INTO leads(%s) VALUES (", lead_cols(db));
-		for (int i = 1; i < lead_nfields; i++)
-			sb_addf(&sql, "%s?%d", i > 1 ? ", " : "", i);
-		sb_adds(&sql, ")");
-		st = db_stmt(db, STMT_LEAD_INSERT, sql.buf, err);
-		sb_free(&sql);
-		if (!st)
-			return err->code;
-	} else {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-	}
+	build_lead_sql(db);
+	sqlite3_stmt *st = db_prep(db, db->sql_insert, err);
+	if (!st)
+		return err->code;
 	bind_lead(st, l);
 	if (sqlite3_step(st) != SQLITE_DONE) {
 		int prim = sqlite3_errcode(db->sq);
@@ -545,8 +571,8 @@ int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 			int64_t other = 0;
 			if (db_lead_id_by_email(db, l->t[LT_EMAIL], &other, NULL) == 1)
 				return lerr_set(err, EX_DATAERR,
-						"a lead with email '%s' already exists (#%lld)",
-						l->t[LT_EMAIL], (long long)other);
+				                "a lead with email '%s' already exists (#%lld)",
+				                l->t[LT_EMAIL], (long long)other);
 		}
 		return db_fail(db, err, "insert lead");
 	}
@@ -557,49 +583,27 @@ int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 
 int db_lead_update(struct db *db, const struct lead *l, struct lerr *err)
 {
-	sqlite3_stmt *st = db->stmts[STMT_LEAD_UPDATE];
-	if (!st) {
-		struct sb sql = SB_INIT;
-		sb_adds(&sql, "UPDATE leads SET ");
-		for (int i = 1; i < lead_nfields; i++)
-			sb_addf(&sql, "%s%s = ?%d", i > 1 ? ", " : "", lead_fields[i].name, i);
-		sb_addf(&sql, " WHERE id = ?%d", lead_nfields);
-		st = db_stmt(db, STMT_LEAD_UPDATE, sql.buf, err);
-		sb_free(&sql);
-		if (!st)
-			return err->code;
-	} else {
-		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
-	}
+	build_lead_sql(db);
+	sqlite3_stmt *st = db_prep(db, db->sql_update, err);
+	if (!st)
+		return err->code;
 	bind_lead(st, l);
 	sqlite3_bind_int64(st, lead_nfields, l->i[LI_ID]);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
 		if ((sqlite3_errcode(db->sq) & 0xff) == SQLITE_CONSTRAINT && l->t[LT_EMAIL])
-			return lerr_set(err, EX_DATAERR,
-					"another lead already has email '%s'", l->t[LT_EMAIL]);
+			return lerr_set(err, EX_DATAERR, "another lead already has email '%s'",
+			                l->t[LT_EMAIL]);
 		return db_fail(db, err, "update lead");
 	}
 	return 0;
 }
 
-static const char *select_lead_sql(struct db *db, int which)
-{
-	static const char *const where[] = { "id = ?1", "email = ?1" };
-	struct sb sql = SB_INIT;
-	sb_addf(&sql, "SELECT id, %s FROM leads WHERE %s", lead_cols(db), where[which]);
-	free(db->scratch);
-	db->scratch = sb_detach(&sql);
-	return db->scratch;
-}
-
 int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err)
 {
-	sqlite3_stmt *st = db->stmts[STMT_LEAD_BY_ID]
-				   ? db_stmt(db, STMT_LEAD_BY_ID, NULL, err)
-				   : db_stmt(db, STMT_LEAD_BY_ID, select_lead_sql(db, 0), err);
+	build_lead_sql(db);
+	sqlite3_stmt *st = db_prep(db, db->sql_by_id, err);
 	if (!st)
 		return err->code;
 	sqlite3_bind_int64(st, 1, id);
@@ -617,8 +621,7 @@ int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err)
 
 int db_lead_id_by_email(struct db *db, const char *email, int64_t *id, struct lerr *err)
 {
-	sqlite3_stmt *st =
-		db_stmt(db, STMT_LEAD_ID_BY_EMAIL, "SELECT id FROM leads WHERE email = ?1", err);
+	sqlite3_stmt *st = db_prep(db, "SELECT id FROM leads WHERE email = ?1", err);
 	if (!st)
 		return err ? err->code : EX_SOFTWARE;
 	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
@@ -649,7 +652,7 @@ int db_lead_find(struct db *db, const char *ref, struct lead *out, struct lerr *
 	char *email;
 	if (!strchr(ref, '@') || !lead_email_normalize(ref, &email))
 		return lerr_set(err, EX_NOINPUT,
-				"no lead matches '%s' (give a lead id or an email address)", ref);
+		                "no lead matches '%s' (give a lead id or an email address)", ref);
 	int found = db_lead_id_by_email(db, email, &id, err);
 	free(email);
 	if (found < 0)
@@ -661,7 +664,7 @@ int db_lead_find(struct db *db, const char *ref, struct lead *out, struct lerr *
 
 int64_t db_lead_count(struct db *db)
 {
-	sqlite3_stmt *st = db_stmt(db, STMT_LEAD_COUNT, "SELECT count(*) FROM leads", NULL);
+	sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM leads", NULL);
 	if (!st)
 		return -1;
 	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
@@ -675,7 +678,7 @@ int64_t db_lead_count(struct db *db)
  * field table, never from the user's string.
  */
 int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, void *ctx,
-		  struct lerr *err)
+                  struct lerr *err)
 {
 	struct sb sql = SB_INIT;
 	sb_addf(&sql, "SELECT id, %s FROM leads WHERE 1", lead_cols(db));
@@ -685,7 +688,7 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 		sb_adds(&sql, " AND status = ?2");
 	if (f->owner)
 		sb_adds(&sql, *f->owner && strcmp(f->owner, "-") ? " AND owner = ?3 COLLATE NOCASE"
-								 : " AND owner IS NULL");
+		                                                 : " AND owner IS NULL");
 	if (f->source)
 		sb_adds(&sql, " AND source = ?4 COLLATE NOCASE");
 	if (f->search) {
@@ -711,7 +714,7 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 		return lerr_set(err, EX_USAGE, "cannot sort by '%s': no such field", f->sort);
 	}
 	sb_addf(&sql, " ORDER BY %s %s%s", sort ? sort->name : "id", f->desc ? "DESC" : "ASC",
-		sort && sort->idx != LI_ID ? ", id" : "");
+	        sort && sort->idx != LI_ID ? ", id" : "");
 	if (f->limit > 0)
 		sb_adds(&sql, " LIMIT ?11");
 
@@ -761,8 +764,7 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 
 int db_stage_counts(struct db *db, db_count_fn fn, void *ctx, struct lerr *err)
 {
-	sqlite3_stmt *st = db_stmt(db, STMT_STAGE_COUNTS,
-				   "SELECT stage, count(*) FROM leads GROUP BY stage", err);
+	sqlite3_stmt *st = db_prep(db, "SELECT stage, count(*) FROM leads GROUP BY stage", err);
 	if (!st)
 		return err->code;
 	int rc;
@@ -776,10 +778,10 @@ int db_stage_counts(struct db *db, db_count_fn fn, void *ctx, struct lerr *err)
 
 int db_event_add(struct db *db, const struct event *ev, struct lerr *err)
 {
-	sqlite3_stmt *st = db_stmt(db, STMT_EVENT_ADD,
-				   "INSERT INTO events(lead_id, at, actor, kind, from_val, to_val, "
-				   "data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-				   err);
+	sqlite3_stmt *st = db_prep(db,
+	                           "INSERT INTO events(lead_id, at, actor, kind, from_val, to_val, "
+	                           "data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	                           err);
 	if (!st)
 		return err->code;
 	sqlite3_bind_int64(st, 1, ev->lead_id);
@@ -796,10 +798,10 @@ int db_event_add(struct db *db, const struct event *ev, struct lerr *err)
 
 int db_events_for(struct db *db, int64_t lead_id, db_event_fn fn, void *ctx, struct lerr *err)
 {
-	sqlite3_stmt *st = db_stmt(db, STMT_EVENTS_FOR,
-				   "SELECT id, lead_id, at, actor, kind, from_val, to_val, data "
-				   "FROM events WHERE lead_id = ?1 ORDER BY at, id",
-				   err);
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT id, lead_id, at, actor, kind, from_val, to_val, data "
+	                           "FROM events WHERE lead_id = ?1 ORDER BY at, id",
+	                           err);
 	if (!st)
 		return err->code;
 	sqlite3_bind_int64(st, 1, lead_id);
@@ -828,8 +830,7 @@ int db_events_for(struct db *db, int64_t lead_id, db_event_fn fn, void *ctx, str
 
 char *db_state_get(struct db *db, const char *key)
 {
-	sqlite3_stmt *st =
-		db_stmt(db, STMT_STATE_GET, "SELECT value FROM state WHERE key = ?1", NULL);
+	sqlite3_stmt *st = db_prep(db, "SELECT value FROM state WHERE key = ?1", NULL);
 	if (!st)
 		return NULL;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -840,10 +841,10 @@ char *db_state_get(struct db *db, const char *key)
 
 int db_state_set(struct db *db, const char *key, const char *value, struct lerr *err)
 {
-	sqlite3_stmt *st = db_stmt(db, STMT_STATE_SET,
-				   "INSERT INTO state(key, value) VALUES (?1, ?2) "
-				   "ON CONFLICT(key) DO UPDATE SET value = ?2",
-				   err);
+	sqlite3_stmt *st = db_prep(db,
+	                           "INSERT INTO state(key, value) VALUES (?1, ?2) "
+	                           "ON CONFLICT(key) DO UPDATE SET value = ?2",
+	                           err);
 	if (!st)
 		return err->code;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -855,11 +856,10 @@ int db_state_set(struct db *db, const char *key, const char *value, struct lerr 
 
 /* ---- JSON through SQLite's JSON1 ---- */
 
-int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx,
-			struct lerr *err)
+int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx, struct lerr *err)
 {
-	sqlite3_stmt *st = db_stmt(db, STMT_JSON_TYPE,
-				   "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) END", err);
+	sqlite3_stmt *st =
+	    db_prep(db, "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) END", err);
 	if (!st)
 		return err->code;
 	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
@@ -872,15 +872,15 @@ int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ct
 	if (!obj)
 		return lerr_set(err, EX_DATAERR, "expected one JSON object");
 
-	st = db_stmt(db, STMT_JSON_EACH, "SELECT key, value, type FROM json_each(?1)", err);
+	st = db_prep(db, "SELECT key, value, type FROM json_each(?1)", err);
 	if (!st)
 		return err->code;
 	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if ((ret = fn((const char *)sqlite3_column_text(st, 0),
-			      (const char *)sqlite3_column_text(st, 1),
-			      (const char *)sqlite3_column_text(st, 2), ctx)))
+		              (const char *)sqlite3_column_text(st, 1),
+		              (const char *)sqlite3_column_text(st, 2), ctx)))
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
@@ -889,16 +889,9 @@ int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ct
 	return ret;
 }
 
-char *db_json_set(struct db *db, const char *json, const char *key, const char *value)
+/* A JSON path for one literal key: quoted, so dots and brackets stay literal. */
+static char *json_key_path(const char *key)
 {
-	/* json_set/json_remove take a path: quote the key so dots stay literal. */
-	sqlite3_stmt *st = db_stmt(
-		db, STMT_JSON_SET,
-		"SELECT CASE WHEN ?3 IS NULL THEN json_remove(coalesce(?1, '{}'), ?2) "
-		"ELSE json_set(coalesce(?1, '{}'), ?2, ?3) END",
-		NULL);
-	if (!st)
-		return NULL;
 	struct sb path = SB_INIT;
 	sb_adds(&path, "$.\"");
 	for (const char *p = key; *p; p++) {
@@ -907,10 +900,40 @@ char *db_json_set(struct db *db, const char *json, const char *key, const char *
 		sb_addc(&path, *p);
 	}
 	sb_addc(&path, '"');
+	return sb_detach(&path);
+}
+
+char *db_json_get(struct db *db, const char *json, const char *key)
+{
+	if (!json)
+		return NULL;
+	sqlite3_stmt *st = db_prep(db, "SELECT json_extract(?1, ?2)", NULL);
+	if (!st)
+		return NULL;
+	char *path = json_key_path(key);
+	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT);
+	free(path);
+	char *out = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	sqlite3_reset(st);
+	return out;
+}
+
+char *db_json_set(struct db *db, const char *json, const char *key, const char *value)
+{
+	/* json_set/json_remove take a path: quote the key so dots stay literal. */
+	sqlite3_stmt *st =
+	    db_prep(db,
+	            "SELECT CASE WHEN ?3 IS NULL THEN json_remove(coalesce(?1, '{}'), ?2) "
+	            "ELSE json_set(coalesce(?1, '{}'), ?2, ?3) END",
+	            NULL);
+	if (!st)
+		return NULL;
+	char *path = json_key_path(key);
 	db_bind_text(st, 1, json);
-	sqlite3_bind_text(st, 2, path.buf, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT);
 	db_bind_text(st, 3, value);
-	sb_free(&path);
+	free(path);
 	char *out = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
 	sqlite3_reset(st);
 	if (out && strcmp(out, "{}") == 0) {

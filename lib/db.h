@@ -28,6 +28,9 @@ enum db_open_flags {
 	DB_CREATE = 1 << 1,   /* create the file (and its directory) if missing */
 };
 
+/* The SQLite library version, for --version. */
+const char *db_sqlite_version(void);
+
 /* Schema version this build writes (PRAGMA user_version). */
 int db_schema_version(void);
 
@@ -113,6 +116,8 @@ int db_state_set(struct db *db, const char *key, const char *value, struct lerr 
 typedef int (*db_json_fn)(const char *key, const char *value, const char *type, void *ctx);
 int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx,
 			struct lerr *err);
+/* One key of a JSON object text as text, NULL if absent. */
+char *db_json_get(struct db *db, const char *json, const char *key);
 /* Set or remove (value NULL) one key of a JSON object text; returns new text. */
 char *db_json_set(struct db *db, const char *json, const char *key, const char *value);
 

@@ -8,8 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define T(name, idx, flags, help) {name, FK_TEXT, idx, flags, help}
-#define I(name, kind, idx, flags, help) {name, kind, idx, flags, help}
+#define T(name, idx, flags, help)                                                                  \
+	{                                                                                          \
+		name, FK_TEXT, idx, flags, help                                                    \
+	}
+#define I(name, kind, idx, flags, help)                                                            \
+	{                                                                                          \
+		name, kind, idx, flags, help                                                       \
+	}
 
 /*
  * Order matters: it is the column order of `leads export` and of the
@@ -131,8 +137,8 @@ bool lead_email_normalize(const char *in, char **out)
 		ok = dot && dot > at + 1 && dot[1] != '\0';
 	}
 	for (const char *p = s; ok && *p; p++)
-		if (isspace((unsigned char)*p) || *p == ',' || *p == ';' || *p == '<' || *p == '>' ||
-		    *p == '"' || (unsigned char)*p < 0x20)
+		if (isspace((unsigned char)*p) || *p == ',' || *p == ';' || *p == '<' ||
+		    *p == '>' || *p == '"' || (unsigned char)*p < 0x20)
 			ok = false;
 	if (!ok) {
 		free(s);

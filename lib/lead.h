@@ -33,9 +33,9 @@ enum lead_text {
 	LT_STATUS,
 	LT_PRIORITY,
 	LT_CATEGORY,
-	LT_EXT_SOURCE, /* CRM the lead came from: salesforce, hubspot, ... */
-	LT_EXT_ID,     /* its id there */
-	LT_EXTRA,      /* JSON object of custom fields */
+	LT_EXT_SOURCE,    /* CRM the lead came from: salesforce, hubspot, ... */
+	LT_EXT_ID,        /* its id there */
+	LT_EXTRA,         /* JSON object of custom fields */
 	LT_ASSIGNED_RULE, /* routing rule that assigned the owner */
 	LT__COUNT
 };
@@ -74,7 +74,7 @@ enum field_flags {
 struct field_desc {
 	const char *name; /* column / field name */
 	enum field_kind kind;
-	int idx;   /* index into t[] (FK_TEXT) or i[] (the others) */
+	int idx; /* index into t[] (FK_TEXT) or i[] (the others) */
 	int flags;
 	const char *help;
 };

@@ -139,6 +139,52 @@ char *sb_detach(struct sb *sb)
 	return s;
 }
 
+void sb_add_json_str(struct sb *sb, const char *s)
+{
+	sb_addc(sb, '"');
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch >= 0x80) {
+			size_t bad = 0, len = 1;
+			while (i + len < n && len < 4 && ((unsigned char)s[i + len] & 0xC0) == 0x80)
+				len++;
+			if (utf8_valid(s + i, len, &bad)) {
+				sb_add(sb, s + i, len);
+				i += len;
+			} else {
+				sb_adds(sb, "\ufffd");
+				i += 1;
+			}
+			continue;
+		}
+		switch (ch) {
+		case '"':
+			sb_adds(sb, "\\\"");
+			break;
+		case '\\':
+			sb_adds(sb, "\\\\");
+			break;
+		case '\n':
+			sb_adds(sb, "\\n");
+			break;
+		case '\r':
+			sb_adds(sb, "\\r");
+			break;
+		case '\t':
+			sb_adds(sb, "\\t");
+			break;
+		default:
+			if (ch < 0x20)
+				sb_addf(sb, "\\u%04x", ch);
+			else
+				sb_addc(sb, (char)ch);
+		}
+		i++;
+	}
+	sb_addc(sb, '"');
+}
+
 int lerr_set(struct lerr *e, int code, const char *fmt, ...)
 {
 	if (e) {
@@ -197,7 +243,8 @@ size_t str_distance(const char *a, const char *b)
 		row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
 			size_t up = row[j];
-			size_t cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			size_t cost =
+			    tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
 			size_t best = diag + cost;
 			if (up + 1 < best)
 				best = up + 1;

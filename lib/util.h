@@ -42,7 +42,10 @@ struct sb {
 	size_t len;
 	size_t cap;
 };
-#define SB_INIT {NULL, 0, 0}
+#define SB_INIT                                                                                    \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 void sb_add(struct sb *sb, const char *s, size_t n);
 void sb_adds(struct sb *sb, const char *s);
 void sb_addc(struct sb *sb, char c);
@@ -54,6 +57,9 @@ void sb_free(struct sb *sb);
 const char *sb_str(const struct sb *sb);
 /* Hand the buffer to the caller (never NULL) and reset sb. */
 char *sb_detach(struct sb *sb);
+
+/* Append s as a JSON string literal (quotes included; invalid UTF-8 -> U+FFFD). */
+void sb_add_json_str(struct sb *sb, const char *s);
 
 /* The error a lib function reports: an exit code and one line of text. */
 struct lerr {

@@ -1,0 +1,196 @@
+/* add.c - `leads add`: one lead from options or a JSON object on stdin. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fields.h"
+
+enum { O_STAGE = NFIELD_OPTS, O_JSON, O_UPDATE };
+const struct opt opts_add[] = {
+	FIELD_OPTS,
+	[O_STAGE] = { "stage", 0, "STAGE", "start in STAGE (default: the first stage)", 0,
+	              COMP_STAGE, NULL },
+	[O_JSON] = { "json", 0, NULL, "read one JSON object of fields from standard input", 0,
+	             COMP_NONE, NULL },
+	[O_UPDATE] = { "update", 'u', NULL, "if the email exists, update that lead instead", 0,
+	               COMP_NONE, NULL },
+	{ 0 },
+};
+
+/* JSON keys a web form may send besides the field names themselves. */
+static const char *json_alias(const char *k)
+{
+	static const char *const alias[][2] = {
+		{ "first", "first_name" },  { "firstname", "first_name" },
+		{ "last", "last_name" },    { "lastname", "last_name" },
+		{ "surname", "last_name" }, { "organization", "company" },
+		{ "job_title", "title" },   { "mail", "email" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(alias); i++)
+		if (str_ieq(k, alias[i][0]))
+			return alias[i][1];
+	return k;
+}
+
+struct json_ctx {
+	struct ctx *c;
+	struct lead *l;
+	bool stage_seen;
+	char *stage;
+};
+
+static int json_member(const char *key, const char *value, const char *type, void *p)
+{
+	struct json_ctx *j = p;
+	if (strcmp(type, "null") == 0)
+		return 0;
+	if (strcmp(type, "object") == 0 || strcmp(type, "array") == 0)
+		return fail(j->c, EX_DATAERR, "--json: field '%s' must be a string or number", key);
+	const char *name = json_alias(key);
+	if (str_ieq(name, "stage")) {
+		free(j->stage);
+		j->stage = xstrdup(value);
+		return 0;
+	}
+	if (str_ieq(name, "id") || str_ieq(name, "status") || str_ieq(name, "score"))
+		return fail(j->c, EX_DATAERR, "--json: field '%s' cannot be set", key);
+	return set_field(j->c, j->l, name, value);
+}
+
+static int merge_extra(const char *key, const char *value, const char *type, void *p)
+{
+	struct json_ctx *j = p;
+	(void)type;
+	struct sb name = SB_INIT;
+	sb_addf(&name, "extra.%s", key);
+	int rc = set_field(j->c, j->l, name.buf, value);
+	sb_free(&name);
+	return rc;
+}
+
+/* Fold the given fields into the existing lead (add --update). */
+static int update_existing(struct ctx *c, int64_t id, struct lead *given)
+{
+	struct lead l;
+	if (db_lead_by_id(c->db, id, &l, &c->err))
+		return fail_err(c);
+	int rc = 0;
+	for (int i = 0; i < lead_nfields && !rc; i++) {
+		const struct field_desc *f = &lead_fields[i];
+		if (!(f->flags & FF_EDIT))
+			continue;
+		if (f->kind == FK_TEXT && given->t[f->idx]) {
+			rc = set_field(c, &l, f->name, given->t[f->idx]);
+		} else if (f->kind == FK_MONEY && given->has[f->idx]) {
+			char buf[32];
+			lead_money_fmt(given->i[f->idx], buf);
+			rc = set_field(c, &l, f->name, buf);
+		}
+	}
+	if (!rc && given->t[LT_EXTRA]) {
+		/* custom fields: the given ones override, the others stay */
+		struct json_ctx j = { c, &l, false, NULL };
+		rc = db_json_object_each(c->db, given->t[LT_EXTRA], merge_extra, &j, &c->err);
+	}
+	if (!rc) {
+		lead_touch(c, &l, true);
+		if (!(rc = db_lead_update(c->db, &l, &c->err)))
+			printf("%lld\n", (long long)id);
+		else
+			rc = fail_err(c);
+	}
+	lead_free(&l);
+	return rc;
+}
+
+int cmd_add(struct ctx *c, struct args *a)
+{
+	struct lead l;
+	lead_init(&l);
+	char *stage_name = a->val[O_STAGE] ? xstrdup(a->val[O_STAGE]) : NULL;
+	int rc = 0;
+
+	if (a->val[O_JSON]) {
+		char *text = NULL;
+		if ((rc = read_all(c, stdin, "--json", 1 << 20, &text)))
+			goto out;
+		size_t bad;
+		if (!utf8_valid(text, strlen(text), &bad)) {
+			rc = fail(c, EX_DATAERR, "--json: invalid UTF-8 at byte %zu", bad);
+			free(text);
+			goto out;
+		}
+		struct json_ctx j = { c, &l, false, NULL };
+		rc = db_json_object_each(c->db, text, json_member, &j, &c->err);
+		free(text);
+		if (j.stage && !stage_name)
+			stage_name = j.stage;
+		else
+			free(j.stage);
+		if (rc) {
+			if (c->err.code == rc && c->err.msg[0] &&
+			    strncmp(c->err.msg, "invalid JSON", 12) == 0)
+				rc = fail(c, rc, "--json: invalid JSON on standard input");
+			else if (c->err.code == rc && strncmp(c->err.msg, "expected", 8) == 0)
+				rc = fail(c, rc, "--json: %s", c->err.msg);
+			goto out;
+		}
+	}
+	if ((rc = set_fields_from_args(c, &l, a)))
+		goto out;
+	if (!l.t[LT_EMAIL] && !l.t[LT_FIRST_NAME] && !l.t[LT_LAST_NAME] && !l.t[LT_COMPANY] &&
+	    !l.t[LT_PHONE]) {
+		rc = usage_error(c, "a lead needs at least an email, a name, a company or a phone");
+		goto out;
+	}
+
+	if (l.t[LT_EMAIL]) {
+		int64_t other;
+		int found = db_lead_id_by_email(c->db, l.t[LT_EMAIL], &other, &c->err);
+		if (found < 0) {
+			rc = fail_err(c);
+			goto out;
+		}
+		if (found) {
+			if (a->val[O_UPDATE])
+				rc = update_existing(c, other, &l);
+			else
+				rc = fail(c, EX_DATAERR,
+				          "lead #%lld already has email '%s' (use --update to "
+				          "change it)",
+				          (long long)other, l.t[LT_EMAIL]);
+			goto out;
+		}
+	}
+
+	const struct stage *st =
+	    stage_name ? config_stage(c->cfg, stage_name) : config_first_stage(c->cfg);
+	if (!st) {
+		rc = fail(c, EX_DATAERR, "no stage '%s' in the pipeline", stage_name);
+		goto out;
+	}
+	lead_set(&l, LT_STAGE, st->key);
+	lead_set(&l, LT_STATUS, "new");
+	if (!l.t[LT_PRIORITY])
+		lead_set(&l, LT_PRIORITY, c->cfg->default_priority);
+	lead_set_int(&l, LI_SCORE, 0);
+	lead_set_int(&l, LI_CREATED_AT, c->now);
+	lead_set_int(&l, LI_UPDATED_AT, c->now);
+	lead_set_int(&l, LI_STAGE_ENTERED_AT, c->now);
+	lead_set_int(&l, LI_REACHED_POS, config_stage_pos(c->cfg, st->key));
+	if (l.t[LT_OWNER])
+		lead_set_int(&l, LI_ASSIGNED_AT, c->now);
+	if ((rc = db_lead_insert(c->db, &l, &c->err))) {
+		rc = fail_err(c);
+		goto out;
+	}
+	if ((rc = record(c, &l, "created", NULL, st->key, NULL)))
+		goto out;
+	if (l.t[LT_OWNER] && (rc = record(c, &l, "assigned", NULL, l.t[LT_OWNER], NULL)))
+		goto out;
+	printf("%lld\n", (long long)l.i[LI_ID]);
+out:
+	free(stage_name);
+	lead_free(&l);
+	return rc;
+}

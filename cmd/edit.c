@@ -1,0 +1,29 @@
+/* edit.c - `leads edit LEAD --FIELD VALUE ...`: change fields, with history. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fields.h"
+
+const struct opt opts_edit[] = {
+	FIELD_OPTS,
+	{ 0 },
+};
+
+int cmd_edit(struct ctx *c, struct args *a)
+{
+	bool any = false;
+	for (int i = 0; i < NFIELD_OPTS; i++)
+		any |= a->val[i] != NULL;
+	if (!any)
+		return usage_error(c, "nothing to change");
+	struct lead l;
+	int rc = find_lead(c, a->argv[0], &l);
+	if (rc)
+		return rc;
+	if (!(rc = set_fields_from_args(c, &l, a)) && !(rc = lead_action(c, &l)) &&
+	    (rc = db_lead_update(c->db, &l, &c->err)))
+		rc = fail_err(c);
+	lead_free(&l);
+	return rc;
+}

@@ -1,0 +1,683 @@
+/*
+ * leads.c - main: global options, the command table, dispatch.
+ *
+ * Adding a command is one file in cmd/ and one row in commands[] below.
+ * The row says what the command needs (config, database, a write
+ * transaction) and main() prepares exactly that, so commands only do
+ * their own work.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "ltime.h"
+
+static int cmd_help(struct ctx *c, struct args *a);
+static int cmd_complete(struct ctx *c, struct args *a);
+static const struct opt opts_none[] = { { 0 } };
+
+#define STATUS_WORDS "new active inactive unqualified"
+
+/* Sorted by name; `leads help` lists them in this order. */
+static const struct cmd commands[] = {
+	{ "__complete", NULL, cmd_complete, 0, 0, -1, "WORDS...", NULL, NULL, opts_none,
+	  COMP_NONE },
+	{ "add", NULL, cmd_add, NEED_CONFIG | NEED_WRITE, 0, 0,
+	  "[--email ADDR] [--first NAME] [--last NAME] [OPTIONS] | --json", "add a lead",
+	  "Add one lead from options, or from one JSON object on standard input with --json\n"
+	  "(what a web form script posts). Prints the new lead's id.",
+	  opts_add, COMP_NONE },
+	{ "config", NULL, cmd_config, 0, 1, 1, "check|show", "check or print the configuration",
+	  "check: load the config and report every problem found (exit 1 if any), and\n"
+	  "warn about leads in stages the config no longer has.\n"
+	  "show: print the effective config (the file, or the built-in default) as YAML.",
+	  opts_config, COMP_WORDS },
+	{ "edit", NULL, cmd_edit, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 1, 1,
+	  "LEAD [--FIELD VALUE]... [--field NAME=VALUE]...", "change a lead's fields",
+	  "Change fields, owner, priority, category or value. Every change is recorded\n"
+	  "in the lead's history. An empty value clears a field.",
+	  opts_edit, COMP_NONE },
+	{ "export", NULL, cmd_export, NEED_CONFIG | NEED_DB, 0, 0, "[FILTERS] [-o FILE]",
+	  "export leads as CSV or JSON",
+	  "Write all (or the filtered) leads with stable columns, the ones `leads import`\n"
+	  "reads back without loss. CSV unless --format says otherwise.",
+	  opts_export, COMP_NONE },
+	{ "help", NULL, cmd_help, 0, 0, 1, "[COMMAND]", "show help for leads or a command", NULL,
+	  opts_none, COMP_NONE },
+	{ "init", NULL, cmd_init, NEED_RW, 0, 0, "[--template NAME] [--force]",
+	  "create the database (and a starter config)",
+	  "Create the database file (mode 0600). With --template, also write a starter\n"
+	  "config from one of the shipped templates to the config path.",
+	  opts_init, COMP_NONE },
+	{ "list", "ls", cmd_list, NEED_CONFIG | NEED_DB, 0, 0, "[FILTERS] [--sort FIELD] [-n N]",
+	  "list leads",
+	  "List leads, filtered by stage, group, status, owner, source, dates or text.", opts_list,
+	  COMP_NONE },
+	{ "log", NULL, cmd_log, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2,
+	  "LEAD call|email|meeting|email-opened [--note TEXT]", "log an activity",
+	  "Record an activity with the lead. It counts as activity: the lead's idle clock\n"
+	  "restarts and an inactive or new lead becomes active.",
+	  opts_log, COMP_ACTIVITY },
+	{ "move", NULL, cmd_move, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 1, 2,
+	  "LEAD STAGE|--next|--back [--reason TEXT]", "move a lead to another stage",
+	  "Move a lead to a named stage (case-insensitive), or one stage forward or back.\n"
+	  "Moving into a lost stage needs --reason.",
+	  opts_move, COMP_STAGE },
+	{ "note", NULL, cmd_note, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2, "LEAD TEXT",
+	  "add a note to a lead", "Add a note to the lead's history. A note counts as activity.",
+	  opts_note, COMP_NONE },
+	{ "show", NULL, cmd_show, NEED_CONFIG | NEED_DB, 1, 1, "LEAD",
+	  "show a lead and its history", "Show every field of a lead and its full history.",
+	  opts_show, COMP_NONE },
+	{ "status", NULL, cmd_status, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2,
+	  "LEAD new|active|inactive|unqualified [--reason TEXT]", "set a lead's status",
+	  "Set the status of a lead; the change is recorded in its history.", opts_status,
+	  COMP_STATUS },
+	{ "step", NULL, cmd_step, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 1, 2,
+	  "LEAD STEP|--clear", "set a lead's step within its stage",
+	  "Set the lead's step, one of the steps its current stage lists in the config.", opts_step,
+	  COMP_NONE },
+};
+
+/* Options every command accepts, before or after its name. */
+enum { G_DB, G_CONFIG, G_FORMAT, G_NOW, G_QUIET, G_VERBOSE, G_HELP, G_VERSION, G__COUNT };
+static const struct opt global_opts[] = {
+	[G_DB] = { "db", 'd', "FILE",
+	           "database file (default $LEADS_DB, else "
+	           "$XDG_DATA_HOME/leads/leads.db)",
+	           0, COMP_FILE, NULL },
+	[G_CONFIG] = { "config", 'c', "FILE",
+	               "config file (default $LEADS_CONFIG, else "
+	               "$XDG_CONFIG_HOME/leads/config.yaml if present, else built-in)",
+	               0, COMP_FILE, NULL },
+	[G_FORMAT] = { "format", 0, "FMT", "output format: table, csv, tsv, json, jsonl", 0,
+	               COMP_FORMAT, NULL },
+	[G_NOW] = { "now", 0, "TIME", "take TIME (ISO 8601) as the current time ($LEADS_NOW)", 0,
+	            COMP_NONE, NULL },
+	[G_QUIET] = { "quiet", 'q', NULL, "print nothing but data and errors", 0, COMP_NONE, NULL },
+	[G_VERBOSE] = { "verbose", 'v', NULL, "say more about what happens", OPT_MULTI, COMP_NONE,
+	                NULL },
+	[G_HELP] = { "help", 'h', NULL, "show this help", 0, COMP_NONE, NULL },
+	[G_VERSION] = { "version", 0, NULL, "print the version", 0, COMP_NONE, NULL },
+	{ 0 },
+};
+
+static const struct cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i].name, name) == 0 ||
+		    (commands[i].alias && strcmp(commands[i].alias, name) == 0))
+			return &commands[i];
+	return NULL;
+}
+
+static size_t nopts(const struct opt *o)
+{
+	size_t n = 0;
+	while (o && o[n].lng)
+		n++;
+	return n;
+}
+
+/* ---- messages ---- */
+
+static const char *cmd_name(struct ctx *c)
+{
+	return c->cmd ? c->cmd->name : NULL;
+}
+
+static void vmsg(struct ctx *c, const char *fmt, va_list ap)
+{
+	if (cmd_name(c))
+		fprintf(stderr, "leads %s: ", cmd_name(c));
+	else
+		fputs("leads: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+int fail(struct ctx *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(c, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int fail_err(struct ctx *c)
+{
+	return fail(c, c->err.code ? c->err.code : EX_SOFTWARE, "%s", c->err.msg);
+}
+
+void note(struct ctx *c, const char *fmt, ...)
+{
+	if (c->quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(c, fmt, ap);
+	va_end(ap);
+}
+
+int usage_error(struct ctx *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(c, fmt, ap);
+	va_end(ap);
+	if (c->cmd)
+		fprintf(stderr, "usage: leads %s %s\n", c->cmd->name, c->cmd->usage);
+	else
+		fputs("usage: leads [OPTIONS] COMMAND [ARGS]\n", stderr);
+	fputs("Try 'leads help' or 'leads COMMAND -h'.\n", stderr);
+	return EX_USAGE;
+}
+
+/* ---- help ---- */
+
+static void print_opts(FILE *fp, const struct opt *o)
+{
+	for (; o && o->lng; o++) {
+		char left[64];
+		snprintf(left, sizeof left, "--%s%s%s", o->lng, o->arg ? " " : "",
+		         o->arg ? o->arg : "");
+		if (o->shrt)
+			fprintf(fp, "  -%c, %-24s %s\n", o->shrt, left, o->help);
+		else
+			fprintf(fp, "      %-24s %s\n", left, o->help);
+	}
+}
+
+static void help_command(FILE *fp, const struct cmd *cmd)
+{
+	fprintf(fp, "usage: leads %s %s\n", cmd->name, cmd->usage);
+	if (cmd->alias)
+		fprintf(fp, "   or: leads %s ...\n", cmd->alias);
+	fprintf(fp, "\n%s\n", cmd->description ? cmd->description : cmd->summary);
+	if (nopts(cmd->opts)) {
+		fputs("\noptions:\n", fp);
+		print_opts(fp, cmd->opts);
+	}
+	fputs("\nglobal options:\n", fp);
+	print_opts(fp, global_opts);
+	fprintf(fp, "\nSee leads-%s(1) for details.\n", cmd->name);
+}
+
+static void help_main(FILE *fp)
+{
+	fputs("usage: leads [OPTIONS] COMMAND [ARGS]\n\n"
+	      "Manage sales leads in a local SQLite file.\n\ncommands:\n",
+	      fp);
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		if (commands[i].summary)
+			fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fputs("\noptions:\n", fp);
+	print_opts(fp, global_opts);
+	fputs("\n'leads help COMMAND' or 'leads COMMAND -h' shows a command's options;\n"
+	      "leads(1) has the whole story, leads-config(5) the config file.\n",
+	      fp);
+}
+
+static int cmd_help(struct ctx *c, struct args *a)
+{
+	if (a->argc == 0) {
+		help_main(stdout);
+		return 0;
+	}
+	const struct cmd *cmd = find_cmd(a->argv[0]);
+	if (!cmd || !cmd->summary)
+		return fail(c, EX_USAGE, "no such command '%s'", a->argv[0]);
+	help_command(stdout, cmd);
+	return 0;
+}
+
+/* ---- completion: the scripts in completions/ call `leads __complete` ---- */
+
+static void complete_words(struct ctx *c, enum opt_complete what, const char *words)
+{
+	switch (what) {
+	case COMP_STAGE:
+	case COMP_STATUS:
+	case COMP_MEMBER:
+	case COMP_PRIORITY: {
+		struct config *cfg = c->cfg;
+		if (what == COMP_STATUS)
+			for (int i = 0; lead_statuses[i]; i++)
+				puts(lead_statuses[i]);
+		for (size_t i = 0; cfg && what == COMP_STAGE && i < cfg->nstages; i++)
+			puts(cfg->stages[i].name);
+		for (size_t i = 0; cfg && what == COMP_MEMBER && i < cfg->nteam; i++)
+			puts(cfg->team[i].name);
+		for (size_t i = 0; cfg && what == COMP_PRIORITY && i < cfg->npriorities; i++)
+			puts(cfg->priorities[i]);
+		break;
+	}
+	case COMP_FORMAT:
+		puts("table\ncsv\ntsv\njson\njsonl");
+		break;
+	case COMP_FIELD:
+		for (int i = 0; i < lead_nfields; i++)
+			if (lead_fields[i].flags & FF_EXPORT)
+				puts(lead_fields[i].name);
+		break;
+	case COMP_ACTIVITY:
+		puts("call\nemail\nmeeting\nemail-opened");
+		break;
+	case COMP_TEMPLATE:
+		for (size_t i = 0; config_template_names[i]; i++)
+			puts(config_template_names[i]);
+		break;
+	case COMP_WORDS:
+		for (const char *p = words; p && *p;) {
+			size_t n = strcspn(p, " ");
+			printf("%.*s\n", (int)n, p);
+			p += n + (p[n] == ' ');
+		}
+		break;
+	case COMP_FILE:
+		puts("__files__");
+		break;
+	case COMP_NONE:
+		break;
+	}
+}
+
+static const struct opt *find_long(const struct opt *o, const char *name)
+{
+	for (; o && o->lng; o++)
+		if (strcmp(o->lng, name) == 0)
+			return o;
+	return NULL;
+}
+
+/*
+ * `leads __complete WORD...`: the words typed so far, the last being the one
+ * to complete (possibly empty). Prints candidates, one a line; the special
+ * line "__files__" asks the shell for file names.
+ */
+static int cmd_complete(struct ctx *c, struct args *a)
+{
+	int n = a->argc;
+	const char *cur = n ? a->argv[n - 1] : "";
+	const char *prev = n >= 2 ? a->argv[n - 2] : NULL;
+	const struct cmd *cmd = NULL;
+	int first = -1;
+	for (int i = 0; i < n - 1; i++) {
+		if (a->argv[i][0] != '-' &&
+		    (!i || a->argv[i - 1][0] != '-' || strchr(a->argv[i - 1], '='))) {
+			cmd = find_cmd(a->argv[i]);
+			first = i;
+			break;
+		}
+	}
+	if (!cmd) {
+		if (cur[0] == '-') {
+			for (const struct opt *o = global_opts; o->lng; o++)
+				printf("--%s\n", o->lng);
+		} else {
+			for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+				if (commands[i].summary)
+					puts(commands[i].name);
+		}
+		return 0;
+	}
+	if (prev && strncmp(prev, "--", 2) == 0) {
+		const struct opt *o = find_long(cmd->opts, prev + 2);
+		if (!o)
+			o = find_long(global_opts, prev + 2);
+		if (o && o->arg) {
+			complete_words(c, o->comp, o->words);
+			return 0;
+		}
+	}
+	if (cur[0] == '-') {
+		for (const struct opt *o = cmd->opts; o && o->lng; o++)
+			printf("--%s\n", o->lng);
+		for (const struct opt *o = global_opts; o->lng; o++)
+			printf("--%s\n", o->lng);
+		return 0;
+	}
+	/* positional: the command's own words after the first (lead) argument */
+	int pos = 0;
+	for (int i = first + 1; i < n - 1; i++)
+		if (a->argv[i][0] != '-')
+			pos++;
+	if (cmd->args_comp == COMP_WORDS && cmd->opts == opts_config)
+		complete_words(c, COMP_WORDS, "check show");
+	else if (cmd->args_comp != COMP_NONE && pos >= 1)
+		complete_words(c, cmd->args_comp, NULL);
+	else if (cmd == find_cmd("help"))
+		complete_words(c, COMP_NONE, NULL);
+	return 0;
+}
+
+/* ---- option parsing ---- */
+
+/*
+ * Parse argv (argv[0] is the command name) against the command's options
+ * followed by the global ones. Global options land in c; the command's in a.
+ */
+static int parse_args(struct ctx *c, const struct cmd *cmd, int argc, char **argv, struct args *a,
+                      const char *gval[G__COUNT])
+{
+	size_t nc = nopts(cmd->opts);
+	if (nc + G__COUNT >= MAX_OPTS)
+		return fail(c, EX_SOFTWARE, "too many options");
+	struct option lo[MAX_OPTS + 1];
+	char shorts[3 * MAX_OPTS + 2] = "+";
+	size_t ns = 1, nl = 0;
+	for (size_t i = 0; i < nc + G__COUNT; i++) {
+		const struct opt *o = i < nc ? &cmd->opts[i] : &global_opts[i - nc];
+		lo[nl++] = (struct option){ o->lng, o->arg ? required_argument : no_argument, NULL,
+			                    (int)(1000 + i) };
+		if (o->shrt) {
+			shorts[ns++] = o->shrt;
+			if (o->arg)
+				shorts[ns++] = ':';
+		}
+	}
+	lo[nl] = (struct option){ 0 };
+	shorts[ns] = '\0';
+	/* Permute so options may follow positionals, but keep "--" meaning. */
+	shorts[0] = '-';
+
+	int nmulti[MAX_OPTS] = { 0 };
+	char **pos = xcalloc((size_t)argc + 1, sizeof *pos);
+	int npos = 0;
+	optind = 0; /* glibc: full re-initialisation for a new argv */
+	opterr = 0;
+	int ch;
+	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		size_t idx;
+		if (ch == 1) {
+			pos[npos++] = optarg;
+			continue;
+		}
+		if (ch == '?' || ch == ':') {
+			const char *bad = argv[optind - 1];
+			free(pos);
+			if (optopt && optopt < 1000) {
+				const char *what =
+				    strchr(shorts, optopt) ? "needs a value" : "is not an option";
+				return usage_error(c, "-%c %s", optopt, what);
+			}
+			if (optopt >= 1000)
+				return usage_error(c, "%s needs a value", bad);
+			return usage_error(c, "unknown option '%s'", bad);
+		}
+		if (ch >= 1000) {
+			idx = (size_t)ch - 1000;
+		} else {
+			for (idx = 0; idx < nc + G__COUNT; idx++) {
+				const struct opt *o =
+				    idx < nc ? &cmd->opts[idx] : &global_opts[idx - nc];
+				if (o->shrt == ch)
+					break;
+			}
+		}
+		const struct opt *o = idx < nc ? &cmd->opts[idx] : &global_opts[idx - nc];
+		const char *v = o->arg ? optarg : "1";
+		if (idx >= nc) {
+			size_t g = idx - nc;
+			if (g == G_VERBOSE)
+				c->verbose++;
+			gval[g] = v;
+			continue;
+		}
+		a->val[idx] = v;
+		a->count[idx]++;
+		if (o->flags & OPT_MULTI) {
+			a->multi[idx] =
+			    xrealloc(a->multi[idx], sizeof(char *) * (size_t)(nmulti[idx] + 2));
+			a->multi[idx][nmulti[idx]++] = v;
+			a->multi[idx][nmulti[idx]] = NULL;
+		}
+	}
+	for (int i = optind; i < argc; i++)
+		pos[npos++] = argv[i];
+	a->argc = npos;
+	a->argv = pos;
+	return 0;
+}
+
+static void args_free(struct args *a)
+{
+	for (int i = 0; i < MAX_OPTS; i++)
+		free(a->multi[i]);
+	free(a->argv);
+}
+
+/* ---- environment ---- */
+
+static char *default_path(const char *xdg_var, const char *fallback, const char *file)
+{
+	const char *base = getenv(xdg_var);
+	struct sb sb = SB_INIT;
+	if (base && *base == '/') {
+		sb_addf(&sb, "%s/leads/%s", base, file);
+	} else {
+		const char *home = getenv("HOME");
+		sb_addf(&sb, "%s/%s/leads/%s", home && *home ? home : ".", fallback, file);
+	}
+	return sb_detach(&sb);
+}
+
+static int apply_globals(struct ctx *c, const char *gval[G__COUNT])
+{
+	if (gval[G_QUIET])
+		c->quiet = true;
+	if (gval[G_DB])
+		c->db_path = gval[G_DB];
+	if (gval[G_CONFIG])
+		c->config_path = gval[G_CONFIG];
+	if (gval[G_FORMAT]) {
+		int f = out_format_parse(gval[G_FORMAT]);
+		if (f < 0)
+			return usage_error(c,
+			                   "unknown format '%s' (use table, csv, tsv, json "
+			                   "or jsonl)",
+			                   gval[G_FORMAT]);
+		c->fmt = (enum out_format)f;
+		c->fmt_given = true;
+	}
+	const char *now = gval[G_NOW] ? gval[G_NOW] : getenv("LEADS_NOW");
+	if (now && *now) {
+		if (!ltime_parse(now, &c->now))
+			return usage_error(c,
+			                   "bad time '%s' for %s (use ISO 8601, e.g. "
+			                   "2026-11-24T09:00:00Z)",
+			                   now, gval[G_NOW] ? "--now" : "LEADS_NOW");
+	}
+	return 0;
+}
+
+static int load_config(struct ctx *c, const char *path)
+{
+	if (!path) {
+		c->cfg = config_default();
+		return 0;
+	}
+	c->cfg = config_load(path, &c->err);
+	if (!c->cfg)
+		return fail_err(c);
+	int errors = 0;
+	for (size_t i = 0; i < c->cfg->ndiags; i++) {
+		const struct config_diag *d = &c->cfg->diags[i];
+		if (d->warning && c->quiet)
+			continue;
+		fprintf(stderr, "%s: %s\n", d->warning ? "warning" : "error", d->text);
+		errors += !d->warning;
+	}
+	if (errors)
+		return fail(c, EX_CONFIG, "%d error%s in config '%s'", errors,
+		            errors > 1 ? "s" : "", c->cfg->path);
+	return 0;
+}
+
+static int unknown_command(struct ctx *c, const char *name)
+{
+	const char *best = NULL;
+	size_t bestd = 3;
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++) {
+		if (!commands[i].summary)
+			continue;
+		size_t d = str_distance(name, commands[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = commands[i].name;
+		}
+	}
+	if (best)
+		fprintf(stderr, "leads: '%s' is not a leads command; did you mean '%s'?\n", name,
+		        best);
+	else
+		fprintf(stderr, "leads: '%s' is not a leads command; see 'leads help'\n", name);
+	(void)c;
+	return EX_USAGE;
+}
+
+static int run(struct ctx *c, const struct cmd *cmd, struct args *a)
+{
+	int rc;
+	if (a->argc < cmd->min_args)
+		return usage_error(c, "missing argument");
+	if (cmd->max_args >= 0 && a->argc > cmd->max_args)
+		return usage_error(c, "unexpected argument '%s'", a->argv[cmd->max_args]);
+
+	if (cmd->needs & NEED_CONFIG || cmd->fn == cmd_complete) {
+		if ((rc = load_config(c, c->config_path)) && cmd->fn != cmd_complete)
+			return rc;
+	}
+	if (cmd->needs & (NEED_DB | NEED_WRITE | NEED_RW)) {
+		int flags = cmd->needs & NEED_DB ? DB_READONLY : DB_CREATE;
+		if (cmd->needs & NEED_NO_CREATE)
+			flags &= ~DB_CREATE;
+		if ((rc = db_open(c->db_path, flags, &c->db, &c->err)))
+			return fail_err(c);
+	}
+	if (!(cmd->needs & NEED_WRITE))
+		return cmd->fn(c, a);
+
+	if ((rc = db_begin(c->db, &c->err)))
+		return fail_err(c);
+	if (c->cfg && (rc = db_sync_stages(c->db, c->cfg, &c->err))) {
+		db_rollback(c->db);
+		return fail_err(c);
+	}
+	rc = cmd->fn(c, a);
+	if (rc) {
+		db_rollback(c->db);
+		return rc;
+	}
+	if (db_commit(c->db, &c->err))
+		return fail_err(c);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	/* Lead data is personal data: everything leads creates is private. */
+	umask(077);
+
+	struct ctx c = { 0 };
+	c.fmt = OUT_TABLE;
+	c.now = (int64_t)time(NULL);
+	c.tty_err = isatty(2);
+	c.actor = getenv("LEADS_USER");
+	if (str_empty(c.actor))
+		c.actor = getenv("USER");
+	if (str_empty(c.actor))
+		c.actor = "unknown";
+	c.db_path = getenv("LEADS_DB");
+	c.config_path = getenv("LEADS_CONFIG");
+	if (str_empty(c.config_path))
+		c.config_path = NULL;
+	char *defcfg = NULL;
+	if (!c.config_path) {
+		/* the default file when there is one, else the built-in pipeline */
+		defcfg = default_path("XDG_CONFIG_HOME", ".config", "config.yaml");
+		if (access(defcfg, F_OK) == 0)
+			c.config_path = defcfg;
+	}
+	char *defdb = NULL;
+	if (str_empty(c.db_path))
+		c.db_path = defdb = default_path("XDG_DATA_HOME", ".local/share", "leads.db");
+	if (isatty(1) && str_empty(getenv("NO_COLOR")) && !str_ieq(getenv("TERM"), "dumb"))
+		c.out_flags |= OUT_COLOR;
+
+	/* Global options before the command name. */
+	static const struct cmd top = { "", NULL, NULL, 0,         0,        -1,
+		                        "", NULL, NULL, opts_none, COMP_NONE };
+	const char *gval[G__COUNT] = { 0 };
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			i++;
+			break;
+		}
+		/* options that take a value as the next word */
+		int takes = 0;
+		const char *w = argv[i];
+		for (const struct opt *o = global_opts; o->lng; o++) {
+			if (!o->arg)
+				continue;
+			if ((w[1] == o->shrt && w[2] == '\0') ||
+			    (w[1] == '-' && strcmp(w + 2, o->lng) == 0))
+				takes = 1;
+		}
+		i += takes;
+	}
+	if (i > argc)
+		i = argc;
+	struct args ga = { 0 };
+	int rc = parse_args(&c, &top, i, argv, &ga, gval);
+	args_free(&ga);
+	if (rc)
+		goto out;
+	if (gval[G_VERSION]) {
+		printf("leads %s (sqlite %s)\n", LEADS_VERSION, db_sqlite_version());
+		goto out;
+	}
+	if (i >= argc) {
+		if (gval[G_HELP]) {
+			help_main(stdout);
+			goto out;
+		}
+		help_main(stderr);
+		rc = EX_USAGE;
+		goto out;
+	}
+	const struct cmd *cmd = find_cmd(argv[i]);
+	if (!cmd) {
+		rc = unknown_command(&c, argv[i]);
+		goto out;
+	}
+	c.cmd = cmd;
+	struct args a = { 0 };
+	if ((rc = parse_args(&c, cmd, argc - i, argv + i, &a, gval)) == 0 &&
+	    (rc = apply_globals(&c, gval)) == 0) {
+		if (gval[G_HELP])
+			help_command(stdout, cmd);
+		else
+			rc = run(&c, cmd, &a);
+	}
+	args_free(&a);
+out:
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		if (rc == 0 && errno != EPIPE)
+			rc = fail(&c, EX_IOERR, "error writing output: %s", strerror(errno));
+	}
+	db_close(c.db);
+	config_free(c.cfg);
+	free(defdb);
+	free(defcfg);
+	return rc;
+}

@@ -1,0 +1,201 @@
+/* list.c - `leads list` and `leads export`: leads through the output emitter. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fields.h"
+#include "ltime.h"
+
+enum { L_COLUMNS = NFILTER_OPTS };
+const struct opt opts_list[] = {
+	FILTER_OPTS,
+	[L_COLUMNS] = { "columns", 'C', "F1,F2", "show these fields instead of the default", 0,
+	                COMP_FIELD, NULL },
+	{ 0 },
+};
+
+enum { E_OUTPUT = NFILTER_OPTS, E_NO_ESCAPE };
+const struct opt opts_export[] = {
+	FILTER_OPTS,
+	[E_OUTPUT] = { "output", 'O', "FILE", "write to FILE (mode 0600) instead of stdout", 0,
+	               COMP_FILE, NULL },
+	[E_NO_ESCAPE] = { "no-escape", 0, NULL,
+	                  "do not guard cells starting with = + - @ against spreadsheet "
+	                  "formulas",
+	                  0, COMP_NONE, NULL },
+	{ 0 },
+};
+
+/* A column is a lead field, or "name" (display name) in list. */
+struct col {
+	const struct field_desc *f; /* NULL: the display name */
+};
+
+struct walk {
+	struct ctx *c;
+	struct out *o;
+	struct col *cols;
+	int ncols;
+	int64_t n;
+};
+
+static void emit_field(struct ctx *c, struct out *o, const struct lead *l,
+                       const struct field_desc *f)
+{
+	char buf[LTIME_BUFSZ + 64];
+	if (!f) {
+		lead_display_name(l, buf, sizeof buf);
+		out_str(o, buf);
+		return;
+	}
+	switch (f->kind) {
+	case FK_TEXT:
+		if (f->idx == LT_STAGE)
+			out_str(o, stage_label(c, l->t[LT_STAGE], buf, sizeof buf));
+		else
+			out_str(o, l->t[f->idx]);
+		return;
+	case FK_INT:
+		if (l->has[f->idx])
+			out_int(o, l->i[f->idx]);
+		else
+			out_null(o);
+		return;
+	case FK_TIME:
+		if (!l->has[f->idx]) {
+			out_null(o);
+			return;
+		}
+		ltime_fmt(l->i[f->idx], buf);
+		out_str(o, buf);
+		return;
+	case FK_MONEY:
+		if (!l->has[f->idx]) {
+			out_null(o);
+			return;
+		}
+		lead_money_fmt(l->i[f->idx], buf);
+		out_str(o, buf);
+		return;
+	}
+}
+
+static int emit_row(const struct lead *l, void *p)
+{
+	struct walk *w = p;
+	for (int i = 0; i < w->ncols; i++)
+		emit_field(w->c, w->o, l, w->cols[i].f);
+	out_end_row(w->o);
+	w->n++;
+	return 0;
+}
+
+static enum out_type col_type(const struct field_desc *f)
+{
+	if (f && f->idx == LT_EXTRA && f->kind == FK_TEXT)
+		return OUT_T_RAW;
+	if (f && f->kind == FK_INT)
+		return OUT_T_INT;
+	if (f && f->kind == FK_MONEY)
+		return OUT_T_NUM;
+	return OUT_T_STR;
+}
+
+static int run_query(struct ctx *c, struct args *a, struct col *cols, int ncols, FILE *fp,
+                     int flags)
+{
+	struct lead_filter f;
+	char *stages = NULL;
+	int rc = filter_from_args(c, a, 0, &f, &stages);
+	if (rc) {
+		free(stages);
+		return rc;
+	}
+	struct out_col *oc = xcalloc((size_t)ncols, sizeof *oc);
+	for (int i = 0; i < ncols; i++) {
+		oc[i].name = cols[i].f ? cols[i].f->name : "name";
+		oc[i].type = col_type(cols[i].f);
+		oc[i].right = cols[i].f && cols[i].f->kind != FK_TEXT && cols[i].f->kind != FK_TIME;
+	}
+	struct out *o = out_new(fp, c->fmt, flags);
+	out_begin(o, oc, ncols);
+	struct walk w = { c, o, cols, ncols, 0 };
+	rc = db_lead_query(c->db, &f, emit_row, &w, &c->err);
+	out_finish(o);
+	out_free(o);
+	free(oc);
+	free(stages);
+	return rc ? fail_err(c) : 0;
+}
+
+int cmd_list(struct ctx *c, struct args *a)
+{
+	static const char *const defaults[] = { "id",   "name",   "email", "company", "stage",
+		                                "step", "status", "owner", "score" };
+	struct col cols[64];
+	int ncols = 0;
+	if (a->val[L_COLUMNS]) {
+		char *spec = xstrdup(a->val[L_COLUMNS]);
+		for (char *tok = strtok(spec, ","); tok; tok = strtok(NULL, ",")) {
+			str_trim(tok);
+			const struct field_desc *f = lead_field(tok);
+			if (!f && strcmp(tok, "name") != 0) {
+				int rc = usage_error(c, "no such field '%s' for --columns", tok);
+				free(spec);
+				return rc;
+			}
+			if (ncols < (int)ARRAY_LEN(cols))
+				cols[ncols++].f = f;
+		}
+		free(spec);
+		if (!ncols)
+			return usage_error(c, "--columns needs at least one field");
+	} else {
+		for (size_t i = 0; i < ARRAY_LEN(defaults); i++)
+			cols[ncols++].f =
+			    strcmp(defaults[i], "name") ? lead_field(defaults[i]) : NULL;
+	}
+	return run_query(c, a, cols, ncols, stdout, c->out_flags);
+}
+
+int cmd_export(struct ctx *c, struct args *a)
+{
+	struct col cols[64];
+	int ncols = 0;
+	for (int i = 0; i < lead_nfields; i++)
+		if (lead_fields[i].flags & FF_EXPORT)
+			cols[ncols++].f = &lead_fields[i];
+	if (!c->fmt_given)
+		c->fmt = OUT_CSV;
+	if (c->fmt == OUT_TABLE)
+		return usage_error(c, "export writes csv, tsv, json or jsonl");
+	int flags = a->val[E_NO_ESCAPE] ? OUT_NO_ESCAPE : 0;
+	FILE *fp = stdout;
+	char *tmp = NULL;
+	const char *path = a->val[E_OUTPUT];
+	if (path && strcmp(path, "-") != 0) {
+		/* write beside the target and rename: never a half-written file */
+		struct sb t = SB_INIT;
+		sb_addf(&t, "%s.tmp.%ld", path, (long)getpid());
+		tmp = sb_detach(&t);
+		fp = fopen(tmp, "w");
+		if (!fp) {
+			int rc = fail(c, EX_IOERR, "cannot write '%s': %s", tmp, strerror(errno));
+			free(tmp);
+			return rc;
+		}
+	}
+	int rc = run_query(c, a, cols, ncols, fp, flags);
+	if (fp != stdout) {
+		if (fclose(fp) != 0 && !rc)
+			rc = fail(c, EX_IOERR, "cannot write '%s': %s", tmp, strerror(errno));
+		if (!rc && rename(tmp, path) != 0)
+			rc = fail(c, EX_IOERR, "cannot rename to '%s': %s", path, strerror(errno));
+		if (rc)
+			unlink(tmp);
+		free(tmp);
+	}
+	return rc;
+}

@@ -1,0 +1,88 @@
+/* show.c - `leads show LEAD`: every field and the full history. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "ltime.h"
+
+const struct opt opts_show[] = { { 0 } };
+
+static const struct out_col history_cols[] = {
+	{ "at", "WHEN", OUT_T_STR, 0 },   { "actor", "WHO", OUT_T_STR, 0 },
+	{ "kind", "WHAT", OUT_T_STR, 0 }, { "from", "FROM", OUT_T_STR, 0 },
+	{ "to", "TO", OUT_T_STR, 0 },     { "data", "DETAILS", OUT_T_RAW, 0 },
+};
+
+struct hist {
+	struct ctx *c;
+	struct out *o;
+};
+
+static int history_row(const struct event *ev, void *p)
+{
+	struct hist *h = p;
+	char when[LTIME_BUFSZ], b1[256], b2[256];
+	ltime_fmt(ev->at, when);
+	out_str(h->o, when);
+	out_str(h->o, ev->actor);
+	out_str(h->o, ev->kind);
+	bool stage = strcmp(ev->kind, "moved") == 0 || strcmp(ev->kind, "created") == 0;
+	out_str(h->o, stage && ev->from ? stage_label(h->c, ev->from, b1, sizeof b1) : ev->from);
+	out_str(h->o, stage && ev->to ? stage_label(h->c, ev->to, b2, sizeof b2) : ev->to);
+	out_str(h->o, ev->data);
+	out_end_row(h->o);
+	return 0;
+}
+
+int cmd_show(struct ctx *c, struct args *a)
+{
+	struct lead l;
+	int rc = find_lead(c, a->argv[0], &l);
+	if (rc)
+		return rc;
+	struct out *o = ctx_out(c);
+	out_record_begin(o);
+	char buf[256];
+	for (int i = 0; i < lead_nfields; i++) {
+		const struct field_desc *f = &lead_fields[i];
+		if (!(f->flags & (FF_EXPORT | FF_EDIT)))
+			continue;
+		switch (f->kind) {
+		case FK_TEXT:
+			if (f->idx == LT_STAGE) {
+				out_record_field(o, "stage", OUT_T_STR,
+				                 stage_label(c, l.t[LT_STAGE], buf, sizeof buf));
+				const struct stage *s = config_stage(c->cfg, l.t[LT_STAGE]);
+				out_record_field(o, "group", OUT_T_STR,
+				                 s ? stage_group_name(s->grp) : NULL);
+			} else {
+				out_record_field(o, f->name,
+				                 f->idx == LT_EXTRA ? OUT_T_RAW : OUT_T_STR,
+				                 l.t[f->idx]);
+			}
+			break;
+		case FK_INT:
+			snprintf(buf, sizeof buf, "%lld", (long long)l.i[f->idx]);
+			out_record_field(o, f->name, OUT_T_INT, l.has[f->idx] ? buf : NULL);
+			break;
+		case FK_TIME:
+			ltime_fmt(l.i[f->idx], buf);
+			out_record_field(o, f->name, OUT_T_STR, l.has[f->idx] ? buf : NULL);
+			break;
+		case FK_MONEY:
+			lead_money_fmt(l.i[f->idx], buf);
+			out_record_field(o, f->name, OUT_T_NUM, l.has[f->idx] ? buf : NULL);
+			break;
+		}
+	}
+	out_record_list_begin(o, "history");
+	out_begin(o, history_cols, (int)ARRAY_LEN(history_cols));
+	struct hist h = { c, o };
+	rc = db_events_for(c->db, l.i[LI_ID], history_row, &h, &c->err);
+	out_record_list_end(o);
+	out_record_end(o);
+	out_free(o);
+	lead_free(&l);
+	return rc ? fail_err(c) : 0;
+}

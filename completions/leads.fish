@@ -1,0 +1,13 @@
+# fish completion for leads(1): candidates come from `leads __complete`.
+function __leads_complete
+	set -l words (commandline -opc)
+	set -l cur (commandline -ct)
+	set -e words[1]
+	set -l out (command leads __complete $words "$cur" 2>/dev/null)
+	if test "$out" = "__files__"
+		__fish_complete_path "$cur"
+	else
+		printf '%s\n' $out
+	end
+end
+complete -c leads -f -a '(__leads_complete)'
