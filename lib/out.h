@@ -73,7 +73,7 @@ struct out_col {
 	const char *name;   /* machine name: "first_name" */
 	const char *header; /* table header; NULL = name upper-cased */
 	enum out_type type;
-	int right; /* right-align in tables (numbers) */
+	int right; /* right-align in tables (implied for OUT_T_INT and OUT_T_NUM) */
 };
 
 enum out_flags {
