@@ -629,11 +629,16 @@ static int start_iconv(struct csv_reader *r, const char *from, struct lerr *err)
 	r->enc = xstrdup(from);
 	r->raw_cap = r->win + SLACK;
 	r->raw = xmalloc(r->raw_cap);
+	/* code unit size, to skip an invalid sequence when replacing */
+	char *low = str_lower(from);
 	r->unit = 1;
-	if (strstr(from, "16") || str_ieq(from, "ucs-2") || str_ieq(from, "ucs2"))
+	if (strstr(low, "utf-16") || strstr(low, "utf16") || strstr(low, "ucs-2") ||
+	    strstr(low, "ucs2") || strcmp(low, "unicode") == 0)
 		r->unit = 2;
-	else if (strstr(from, "32") || str_ieq(from, "ucs-4") || str_ieq(from, "ucs4"))
+	else if (strstr(low, "utf-32") || strstr(low, "utf32") || strstr(low, "ucs-4") ||
+	         strstr(low, "ucs4"))
 		r->unit = 4;
+	free(low);
 	return 0;
 }
 
@@ -728,8 +733,6 @@ static int open_input(struct csv_reader *r, const char *enc, struct lerr *err)
 {
 	if (!str_empty(enc) && !str_ieq(enc, "auto") && !is_utf8_name(enc)) {
 		TRY(start_iconv(r, enc, err));
-		free(r->enc);
-		r->enc = xstrdup(enc);
 	} else {
 		want(r, 4);
 		const unsigned char *b = (const unsigned char *)r->buf;
