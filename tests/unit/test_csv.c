@@ -482,6 +482,21 @@ static void test_encodings(void)
 	CHECK_DATA("odd byte at the end of UTF-16", "a\0\n\0b", &le, odd16,
 	           "line 2: truncated utf-16le sequence at end of input");
 
+	static const struct row surrogate[] = {
+		{ 1,
+		  { "a", "\xEF\xBF\xBD"
+		         "b" } },
+	};
+	struct csv_opts ler = { .encoding = "utf-16le", .replace_invalid = true };
+	CHECK_DATA("unpaired UTF-16 surrogate, replaced",
+	           "a\0,\0\0\xD8"
+	           "b\0\n\0",
+	           &ler, surrogate, NULL);
+	check_input("unpaired UTF-16 surrogate",
+	            "a\0,\0\0\xD8"
+	            "b\0\n\0",
+	            10, &le, surrogate, 0, "line 1: invalid utf-16le input (byte offset 4)");
+
 	struct lerr err = { 0 };
 	struct csv_opts bogus = { .encoding = "klingon-8" };
 	int fd = open_fixture("spectrum-simple.csv");
@@ -747,6 +762,55 @@ static void test_pipe(void)
 	close(p[0]);
 }
 
+/* ---- random inputs ------------------------------------------------------ */
+
+/* Random snippets of CSV-ish bytes must parse the same (records and
+ * errors) whatever the block size: refills must never change a result. */
+static void test_random(void)
+{
+	static const char *const bits[] = { "a",        "bc",   ",",        ";",           "\"",
+		                            "\"\"",     "\r",   "\n",       " ",           "\t",
+		                            "\xC3\xA9", "\xFF", "\xE2\x82", "\xEF\xBB\xBF" };
+	static const size_t blocks[] = { 1, 2, 3, 5 };
+	uint32_t seed = 12345;
+	struct sb in = SB_INIT, want = SB_INIT, got = SB_INIT;
+	int bad = 0, n = 3000;
+	for (int i = 0; i < n && bad < 3; i++) {
+		sb_reset(&in);
+		seed = seed * 1103515245u + 12345u;
+		int len = (int)(seed >> 16) % 24;
+		for (int k = 0; k < len; k++) {
+			seed = seed * 1103515245u + 12345u;
+			sb_adds(&in, bits[(seed >> 16) % ARRAY_LEN(bits)]);
+		}
+		struct csv_opts o = { .replace_invalid = i % 2 };
+		int fd = mem_fd(in.buf ? in.buf : "", in.len);
+		sb_reset(&want);
+		dump_fd(fd, &o, &want);
+		close(fd);
+		for (size_t b = 0; b < ARRAY_LEN(blocks); b++) {
+			o.block_size = blocks[b];
+			fd = mem_fd(in.buf ? in.buf : "", in.len);
+			sb_reset(&got);
+			dump_fd(fd, &o, &got);
+			close(fd);
+			if (strcmp(sb_str(&got), sb_str(&want)) != 0) {
+				struct sb q = SB_INIT;
+				add_escaped(&q, sb_str(&in), in.len);
+				diag("input \"%s\", block size %zu:", sb_str(&q), blocks[b]);
+				diag("  %s  vs  %s", sb_str(&want), sb_str(&got));
+				sb_free(&q);
+				bad++;
+				break;
+			}
+		}
+	}
+	ok(bad == 0, "%d random inputs: same result at block sizes 1, 2, 3, 5", n);
+	sb_free(&in);
+	sb_free(&want);
+	sb_free(&got);
+}
+
 /* ---- writer ---------------------------------------------------------------- */
 
 static void field_is(const char *in, char delim, bool guard, const char *want)
@@ -846,6 +910,7 @@ int main(void)
 	test_delimiters();
 	test_big();
 	test_pipe();
+	test_random();
 	test_writer();
 	return done_testing();
 }
