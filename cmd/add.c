@@ -116,7 +116,7 @@ int cmd_add(struct ctx *c, struct args *a)
 			goto out;
 		size_t bad;
 		if (!utf8_valid(text, strlen(text), &bad)) {
-			rc = fail(c, EX_DATAERR, "--json: invalid UTF-8 at byte %zu", bad);
+			rc = fail(c, EX_DATAERR, "--json: invalid UTF-8 at byte %zu", bad + 1);
 			free(text);
 			goto out;
 		}

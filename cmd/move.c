@@ -75,7 +75,7 @@ static const struct stage *next_stage(struct ctx *c, const struct lead *l, bool 
 		*rc = fail(c, EX_DATAERR,
 		           "lead #%lld is in '%s', the last active stage; move it to a won "
 		           "stage by name: %s",
-		           (long long)l->i[LI_ID], cur->name, won.buf);
+		           (long long)l->i[LI_ID], cur->name, sb_str(&won));
 	else
 		*rc = fail(c, EX_DATAERR, "lead #%lld is in '%s', the last %s stage",
 		           (long long)l->i[LI_ID], cur->name, stage_group_name(cur->grp));
@@ -100,7 +100,7 @@ int cmd_move(struct ctx *c, struct args *a)
 			for (size_t i = 0; i < c->cfg->nstages; i++)
 				sb_addf(&names, "%s'%s'", i ? ", " : "", c->cfg->stages[i].name);
 			rc = fail(c, EX_USAGE, "no stage '%s' in the pipeline (stages: %s)",
-			          a->argv[1], names.buf);
+			          a->argv[1], sb_str(&names));
 			sb_free(&names);
 			goto out;
 		}
@@ -190,7 +190,7 @@ int cmd_step(struct ctx *c, struct args *a)
 				          s ? s->name : lead_get(&l, LT_STAGE));
 			else
 				rc = fail(c, EX_DATAERR, "stage '%s' has no step '%s' (steps: %s)",
-				          s->name, a->argv[1], names.buf);
+				          s->name, a->argv[1], sb_str(&names));
 			sb_free(&names);
 			lead_free(&l);
 			return rc;

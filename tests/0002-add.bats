@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# leads add: from options and from JSON, email rules, duplicates.
+load test_helper
+
+@test "add prints the new id and starts in the first stage, status new" {
+	run --separate-stderr leads add --first Ana --last Lima --email Ana@Example.COM --company Acme
+	assert_success
+	assert_output 1
+	assert_equal "$stderr" ""
+	run leads list --format tsv --columns id,email,stage,status,priority,created_at
+	assert_output $'id\temail\tstage\tstatus\tpriority\tcreated_at\n1\tana@example.com\tProspecting\tnew\tnormal\t2026-11-24T09:00:00Z'
+}
+
+@test "add records a created event by the actor" {
+	add_lead --email a@example.com
+	run sql "SELECT actor, kind, to_val, at FROM events WHERE lead_id = $id"
+	assert_output "tester|created|prospecting|$(date -d 2026-11-24T09:00:00Z +%s)"
+}
+
+@test "duplicate email (any case, spaces) is refused naming the lead" {
+	add_lead --email ana@example.com
+	run --separate-stderr leads add --email ' ANA@example.com ' --first Other
+	assert_failure 65
+	assert_output ''
+	assert_equal "$stderr" "leads add: lead #1 already has email 'ana@example.com' (use --update to change it)"
+	run sql "SELECT count(*) FROM leads"
+	assert_output 1
+}
+
+@test "add --update changes the existing lead and records it" {
+	add_lead --email ana@example.com --company Old
+	run --separate-stderr leads add --email ana@example.com --company New --update
+	assert_success
+	assert_output 1
+	run sql "SELECT company FROM leads"
+	assert_output New
+	run sql "SELECT kind, from_val, to_val FROM events WHERE kind = 'edited'"
+	assert_output "edited|Old|New"
+}
+
+@test "invalid email is exit 65" {
+	run --separate-stderr leads add --email 'not an email'
+	assert_failure 65
+	assert_equal "$stderr" "leads add: invalid email address 'not an email'"
+}
+
+@test "a lead needs some identity" {
+	run --separate-stderr leads add --source web
+	assert_failure 64
+	[[ ${stderr_lines[0]} == "leads add: a lead needs at least an email, a name, a company or a phone" ]]
+}
+
+@test "add --stage picks a stage by name, any case" {
+	add_lead --email a@example.com --stage 'appointment SET'
+	run leads list --format csv --columns stage
+	assert_output $'stage\nAppointment Set'
+}
+
+@test "add --stage unknown is exit 65 and adds nothing" {
+	run --separate-stderr leads add --email a@example.com --stage Nowhere
+	assert_failure 65
+	assert_equal "$stderr" "leads add: no stage 'Nowhere' in the pipeline"
+	run sql "SELECT count(*) FROM leads"
+	assert_output 0
+}
+
+@test "custom fields with --field land in extra" {
+	add_lead --email a@example.com --field budget=40k --field 'Lead Score=7' --field website=acme.io
+	run sql "SELECT website, extra FROM leads"
+	assert_output 'acme.io|{"budget":"40k","Lead Score":"7"}'
+}
+
+@test "--field needs NAME=VALUE" {
+	run --separate-stderr leads add --email a@example.com --field budget
+	assert_failure 64
+	[[ ${stderr_lines[0]} == "leads add: --field wants NAME=VALUE, not 'budget'" ]]
+}
+
+@test "fields that have their own command are refused" {
+	run --separate-stderr leads add --email a@example.com --field stage=Lost
+	assert_failure 64
+	assert_equal "$stderr" "leads add: field 'stage' is changed with 'leads move'"
+}
+
+@test "--value takes money" {
+	add_lead --email a@example.com --value '$12,000.5'
+	run sql "SELECT value FROM leads"
+	assert_output 1200050
+	run --separate-stderr leads add --email b@example.com --value 12k
+	assert_failure 65
+}
+
+@test "--json reads one object from stdin, with aliases and custom fields" {
+	run --separate-stderr leads add --json <<<'{"first":"Chloé","lastname":"Martin","email":"CHLOE@example.org","company":"Initech","budget":"40k","employees":250,"newsletter":null}'
+	assert_success
+	assert_output 1
+	run sql "SELECT first_name, last_name, email, company, extra FROM leads"
+	assert_output 'Chloé|Martin|chloe@example.org|Initech|{"budget":"40k","employees":"250"}'
+}
+
+@test "--json with invalid JSON is exit 65" {
+	run --separate-stderr leads add --json <<<'{"email": '
+	assert_failure 65
+	assert_equal "$stderr" "leads add: --json: invalid JSON on standard input"
+}
+
+@test "--json that is not an object is exit 65" {
+	run --separate-stderr leads add --json <<<'["a"]'
+	assert_failure 65
+	assert_equal "$stderr" "leads add: --json: expected one JSON object"
+}
+
+@test "--json rejects invalid UTF-8 and stores nothing" {
+	printf '{"email":"a@example.com","first_name":"\xff"}' >in.json
+	run --separate-stderr leads add --json <in.json
+	assert_failure 65
+	assert_equal "$stderr" "leads add: --json: invalid UTF-8 at byte 40"
+	run sql "SELECT count(*) FROM leads"
+	assert_output 0
+}
+
+@test "--json nested values are refused" {
+	run --separate-stderr leads add --json <<<'{"email":"a@example.com","tags":["x"]}'
+	assert_failure 65
+	assert_equal "$stderr" "leads add: --json: field 'tags' must be a string or number"
+}
+
+@test "--owner must be a team member when a team is configured" {
+	cat >team.yaml <<'YAML'
+pipeline:
+  stages:
+    - {name: Open, group: active}
+    - {name: Won, group: won}
+    - {name: Lost, group: lost}
+team:
+  - {name: ana, email: ana@example.com}
+YAML
+	run --separate-stderr leads -c team.yaml add --email x@example.com --owner bob
+	assert_failure 65
+	assert_equal "$stderr" "leads add: no team member 'bob' in the config"
+	run --separate-stderr leads -c team.yaml add --email x@example.com --owner ANA@example.com
+	assert_success
+	run sql "SELECT owner FROM leads"
+	assert_output ana
+}
