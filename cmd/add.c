@@ -188,6 +188,13 @@ int cmd_add(struct ctx *c, struct args *a)
 		goto out;
 	if (l.t[LT_OWNER] && (rc = record(c, &l, "assigned", NULL, l.t[LT_OWNER], NULL)))
 		goto out;
+	if ((rc = run_hook(c, &l, HK_RECEIVED, NULL)) ||
+	    (l.t[LT_OWNER] && (rc = run_hook(c, &l, HK_ASSIGNED, l.t[LT_OWNER]))))
+		goto out;
+	if ((rc = db_lead_update(c->db, &l, &c->err))) {
+		rc = fail_err(c);
+		goto out;
+	}
 	printf("%lld\n", (long long)l.i[LI_ID]);
 out:
 	free(stage_name);

@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "hooks.h"
 #include "lead.h"
 #include "out.h"
 #include "util.h"
@@ -96,6 +97,8 @@ struct ctx {
 	int verbose;
 	bool tty_err;      /* stderr is a terminal: progress bars */
 	const char *actor; /* who is acting: $LEADS_USER, else $USER */
+	bool no_route;     /* leave owners alone (add/import --no-route) */
+	bool no_events;    /* run no workflows (--no-events) */
 	struct lerr err;
 };
 
@@ -131,6 +134,8 @@ void lead_touch(struct ctx *c, struct lead *l, bool activity);
  * clocks and makes a new or inactive lead active (recorded in history).
  */
 int lead_action(struct ctx *c, struct lead *l);
+/* Run the engines (route, score, workflows) for one event on l. */
+int run_hook(struct ctx *c, struct lead *l, enum hook_kind kind, const char *detail);
 /* out = {"key": value} as JSON (empty when value is NULL); returns 1 if set. */
 int json_obj1(struct sb *out, const char *key, const char *value);
 

@@ -88,3 +88,18 @@ int json_obj1(struct sb *out, const char *key, const char *value)
 	sb_addc(out, '}');
 	return 1;
 }
+
+int run_hook(struct ctx *c, struct lead *l, enum hook_kind kind, const char *detail)
+{
+	struct hook_env env = { .db = c->db,
+		                .cfg = c->cfg,
+		                .now = c->now,
+		                .actor = c->actor,
+		                .no_route = c->no_route,
+		                .no_events = c->no_events,
+		                .err = &c->err };
+	struct hook_event ev = { .kind = kind, .detail = detail, .at = 0 };
+	if (hooks_run(&env, l, &ev))
+		return fail_err(c);
+	return 0;
+}

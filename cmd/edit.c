@@ -21,9 +21,16 @@ int cmd_edit(struct ctx *c, struct args *a)
 	int rc = find_lead(c, a->argv[0], &l);
 	if (rc)
 		return rc;
+	char *owner = l.t[LT_OWNER] ? xstrdup(l.t[LT_OWNER]) : NULL;
 	if (!(rc = set_fields_from_args(c, &l, a)) && !(rc = lead_action(c, &l)) &&
-	    (rc = db_lead_update(c->db, &l, &c->err)))
-		rc = fail_err(c);
+	    !(rc = run_hook(c, &l, HK_UPDATED, NULL))) {
+		bool reassigned = l.t[LT_OWNER] && (!owner || strcmp(owner, l.t[LT_OWNER]) != 0);
+		if (reassigned)
+			rc = run_hook(c, &l, HK_ASSIGNED, l.t[LT_OWNER]);
+		if (!rc && (rc = db_lead_update(c->db, &l, &c->err)))
+			rc = fail_err(c);
+	}
+	free(owner);
 	lead_free(&l);
 	return rc;
 }

@@ -81,8 +81,8 @@ int cmd_init(struct ctx *c, struct args *a)
 			struct sb names = SB_INIT;
 			for (size_t i = 0; config_template_names[i]; i++)
 				sb_addf(&names, "%s%s", i ? ", " : "", config_template_names[i]);
-			int rc =
-			    usage_error(c, "no template '%s' (templates: %s)", tname, sb_str(&names));
+			int rc = usage_error(c, "no template '%s' (templates: %s)", tname,
+			                     sb_str(&names));
 			sb_free(&names);
 			return rc;
 		}

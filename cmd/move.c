@@ -127,7 +127,9 @@ int cmd_move(struct ctx *c, struct args *a)
 	struct sb data = SB_INIT;
 	json_obj1(&data, "reason", reason);
 	if (!(rc = record(c, &l, "moved", from, to->key, data.len ? data.buf : NULL)) &&
-	    !(rc = lead_action(c, &l)) && (rc = db_lead_update(c->db, &l, &c->err)))
+	    !(rc = lead_action(c, &l)) && !(rc = run_hook(c, &l, HK_STAGE_ENTERED, to->key)) &&
+	    !(to->grp == GRP_LOST && (rc = run_hook(c, &l, HK_DISCARDED, to->key))) &&
+	    (rc = db_lead_update(c->db, &l, &c->err)))
 		rc = fail_err(c);
 	sb_free(&data);
 	free(from);
@@ -159,6 +161,8 @@ int cmd_status(struct ctx *c, struct args *a)
 	struct sb data = SB_INIT;
 	json_obj1(&data, "reason", a->val[S_REASON]);
 	if (!(rc = record(c, &l, "status", from, to, data.len ? data.buf : NULL)) &&
+	    !(rc = run_hook(c, &l, HK_STATUS, to)) &&
+	    !(strcmp(to, "unqualified") == 0 && (rc = run_hook(c, &l, HK_DISCARDED, NULL))) &&
 	    (rc = db_lead_update(c->db, &l, &c->err)))
 		rc = fail_err(c);
 	sb_free(&data);
@@ -200,6 +204,7 @@ int cmd_step(struct ctx *c, struct args *a)
 	if (!(from == step || (from && step && strcmp(from, step) == 0))) {
 		lead_set(&l, LT_STEP, step);
 		if (!(rc = record(c, &l, "step", from, step, NULL)) && !(rc = lead_action(c, &l)) &&
+		    !(rc = run_hook(c, &l, HK_UPDATED, "step")) &&
 		    (rc = db_lead_update(c->db, &l, &c->err)))
 			rc = fail_err(c);
 	}

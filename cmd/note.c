@@ -30,7 +30,8 @@ static int activity(struct ctx *c, const char *ref, const char *kind, const char
 	struct sb data = SB_INIT;
 	json_obj1(&data, "text", text);
 	if (!(rc = record(c, &l, kind, NULL, NULL, data.len ? data.buf : NULL)) &&
-	    !(rc = lead_action(c, &l)) && (rc = db_lead_update(c->db, &l, &c->err)))
+	    !(rc = lead_action(c, &l)) && !(rc = run_hook(c, &l, HK_ACTIVITY, kind)) &&
+	    (rc = db_lead_update(c->db, &l, &c->err)))
 		rc = fail_err(c);
 	sb_free(&data);
 	lead_free(&l);

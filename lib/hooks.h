@@ -1,0 +1,58 @@
+/*
+ * hooks.h - what happens after a lead changes: routing, scoring and
+ * workflows react to one stream of lead events.
+ *
+ * Every command that changes a lead (add, import, move, status, note, log,
+ * edit, step) calls hooks_run() once per event, inside its write
+ * transaction, after the change is made in `l` and before `l` is saved:
+ * the engines may change `l` further (owner, score) and may write their own
+ * rows (history, tasks, queued mail) through the storage layer. The caller
+ * saves `l` afterwards with db_lead_update(). So a change and everything
+ * it causes commit together or not at all.
+ */
+#ifndef LEADS_HOOKS_H
+#define LEADS_HOOKS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "lead.h"
+#include "util.h"
+
+enum hook_kind {
+	HK_RECEIVED,      /* lead.received: a new lead (add, import) */
+	HK_ASSIGNED,      /* lead.assigned: owner set or changed (detail: owner) */
+	HK_STAGE_ENTERED, /* stage.entered (detail: stage key) */
+	HK_DISCARDED,     /* lead.discarded: moved to a lost stage or unqualified */
+	HK_ACTIVITY,      /* call.logged, email.opened, note, ... (detail: kind) */
+	HK_MEETING,       /* meeting.scheduled (at: the meeting's time) */
+	HK_UPDATED,       /* fields edited (detail: field name) */
+	HK_STATUS,        /* status changed (detail: new status) */
+};
+
+struct hook_event {
+	enum hook_kind kind;
+	const char *detail;
+	int64_t at; /* HK_MEETING: when the meeting is; else 0 */
+};
+
+struct hook_env {
+	struct db *db;
+	const struct config *cfg;
+	int64_t now;
+	const char *actor;
+	bool no_route;  /* --no-route: leave owners alone */
+	bool no_events; /* --no-events: no workflows (history is still kept) */
+	bool dry_run;   /* compute and explain, write nothing extra */
+	struct lerr *err;
+};
+
+/* The workflow event name of a hook ("lead.received", "stage.entered", ...). */
+const char *hook_event_name(const struct hook_event *ev);
+
+/* Run the engines for one event on l. 0 or an exit code with env->err. */
+int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev);
+
+#endif
