@@ -586,6 +586,7 @@ int main(int argc, char **argv)
 {
 	/* Lead data is personal data: everything leads creates is private. */
 	umask(077);
+	hooks_register_config();
 
 	struct ctx c = { 0 };
 	c.fmt = OUT_TABLE;

@@ -7,6 +7,11 @@
 
 #include <string.h>
 
+void hooks_register_config(void)
+{
+	/* one line per engine: route_register_config(); ... */
+}
+
 const char *hook_event_name(const struct hook_event *ev)
 {
 	switch (ev->kind) {

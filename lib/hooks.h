@@ -49,6 +49,13 @@ struct hook_env {
 	struct lerr *err;
 };
 
+/*
+ * Register the config sections the engines own (routing, scoring,
+ * workflows, business_hours, import) with config_register_section().
+ * main() calls it once before loading any config.
+ */
+void hooks_register_config(void);
+
 /* The workflow event name of a hook ("lead.received", "stage.entered", ...). */
 const char *hook_event_name(const struct hook_event *ev);
 
