@@ -1770,8 +1770,44 @@ void imap_datedet_free(struct imap_datedet *d)
 
 /* ---- Value vocabularies ------------------------------------------------- */
 
+/*
+ * Values are matched loosely (case, spaces, '_' and '-' ignored); keys
+ * are stored in that normal form so a lookup normalizes the value once
+ * and compares with strcmp: the import resolves one status per row.
+ */
+static size_t norm_len(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		n += !loose_skip(*s);
+	return n;
+}
+
+static void norm_into(const char *s, char *out)
+{
+	for (; *s; s++)
+		if (!loose_skip(*s))
+			*out++ = (char)tolower((unsigned char)*s);
+	*out = '\0';
+}
+
+static char *norm_dup(const char *s)
+{
+	char *k = xmalloc(norm_len(s) + 1);
+	norm_into(s, k);
+	return k;
+}
+
+/* A built-in meaning: preset vocabulary, our own names, generic words. */
+struct ventry {
+	char *key;
+	int stage; /* index, -1 = none */
+	const char *status;
+	bool literal;
+};
+
 struct vpair {
-	char *value;
+	char *key;
 	int stage; /* index, -1 = explicitly none */
 	const char *status;
 	bool has_stage, has_status;
@@ -1781,9 +1817,44 @@ struct imap_vmap {
 	const struct imap_preset *p;
 	const struct stage *stages;
 	size_t nstages;
+	struct ventry *built; /* in lookup order; the first match wins */
+	size_t nbuilt, bcap;
 	struct vpair *pairs;
 	size_t npairs, cap;
 };
+
+static int ref_stage(const struct imap_vmap *vm, enum sref r);
+
+static struct ventry *built_find(const struct imap_vmap *vm, const char *key)
+{
+	for (size_t i = 0; i < vm->nbuilt; i++)
+		if (strcmp(vm->built[i].key, key) == 0)
+			return &vm->built[i];
+	return NULL;
+}
+
+static void built_add(struct imap_vmap *vm, const char *value, int stage, const char *status,
+                      bool literal)
+{
+	char *key = norm_dup(value);
+	struct ventry *e = built_find(vm, key);
+	if (e) {
+		/* an earlier meaning wins; a literal stage and status of the
+		 * same name combine */
+		if (literal && e->literal && e->stage < 0)
+			e->stage = stage;
+		free(key);
+		return;
+	}
+	vm->built = xgrow(vm->built, &vm->bcap, vm->nbuilt + 1, sizeof *vm->built);
+	vm->built[vm->nbuilt++] = (struct ventry){ key, stage, status, literal };
+}
+
+static void built_vocab(struct imap_vmap *vm, const struct vocab *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		built_add(vm, v[i].value, ref_stage(vm, v[i].stage), v[i].status, false);
+}
 
 struct imap_vmap *imap_vmap_new(const struct imap_preset *p, const struct stage *stages,
                                 size_t nstages)
@@ -1792,6 +1863,19 @@ struct imap_vmap *imap_vmap_new(const struct imap_preset *p, const struct stage 
 	vm->p = p;
 	vm->stages = stages;
 	vm->nstages = nstages;
+	bool exact = p && p->fields; /* our own export: literal values only */
+	if (p && !exact)
+		built_vocab(vm, p->vocab, p->nvocab);
+	for (int i = 0; lead_statuses[i]; i++)
+		built_add(vm, lead_statuses[i], -1, lead_statuses[i], true);
+	for (size_t i = 0; i < nstages; i++) {
+		if (stages[i].name)
+			built_add(vm, stages[i].name, (int)i, NULL, true);
+		if (stages[i].key)
+			built_add(vm, stages[i].key, (int)i, NULL, true);
+	}
+	if (!exact)
+		built_vocab(vm, generic_vocab, ARRAY_LEN(generic_vocab));
 	return vm;
 }
 
@@ -1799,8 +1883,11 @@ void imap_vmap_free(struct imap_vmap *vm)
 {
 	if (!vm)
 		return;
+	for (size_t i = 0; i < vm->nbuilt; i++)
+		free(vm->built[i].key);
+	free(vm->built);
 	for (size_t i = 0; i < vm->npairs; i++)
-		free(vm->pairs[i].value);
+		free(vm->pairs[i].key);
 	free(vm->pairs);
 	free(vm);
 }
@@ -1847,15 +1934,18 @@ int imap_vmap_add(struct imap_vmap *vm, const char *value, const char *stage, co
 			                "unqualified)",
 			                status, value);
 	}
+	char *key = norm_dup(value);
 	struct vpair *vp = NULL;
 	for (size_t i = 0; i < vm->npairs && !vp; i++)
-		if (loose_eq(vm->pairs[i].value, value))
+		if (strcmp(vm->pairs[i].key, key) == 0)
 			vp = &vm->pairs[i];
-	if (!vp) {
+	if (vp) {
+		free(key);
+	} else {
 		vm->pairs = xgrow(vm->pairs, &vm->cap, vm->npairs + 1, sizeof *vm->pairs);
 		vp = &vm->pairs[vm->npairs++];
 		memset(vp, 0, sizeof *vp);
-		vp->value = trim_dup(value);
+		vp->key = key;
 		vp->stage = -1;
 	}
 	if (stage) {
@@ -1909,14 +1999,6 @@ static int ref_stage(const struct imap_vmap *vm, enum sref r)
 	return last;
 }
 
-static const struct vocab *vocab_find(const struct vocab *v, size_t n, const char *value)
-{
-	for (size_t i = 0; i < n; i++)
-		if (loose_eq(v[i].value, value))
-			return &v[i];
-	return NULL;
-}
-
 enum imap_vres imap_vmap_resolve(const struct imap_vmap *vm, const char *value,
                                  struct imap_value *out)
 {
@@ -1925,33 +2007,21 @@ enum imap_vres imap_vmap_resolve(const struct imap_vmap *vm, const char *value,
 	out->literal = false;
 	if (cell_empty(value))
 		return IMAP_V_EMPTY;
+	char small[128];
+	size_t n = norm_len(value);
+	char *key = n < sizeof small ? small : xmalloc(n + 1);
+	norm_into(value, key);
 	bool known = false;
-	const struct vocab *v = NULL;
-	bool exact = vm->p && vm->p->fields; /* our own export: literal only */
-	if (vm->p && !exact)
-		v = vocab_find(vm->p->vocab, vm->p->nvocab, value);
-	if (v) {
+	const struct ventry *e = built_find(vm, key);
+	if (e) {
 		known = true;
-		out->stage = ref_stage(vm, v->stage);
-		out->status = v->status;
-	} else {
-		const char *st = status_by_name(value);
-		int si = stage_by_name(vm, value);
-		if (st || si >= 0) {
-			known = true;
-			out->literal = true;
-			out->status = st;
-			out->stage = si;
-		} else if (!exact &&
-		           (v = vocab_find(generic_vocab, ARRAY_LEN(generic_vocab), value))) {
-			known = true;
-			out->stage = ref_stage(vm, v->stage);
-			out->status = v->status;
-		}
+		out->stage = e->stage;
+		out->status = e->status;
+		out->literal = e->literal;
 	}
 	for (size_t i = 0; i < vm->npairs; i++) {
 		const struct vpair *p = &vm->pairs[i];
-		if (!loose_eq(p->value, value))
+		if (strcmp(p->key, key) != 0)
 			continue;
 		known = true;
 		out->literal = false;
@@ -1961,6 +2031,8 @@ enum imap_vres imap_vmap_resolve(const struct imap_vmap *vm, const char *value,
 			out->status = p->status;
 		break;
 	}
+	if (key != small)
+		free(key);
 	return known ? IMAP_V_OK : IMAP_V_UNKNOWN;
 }
 
@@ -2136,8 +2208,9 @@ struct rowctx {
 	const struct imap_vmap *vm;
 	struct lead *l;
 	struct imap_warn *w;
-	struct kv *kv;
+	struct kv *kv; /* inl, or the heap when a row has more */
 	size_t nkv, cap;
+	struct kv inl[16];
 	struct span {
 		const char *s;
 		size_t n;
@@ -2168,7 +2241,14 @@ static bool kv_has(const struct rowctx *x, const char *key)
 
 static void kv_add(struct rowctx *x, const char *key, const char *v, size_t vn)
 {
-	x->kv = xgrow(x->kv, &x->cap, x->nkv + 1, sizeof *x->kv);
+	if (x->nkv == x->cap) {
+		struct kv *heap = xmalloc(2 * x->cap * sizeof *heap);
+		memcpy(heap, x->kv, x->nkv * sizeof *heap);
+		if (x->kv != x->inl)
+			free(x->kv);
+		x->kv = heap;
+		x->cap *= 2;
+	}
 	struct kv *e = &x->kv[x->nkv];
 	e->owned_key = NULL;
 	e->key = key;
@@ -2330,7 +2410,16 @@ static bool obj_inner(const char *s, size_t n, const char **in, size_t *inn)
 
 static char *build_extra(const struct rowctx *x)
 {
-	struct sb sb = SB_INIT;
+	if (x->nobj == 0 && x->nkv == 0)
+		return NULL;
+	/* one allocation for the usual row: nothing to escape */
+	size_t est = 2;
+	for (size_t i = 0; i < x->nobj; i++)
+		est += x->obj[i].n + 1;
+	for (size_t i = 0; i < x->nkv; i++)
+		est += strlen(x->kv[i].key) + x->kv[i].vn + 6;
+	struct sb sb = { xmalloc(est + 16), 0, est + 16 };
+	sb.buf[0] = '\0';
 	bool any = false;
 	sb_addc(&sb, '{');
 	for (size_t i = 0; i < x->nobj; i++) {
@@ -2365,6 +2454,8 @@ int imap_row(const struct imap *m, const struct imap_vmap *vm, const char *const
 		return rc;
 	const char *const *row = cells + m->skip;
 	struct rowctx x = { .m = m, .vm = vm, .l = l, .w = w, .stage = -1 };
+	x.kv = x.inl;
+	x.cap = ARRAY_LEN(x.inl);
 	/* primary columns first, so a secondary one knows whether its field is filled */
 	for (int pass = 0; pass < 2 && !rc; pass++) {
 		for (size_t i = 0; i < m->ncols && !rc; i++) {
@@ -2415,7 +2506,8 @@ int imap_row(const struct imap *m, const struct imap_vmap *vm, const char *const
 	}
 	for (size_t i = 0; i < x.nkv; i++)
 		free(x.kv[i].owned_key);
-	free(x.kv);
+	if (x.kv != x.inl)
+		free(x.kv);
 	free(x.obj);
 	return rc;
 }
