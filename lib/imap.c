@@ -2,9 +2,15 @@
  * imap.c - import mapping: presets, header matching, value vocabularies,
  * date detection. See imap.h for the contract.
  *
- * Where the vendor names come from. Exports change between versions and
- * languages, so the tables are generous, every column they do not know is
- * kept as a custom field, and --map fixes the rest.
+ * Where the vendor names come from: the vendors' documentation as cited
+ * below, and for the names no document lists (export column spellings)
+ * public code that reads real exports. Not checked against live exports
+ * of every version and language: exports change, so the tables are
+ * generous, every column they do not know is kept as a custom field, and
+ * --map fixes the rest. Least certain, and worth a real export when one
+ * turns up: Pipedrive's "Lead - Created" (vs "Lead - Lead created"),
+ * SuiteCRM's export header language (labels vs database names: both are
+ * here), and Close's "lead_name" vs "display_name" (both are here).
  *
  *  - Salesforce. Data Loader exports use API names, from the Object
  *    Reference, "Lead" (developer.salesforce.com/docs/atlas.en-us.
@@ -36,8 +42,8 @@
  *    Designation; lookups export a second "<Field>.id" column. Lead
  *    Status picklist: Attempted to Contact, Contact in Future, Contacted,
  *    Junk Lead, Lost Lead, Not Contacted, Pre-Qualified, Not Qualified.
- *  - Pipedrive. Knowledge base "Importing: mandatory fields" and
- *    "Exporting data"; exports name columns "<Entity> - <Field>", e.g.
+ *  - Pipedrive. Knowledge base "Importing: mandatory fields"
+ *    (support.pipedrive.com); exports name columns "<Entity> - <Field>", e.g.
  *    "Person - Email - Work", "Person - Phone - Mobile", "Person - Job
  *    title", "Organization - Name", "Lead - Title", "Deal - Stage" (the
  *    same names appear in public scripts that read these exports).
