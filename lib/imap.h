@@ -210,6 +210,9 @@ void imap_detect(const struct imap *m, struct imap_detection *d);
  * Map every column by the preset (its own names first, then the generic
  * names, except for the exact `leads` preset), the rest to custom
  * fields. Resets earlier mapping, overrides included: call it first.
+ * The `leads` preset alone maps a column to `id` (our own export's id):
+ * imap_row() then sets l->i[LI_ID]; the import decides what it means
+ * (match on it, or clear it and let the database number the lead).
  */
 void imap_use_preset(struct imap *m, const struct imap_preset *p);
 
@@ -323,7 +326,9 @@ int imap_row_shape(const struct imap *m, const char *const *cells, size_t n, str
  * a vendor preset. A vendor value that did not resolve to our own
  * status or stage name is also kept in extra under its column name.
  * Returns 0, or EX_DATAERR (reject the row; err names column and value)
- * for a bad shape or an unparsable date. Warnings accumulate in w.
+ * for a bad shape or an unparsable date; l may then be partly filled
+ * (lead_free it). Warnings accumulate in w (may be NULL); w->msg keeps
+ * the first one.
  */
 int imap_row(const struct imap *m, const struct imap_vmap *vm, const char *const *cells, size_t n,
              struct lead *l, struct imap_warn *w, struct lerr *err);
