@@ -51,6 +51,15 @@ static const struct cmd commands[] = {
 	  opts_export, COMP_NONE },
 	{ "help", NULL, cmd_help, 0, 0, 1, "[COMMAND]", "show help for leads or a command", NULL,
 	  opts_none, COMP_NONE },
+	{ "import", NULL, cmd_import, NEED_CONFIG | NEED_RW, 0, 1,
+	  "FILE|- [--preset NAME] [--map COL=FIELD] [--dry-run] [--rejects FILE] | --list | "
+	  "--revert BATCH",
+	  "import leads from a CSV export",
+	  "Import a CSV export of Salesforce, HubSpot, Zoho, Pipedrive, SuiteCRM, Close or\n"
+	  "leads itself, in one transaction: all rows or none. The preset and each date\n"
+	  "column's format are detected; rows that cannot be imported are reported (and\n"
+	  "written to --rejects FILE), duplicates are skipped or updated.",
+	  opts_import, COMP_FILE },
 	{ "init", NULL, cmd_init, NEED_RW, 0, 0, "[--template NAME] [--force]",
 	  "create the database (and a starter config)",
 	  "Create the database file (mode 0600). With --template, also write a starter\n"

@@ -919,6 +919,18 @@ char *db_json_get(struct db *db, const char *json, const char *key)
 	return out;
 }
 
+char *db_json_patch(struct db *db, const char *json, const char *patch)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT json_patch(coalesce(?1, '{}'), ?2)", NULL);
+	if (!st)
+		return NULL;
+	db_bind_text(st, 1, json);
+	db_bind_text(st, 2, patch);
+	char *out = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	sqlite3_reset(st);
+	return out;
+}
+
 char *db_json_set(struct db *db, const char *json, const char *key, const char *value)
 {
 	/* json_set/json_remove take a path: quote the key so dots stay literal. */

@@ -1,0 +1,323 @@
+/* db_import.c - storage of import batches, duplicate lookups and reverts. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbi.h"
+#include "import.h"
+
+int db_import_begin(struct db *db, const char *file, const char *preset, const char *actor,
+                    int64_t now, int64_t *batch, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "INSERT INTO imports(file, preset, started_at, actor) "
+	                           "VALUES (?1, ?2, ?3, ?4)",
+	                           err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+	db_bind_text(st, 2, preset);
+	sqlite3_bind_int64(st, 3, now);
+	db_bind_text(st, 4, actor);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "record import");
+	*batch = sqlite3_last_insert_rowid(db->sq);
+	return 0;
+}
+
+int db_import_finish(struct db *db, int64_t batch, const struct import_stats *s, int64_t now,
+                     struct lerr *err)
+{
+	/* last_event: events after it are changes made since the import (revert) */
+	sqlite3_stmt *st =
+	    db_prep(db,
+	            "UPDATE imports SET finished_at = ?2, counts = json_object("
+	            "'read', ?3, 'inserted', ?4, 'updated', ?5, 'duplicates', ?6, 'rejected', ?7,"
+	            "'warnings', ?8, 'last_event', (SELECT coalesce(max(id), 0) FROM events)) "
+	            "WHERE id = ?1",
+	            err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)s->read);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)s->inserted);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)s->updated);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)s->dup_skipped);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)s->rejected);
+	sqlite3_bind_int64(st, 8, (sqlite3_int64)s->warnings);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "record import");
+}
+
+int db_import_prepare(struct db *db, const enum import_match *m, int n, struct lerr *err)
+{
+	for (int i = 0; i < n; i++) {
+		int rc = 0;
+		if (m[i] == MATCH_PHONE)
+			rc = db_exec(db,
+			             "CREATE INDEX IF NOT EXISTS leads_phone ON leads(phone) "
+			             "WHERE phone IS NOT NULL",
+			             err);
+		else if (m[i] == MATCH_NAME_COMPANY)
+			rc = db_exec(db,
+			             "CREATE INDEX IF NOT EXISTS leads_name_company ON leads("
+			             "last_name COLLATE NOCASE, first_name COLLATE NOCASE, "
+			             "company COLLATE NOCASE) WHERE last_name IS NOT NULL",
+			             err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int db_import_find(struct db *db, enum import_match how, const struct lead *l, int64_t *id,
+                   struct lerr *err)
+{
+	static const char *const sql[] = {
+		[MATCH_EMAIL] = "SELECT id FROM leads WHERE email = ?1",
+		[MATCH_EXT_ID] = "SELECT id FROM leads WHERE ext_id = ?1 AND ext_source IS ?2",
+		[MATCH_PHONE] = "SELECT id FROM leads WHERE phone = ?1",
+		[MATCH_NAME_COMPANY] = "SELECT id FROM leads WHERE last_name = ?1 COLLATE NOCASE "
+		                       "AND first_name = ?2 COLLATE NOCASE "
+		                       "AND company = ?3 COLLATE NOCASE",
+	};
+	const char *a = NULL, *b = NULL, *c = NULL;
+	switch (how) {
+	case MATCH_EMAIL:
+		a = l->t[LT_EMAIL];
+		break;
+	case MATCH_EXT_ID:
+		a = l->t[LT_EXT_ID];
+		b = l->t[LT_EXT_SOURCE];
+		break;
+	case MATCH_PHONE:
+		a = l->t[LT_PHONE];
+		break;
+	case MATCH_NAME_COMPANY:
+		a = l->t[LT_LAST_NAME];
+		b = l->t[LT_FIRST_NAME];
+		c = l->t[LT_COMPANY];
+		if (!b || !c)
+			a = NULL;
+		break;
+	}
+	*id = 0;
+	if (!a)
+		return 0;
+	sqlite3_stmt *st = db_prep(db, sql[how], err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	db_bind_text(st, 2, b);
+	db_bind_text(st, 3, c);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, err, "find duplicate");
+}
+
+int db_import_list(struct db *db, db_batch_fn fn, void *ctx, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT id, started_at, finished_at, reverted_at, file, preset, "
+	                           "actor, counts FROM imports WHERE finished_at IS NOT NULL "
+	                           "ORDER BY id",
+	                           err);
+	if (!st)
+		return err->code;
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct import_batch b = {
+			.id = sqlite3_column_int64(st, 0),
+			.started_at = sqlite3_column_int64(st, 1),
+			.finished_at = sqlite3_column_int64(st, 2),
+			.reverted_at = sqlite3_column_int64(st, 3),
+			.file = (const char *)sqlite3_column_text(st, 4),
+			.preset = (const char *)sqlite3_column_text(st, 5),
+			.actor = (const char *)sqlite3_column_text(st, 6),
+			.counts = (const char *)sqlite3_column_text(st, 7),
+		};
+		if ((ret = fn(&b, ctx)))
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(db, err, "list imports");
+	sqlite3_reset(st);
+	return ret;
+}
+
+int db_import_get(struct db *db, int64_t batch, char **file, char **preset, int64_t *at,
+                  struct lerr *err)
+{
+	sqlite3_stmt *st =
+	    db_prep(db, "SELECT file, preset, started_at FROM imports WHERE id = ?1", err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, batch);
+	int rc = sqlite3_step(st);
+	*file = *preset = NULL;
+	if (rc == SQLITE_ROW) {
+		*file = db_col_text(st, 0);
+		*preset = db_col_text(st, 1);
+		*at = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return lerr_set(err, EX_NOINPUT, "no import batch %lld", (long long)batch);
+	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "read import");
+}
+
+/* Put one import_update's "before" values back on its lead. */
+static int restore_before(struct db *db, int64_t lead_id, const char *before, struct lerr *err)
+{
+	struct lead l;
+	int rc = db_lead_by_id(db, lead_id, &l, err);
+	if (rc)
+		return rc == EX_NOINPUT ? 0 : rc; /* deleted since: nothing to restore */
+	sqlite3_stmt *st = db_prep(db, "SELECT key, value FROM json_each(?1)", err);
+	if (!st) {
+		lead_free(&l);
+		return err->code;
+	}
+	sqlite3_bind_text(st, 1, before, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(st, 0);
+		const char *val = (const char *)sqlite3_column_text(st, 1);
+		const struct field_desc *f = lead_field(key);
+		if (!f)
+			continue; /* written by us: cannot happen, but never trust data for SQL */
+		if (f->kind == FK_TEXT) {
+			lead_set(&l, (enum lead_text)f->idx, val);
+		} else if (f->kind == FK_MONEY) {
+			int64_t cents;
+			if (val && lead_money_parse(val, &cents))
+				lead_set_int(&l, (enum lead_int)f->idx, cents);
+			else
+				l.has[f->idx] = false;
+		}
+	}
+	sqlite3_reset(st);
+	rc = rc == SQLITE_DONE ? db_lead_update(db, &l, err) : db_fail(db, err, "revert");
+	lead_free(&l);
+	return rc;
+}
+
+int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, const char *actor,
+                     void (*changed)(void *ctx, int64_t lead_id, const char *email), void *ctx,
+                     struct revert_stats *rs, struct lerr *err)
+{
+	memset(rs, 0, sizeof *rs);
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT reverted_at, json_extract(counts, '$.last_event'), "
+	                           "finished_at FROM imports WHERE id = ?1",
+	                           err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, batch);
+	int rc = sqlite3_step(st);
+	bool reverted = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+	bool finished = rc == SQLITE_ROW && sqlite3_column_type(st, 2) != SQLITE_NULL;
+	int64_t last_event = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW || !finished)
+		return lerr_set(err, EX_NOINPUT, "no import batch %lld (see 'leads import --list')",
+		                (long long)batch);
+	if (reverted)
+		return lerr_set(err, EX_DATAERR, "import batch %lld was reverted already",
+		                (long long)batch);
+
+	/* Leads of the batch that someone changed since: refuse unless forced. */
+	st = db_prep(db,
+	             "SELECT id, email FROM leads WHERE import_batch = ?1 AND ("
+	             "  EXISTS (SELECT 1 FROM events e WHERE e.lead_id = leads.id AND e.id > ?2)"
+	             "  OR updated_at > (SELECT finished_at FROM imports WHERE id = ?1)) "
+	             "ORDER BY id",
+	             err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_int64(st, 2, last_event);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rs->changed++;
+		if (changed)
+			changed(ctx, sqlite3_column_int64(st, 0),
+			        (const char *)sqlite3_column_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "revert");
+	if (rs->changed && !force)
+		return lerr_set(err, EX_DATAERR,
+		                "%llu lead%s of batch %lld changed since the import; use --force "
+		                "to revert anyway",
+		                (unsigned long long)rs->changed, rs->changed == 1 ? "" : "s",
+		                (long long)batch);
+
+	/* Restore what the batch updated, newest first, then delete what it created. */
+	st = db_prep(db,
+	             "SELECT id, lead_id, json_extract(data, '$.before') FROM events "
+	             "WHERE kind = 'import_update' AND json_extract(data, '$.batch') = ?1 "
+	             "ORDER BY id DESC",
+	             err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, batch);
+	struct {
+		int64_t lead;
+		char *before;
+	} *todo = NULL;
+	size_t n = 0, cap = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		todo = xgrow(todo, &cap, n + 1, sizeof *todo);
+		todo[n].lead = sqlite3_column_int64(st, 1);
+		todo[n].before = db_col_text(st, 2);
+		n++;
+	}
+	sqlite3_reset(st);
+	int ret = rc == SQLITE_DONE ? 0 : db_fail(db, err, "revert");
+	for (size_t i = 0; i < n; i++) {
+		if (!ret && todo[i].before) {
+			ret = restore_before(db, todo[i].lead, todo[i].before, err);
+			if (!ret) {
+				struct sb data = SB_INIT;
+				sb_addf(&data, "{\"batch\":%lld}", (long long)batch);
+				struct event ev = { .lead_id = todo[i].lead,
+					            .at = now,
+					            .actor = actor,
+					            .kind = "import_reverted",
+					            .data = data.buf };
+				ret = db_event_add(db, &ev, err);
+				sb_free(&data);
+				rs->restored++;
+			}
+		}
+		free(todo[i].before);
+	}
+	free(todo);
+	if (ret)
+		return ret;
+
+	st = db_prep(db, "DELETE FROM leads WHERE import_batch = ?1", err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, batch);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "revert");
+	rs->deleted = (uint64_t)sqlite3_changes(db->sq);
+
+	st = db_prep(db, "UPDATE imports SET reverted_at = ?2 WHERE id = ?1", err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "revert");
+}

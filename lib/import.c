@@ -1,0 +1,526 @@
+/*
+ * import.c - the import engine: header, mapping, dates, then one pass of
+ * rows into the database (see import.h).
+ *
+ * Two passes over the file only when a date column's format has to be
+ * detected from all its values (a column of 03/04/2024-style dates may be
+ * MM/DD or DD/MM, and only the whole column tells); the caller hands us a
+ * seekable descriptor for that, spooling a pipe to a temporary file.
+ */
+#include "import.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ltime.h"
+
+/* The cells of a record as the const char * array imap wants. */
+struct cells {
+	const char **v;
+	size_t n, cap;
+};
+
+static void cells_from(struct cells *c, const struct csv_rec *rec)
+{
+	c->v = xgrow(c->v, &c->cap, rec->n, sizeof *c->v);
+	for (size_t i = 0; i < rec->n; i++)
+		c->v[i] = rec->f[i].s;
+	c->n = rec->n;
+}
+
+/* Prefix a reader error with the file name: "leads.csv: line 3: ...". */
+static int file_err(const struct import_opts *o, int rc, struct lerr *err)
+{
+	char msg[sizeof err->msg];
+	snprintf(msg, sizeof msg, "%s", err->msg);
+	return lerr_set(err, rc, "%s: %s", o->file, msg);
+}
+
+/* The first non-blank record: the header. */
+static int read_header(const struct import_opts *o, struct csv_reader *r, struct cells *c,
+                       uint64_t *line, struct lerr *err)
+{
+	struct csv_rec rec;
+	int rc;
+	while ((rc = csv_next(r, &rec, err)) == 1) {
+		cells_from(c, &rec);
+		if (!imap_row_blank(c->v, c->n)) {
+			*line = rec.line;
+			return 0;
+		}
+	}
+	if (rc == 0)
+		return lerr_set(err, EX_DATAERR, "%s: no header row (the file is empty)", o->file);
+	return file_err(o, rc, err);
+}
+
+static int open_reader(struct import_opts *o, struct csv_reader **r, struct lerr *err)
+{
+	*r = csv_open_fd(o->fd, &o->csv, err);
+	if (!*r)
+		return err->code == EX_USAGE ? EX_USAGE
+		                             : file_err(o, err->code ? err->code : EX_DATAERR, err);
+	return 0;
+}
+
+/* Header, preset and user overrides: everything but dates and values. */
+static int setup_mapping(struct import_opts *o, struct csv_reader *r, struct cells *c,
+                         struct imap *m, struct imap_detection *d, struct lerr *err)
+{
+	uint64_t hline;
+	int rc = read_header(o, r, c, &hline, err);
+	if (rc)
+		return rc;
+	if ((rc = imap_init(m, c->v, c->n, err)))
+		return file_err(o, rc, err);
+	if (o->header)
+		o->header(o->ctx, c->v, c->n);
+	memset(d, 0, sizeof *d);
+	imap_detect(m, d);
+	if (o->preset) {
+		const struct imap_preset *p = imap_preset_find(o->preset);
+		if (!p) {
+			struct sb names = SB_INIT;
+			for (size_t i = 0; imap_preset_names[i]; i++)
+				sb_addf(&names, "%s%s", i ? ", " : "", imap_preset_names[i]);
+			rc = lerr_set(err, EX_USAGE, "unknown preset '%s' (presets: %s)", o->preset,
+			              sb_str(&names));
+			sb_free(&names);
+			return rc;
+		}
+		d->preset = p;
+	}
+	imap_use_preset(m, d->preset);
+	for (size_t i = 0; o->maps && o->maps[i]; i++)
+		if ((rc = imap_parse_map(m, o->maps[i], err)))
+			return rc;
+	if (o->map_file_text &&
+	    (rc = imap_parse_map_text(m, o->map_file_text, o->map_file_name, err)))
+		return rc;
+	for (size_t i = 0; o->ignores && o->ignores[i]; i++)
+		if ((rc = imap_ignore(m, o->ignores[i], err)))
+			return rc;
+	return 0;
+}
+
+int import_detect(struct import_opts *o, struct imap *m, struct imap_detection *d, struct lerr *err)
+{
+	struct csv_reader *r;
+	struct cells c = { 0 };
+	memset(m, 0, sizeof *m);
+	int rc = open_reader(o, &r, err);
+	if (rc)
+		return rc;
+	rc = setup_mapping(o, r, &c, m, d, err);
+	free(c.v);
+	csv_close(r);
+	return rc;
+}
+
+/*
+ * Pass 1: decide each date column's format from all its values. Only run
+ * when some date column has no format yet.
+ */
+static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap *m,
+                        struct lerr *err)
+{
+	size_t nd = 0;
+	for (size_t i = 0; i < m->ncols; i++)
+		nd += imap_col_is_date(&m->cols[i]) && m->cols[i].date == IMAP_DATE_AUTO;
+	if (!nd)
+		return 0;
+	struct imap_datedet *det = xcalloc(m->ncols, sizeof *det);
+	for (size_t i = 0; i < m->ncols; i++)
+		imap_datedet_init(&det[i]);
+	struct cells c = { 0 };
+	struct csv_rec rec;
+	bool in_footer = false;
+	int rc;
+	while ((rc = csv_next(r, &rec, err)) == 1) {
+		if (o->stop && *o->stop) {
+			rc = lerr_set(err, 128 + *o->stop, "interrupted; nothing was imported");
+			break;
+		}
+		cells_from(&c, &rec);
+		if (imap_row_blank(c.v, c.n) || imap_row_footer(c.v, c.n, &in_footer))
+			continue;
+		for (size_t i = 0; i < m->ncols; i++) {
+			size_t k = m->skip + i;
+			if (imap_col_is_date(&m->cols[i]) && m->cols[i].date == IMAP_DATE_AUTO &&
+			    k < c.n)
+				imap_datedet_feed(&det[i], c.v[k], rec.line);
+		}
+	}
+	if (rc > 0 && rc < 128)
+		rc = file_err(o, rc, err);
+	for (size_t i = 0; rc == 0 && i < m->ncols; i++) {
+		if (!imap_col_is_date(&m->cols[i]) || m->cols[i].date != IMAP_DATE_AUTO)
+			continue;
+		enum imap_datefmt fmt = IMAP_DATE_ISO;
+		switch (imap_datedet_verdict(&det[i], m->cols[i].name, &fmt, err)) {
+		case IMAP_DV_EMPTY:
+			break;
+		case IMAP_DV_ONE:
+			m->cols[i].date = fmt;
+			break;
+		case IMAP_DV_AMBIGUOUS:
+		case IMAP_DV_BAD:
+			rc = file_err(o, err->code ? err->code : EX_DATAERR, err);
+			break;
+		}
+	}
+	for (size_t i = 0; i < m->ncols; i++)
+		imap_datedet_free(&det[i]);
+	free(det);
+	free(c.v);
+	return rc;
+}
+
+/* The fields an import may overwrite on an existing lead (--on-duplicate update). */
+static bool updatable(const struct field_desc *f)
+{
+	return (f->flags & FF_EDIT) || (f->kind == FK_TEXT && f->idx == LT_EXT_SOURCE);
+}
+
+/*
+ * Fill and overwrite the existing lead with the file's non-empty values,
+ * keeping what it had in an import_update history entry so that
+ * `import --revert` can put it back.
+ */
+static int update_existing(struct import_opts *o, int64_t id, const struct lead *in, uint64_t line,
+                           int64_t batch, bool *changed, struct lerr *err)
+{
+	struct hook_env *h = o->hooks;
+	struct lead cur;
+	int rc = db_lead_by_id(h->db, id, &cur, err);
+	if (rc)
+		return rc;
+	struct sb before = SB_INIT, after = SB_INIT;
+	int n = 0;
+	for (int i = 0; i < lead_nfields; i++) {
+		const struct field_desc *f = &lead_fields[i];
+		if (!updatable(f))
+			continue;
+		char ob[32], nb[32];
+		const char *ov, *nv;
+		if (f->kind == FK_TEXT) {
+			ov = cur.t[f->idx];
+			nv = in->t[f->idx];
+		} else if (f->kind == FK_MONEY) {
+			if (!in->has[f->idx])
+				continue;
+			lead_money_fmt(in->i[f->idx], nb);
+			nv = nb;
+			ov = NULL;
+			if (cur.has[f->idx]) {
+				lead_money_fmt(cur.i[f->idx], ob);
+				ov = ob;
+			}
+		} else {
+			continue;
+		}
+		if (!nv || (ov && strcmp(ov, nv) == 0))
+			continue;
+		sb_adds(&before, n ? "," : "{");
+		sb_add_json_str(&before, f->name);
+		sb_addc(&before, ':');
+		if (ov)
+			sb_add_json_str(&before, ov);
+		else
+			sb_adds(&before, "null");
+		sb_adds(&after, n ? "," : "{");
+		sb_add_json_str(&after, f->name);
+		sb_addc(&after, ':');
+		sb_add_json_str(&after, nv);
+		n++;
+		if (f->kind == FK_TEXT)
+			lead_set(&cur, (enum lead_text)f->idx, nv);
+		else
+			lead_set_int(&cur, (enum lead_int)f->idx, in->i[f->idx]);
+	}
+	if (in->t[LT_EXTRA]) {
+		char *merged = db_json_patch(h->db, cur.t[LT_EXTRA], in->t[LT_EXTRA]);
+		if (merged && (!cur.t[LT_EXTRA] || strcmp(merged, cur.t[LT_EXTRA]) != 0)) {
+			sb_adds(&before, n ? "," : "{");
+			sb_adds(&before, "\"extra\":");
+			if (cur.t[LT_EXTRA])
+				sb_add_json_str(&before, cur.t[LT_EXTRA]);
+			else
+				sb_adds(&before, "null");
+			sb_adds(&after, n ? "," : "{");
+			sb_adds(&after, "\"extra\":");
+			sb_add_json_str(&after, merged);
+			n++;
+			free(cur.t[LT_EXTRA]);
+			cur.t[LT_EXTRA] = merged;
+		} else {
+			free(merged);
+		}
+	}
+	*changed = n > 0;
+	if (n) {
+		sb_addc(&before, '}');
+		sb_addc(&after, '}');
+		struct sb data = SB_INIT;
+		sb_addf(&data, "{\"batch\":%lld,\"line\":%llu,\"before\":%s,\"after\":%s}",
+		        (long long)batch, (unsigned long long)line, before.buf, after.buf);
+		struct event ev = { .lead_id = id,
+			            .at = h->now,
+			            .actor = h->actor,
+			            .kind = "import_update",
+			            .data = data.buf };
+		lead_set_int(&cur, LI_UPDATED_AT, h->now);
+		if (!(rc = db_event_add(h->db, &ev, err)))
+			rc = db_lead_update(h->db, &cur, err);
+		sb_free(&data);
+	}
+	sb_free(&before);
+	sb_free(&after);
+	lead_free(&cur);
+	return rc;
+}
+
+/* Complete an imported lead with what the file did not say. */
+static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int64_t batch,
+                       struct import_stats *st, struct lerr *err)
+{
+	struct hook_env *h = o->hooks;
+	const struct config *cfg = h->cfg;
+	if (l->t[LT_EMAIL]) {
+		char *norm;
+		if (!lead_email_normalize(l->t[LT_EMAIL], &norm))
+			return lerr_set(err, EX_DATAERR, "invalid email '%s'", l->t[LT_EMAIL]);
+		free(l->t[LT_EMAIL]);
+		l->t[LT_EMAIL] = norm;
+	}
+	if (!l->t[LT_EMAIL] && !l->t[LT_FIRST_NAME] && !l->t[LT_LAST_NAME] && !l->t[LT_COMPANY])
+		return lerr_set(err, EX_DATAERR, "no email and no name");
+	if (l->t[LT_OWNER]) {
+		const struct member *mem = config_member(cfg, l->t[LT_OWNER]);
+		if (mem) {
+			lead_set(l, LT_OWNER, mem->name);
+		} else if (cfg->nteam) {
+			if (!st->warnings++)
+				snprintf(st->first_warning, sizeof st->first_warning,
+				         "line %llu: unknown owner '%s' (left unassigned)",
+				         (unsigned long long)line, l->t[LT_OWNER]);
+			lead_set(l, LT_OWNER, NULL);
+		}
+	}
+	if (l->t[LT_PRIORITY]) {
+		const char *p = config_priority(cfg, l->t[LT_PRIORITY]);
+		lead_set(l, LT_PRIORITY, p ? p : NULL);
+	}
+	if (!l->t[LT_PRIORITY])
+		lead_set(l, LT_PRIORITY, cfg->default_priority);
+	const struct stage *s = l->t[LT_STAGE] ? config_stage(cfg, l->t[LT_STAGE]) : NULL;
+	if (!s)
+		s = config_first_stage(cfg);
+	lead_set(l, LT_STAGE, s->key);
+	if (!l->t[LT_STATUS] || !lead_status_ok(l->t[LT_STATUS]))
+		lead_set(l, LT_STATUS, "new");
+	if (!l->has[LI_CREATED_AT])
+		lead_set_int(l, LI_CREATED_AT, h->now);
+	lead_set_int(l, LI_UPDATED_AT, h->now);
+	lead_set_int(l, LI_STAGE_ENTERED_AT, l->i[LI_CREATED_AT]);
+	lead_set_int(l, LI_REACHED_POS, config_stage_pos(cfg, s->key));
+	lead_set_int(l, LI_SCORE, 0);
+	lead_set_int(l, LI_IMPORT_BATCH, batch);
+	lead_set_int(l, LI_SOURCE_LINE, (int64_t)line);
+	if (l->t[LT_OWNER])
+		lead_set_int(l, LI_ASSIGNED_AT, h->now);
+	/* values the date columns might have left: last activity never after now */
+	if (l->has[LI_LAST_ACTIVITY_AT] && l->i[LI_LAST_ACTIVITY_AT] > h->now)
+		l->has[LI_LAST_ACTIVITY_AT] = false;
+	return 0;
+}
+
+static const char *match_name(enum import_match mm)
+{
+	static const char *const names[] = { "email", "external id", "phone", "name and company" };
+	return names[mm];
+}
+
+/* One data row: 0 done (inserted, updated, skipped or rejected), else fatal. */
+static int import_row(struct import_opts *o, const struct imap *m, const struct imap_vmap *vm,
+                      const struct cells *c, uint64_t line, struct import_stats *st,
+                      struct lerr *err)
+{
+	struct hook_env *h = o->hooks;
+	struct lerr e = { 0 };
+	struct lead l;
+	lead_init(&l);
+	struct imap_warn w = { 0 };
+	int rc = imap_row_shape(m, c->v, c->n, &e);
+	if (!rc)
+		rc = imap_row(m, vm, c->v, c->n, &l, &w, &e);
+	if (w.unknown + w.bad_value) {
+		if (!st->warnings)
+			snprintf(st->first_warning, sizeof st->first_warning, "line %llu: %s",
+			         (unsigned long long)line, w.msg);
+		st->warnings += (uint64_t)(w.unknown + w.bad_value);
+	}
+	if (!rc)
+		rc = finish_lead(o, &l, line, st->batch, st, &e);
+	int64_t dup = 0;
+	enum import_match how = MATCH_EMAIL;
+	for (int i = 0; !rc && !dup && i < o->nmatch; i++) {
+		how = o->match[i];
+		if ((rc = db_import_find(h->db, how, &l, &dup, err))) {
+			lead_free(&l);
+			return rc; /* a storage error is fatal */
+		}
+	}
+	if (!rc && dup) {
+		if (o->on_dup == DUP_ERROR) {
+			rc = lerr_set(&e, EX_DATAERR, "duplicate of lead #%lld (same %s)",
+			              (long long)dup, match_name(how));
+		} else if (o->on_dup == DUP_UPDATE) {
+			bool changed = false;
+			if ((rc = update_existing(o, dup, &l, line, st->batch, &changed, err))) {
+				lead_free(&l);
+				return rc;
+			}
+			if (changed)
+				st->updated++;
+			else
+				st->dup_skipped++;
+		} else {
+			st->dup_skipped++;
+		}
+		if (!rc) {
+			lead_free(&l);
+			return 0;
+		}
+	}
+	if (!rc && o->only_update) {
+		st->not_found++;
+		lead_free(&l);
+		return 0;
+	}
+	if (rc) {
+		lead_free(&l);
+		st->rejected++;
+		if (o->strict)
+			return lerr_set(err, EX_DATAERR, "%s:%llu: %s", o->file,
+			                (unsigned long long)line, e.msg);
+		if (o->reject)
+			o->reject(o->ctx, line, e.msg, c->v, c->n);
+		return 0;
+	}
+	if ((rc = db_lead_insert(h->db, &l, err))) {
+		lead_free(&l);
+		return rc;
+	}
+	st->inserted++;
+	if (!h->no_events || !h->no_route) {
+		char *owner = l.t[LT_OWNER] ? xstrdup(l.t[LT_OWNER]) : NULL;
+		int64_t score = l.i[LI_SCORE];
+		struct hook_event ev = { .kind = HK_RECEIVED };
+		rc = hooks_run(h, &l, &ev);
+		if (!rc && l.t[LT_OWNER]) {
+			struct hook_event as = { .kind = HK_ASSIGNED, .detail = l.t[LT_OWNER] };
+			rc = hooks_run(h, &l, &as);
+		}
+		bool moved = (owner == NULL) != (l.t[LT_OWNER] == NULL) ||
+		             (owner && strcmp(owner, l.t[LT_OWNER]) != 0) || score != l.i[LI_SCORE];
+		if (!rc && moved)
+			rc = db_lead_update(h->db, &l, err);
+		free(owner);
+	}
+	lead_free(&l);
+	return rc;
+}
+
+int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
+{
+	struct hook_env *h = o->hooks;
+	struct csv_reader *r = NULL;
+	struct cells c = { 0 };
+	struct imap m = { 0 };
+	struct imap_detection d;
+	struct imap_vmap *vm = NULL;
+	memset(st, 0, sizeof *st);
+	enum imap_datefmt forced = IMAP_DATE_AUTO;
+	if (o->date_format && !imap_datefmt_parse(o->date_format, &forced))
+		return lerr_set(err, EX_USAGE,
+		                "unknown date format '%s' (iso, ymd, mdy, dmy, epoch-ms, epoch-s)",
+		                o->date_format);
+
+	int rc = open_reader(o, &r, err);
+	if (rc)
+		return rc;
+	if ((rc = setup_mapping(o, r, &c, &m, &d, err)))
+		goto out;
+	snprintf(st->preset, sizeof st->preset, "%s", imap_preset_name(d.preset));
+	for (size_t i = 0; o->notice && i < m.nnotes; i++)
+		o->notice(o->ctx, m.notes[i]);
+	for (size_t i = 0; i < m.ncols; i++)
+		if (imap_col_is_date(&m.cols[i]))
+			m.cols[i].date = forced;
+	if ((rc = detect_dates(o, r, &m, err)))
+		goto out;
+	bool two_pass = false;
+	for (size_t i = 0; i < m.ncols; i++)
+		two_pass |= imap_col_is_date(&m.cols[i]) && forced == IMAP_DATE_AUTO;
+	if (two_pass) {
+		/* back to the start for the real pass */
+		csv_close(r);
+		r = NULL;
+		if (lseek(o->fd, 0, SEEK_SET) < 0) {
+			rc = lerr_set(err, EX_IOERR, "cannot rewind '%s': %s", o->file,
+			              strerror(errno));
+			goto out;
+		}
+		uint64_t hline;
+		if ((rc = open_reader(o, &r, err)) || (rc = read_header(o, r, &c, &hline, err)))
+			goto out;
+	}
+
+	vm = imap_vmap_new(m.preset, h->cfg->stages, h->cfg->nstages);
+	if ((o->stage_map && (rc = imap_vmap_parse_stage(vm, o->stage_map, err))) ||
+	    (o->status_map && (rc = imap_vmap_parse_status(vm, o->status_map, err))))
+		goto out;
+	if ((rc = db_import_prepare(h->db, o->match, o->nmatch, err)))
+		goto out;
+	if ((rc = db_import_begin(h->db, o->file, st->preset, h->actor, h->now, &st->batch, err)))
+		goto out;
+
+	struct csv_rec rec;
+	bool in_footer = false;
+	while ((rc = csv_next(r, &rec, err)) == 1) {
+		if (o->stop && *o->stop) {
+			rc = lerr_set(err, 128 + *o->stop, "interrupted; nothing was imported");
+			goto out;
+		}
+		cells_from(&c, &rec);
+		if (imap_row_blank(c.v, c.n))
+			continue;
+		if (imap_row_footer(c.v, c.n, &in_footer)) {
+			st->footer++;
+			continue;
+		}
+		st->read++;
+		if ((rc = import_row(o, &m, vm, &c, rec.line, st, err)))
+			goto out;
+		if (o->progress && (st->read & 4095) == 0)
+			o->progress(o->ctx, csv_bytes_read(r), st->read);
+	}
+	if (rc != 0) {
+		rc = file_err(o, rc, err);
+		goto out;
+	}
+	if (o->progress)
+		o->progress(o->ctx, csv_bytes_read(r), st->read);
+	rc = db_import_finish(h->db, st->batch, st, h->now, err);
+out:
+	imap_vmap_free(vm);
+	imap_free(&m);
+	free(c.v);
+	if (r)
+		csv_close(r);
+	return rc;
+}

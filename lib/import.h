@@ -1,0 +1,117 @@
+/*
+ * import.h - `leads import`: a CSV export of another CRM into leads.
+ *
+ * The engine reads with lib/csv.h, maps with lib/imap.h and writes through
+ * the storage layer, all inside one transaction that the caller opened
+ * (BEGIN IMMEDIATE): an interrupted import leaves the database as before.
+ * It never prints; the caller gets rejected rows and progress through
+ * callbacks and a summary in struct import_stats.
+ */
+#ifndef LEADS_IMPORT_H
+#define LEADS_IMPORT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "csv.h"
+#include "db.h"
+#include "hooks.h"
+#include "imap.h"
+
+enum import_dup { DUP_SKIP, DUP_UPDATE, DUP_ERROR };
+
+/* What identifies a duplicate, tried in the order given (--match). */
+enum import_match { MATCH_EMAIL, MATCH_EXT_ID, MATCH_PHONE, MATCH_NAME_COMPANY };
+#define IMPORT_MAX_MATCH 4
+
+struct import_opts {
+	const char *file; /* as given, for messages and the batch record ("-" = stdin) */
+	int fd;           /* seekable: the caller spools a pipe to a file first */
+	struct csv_opts csv;
+	const char *preset;      /* NULL = detect */
+	const char *const *maps; /* --map specs, NULL-terminated or NULL */
+	const char *map_file_text, *map_file_name;
+	const char *const *ignores;
+	const char *stage_map, *status_map;
+	const char *date_format; /* NULL = detect per column */
+	enum import_match match[IMPORT_MAX_MATCH];
+	int nmatch;
+	enum import_dup on_dup;
+	bool only_update;
+	bool strict;
+	struct hook_env *hooks; /* db, cfg, now, actor, no_route, no_events */
+	/* Set by a signal handler: stop at the next row, the caller rolls back. */
+	volatile sig_atomic_t *stop;
+	/* Called for each rejected row: line, reason, the original cells. */
+	void (*reject)(void *ctx, uint64_t line, const char *reason, const char *const *cells,
+	               size_t n);
+	/* Called once with the header row as read (for the rejects file). */
+	void (*header)(void *ctx, const char *const *cells, size_t n);
+	/* Called with remarks about the header ("duplicate column 'Email' renamed 'Email_2'"). */
+	void (*notice)(void *ctx, const char *msg);
+	/* Called now and then with bytes read so far. */
+	void (*progress)(void *ctx, uint64_t bytes, uint64_t rows);
+	void *ctx;
+};
+
+struct import_stats {
+	int64_t batch;
+	uint64_t read, inserted, updated, dup_skipped, rejected, not_found, footer, warnings;
+	char first_warning[512];
+	char preset[32];
+};
+
+/*
+ * Run the import. Returns 0, or an exit code with err filled:
+ * EX_DATAERR for a file that cannot be imported at all (no header, an
+ * ambiguous date column, a bad row under --strict as "file:line: reason"),
+ * EX_USAGE for bad options (unknown preset, --map naming no column), or
+ * 130/143 when stopped by a signal. The caller commits on 0 (or rolls
+ * back for --dry-run) and rolls back otherwise.
+ */
+int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err);
+
+/*
+ * `leads import --detect`: read the header and report the preset, its
+ * confidence and each column's target. Fills m (caller imap_free()s it)
+ * and d.
+ */
+int import_detect(struct import_opts *o, struct imap *m, struct imap_detection *d,
+                  struct lerr *err);
+
+/* ---- storage of batches (lib/db_import.c) ---- */
+
+int db_import_begin(struct db *db, const char *file, const char *preset, const char *actor,
+                    int64_t now, int64_t *batch, struct lerr *err);
+int db_import_finish(struct db *db, int64_t batch, const struct import_stats *st, int64_t now,
+                     struct lerr *err);
+/* The id of a lead matching l by one criterion; 0 if none. */
+int db_import_find(struct db *db, enum import_match how, const struct lead *l, int64_t *id,
+                   struct lerr *err);
+/* Make the lookups of the chosen criteria fast (indexes for phone, name+company). */
+int db_import_prepare(struct db *db, const enum import_match *m, int n, struct lerr *err);
+
+struct import_batch {
+	int64_t id, started_at, finished_at, reverted_at;
+	const char *file, *preset, *actor, *counts; /* counts: JSON object */
+};
+typedef int (*db_batch_fn)(const struct import_batch *b, void *ctx);
+int db_import_list(struct db *db, db_batch_fn fn, void *ctx, struct lerr *err);
+/* file and preset of a batch, for the history line of its leads; NULL if none. */
+int db_import_get(struct db *db, int64_t batch, char **file, char **preset, int64_t *at,
+                  struct lerr *err);
+
+/*
+ * Undo a batch: delete the leads it created and restore the fields it
+ * updated, in the caller's transaction. Leads changed since the import are
+ * refused (listed through changed(), EX_DATAERR) unless force.
+ */
+struct revert_stats {
+	uint64_t deleted, restored, changed;
+};
+int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, const char *actor,
+                     void (*changed)(void *ctx, int64_t lead_id, const char *email), void *ctx,
+                     struct revert_stats *rs, struct lerr *err);
+
+#endif
