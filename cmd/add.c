@@ -92,8 +92,7 @@ static int update_existing(struct ctx *c, int64_t id, struct lead *given)
 		struct json_ctx j = { c, &l, false, NULL };
 		rc = db_json_object_each(c->db, given->t[LT_EXTRA], merge_extra, &j, &c->err);
 	}
-	if (!rc) {
-		lead_touch(c, &l, true);
+	if (!rc && !(rc = lead_action(c, &l))) {
 		if (!(rc = db_lead_update(c->db, &l, &c->err)))
 			printf("%lld\n", (long long)id);
 		else
@@ -152,7 +151,10 @@ int cmd_add(struct ctx *c, struct args *a)
 			goto out;
 		}
 		if (found) {
-			if (a->val[O_UPDATE])
+			if (a->val[O_UPDATE] && stage_name)
+				rc = usage_error(c, "--update does not change the stage; use 'leads "
+						    "move'");
+			else if (a->val[O_UPDATE])
 				rc = update_existing(c, other, &l);
 			else
 				rc = fail(c, EX_DATAERR,
@@ -167,6 +169,13 @@ int cmd_add(struct ctx *c, struct args *a)
 	    stage_name ? config_stage(c->cfg, stage_name) : config_first_stage(c->cfg);
 	if (!st) {
 		rc = fail(c, EX_DATAERR, "no stage '%s' in the pipeline", stage_name);
+		goto out;
+	}
+	if (st->grp == GRP_LOST) {
+		rc = fail(c, EX_DATAERR,
+			  "a new lead cannot start in lost stage '%s' (add it, then 'leads move' it "
+			  "with a --reason)",
+			  st->name);
 		goto out;
 	}
 	lead_set(&l, LT_STAGE, st->key);

@@ -41,7 +41,10 @@ static int set_custom(struct ctx *c, struct lead *l, const char *name, const cha
 	char *extra = db_json_set(c->db, l->t[LT_EXTRA], name, *value ? value : NULL);
 	free(l->t[LT_EXTRA]);
 	l->t[LT_EXTRA] = extra;
-	int rc = record_change(c, l, name, old, value);
+	struct sb fname = SB_INIT;
+	sb_addf(&fname, "extra.%s", name);
+	int rc = record_change(c, l, fname.buf, old, *value ? value : NULL);
+	sb_free(&fname);
 	free(old);
 	return rc;
 }
@@ -62,6 +65,8 @@ int set_field(struct ctx *c, struct lead *l, const char *name, const char *value
 		                  : f->idx == LT_STATUS && f->kind == FK_TEXT ? "leads status"
 		                  : f->idx == LT_STEP && f->kind == FK_TEXT   ? "leads step"
 		                                                              : NULL;
+		if (how && c->cmd && strcmp(c->cmd->name, "add") == 0 && f->idx == LT_STAGE)
+			how = "leads add --stage";
 		if (how)
 			return fail(c, EX_USAGE, "field '%s' is changed with '%s'", f->name, how);
 		return fail(c, EX_USAGE, "field '%s' cannot be set", f->name);
@@ -264,7 +269,8 @@ int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filte
 		f->has_min_score = true;
 	}
 	if (v[F_SORT]) {
-		if (!lead_field(v[F_SORT]))
+		const struct field_desc *sf = lead_field(v[F_SORT]);
+		if (!sf || !(sf->flags & (FF_EXPORT | FF_LIST)))
 			return usage_error(c, "cannot sort by '%s': no such field", v[F_SORT]);
 		f->sort = v[F_SORT];
 	}

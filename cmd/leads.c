@@ -44,7 +44,7 @@ static const struct cmd commands[] = {
 	  "Change fields, owner, priority, category or value. Every change is recorded\n"
 	  "in the lead's history. An empty value clears a field.",
 	  opts_edit, COMP_NONE },
-	{ "export", NULL, cmd_export, NEED_CONFIG | NEED_DB, 0, 0, "[FILTERS] [-o FILE]",
+	{ "export", NULL, cmd_export, NEED_CONFIG | NEED_DB, 0, 0, "[FILTERS] [-O FILE]",
 	  "export leads as CSV or JSON",
 	  "Write all (or the filtered) leads with stable columns, the ones `leads import`\n"
 	  "reads back without loss. CSV unless --format says otherwise.",
@@ -217,7 +217,10 @@ static void help_command(FILE *fp, const struct cmd *cmd)
 	}
 	fputs("\nglobal options:\n", fp);
 	print_opts(fp, global_opts);
-	fprintf(fp, "\nSee leads-%s(1) for details.\n", cmd->name);
+	if (cmd->fn == cmd_help)
+		fputs("\nSee leads(1) for details.\n", fp);
+	else
+		fprintf(fp, "\nSee leads-%s(1) for details.\n", cmd->name);
 }
 
 static void help_main(FILE *fp)
@@ -672,7 +675,15 @@ int main(int argc, char **argv)
 	}
 	c.cmd = cmd;
 	struct args a = { 0 };
-	if ((rc = parse_args(&c, cmd, argc - i, argv + i, &a, gval)) == 0 &&
+	if (cmd->fn == cmd_complete) {
+		/* the words being completed are not options of ours */
+		a.argc = argc - i - 1;
+		a.argv = xcalloc((size_t)a.argc + 1, sizeof *a.argv);
+		memcpy(a.argv, argv + i + 1, (size_t)a.argc * sizeof *a.argv);
+		rc = apply_globals(&c, gval);
+		if (!rc)
+			rc = run(&c, cmd, &a);
+	} else if ((rc = parse_args(&c, cmd, argc - i, argv + i, &a, gval)) == 0 &&
 	    (rc = apply_globals(&c, gval)) == 0) {
 		if (gval[G_HELP])
 			help_command(stdout, cmd);

@@ -141,6 +141,8 @@ int cmd_list(struct ctx *c, struct args *a)
 		for (char *tok = strtok(spec, ","); tok; tok = strtok(NULL, ",")) {
 			str_trim(tok);
 			const struct field_desc *f = lead_field(tok);
+			if (f && !(f->flags & (FF_EXPORT | FF_LIST)))
+				f = NULL; /* internal bookkeeping is not a column */
 			if (!f && strcmp(tok, "name") != 0) {
 				int rc = usage_error(c, "no such field '%s' for --columns", tok);
 				free(spec);

@@ -40,7 +40,7 @@ static int activity(struct ctx *c, const char *ref, const char *kind, const char
 
 int cmd_note(struct ctx *c, struct args *a)
 {
-	if (str_empty(a->argv[1]))
+	if (a->argv[1][strspn(a->argv[1], " \t\r\n")] == '\0')
 		return usage_error(c, "the note is empty");
 	return activity(c, a->argv[0], "note", a->argv[1]);
 }

@@ -363,6 +363,11 @@ int db_open(const char *path, int flags, struct db **out, struct lerr *err)
 		int have = 0;
 		if ((rc = user_version(db, &have, err)))
 			goto fail;
+		if (have < db_schema_version()) {
+			/* an older file: any command may upgrade it, reads included */
+			db_close(db);
+			return db_open(path, flags & ~DB_READONLY, out, err);
+		}
 		if (have != db_schema_version()) {
 			rc = lerr_set(err, have > db_schema_version() ? EX_DATAERR : EX_TEMPFAIL,
 			              "'%s' has schema version %d, this leads needs %d%s", path,
@@ -917,6 +922,17 @@ char *db_json_get(struct db *db, const char *json, const char *key)
 	char *out = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
 	sqlite3_reset(st);
 	return out;
+}
+
+bool db_json_valid(struct db *db, const char *json)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT json_valid(?1) AND json_type(?1) = 'object'", NULL);
+	if (!st)
+		return false;
+	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+	bool ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	return ok;
 }
 
 char *db_json_patch(struct db *db, const char *json, const char *patch)

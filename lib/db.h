@@ -118,6 +118,8 @@ int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ct
 			struct lerr *err);
 /* One key of a JSON object text as text, NULL if absent. */
 char *db_json_get(struct db *db, const char *json, const char *key);
+/* A JSON object? */
+bool db_json_valid(struct db *db, const char *json);
 /* RFC 7396 merge of patch into a JSON object text (NULL = {}); new text. */
 char *db_json_patch(struct db *db, const char *json, const char *patch);
 /* Set or remove (value NULL) one key of a JSON object text; returns new text. */

@@ -298,6 +298,10 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 	}
 	if (!l->t[LT_EMAIL] && !l->t[LT_FIRST_NAME] && !l->t[LT_LAST_NAME] && !l->t[LT_COMPANY])
 		return lerr_set(err, EX_DATAERR, "no email and no name");
+	if (l->t[LT_EXTRA] && !db_json_valid(h->db, l->t[LT_EXTRA]))
+		return lerr_set(err, EX_DATAERR, "the extra column is not a JSON object");
+	lead_set(l, LT_ASSIGNED_RULE, NULL);
+	l->has[LI_ID] = false; /* our own export's id: the database gives a new one */
 	if (l->t[LT_OWNER]) {
 		const struct member *mem = config_member(cfg, l->t[LT_OWNER]);
 		if (mem) {

@@ -79,7 +79,10 @@ load test_helper
 @test "fields that have their own command are refused" {
 	run --separate-stderr leads add --email a@example.com --field stage=Lost
 	assert_failure 64
-	assert_equal "$stderr" "leads add: field 'stage' is changed with 'leads move'"
+	assert_equal "$stderr" "leads add: field 'stage' is changed with 'leads add --stage'"
+	run --separate-stderr leads add --email a@example.com --field status=active
+	assert_failure 64
+	assert_equal "$stderr" "leads add: field 'status' is changed with 'leads status'"
 }
 
 @test "--value takes money" {
@@ -142,4 +145,17 @@ YAML
 	assert_success
 	run sql "SELECT owner FROM leads"
 	assert_output ana
+}
+
+@test "a new lead cannot start in a lost stage" {
+	run --separate-stderr leads add --email a@example.com --stage lost
+	assert_failure 65
+	assert_equal "$stderr" "leads add: a new lead cannot start in lost stage 'Lost' (add it, then 'leads move' it with a --reason)"
+}
+
+@test "add --update with --stage is refused" {
+	add_lead --email a@example.com
+	run --separate-stderr leads add --email a@example.com --stage contacted --update
+	assert_failure 64
+	[[ ${stderr_lines[0]} == "leads add: --update does not change the stage; use 'leads move'" ]]
 }

@@ -17,6 +17,9 @@ load test_helper
 	add_lead --email a@example.com
 	run --separate-stderr leads note 1 ''
 	assert_failure 64
+	run --separate-stderr leads note 1 '  '
+	assert_failure 64
+	[[ ${stderr_lines[0]} == "leads note: the note is empty" ]]
 }
 
 @test "log records each activity kind" {
@@ -55,7 +58,7 @@ load test_helper
 	run sql "SELECT company, value, priority, extra FROM leads"
 	assert_output 'New|1200000|high|{"budget":"50k"}'
 	run sql "SELECT from_val, to_val, data FROM events WHERE kind = 'edited' ORDER BY id"
-	assert_output $'Old|New|{"field":"company"}\nnormal|high|{"field":"priority"}\n|12000|{"field":"value"}\n|50k|{"field":"budget"}'
+	assert_output $'Old|New|{"field":"company"}\nnormal|high|{"field":"priority"}\n|12000|{"field":"value"}\n|50k|{"field":"extra.budget"}'
 }
 
 @test "edit with an empty value clears; custom fields too" {

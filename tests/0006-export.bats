@@ -29,7 +29,8 @@ load test_helper
 
 @test "export filters like list" {
 	add_lead --email a@example.com
-	add_lead --email b@example.com --stage Lost
+	add_lead --email b@example.com
+	leads move 2 Lost --reason test
 	run leads export --group lost --format tsv
 	assert_equal "${#lines[@]}" 2
 	assert_line --index 1 --partial "b@example.com"

@@ -103,7 +103,7 @@ has_word() {
 
 @test "the man page leads CMD -h points to exists" {
 	for c in $(commands); do
-		page=$(leads "$c" -h | sed -n 's/^See \(leads-[a-z]*\)(1) for details\.$/\1/p')
+		page=$(leads "$c" -h | sed -n 's/^See \(leads[a-z-]*\)(1) for details\.$/\1/p')
 		[[ -n $page ]] || fail "leads $c -h names no man page"
 		[[ -f $MAN/$page.1 ]] || fail "leads $c -h points to $page(1), which does not exist"
 	done
