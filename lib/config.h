@@ -6,7 +6,12 @@
  * config_load() reads YAML with libyaml and reports every problem found as
  * a diagnostic "file:line:col: message" followed by the source line and a
  * caret. With no file, config_default() gives the built-in full sales
- * cycle, so a new user needs no config at all.
+ * cycle, so a new user needs no config at all. leads-config(5) describes
+ * the file.
+ *
+ * Diagnostics: "file:line:col: message", then the source line and a
+ * caret; a problem of the whole file is "file: message". The text carries
+ * no severity: the caller says "error"/"warning" from diag.warning.
  */
 #ifndef LEADS_CONFIG_H
 #define LEADS_CONFIG_H
@@ -26,16 +31,16 @@ struct stage {
 	enum stage_group grp;
 	char **steps; /* finer progress markers inside the stage */
 	size_t nsteps;
-	struct ldur remind_after;   /* zero = no reminders */
-	struct ldur repeat;         /* zero = remind once */
-	int escalate_after;         /* 0 = never copy the manager */
-	int line;                   /* where it was defined, 0 for built-in */
+	struct ldur remind_after; /* zero = no reminders */
+	struct ldur repeat;       /* zero = remind once */
+	int escalate_after;       /* 0 = never copy the manager */
+	int line;                 /* where it was defined, 0 for built-in */
 };
 
 struct member {
 	char *name;
 	char *email;
-	char *role;   /* "rep" (default) or "manager" */
+	char *role; /* "rep" (default) or "manager" */
 	char **groups;
 	size_t ngroups;
 	int weight;   /* round-robin weight, default 1 */
@@ -47,6 +52,7 @@ struct member {
 struct config_diag {
 	char *text; /* "file:line:col: message\n  the line\n       ^" */
 	bool warning;
+	int line, col; /* 1-based; 0 for a problem of the whole file */
 };
 
 /* Sections other modules own hang off these opaque pointers. */
@@ -74,11 +80,48 @@ struct config {
 	struct rules_config *rules;
 	struct workflow_config *workflow;
 
-	/* Everything found while loading, errors and warnings. */
+	/* Everything found while loading, errors and warnings, by position. */
 	struct config_diag *diags;
 	size_t ndiags;
 	size_t nerrors;
 };
+
+/*
+ * Sections other modules parse: routing, scoring, workflows,
+ * business_hours and import are reserved; a module registers its parser
+ * before the first config_load(). A reserved section found in a file with
+ * no registered parser is an error ("section 'routing' is not supported by
+ * this build").
+ *
+ * Parsers run after the core sections (pipeline, team, ...) whatever the
+ * order in the file, so they can resolve team members and stages with
+ * config_ref_member() / config_ref_stage(); and in this order:
+ * business_hours, routing, scoring, workflows, import, then any other
+ * registered key. A parser reports through ly_error() (lib/lyaml.h; all
+ * problems, not only the first), copies what it keeps (nodes die with the
+ * context) and hangs its result on cfg (cfg->rules, cfg->workflow).
+ * `write` appends the section as YAML for config_write_yaml() ("routing:\n
+ * ..."), `release` frees what parse hung on cfg; both may be NULL. One
+ * release function registered for several sections is called once.
+ */
+struct yaml_ctx;    /* lib/lyaml.h */
+struct yaml_node_s; /* libyaml's yaml_node_t */
+typedef int (*config_parse_fn)(struct yaml_ctx *y, struct yaml_node_s *node, struct config *cfg);
+typedef void (*config_write_fn)(const struct config *cfg, struct sb *out);
+typedef void (*config_release_fn)(struct config *cfg);
+/* 0, or -1 if key is a core section or the table (16) is full. */
+int config_register_section(const char *key, config_parse_fn parse, config_write_fn write,
+                            config_release_fn release);
+
+/*
+ * For section parsers: the team member (name or email) or stage (name or
+ * key) a scalar node names. NULL after reporting "unknown team member
+ * 'bob' (team: ana, ben)" at the node, or a type error.
+ */
+const struct member *config_ref_member(struct yaml_ctx *y, struct yaml_node_s *node,
+                                       const struct config *cfg);
+const struct stage *config_ref_stage(struct yaml_ctx *y, struct yaml_node_s *node,
+                                     const struct config *cfg);
 
 /* The built-in full sales cycle. Never fails. */
 struct config *config_default(void);
@@ -89,6 +132,9 @@ struct config *config_default(void);
  * (err filled, EX_NOINPUT / EX_IOERR). The caller checks cfg->nerrors.
  */
 struct config *config_load(const char *path, struct lerr *err);
+/* The same for YAML text in memory (tests, templates); name is used in
+ * messages. Never NULL. */
+struct config *config_load_mem(const char *name, const char *text, size_t len);
 void config_free(struct config *cfg);
 
 /* Write the effective config as YAML that config_load reads back. */
