@@ -43,6 +43,8 @@ struct cond_env {
 	void *ctx;
 	int64_t (*activity_count)(void *ctx, int64_t lead_id, const char *kind, int64_t since);
 	int64_t (*activity_last)(void *ctx, int64_t lead_id, const char *kind); /* 0 = never */
+	/* score.NAME (a named score, lib/score.h); NULL or false: missing */
+	bool (*named_score)(void *ctx, int64_t lead_id, const char *name, int64_t *out);
 };
 
 /* Compile the condition at n; NULL after reporting through ly_error(). */
@@ -52,7 +54,30 @@ void cond_free(struct cond *c);
 /*
  * Evaluate. With explain non-NULL, appends a one-line account of why it
  * matched or not ("title 'VP Sales' matches /chief|vp/i").
+ * A NULL condition (no `when:`) always matches ("always").
  */
 bool cond_eval(const struct cond *c, const struct cond_env *env, struct sb *explain);
+
+/*
+ * The details, for engines and leads-config(5):
+ *  - a list is `all` of its items: when: [{...}, {...}];
+ *  - several operators on one field must all hold: {field: score, gte: 10, lt: 50};
+ *  - text comparisons (eq, ne, in, not_in, contains) ignore ASCII case;
+ *    regex is case-sensitive unless `ignore_case: true`;
+ *  - a missing value (empty field, absent custom field, no activity yet)
+ *    fails every operator but ne, not_in and missing;
+ *  - extra.NAME compares as a number when the operand is a number and the
+ *    value reads as one ("1,200,000", "$40.5"), as a date when the operand
+ *    is a date; NAME matches ignoring case, ' ', '-' and '_';
+ *  - value compares in currency units (the column is in cents);
+ *  - *_age fields and age compare with durations (gte: 30d);
+ *    activity.KIND.count takes `within: 30d`;
+ *  - score.NAME is a named score (lib/score.h);
+ *  - nesting is bounded (COND_MAX_DEPTH) so no config can exhaust the stack.
+ */
+#define COND_MAX_DEPTH 32
+
+/* Does evaluating c ask for activities (so a bulk reader preloads them)? */
+bool cond_uses_activity(const struct cond *c);
 
 #endif
