@@ -514,6 +514,8 @@ static void check_stage_names(struct pstate *ps)
 		yaml_node_t *name_n = at_key(y, map, "name");
 		yaml_node_t *key_n = ly_map_get(y, map, "key");
 		bool is_key = e % 2, o_key = f % 2;
+		if (!o_key && str_ieq(o->key, v[f]))
+			o_key = is_key; /* o's name is its key too */
 		if (!is_key && !o_key)
 			ly_error(y, name_n, "duplicate stage name '%s' (first at line %d)",
 			         st->name, o->line);
