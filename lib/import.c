@@ -306,6 +306,8 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 		const struct member *mem = config_member(cfg, l->t[LT_OWNER]);
 		if (mem) {
 			lead_set(l, LT_OWNER, mem->name);
+		} else if (cfg->nteam && o->strict) {
+			return lerr_set(err, EX_DATAERR, "unknown owner '%s'", l->t[LT_OWNER]);
 		} else if (cfg->nteam) {
 			if (!st->warnings++)
 				snprintf(st->first_warning, sizeof st->first_warning,
@@ -361,7 +363,9 @@ static int import_row(struct import_opts *o, const struct imap *m, const struct 
 	int rc = imap_row_shape(m, c->v, c->n, &e);
 	if (!rc)
 		rc = imap_row(m, vm, c->v, c->n, &l, &w, &e);
-	if (w.unknown + w.bad_value) {
+	if (w.unknown + w.bad_value && o->strict && !rc) {
+		rc = lerr_set(&e, EX_DATAERR, "%s", w.msg); /* --strict: a bad row */
+	} else if (w.unknown + w.bad_value) {
 		if (!st->warnings)
 			snprintf(st->first_warning, sizeof st->first_warning, "line %llu: %s",
 			         (unsigned long long)line, w.msg);
