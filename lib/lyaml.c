@@ -303,14 +303,11 @@ static long indent_tab(const struct yaml_ctx *y, size_t line)
 	size_t n;
 	if (!line_text(y, line, &s, &n))
 		return -1;
-	long tab = -1;
-	size_t i = 0;
-	for (; i < n && (s[i] == ' ' || s[i] == '\t'); i++)
-		if (s[i] == '\t' && tab < 0)
-			tab = (long)i;
-	if (i == n || s[i] == '#')
-		return -1; /* blank or comment: whitespace there means nothing */
-	return tab;
+	/* Blank lines and comments too: libyaml refuses tabs there as well. */
+	for (size_t i = 0; i < n && (s[i] == ' ' || s[i] == '\t'); i++)
+		if (s[i] == '\t')
+			return (long)i;
+	return -1;
 }
 
 /* Mark the lines inside a quoted or block scalar: tabs there are text. */

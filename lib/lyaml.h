@@ -146,7 +146,7 @@ struct ly_key {
 	ly_handler fn;
 	size_t off;       /* ly_h_*: offsetof the field in obj */
 	size_t off_n;     /* ly_h_strv: offsetof the size_t count */
-	int64_t min, max; /* ly_h_int: accepted range */
+	int64_t min, max; /* ly_h_int: accepted range (both 0: 0..INT_MAX) */
 	bool required;
 };
 /*

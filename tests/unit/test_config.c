@@ -512,6 +512,10 @@ static void test_inline_errors(void)
 		{ "categories: [a, \xff]\n",
 		  "t.yaml:1:17: invalid YAML: invalid leading UTF-8 octet "
 		  "(byte 0xff)" },
+		{ "team:\n \t \nmail: {}\n",
+		  "t.yaml:2:2: tab character in indentation (indent with spaces)" },
+		{ "team:\n\t# a comment\n",
+		  "t.yaml:2:1: tab character in indentation (indent with spaces)" },
 		{ "a: 'unterminated\n", "t.yaml:2:1: invalid YAML: found unexpected end of stream "
 		                        "(while scanning a quoted scalar at line 1, column 4)" },
 		{ "mail:\n  from: \"x\\ny <a@b.c>\"\n",
@@ -524,6 +528,22 @@ static void test_inline_errors(void)
 			show_diags(cfg);
 		ok(cfg->nerrors > 0, "counted as an error: %s", t[i].want);
 		config_free(cfg);
+	}
+
+	/* Texts that must load cleanly. */
+	static const char *const fine[] = {
+		"---\nteam: []\n...\n",                 /* explicit document markers */
+		"categories:\n  - |\n    a\n    \tb\n", /* a tab inside a block scalar */
+		"categories: [\"a\n\tb\"]\n",           /* ...and a quoted one */
+		"~\n",
+		"status:\nmail:\n",
+		"team:\n  - {name: a, email: a@b.c, away: On, weight: +3}\n",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(fine); i++) {
+		struct config *c = load_str(fine[i]);
+		if (!is_int(c->nerrors, 0, nm("loads cleanly: %s", fine[i])))
+			show_diags(c);
+		config_free(c);
 	}
 
 	/* Emails and mailboxes that pass. */
