@@ -21,7 +21,28 @@
 struct cells {
 	const char **v;
 	size_t n, cap;
+	bool unguard;   /* our own export: take off its formula guard */
+	const char **u; /* the cells without it */
+	size_t ucap;
 };
+
+/*
+ * `leads export` guards a cell that a spreadsheet would run as a formula
+ * with a leading apostrophe ('+1 503 555 0101, '=x): reading our own
+ * export back takes it off again, or every such phone would come back
+ * with an apostrophe. The original cells stay in c->v for the rejects.
+ */
+static const char *const *map_cells(struct cells *c)
+{
+	if (!c->unguard)
+		return c->v;
+	c->u = xgrow(c->u, &c->ucap, c->n, sizeof *c->u);
+	for (size_t i = 0; i < c->n; i++) {
+		const char *s = c->v[i];
+		c->u[i] = s[0] == '\'' && s[1] && strchr("=+-@\t\r", s[1]) ? s + 1 : s;
+	}
+	return c->u;
+}
 
 static void cells_from(struct cells *c, const struct csv_rec *rec)
 {
@@ -358,10 +379,15 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 		lead_set(l, LT_STATUS, "new");
 	if (!l->has[LI_CREATED_AT])
 		lead_set_int(l, LI_CREATED_AT, h->now);
-	lead_set_int(l, LI_UPDATED_AT, h->now);
-	lead_set_int(l, LI_STAGE_ENTERED_AT, l->i[LI_CREATED_AT]);
+	/* times and the score the file gives are kept (our own export, or a
+	 * vendor's Last Modified Date): an export -> import round trip is lossless */
+	if (!l->has[LI_UPDATED_AT] || l->i[LI_UPDATED_AT] > h->now)
+		lead_set_int(l, LI_UPDATED_AT, h->now);
+	if (!l->has[LI_STAGE_ENTERED_AT] || l->i[LI_STAGE_ENTERED_AT] > h->now)
+		lead_set_int(l, LI_STAGE_ENTERED_AT, l->i[LI_CREATED_AT]);
 	lead_set_int(l, LI_REACHED_POS, config_stage_pos(cfg, s->key));
-	lead_set_int(l, LI_SCORE, 0);
+	if (!l->has[LI_SCORE])
+		lead_set_int(l, LI_SCORE, 0);
 	lead_set_int(l, LI_IMPORT_BATCH, batch);
 	lead_set_int(l, LI_SOURCE_LINE, (int64_t)line);
 	if (l->t[LT_OWNER])
@@ -380,17 +406,17 @@ static const char *match_name(enum import_match mm)
 
 /* One data row: 0 done (inserted, updated, skipped or rejected), else fatal. */
 static int import_row(struct import_opts *o, const struct imap *m, const struct imap_vmap *vm,
-                      const struct cells *c, uint64_t line, struct import_stats *st,
-                      struct lerr *err)
+                      struct cells *c, uint64_t line, struct import_stats *st, struct lerr *err)
 {
+	const char *const *v = map_cells(c);
 	struct hook_env *h = o->hooks;
 	struct lerr e = { 0 };
 	struct lead l;
 	lead_init(&l);
 	struct imap_warn w = { 0 };
-	int rc = imap_row_shape(m, c->v, c->n, &e);
+	int rc = imap_row_shape(m, v, c->n, &e);
 	if (!rc)
-		rc = imap_row(m, vm, c->v, c->n, &l, &w, &e);
+		rc = imap_row(m, vm, v, c->n, &l, &w, &e);
 	if (w.unknown + w.bad_value && o->strict && !rc) {
 		rc = lerr_set(&e, EX_DATAERR, "%s", w.msg); /* --strict: a bad row */
 	} else if (w.unknown + w.bad_value) {
@@ -492,6 +518,7 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	if ((rc = setup_mapping(o, r, &c, &m, &d, err)))
 		goto out;
 	snprintf(st->preset, sizeof st->preset, "%s", imap_preset_name(d.preset));
+	c.unguard = d.preset == imap_preset_find("leads");
 	for (size_t i = 0; o->notice && i < m.nnotes; i++)
 		o->notice(o->ctx, m.notes[i]);
 	for (size_t i = 0; i < m.ncols; i++)
@@ -556,6 +583,7 @@ out:
 	imap_vmap_free(vm);
 	imap_free(&m);
 	free(c.v);
+	free(c.u);
 	if (r)
 		csv_close(r);
 	return rc;
