@@ -906,18 +906,16 @@ static void put_kv(struct sb *out, int indent, const char *key, const char *val)
 	sb_addc(out, '\n');
 }
 
+/* Flow style, like the examples: ly_emit_str quotes anything with ",[]{}". */
 static void put_list(struct sb *out, int indent, const char *key, char *const *v, size_t n)
 {
-	if (n == 0) {
-		sb_addf(out, "%*s%s: []\n", indent, "", key);
-		return;
-	}
-	sb_addf(out, "%*s%s:\n", indent, "", key);
+	sb_addf(out, "%*s%s: [", indent, "", key);
 	for (size_t i = 0; i < n; i++) {
-		sb_addf(out, "%*s  - ", indent, "");
+		if (i)
+			sb_adds(out, ", ");
 		ly_emit_str(out, v[i]);
-		sb_addc(out, '\n');
 	}
+	sb_adds(out, "]\n");
 }
 
 static void put_dur(struct sb *out, int indent, const char *key, struct ldur d)

@@ -344,6 +344,20 @@ static void test_stage_keys(void)
 	round_trip(cfg, "stage-keys");
 	config_free(cfg);
 
+	/* Values YAML would misread if written plainly survive the round trip. */
+	cfg =
+	    load_str("pipeline:\n  stages:\n"
+	             "    - {name: \"Yes\", steps: [\"a, b\", \"[x]\", \"#1\", \"k: v\"]}\n"
+	             "    - {name: \"Won: big\", key: won-big, group: won, remind_after: 1mo2d}\n"
+	             "    - {name: Négociation perdue, group: lost}\n"
+	             "categories: [\"null\", \"123\", \" pad \", \"-x\"]\n"
+	             "team:\n  - {name: \"O'Neil\", email: o@example.com, groups: [\"a\\\\b\"]}\n"
+	             "mail: {from: \"\\\"Q, Inc\\\" <q@example.com>\", sendmail: \"msmtp -t\"}\n");
+	if (!is_int(cfg->nerrors, 0, "tricky values load"))
+		show_diags(cfg);
+	round_trip(cfg, "tricky values");
+	config_free(cfg);
+
 	cfg = load_str("priorities: [p1, p2]\n");
 	is_str(cfg->default_priority, "p1", "default priority: the first without 'normal'");
 	config_free(cfg);
@@ -828,6 +842,18 @@ static void test_emit(void)
 		ly_load_mem(&y, "emit", sb.buf, sb.len);
 		const char *got = ly_scalar(ly_map_get(&y, y.root, "k"));
 		if (!is_str(got, s[i], nm("emit round trip %zu", i)))
+			diag("emitted: %s", sb.buf);
+		ly_free(&y);
+		/* and inside a flow list, as config_write_yaml writes lists */
+		sb_reset(&sb);
+		sb_adds(&sb, "k: [");
+		ly_emit_str(&sb, s[i]);
+		sb_adds(&sb, ", z]\n");
+		ly_load_mem(&y, "emit", sb.buf, sb.len);
+		yaml_node_t *list = ly_map_get(&y, y.root, "k");
+		if (!ok(ly_seq_len(list) == 2 &&
+		            strcmp(ly_scalar(ly_seq_at(&y, list, 0)), s[i]) == 0,
+		        "emit round trip in a flow list %zu", i))
 			diag("emitted: %s", sb.buf);
 		ly_free(&y);
 		sb_free(&sb);
