@@ -1,0 +1,248 @@
+/*
+ * db_outbox.c - storage of the outbox for delivery and listing (outbox.h).
+ *
+ * Delivery never holds the write lock while a sendmail runs: a message is
+ * claimed in one short BEGIN IMMEDIATE transaction, piped with no
+ * transaction open, then marked in another. The claim (a token and a
+ * time it runs out) is what keeps two sweeps from piping one message.
+ */
+#include "outbox.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbi.h"
+
+#define MSG_COLS                                                                                   \
+	"id, lead_id, created_at, next_try_at, sent_at, failed_at, tries, idem_key, kind, rcpt, "  \
+	"cc, subject, body, last_error"
+
+static void read_msg(sqlite3_stmt *st, struct outbox_msg *m)
+{
+	memset(m, 0, sizeof *m);
+	m->id = sqlite3_column_int64(st, 0);
+	m->lead_id = sqlite3_column_int64(st, 1);
+	m->created_at = sqlite3_column_int64(st, 2);
+	m->next_try_at = sqlite3_column_int64(st, 3);
+	m->sent_at = sqlite3_column_int64(st, 4);
+	m->failed_at = sqlite3_column_int64(st, 5);
+	m->tries = sqlite3_column_int64(st, 6);
+	m->idem_key = db_col_text(st, 7);
+	m->kind = db_col_text(st, 8);
+	m->rcpt = db_col_text(st, 9);
+	m->cc = db_col_text(st, 10);
+	m->subject = db_col_text(st, 11);
+	m->body = db_col_text(st, 12);
+	m->last_error = db_col_text(st, 13);
+}
+
+void outbox_msg_free(struct outbox_msg *m)
+{
+	free(m->idem_key);
+	free(m->kind);
+	free(m->rcpt);
+	free(m->cc);
+	free(m->subject);
+	free(m->body);
+	free(m->last_error);
+	memset(m, 0, sizeof *m);
+}
+
+int db_outbox_due(struct db *db, int64_t now, bool force, int64_t only_id, int64_t **ids, size_t *n,
+                  struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT id FROM outbox WHERE sent_at IS NULL "
+	                           "AND (?2 OR (failed_at IS NULL AND next_try_at <= ?1)) "
+	                           "AND (?3 = 0 OR id = ?3) ORDER BY id",
+	                           err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, force);
+	sqlite3_bind_int64(st, 3, only_id);
+	size_t cap = 0;
+	*ids = NULL;
+	*n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "read the outbox");
+	return 0;
+}
+
+int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, int64_t until,
+                    bool force, bool *got, struct outbox_msg *m, struct lerr *err)
+{
+	*got = false;
+	int rc = db_begin(db, err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = db_prep(db,
+	                           "UPDATE outbox SET claim = ?2, claim_until = ?3, "
+	                           "failed_at = CASE WHEN ?5 THEN NULL ELSE failed_at END "
+	                           "WHERE id = ?1 AND sent_at IS NULL "
+	                           "AND (?5 OR (failed_at IS NULL AND next_try_at <= ?4)) "
+	                           "AND (claim_until IS NULL OR claim_until <= ?4)",
+	                           err);
+	if (!st)
+		goto fail;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, until);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int(st, 5, force);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		db_fail(db, err, "claim a message");
+		goto fail;
+	}
+	if (sqlite3_changes(db->sq) == 1) {
+		st = db_prep(db, "SELECT " MSG_COLS " FROM outbox WHERE id = ?1", err);
+		if (!st)
+			goto fail;
+		sqlite3_bind_int64(st, 1, id);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			db_fail(db, err, "read a message");
+			goto fail;
+		}
+		read_msg(st, m);
+		sqlite3_reset(st);
+		*got = true;
+	}
+	if ((rc = db_commit(db, err))) {
+		if (*got)
+			outbox_msg_free(m);
+		*got = false;
+		return rc;
+	}
+	return 0;
+fail:
+	db_rollback(db);
+	return err->code ? err->code : EX_SOFTWARE;
+}
+
+static int one_update(struct db *db, sqlite3_stmt *st, const char *what, struct lerr *err)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		rc = db_fail(db, err, what);
+		db_rollback(db);
+		return rc;
+	}
+	return db_commit(db, err);
+}
+
+int db_outbox_sent(struct db *db, int64_t id, const char *token, int64_t now, struct lerr *err)
+{
+	int rc = db_begin(db, err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = db_prep(db,
+	                           "UPDATE outbox SET sent_at = ?3, last_error = NULL, "
+	                           "tries = tries + 1, claim = NULL, claim_until = NULL "
+	                           "WHERE id = ?1 AND claim = ?2",
+	                           err);
+	if (!st) {
+		db_rollback(db);
+		return err->code;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	return one_update(db, st, "mark a message sent", err);
+}
+
+int db_outbox_fail(struct db *db, int64_t id, const char *token, const char *error,
+                   int64_t next_try_at, bool give_up, int64_t now, struct lerr *err)
+{
+	int rc = db_begin(db, err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = db_prep(db,
+	                           "UPDATE outbox SET tries = tries + 1, last_error = ?3, "
+	                           "next_try_at = ?4, failed_at = CASE WHEN ?5 THEN ?6 END, "
+	                           "claim = NULL, claim_until = NULL "
+	                           "WHERE id = ?1 AND claim = ?2",
+	                           err);
+	if (!st) {
+		db_rollback(db);
+		return err->code;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, next_try_at);
+	sqlite3_bind_int(st, 5, give_up);
+	sqlite3_bind_int64(st, 6, now);
+	return one_update(db, st, "record a failed delivery", err);
+}
+
+int db_outbox_list(struct db *db, enum outbox_which which, db_outbox_fn fn, void *ctx,
+                   struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT " MSG_COLS " FROM outbox WHERE "
+	                           "CASE ?1 WHEN 0 THEN sent_at IS NULL "
+	                           "WHEN 1 THEN failed_at IS NOT NULL AND sent_at IS NULL "
+	                           "WHEN 2 THEN sent_at IS NOT NULL ELSE 1 END ORDER BY id",
+	                           err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int(st, 1, (int)which);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct outbox_msg m;
+		read_msg(st, &m);
+		ret = fn(&m, ctx);
+		outbox_msg_free(&m);
+		if (ret)
+			break;
+	}
+	sqlite3_reset(st);
+	if (!ret && rc != SQLITE_DONE)
+		return db_fail(db, err, "list the outbox");
+	return ret;
+}
+
+int db_outbox_get(struct db *db, int64_t id, struct outbox_msg *m, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db, "SELECT " MSG_COLS " FROM outbox WHERE id = ?1", err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_msg(st, m);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	if (rc == SQLITE_DONE)
+		return lerr_set(err, EX_NOINPUT, "no message #%lld in the outbox", (long long)id);
+	return db_fail(db, err, "read a message");
+}
+
+int db_outbox_counts(struct db *db, int64_t *waiting, int64_t *failed, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT count(*) FILTER (WHERE failed_at IS NULL), "
+	                           "count(*) FILTER (WHERE failed_at IS NOT NULL) "
+	                           "FROM outbox WHERE sent_at IS NULL",
+	                           err);
+	if (!st)
+		return err->code;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*waiting = sqlite3_column_int64(st, 0);
+		*failed = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "count the outbox");
+}

@@ -1,0 +1,147 @@
+/*
+ * mail.h - the messages leads sends: templates, RFC 5322 rendering, and
+ * delivery of the outbox through a sendmail-compatible command.
+ *
+ * leads never speaks SMTP. A change that should tell someone queues a
+ * message in the outbox (queue.h: mail_queue, in the transaction of the
+ * change); `leads sweep` and `leads outbox retry` deliver the queue by
+ * piping each message to mail.sendmail (default "/usr/sbin/sendmail -t
+ * -i"), run without a shell.
+ *
+ * Delivery is at least once, and in practice exactly once: a message is
+ * claimed in a small transaction (so two sweeps never pipe the same one),
+ * piped, and marked sent in another small transaction right after the
+ * command exits 0. Only a process killed between the end of the pipe and
+ * that mark leaves a message that a later run sends a second time (once
+ * its claim, MAIL_CLAIM_SECS past the timeout, has run out), and the copy
+ * carries the same Message-ID. A failure (non-zero exit, timeout, command
+ * not found) keeps the message queued with the error and a retry time
+ * (backoff: 5m, 15m, 45m, ...); the MAIL_MAX_TRIES-th failure marks it
+ * failed. Failed messages stay in the outbox until `leads outbox retry`.
+ *
+ * Header safety: addresses are checked (one addr-spec, optionally with a
+ * display name) and a bad one fails the message rather than being sent;
+ * display names and subjects are written as plain text only when they
+ * are printable ASCII, else as RFC 2047 encoded-words; control
+ * characters, CR and LF never reach a header; the body is UTF-8 in 7bit
+ * or quoted-printable. So no lead data can add a header or a recipient.
+ */
+#ifndef LEADS_MAIL_H
+#define LEADS_MAIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "lead.h"
+#include "lyaml.h"
+#include "util.h"
+
+#define MAIL_MAX_TRIES     6
+#define MAIL_BACKOFF_FIRST 300 /* seconds before the first retry; x3 each time */
+#define MAIL_BACKOFF_MAX   (12 * 3600)
+#define MAIL_TIMEOUT_MS    60000 /* default; $LEADS_SENDMAIL_TIMEOUT (seconds) */
+#define MAIL_CLAIM_SECS    60    /* a claim outlives the timeout by this much */
+
+/* ---- templates ---- */
+
+enum mail_kind { MK_ASSIGNMENT, MK_THRESHOLD, MK_REMINDER, MK_DUE_SOON, MK_LATE, MK_DIGEST, MK__N };
+const char *mail_kind_name(enum mail_kind k);
+
+struct mail_tpl {
+	char *subject, *body;
+};
+/* Overrides from the config (`mail: templates:`), NULL members = built-in. */
+struct mail_templates {
+	struct mail_tpl t[MK__N];
+};
+
+/*
+ * Parse the `templates:` mapping: kind -> {subject:, body:}. Every
+ * {{placeholder}} must be one the kind provides (mail_placeholders):
+ * an unknown one is a config error at its line and column.
+ */
+struct mail_templates *mail_templates_parse(struct yaml_ctx *y, yaml_node_t *n);
+void mail_templates_free(struct mail_templates *t);
+/* The placeholders of a kind, for messages and the man page. */
+const char *mail_placeholders(enum mail_kind k);
+
+/* Values for placeholders: name -> value (NULL prints as empty). */
+struct mail_vars {
+	struct {
+		char *name, *value;
+	} * v;
+	size_t n, cap;
+};
+void mail_var(struct mail_vars *v, const char *name, const char *value);
+void mail_varf(struct mail_vars *v, const char *name, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/*
+ * lead.<field> for every lead field, plus lead.name (display name),
+ * lead.stage (stage name) and lead.group. Times are shown in tz_name's
+ * zone when the caller formats them; here they are ISO 8601 UTC.
+ */
+void mail_lead_vars(struct mail_vars *v, const struct config *cfg, const struct lead *l);
+void mail_vars_free(struct mail_vars *v);
+
+/* Subject and body for kind from the templates (NULL: built-in). */
+void mail_compose(const struct mail_templates *t, enum mail_kind k, const struct mail_vars *v,
+                  char **subject, char **body);
+
+/* ---- rendering ---- */
+
+struct mail_msg {
+	const char *from;    /* "Name <addr>" or addr */
+	const char *to;      /* one address, optionally with a name */
+	const char *cc;      /* NULL or one address */
+	const char *subject; /* UTF-8 */
+	const char *body;    /* UTF-8 */
+	int64_t date;
+	const char *msgid; /* "<...@...>" */
+};
+/* The message as RFC 5322 text with "\n" line ends; EX_DATAERR on a bad
+ * address (err says which). */
+int mail_render(const struct mail_msg *m, char **out, struct lerr *err);
+/* A header value as RFC 2047 encoded-words when needed (exported for tests). */
+void mail_encode_header(struct sb *out, const char *name, const char *value);
+/* Message-ID for an outbox message: stable, so a resend is recognisable. */
+void mail_message_id(int64_t id, const char *idem_key, const char *from, char *buf, size_t n);
+
+/* ---- delivery ---- */
+
+/*
+ * Split a command line into argv: words separated by blanks, '...' and
+ * "..." group (\" and \\ inside double quotes), \ escapes one character.
+ * No variables, globs or other shell syntax. NULL-terminated; *argc set.
+ */
+char **mail_split_argv(const char *cmd, int *argc, struct lerr *err);
+
+/*
+ * Run the command and write msg to its standard input. 0 if it exited 0
+ * within timeout_ms; else EX_UNAVAILABLE with a one-line reason in err
+ * ("sendmail exited with status 75: <first line of its output>").
+ */
+int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, struct lerr *err);
+
+struct mail_deliver_opts {
+	const char *from, *sendmail;
+	int timeout_ms;
+	int64_t only_id; /* 0 = every message due */
+	bool force;      /* retry now, failed ones included (outbox retry) */
+	/* called after each attempt: status "sent", "retry" or "failed" */
+	void (*report)(void *ctx, int64_t id, const char *rcpt, const char *subject,
+	               const char *status, const char *error);
+	void *ctx;
+};
+struct mail_counts {
+	int sent, retry, failed, busy; /* busy: claimed by another process */
+};
+/*
+ * Deliver what is due at now, each message in its own small transactions
+ * (never call inside one). Returns 0 or an exit code for a database
+ * problem; delivery failures are counted, not returned.
+ */
+int mail_deliver(struct db *db, const struct mail_deliver_opts *o, int64_t now,
+                 struct mail_counts *c, struct lerr *err);
+
+#endif
