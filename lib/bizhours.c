@@ -524,7 +524,7 @@ struct bizhours *bh_parse(struct yaml_ctx *y, yaml_node_t *n)
 
 void bh_write(const struct bizhours *bh, struct sb *out)
 {
-	sb_adds(out, "\nbusiness_hours:\n  timezone: ");
+	sb_adds(out, "business_hours:\n  timezone: ");
 	ly_emit_str(out, bh->tzname);
 	sb_adds(out, "\n  days: [");
 	bool first = true;

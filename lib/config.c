@@ -474,10 +474,19 @@ static const struct ly_key mail_keys[] = {
 	{ .key = "sendmail", .fn = h_sendmail },
 };
 
+static int h_section(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k);
+
 static int h_mail(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
 {
 	struct pstate *ps = obj;
-	return ly_walk(y, val, k->key, mail_keys, ARRAY_LEN(mail_keys), ps->cfg);
+	/* and the registered subsections "mail.NAME" (mail.templates) */
+	struct ly_key keys[ARRAY_LEN(mail_keys) + MAX_SECTIONS];
+	memcpy(keys, mail_keys, sizeof mail_keys);
+	size_t n = ARRAY_LEN(mail_keys);
+	for (size_t i = 0; i < nsections; i++)
+		if (strncmp(sections[i].key, "mail.", 5) == 0)
+			keys[n++] = (struct ly_key){ .key = sections[i].key + 5, .fn = h_section };
+	return ly_walk(y, val, k->key, keys, n, ps->cfg);
 }
 
 /* Where to point for key `key` of mapping map: its value, else the map. */
@@ -689,16 +698,27 @@ static void run_sections(struct pstate *ps, yaml_node_t *root)
 {
 	struct yaml_ctx *y = ps->y;
 	for (size_t s = 0; s < nsections; s++) {
-		for (size_t i = 0; i < ly_map_len(root); i++) {
-			yaml_node_t *kn = ly_map_key(y, root, i);
+		/* "mail.templates": key templates inside the core section mail */
+		const char *want = sections[s].key, *dot = strchr(want, '.');
+		yaml_node_t *map = root;
+		if (dot) {
+			char core[32];
+			snprintf(core, sizeof core, "%.*s", (int)(dot - want), want);
+			map = ly_map_get(y, root, core);
+			want = dot + 1;
+			if (!ly_is_map(map))
+				continue;
+		}
+		for (size_t i = 0; i < ly_map_len(map); i++) {
+			yaml_node_t *kn = ly_map_key(y, map, i);
 			const char *key = ly_scalar(kn);
-			if (!key || strcmp(key, sections[s].key) != 0)
+			if (!key || strcmp(key, want) != 0)
 				continue;
 			if (!sections[s].parse) {
 				ly_error(y, kn, "section '%s' is not supported by this build", key);
 				break;
 			}
-			sections[s].parse(y, ly_map_val(y, root, i), ps->cfg);
+			sections[s].parse(y, ly_map_val(y, map, i), ps->cfg);
 			break; /* a repeated key was reported by the walker */
 		}
 	}
@@ -714,7 +734,8 @@ static void parse_root(struct pstate *ps, yaml_node_t *root)
 	for (size_t i = 0; i < ARRAY_LEN(core_keys); i++)
 		keys[n++] = (struct ly_key){ .key = core_keys[i], .fn = core_fn[i] };
 	for (size_t i = 0; i < nsections; i++)
-		keys[n++] = (struct ly_key){ .key = sections[i].key, .fn = h_section };
+		if (!strchr(sections[i].key, '.'))
+			keys[n++] = (struct ly_key){ .key = sections[i].key, .fn = h_section };
 
 	if (!ly_is_map(root)) {
 		if (!ly_is_null(root))
@@ -970,7 +991,10 @@ void config_write_yaml(const struct config *cfg, struct sb *out)
 	put_kv(out, 2, "from", cfg->mail_from);
 	put_kv(out, 2, "sendmail", cfg->mail_sendmail);
 	for (size_t i = 0; i < nsections; i++)
-		if (sections[i].write) {
+		if (sections[i].write && strncmp(sections[i].key, "mail.", 5) == 0)
+			sections[i].write(cfg, out); /* "  templates:\n..." */
+	for (size_t i = 0; i < nsections; i++)
+		if (sections[i].write && !strchr(sections[i].key, '.')) {
 			sb_adds(out, "\n");
 			sections[i].write(cfg, out);
 		}

@@ -103,6 +103,9 @@ struct config {
  * `write` appends the section as YAML for config_write_yaml() ("routing:\n
  * ..."), `release` frees what parse hung on cfg; both may be NULL. One
  * release function registered for several sections is called once.
+ * A key "mail.NAME" registers a subsection NAME inside the core section
+ * mail (mail.templates); its parser gets that value and its writer
+ * appends indented lines ("  templates:\n ...") right after mail's own.
  */
 struct yaml_ctx;    /* lib/lyaml.h */
 struct yaml_node_s; /* libyaml's yaml_node_t */

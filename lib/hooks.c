@@ -7,9 +7,12 @@
 
 #include <string.h>
 
+#include "workflow.h"
+
 void hooks_register_config(void)
 {
 	/* one line per engine: route_register_config(); ... */
+	workflow_register_config();
 }
 
 const char *hook_event_name(const struct hook_event *ev)
@@ -41,9 +44,6 @@ const char *hook_event_name(const struct hook_event *ev)
 
 int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 {
-	(void)env;
-	(void)l;
-	(void)ev;
 	/* Engines register here as they land: route, score, workflow. */
-	return 0;
+	return workflow_run(env, l, ev);
 }

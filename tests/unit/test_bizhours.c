@@ -221,7 +221,7 @@ static void test_business(void)
 		struct sb out = SB_INIT;
 		bh_write(bh, &out);
 		is_str(out.buf,
-		       "\nbusiness_hours:\n  timezone: UTC\n  days: [mon, tue, wed, thu, fri]\n  "
+		       "business_hours:\n  timezone: UTC\n  days: [mon, tue, wed, thu, fri]\n  "
 		       "hours: [\"09:00-12:00\", \"13:00-18:00\"]\n  holidays: [2026-11-23, "
 		       "\"12-25\"]\n",
 		       "written back as YAML");
