@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# leads import, dates: each format, detection from the whole column,
+# ambiguous columns, impossible dates, --date-format.
+load test_helper
+
+untimed() {
+	sed -E 's/ \([0-9]+\.[0-9]+s, [0-9]+ rows\/s\)/ (T)/' <<<"$1"
+}
+
+# The creation times of all leads, in UTC, one a line.
+created() {
+	sql "SELECT email || ' ' || strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch') FROM leads ORDER BY id"
+}
+
+@test "ISO 8601 with fraction and zone, and plain ISO dates" {
+	printf '%s\n' 'Email,Created Date' 'a@example.com,2024-03-14T09:30:15.250+01:00' \
+		'b@example.com,2024-03-14' 'c@example.com,2024-03-14T23:59:59Z' >d.csv
+	leads import -q d.csv
+	run -0 created
+	assert_output 'a@example.com 2024-03-14T08:30:15Z
+b@example.com 2024-03-14T00:00:00Z
+c@example.com 2024-03-14T23:59:59Z'
+}
+
+@test "MM/DD/YYYY with AM/PM" {
+	printf '%s\n' 'Email,Create Date' 'a@example.com,3/14/2024 9:30 PM' \
+		'b@example.com,03/04/2024 12:05 AM' 'c@example.com,12/31/2024 12:00 PM' \
+		'd@example.com,"1/5/2024, 7:15 am"' >d.csv
+	leads import -q d.csv
+	run -0 created
+	assert_output 'a@example.com 2024-03-14T21:30:00Z
+b@example.com 2024-03-04T00:05:00Z
+c@example.com 2024-12-31T12:00:00Z
+d@example.com 2024-01-05T07:15:00Z'
+}
+
+@test "DD.MM.YYYY dotted, with and without a time" {
+	printf '%s\n' 'Email,Date Created' 'a@example.com,14.03.2024' 'b@example.com,01.02.2024 08:15' >d.csv
+	leads import -q d.csv
+	run -0 created
+	assert_output $'a@example.com 2024-03-14T00:00:00Z\nb@example.com 2024-02-01T08:15:00Z'
+}
+
+@test "DD/MM/YYYY: one day over 12 settles the whole column" {
+	printf '%s\n' 'Email,Created' 'a@example.com,02/01/2024 10:15' 'b@example.com,05/01/2024' \
+		'c@example.com,23/01/2024 09:00' >d.csv
+	leads import -q d.csv
+	run -0 created
+	assert_output 'a@example.com 2024-01-02T10:15:00Z
+b@example.com 2024-01-05T00:00:00Z
+c@example.com 2024-01-23T09:00:00Z'
+}
+
+@test "epoch milliseconds and seconds" {
+	printf '%s\n' 'Email,createdate' 'a@example.com,1710408615000' 'b@example.com,1704276840000' >ms.csv
+	leads import -q ms.csv
+	printf '%s\n' 'Email,Created' 'c@example.com,1710408615' >s.csv
+	leads import -q s.csv
+	run -0 created
+	assert_output 'a@example.com 2024-03-14T09:30:15Z
+b@example.com 2024-01-03T10:14:00Z
+c@example.com 2024-03-14T09:30:15Z'
+}
+
+@test "an ambiguous column stops the import and asks for --date-format" {
+	printf '%s\n' 'Email,Created' 'a@example.com,03/04/2024' 'b@example.com,05/06/2024' >d.csv
+	run --separate-stderr leads import d.csv
+	assert_failure 65
+	assert_output ''
+	assert_equal "$stderr" "leads import: d.csv: column 'Created': dates like '03/04/2024' may be MM/DD/YYYY or DD/MM/YYYY; say which with --date-format mdy or --date-format dmy"
+	run -0 sql "SELECT count(*) FROM leads"
+	assert_output 0
+	run -0 sql "SELECT count(*) FROM imports"
+	assert_output 0
+}
+
+@test "--date-format settles an ambiguous column" {
+	printf '%s\n' 'Email,Created' 'a@example.com,03/04/2024' 'b@example.com,05/06/2024' >d.csv
+	leads import -q --date-format dmy d.csv
+	run -0 created
+	assert_output $'a@example.com 2024-04-03T00:00:00Z\nb@example.com 2024-06-05T00:00:00Z'
+	rm "$LEADS_DB"
+	leads import -q --date-format mdy d.csv
+	run -0 created
+	assert_output $'a@example.com 2024-03-04T00:00:00Z\nb@example.com 2024-05-06T00:00:00Z'
+}
+
+@test "a column whose days always equal their months is not ambiguous" {
+	printf '%s\n' 'Email,Created' 'a@example.com,03/03/2024' 'b@example.com,11/11/2024' >d.csv
+	leads import -q d.csv
+	run -0 created
+	assert_output $'a@example.com 2024-03-03T00:00:00Z\nb@example.com 2024-11-11T00:00:00Z'
+}
+
+@test "an impossible date is a rejected row, the others import" {
+	printf '%s\n' 'Email,Created' 'a@example.com,02/30/2024' 'b@example.com,12/31/2024' \
+		'c@example.com,soon' 'd@example.com,' >d.csv
+	run --separate-stderr leads import --rejects rej.csv d.csv
+	assert_success
+	assert_equal "$(untimed "$stderr")" "generic: 4 read, 2 inserted, 0 updated, 0 duplicates skipped, 2 rejected, 0 warnings (T); batch 1"
+	run -0 cat rej.csv
+	assert_output "rejected_line,rejected_reason,Email,Created
+2,column 'Created': '02/30/2024' is not a date in the mdy format,a@example.com,02/30/2024
+4,column 'Created': 'soon' is not a date in the mdy format,c@example.com,soon"
+	# no date: created now
+	run -0 created
+	assert_output $'b@example.com 2024-12-31T00:00:00Z\nd@example.com 2026-11-24T09:00:00Z'
+}
+
+@test "a column of nothing but impossible dates rejects those rows" {
+	printf '%s\n' 'Email,Created' 'a@example.com,02/30/2024' >d.csv
+	run --separate-stderr leads import d.csv
+	assert_success
+	assert_equal "$(untimed "$stderr")" "leads import: line 2: column 'Created': '02/30/2024' is not a date, or an ambiguous one
+generic: 1 read, 0 inserted, 0 updated, 0 duplicates skipped, 1 rejected, 0 warnings (T); batch 1"
+}
+
+@test "a column that mixes formats stops the import" {
+	printf '%s\n' 'Email,Created' 'a@example.com,03/14/2024' 'b@example.com,2024-03-14' >d.csv
+	run --separate-stderr leads import d.csv
+	assert_failure 65
+	assert_equal "$stderr" "leads import: d.csv: column 'Created': line 3: '2024-03-14' is not in the date format of the values before it (like '03/14/2024'); use --date-format"
+}
+
+@test "with --date-format a value in another format is a rejected row" {
+	printf '%s\n' 'Email,Created' 'a@example.com,03/14/2024' 'b@example.com,2024-03-14' >d.csv
+	run --separate-stderr leads import --date-format mdy d.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" "leads import: line 3: column 'Created': '2024-03-14' is not a date in the mdy format"
+	run -0 created
+	assert_output 'a@example.com 2024-03-14T00:00:00Z'
+}
+
+@test "each date column is detected on its own" {
+	printf '%s\n' 'Email,Created,Last Modified Date' 'a@example.com,14/03/2024,2024-03-20T10:00:00Z' \
+		'b@example.com,01/02/2024,1710408615000' >d.csv
+	run --separate-stderr leads import --map 'Last Modified Date=updated_at' d.csv
+	assert_failure 65
+	assert_equal "$stderr" "leads import: d.csv: column 'Last Modified Date': line 3: '1710408615000' is not in the date format of the values before it (like '2024-03-20T10:00:00Z'); use --date-format"
+	printf '%s\n' 'Email,Created,Last Modified Date' 'a@example.com,14/03/2024,2024-03-20T10:00:00Z' \
+		'b@example.com,01/02/2024,2024-03-21' >d.csv
+	leads import -q --map 'Last Modified Date=updated_at' d.csv
+	run -0 sql "SELECT strftime('%Y-%m-%d', created_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M', updated_at, 'unixepoch') FROM leads ORDER BY id"
+	assert_output $'2024-03-14|2024-03-20T10:00\n2024-02-01|2024-03-21T00:00'
+}
+
+@test "an unknown --date-format is a usage error" {
+	printf 'Email\na@example.com\n' >d.csv
+	run --separate-stderr leads import --date-format yyyy-mm-dd d.csv
+	assert_failure 64
+	assert_equal "$stderr" "leads import: unknown date format 'yyyy-mm-dd' (iso, ymd, mdy, dmy, epoch-ms, epoch-s)"
+}
+
+@test "the creation date from the file starts the stage; a later update time is kept" {
+	printf '%s\n' 'Email,Created,Updated' 'a@example.com,2024-01-02,2024-05-06T07:08:09Z' >d.csv
+	leads import -q --map Updated=updated_at d.csv
+	run -0 sql "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', stage_entered_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, 'unixepoch') FROM leads"
+	assert_output '2024-01-02T00:00:00Z|2024-01-02T00:00:00Z|2024-05-06T07:08:09Z'
+}
