@@ -1,5 +1,6 @@
 /* activity.c - a lead's activities in memory (see activity.h). */
 #include "activity.h"
+#include "score.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -102,10 +103,23 @@ static int64_t cb_last(void *ctx, int64_t lead_id, const char *kind)
 	return act_last(&src->list, act_kind_parse(kind), src->now);
 }
 
+static bool cb_score(void *ctx, int64_t lead_id, const char *name, int64_t *out)
+{
+	struct act_src *src = ctx;
+	bool found = false;
+	*out = 0; /* a named score is 0 until first computed (it is stored when not 0) */
+	if (!src->db)
+		return false;
+	if (db_score_get(src->db, lead_id, name, out, &found, &src->err) != 0)
+		src->rc = src->err.code;
+	return src->rc == 0;
+}
+
 void act_env(struct cond_env *env, struct act_src *src)
 {
 	src->now = env->now;
 	env->ctx = src;
 	env->activity_count = cb_count;
 	env->activity_last = cb_last;
+	env->named_score = cb_score;
 }

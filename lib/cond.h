@@ -72,7 +72,7 @@ bool cond_eval(const struct cond *c, const struct cond_env *env, struct sb *expl
  *  - value compares in currency units (the column is in cents);
  *  - *_age fields and age compare with durations (gte: 30d);
  *    activity.KIND.count takes `within: 30d`;
- *  - score.NAME is a named score (lib/score.h);
+ *  - score.NAME is a named score (lib/score.h), 0 until first computed;
  *  - nesting is bounded (COND_MAX_DEPTH) so no config can exhaust the stack.
  */
 #define COND_MAX_DEPTH 32

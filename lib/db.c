@@ -135,6 +135,13 @@ static const char *const migrations[] = {
 	"CREATE TABLE state ("
 	"  key TEXT PRIMARY KEY,"
 	"  value TEXT"
+	") WITHOUT ROWID;"
+	/* named scores (scoring: scores:); the default score is leads.score */
+	"CREATE TABLE scores ("
+	"  lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  value INTEGER NOT NULL,"
+	"  PRIMARY KEY (lead_id, name)"
 	") WITHOUT ROWID;",
 };
 

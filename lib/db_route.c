@@ -8,6 +8,9 @@
 
 #include "activity.h"
 #include "dbi.h"
+#include "route.h"
+#include "rules.h"
+#include "score.h"
 
 /* The kinds counted as activities; the same list as enum act_kind. */
 #define ACT_KINDS "('call', 'email', 'meeting', 'email_opened', 'note')"
@@ -61,4 +64,138 @@ int db_act_range(struct db *db, int64_t lo, int64_t hi, db_act_fn fn, void *ctx,
 		ret = db_fail(db, err, "read activities");
 	sqlite3_reset(st);
 	return ret;
+}
+
+/* ---- routing ---- */
+
+/* An open lead: its stage is in an active group and it is not unqualified. */
+#define OPEN_LEAD                                                                                  \
+	"status <> 'unqualified' AND stage IN (SELECT key FROM stages WHERE grp = 'active')"
+
+int db_route_open_count(struct db *db, const char *owner, int64_t *n, struct lerr *err)
+{
+	/* leads_owner(owner, status) narrows to the owner's leads */
+	sqlite3_stmt *st =
+	    db_prep(db, "SELECT count(*) FROM leads WHERE owner = ?1 AND " OPEN_LEAD, err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "count open leads");
+}
+
+/* ---- batches for bulk commands ---- */
+
+/*
+ * The batch statements list every lead column, so they are built once
+ * from lead_fields (constant text, no user data) and kept for the life of
+ * the process: the statement cache is keyed by the address of the text.
+ */
+static char *batch_sql[3];
+
+static const char *batch_text(enum rules_scope scope)
+{
+	if (batch_sql[scope])
+		return batch_sql[scope];
+	struct sb sql = SB_INIT;
+	sb_adds(&sql, "SELECT id");
+	for (int i = 1; i < lead_nfields; i++)
+		sb_addf(&sql, ", %s", lead_fields[i].name);
+	sb_adds(&sql, " FROM leads WHERE id > ?1");
+	if (scope == RS_OPEN)
+		sb_adds(&sql, " AND " OPEN_LEAD);
+	else if (scope == RS_UNASSIGNED)
+		sb_adds(&sql, " AND owner IS NULL AND " OPEN_LEAD);
+	sb_adds(&sql, " ORDER BY id LIMIT ?2");
+	batch_sql[scope] = sb_detach(&sql);
+	return batch_sql[scope];
+}
+
+int db_lead_batch(struct db *db, enum rules_scope scope, int64_t after, struct lead *out, int max,
+                  int *n, struct lerr *err)
+{
+	*n = 0;
+	sqlite3_stmt *st = db_prep(db, batch_text(scope), err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int(st, 2, max);
+	int rc = SQLITE_DONE;
+	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		db_read_lead(st, 0, &out[(*n)++]);
+	if (*n < max && rc != SQLITE_DONE) {
+		for (int i = 0; i < *n; i++)
+			lead_free(&out[i]);
+		*n = 0;
+		sqlite3_reset(st);
+		return db_fail(db, err, "read leads");
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+/* ---- scores ---- */
+
+int db_score_get(struct db *db, int64_t lead_id, const char *name, int64_t *v, bool *found,
+                 struct lerr *err)
+{
+	sqlite3_stmt *st =
+	    db_prep(db, "SELECT value FROM scores WHERE lead_id = ?1 AND name = ?2", err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, lead_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	*v = *found ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, err, "read score");
+}
+
+int db_score_set(struct db *db, int64_t lead_id, const char *name, int64_t v, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "INSERT INTO scores(lead_id, name, value) VALUES (?1, ?2, ?3) "
+	                           "ON CONFLICT(lead_id, name) DO UPDATE SET value = ?3",
+	                           err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, lead_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, v);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "save score");
+}
+
+int db_score_set_default(struct db *db, int64_t lead_id, int64_t v, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db, "UPDATE leads SET score = ?2 WHERE id = ?1", err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, lead_id);
+	sqlite3_bind_int64(st, 2, v);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "save score");
+}
+
+int db_threshold_fired(struct db *db, int64_t lead_id, const char *score, const char *name,
+                       int64_t *n, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT count(*) FROM events WHERE lead_id = ?1 AND "
+	                           "kind = 'score.threshold' AND from_val = ?2 AND to_val = ?3",
+	                           err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, lead_id);
+	sqlite3_bind_text(st, 2, score, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "count thresholds");
 }

@@ -7,11 +7,15 @@
 
 #include <string.h>
 
+#include "route.h"
+#include "score.h"
 #include "workflow.h"
 
 void hooks_register_config(void)
 {
 	/* one line per engine: route_register_config(); ... */
+	route_register_config();
+	score_register_config();
 	workflow_register_config();
 }
 
@@ -45,5 +49,14 @@ const char *hook_event_name(const struct hook_event *ev)
 int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 {
 	/* Engines register here as they land: route, score, workflow. */
+	/* the lead's activities, read at most once and only if a rule asks */
+	struct act_src own = { .db = env->db };
+	struct act_src *acts = env->acts ? env->acts : &own;
+	int rc = route_hook(env, l, ev, acts);
+	if (!rc)
+		rc = score_hook(env, l, ev, acts);
+	act_list_free(&own.list);
+	if (rc)
+		return rc;
 	return workflow_run(env, l, ev);
 }

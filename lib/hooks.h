@@ -21,6 +21,8 @@
 #include "lead.h"
 #include "util.h"
 
+struct act_src;
+
 enum hook_kind {
 	HK_RECEIVED,      /* lead.received: a new lead (add, import) */
 	HK_ASSIGNED,      /* lead.assigned: owner set or changed (detail: owner) */
@@ -47,6 +49,8 @@ struct hook_env {
 	bool no_events; /* --no-events: no workflows (history is still kept) */
 	bool dry_run;   /* compute and explain, write nothing extra */
 	struct lerr *err;
+	/* the lead's activities when a bulk reader has them (lib/activity.h), or NULL */
+	struct act_src *acts;
 };
 
 /*

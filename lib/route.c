@@ -1,0 +1,1021 @@
+/*
+ * route.c - the routing engine (see route.h): the `routing:` section, rule
+ * evaluation, pools, rotation cursors and the assignment itself.
+ */
+#include "route.h"
+
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cond.h"
+#include "lyaml.h"
+#include "queue.h"
+#include "rules.h"
+
+enum pick { PICK_MEMBER, PICK_ROUND_ROBIN, PICK_LEAST_LOADED, PICK_ROUTER, PICK_UNASSIGNED };
+
+struct rrule {
+	char *name;
+	char *full; /* "name", or "member/name" in a member's router */
+	int line;
+	struct cond *when; /* NULL: always */
+	enum pick pick;
+	const struct member *member; /* PICK_MEMBER */
+	const struct member **pool;  /* PICK_ROUND_ROBIN, PICK_LEAST_LOADED */
+	int *weight;                 /* per pool member (1 unless weighted) */
+	size_t npool;
+	bool weighted;
+	int *slots; /* round robin: pool indexes in rotation order */
+	size_t nslots;
+	size_t router; /* PICK_ROUTER: index into route_config.routers */
+	struct ldur reassign_after;
+	bool has_reassign;
+};
+
+struct rset {
+	const struct member *owner; /* NULL for the main rules */
+	struct rrule *r;
+	size_t n;
+};
+
+struct route_config {
+	struct rset main; /* `default` is its last rule */
+	struct rset *routers;
+	size_t nrouters;
+};
+
+static void rule_free(struct rrule *r)
+{
+	free(r->name);
+	free(r->full);
+	cond_free(r->when);
+	free(r->pool);
+	free(r->weight);
+	free(r->slots);
+}
+
+static void rset_free(struct rset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		rule_free(&s->r[i]);
+	free(s->r);
+}
+
+void route_config_free(struct route_config *rc);
+void route_config_free(struct route_config *rc)
+{
+	if (!rc)
+		return;
+	rset_free(&rc->main);
+	for (size_t i = 0; i < rc->nrouters; i++)
+		rset_free(&rc->routers[i]);
+	free(rc->routers);
+	free(rc);
+}
+
+static const struct route_config *rc_of(const struct config *cfg)
+{
+	return cfg && cfg->rules ? cfg->rules->route : NULL;
+}
+
+bool route_configured(const struct config *cfg)
+{
+	const struct route_config *rc = rc_of(cfg);
+	return rc && rc->main.n > 0;
+}
+
+bool route_uses_activity(const struct config *cfg)
+{
+	const struct route_config *rc = rc_of(cfg);
+	if (!rc)
+		return false;
+	for (size_t i = 0; i < rc->main.n; i++)
+		if (cond_uses_activity(rc->main.r[i].when))
+			return true;
+	for (size_t j = 0; j < rc->nrouters; j++)
+		for (size_t i = 0; i < rc->routers[j].n; i++)
+			if (cond_uses_activity(rc->routers[j].r[i].when))
+				return true;
+	return false;
+}
+
+/* ---- parsing ---- */
+
+struct pctx {
+	struct config *cfg;
+	struct route_config *rc;
+	const struct rset *set; /* the set being parsed */
+	struct rrule *rule;
+};
+
+static int gcd(int a, int b)
+{
+	while (b) {
+		int t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/*
+ * The rotation of a pool: smooth weighted round robin run for one full
+ * cycle (sum of the weights, reduced by their gcd), so 3:1 gives a a b a
+ * and 2:2:1 gives a b c a b - every member's turns spread out evenly.
+ */
+static void build_slots(struct rrule *r)
+{
+	int g = 0;
+	for (size_t i = 0; i < r->npool; i++)
+		g = gcd(g, r->weight[i]);
+	size_t total = 0;
+	for (size_t i = 0; i < r->npool; i++)
+		total += (size_t)(r->weight[i] / g);
+	r->slots = xcalloc(total, sizeof *r->slots);
+	r->nslots = total;
+	int64_t *cur = xcalloc(r->npool, sizeof *cur);
+	for (size_t s = 0; s < total; s++) {
+		size_t best = 0;
+		for (size_t i = 0; i < r->npool; i++) {
+			cur[i] += r->weight[i] / g;
+			if (cur[i] > cur[best])
+				best = i;
+		}
+		cur[best] -= (int64_t)total;
+		r->slots[s] = (int)best;
+	}
+	free(cur);
+}
+
+static int add_pool_member(struct yaml_ctx *y, yaml_node_t *at, struct rrule *r,
+                           const struct member *m)
+{
+	for (size_t i = 0; i < r->npool; i++)
+		if (r->pool[i] == m)
+			return ly_error(y, at, "'%s' is in the pool twice", m->name);
+	r->pool[r->npool++] = m;
+	return 0;
+}
+
+static int parse_pool(struct yaml_ctx *y, yaml_node_t *n, struct pctx *p, const char *what)
+{
+	struct rrule *r = p->rule;
+	const struct config *cfg = p->cfg;
+	if (!ly_is_seq(n) || ly_seq_len(n) == 0)
+		return ly_error(y, n,
+		                "expected a list of team members (or group:NAME) for %s, got %s",
+		                what, ly_is_seq(n) ? "an empty list" : ly_kind(n));
+	r->pool = xcalloc(cfg->nteam + 1, sizeof *r->pool);
+	int rc = 0;
+	for (size_t i = 0; i < ly_seq_len(n); i++) {
+		yaml_node_t *it = ly_seq_at(y, n, i);
+		const char *s = ly_scalar(it);
+		if (s && strncmp(s, "group:", 6) == 0) {
+			const char *g = s + 6;
+			size_t found = 0;
+			for (size_t m = 0; m < cfg->nteam; m++) {
+				const struct member *mb = &cfg->team[m];
+				for (size_t k = 0; k < mb->ngroups; k++) {
+					if (!str_ieq(mb->groups[k], g))
+						continue;
+					found++;
+					if (add_pool_member(y, it, r, mb))
+						rc = -1;
+					break;
+				}
+			}
+			if (!found)
+				rc = ly_error(y, it, "no team member is in group '%s'", g);
+			continue;
+		}
+		const struct member *m = config_ref_member(y, it, cfg);
+		if (!m || add_pool_member(y, it, r, m))
+			rc = -1;
+	}
+	return rc;
+}
+
+static int parse_assign(struct yaml_ctx *y, yaml_node_t *n, struct pctx *p)
+{
+	struct rrule *r = p->rule;
+	const char *s = ly_scalar(n);
+	if (s && !ly_is_null(n)) {
+		if (str_ieq(s, "unassigned")) {
+			r->pick = PICK_UNASSIGNED;
+			return 0;
+		}
+		r->member = config_ref_member(y, n, p->cfg);
+		r->pick = PICK_MEMBER;
+		return r->member ? 0 : -1;
+	}
+	if (!ly_is_map(n))
+		return ly_error(y, n,
+		                "expected a team member, unassigned, or {round_robin: [...]}, "
+		                "{least_loaded: [...]} or {router: MEMBER} for assign, got %s",
+		                ly_kind(n));
+	static const char *const keys[] = { "round_robin", "least_loaded", "router", "weighted" };
+	yaml_node_t *strategy = NULL, *strategy_key = NULL, *weighted = NULL;
+	int rc = 0;
+	for (size_t i = 0; i < ly_map_len(n); i++) {
+		yaml_node_t *kn = ly_map_key(y, n, i);
+		const char *k = ly_scalar(kn);
+		size_t j = 0;
+		while (k && j < ARRAY_LEN(keys) && strcmp(keys[j], k) != 0)
+			j++;
+		if (!k || j == ARRAY_LEN(keys)) {
+			rc = ly_error(y, kn,
+			              "unknown key '%s' in assign (expected: round_robin, "
+			              "least_loaded, router, weighted)",
+			              k ? k : "?");
+			continue;
+		}
+		if (j == 3) {
+			weighted = ly_map_val(y, n, i);
+			continue;
+		}
+		if (strategy) {
+			rc = ly_error(y, kn,
+			              "assign takes one of round_robin, least_loaded, router");
+			continue;
+		}
+		strategy = ly_map_val(y, n, i);
+		strategy_key = kn;
+		r->pick = j == 0 ? PICK_ROUND_ROBIN : j == 1 ? PICK_LEAST_LOADED : PICK_ROUTER;
+	}
+	if (rc)
+		return rc;
+	if (!strategy)
+		return ly_error(y, n, "assign needs round_robin, least_loaded or router");
+	if (weighted && ly_bool(y, weighted, "weighted", &r->weighted) != 0)
+		return -1;
+	if (r->pick == PICK_ROUTER) {
+		if (weighted)
+			return ly_error(y, weighted,
+			                "weighted goes with round_robin or least_loaded");
+		if (p->set->owner)
+			return ly_error(y, strategy_key,
+			                "a member's router cannot hand over to another router");
+		const struct member *m = config_ref_member(y, strategy, p->cfg);
+		if (!m)
+			return -1;
+		for (size_t i = 0; i < p->rc->nrouters; i++) {
+			if (p->rc->routers[i].owner == m) {
+				r->router = i;
+				return 0;
+			}
+		}
+		return ly_error(y, strategy, "no router for '%s' (add routing: routers: %s: [...])",
+		                m->name, m->name);
+	}
+	if (parse_pool(y, strategy, p, ly_scalar(strategy_key)) != 0)
+		return -1;
+	r->weight = xcalloc(r->npool, sizeof *r->weight);
+	for (size_t i = 0; i < r->npool; i++)
+		r->weight[i] = r->weighted && r->pool[i]->weight > 0 ? r->pool[i]->weight : 1;
+	if (r->pick == PICK_ROUND_ROBIN)
+		build_slots(r);
+	return 0;
+}
+
+static int h_name(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct pctx *p = obj;
+	if (ly_str(y, val, k->key, &p->rule->name) != 0)
+		return -1;
+	if (strchr(p->rule->name, '/'))
+		return ly_error(y, val, "a rule name cannot contain '/'");
+	for (size_t i = 0; i < p->set->n; i++)
+		if (p->set->r[i].name && str_ieq(p->set->r[i].name, p->rule->name))
+			return ly_error(y, val, "duplicate rule name '%s' (first at line %d)",
+			                p->rule->name, p->set->r[i].line);
+	return 0;
+}
+
+static int h_when(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct pctx *p = obj;
+	(void)k;
+	p->rule->when = cond_compile(y, val, p->cfg);
+	return p->rule->when ? 0 : -1;
+}
+
+static int h_assign(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	(void)k;
+	return parse_assign(y, val, obj);
+}
+
+static int h_reassign(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct pctx *p = obj;
+	if (ly_dur(y, val, k->key, &p->rule->reassign_after) != 0)
+		return -1;
+	p->rule->has_reassign = true;
+	return 0;
+}
+
+static const struct ly_key rule_keys[] = {
+	{ .key = "name", .fn = h_name, .required = true },
+	{ .key = "when", .fn = h_when },
+	{ .key = "assign", .fn = h_assign, .required = true },
+	{ .key = "reassign_after", .fn = h_reassign },
+};
+
+static void set_full(struct rrule *r, const struct rset *set)
+{
+	struct sb sb = SB_INIT;
+	if (set->owner)
+		sb_addf(&sb, "%s/", set->owner->name);
+	sb_adds(&sb, r->name);
+	r->full = sb_detach(&sb);
+}
+
+static int check_reassign(struct yaml_ctx *y, yaml_node_t *map, struct rrule *r)
+{
+	if (!r->has_reassign)
+		return 0;
+	if (r->pick != PICK_ROUND_ROBIN && r->pick != PICK_LEAST_LOADED)
+		return ly_error(y, ly_map_get(y, map, "reassign_after"),
+		                "reassign_after needs a pool (round_robin or least_loaded) to pass "
+		                "the lead on to");
+	return 0;
+}
+
+static int parse_rules(struct yaml_ctx *y, yaml_node_t *n, struct pctx *p, struct rset *set)
+{
+	if (ly_is_null(n))
+		return 0;
+	if (!ly_is_seq(n))
+		return ly_error(y, n, "expected a list of routing rules, got %s", ly_kind(n));
+	size_t len = ly_seq_len(n);
+	set->r = xcalloc(len + 1, sizeof *set->r); /* + 1 for a default */
+	int rc = 0;
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *it = ly_seq_at(y, n, i);
+		struct rrule r = { .line = ly_line(it) };
+		p->rule = &r;
+		p->set = set;
+		if (ly_walk(y, it, "routing rule", rule_keys, ARRAY_LEN(rule_keys), p) != 0 ||
+		    check_reassign(y, it, &r) != 0) {
+			rule_free(&r);
+			rc = -1;
+			continue;
+		}
+		set_full(&r, set);
+		set->r[set->n++] = r;
+	}
+	return rc;
+}
+
+static int parse_routers(struct yaml_ctx *y, yaml_node_t *n, struct pctx *p)
+{
+	if (ly_is_null(n))
+		return 0;
+	if (!ly_is_map(n))
+		return ly_error(y, n,
+		                "expected a mapping of team member: [rules] for routers, got %s",
+		                ly_kind(n));
+	struct route_config *rc = p->rc;
+	rc->routers = xcalloc(ly_map_len(n) + 1, sizeof *rc->routers);
+	int ret = 0;
+	/* first who has a router, so that a rule may name any of them */
+	for (size_t i = 0; i < ly_map_len(n); i++) {
+		yaml_node_t *kn = ly_map_key(y, n, i);
+		const struct member *m = config_ref_member(y, kn, p->cfg);
+		if (!m) {
+			ret = -1;
+			continue;
+		}
+		bool dup = false;
+		for (size_t j = 0; j < rc->nrouters; j++)
+			dup = dup || rc->routers[j].owner == m;
+		if (dup) {
+			ret = ly_error(y, kn, "two routers for '%s'", m->name);
+			continue;
+		}
+		rc->routers[rc->nrouters++].owner = m;
+	}
+	for (size_t i = 0; i < ly_map_len(n); i++) {
+		const struct member *m = config_member(p->cfg, ly_scalar(ly_map_key(y, n, i)));
+		for (size_t j = 0; m && j < rc->nrouters; j++)
+			if (rc->routers[j].owner == m && !rc->routers[j].r &&
+			    parse_rules(y, ly_map_val(y, n, i), p, &rc->routers[j]) != 0)
+				ret = -1;
+	}
+	return ret;
+}
+
+static int parse_routing(struct yaml_ctx *y, struct yaml_node_s *node, struct config *cfg)
+{
+	struct rules_config *rules = rules_of(cfg);
+	route_config_free(rules->route);
+	free(rules->routing_yaml);
+	rules->routing_yaml = rules_yaml_echo(y, "routing", node);
+	struct route_config *rc = xcalloc(1, sizeof *rc);
+	rules->route = rc;
+	if (ly_is_null(node))
+		return 0;
+	if (!ly_is_map(node))
+		return ly_error(
+		    y, node, "expected a mapping (rules:, default:, routers:) for routing, got %s",
+		    ly_kind(node));
+	static const char *const keys[] = { "rules", "default", "routers" };
+	for (size_t i = 0; i < ly_map_len(node); i++) {
+		yaml_node_t *kn = ly_map_key(y, node, i);
+		const char *k = ly_scalar(kn);
+		size_t j = 0;
+		while (k && j < ARRAY_LEN(keys) && strcmp(keys[j], k) != 0)
+			j++;
+		if (!k || j == ARRAY_LEN(keys))
+			ly_error(y, kn,
+			         "unknown key '%s' in routing (expected: rules, default, routers)",
+			         k ? k : "?");
+	}
+	struct pctx p = { .cfg = cfg, .rc = rc };
+	int ret = parse_routers(y, ly_map_get(y, node, "routers"), &p);
+	if (parse_rules(y, ly_map_get(y, node, "rules"), &p, &rc->main) != 0)
+		ret = -1;
+	yaml_node_t *def = ly_map_get(y, node, "default");
+	if (def) {
+		struct rrule r = { .line = ly_line(def), .name = xstrdup("default") };
+		for (size_t i = 0; i < rc->main.n; i++)
+			if (str_ieq(rc->main.r[i].name, "default"))
+				ret = ly_error(
+				    y, def,
+				    "a rule is named 'default' already (line %d); rename it",
+				    rc->main.r[i].line);
+		p.rule = &r;
+		p.set = &rc->main;
+		if (!rc->main.r)
+			rc->main.r = xcalloc(1, sizeof *rc->main.r);
+		if (parse_assign(y, def, &p) != 0) {
+			rule_free(&r);
+			ret = -1;
+		} else {
+			set_full(&r, &rc->main);
+			rc->main.r[rc->main.n++] = r;
+		}
+	}
+	return ret;
+}
+
+static void write_routing(const struct config *cfg, struct sb *out)
+{
+	if (cfg->rules && cfg->rules->routing_yaml)
+		sb_adds(out, cfg->rules->routing_yaml);
+}
+
+void route_register_config(void)
+{
+	config_register_section("routing", parse_routing, write_routing, rules_release);
+}
+
+/* ---- open leads per member, counted once per process ---- */
+
+/*
+ * Capacity and least_loaded need each member's open leads. A bulk command
+ * routes many leads in one process and one transaction, so each member is
+ * counted once (an indexed query) and then kept up to date as this
+ * process assigns; other writers wait for our transaction, so the counts
+ * cannot go stale under us.
+ */
+static struct {
+	const struct db *db;
+	const struct config *cfg;
+	int64_t *n;
+	bool *known;
+} load;
+
+static int open_count(struct hook_env *env, const struct member *m, int64_t *out)
+{
+	const struct config *cfg = env->cfg;
+	if (load.db != env->db || load.cfg != cfg) {
+		free(load.n);
+		free(load.known);
+		load.db = env->db;
+		load.cfg = cfg;
+		load.n = xcalloc(cfg->nteam + 1, sizeof *load.n);
+		load.known = xcalloc(cfg->nteam + 1, sizeof *load.known);
+	}
+	size_t i = (size_t)(m - cfg->team);
+	if (!load.known[i]) {
+		int rc = db_route_open_count(env->db, m->name, &load.n[i], env->err);
+		if (rc)
+			return rc;
+		load.known[i] = true;
+	}
+	*out = load.n[i];
+	return 0;
+}
+
+static bool lead_open(const struct config *cfg, const struct lead *l)
+{
+	const struct stage *st = l->t[LT_STAGE] ? config_stage(cfg, l->t[LT_STAGE]) : NULL;
+	return st && st->grp == GRP_ACTIVE && strcmp(lead_get(l, LT_STATUS), "unqualified") != 0;
+}
+
+static void count_move(const struct config *cfg, const char *from, const char *to)
+{
+	if (load.cfg != cfg)
+		return;
+	const struct member *a = config_member(cfg, from), *b = config_member(cfg, to);
+	if (a && load.known[a - cfg->team])
+		load.n[a - cfg->team]--;
+	if (b && load.known[b - cfg->team])
+		load.n[b - cfg->team]++;
+}
+
+/* ---- rotation cursors ---- */
+
+/* Dry runs rotate a private copy of the cursors: key -> value. */
+static struct {
+	struct dry_cursor {
+		char *key;
+		int64_t val;
+	} * v;
+	size_t n, cap;
+} dry;
+
+static int64_t *dry_slot(const char *key)
+{
+	for (size_t i = 0; i < dry.n; i++)
+		if (strcmp(dry.v[i].key, key) == 0)
+			return &dry.v[i].val;
+	return NULL;
+}
+
+static int cursor_get(struct hook_env *env, const char *key, int64_t *out)
+{
+	int64_t *d = env->dry_run ? dry_slot(key) : NULL;
+	if (d) {
+		*out = *d;
+		return 0;
+	}
+	char *v = db_state_get(env->db, key);
+	int64_t n = 0;
+	if (v && !str_to_i64(v, &n))
+		n = 0;
+	free(v);
+	*out = n < 0 ? 0 : n;
+	return 0;
+}
+
+static int cursor_set(struct hook_env *env, const char *key, int64_t v)
+{
+	if (env->dry_run) {
+		int64_t *d = dry_slot(key);
+		if (!d) {
+			dry.v = xgrow(dry.v, &dry.cap, dry.n + 1, sizeof *dry.v);
+			dry.v[dry.n].key = xstrdup(key);
+			d = &dry.v[dry.n++].val;
+		}
+		*d = v;
+		return 0;
+	}
+	char buf[32];
+	snprintf(buf, sizeof buf, "%" PRId64, v);
+	return db_state_set(env->db, key, buf, env->err);
+}
+
+/* ---- choosing ---- */
+
+struct run {
+	struct hook_env *env;
+	const struct lead *l;
+	struct cond_env *ce;
+	struct sb *ex;
+	const char *skip; /* route_reassign: never the current owner */
+};
+
+/* Can m take a lead? On no, why goes to the explanation. */
+static int available(struct run *rn, const struct member *m, bool *ok, struct sb *why)
+{
+	*ok = false;
+	if (rn->skip && str_ieq(rn->skip, m->name)) {
+		sb_addf(why, "%s%s owns it now", why->len ? "; " : "", m->name);
+		return 0;
+	}
+	if (m->away) {
+		sb_addf(why, "%s%s is away", why->len ? "; " : "", m->name);
+		return 0;
+	}
+	if (m->capacity > 0) {
+		int64_t n;
+		int rc = open_count(rn->env, m, &n);
+		if (rc)
+			return rc;
+		if (n >= m->capacity) {
+			sb_addf(why, "%s%s is at capacity (%" PRId64 " open, capacity %d)",
+			        why->len ? "; " : "", m->name, n, m->capacity);
+			return 0;
+		}
+	}
+	*ok = true;
+	return 0;
+}
+
+static void pool_text(const struct rrule *r, struct sb *out)
+{
+	sb_adds(out, r->pick == PICK_ROUND_ROBIN ? "round_robin" : "least_loaded");
+	sb_adds(out, " [");
+	for (size_t i = 0; i < r->npool; i++) {
+		if (i)
+			sb_adds(out, ", ");
+		sb_adds(out, r->pool[i]->name);
+		if (r->weighted)
+			sb_addf(out, " x%d", r->weight[i]);
+	}
+	sb_adds(out, "]");
+}
+
+static int pick_round_robin(struct run *rn, const struct rrule *r, const struct member **out,
+                            struct sb *why)
+{
+	char key[200];
+	snprintf(key, sizeof key, "route.rr.%s", r->full);
+	int64_t cur;
+	int rc = cursor_get(rn->env, key, &cur);
+	if (rc)
+		return rc;
+	for (size_t k = 0; k < r->nslots; k++) {
+		int64_t pos = (cur + (int64_t)k) % (int64_t)r->nslots;
+		const struct member *m = r->pool[r->slots[pos]];
+		bool ok;
+		/* each member is explained once even if it holds several slots */
+		struct sb one = SB_INIT;
+		if ((rc = available(rn, m, &ok, &one))) {
+			sb_free(&one);
+			return rc;
+		}
+		if (!ok && !strstr(sb_str(why), sb_str(&one)))
+			sb_addf(why, "%s%s", why->len ? "; " : "", one.buf);
+		sb_free(&one);
+		if (ok) {
+			*out = m;
+			if (rn->ex)
+				sb_addf(why, "%sslot %" PRId64 " of %zu", why->len ? "; " : "",
+				        pos + 1, r->nslots);
+			return cursor_set(rn->env, key, cur + (int64_t)k + 1);
+		}
+	}
+	*out = NULL;
+	return 0;
+}
+
+static int pick_least_loaded(struct run *rn, const struct rrule *r, const struct member **out,
+                             struct sb *why)
+{
+	const struct member *best = NULL;
+	double best_load = 0;
+	struct sb loads = SB_INIT;
+	for (size_t i = 0; i < r->npool; i++) {
+		const struct member *m = r->pool[i];
+		bool ok;
+		int rc = available(rn, m, &ok, why);
+		if (rc) {
+			sb_free(&loads);
+			return rc;
+		}
+		if (!ok)
+			continue;
+		int64_t n;
+		if ((rc = open_count(rn->env, m, &n))) {
+			sb_free(&loads);
+			return rc;
+		}
+		double ld = (double)n / r->weight[i];
+		sb_addf(&loads, "%s%s %" PRId64, loads.len ? ", " : "", m->name, n);
+		if (!best || ld < best_load) {
+			best = m;
+			best_load = ld;
+		}
+	}
+	if (best && rn->ex)
+		sb_addf(why, "%sopen leads: %s", why->len ? "; " : "", loads.buf);
+	sb_free(&loads);
+	*out = best;
+	return 0;
+}
+
+static int run_set(struct run *rn, const struct route_config *rc, const struct rset *set,
+                   struct route_result *res, int indent, bool *nobody);
+
+/* One rule that matched: 1 if it decided (res filled), 0 to go on, or an error code > 1. */
+static int apply_rule(struct run *rn, const struct route_config *rc, const struct rrule *r,
+                      struct route_result *res, int indent, bool *nobody)
+{
+	struct sb why = SB_INIT;
+	const struct member *m = NULL;
+	int rc_ = 0;
+	switch (r->pick) {
+	case PICK_UNASSIGNED:
+		res->outcome = RO_UNASSIGNED;
+		snprintf(res->rule, sizeof res->rule, "%s", r->full);
+		snprintf(res->reason, sizeof res->reason, "rule '%s' leaves it unassigned",
+		         r->full);
+		return 1;
+	case PICK_ROUTER: {
+		const struct rset *sub = &rc->routers[r->router];
+		if (rn->ex)
+			sb_addf(rn->ex, "%*s%s's router:\n", indent + 2, "", sub->owner->name);
+		bool sub_nobody = false;
+		int got = run_set(rn, rc, sub, res, indent + 4, &sub_nobody);
+		if (got != 0)
+			return got;
+		*nobody = *nobody || sub_nobody;
+		if (rn->ex)
+			sb_addf(rn->ex, "%*s%s's router decided nothing; next rule\n", indent + 2,
+			        "", sub->owner->name);
+		return 0;
+	}
+	case PICK_MEMBER: {
+		bool ok;
+		rc_ = available(rn, r->member, &ok, &why);
+		if (ok)
+			m = r->member;
+		break;
+	}
+	case PICK_ROUND_ROBIN:
+		rc_ = pick_round_robin(rn, r, &m, &why);
+		break;
+	case PICK_LEAST_LOADED:
+		rc_ = pick_least_loaded(rn, r, &m, &why);
+		break;
+	}
+	if (rc_) {
+		sb_free(&why);
+		return rc_ > 1 ? rc_ : EX_SOFTWARE;
+	}
+	if (rn->ex && r->pick != PICK_MEMBER) {
+		sb_addf(rn->ex, "%*s", indent + 2, "");
+		pool_text(r, rn->ex);
+		sb_addf(rn->ex, "%s%s%s\n", why.len ? ": " : "", sb_str(&why),
+		        m ? "" : "; nobody available, next rule");
+	} else if (rn->ex && !m) {
+		sb_addf(rn->ex, "%*s%s; next rule\n", indent + 2, "", sb_str(&why));
+	}
+	sb_free(&why);
+	if (!m) {
+		*nobody = true;
+		return 0;
+	}
+	res->outcome = RO_ASSIGNED;
+	res->member = m;
+	snprintf(res->rule, sizeof res->rule, "%s", r->full);
+	return 1;
+}
+
+static int run_set(struct run *rn, const struct route_config *rc, const struct rset *set,
+                   struct route_result *res, int indent, bool *nobody)
+{
+	struct sb why = SB_INIT;
+	for (size_t i = 0; i < set->n; i++) {
+		const struct rrule *r = &set->r[i];
+		sb_reset(&why);
+		bool match = cond_eval(r->when, rn->ce, rn->ex ? &why : NULL);
+		if (rn->ex)
+			sb_addf(rn->ex, "%*srule %zu '%s': %s: %s\n", indent, "", i + 1, r->name,
+			        match ? "matched" : "no match", sb_str(&why));
+		if (!match)
+			continue;
+		int got = apply_rule(rn, rc, r, res, indent, nobody);
+		if (got != 0) {
+			sb_free(&why);
+			return got;
+		}
+	}
+	sb_free(&why);
+	return 0;
+}
+
+/* ---- assignment ---- */
+
+static int assign_mail(struct hook_env *env, const struct lead *l, const struct member *to,
+                       const char *rule, const char *subject, const char *intro)
+{
+	char name[256];
+	lead_display_name(l, name, sizeof name);
+	struct sb subj = SB_INIT, body = SB_INIT, key = SB_INIT;
+	sb_addf(&subj, "%s: %s", subject, name);
+	if (l->t[LT_COMPANY] && strcmp(name, l->t[LT_COMPANY]) != 0)
+		sb_addf(&subj, " (%s)", l->t[LT_COMPANY]);
+	sb_addf(&body, "Hello %s,\n\n%s\n\n", to->name, intro);
+	rules_lead_details(env->cfg, l, &body);
+	sb_addf(&key, "assign:%" PRId64 ":%" PRId64 ":%s", l->i[LI_ID], env->now, to->name);
+	struct mail_new m = { .kind = "assignment",
+		              .idem_key = key.buf,
+		              .lead_id = l->i[LI_ID],
+		              .rcpt = to->email,
+		              .subject = subj.buf,
+		              .body = body.buf };
+	int queued;
+	int rc = mail_queue(env->db, &m, env->now, &queued, env->err);
+	(void)rule;
+	sb_free(&subj);
+	sb_free(&body);
+	sb_free(&key);
+	return rc;
+}
+
+static int record_event(struct hook_env *env, const struct lead *l, const char *kind,
+                        const char *from, const char *to, const char *data)
+{
+	struct event ev = { .lead_id = l->i[LI_ID],
+		            .at = env->now,
+		            .actor = env->actor,
+		            .kind = kind,
+		            .from = from,
+		            .to = to,
+		            .data = data };
+	return db_event_add(env->db, &ev, env->err);
+}
+
+/* Make m the owner of l by rule; events and mail unless a dry run. */
+static int take(struct hook_env *env, struct lead *l, const struct member *m, const char *rule,
+                const char *reason, struct route_result *res)
+{
+	char *from = l->t[LT_OWNER] ? xstrdup(l->t[LT_OWNER]) : NULL;
+	res->changed = !from || !str_ieq(from, m->name);
+	int rc = 0;
+	if (!res->changed)
+		goto out;
+	if (lead_open(env->cfg, l))
+		count_move(env->cfg, from, m->name);
+	lead_set(l, LT_OWNER, m->name);
+	lead_set(l, LT_ASSIGNED_RULE, rule);
+	lead_set_int(l, LI_ASSIGNED_AT, env->now);
+	lead_set_int(l, LI_UPDATED_AT, env->now);
+	if (env->dry_run)
+		goto out;
+	struct sb data = SB_INIT, intro = SB_INIT;
+	sb_adds(&data, "{\"rule\":");
+	sb_add_json_str(&data, rule);
+	if (reason) {
+		sb_adds(&data, ",\"reason\":");
+		sb_add_json_str(&data, reason);
+	}
+	sb_addc(&data, '}');
+	char name[256];
+	lead_display_name(l, name, sizeof name);
+	if (reason)
+		sb_addf(&intro, "Lead #%" PRId64 " %s is yours now: it was %s's, and %s.",
+		        l->i[LI_ID], name, from ? from : "nobody", reason);
+	else
+		sb_addf(&intro, "Lead #%" PRId64 " %s is yours now (routing rule '%s').",
+		        l->i[LI_ID], name, rule);
+	if (!(rc = record_event(env, l, "assigned", from, m->name, data.buf)))
+		rc = assign_mail(env, l, m, rule, reason ? "Lead passed on to you" : "New lead",
+		                 intro.buf);
+	if (!rc && reason && from) {
+		const struct member *prev = config_member(env->cfg, from);
+		if (prev) {
+			sb_reset(&intro);
+			sb_addf(&intro, "Lead #%" PRId64 " %s was passed on to %s: %s.",
+			        l->i[LI_ID], name, m->name, reason);
+			rc = assign_mail(env, l, prev, rule, "Lead passed on to someone else",
+			                 intro.buf);
+		}
+	}
+	sb_free(&data);
+	sb_free(&intro);
+out:
+	free(from);
+	return rc;
+}
+
+static int nobody(struct hook_env *env, const struct lead *l, struct route_result *res)
+{
+	if (env->dry_run || l->t[LT_OWNER])
+		return 0;
+	struct sb data = SB_INIT;
+	sb_adds(&data, "{\"reason\":");
+	sb_add_json_str(&data, res->reason);
+	if (res->rule[0]) {
+		sb_adds(&data, ",\"rule\":");
+		sb_add_json_str(&data, res->rule);
+	}
+	sb_addc(&data, '}');
+	int rc = record_event(env, l, "route.unassigned", NULL, NULL, data.buf);
+	sb_free(&data);
+	return rc;
+}
+
+static void outcome_line(const struct lead *l, const struct route_result *res, struct sb *ex)
+{
+	if (!ex)
+		return;
+	if (res->outcome == RO_ASSIGNED)
+		sb_addf(ex, "  -> %s (rule '%s')%s\n", res->member->name, res->rule,
+		        res->changed ? "" : ", unchanged");
+	else
+		sb_addf(ex, "  -> %s: %s\n", l->t[LT_OWNER] ? "keeps its owner" : "unassigned",
+		        res->reason);
+}
+
+int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struct route_result *res,
+               struct sb *explain)
+{
+	memset(res, 0, sizeof *res);
+	const struct route_config *rc = rc_of(env->cfg);
+	struct act_src own = { .db = env->db };
+	struct cond_env ce = { .l = l, .cfg = env->cfg, .now = env->now };
+	act_env(&ce, acts ? acts : &own);
+	struct run rn = { .env = env, .l = l, .ce = &ce, .ex = explain };
+	bool saw_nobody = false;
+	int got = rc ? run_set(&rn, rc, &rc->main, res, 2, &saw_nobody) : 0;
+	struct act_src *src = acts ? acts : &own;
+	int ret = 0;
+	if (src->rc) {
+		ret = lerr_set(env->err, src->err.code, "%s", src->err.msg);
+		goto out;
+	}
+	if (got > 1) {
+		ret = got;
+		goto out;
+	}
+	if (got == 0) {
+		res->outcome = saw_nobody ? RO_NOBODY : RO_NO_MATCH;
+		snprintf(res->reason, sizeof res->reason, "%s",
+		         saw_nobody ? "every member the matching rules name is away or at capacity"
+		                    : "no routing rule matched");
+	}
+	if (res->outcome == RO_ASSIGNED)
+		ret = take(env, l, res->member, res->rule, NULL, res);
+	else
+		ret = nobody(env, l, res);
+	outcome_line(l, res, explain);
+out:
+	act_list_free(&own.list);
+	return ret;
+}
+
+int route_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
+               struct act_src *acts)
+{
+	if (ev->kind != HK_RECEIVED || env->no_route || l->t[LT_OWNER] ||
+	    !route_configured(env->cfg))
+		return 0;
+	struct route_result res;
+	return route_lead(env, l, acts, &res, NULL);
+}
+
+/* ---- reassign_after ---- */
+
+static const struct rrule *find_rule(const struct config *cfg, const char *full)
+{
+	const struct route_config *rc = rc_of(cfg);
+	if (!rc || !full)
+		return NULL;
+	for (size_t i = 0; i < rc->main.n; i++)
+		if (str_ieq(rc->main.r[i].full, full))
+			return &rc->main.r[i];
+	for (size_t j = 0; j < rc->nrouters; j++)
+		for (size_t i = 0; i < rc->routers[j].n; i++)
+			if (str_ieq(rc->routers[j].r[i].full, full))
+				return &rc->routers[j].r[i];
+	return NULL;
+}
+
+bool route_reassign_after(const struct config *cfg, const char *rule, struct ldur *out)
+{
+	const struct rrule *r = find_rule(cfg, rule);
+	if (!r || !r->has_reassign)
+		return false;
+	*out = r->reassign_after;
+	return true;
+}
+
+int route_reassign(struct hook_env *env, struct lead *l, struct route_result *res,
+                   struct sb *explain)
+{
+	memset(res, 0, sizeof *res);
+	const struct rrule *r = find_rule(env->cfg, l->t[LT_ASSIGNED_RULE]);
+	if (!r || !r->has_reassign) {
+		res->outcome = RO_NO_MATCH;
+		snprintf(res->reason, sizeof res->reason, "rule '%s' has no reassign_after",
+		         lead_get(l, LT_ASSIGNED_RULE));
+		return 0;
+	}
+	struct cond_env ce = { .l = l, .cfg = env->cfg, .now = env->now };
+	struct run rn = { .env = env, .l = l, .ce = &ce, .ex = explain, .skip = l->t[LT_OWNER] };
+	bool saw_nobody = false;
+	int got = apply_rule(&rn, rc_of(env->cfg), r, res, 2, &saw_nobody);
+	if (got > 1)
+		return got;
+	if (got == 0) {
+		res->outcome = RO_NOBODY;
+		snprintf(res->reason, sizeof res->reason,
+		         "nobody else in the pool of rule '%s' is available", r->full);
+		outcome_line(l, res, explain);
+		return 0;
+	}
+	char ago[LTIME_BUFSZ], reason[128];
+	ldur_fmt(r->reassign_after, ago);
+	snprintf(reason, sizeof reason, "no activity within %s", ago);
+	int rc = take(env, l, res->member, r->full, reason, res);
+	outcome_line(l, res, explain);
+	return rc;
+}

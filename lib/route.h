@@ -1,0 +1,114 @@
+/*
+ * route.h - the routing engine: who works a lead.
+ *
+ *   routing:
+ *     rules:                       # top to bottom, the first match decides
+ *       - name: enterprise
+ *         when: {field: extra.annual_revenue, gte: 1000000}
+ *         assign: ana              # one member
+ *         reassign_after: 2h       # (pools only) no activity by then: next member
+ *       - name: east
+ *         when: {field: state, in: [NY, NJ]}
+ *         assign: {round_robin: [ana, ben, group:east], weighted: true}
+ *       - name: big-deals
+ *         when: {field: value, gte: 50000}
+ *         assign: {least_loaded: [ana, ben]}
+ *       - name: ana-form
+ *         when: {field: source, eq: ana-landing-page}
+ *         assign: {router: ana}    # hand over to ana's own router
+ *       - name: spam
+ *         when: {field: email, regex: "@(mailinator|example)\\."}
+ *         assign: unassigned       # deliberately nobody
+ *     default: {round_robin: [ana, ben]}  # when nothing matched (optional)
+ *     routers:                     # one router per team member (optional)
+ *       ana:
+ *         - {name: big, when: {field: value, gte: 10000}, assign: ana}
+ *         - {name: rest, assign: {round_robin: [ben, cy]}}
+ *
+ * A member who is `away`, or at `capacity` (open leads they own: stage in
+ * an active group and status not unqualified), is skipped; a rule whose
+ * members are all unavailable passes the lead on to the next rule, and the
+ * outcome says so. A member's router is a rule set of its own that a rule
+ * hands a lead to; routers do not nest. When nothing matches and there is
+ * no `default`, the lead stays unassigned and the history says why: never
+ * a silent drop.
+ *
+ * Rotation: each round-robin rule walks a fixed slot sequence (weights 3:1
+ * give a a b a, spread by smooth weighted round robin); its cursor is a
+ * counter in the `state` table ("route.rr.<rule>"), read and advanced in
+ * the caller's write transaction, so concurrent writers and bulk imports
+ * hand out exactly the configured proportions. A dry run advances an
+ * in-memory copy of the cursors instead and writes nothing.
+ */
+#ifndef LEADS_ROUTE_H
+#define LEADS_ROUTE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "activity.h"
+#include "config.h"
+#include "hooks.h"
+#include "lead.h"
+#include "ltime.h"
+#include "util.h"
+
+/* Register the `routing:` section (hooks_register_config calls it). */
+void route_register_config(void);
+/* Does cfg route leads at all (a routing section with rules or a default)? */
+bool route_configured(const struct config *cfg);
+/* Does any routing condition look at activities (bulk readers preload them)? */
+bool route_uses_activity(const struct config *cfg);
+
+enum route_outcome {
+	RO_ASSIGNED,   /* a member was chosen (possibly the current owner) */
+	RO_UNASSIGNED, /* a rule says unassigned */
+	RO_NO_MATCH,   /* no rule matched and there is no default */
+	RO_NOBODY,     /* rules matched, but every member they name is unavailable */
+};
+
+struct route_result {
+	enum route_outcome outcome;
+	const struct member *member; /* RO_ASSIGNED */
+	bool changed;                /* the owner changed */
+	char rule[160];              /* deciding rule ("ana/big" in ana's router); "" if none */
+	char reason[256];            /* why nobody, for the other outcomes */
+};
+
+/*
+ * Route l: evaluate the rules, take a rotation slot, and when the owner
+ * changes set owner, assigned_at, assigned_rule and updated_at in l (the
+ * caller saves l) and, unless env->dry_run, record an "assigned" event and
+ * queue the assignment mail to the new owner. With no member the current
+ * owner (if any) stays, and an unowned lead gets a "route.unassigned"
+ * event saying why. acts may be NULL (activities are then read on demand).
+ * explain (may be NULL) gets indented lines: each rule tried, whether it
+ * matched and why, the members skipped, and the outcome.
+ */
+int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struct route_result *res,
+               struct sb *explain);
+
+/* hooks_run's part: route a new lead without an owner (unless env->no_route). */
+int route_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
+               struct act_src *acts);
+
+/*
+ * For the sweep (`reassign_after`): the response deadline of the rule that
+ * assigned a lead (its assigned_rule); false if that rule has none.
+ */
+bool route_reassign_after(const struct config *cfg, const char *rule, struct ldur *out);
+/*
+ * Pass l on to the next available member of the pool of the rule that
+ * assigned it, skipping the current owner; records the change (reason
+ * "no activity within <reassign_after>") and mails both the new and the
+ * previous owner. RO_NOBODY when no one else is available.
+ */
+int route_reassign(struct hook_env *env, struct lead *l, struct route_result *res,
+                   struct sb *explain);
+
+/* --- storage (lib/db_route.c) --- */
+
+/* Open leads owned by owner: stage in an active group, status not unqualified. */
+int db_route_open_count(struct db *db, const char *owner, int64_t *n, struct lerr *err);
+
+#endif
