@@ -5,7 +5,7 @@
 
 #include "fields.h"
 
-enum { O_STAGE = NFIELD_OPTS, O_JSON, O_UPDATE };
+enum { O_STAGE = NFIELD_OPTS, O_JSON, O_UPDATE, O_NO_ROUTE };
 const struct opt opts_add[] = {
 	FIELD_OPTS,
 	[O_STAGE] = { "stage", 0, "STAGE", "start in STAGE (default: the first stage)", 0,
@@ -14,6 +14,8 @@ const struct opt opts_add[] = {
 	             COMP_NONE, NULL },
 	[O_UPDATE] = { "update", 'u', NULL, "if the email exists, update that lead instead", 0,
 	               COMP_NONE, NULL },
+	[O_NO_ROUTE] = { "no-route", 0, NULL, "leave the new lead unassigned (no routing rules)", 0,
+	                 COMP_NONE, NULL },
 	{ 0 },
 };
 
@@ -106,6 +108,7 @@ int cmd_add(struct ctx *c, struct args *a)
 {
 	struct lead l;
 	lead_init(&l);
+	c->no_route = a->val[O_NO_ROUTE] != NULL;
 	char *stage_name = a->val[O_STAGE] ? xstrdup(a->val[O_STAGE]) : NULL;
 	int rc = 0;
 

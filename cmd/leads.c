@@ -82,6 +82,19 @@ static const struct cmd commands[] = {
 	{ "note", NULL, cmd_note, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2, "LEAD TEXT",
 	  "add a note to a lead", "Add a note to the lead's history. A note counts as activity.",
 	  opts_note, COMP_NONE },
+	{ "route", NULL, cmd_route, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 0, -1,
+	  "[LEAD...|--all|--unassigned] [--dry-run] [--explain]", "assign owners by the routing rules",
+	  "Route the given leads, every open lead (--all) or the open leads without an owner\n"
+	  "(--unassigned) through the routing rules of the config, as `leads add` does for a\n"
+	  "new lead. --explain shows each rule tried and why; --dry-run changes nothing, so\n"
+	  "`leads -c proposal.yaml route --all --dry-run` previews a proposed rule set.",
+	  opts_route, COMP_NONE },
+	{ "score", NULL, cmd_score, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 0, -1,
+	  "LEAD [--explain] | --recalc LEAD...|--all", "show or recompute lead scores",
+	  "Show a lead's scores (--explain: every rule's contribution), or recompute and\n"
+	  "store the scores of the given leads or of all leads (--recalc), firing the\n"
+	  "thresholds crossed. Scores are also recomputed on every change of a lead.",
+	  opts_score, COMP_NONE },
 	{ "show", NULL, cmd_show, NEED_CONFIG | NEED_DB, 1, 1, "LEAD",
 	  "show a lead and its history", "Show every field of a lead and its full history.",
 	  opts_show, COMP_NONE },

@@ -1,0 +1,179 @@
+/*
+ * route.c - `leads route [LEAD...|--all|--unassigned] [--dry-run] [--explain]`:
+ * assign owners by the routing rules on demand (lib/route.h).
+ *
+ * The whole run is one transaction: every assignment, its history event,
+ * its mail and the rotation cursors commit together. A dry run computes
+ * the same decisions against a private copy of the cursors, writes
+ * nothing, and rolls back whatever the engines might have touched, so
+ * `leads -c proposal.yaml route --all --dry-run --explain` answers "what
+ * if" for a proposed rule set.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "route.h"
+#include "rules.h"
+#include "score.h"
+
+enum { R_ALL, R_UNASSIGNED, R_DRY_RUN, R_EXPLAIN };
+const struct opt opts_route[] = {
+	[R_ALL] = { "all", 'a', NULL,
+	            "every open lead (stage in an active group, status not unqualified)", 0,
+	            COMP_NONE, NULL },
+	[R_UNASSIGNED] = { "unassigned", 'u', NULL, "every open lead without an owner", 0,
+	                   COMP_NONE, NULL },
+	[R_DRY_RUN] = { "dry-run", 'n', NULL, "show what would happen; change nothing", 0,
+	                COMP_NONE, NULL },
+	[R_EXPLAIN] = { "explain", 'x', NULL,
+	                "for each lead: the rules tried, which matched and why, the member "
+	                "chosen",
+	                0, COMP_NONE, NULL },
+	{ 0 },
+};
+
+static const struct out_col cols[] = {
+	{ "id", NULL, OUT_T_INT, 0 },    { "name", NULL, OUT_T_STR, 0 },
+	{ "owner", NULL, OUT_T_STR, 0 }, { "previous", NULL, OUT_T_STR, 0 },
+	{ "rule", NULL, OUT_T_STR, 0 },  { "result", NULL, OUT_T_STR, 0 },
+};
+
+struct run {
+	struct ctx *c;
+	bool dry, explain;
+	struct out *o;
+	int64_t n, assigned, unchanged, nobody;
+};
+
+static const char *result_word(const struct route_result *res, const char *prev)
+{
+	if (res->outcome == RO_ASSIGNED)
+		return res->changed ? "assigned" : "unchanged";
+	return prev ? "kept" : "unassigned";
+}
+
+static int route_one(struct run *r, struct lead *l, struct act_src *acts)
+{
+	struct ctx *c = r->c;
+	struct hook_env env = { .db = c->db,
+		                .cfg = c->cfg,
+		                .now = c->now,
+		                .actor = c->actor,
+		                .no_route = true, /* the hooks below must not route again */
+		                .no_events = c->no_events,
+		                .dry_run = r->dry,
+		                .err = &c->err,
+		                .acts = acts };
+	char *prev = l->t[LT_OWNER] ? xstrdup(l->t[LT_OWNER]) : NULL;
+	struct sb ex = SB_INIT;
+	struct route_result res;
+	int rc = route_lead(&env, l, acts, &res, r->explain ? &ex : NULL);
+	if (!rc && res.changed) {
+		struct hook_event ev = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
+		if (!(rc = hooks_run(&env, l, &ev)) && !r->dry)
+			rc = db_lead_update(c->db, l, &c->err);
+	}
+	if (rc) {
+		free(prev);
+		sb_free(&ex);
+		return fail_err(c);
+	}
+	r->n++;
+	if (res.outcome == RO_ASSIGNED)
+		*(res.changed ? &r->assigned : &r->unchanged) += 1;
+	else
+		r->nobody++;
+	char name[256];
+	lead_display_name(l, name, sizeof name);
+	if (r->explain) {
+		printf("#%lld %s", (long long)l->i[LI_ID], name);
+		if (l->t[LT_EMAIL] && strcmp(name, l->t[LT_EMAIL]) != 0)
+			printf(" <%s>", l->t[LT_EMAIL]);
+		printf("\n%s\n", sb_str(&ex));
+	} else {
+		out_int(r->o, l->i[LI_ID]);
+		out_str(r->o, name);
+		out_str(r->o, res.outcome == RO_ASSIGNED ? res.member->name : prev);
+		out_str(r->o, prev);
+		out_str(r->o, res.rule[0] ? res.rule : NULL);
+		out_str(r->o, result_word(&res, prev));
+		out_end_row(r->o);
+	}
+	free(prev);
+	sb_free(&ex);
+	return 0;
+}
+
+static int route_bulk(struct run *r, enum rules_scope scope)
+{
+	struct ctx *c = r->c;
+	struct lead_batch *b = xcalloc(1, sizeof *b);
+	b->scope = scope;
+	b->with_acts = route_uses_activity(c->cfg) || score_uses_activity(c->cfg);
+	int rc = 0;
+	for (;;) {
+		if (lead_batch_next(c->db, b, &c->err)) {
+			rc = fail_err(c);
+			break;
+		}
+		for (int i = 0; i < b->n && !rc; i++)
+			rc = route_one(r, &b->v[i], b->with_acts ? &b->acts[i] : NULL);
+		if (rc || b->n == 0)
+			break;
+	}
+	lead_batch_free(b);
+	free(b);
+	return rc;
+}
+
+int cmd_route(struct ctx *c, struct args *a)
+{
+	int modes = (a->argc > 0) + (a->val[R_ALL] != NULL) + (a->val[R_UNASSIGNED] != NULL);
+	if (modes != 1)
+		return usage_error(c, modes ? "give leads, --all or --unassigned, not several"
+		                            : "give leads, --all or --unassigned");
+	if (!route_configured(c->cfg))
+		return fail(c, EX_CONFIG, "the config%s%s%s has no routing rules",
+		            c->cfg->path ? " '" : "", c->cfg->path ? c->cfg->path : "",
+		            c->cfg->path ? "'" : "");
+	struct run r = { .c = c,
+		         .dry = a->val[R_DRY_RUN] != NULL,
+		         .explain = a->val[R_EXPLAIN] != NULL };
+	int rc;
+	if ((rc = db_begin(c->db, &c->err)) || (rc = db_sync_stages(c->db, c->cfg, &c->err))) {
+		db_rollback(c->db);
+		return fail_err(c);
+	}
+	if (!r.explain) {
+		r.o = ctx_out(c);
+		out_begin(r.o, cols, (int)ARRAY_LEN(cols));
+	}
+	if (a->argc > 0) {
+		for (int i = 0; i < a->argc && !rc; i++) {
+			struct lead l;
+			if ((rc = find_lead(c, a->argv[i], &l)))
+				break;
+			rc = route_one(&r, &l, NULL);
+			lead_free(&l);
+		}
+	} else {
+		rc = route_bulk(&r, a->val[R_ALL] ? RS_OPEN : RS_UNASSIGNED);
+	}
+	if (r.o) {
+		out_finish(r.o);
+		out_free(r.o);
+	}
+	if (rc || r.dry) {
+		db_rollback(c->db);
+		if (rc)
+			return rc;
+	} else if (db_commit(c->db, &c->err)) {
+		return fail_err(c);
+	}
+	note(c, "%lld lead%s: %lld assigned, %lld unchanged, %lld without a member%s",
+	     (long long)r.n, r.n == 1 ? "" : "s", (long long)r.assigned, (long long)r.unchanged,
+	     (long long)r.nobody, r.dry ? " (dry run: nothing changed)" : "");
+	return 0;
+}
