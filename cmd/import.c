@@ -537,21 +537,29 @@ int cmd_import(struct ctx *c, struct args *a)
 	sigaction(SIGTERM, &sa, NULL);
 
 	struct import_stats st;
-	if ((rc = db_begin(c->db, &c->err)) || (rc = db_sync_stages(c->db, c->cfg, &c->err))) {
+	bool dry = a->val[I_DRY_RUN] != NULL;
+	if (!dry)
+		db_bulk_prepare(c->db);
+	if ((rc = db_begin(c->db, &c->err)) || (rc = db_sync_stages(c->db, c->cfg, &c->err)) ||
+	    (!dry && (rc = db_bulk_begin(c->db, import_bulk_ok(&io), &io.bulk, &c->err)))) {
 		db_rollback(c->db);
+		db_bulk_finish(c->db);
 		rc = fail_err(c);
 		goto out;
 	}
 	rc = import_run(&io, &st, &c->err);
+	if (!rc && !dry && (rc = db_bulk_end(c->db, &c->err)))
+		rc = c->err.code;
 	if (r.bar)
 		fputs("\r\033[K", stderr);
-	bool dry = a->val[I_DRY_RUN] != NULL;
 	if (rc || dry) {
 		db_rollback(c->db);
 	} else if ((rc = db_commit(c->db, &c->err))) {
+		db_bulk_finish(c->db);
 		rc = fail_err(c);
 		goto out;
 	}
+	db_bulk_finish(c->db);
 	if (rc) {
 		close_rejects(c, &r, a->val[I_REJECTS], false);
 		rc = fail_err(c);

@@ -44,6 +44,27 @@ int db_commit(struct db *db, struct lerr *err);
 void db_rollback(struct db *db);
 
 /*
+ * Bulk loading into an empty database (import). Before the transaction,
+ * db_bulk_prepare() switches a database whose leads table is empty to a
+ * rollback journal: one huge transaction through WAL costs seconds of
+ * extra writes, while a rollback journal of an empty file holds almost
+ * nothing. Inside the transaction, db_bulk_begin() drops the secondary
+ * indexes of leads if the table is still empty, and db_bulk_end() builds them again from their saved SQL, which
+ * is faster than keeping them up to date row by row. db_bulk_finish()
+ * returns to WAL after the commit or rollback. A crash at any point rolls
+ * back to the empty database with every index in place.
+ */
+int db_bulk_prepare(struct db *db);
+/*
+ * all: drop the indexes that find duplicates too (the caller then removes
+ * duplicates itself before db_bulk_end(), see db_import_dedupe()).
+ * *bulk says whether the table was empty and the indexes were dropped.
+ */
+int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err);
+int db_bulk_end(struct db *db, struct lerr *err);
+void db_bulk_finish(struct db *db);
+
+/*
  * Keep the stages table in step with the config (key, name, position,
  * group), so history keyed by stage survives renames and reorders.
  * Call inside a write transaction; cheap when nothing changed.

@@ -321,3 +321,163 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "revert");
 }
+
+/* ---- bulk mode ---- */
+
+int db_import_dedupe(struct db *db, int64_t batch, const enum import_match *m, int n,
+                     uint64_t *removed, struct lerr *err)
+{
+	bool by_email = false, by_ext = false;
+	for (int i = 0; i < n; i++) {
+		by_email |= m[i] == MATCH_EMAIL;
+		by_ext |= m[i] == MATCH_EXT_ID;
+	}
+	*removed = 0;
+	int rc = 0;
+	/*
+	 * Only rows sharing a key with another row can be duplicates: collect
+	 * them with one ordered pass over a fresh index per key, then apply
+	 * the row-by-row rule to those few, in file order.
+	 */
+	/*
+	 * The common case has no duplicates at all: the real unique index then
+	 * builds at once and nothing else is needed. The external id index is
+	 * needed anyway, so it is built first and used for the search.
+	 */
+	bool temp_email = false, temp_ext = false;
+	struct lerr e;
+	if (by_email && db_bulk_pending(db, "leads_email")) {
+		if (db_bulk_build(db, "leads_email", &e) == 0)
+			by_email = false; /* unique: no duplicate emails */
+		else if (e.code != EX_DATAERR)
+			return lerr_set(err, e.code, "%s", e.msg);
+		else
+			temp_email = true;
+	}
+	if (by_ext && db_bulk_pending(db, "leads_ext")) {
+		if (db_bulk_build(db, "leads_ext", &e) == 0)
+			by_ext = false; /* unique: no duplicate external ids */
+		else if (e.code != EX_DATAERR)
+			return lerr_set(err, e.code, "%s", e.msg);
+		else
+			temp_ext = true;
+	}
+	if (!by_email && !by_ext)
+		return 0;
+	if ((rc = db_exec(db, "CREATE TEMP TABLE dedupe(id INTEGER PRIMARY KEY)", err)))
+		return rc;
+	if (temp_email &&
+	    ((rc = db_exec(
+	          db, "CREATE INDEX leads_dedupe_email ON leads(email) WHERE email IS NOT NULL",
+	          err)) ||
+	     (rc = db_exec(db,
+	                   "INSERT OR IGNORE INTO temp.dedupe SELECT l.id FROM leads l JOIN ("
+	                   "  SELECT email FROM leads WHERE email IS NOT NULL"
+	                   "  GROUP BY email HAVING count(*) > 1) d ON l.email = d.email",
+	                   err))))
+		goto out;
+	if (temp_ext &&
+	    ((rc = db_exec(db,
+	                   "CREATE INDEX leads_dedupe_ext ON leads(ext_id, ext_source) "
+	                   "WHERE ext_id IS NOT NULL",
+	                   err)) ||
+	     (rc = db_exec(db,
+	                   "INSERT OR IGNORE INTO temp.dedupe SELECT l.id FROM leads l JOIN ("
+	                   "  SELECT ext_id, ext_source FROM leads WHERE ext_id IS NOT NULL"
+	                   "  GROUP BY ext_id, ext_source HAVING count(*) > 1) d"
+	                   "  ON l.ext_id = d.ext_id AND l.ext_source IS d.ext_source",
+	                   err))))
+		goto out;
+
+	sqlite3_stmt *cand = NULL;
+	if (sqlite3_prepare_v2(db->sq,
+	                       "SELECT d.id, l.email, l.ext_id, l.ext_source FROM temp.dedupe d "
+	                       "JOIN leads l ON l.id = d.id ORDER BY d.id",
+	                       -1, &cand, NULL) != SQLITE_OK) {
+		rc = db_fail(db, err, "find duplicates");
+		goto out;
+	}
+	while (!rc && sqlite3_step(cand) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(cand, 0);
+		const char *email = (const char *)sqlite3_column_text(cand, 1);
+		const char *ext = (const char *)sqlite3_column_text(cand, 2);
+		const char *src = (const char *)sqlite3_column_text(cand, 3);
+		bool dup = false;
+		sqlite3_stmt *q;
+		if (by_email && email) {
+			q = db_prep(db, "SELECT 1 FROM leads WHERE email = ?1 AND id < ?2", err);
+			if (!q) {
+				rc = err->code;
+				break;
+			}
+			sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(q, 2, id);
+			dup = sqlite3_step(q) == SQLITE_ROW;
+			sqlite3_reset(q);
+		}
+		if (!dup && by_ext && ext) {
+			q = db_prep(db,
+			            "SELECT 1 FROM leads WHERE ext_id = ?1 AND ext_source IS ?2 "
+			            "AND id < ?3",
+			            err);
+			if (!q) {
+				rc = err->code;
+				break;
+			}
+			sqlite3_bind_text(q, 1, ext, -1, SQLITE_STATIC);
+			db_bind_text(q, 2, src);
+			sqlite3_bind_int64(q, 3, id);
+			dup = sqlite3_step(q) == SQLITE_ROW;
+			sqlite3_reset(q);
+		}
+		if (!dup)
+			continue;
+		q = db_prep(db, "DELETE FROM leads WHERE id = ?1 AND import_batch = ?2", err);
+		if (!q) {
+			rc = err->code;
+			break;
+		}
+		sqlite3_bind_int64(q, 1, id);
+		sqlite3_bind_int64(q, 2, batch);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			rc = db_fail(db, err, "remove duplicate");
+		else
+			(*removed)++;
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(cand);
+out:
+	sqlite3_exec(db->sq, "DROP TABLE IF EXISTS temp.dedupe", NULL, NULL, NULL);
+	if (!rc && temp_email)
+		rc = db_exec(db, "DROP INDEX leads_dedupe_email", err);
+	if (!rc && temp_ext)
+		rc = db_exec(db, "DROP INDEX leads_dedupe_ext", err);
+	return rc;
+}
+
+int db_import_each(struct db *db, int64_t batch, db_lead_fn fn, void *ctx, struct lerr *err)
+{
+	db_build_lead_sql(db);
+	struct sb sql = SB_INIT;
+	sb_addf(&sql, "SELECT id, %s FROM leads WHERE import_batch = ?1 ORDER BY id",
+	        db->lead_cols);
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db->sq, sql.buf, -1, &st, NULL);
+	sb_free(&sql);
+	if (rc != SQLITE_OK)
+		return db_fail(db, err, "read import");
+	sqlite3_bind_int64(st, 1, batch);
+	int ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct lead l;
+		db_read_lead(st, 0, &l);
+		ret = fn(&l, ctx);
+		lead_free(&l);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(db, err, "read import");
+	sqlite3_finalize(st);
+	return ret;
+}

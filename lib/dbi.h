@@ -6,6 +6,7 @@
 #define LEADS_DBI_H
 
 #include <sqlite3.h>
+#include <stdbool.h>
 
 #include "db.h"
 
@@ -23,6 +24,10 @@ struct db {
 	int ncache;
 	/* built once from lead_fields (see build_lead_sql) */
 	char *lead_cols, *sql_insert, *sql_update, *sql_by_id;
+	/* db_bulk_begin(): the CREATE INDEX statements to run again */
+	char **bulk_sql, **bulk_names;
+	size_t nbulk;
+	bool bulk_journal; /* switched to a rollback journal */
 };
 
 /* Map the connection's last error to an exit code and message. */
@@ -37,5 +42,10 @@ int db_exec(struct db *db, const char *sql, struct lerr *err);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 char *db_col_text(sqlite3_stmt *st, int i);
 void db_read_lead(sqlite3_stmt *st, int col, struct lead *l);
+/* Bulk mode: build the saved index name now (NULL: all); is it still to build? */
+int db_bulk_build(struct db *db, const char *name, struct lerr *err);
+bool db_bulk_pending(struct db *db, const char *name);
+/* Build db->lead_cols and the lead statements once (lead_fields order). */
+void db_build_lead_sql(struct db *db);
 
 #endif

@@ -41,6 +41,14 @@ struct import_opts {
 	bool only_update;
 	bool strict;
 	struct hook_env *hooks; /* db, cfg, now, actor, no_route, no_events */
+	/*
+	 * Bulk mode (import_bulk_ok() and db_bulk_begin(all) dropped every
+	 * index): rows go in without duplicate lookups, duplicates are removed
+	 * after the load exactly as the row-by-row rule would have (the first
+	 * row wins), then the engines see the survivors in file order.
+	 */
+	bool bulk;
+	bool extra_json; /* set by import_run: a column holds a JSON object to check */
 	/* Set by a signal handler: stop at the next row, the caller rolls back. */
 	volatile sig_atomic_t *stop;
 	/* Called for each rejected row: line, reason, the original cells. */
@@ -72,6 +80,9 @@ struct import_stats {
  */
 int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err);
 
+/* May this import run in bulk mode (when the database is empty)? */
+bool import_bulk_ok(const struct import_opts *o);
+
 /*
  * `leads import --detect`: read the header and report the preset, its
  * confidence and each column's target. Fills m (caller imap_free()s it)
@@ -89,6 +100,17 @@ int db_import_finish(struct db *db, int64_t batch, const struct import_stats *st
 /* The id of a lead matching l by one criterion; 0 if none. */
 int db_import_find(struct db *db, enum import_match how, const struct lead *l, int64_t *id,
                    struct lerr *err);
+/*
+ * Bulk mode: delete the rows of batch that the row-by-row rule would have
+ * skipped as duplicates (by the criteria m, in file order: a row is a
+ * duplicate when an earlier row still kept matches it); *removed gets
+ * their number. Builds and drops the indexes it needs.
+ */
+int db_import_dedupe(struct db *db, int64_t batch, const enum import_match *m, int n,
+                     uint64_t *removed, struct lerr *err);
+/* Bulk mode: call fn for each lead of the batch in file order. */
+int db_import_each(struct db *db, int64_t batch, db_lead_fn fn, void *ctx, struct lerr *err);
+
 /* Make the lookups of the chosen criteria fast (indexes for phone, name+company). */
 int db_import_prepare(struct db *db, const enum import_match *m, int n, struct lerr *err);
 

@@ -8,7 +8,8 @@ pkgs="
   libsqlite3-dev sqlite3 libyaml-dev
   bats bats-assert bats-support bats-file
   clang-14 libclang-rt-14-dev clang-format-14
-  mandoc jq libxml2-utils valgrind
+  mandoc jq libxml2-utils valgrind tzdata
+  sqlite-utils time bc
 "
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Import benchmark (issue 4): leads import of a Salesforce-style CSV against
+# its peers on the same file in the same run, printed as ratios.
+#   peers: sqlite3 .import into a plain table (no indexes),
+#          sqlite-utils insert --csv (if installed)
+# Also peak RSS at two sizes, to show memory stays flat as the file grows.
+# usage: bench/import.sh [LEADS] [ROWS]   (default ./leads, 1000000)
+set -eu
+leads=$(cd "$(dirname "${1:-./leads}")" && pwd)/$(basename "${1:-./leads}")
+rows=${2:-1000000}
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=${BENCH_TMP:-$(mktemp -d)}
+trap 'rm -rf "$tmp"' EXIT
+export LEADS_NOW=2026-11-24T09:00:00Z LEADS_USER=bench
+
+# wall seconds and peak RSS (KiB) of a command, via GNU time
+measure() {
+	/usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || {
+		cat "$tmp/err" >&2
+		return 1
+	}
+	cat "$tmp/time"
+}
+
+small=$((rows / 10))
+sh "$here/gen-csv.sh" "$rows" >"$tmp/big.csv"
+sh "$here/gen-csv.sh" "$small" >"$tmp/small.csv"
+size=$(du -m "$tmp/big.csv" | cut -f1)
+
+rm -f "$tmp/peer.db"
+set -- $(measure sqlite3 "$tmp/peer.db" ".mode csv" ".import $tmp/big.csv t")
+t_sqlite=$1
+
+t_utils=
+if command -v sqlite-utils >/dev/null; then
+	rm -f "$tmp/utils.db"
+	set -- $(measure sqlite-utils insert "$tmp/utils.db" t "$tmp/big.csv" --csv)
+	t_utils=$1
+fi
+
+rm -f "$tmp/small.db"*
+set -- $(LEADS_DB="$tmp/small.db" measure "$leads" import --no-route --no-events "$tmp/small.csv")
+rss_small=$2
+rm -f "$tmp/leads.db"*
+set -- $(LEADS_DB="$tmp/leads.db" measure "$leads" import --no-route --no-events "$tmp/big.csv")
+t_leads=$1 rss_big=$2
+n=$(sqlite3 "$tmp/leads.db" "SELECT count(*) FROM leads")
+[ "$n" -eq "$rows" ] || { echo "bench: imported $n of $rows rows" >&2; exit 1; }
+
+printf '\nimport of %s rows (%s MB, 11 columns)\n' "$rows" "$size"
+printf '%-34s %8s %8s\n' "" seconds ratio
+printf '%-34s %8.2f %8s\n' "sqlite3 .import (no indexes)" "$t_sqlite" "1.00"
+[ -n "$t_utils" ] && printf '%-34s %8.2f %8.2f\n' "sqlite-utils insert --csv" "$t_utils" \
+	"$(echo "$t_utils / $t_sqlite" | bc -l)"
+printf '%-34s %8.2f %8.2f   (target <= 2.00%s)\n' "leads import" "$t_leads" \
+	"$(echo "$t_leads / $t_sqlite" | bc -l)" "${t_utils:+, and below sqlite-utils}"
+printf 'peak RSS: %d MB at %s rows, %d MB at %s rows (target < 64 MB, flat)\n' \
+	$((rss_small / 1024)) "$small" $((rss_big / 1024)) "$rows"
