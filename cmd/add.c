@@ -155,8 +155,9 @@ int cmd_add(struct ctx *c, struct args *a)
 		}
 		if (found) {
 			if (a->val[O_UPDATE] && stage_name)
-				rc = usage_error(c, "--update does not change the stage; use 'leads "
-						    "move'");
+				rc =
+				    usage_error(c, "--update does not change the stage; use 'leads "
+				                   "move'");
 			else if (a->val[O_UPDATE])
 				rc = update_existing(c, other, &l);
 			else
@@ -175,10 +176,11 @@ int cmd_add(struct ctx *c, struct args *a)
 		goto out;
 	}
 	if (st->grp == GRP_LOST) {
-		rc = fail(c, EX_DATAERR,
-			  "a new lead cannot start in lost stage '%s' (add it, then 'leads move' it "
-			  "with a --reason)",
-			  st->name);
+		rc =
+		    fail(c, EX_DATAERR,
+		         "a new lead cannot start in lost stage '%s' (add it, then 'leads move' it "
+		         "with a --reason)",
+		         st->name);
 		goto out;
 	}
 	lead_set(&l, LT_STAGE, st->key);

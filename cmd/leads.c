@@ -82,8 +82,16 @@ static const struct cmd commands[] = {
 	{ "note", NULL, cmd_note, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2, "LEAD TEXT",
 	  "add a note to a lead", "Add a note to the lead's history. A note counts as activity.",
 	  opts_note, COMP_NONE },
+	{ "outbox", NULL, cmd_outbox, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, 2,
+	  "list [--all|--failed|--sent] | retry [ID] | show ID", "list, retry or show queued mail",
+	  "list: the messages waiting to be delivered (--all: sent ones too), with their\n"
+	  "tries and last error. retry: deliver now the message ID, or every one waiting,\n"
+	  "failed ones included (exit 1 if any could not be sent). show: print message ID\n"
+	  "as it is piped to sendmail.",
+	  opts_outbox, COMP_WORDS },
 	{ "route", NULL, cmd_route, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 0, -1,
-	  "[LEAD...|--all|--unassigned] [--dry-run] [--explain]", "assign owners by the routing rules",
+	  "[LEAD...|--all|--unassigned] [--dry-run] [--explain]",
+	  "assign owners by the routing rules",
 	  "Route the given leads, every open lead (--all) or the open leads without an owner\n"
 	  "(--unassigned) through the routing rules of the config, as `leads add` does for a\n"
 	  "new lead. --explain shows each rule tried and why; --dry-run changes nothing, so\n"
@@ -106,6 +114,22 @@ static const struct cmd commands[] = {
 	  "LEAD STEP|--clear", "set a lead's step within its stage",
 	  "Set the lead's step, one of the steps its current stage lists in the config.", opts_step,
 	  COMP_NONE },
+	{ "sweep", NULL, cmd_sweep, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 0, 0,
+	  "[--dry-run] [--digest] [--no-deliver] [--timeout SECS]",
+	  "mark idle leads, send reminders and deliver mail (for cron)",
+	  "In one transaction: mark idle leads inactive, queue stage reminders, mark late\n"
+	  "tasks, queue due-soon notices, re-route leads past their response deadline and,\n"
+	  "with --digest, each rep's daily digest; then deliver the outbox. Running it twice\n"
+	  "changes and sends nothing more. Exit 1 if a message could not be delivered.",
+	  opts_sweep, COMP_NONE },
+	{ "task", NULL, cmd_task, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, 3,
+	  "list [FILTERS] | add LEAD TITLE --due WHEN | done ID | snooze ID DURATION",
+	  "list, add, finish or postpone tasks",
+	  "list: open tasks (--all: done ones too), filtered by owner, due date or lead.\n"
+	  "add: a task for a lead, due in a duration or at a time, owned by the lead's owner\n"
+	  "unless --owner says otherwise. done: finish a task (after its due time it is\n"
+	  "recorded late). snooze: push its due time back by DURATION.",
+	  opts_task, COMP_WORDS },
 };
 
 /* Options every command accepts, before or after its name. */
@@ -377,6 +401,10 @@ static int cmd_complete(struct ctx *c, struct args *a)
 			pos++;
 	if (cmd->args_comp == COMP_WORDS && cmd->opts == opts_config)
 		complete_words(c, COMP_WORDS, "check show");
+	else if (cmd->opts == opts_task || cmd->opts == opts_outbox)
+		complete_words(c, COMP_WORDS,
+		               pos ? NULL : cmd->opts == opts_task ? "list add done snooze"
+		                                                   : "list retry show");
 	else if (cmd->args_comp != COMP_NONE && pos >= 1)
 		complete_words(c, cmd->args_comp, NULL);
 	else if (cmd == find_cmd("help"))
@@ -697,7 +725,7 @@ int main(int argc, char **argv)
 		if (!rc)
 			rc = run(&c, cmd, &a);
 	} else if ((rc = parse_args(&c, cmd, argc - i, argv + i, &a, gval)) == 0 &&
-	    (rc = apply_globals(&c, gval)) == 0) {
+	           (rc = apply_globals(&c, gval)) == 0) {
 		if (gval[G_HELP])
 			help_command(stdout, cmd);
 		else

@@ -49,10 +49,10 @@ void db_rollback(struct db *db);
  * rollback journal: one huge transaction through WAL costs seconds of
  * extra writes, while a rollback journal of an empty file holds almost
  * nothing. Inside the transaction, db_bulk_begin() drops the secondary
- * indexes of leads if the table is still empty, and db_bulk_end() builds them again from their saved SQL, which
- * is faster than keeping them up to date row by row. db_bulk_finish()
- * returns to WAL after the commit or rollback. A crash at any point rolls
- * back to the empty database with every index in place.
+ * indexes of leads if the table is still empty, and db_bulk_end() builds them again from their
+ * saved SQL, which is faster than keeping them up to date row by row. db_bulk_finish() returns to
+ * WAL after the commit or rollback. A crash at any point rolls back to the empty database with
+ * every index in place.
  */
 int db_bulk_prepare(struct db *db);
 /*
@@ -95,7 +95,7 @@ struct lead_filter {
 	const char *status;
 	const char *owner; /* "-" or "" = unassigned */
 	const char *source;
-	const char *search; /* substring of name, email, company, ... */
+	const char *search;                     /* substring of name, email, company, ... */
 	int64_t created_since, created_until;   /* 0 = open */
 	int64_t activity_since, activity_until; /* last activity */
 	int64_t min_score;
@@ -108,7 +108,7 @@ struct lead_filter {
 /* Call fn for each matching lead in order; a non-zero return stops. */
 typedef int (*db_lead_fn)(const struct lead *l, void *ctx);
 int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, void *ctx,
-		  struct lerr *err);
+                  struct lerr *err);
 
 /* Leads per stage key (including keys no longer in the config). */
 typedef void (*db_count_fn)(const char *key, int64_t n, void *ctx);
@@ -136,7 +136,7 @@ int db_state_set(struct db *db, const char *key, const char *value, struct lerr 
  */
 typedef int (*db_json_fn)(const char *key, const char *value, const char *type, void *ctx);
 int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx,
-			struct lerr *err);
+                        struct lerr *err);
 /* One key of a JSON object text as text, NULL if absent. */
 char *db_json_get(struct db *db, const char *json, const char *key);
 /* A JSON object? */
