@@ -45,10 +45,12 @@ dup_file() {
 @test "duplicates within the file into an empty database: the first row wins" {
 	dup_file
 	import_ok "generic: 4 read, 3 inserted, 0 updated, 1 duplicates skipped, 0 rejected, 0 warnings (T); batch 1" dup.csv
-	run -0 leads_now
-	assert_output '1|ana@example.com|Ana|New Co|555-0101
-2|bo@example.com|Bo|Bco|
-3|cy@example.com|Cy||'
+	# (ids may have gaps here: the bulk path for an empty database removes
+	# the duplicates after loading them)
+	run -0 sql "SELECT email, first_name, company, phone, source_line FROM leads ORDER BY id"
+	assert_output 'ana@example.com|Ana|New Co|555-0101|2
+bo@example.com|Bo|Bco||3
+cy@example.com|Cy|||5'
 }
 
 @test "--on-duplicate update overwrites with the file's values and records history" {
@@ -256,7 +258,7 @@ YAML
 	mkdir tmp
 	printf '%s\n' 'Email,Created' 'x@example.com,23/01/2024' 'y@example.com,02/01/2024' |
 		TMPDIR=$PWD/tmp leads import -q -
-	run -0 sql "SELECT email, strftime('%Y-%m-%d', created_at, 'unixepoch') FROM leads WHERE id > 3 ORDER BY id"
+	run -0 sql "SELECT email, strftime('%Y-%m-%d', created_at, 'unixepoch') FROM leads WHERE import_batch = 2 ORDER BY id"
 	assert_output $'x@example.com|2024-01-23\ny@example.com|2024-01-02'
 	run -0 ls -A tmp
 	assert_output ''
