@@ -299,7 +299,11 @@ static int detect(struct ctx *c, struct import_opts *io)
 		imap_free(&m);
 		return fail_err(c);
 	}
-	if (!c->quiet && c->fmt == OUT_TABLE)
+	/* the confidence is the detection's: it says nothing of a --preset */
+	if (!c->quiet && c->fmt == OUT_TABLE && io->preset)
+		printf("preset: %s (%s, chosen with --preset)\n", imap_preset_name(d.preset),
+		       imap_preset_label(d.preset));
+	else if (!c->quiet && c->fmt == OUT_TABLE)
 		printf("preset: %s (%s, confidence %s)\n", imap_preset_name(d.preset),
 		       imap_preset_label(d.preset), imap_conf_name(d.conf));
 	for (size_t i = 0; i < m.nnotes; i++)
