@@ -35,7 +35,8 @@ int db_import_finish(struct db *db, int64_t batch, const struct import_stats *s,
 	    db_prep(db,
 	            "UPDATE imports SET finished_at = ?2, counts = json_object("
 	            "'read', ?3, 'inserted', ?4, 'updated', ?5, 'duplicates', ?6, 'rejected', ?7,"
-	            "'warnings', ?8, 'last_event', (SELECT coalesce(max(id), 0) FROM events)) "
+	            "'not_found', ?9, 'warnings', ?8,"
+	            "'last_event', (SELECT coalesce(max(id), 0) FROM events)) "
 	            "WHERE id = ?1",
 	            err);
 	if (!st)
@@ -48,6 +49,7 @@ int db_import_finish(struct db *db, int64_t batch, const struct import_stats *s,
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)s->dup_skipped);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)s->rejected);
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)s->warnings);
+	sqlite3_bind_int64(st, 9, (sqlite3_int64)s->not_found);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "record import");

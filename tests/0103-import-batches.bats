@@ -117,6 +117,8 @@ generic: 4 read, 2 inserted, 0 updated, 0 duplicates skipped, 2 rejected, 0 warn
 		--only-update dup.csv
 	run -0 leads_now
 	assert_output '1|ana@example.com|Ana|New Co|555-0101'
+	run -0 sql "SELECT json_extract(counts, '$.updated'), json_extract(counts, '$.not_found') FROM imports"
+	assert_output '1|3'
 }
 
 @test "the rejects file: line, reason, the original cells; re-importable" {
@@ -284,10 +286,10 @@ YAML
 	run --separate-stderr leads import --list --format tsv
 	assert_success
 	assert_output 'batch	started_at	actor	preset	file	counts	reverted_at
-1	2026-11-24T09:00:00Z	tester	generic	dup.csv	{"read":4,"inserted":3,"updated":0,"duplicates":1,"rejected":0,"warnings":0,"last_event":0}	
-2	2026-11-24T09:00:00Z	tester	generic	two.csv	{"read":2,"inserted":1,"updated":0,"duplicates":0,"rejected":1,"warnings":0,"last_event":0}	'
+1	2026-11-24T09:00:00Z	tester	generic	dup.csv	{"read":4,"inserted":3,"updated":0,"duplicates":1,"rejected":0,"not_found":0,"warnings":0,"last_event":0}	
+2	2026-11-24T09:00:00Z	tester	generic	two.csv	{"read":2,"inserted":1,"updated":0,"duplicates":0,"rejected":1,"not_found":0,"warnings":0,"last_event":0}	'
 	run -0 leads import -l --format jsonl
-	assert_line --index 1 '{"batch":2,"started_at":"2026-11-24T09:00:00Z","actor":"tester","preset":"generic","file":"two.csv","counts":{"read":2,"inserted":1,"updated":0,"duplicates":0,"rejected":1,"warnings":0,"last_event":0},"reverted_at":null}'
+	assert_line --index 1 '{"batch":2,"started_at":"2026-11-24T09:00:00Z","actor":"tester","preset":"generic","file":"two.csv","counts":{"read":2,"inserted":1,"updated":0,"duplicates":0,"rejected":1,"not_found":0,"warnings":0,"last_event":0},"reverted_at":null}'
 }
 
 @test "--revert deletes the leads a batch created and restores what it updated" {
