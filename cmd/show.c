@@ -6,6 +6,7 @@
 #include "cmd.h"
 #include "import.h"
 #include "ltime.h"
+#include "task.h"
 
 const struct opt opts_show[] = { { 0 } };
 
@@ -14,6 +15,34 @@ static const struct out_col history_cols[] = {
 	{ "kind", "WHAT", OUT_T_STR, 0 }, { "from", "FROM", OUT_T_STR, 0 },
 	{ "to", "TO", OUT_T_STR, 0 },     { "data", "DETAILS", OUT_T_RAW, 0 },
 };
+
+static const struct out_col task_cols[] = {
+	{ "id", "ID", OUT_T_INT, 0 },	  { "title", "TITLE", OUT_T_STR, 0 },
+	{ "owner", "OWNER", OUT_T_STR, 0 }, { "due", "DUE", OUT_T_STR, 0 },
+	{ "state", "STATE", OUT_T_STR, 0 },
+};
+
+struct tasks {
+	struct out *o;
+	int64_t now;
+};
+
+static int task_row(const struct task *t, void *p)
+{
+	struct out *o = ((struct tasks *)p)->o;
+	int64_t now = ((struct tasks *)p)->now;
+	char due[LTIME_BUFSZ];
+	ltime_fmt(t->due_at, due);
+	out_int(o, t->id);
+	out_str(o, t->title);
+	out_str(o, t->owner);
+	out_str(o, due);
+	out_str(o, t->done_at ? (t->late || t->done_at > t->due_at ? "done late" : "done")
+	           : t->late || t->due_at < now ? "late"
+	                                         : "open");
+	out_end_row(o);
+	return 0;
+}
 
 struct hist {
 	struct ctx *c;
@@ -76,6 +105,18 @@ int cmd_show(struct ctx *c, struct args *a)
 			out_record_field(o, f->name, OUT_T_NUM, l.has[f->idx] ? buf : NULL);
 			break;
 		}
+	}
+	out_record_list_begin(o, "tasks");
+	out_begin(o, task_cols, (int)ARRAY_LEN(task_cols));
+	struct task_filter tf = { .lead_id = l.i[LI_ID], .now = c->now };
+	struct tasks ts = { o, c->now };
+	rc = db_task_query(c->db, &tf, task_row, &ts, &c->err);
+	out_record_list_end(o);
+	if (rc) {
+		out_record_end(o);
+		out_free(o);
+		lead_free(&l);
+		return fail_err(c);
 	}
 	out_record_list_begin(o, "history");
 	out_begin(o, history_cols, (int)ARRAY_LEN(history_cols));

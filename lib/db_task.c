@@ -60,7 +60,8 @@ int db_task_query(struct db *db, const struct task_filter *f, db_task_fn fn, voi
 	            "SELECT " TASK_COLS " FROM tasks t JOIN leads l ON l.id = t.lead_id "
 	            "WHERE (?1 IS NULL OR t.owner = ?1 COLLATE NOCASE) "
 	            "AND (?2 = 0 OR t.lead_id = ?2) "
-	            "AND (NOT ?3 OR t.done_at IS NULL) AND (NOT ?4 OR t.late) "
+	            "AND (NOT ?3 OR t.done_at IS NULL) AND (NOT ?4 OR t.late OR "
+	            "t.done_at > t.due_at OR (t.done_at IS NULL AND t.due_at < ?7)) "
 	            "AND (?5 = 0 OR t.due_at >= ?5) AND (?6 = 0 OR t.due_at < ?6) "
 	            "ORDER BY t.due_at, t.id",
 	            err);
@@ -72,6 +73,7 @@ int db_task_query(struct db *db, const struct task_filter *f, db_task_fn fn, voi
 	sqlite3_bind_int(st, 4, f->late_only);
 	sqlite3_bind_int64(st, 5, f->due_from);
 	sqlite3_bind_int64(st, 6, f->due_until);
+	sqlite3_bind_int64(st, 7, f->now);
 	int rc, ret = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct task t;

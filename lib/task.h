@@ -27,10 +27,11 @@ struct task {
 void task_free(struct task *t);
 
 struct task_filter {
-	const char *owner;           /* NULL = anyone */
-	int64_t lead_id;             /* 0 = any */
-	bool open_only;              /* not done */
-	bool late_only;              /* late = 1 */
+	const char *owner; /* NULL = anyone */
+	int64_t lead_id;   /* 0 = any */
+	bool open_only;    /* not done */
+	bool late_only;    /* late: marked, done after due, or open past due at now */
+	int64_t now;
 	int64_t due_from, due_until; /* due_at in [from, until); 0 = open end */
 };
 typedef int (*db_task_fn)(const struct task *t, void *ctx);

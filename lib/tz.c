@@ -385,9 +385,7 @@ int tz_load(const char *name, struct tz **out, struct lerr *err)
 		*out = tz_utc();
 		return 0;
 	}
-	const char *dir = getenv("TZDIR");
-	if (!dir || dir[0] != '/')
-		dir = "/usr/share/zoneinfo";
+	const char *dir = TZ_DIR;
 	struct sb path = SB_INIT;
 	sb_addf(&path, "%s/%s", dir, name);
 	int fd = open(path.buf, O_RDONLY | O_CLOEXEC);

@@ -5,8 +5,8 @@
  *
  * Nothing here calls tzset(), localtime() or reads $TZ, so a config's
  * `business_hours: timezone:` can never be confused by, nor change, the
- * zone of the process. $TZDIR, when set to an absolute path, replaces
- * /usr/share/zoneinfo (as in glibc); tests use the system files.
+ * zone of the process. The files come from TZ_DIR (Debian's tzdata
+ * package); tests use the system files too.
  *
  * Leap-second ("right/") zones are read without their corrections: leads
  * counts POSIX seconds like everything else on the system.
@@ -18,6 +18,10 @@
 #include <stdint.h>
 
 #include "util.h"
+
+#ifndef TZ_DIR
+#define TZ_DIR "/usr/share/zoneinfo"
+#endif
 
 struct tz;
 

@@ -1,0 +1,155 @@
+/*
+ * outbox.c - `leads outbox list|retry|show`: the queued mail, what failed
+ * and why, and forcing a retry.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "deliver.h"
+#include "ltime.h"
+#include "mail.h"
+#include "outbox.h"
+
+enum { B_ALL, B_FAILED, B_SENT, B_TIMEOUT };
+const struct opt opts_outbox[] = {
+	[B_ALL] = { "all", 'a', NULL, "list: sent messages too", 0, COMP_NONE, NULL },
+	[B_FAILED] = { "failed", 0, NULL, "list: only messages given up on", 0, COMP_NONE, NULL },
+	[B_SENT] = { "sent", 0, NULL, "list: only sent messages", 0, COMP_NONE, NULL },
+	[B_TIMEOUT] = { "timeout", 0, "SECS", "retry: wait at most SECS for each sendmail (60)", 0,
+	                COMP_NONE, NULL },
+	{ 0 },
+};
+
+static const struct out_col cols[] = {
+	{ "id", "ID", OUT_T_INT, 0 },           { "kind", "KIND", OUT_T_STR, 0 },
+	{ "to", "TO", OUT_T_STR, 0 },           { "subject", "SUBJECT", OUT_T_STR, 0 },
+	{ "created", "CREATED", OUT_T_STR, 0 }, { "state", "STATE", OUT_T_STR, 0 },
+	{ "tries", "TRIES", OUT_T_INT, 0 },     { "next_try", "NEXT TRY", OUT_T_STR, 0 },
+	{ "error", "ERROR", OUT_T_STR, 0 },
+};
+
+static int row(const struct outbox_msg *m, void *p)
+{
+	struct out *o = p;
+	char created[LTIME_BUFSZ], next[LTIME_BUFSZ];
+	ltime_fmt(m->created_at, created);
+	ltime_fmt(m->next_try_at, next);
+	const char *state = m->sent_at     ? "sent"
+	                    : m->failed_at ? "failed"
+	                    : m->tries     ? "retry"
+	                                   : "queued";
+	out_int(o, m->id);
+	out_str(o, m->kind);
+	out_str(o, m->rcpt);
+	out_str(o, m->subject);
+	out_str(o, created);
+	out_str(o, state);
+	out_int(o, m->tries);
+	out_str(o, m->sent_at || m->failed_at ? NULL : next);
+	out_str(o, m->last_error);
+	out_end_row(o);
+	return 0;
+}
+
+static int outbox_list(struct ctx *c, struct args *a)
+{
+	int n = (a->val[B_ALL] != NULL) + (a->val[B_FAILED] != NULL) + (a->val[B_SENT] != NULL);
+	if (n > 1)
+		return usage_error(c, "give one of --all, --failed and --sent");
+	enum outbox_which w = a->val[B_ALL]      ? OB_ALL
+	                      : a->val[B_FAILED] ? OB_FAILED
+	                      : a->val[B_SENT]   ? OB_SENT
+	                                         : OB_PENDING;
+	struct out *o = ctx_out(c);
+	out_begin(o, cols, (int)ARRAY_LEN(cols));
+	int rc = db_outbox_list(c->db, w, row, o, &c->err);
+	out_finish(o);
+	out_free(o);
+	return rc ? fail_err(c) : 0;
+}
+
+static bool parse_id(struct ctx *c, const char *s, int64_t *id, int *rc)
+{
+	if (s && *s == '#')
+		s++;
+	if (!str_to_i64(s, id) || *id <= 0) {
+		*rc = usage_error(c, "bad message id '%s'", s);
+		return false;
+	}
+	return true;
+}
+
+static int outbox_retry(struct ctx *c, struct args *a)
+{
+	int64_t id = 0;
+	int ms, rc = 0;
+	if ((a->argc > 1 && !parse_id(c, a->argv[1], &id, &rc)) ||
+	    !deliver_timeout(c, a->val[B_TIMEOUT], &ms, &rc))
+		return rc;
+	if (id) {
+		struct outbox_msg m;
+		if (db_outbox_get(c->db, id, &m, &c->err))
+			return fail_err(c);
+		bool sent = m.sent_at != 0;
+		outbox_msg_free(&m);
+		if (sent) {
+			note(c, "message #%lld was sent already", (long long)id);
+			return 0;
+		}
+	}
+	struct mail_counts mc = { 0 };
+	if ((rc = deliver_outbox(c, id, true, ms, &mc)))
+		return rc;
+	if (!c->quiet)
+		printf("outbox: %d sent, %d to retry, %d failed\n", mc.sent, mc.retry, mc.failed);
+	return mc.retry || mc.failed ? EX_FAIL : 0;
+}
+
+static int outbox_show(struct ctx *c, struct args *a)
+{
+	int64_t id;
+	int rc = 0;
+	if (!parse_id(c, a->argv[1], &id, &rc))
+		return rc;
+	struct outbox_msg m;
+	if (db_outbox_get(c->db, id, &m, &c->err))
+		return fail_err(c);
+	char msgid[256];
+	mail_message_id(m.id, m.idem_key, c->cfg->mail_from, msgid, sizeof msgid);
+	struct mail_msg mm = { .from = c->cfg->mail_from,
+		               .to = m.rcpt,
+		               .cc = m.cc,
+		               .subject = m.subject,
+		               .body = m.body,
+		               .date = m.created_at,
+		               .msgid = msgid };
+	char *text;
+	if (mail_render(&mm, &text, &c->err))
+		rc = fail_err(c);
+	else
+		fputs(text, stdout);
+	if (!rc)
+		free(text);
+	outbox_msg_free(&m);
+	return rc;
+}
+
+int cmd_outbox(struct ctx *c, struct args *a)
+{
+	const char *sub = a->argv[0];
+	bool list = strcmp(sub, "list") == 0, retry = strcmp(sub, "retry") == 0,
+	     show = strcmp(sub, "show") == 0;
+	if (!list && !retry && !show)
+		return usage_error(c, "unknown subcommand '%s' (list, retry, show)", sub);
+	if (list && a->argc > 1)
+		return usage_error(c, "unexpected argument '%s'", a->argv[1]);
+	if (show && a->argc != 2)
+		return usage_error(c, "outbox show needs a message id");
+	if (!list && (a->val[B_ALL] || a->val[B_FAILED] || a->val[B_SENT]))
+		return usage_error(c, "--all, --failed and --sent are options of outbox list");
+	if (!retry && a->val[B_TIMEOUT])
+		return usage_error(c, "--timeout is an option of outbox retry");
+	return list ? outbox_list(c, a) : retry ? outbox_retry(c, a) : outbox_show(c, a);
+}

@@ -1,0 +1,369 @@
+/*
+ * task.c - `leads task list|add|done|snooze`: the follow-ups of a lead.
+ *
+ * Tasks come from workflows (lib/workflow.h) or by hand (task add). A task
+ * not done by its due time is late; `task done` after the due time
+ * records it late. The writing subcommands run in one BEGIN IMMEDIATE
+ * transaction each.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bizhours.h"
+#include "cmd.h"
+#include "ltime.h"
+#include "queue.h"
+#include "task.h"
+#include "workflow.h"
+
+enum { T_MINE, T_OWNER, T_DUE, T_LEAD, T_ALL, T_NOTE, T_NOTES, T_NOTIFY, T_BUSINESS };
+const struct opt opts_task[] = {
+	[T_MINE] = { "mine", 0, NULL, "list: only my tasks ($LEADS_USER)", 0, COMP_NONE, NULL },
+	[T_OWNER] = { "owner", 'o', "NAME", "list: only NAME's tasks; add: give it to NAME", 0,
+	              COMP_MEMBER, NULL },
+	[T_DUE] = { "due", 0, "WHEN",
+	            "list: today, overdue or late; add: a duration (2h, 3d) or a time", 0,
+	            COMP_WORDS, "today overdue late" },
+	[T_LEAD] = { "lead", 'l', "LEAD", "list: only the tasks of LEAD", 0, COMP_NONE, NULL },
+	[T_ALL] = { "all", 'a', NULL, "list: done tasks too", 0, COMP_NONE, NULL },
+	[T_NOTE] = { "note", 'm', "TEXT", "done: what came of it, kept in the history", 0,
+	             COMP_NONE, NULL },
+	[T_NOTES] = { "notes", 0, "TEXT", "add: notes or instructions for the task", 0, COMP_NONE,
+	              NULL },
+	[T_NOTIFY] = { "notify-before", 0, "DUR", "add: send a \"due soon\" mail DUR before", 0,
+	               COMP_NONE, NULL },
+	[T_BUSINESS] = { "business-hours", 0, NULL, "add: count the due duration in business hours",
+	                 0, COMP_NONE, NULL },
+	{ 0 },
+};
+
+/* Which options each subcommand takes (bit i = opts_task[i]). */
+static const struct {
+	const char *name;
+	int opts;
+	int min, max; /* positional arguments after the subcommand */
+	const char *usage;
+} subs[] = {
+	{ "list", 1 << T_MINE | 1 << T_OWNER | 1 << T_DUE | 1 << T_LEAD | 1 << T_ALL, 0, 0,
+	  "list [--mine | --owner NAME] [--due today|overdue|late] [--lead LEAD] [--all]" },
+	{ "add", 1 << T_OWNER | 1 << T_DUE | 1 << T_NOTES | 1 << T_NOTIFY | 1 << T_BUSINESS, 2, 2,
+	  "add LEAD TITLE --due WHEN [--owner NAME] [--notes TEXT] [--notify-before DUR]" },
+	{ "done", 1 << T_NOTE, 1, 1, "done ID [--note TEXT]" },
+	{ "snooze", 0, 2, 2, "snooze ID DURATION" },
+};
+
+static bool parse_id(const char *s, int64_t *id)
+{
+	if (s && *s == '#')
+		s++;
+	return str_to_i64(s, id) && *id > 0;
+}
+
+static const char *task_state(const struct task *t, int64_t now)
+{
+	if (t->done_at)
+		return t->late || t->done_at > t->due_at ? "done late" : "done";
+	if (t->late || t->due_at < now)
+		return "late";
+	return "open";
+}
+
+/* ---- list ---- */
+
+static const struct out_col list_cols[] = {
+	{ "id", "ID", OUT_T_INT, 0 },       { "lead", "LEAD", OUT_T_INT, 0 },
+	{ "name", "NAME", OUT_T_STR, 0 },   { "owner", "OWNER", OUT_T_STR, 0 },
+	{ "title", "TITLE", OUT_T_STR, 0 }, { "due", "DUE", OUT_T_STR, 0 },
+	{ "state", "STATE", OUT_T_STR, 0 },
+};
+
+struct lst {
+	struct ctx *c;
+	struct out *o;
+};
+
+static int list_row(const struct task *t, void *p)
+{
+	struct lst *ls = p;
+	char due[LTIME_BUFSZ];
+	ltime_fmt(t->due_at, due);
+	out_int(ls->o, t->id);
+	out_int(ls->o, t->lead_id);
+	out_str(ls->o, t->lead_name);
+	out_str(ls->o, t->owner);
+	out_str(ls->o, t->title);
+	out_str(ls->o, due);
+	out_str(ls->o, task_state(t, ls->c->now));
+	out_end_row(ls->o);
+	return 0;
+}
+
+/* The local day of now in the business zone (UTC without one): [from, until). */
+static void today(struct ctx *c, int64_t *from, int64_t *until)
+{
+	const struct tz *tz = workflow_tz(c->cfg);
+	int64_t day;
+	int32_t secs;
+	if (tz) {
+		tz_local(tz, c->now, &day, &secs);
+		*from = tz_local_to_utc(tz, day * 86400);
+		*until = tz_local_to_utc(tz, (day + 1) * 86400);
+	} else {
+		day = c->now >= 0 ? c->now / 86400 : -((-c->now + 86399) / 86400);
+		*from = day * 86400;
+		*until = *from + 86400;
+	}
+}
+
+static int task_list(struct ctx *c, struct args *a)
+{
+	struct task_filter f = { .open_only = !a->val[T_ALL], .now = c->now };
+	if (a->val[T_MINE] && a->val[T_OWNER])
+		return usage_error(c, "give --mine or --owner, not both");
+	if (a->val[T_MINE])
+		f.owner = c->actor;
+	if (a->val[T_OWNER]) {
+		const struct member *m = config_member(c->cfg, a->val[T_OWNER]);
+		f.owner = m ? m->name : a->val[T_OWNER];
+	}
+	const char *due = a->val[T_DUE];
+	if (due && strcmp(due, "today") == 0) {
+		today(c, &f.due_from, &f.due_until);
+	} else if (due && strcmp(due, "overdue") == 0) {
+		f.open_only = true;
+		f.due_until = c->now;
+	} else if (due && strcmp(due, "late") == 0) {
+		f.late_only = true; /* done late ones too */
+		f.open_only = false;
+	} else if (due) {
+		return usage_error(c, "unknown --due '%s' (today, overdue or late)", due);
+	}
+	struct lead l;
+	if (a->val[T_LEAD]) {
+		int rc = find_lead(c, a->val[T_LEAD], &l);
+		if (rc)
+			return rc;
+		f.lead_id = l.i[LI_ID];
+		lead_free(&l);
+	}
+	struct out *o = ctx_out(c);
+	out_begin(o, list_cols, (int)ARRAY_LEN(list_cols));
+	struct lst ls = { c, o };
+	int rc = db_task_query(c->db, &f, list_row, &ls, &c->err);
+	out_finish(o);
+	out_free(o);
+	return rc ? fail_err(c) : 0;
+}
+
+/* ---- writing subcommands: one transaction each ---- */
+
+static int begin(struct ctx *c)
+{
+	if (db_begin(c->db, &c->err))
+		return fail_err(c);
+	return 0;
+}
+
+static int end(struct ctx *c, int rc)
+{
+	if (rc) {
+		db_rollback(c->db);
+		return rc;
+	}
+	if (db_commit(c->db, &c->err))
+		return fail_err(c);
+	return 0;
+}
+
+static int task_event(struct ctx *c, const struct lead *l, const char *kind, const struct task *t,
+                      const char *extra_key, const char *extra)
+{
+	struct sb data = SB_INIT;
+	sb_addf(&data, "{\"task\":%lld,\"title\":", (long long)t->id);
+	sb_add_json_str(&data, t->title);
+	if (extra_key) {
+		sb_addf(&data, ",\"%s\":", extra_key);
+		sb_add_json_str(&data, extra);
+	}
+	sb_addc(&data, '}');
+	int rc = record(c, l, kind, NULL, t->owner, data.buf);
+	sb_free(&data);
+	return rc;
+}
+
+static int task_add(struct ctx *c, struct args *a)
+{
+	const char *due_s = a->val[T_DUE];
+	if (!due_s)
+		return usage_error(c, "task add needs --due (a duration such as 2h, or a time)");
+	if (str_empty(a->argv[2]) || strpbrk(a->argv[2], "\r\n"))
+		return usage_error(c, "the title must be one line of text");
+	struct bh_dur d;
+	int64_t due;
+	bool business = a->val[T_BUSINESS] != NULL;
+	if (business && !workflow_bizhours(c->cfg))
+		return fail(c, EX_CONFIG,
+		            "--business-hours needs a business_hours section in the "
+		            "config");
+	if (bh_dur_parse(due_s, &d))
+		due = workflow_due(c->cfg, c->now, &d, business);
+	else if (!business && ltime_parse(due_s, &due))
+		;
+	else
+		return usage_error(c,
+		                   "bad --due '%s' (a duration: 30m, 2h, 3d, 1w, 3mo; or an "
+		                   "ISO 8601 time)",
+		                   due_s);
+	struct ldur nb = { 0, 0 };
+	if (a->val[T_NOTIFY] && !ldur_parse(a->val[T_NOTIFY], &nb))
+		return usage_error(c, "bad --notify-before '%s' (a duration such as 15m)",
+		                   a->val[T_NOTIFY]);
+	int rc = begin(c);
+	if (rc)
+		return rc;
+	struct lead l;
+	if ((rc = find_lead(c, a->argv[1], &l)))
+		return end(c, rc);
+	const char *owner = l.t[LT_OWNER];
+	if (a->val[T_OWNER]) {
+		const struct member *m = config_member(c->cfg, a->val[T_OWNER]);
+		if (!m && c->cfg->nteam) {
+			lead_free(&l);
+			return end(c, fail(c, EX_USAGE, "no team member '%s'", a->val[T_OWNER]));
+		}
+		owner = m ? m->name : a->val[T_OWNER];
+	}
+	struct task_new tn = { .lead_id = l.i[LI_ID],
+		               .owner = owner,
+		               .title = a->argv[2],
+		               .notes = a->val[T_NOTES],
+		               .due_at = due,
+		               .notify_at = ldur_is_zero(nb) ? 0 : ldur_sub(due, nb) };
+	int64_t id = 0;
+	struct task t = { 0 };
+	if (task_create(c->db, &tn, c->now, &id, &c->err))
+		rc = fail_err(c);
+	else if (db_task_get(c->db, id, &t, &c->err))
+		rc = fail_err(c);
+	else
+		rc = task_event(c, &l, "task", &t, NULL, NULL);
+	task_free(&t);
+	lead_free(&l);
+	if ((rc = end(c, rc)))
+		return rc;
+	printf("%lld\n", (long long)id);
+	return 0;
+}
+
+static int get_task(struct ctx *c, const char *ref, struct task *t, struct lead *l)
+{
+	int64_t id;
+	if (!parse_id(ref, &id))
+		return usage_error(c, "bad task id '%s'", ref);
+	if (db_task_get(c->db, id, t, &c->err))
+		return fail_err(c);
+	if (db_lead_by_id(c->db, t->lead_id, l, &c->err)) {
+		task_free(t);
+		return fail_err(c);
+	}
+	return 0;
+}
+
+static int task_done(struct ctx *c, struct args *a)
+{
+	int rc = begin(c);
+	if (rc)
+		return rc;
+	struct task t;
+	struct lead l;
+	if ((rc = get_task(c, a->argv[1], &t, &l)))
+		return end(c, rc);
+	if (t.done_at) {
+		char when[LTIME_BUFSZ];
+		ltime_fmt(t.done_at, when);
+		note(c, "task #%lld is already done (%s)", (long long)t.id, when);
+	} else {
+		bool late = c->now > t.due_at;
+		/* finishing a task is an action on the lead: its idle clock restarts */
+		if (db_task_done(c->db, t.id, c->now, late, NULL, &c->err))
+			rc = fail_err(c);
+		else if (!(rc = task_event(c, &l, late ? "task_done_late" : "task_done", &t,
+		                           a->val[T_NOTE] ? "note" : NULL, a->val[T_NOTE])) &&
+		         !(rc = lead_action(c, &l)) && db_lead_update(c->db, &l, &c->err))
+			rc = fail_err(c);
+		if (!rc && late) {
+			char due[LTIME_BUFSZ];
+			ltime_fmt(t.due_at, due);
+			note(c, "task #%lld was due %s: done late", (long long)t.id, due);
+		}
+	}
+	task_free(&t);
+	lead_free(&l);
+	return end(c, rc);
+}
+
+static int task_snooze(struct ctx *c, struct args *a)
+{
+	struct bh_dur d;
+	if (!bh_dur_parse(a->argv[2], &d))
+		return usage_error(c, "bad duration '%s' (30m, 2h, 1d, 1w, 1mo)", a->argv[2]);
+	int rc = begin(c);
+	if (rc)
+		return rc;
+	struct task t;
+	struct lead l;
+	if ((rc = get_task(c, a->argv[1], &t, &l)))
+		return end(c, rc);
+	if (t.done_at) {
+		rc = fail(c, EX_DATAERR, "task #%lld is done; there is nothing to snooze",
+		          (long long)t.id);
+	} else {
+		/* from the due time, or from now when it has passed */
+		int64_t base = t.due_at > c->now ? t.due_at : c->now;
+		int64_t due = workflow_due(c->cfg, base, &d, false);
+		int64_t notify = t.notify_at ? due - (t.due_at - t.notify_at) : 0;
+		char was[LTIME_BUFSZ], now_due[LTIME_BUFSZ];
+		ltime_fmt(t.due_at, was);
+		ltime_fmt(due, now_due);
+		if (db_task_reschedule(c->db, t.id, due, notify, &c->err))
+			rc = fail_err(c);
+		else
+			rc = task_event(c, &l, "task_snoozed", &t, "due", now_due);
+		if (!rc && c->verbose)
+			note(c, "task #%lld was due %s, now %s", (long long)t.id, was, now_due);
+	}
+	task_free(&t);
+	lead_free(&l);
+	return end(c, rc);
+}
+
+int cmd_task(struct ctx *c, struct args *a)
+{
+	size_t i = 0;
+	while (i < ARRAY_LEN(subs) && strcmp(subs[i].name, a->argv[0]) != 0)
+		i++;
+	if (i == ARRAY_LEN(subs))
+		return usage_error(c, "unknown subcommand '%s' (list, add, done, snooze)",
+		                   a->argv[0]);
+	int npos = a->argc - 1;
+	if (npos < subs[i].min)
+		return usage_error(c, "missing argument; usage: leads task %s", subs[i].usage);
+	if (npos > subs[i].max)
+		return usage_error(c, "unexpected argument '%s'; usage: leads task %s",
+		                   a->argv[subs[i].max + 1], subs[i].usage);
+	for (int o = 0; opts_task[o].lng; o++)
+		if (a->val[o] && !(subs[i].opts & (1 << o)))
+			return usage_error(c, "--%s is not an option of task %s", opts_task[o].lng,
+			                   subs[i].name);
+	switch (i) {
+	case 0:
+		return task_list(c, a);
+	case 1:
+		return task_add(c, a);
+	case 2:
+		return task_done(c, a);
+	default:
+		return task_snooze(c, a);
+	}
+}

@@ -1,0 +1,106 @@
+/* db_sweep.c - the queries of `leads sweep` (sweep.h). */
+#include "sweep.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbi.h"
+
+int db_sweep_idle(struct db *db, int64_t cutoff, int64_t **ids, size_t *n, struct lerr *err)
+{
+	/* two arms so each can use leads_status(status, last_activity_at) */
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT id FROM leads WHERE status IN ('new', 'active') AND "
+	                           "(last_activity_at <= ?1 OR (last_activity_at IS NULL AND "
+	                           "created_at <= ?1)) ORDER BY id",
+	                           err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, cutoff);
+	size_t cap = 0;
+	*ids = NULL;
+	*n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "find idle leads");
+}
+
+int db_sweep_stage_idle(struct db *db, const char *stage, int64_t cutoff, struct sweep_idle **v,
+                        size_t *n, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT id, since FROM (SELECT id, CASE WHEN "
+	                           "coalesce(last_activity_at, created_at) > stage_entered_at "
+	                           "THEN coalesce(last_activity_at, created_at) "
+	                           "ELSE stage_entered_at END AS since FROM leads "
+	                           "WHERE stage = ?1 AND status <> 'unqualified') "
+	                           "WHERE since <= ?2 ORDER BY id",
+	                           err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, cutoff);
+	size_t cap = 0;
+	*v = NULL;
+	*n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*v = xgrow(*v, &cap, *n + 1, sizeof **v);
+		(*v)[*n].id = sqlite3_column_int64(st, 0);
+		(*v)[*n].since = sqlite3_column_int64(st, 1);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "find idle leads in a stage");
+}
+
+int db_sweep_last_reminder(struct db *db, int64_t lead_id, int64_t since, int64_t *n,
+                           struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT coalesce(max(json_extract(data, '$.n')), 0) FROM events "
+	                           "WHERE lead_id = ?1 AND at >= ?2 AND kind = 'reminder'",
+	                           err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, lead_id);
+	sqlite3_bind_int64(st, 2, since);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "read reminders");
+}
+
+int db_sweep_assigned(struct db *db, int64_t cutoff, struct sweep_assigned **v, size_t *n,
+                      struct lerr *err)
+{
+	sqlite3_stmt *st =
+	    db_prep(db,
+	            "SELECT id, assigned_at, assigned_rule FROM leads "
+	            "WHERE assigned_rule IS NOT NULL AND assigned_at <= ?1 "
+	            "AND status IN ('new', 'active') "
+	            "AND (last_activity_at IS NULL OR last_activity_at < assigned_at) "
+	            "ORDER BY id",
+	            err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, cutoff);
+	size_t cap = 0;
+	*v = NULL;
+	*n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*v = xgrow(*v, &cap, *n + 1, sizeof **v);
+		(*v)[*n].id = sqlite3_column_int64(st, 0);
+		(*v)[*n].assigned_at = sqlite3_column_int64(st, 1);
+		(*v)[*n].rule = db_col_text(st, 2);
+		(*n)++;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "find leads to re-route");
+}
