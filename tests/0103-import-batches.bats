@@ -369,3 +369,15 @@ leads import: 2 leads of batch 1 changed since the import; use --force to revert
 	leads export --format json >one.json
 	cmp one.json two.json
 }
+
+@test "a progress bar on a terminal only, never with -q" {
+	command -v script >/dev/null || skip "no script(1) to give the import a terminal"
+	awk 'BEGIN { print "Email"; for (i = 1; i <= 10000; i++) printf "u%d@example.com\n", i }' >p.csv
+	run -0 script -qec "'$LEADS_BIN' import p.csv" /dev/null
+	assert_output --regexp $'^\r\\[#* *\\] +[0-9.]+%  4096 rows  [0-9]+ rows/s  ETA [0-9]+s '
+	assert_output --partial $'\r\e[Kgeneric: 10000 read, 10000 inserted, '
+	rm "$LEADS_DB"
+	run -0 script -qec "'$LEADS_BIN' import -q p.csv" /dev/null
+	assert_output ''
+	# not a terminal: no bar (the other tests check stderr exactly)
+}
