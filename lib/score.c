@@ -15,6 +15,7 @@
 #include "ltime.h"
 #include "lyaml.h"
 #include "queue.h"
+#include "workflow.h"
 #include "rules.h"
 
 struct srule {
@@ -598,6 +599,8 @@ static int fire(struct hook_env *env, const struct lead *l, const struct sdef *d
 	if (!rc)
 		rc = db_event_add(env->db, &ev, env->err);
 	sb_free(&data);
+	if (!rc && up) /* workflows `on: score.threshold` */
+		rc = workflow_fire(env, l, WF_THRESHOLD, t->name, 0);
 	if (rc || !up)
 		return rc;
 

@@ -372,7 +372,7 @@ static int reroute(struct sw *s)
 		struct route_result res;
 		if (!(rc = route_reassign(&env, &l, &res, NULL)) && res.changed) {
 			struct hook_event ev = { .kind = HK_ASSIGNED, .detail = l.t[LT_OWNER] };
-			if (!(rc = workflow_run(&env, &l, &ev)))
+			if (!(rc = hooks_run(&env, &l, &ev)))
 				rc = db_lead_update(s->db, &l, s->err);
 			if (!rc) {
 				s->c->rerouted++;
