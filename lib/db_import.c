@@ -233,9 +233,15 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 		return lerr_set(err, EX_DATAERR, "import batch %lld was reverted already",
 		                (long long)batch);
 
-	/* Leads of the batch that someone changed since: refuse unless forced. */
+	/*
+	 * Leads the batch created or updated that someone changed since:
+	 * refuse unless forced (restoring an updated lead's old values would
+	 * silently undo the later change).
+	 */
 	st = db_prep(db,
-	             "SELECT id, email FROM leads WHERE import_batch = ?1 AND ("
+	             "SELECT id, email FROM leads WHERE (import_batch = ?1 OR id IN ("
+	             "  SELECT lead_id FROM events WHERE kind = 'import_update'"
+	             "  AND json_extract(data, '$.batch') = ?1)) AND ("
 	             "  EXISTS (SELECT 1 FROM events e WHERE e.lead_id = leads.id AND e.id > ?2)"
 	             "  OR updated_at > (SELECT finished_at FROM imports WHERE id = ?1)) "
 	             "ORDER BY id",

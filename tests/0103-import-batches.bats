@@ -375,3 +375,20 @@ leads import: 2 leads of batch 1 changed since the import; use --force to revert
 	assert_output ''
 	# not a terminal: no bar (the other tests check stderr exactly)
 }
+
+@test "--revert refuses to undo an update that was changed again since" {
+	add_lead --email ana@example.com --company Old
+	printf 'Email,Company\nana@example.com,New\n' >u.csv
+	leads import -q --on-duplicate update u.csv
+	LEADS_NOW=2026-11-25T09:00:00Z leads edit 1 --company Mine
+	run --separate-stderr leads import --revert 1
+	assert_failure 65
+	assert_equal "$stderr" "changed since the import: #1 ana@example.com
+leads import: 1 lead of batch 1 changed since the import; use --force to revert anyway"
+	run -0 sql "SELECT company FROM leads"
+	assert_output Mine
+	run --separate-stderr leads import --revert 1 --force
+	assert_success
+	run -0 sql "SELECT company FROM leads"
+	assert_output Old
+}
