@@ -109,6 +109,10 @@ struct pctx {
 	struct route_config *rc;
 	const struct rset *set; /* the set being parsed */
 	struct rrule *rule;
+	/* every name given in the set so far, also of rules with errors */
+	const char **names;
+	int *lines;
+	size_t nnames;
 };
 
 static int gcd(int a, int b)
@@ -287,10 +291,12 @@ static int h_name(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct 
 		return -1;
 	if (strchr(p->rule->name, '/'))
 		return ly_error(y, val, "a rule name cannot contain '/'");
-	for (size_t i = 0; i < p->set->n; i++)
-		if (p->set->r[i].name && str_ieq(p->set->r[i].name, p->rule->name))
+	for (size_t i = 0; i < p->nnames; i++)
+		if (str_ieq(p->names[i], p->rule->name))
 			return ly_error(y, val, "duplicate rule name '%s' (first at line %d)",
-			                p->rule->name, p->set->r[i].line);
+			                p->rule->name, p->lines[i]);
+	p->names[p->nnames] = ly_scalar(val);
+	p->lines[p->nnames++] = ly_line(val);
 	return 0;
 }
 
@@ -352,6 +358,9 @@ static int parse_rules(struct yaml_ctx *y, yaml_node_t *n, struct pctx *p, struc
 		return ly_error(y, n, "expected a list of routing rules, got %s", ly_kind(n));
 	size_t len = ly_seq_len(n);
 	set->r = xcalloc(len + 1, sizeof *set->r); /* + 1 for a default */
+	p->names = xcalloc(len + 1, sizeof *p->names);
+	p->lines = xcalloc(len + 1, sizeof *p->lines);
+	p->nnames = 0;
 	int rc = 0;
 	for (size_t i = 0; i < len; i++) {
 		yaml_node_t *it = ly_seq_at(y, n, i);
@@ -367,6 +376,10 @@ static int parse_rules(struct yaml_ctx *y, yaml_node_t *n, struct pctx *p, struc
 		set_full(&r, set);
 		set->r[set->n++] = r;
 	}
+	free(p->names);
+	free(p->lines);
+	p->names = NULL;
+	p->lines = NULL;
 	return rc;
 }
 
