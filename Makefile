@@ -51,34 +51,40 @@ SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sa
 all: leads
 
 leads: $(BIN)
-	cp $(BIN) leads.tmp && mv leads.tmp leads
+	$(Q)cp $(BIN) leads.tmp && mv leads.tmp leads
+
+# V=1 shows the full command lines.
+Q := $(if $(V),,@)
+say = $(if $(V),,@echo "  $(1)	$(2)";)
 
 $(BIN): $(LIB_OBJ) $(CMD_OBJ)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
+	$(call say,LINK,$@)$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS) $(LDFLAGS)
 
 $(BUILD)/gen/templates.c: scripts/embed-templates.sh $(TEMPLATES)
-	@mkdir -p $(dir $@)
-	sh scripts/embed-templates.sh $(TEMPLATES) > $@.tmp && mv $@.tmp $@
+	$(Q)mkdir -p $(dir $@)
+	$(call say,GEN,$@)sh scripts/embed-templates.sh $(TEMPLATES) > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/templates.o: $(BUILD)/gen/templates.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/%.o: %.c
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)mkdir -p $(dir $@)
+	$(call say,CC,$<)$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) $(LDFLAGS)
+	$(Q)mkdir -p $(dir $@)
+	$(call say,LINK,$@)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) $(LDFLAGS)
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "unit: $$t"; (cd tests/unit && $(CURDIR)/$$t); done
 
+# Two jobs when GNU parallel is there (it is in the install script).
+BATS_JOBS := $(shell command -v parallel >/dev/null 2>&1 && echo "--jobs 2")
+
 bats: $(BIN)
-	LEADS_BIN=$(CURDIR)/$(BIN) bats --jobs 2 --no-parallelize-within-files tests/ 2>/dev/null \
-	  || LEADS_BIN=$(CURDIR)/$(BIN) bats tests/
+	LEADS_BIN=$(CURDIR)/$(BIN) bats $(BATS_JOBS) tests/
 
 # The whole suite again with AddressSanitizer and UndefinedBehaviorSanitizer.
 check-san:

@@ -9,7 +9,7 @@ pkgs="
   bats bats-assert bats-support bats-file
   clang-14 libclang-rt-14-dev clang-format-14
   mandoc jq libxml2-utils valgrind tzdata
-  sqlite-utils time bc
+  sqlite-utils time bc parallel
 "
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo
