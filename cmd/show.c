@@ -17,7 +17,7 @@ static const struct out_col history_cols[] = {
 };
 
 static const struct out_col task_cols[] = {
-	{ "id", "ID", OUT_T_INT, 0 },	  { "title", "TITLE", OUT_T_STR, 0 },
+	{ "id", "ID", OUT_T_INT, 0 },       { "title", "TITLE", OUT_T_STR, 0 },
 	{ "owner", "OWNER", OUT_T_STR, 0 }, { "due", "DUE", OUT_T_STR, 0 },
 	{ "state", "STATE", OUT_T_STR, 0 },
 };
@@ -39,7 +39,7 @@ static int task_row(const struct task *t, void *p)
 	out_str(o, due);
 	out_str(o, t->done_at ? (t->late || t->done_at > t->due_at ? "done late" : "done")
 	           : t->late || t->due_at < now ? "late"
-	                                         : "open");
+	                                        : "open");
 	out_end_row(o);
 	return 0;
 }
@@ -65,6 +65,14 @@ static int history_row(const struct event *ev, void *p)
 	return 0;
 }
 
+/* A field of the record; in a table, empty ones are left out to keep it readable. */
+static void show_field(struct ctx *c, struct out *o, const char *key, enum out_type type,
+                       const char *value)
+{
+	if (value || c->fmt != OUT_TABLE)
+		out_record_field(o, key, type, value);
+}
+
 int cmd_show(struct ctx *c, struct args *a)
 {
 	struct lead l;
@@ -81,28 +89,27 @@ int cmd_show(struct ctx *c, struct args *a)
 		switch (f->kind) {
 		case FK_TEXT:
 			if (f->idx == LT_STAGE) {
-				out_record_field(o, "stage", OUT_T_STR,
-				                 stage_label(c, l.t[LT_STAGE], buf, sizeof buf));
+				show_field(c, o, "stage", OUT_T_STR,
+				           stage_label(c, l.t[LT_STAGE], buf, sizeof buf));
 				const struct stage *s = config_stage(c->cfg, l.t[LT_STAGE]);
-				out_record_field(o, "group", OUT_T_STR,
-				                 s ? stage_group_name(s->grp) : NULL);
+				show_field(c, o, "group", OUT_T_STR,
+				           s ? stage_group_name(s->grp) : NULL);
 			} else {
-				out_record_field(o, f->name,
-				                 f->idx == LT_EXTRA ? OUT_T_RAW : OUT_T_STR,
-				                 l.t[f->idx]);
+				show_field(c, o, f->name,
+				           f->idx == LT_EXTRA ? OUT_T_RAW : OUT_T_STR, l.t[f->idx]);
 			}
 			break;
 		case FK_INT:
 			snprintf(buf, sizeof buf, "%lld", (long long)l.i[f->idx]);
-			out_record_field(o, f->name, OUT_T_INT, l.has[f->idx] ? buf : NULL);
+			show_field(c, o, f->name, OUT_T_INT, l.has[f->idx] ? buf : NULL);
 			break;
 		case FK_TIME:
 			ltime_fmt(l.i[f->idx], buf);
-			out_record_field(o, f->name, OUT_T_STR, l.has[f->idx] ? buf : NULL);
+			show_field(c, o, f->name, OUT_T_STR, l.has[f->idx] ? buf : NULL);
 			break;
 		case FK_MONEY:
 			lead_money_fmt(l.i[f->idx], buf);
-			out_record_field(o, f->name, OUT_T_NUM, l.has[f->idx] ? buf : NULL);
+			show_field(c, o, f->name, OUT_T_NUM, l.has[f->idx] ? buf : NULL);
 			break;
 		}
 	}
