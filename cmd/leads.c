@@ -70,7 +70,7 @@ static const struct cmd commands[] = {
 	  "List leads, filtered by stage, group, status, owner, source, dates or text.", opts_list,
 	  COMP_NONE },
 	{ "log", NULL, cmd_log, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2,
-	  "LEAD call|email|meeting|email-opened [--note TEXT]", "log an activity",
+	  "LEAD call|email|meeting|email-opened [--note TEXT] [--at TIME]", "log an activity",
 	  "Record an activity with the lead. It counts as activity: the lead's idle clock\n"
 	  "restarts and an inactive or new lead becomes active.",
 	  opts_log, COMP_ACTIVITY },
