@@ -59,16 +59,19 @@ struct score_config {
 	bool uses_act;
 };
 
+static void srule_free(struct srule *r)
+{
+	free(r->name);
+	cond_free(r->when);
+	free(r->kinds_txt);
+	free(r->within_txt);
+	free(r->half_txt);
+}
+
 static void sdef_free(struct sdef *d)
 {
-	for (size_t i = 0; i < d->nr; i++) {
-		struct srule *r = &d->r[i];
-		free(r->name);
-		cond_free(r->when);
-		free(r->kinds_txt);
-		free(r->within_txt);
-		free(r->half_txt);
-	}
+	for (size_t i = 0; i < d->nr; i++)
+		srule_free(&d->r[i]);
 	free(d->r);
 	for (size_t i = 0; i < d->nt; i++) {
 		free(d->t[i].name);
@@ -123,6 +126,8 @@ const char *score_name(const struct config *cfg, size_t i)
 struct pctx {
 	const struct config *cfg;
 	struct sdef *def;
+	yaml_node_t *list; /* the rules being parsed, and which one */
+	size_t idx;
 	struct srule *rule;
 	struct thresh *th;
 	yaml_node_t *max_n, *within_n, *decay_n;
@@ -133,10 +138,13 @@ static int h_rname(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct
 	struct pctx *p = obj;
 	if (ly_str(y, val, k->key, &p->rule->name) != 0)
 		return -1;
-	for (size_t i = 0; i < p->def->nr; i++)
-		if (str_ieq(p->def->r[i].name, p->rule->name))
+	/* against every earlier rule, also those with errors of their own */
+	for (size_t i = 0; i < p->idx; i++) {
+		yaml_node_t *prev = ly_map_get(y, ly_seq_at(y, p->list, i), "name");
+		if (ly_scalar(prev) && str_ieq(ly_scalar(prev), p->rule->name))
 			return ly_error(y, val, "duplicate rule name '%s' (first at line %d)",
-			                p->rule->name, p->def->r[i].line);
+			                p->rule->name, ly_line(prev));
+	}
 	return 0;
 }
 
@@ -268,11 +276,10 @@ static int parse_rules(struct yaml_ctx *y, yaml_node_t *n, const struct config *
 	for (size_t i = 0; i < ly_seq_len(n); i++) {
 		yaml_node_t *it = ly_seq_at(y, n, i);
 		struct srule r = { .line = ly_line(it) };
-		struct pctx p = { .cfg = cfg, .def = d, .rule = &r };
+		struct pctx p = { .cfg = cfg, .def = d, .rule = &r, .list = n, .idx = i };
 		if (ly_walk(y, it, "scoring rule", rule_keys, ARRAY_LEN(rule_keys), &p) != 0 ||
 		    check_rule(y, it, &p) != 0) {
-			struct sdef tmp = { .r = &r, .nr = 1 };
-			sdef_free(&tmp);
+			srule_free(&r);
 			rc = -1;
 			continue;
 		}
