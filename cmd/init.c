@@ -42,8 +42,7 @@ static int write_file(struct ctx *c, const char *path, const char *text, bool fo
 	char *slash = strrchr(dir, '/');
 	if (slash && slash != dir) {
 		*slash = '\0';
-		/* one level is enough for $XDG_CONFIG_HOME/leads */
-		if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		if (mkdir_p(dir) != 0) {
 			int rc = fail(c, EX_IOERR, "cannot create '%s': %s", dir, strerror(errno));
 			free(dir);
 			return rc;

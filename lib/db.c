@@ -239,24 +239,6 @@ int db_exec(struct db *db, const char *sql, struct lerr *err)
 
 /* ---- open / migrate ---- */
 
-static int mkdir_p(const char *dir)
-{
-	char *p = xstrdup(dir);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-			free(p);
-			return -1;
-		}
-		*s = '/';
-	}
-	int rc = mkdir(p, 0700) != 0 && errno != EEXIST ? -1 : 0;
-	free(p);
-	return rc;
-}
-
 static int create_file(const char *path, struct lerr *err)
 {
 	const char *slash = strrchr(path, '/');
@@ -1041,6 +1023,32 @@ int db_state_set(struct db *db, const char *key, const char *value, struct lerr 
 
 /* ---- JSON through SQLite's JSON1 ---- */
 
+/*
+ * A JSON escape can spell what is not text: "\u0000" (SQLite ends the
+ * decoded string there, so half the value would be stored) and an
+ * unpaired surrogate ("\ud800", which SQLite decodes to invalid UTF-8).
+ * The first is found in the (valid) JSON text: a "u0000" after an odd
+ * run of backslashes; the second in each decoded key and value.
+ */
+static bool json_has_nul_escape(const char *s)
+{
+	for (const char *p = s; (p = strstr(p, "u0000")) != NULL; p++) {
+		size_t k = 0;
+		while (p - k > s && p[-1 - (ptrdiff_t)k] == '\\')
+			k++;
+		if (k % 2 == 1)
+			return true;
+	}
+	return false;
+}
+
+static bool json_col_is_text(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col), bad;
+	return !s || (strlen(s) == n && utf8_valid(s, n, &bad));
+}
+
 int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx, struct lerr *err)
 {
 	sqlite3_stmt *st =
@@ -1056,13 +1064,23 @@ int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ct
 	free(type);
 	if (!obj)
 		return lerr_set(err, EX_DATAERR, "expected one JSON object");
+	if (json_has_nul_escape(json))
+		return lerr_set(err, EX_DATAERR, "expected text without \\u0000 (a NUL character)");
 
 	st = db_prep(db, "SELECT key, value, type FROM json_each(?1)", err);
 	if (!st)
 		return err->code;
 	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
-	int rc, ret = 0;
+	int rc, ret = 0, n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n++;
+		if (!json_col_is_text(st, 0) || !json_col_is_text(st, 1)) {
+			ret = lerr_set(err, EX_DATAERR,
+			               "expected text without \\u0000 or unpaired surrogates "
+			               "(member %d of the object)",
+			               n);
+			break;
+		}
 		if ((ret = fn((const char *)sqlite3_column_text(st, 0),
 		              (const char *)sqlite3_column_text(st, 1),
 		              (const char *)sqlite3_column_text(st, 2), ctx)))
@@ -1074,31 +1092,19 @@ int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ct
 	return ret;
 }
 
-/* A JSON path for one literal key: quoted, so dots and brackets stay literal. */
-static char *json_key_path(const char *key)
-{
-	struct sb path = SB_INIT;
-	sb_adds(&path, "$.\"");
-	for (const char *p = key; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			sb_addc(&path, '\\');
-		sb_addc(&path, *p);
-	}
-	sb_addc(&path, '"');
-	return sb_detach(&path);
-}
-
 char *db_json_get(struct db *db, const char *json, const char *key)
 {
 	if (!json)
 		return NULL;
-	sqlite3_stmt *st = db_prep(db, "SELECT json_extract(?1, ?2)", NULL);
+	/* Not json_extract with a path: SQLite 3.40 reads no escapes in a
+	 * quoted path label, so a key holding '"' or '\\' cannot be named by
+	 * one. json_each compares the key itself. */
+	sqlite3_stmt *st =
+	    db_prep(db, "SELECT value FROM json_each(?1) WHERE key = ?2 LIMIT 1", NULL);
 	if (!st)
 		return NULL;
-	char *path = json_key_path(key);
 	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT);
-	free(path);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	char *out = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
 	sqlite3_reset(st);
 	return out;
@@ -1129,19 +1135,17 @@ char *db_json_patch(struct db *db, const char *json, const char *patch)
 
 char *db_json_set(struct db *db, const char *json, const char *key, const char *value)
 {
-	/* json_set/json_remove take a path: quote the key so dots stay literal. */
+	/* A merge patch {key: value} rather than json_set with a path, which
+	 * cannot name a key holding '"' or '\\' (see db_json_get): json_set
+	 * failed on one and the caller lost every custom field. A null value
+	 * in the patch removes the key. */
 	sqlite3_stmt *st =
-	    db_prep(db,
-	            "SELECT CASE WHEN ?3 IS NULL THEN json_remove(coalesce(?1, '{}'), ?2) "
-	            "ELSE json_set(coalesce(?1, '{}'), ?2, ?3) END",
-	            NULL);
+	    db_prep(db, "SELECT json_patch(coalesce(?1, '{}'), json_object(?2, ?3))", NULL);
 	if (!st)
 		return NULL;
-	char *path = json_key_path(key);
 	db_bind_text(st, 1, json);
-	sqlite3_bind_text(st, 2, path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
 	db_bind_text(st, 3, value);
-	free(path);
 	char *out = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
 	sqlite3_reset(st);
 	if (out && strcmp(out, "{}") == 0) {

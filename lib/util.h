@@ -83,6 +83,9 @@ bool str_to_i64(const char *s, int64_t *out);
 /* Check s is valid UTF-8; on failure *bad is the byte offset. */
 bool utf8_valid(const char *s, size_t n, size_t *bad);
 
+/* mkdir -p with mode 0700 for what it creates; 0 or -1 with errno. */
+int mkdir_p(const char *dir);
+
 /* Free a NULL-terminated or counted array of strings. */
 void strv_free(char **v, size_t n);
 
