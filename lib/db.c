@@ -554,32 +554,29 @@ bool db_bulk_pending(struct db *db, const char *name)
 	return false;
 }
 
-int db_bulk_end(struct db *db, struct lerr *err)
+/* Forget the saved indexes (built, or rolled back with the transaction). */
+static void bulk_forget(struct db *db)
 {
-	int rc = db_bulk_build(db, NULL, err);
 	for (size_t i = 0; i < db->nbulk; i++) {
 		free(db->bulk_sql[i]);
 		free(db->bulk_names[i]);
 	}
 	free(db->bulk_names);
-	db->bulk_names = NULL;
 	free(db->bulk_sql);
-	db->bulk_sql = NULL;
+	db->bulk_names = db->bulk_sql = NULL;
 	db->nbulk = 0;
+}
+
+int db_bulk_end(struct db *db, struct lerr *err)
+{
+	int rc = db_bulk_build(db, NULL, err);
+	bulk_forget(db);
 	return rc;
 }
 
 void db_bulk_finish(struct db *db)
 {
-	for (size_t i = 0; i < db->nbulk; i++) {
-		free(db->bulk_sql[i]);
-		free(db->bulk_names[i]);
-	}
-	free(db->bulk_names);
-	db->bulk_names = NULL;
-	free(db->bulk_sql);
-	db->bulk_sql = NULL;
-	db->nbulk = 0;
+	bulk_forget(db);
 	if (db->bulk_journal)
 		sqlite3_exec(db->sq, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
 	db->bulk_journal = false;
