@@ -310,6 +310,25 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 	if (ret)
 		return ret;
 
+	/*
+	 * Mails the import queued about its leads (assignments) and not sent
+	 * yet are part of what it did: they would tell owners about leads
+	 * that no longer exist. One a deliverer holds is left to it.
+	 */
+	st = db_prep(db,
+	             "DELETE FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL "
+	             "AND (claim_until IS NULL OR claim_until < ?2) "
+	             "AND lead_id IN (SELECT id FROM leads WHERE import_batch = ?1)",
+	             err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, batch);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "revert");
+
 	st = db_prep(db, "DELETE FROM leads WHERE import_batch = ?1", err);
 	if (!st)
 		return err->code;

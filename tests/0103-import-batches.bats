@@ -392,3 +392,36 @@ leads import: 1 lead of batch 1 changed since the import; use --force to revert 
 	run -0 sql "SELECT company FROM leads"
 	assert_output Old
 }
+
+@test "imported leads without an owner are routed like added ones, unless --no-route" {
+	cat >r.yaml <<'YAML'
+team:
+  - {name: ana, email: ana@example.com}
+  - {name: ben, email: ben@example.com}
+  - {name: cy, email: cy@example.com}
+routing:
+  rules:
+    - {name: pool, assign: {round_robin: [ben, ana, cy]}}
+YAML
+	export LEADS_CONFIG=$PWD/r.yaml
+	printf '%s\n' Email,Owner l1@example.com, l2@example.com,cy l3@example.com, l1@example.com, \
+		l4@example.com, l5@example.com, >r.csv
+	leads import -q --no-route r.csv
+	run -0 sql "SELECT group_concat(coalesce(owner, '-'), ' ') FROM (SELECT owner FROM leads ORDER BY id)"
+	assert_output '- cy - - -'
+	leads import -q --revert 1
+	leads import -q r.csv
+	run -0 sql "SELECT group_concat(coalesce(owner, '-') || '/' || coalesce(assigned_rule, '-'), ' ') FROM (SELECT owner, assigned_rule FROM leads WHERE import_batch = 2 ORDER BY id)"
+	assert_output 'ben/pool cy/- ana/pool cy/pool ben/pool'
+	run -0 sql "SELECT rcpt FROM outbox ORDER BY id"
+	assert_output $'ben@example.com\nana@example.com\ncy@example.com\nben@example.com'
+	# reverting the batch takes back the mails it queued and did not send
+	leads add -q --email keep@example.com >/dev/null
+	run --separate-stderr leads import --revert 2
+	assert_success
+	assert_equal "$stderr" "leads import: reverted batch 2: 5 leads deleted, 0 restored"
+	run -0 sql "SELECT count(*) FROM outbox WHERE lead_id IS NOT NULL OR sent_at IS NULL"
+	assert_output 1
+	run -0 sql "SELECT o.rcpt FROM outbox o JOIN leads l ON l.id = o.lead_id"
+	assert_output ana@example.com
+}
