@@ -132,7 +132,9 @@ int db_state_set(struct db *db, const char *key, const char *value, struct lerr 
  * Walk one JSON object's members with SQLite's JSON1 (no hand-written
  * parser): fn(key, value-as-text, json-type) where type is "text",
  * "integer", "real", "true", "false", "null", "object" or "array".
- * Invalid JSON or not an object -> EX_DATAERR.
+ * Invalid JSON or not an object -> EX_DATAERR, and so is a key or string
+ * that is not text once decoded ("\u0000", an unpaired "\ud800"): the
+ * callback only ever sees valid UTF-8 C strings.
  */
 typedef int (*db_json_fn)(const char *key, const char *value, const char *type, void *ctx);
 int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx,
