@@ -1039,6 +1039,46 @@ static bool json_has_nul_escape(const char *s)
 	return false;
 }
 
+/*
+ * SQLite 3.40's parser takes any value that ends in a string for an
+ * object key ({{"a":"b"}:1} passes json_valid) and json_each then invents
+ * members, some with NULL keys. On text json_valid accepted, check that
+ * every key is a string: after '{', and after ',' inside an object, the
+ * next token is '"' (or the '}' of an empty object).
+ */
+static bool json_keys_are_strings(const char *s)
+{
+	char *open = NULL; /* '{' or '[' of each level */
+	size_t depth = 0, cap = 0;
+	bool want_key = false, ok = true;
+	for (const char *p = s; *p && ok; p++) {
+		char c = *p;
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+			continue;
+		if (want_key) {
+			want_key = false;
+			ok = c == '"' || c == '}';
+		}
+		if (c == '"') {
+			for (p++; *p && *p != '"'; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (!*p)
+				break;
+		} else if (c == '{' || c == '[') {
+			open = xgrow(open, &cap, depth + 1, 1);
+			open[depth++] = c;
+			want_key = c == '{';
+		} else if ((c == '}' || c == ']') && depth) {
+			depth--;
+		} else if (c == ',' && depth && open[depth - 1] == '{') {
+			want_key = true;
+		}
+	}
+	free(open);
+	return ok;
+}
+
 static bool json_col_is_text(sqlite3_stmt *st, int col)
 {
 	const char *s = (const char *)sqlite3_column_text(st, col);
@@ -1059,6 +1099,9 @@ int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ct
 		return lerr_set(err, EX_DATAERR, "invalid JSON");
 	bool obj = strcmp(type, "object") == 0;
 	free(type);
+	if (!json_keys_are_strings(json))
+		return lerr_set(err, EX_DATAERR,
+		                "invalid JSON (an object key that is not a string)");
 	if (!obj)
 		return lerr_set(err, EX_DATAERR, "expected one JSON object");
 	if (json_has_nul_escape(json))
@@ -1115,7 +1158,7 @@ bool db_json_valid(struct db *db, const char *json)
 	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
 	bool ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
 	sqlite3_reset(st);
-	return ok;
+	return ok && json_keys_are_strings(json);
 }
 
 char *db_json_patch(struct db *db, const char *json, const char *patch)
