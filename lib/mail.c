@@ -467,7 +467,8 @@ static void encode_words(struct sb *out, const char *s, bool phrase, size_t col)
 	if (open)
 		sb_adds(out, "?=");
 	else
-		sb_adds(out, "=?UTF-8?Q?" "?=");
+		sb_adds(out, "=?UTF-8?Q?"
+		             "?=");
 }
 
 void mail_encode_header(struct sb *out, const char *name, const char *value)
@@ -802,7 +803,10 @@ int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, stru
 	sigaddset(&def, SIGPIPE);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &def);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	/* its own process group, so a timeout kills whatever it started too */
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+	                                  POSIX_SPAWN_SETPGROUP);
 	/* a sendmail that exits early must not kill us with SIGPIPE */
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	sigemptyset(&ign.sa_mask);
@@ -878,7 +882,7 @@ int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, stru
 		close(rfd);
 	int status = 0;
 	if (timed_out) {
-		kill(pid, SIGKILL);
+		kill(-pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	} else {
 		/* output closed: the command is exiting; wait for it within the deadline */
@@ -888,7 +892,7 @@ int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, stru
 				break;
 			if (mono_ms() >= deadline) {
 				timed_out = true;
-				kill(pid, SIGKILL);
+				kill(-pid, SIGKILL);
 				waitpid(pid, &status, 0);
 				break;
 			}

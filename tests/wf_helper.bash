@@ -29,7 +29,7 @@ wf_config() {
 	    - {name: Closed Deal, group: won}
 	    - {name: Lost, group: lost}
 	status:
-	  inactive_after: 30d
+	  inactive_after: ${WF_INACTIVE:-30d}
 	team:
 	  - {name: ana, email: ana@example.com, groups: [east]}
 	  - {name: ben, email: ben@example.com, groups: [west]}
