@@ -111,7 +111,7 @@ CFG=$BATS_TEST_DIRNAME/fixtures/config
 @test "init --template with an unknown name lists the templates" {
 	run --separate-stderr leads init --template nope
 	assert_failure 64
-	[[ ${stderr_lines[0]} == "leads init: no template 'nope' (templates: appointment-setting, deal-desk, full-sales-cycle, workflows)" ]]
+	[[ ${stderr_lines[0]} == "leads init: no template 'nope' (templates: appointment-setting, deal-desk, full-sales-cycle, team-routing, workflows)" ]]
 }
 
 @test "renaming a stage keeps its leads through the stable key" {

@@ -477,3 +477,25 @@ YAML
 	leads -c r.yaml config show >again.yaml
 	run -0 leads -c again.yaml config check
 }
+
+@test "the example team config routes an imported CSV exactly as --explain says" {
+	export LEADS_CONFIG=$EXAMPLES/team-routing.yaml
+	run -0 leads config check
+	# what routing would do, lead by lead, from the explanation
+	leads import --no-route "$FIXTURES/route/team-leads.csv" 2>/dev/null
+	leads route --unassigned --dry-run --explain >explain.txt 2>/dev/null
+	predicted=$(sed -n 's/^  -> \([a-z]*\) (rule .*/\1/p; s/^  -> unassigned: .*/-/p' explain.txt | tr '\n' ' ')
+	assert_equal "$predicted" "- ana ben ana dee eli ana ben ana dee eli ben dee dee dee ben eli ana ben dee ana "
+	# a fresh database importing with routing gets exactly that
+	export LEADS_DB=$BATS_TEST_TMPDIR/fresh.db
+	leads import "$FIXTURES/route/team-leads.csv" 2>/dev/null
+	run -0 owners
+	assert_output "$(printf '%s' "$predicted" | sed 's/ $//')"
+	run -0 sql "SELECT group_concat(coalesce(assigned_rule, '-'), ' ') FROM (SELECT assigned_rule FROM leads ORDER BY id)"
+	assert_output "- ana/big-accounts ana/small-accounts enterprise enterprise partner-referral east-coast east-coast east-coast west-coast west-coast executives executives europe europe webinar webinar everyone-else everyone-else everyone-else everyone-else"
+	# cy is away: never chosen; every assignment queued one mail
+	run -0 sql "SELECT count(*) FROM leads WHERE owner = 'cy'"
+	assert_output 0
+	run -0 sql "SELECT count(*) FROM outbox WHERE kind = 'assignment'"
+	assert_output 20
+}
