@@ -615,7 +615,7 @@ static bool body_is_7bit(const char *b)
 		}
 		if (col == 0 && (*p == '.' || strncmp((const char *)p, "From ", 5) == 0))
 			return false;
-		if ((*p < 0x20 && *p != '\t') || *p > 0x7e || ++col > 76)
+		if ((*p < 0x20 && *p != '\t') || *p > 0x7e || ++col > 998)
 			return false;
 	}
 	return true;

@@ -54,9 +54,17 @@ mail_text() {
 	done
 }
 
-# The value of header $1 in every message received, one a line.
+# The value of header $1 in every message received, one a line; a folded
+# header's lines are joined with a space.
 mail_header() {
-	mail_text | awk -v h="$1:" '$1 == h { sub(/^[^:]*: /, ""); print }'
+	mail_text | awk -v h="$1:" '
+		/^$/ { body = 1 }
+		/^==> / { body = 0 }
+		body { next }
+		on && /^[ \t]/ { sub(/^[ \t]+/, ""); v = v " " $0; next }
+		on { print v; on = 0 }
+		$1 == h { sub(/^[^:]*: /, ""); v = $0; on = 1 }
+		END { if (on) print v }'
 }
 
 # $stderr (from run --separate-stderr) has a line containing $1.
