@@ -242,8 +242,22 @@ static int batch_row(const struct import_batch *b, void *p)
 	return 0;
 }
 
+/*
+ * The database, opened here rather than by main(): --detect needs none,
+ * --list and --revert need an existing one, an import may create it.
+ */
+static int open_db(struct ctx *c, bool create)
+{
+	if (db_open(c->db_path, create ? DB_CREATE : 0, &c->db, &c->err))
+		return fail_err(c);
+	return 0;
+}
+
 static int list_batches(struct ctx *c)
 {
+	int rc = open_db(c, false);
+	if (rc)
+		return rc;
 	static const struct out_col cols[] = {
 		{ "batch", NULL, OUT_T_INT, 1 },
 		{ "started_at", "WHEN", OUT_T_STR, 0 },
@@ -255,7 +269,7 @@ static int list_batches(struct ctx *c)
 	};
 	struct out *o = ctx_out(c);
 	out_begin(o, cols, (int)ARRAY_LEN(cols));
-	int rc = db_import_list(c->db, batch_row, o, &c->err);
+	rc = db_import_list(c->db, batch_row, o, &c->err);
 	out_finish(o);
 	out_free(o);
 	return rc ? fail_err(c) : 0;
@@ -274,7 +288,10 @@ static int revert(struct ctx *c, const char *arg, bool force)
 	if (!str_to_i64(arg, &batch) || batch <= 0)
 		return usage_error(c, "--revert wants a batch number (see 'leads import --list')");
 	struct revert_stats rs;
-	int rc = db_begin(c->db, &c->err);
+	int rc = open_db(c, false);
+	if (rc)
+		return rc;
+	rc = db_begin(c->db, &c->err);
 	if (!rc)
 		rc = db_import_revert(c->db, batch, force, c->now, c->actor, print_changed, c, &rs,
 		                      &c->err);
@@ -515,6 +532,8 @@ int cmd_import(struct ctx *c, struct args *a)
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 	c->no_route = a->val[I_NO_ROUTE] != NULL;
 	c->no_events = a->val[I_NO_EVENTS] != NULL;
+	if ((rc = open_db(c, true)))
+		goto out;
 	struct hook_env env = { .db = c->db,
 		                .cfg = c->cfg,
 		                .now = c->now,

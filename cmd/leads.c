@@ -51,7 +51,7 @@ static const struct cmd commands[] = {
 	  opts_export, COMP_NONE },
 	{ "help", NULL, cmd_help, 0, 0, 1, "[COMMAND]", "show help for leads or a command", NULL,
 	  opts_none, COMP_NONE },
-	{ "import", NULL, cmd_import, NEED_CONFIG | NEED_RW, 0, 1,
+	{ "import", NULL, cmd_import, NEED_CONFIG, 0, 1,
 	  "FILE|- [--preset NAME] [--map COL=FIELD] [--dry-run] [--rejects FILE] | --list | "
 	  "--revert BATCH",
 	  "import leads from a CSV export",

@@ -129,20 +129,19 @@ int cmd_show(struct ctx *c, struct args *a)
 	out_begin(o, history_cols, (int)ARRAY_LEN(history_cols));
 	struct hist h = { c, o };
 	/* An imported lead's first line: kept on the batch, not as an event per lead. */
-	char *file = NULL, *preset = NULL;
-	int64_t at = 0;
+	struct import_info ii = { 0 };
 	if (l.has[LI_IMPORT_BATCH] &&
-	    db_import_get(c->db, l.i[LI_IMPORT_BATCH], &file, &preset, &at, &c->err) == 0) {
+	    db_import_get(c->db, l.i[LI_IMPORT_BATCH], &ii, &c->err) == 0) {
 		char when[LTIME_BUFSZ];
 		struct sb data = SB_INIT;
 		sb_addf(&data, "{\"batch\":%lld,\"preset\":", (long long)l.i[LI_IMPORT_BATCH]);
-		sb_add_json_str(&data, preset ? preset : "");
+		sb_add_json_str(&data, ii.preset ? ii.preset : "");
 		sb_adds(&data, ",\"file\":");
-		sb_add_json_str(&data, file ? file : "");
+		sb_add_json_str(&data, ii.file ? ii.file : "");
 		sb_addf(&data, ",\"line\":%lld}", (long long)l.i[LI_SOURCE_LINE]);
-		ltime_fmt(at, when);
+		ltime_fmt(ii.at, when);
 		out_str(o, when);
-		out_null(o);
+		out_str(o, ii.actor);
 		out_str(o, "imported");
 		out_null(o);
 		out_null(o);
@@ -150,8 +149,9 @@ int cmd_show(struct ctx *c, struct args *a)
 		out_end_row(o);
 		sb_free(&data);
 	}
-	free(file);
-	free(preset);
+	free(ii.file);
+	free(ii.preset);
+	free(ii.actor);
 	rc = db_events_for(c->db, l.i[LI_ID], history_row, &h, &c->err);
 	out_record_list_end(o);
 	out_record_end(o);

@@ -127,7 +127,8 @@ int db_import_list(struct db *db, db_batch_fn fn, void *ctx, struct lerr *err)
 {
 	sqlite3_stmt *st = db_prep(db,
 	                           "SELECT id, started_at, finished_at, reverted_at, file, preset, "
-	                           "actor, counts FROM imports WHERE finished_at IS NOT NULL "
+	                           "actor, json_remove(counts, '$.last_event') FROM imports "
+	                           "WHERE finished_at IS NOT NULL "
 	                           "ORDER BY id",
 	                           err);
 	if (!st)
@@ -153,20 +154,20 @@ int db_import_list(struct db *db, db_batch_fn fn, void *ctx, struct lerr *err)
 	return ret;
 }
 
-int db_import_get(struct db *db, int64_t batch, char **file, char **preset, int64_t *at,
-                  struct lerr *err)
+int db_import_get(struct db *db, int64_t batch, struct import_info *info, struct lerr *err)
 {
 	sqlite3_stmt *st =
-	    db_prep(db, "SELECT file, preset, started_at FROM imports WHERE id = ?1", err);
+	    db_prep(db, "SELECT file, preset, started_at, actor FROM imports WHERE id = ?1", err);
 	if (!st)
 		return err->code;
 	sqlite3_bind_int64(st, 1, batch);
 	int rc = sqlite3_step(st);
-	*file = *preset = NULL;
+	memset(info, 0, sizeof *info);
 	if (rc == SQLITE_ROW) {
-		*file = db_col_text(st, 0);
-		*preset = db_col_text(st, 1);
-		*at = sqlite3_column_int64(st, 2);
+		info->file = db_col_text(st, 0);
+		info->preset = db_col_text(st, 1);
+		info->at = sqlite3_column_int64(st, 2);
+		info->actor = db_col_text(st, 3);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)

@@ -121,8 +121,11 @@ struct import_batch {
 typedef int (*db_batch_fn)(const struct import_batch *b, void *ctx);
 int db_import_list(struct db *db, db_batch_fn fn, void *ctx, struct lerr *err);
 /* file and preset of a batch, for the history line of its leads; NULL if none. */
-int db_import_get(struct db *db, int64_t batch, char **file, char **preset, int64_t *at,
-                  struct lerr *err);
+struct import_info {
+	char *file, *preset, *actor; /* the caller frees them */
+	int64_t at;
+};
+int db_import_get(struct db *db, int64_t batch, struct import_info *info, struct lerr *err);
 
 /*
  * Undo a batch: delete the leads it created and restore the fields it

@@ -124,7 +124,7 @@ suitecrm|555-0299|'
 	# the quoted notes of row 4 span two lines
 	assert_output $'1|5\n1|7'
 	run -0 leads show 5
-	assert_line --regexp "^  2026-11-24T09:00:00Z +imported +\{\"batch\":1,\"preset\":\"hubspot\",\"file\":\".*/hubspot.csv\",\"line\":7\}$"
+	assert_line --regexp "^  2026-11-24T09:00:00Z +tester +imported +\{\"batch\":1,\"preset\":\"hubspot\",\"file\":\".*/hubspot.csv\",\"line\":7\}$"
 }
 
 @test "--detect prints the preset and the mapping, and imports nothing" {
@@ -147,8 +147,7 @@ Lead Status     status                preset
 Annual Revenue  extra.annual_revenue  preset
 Created Time    created_at            preset
 Description     extra.Description     preset'
-	run -0 sql "SELECT count(*) FROM leads"
-	assert_output 0
+	[ ! -e "$LEADS_DB" ] # --detect needs no database and creates none
 }
 
 @test "--detect picks each sample's vendor" {

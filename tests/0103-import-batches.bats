@@ -280,10 +280,10 @@ YAML
 	run --separate-stderr leads import --list --format tsv
 	assert_success
 	assert_output 'batch	started_at	actor	preset	file	counts	reverted_at
-1	2026-11-24T09:00:00Z	tester	generic	dup.csv	{"read":4,"inserted":3,"updated":0,"duplicates":1,"rejected":0,"not_found":0,"warnings":0,"last_event":0}	
-2	2026-11-24T09:00:00Z	tester	generic	two.csv	{"read":2,"inserted":1,"updated":0,"duplicates":0,"rejected":1,"not_found":0,"warnings":0,"last_event":0}	'
+1	2026-11-24T09:00:00Z	tester	generic	dup.csv	{"read":4,"inserted":3,"updated":0,"duplicates":1,"rejected":0,"not_found":0,"warnings":0}	
+2	2026-11-24T09:00:00Z	tester	generic	two.csv	{"read":2,"inserted":1,"updated":0,"duplicates":0,"rejected":1,"not_found":0,"warnings":0}	'
 	run -0 leads import -l --format jsonl
-	assert_line --index 1 '{"batch":2,"started_at":"2026-11-24T09:00:00Z","actor":"tester","preset":"generic","file":"two.csv","counts":{"read":2,"inserted":1,"updated":0,"duplicates":0,"rejected":1,"not_found":0,"warnings":0,"last_event":0},"reverted_at":null}'
+	assert_line --index 1 '{"batch":2,"started_at":"2026-11-24T09:00:00Z","actor":"tester","preset":"generic","file":"two.csv","counts":{"read":2,"inserted":1,"updated":0,"duplicates":0,"rejected":1,"not_found":0,"warnings":0},"reverted_at":null}'
 }
 
 @test "--revert deletes the leads a batch created and restores what it updated" {
@@ -330,6 +330,10 @@ leads import: 2 leads of batch 1 changed since the import; use --force to revert
 }
 
 @test "--revert of a batch that does not exist" {
+	run --separate-stderr leads import --revert 7
+	assert_failure 66
+	assert_equal "$stderr" "leads import: no database at '$LEADS_DB' (create it with 'leads init' or 'leads add')"
+	leads init 2>/dev/null
 	run --separate-stderr leads import --revert 7
 	assert_failure 66
 	assert_equal "$stderr" "leads import: no import batch 7 (see 'leads import --list')"
