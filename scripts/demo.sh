@@ -12,8 +12,16 @@ export LEADS_DB="$tmp/leads.db" LEADS_USER=demo
 unset LEADS_CONFIG
 export LEADS_NOW=2026-11-02T09:00:00Z
 
-say() { printf '\n\033[1m$ %s\033[0m\n' "$*" >&2; }
-run() { say "leads $*"; "$bin" "$@"; }
+# show the command as one would type it: words with spaces in quotes
+say() {
+	line=
+	for w in "$@"; do
+		case $w in *' '*) w="\"$w\"" ;; esac
+		line="$line $w"
+	done
+	printf '\n\033[1m$%s\033[0m\n' "$line" >&2
+}
+run() { say leads "$@"; "$bin" "$@"; }
 
 run init
 run add --first Ana --last Lima --email ana@example.com --company Acme --source web
