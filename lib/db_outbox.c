@@ -140,6 +140,11 @@ static int one_update(struct db *db, sqlite3_stmt *st, const char *what, struct 
 	return db_commit(db, err);
 }
 
+int db_outbox_fast(struct db *db, bool fast, struct lerr *err)
+{
+	return db_exec(db, fast ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", err);
+}
+
 int db_outbox_sent(struct db *db, int64_t id, const char *token, int64_t now, struct lerr *err)
 {
 	int rc = db_begin(db, err);

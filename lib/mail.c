@@ -885,7 +885,9 @@ int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, stru
 		kill(-pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	} else {
-		/* output closed: the command is exiting; wait for it within the deadline */
+		/* output closed: the command is exiting; wait for it within the deadline,
+		 * checking often at first (it is usually a matter of microseconds) */
+		long nap = 20 * 1000;
 		for (;;) {
 			pid_t w = waitpid(pid, &status, WNOHANG);
 			if (w == pid || (w < 0 && errno != EINTR))
@@ -896,8 +898,10 @@ int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, stru
 				waitpid(pid, &status, 0);
 				break;
 			}
-			struct timespec ts = { 0, 5 * 1000 * 1000 };
+			struct timespec ts = { 0, nap };
 			nanosleep(&ts, NULL);
+			if (nap < 10 * 1000 * 1000)
+				nap *= 2;
 		}
 	}
 	sigaction(SIGPIPE, &old, NULL);
@@ -934,7 +938,7 @@ int mail_deliver(struct db *db, const struct mail_deliver_opts *o, int64_t now,
 	int64_t *ids;
 	size_t n;
 	int rc = db_outbox_due(db, now, o->force, o->only_id, &ids, &n, err);
-	if (rc)
+	if (rc || (n && (rc = db_outbox_fast(db, true, err))))
 		return rc;
 	char token[64];
 	struct timespec ts;
@@ -988,5 +992,10 @@ int mail_deliver(struct db *db, const struct mail_deliver_opts *o, int64_t now,
 		outbox_msg_free(&m);
 	}
 	free(ids);
+	if (n) {
+		struct lerr e2;
+		int r2 = db_outbox_fast(db, false, rc ? &e2 : err);
+		rc = rc ? rc : r2;
+	}
 	return rc;
 }

@@ -18,6 +18,9 @@
  * not found) keeps the message queued with the error and a retry time
  * (backoff: 5m, 15m, 45m, ...); the MAIL_MAX_TRIES-th failure marks it
  * failed. Failed messages stay in the outbox until `leads outbox retry`.
+ * (The claim and sent transactions do not wait for the disk: a power cut,
+ * unlike a killed process, may lose the last marks, with the same
+ * consequence: those messages go out once more. See db_outbox_fast.)
  *
  * Header safety: addresses are checked (one addr-spec, optionally with a
  * display name) and a bad one fails the message rather than being sent;

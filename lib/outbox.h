@@ -33,6 +33,14 @@ int db_outbox_due(struct db *db, int64_t now, bool force, int64_t only_id, int64
  */
 int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, int64_t until,
                     bool force, bool *got, struct outbox_msg *m, struct lerr *err);
+/*
+ * Delivery's small transactions need not wait for the disk: with fast on,
+ * their commits are durable against a crash of the process but not of
+ * the machine (SQLite's synchronous=NORMAL in WAL mode). A power cut can
+ * then lose the last claims and sent marks, which only means those
+ * messages are sent once more. Off restores the default (FULL).
+ */
+int db_outbox_fast(struct db *db, bool fast, struct lerr *err);
 /* Mark sent (its own transaction), if the claim is still ours. */
 int db_outbox_sent(struct db *db, int64_t id, const char *token, int64_t now, struct lerr *err);
 /* Record a failed try: tries+1, the error, the next try, or failed_at. */
