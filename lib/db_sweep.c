@@ -61,9 +61,11 @@ int db_sweep_stage_idle(struct db *db, const char *stage, int64_t cutoff, struct
 int db_sweep_last_reminder(struct db *db, int64_t lead_id, int64_t since, int64_t *n,
                            struct lerr *err)
 {
+	/* by events_lead: `kind || ''` keeps the planner off events_kind, which
+	 * would read every reminder since `since` for each lead */
 	sqlite3_stmt *st = db_prep(db,
 	                           "SELECT coalesce(max(json_extract(data, '$.n')), 0) FROM events "
-	                           "WHERE lead_id = ?1 AND at >= ?2 AND kind = 'reminder'",
+	                           "WHERE lead_id = ?1 AND at >= ?2 AND kind || '' = 'reminder'",
 	                           err);
 	if (!st)
 		return err->code;
