@@ -55,7 +55,12 @@ const char *mail_kind_name(enum mail_kind k);
 struct mail_tpl {
 	char *subject, *body;
 };
-/* Overrides from the config (`mail: templates:`), NULL members = built-in. */
+/*
+ * Overrides from the config (`mail: templates:`), NULL members = built-in.
+ * The config may override the kinds the sweep renders (reminder, due_soon,
+ * late, digest); the assignment and threshold templates are for engines
+ * that compose with mail_compose().
+ */
 struct mail_templates {
 	struct mail_tpl t[MK__N];
 };
