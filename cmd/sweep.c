@@ -64,19 +64,24 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		                .say = say,
 		                .ctx = &sc };
 	struct sweep_counts sw = { 0 };
+	int64_t waiting = 0, failed = 0, queued = 0;
 	if (db_begin(c->db, &c->err))
 		return fail_err(c);
-	if (db_sync_stages(c->db, c->cfg, &c->err) || sweep_run(c->db, c->cfg, &o, &sw, &c->err)) {
+	/* queued: what this sweep added to the outbox, by any engine */
+	if (db_sync_stages(c->db, c->cfg, &c->err) ||
+	    db_outbox_counts(c->db, &queued, &failed, &c->err) ||
+	    sweep_run(c->db, c->cfg, &o, &sw, &c->err) ||
+	    db_outbox_counts(c->db, &waiting, &failed, &c->err)) {
 		db_rollback(c->db);
 		return fail_err(c);
 	}
+	queued = waiting - queued;
 	if (dry)
 		db_rollback(c->db); /* a dry run changes nothing */
 	else if (db_commit(c->db, &c->err))
 		return fail_err(c);
 
 	struct mail_counts mc = { 0 };
-	int64_t waiting = 0, failed = 0;
 	if (!dry && !a->val[W_NO_DELIVER] && (rc = deliver_outbox(c, 0, false, ms, &mc)))
 		return rc;
 	if (db_outbox_counts(c->db, &waiting, &failed, &c->err))
@@ -96,11 +101,12 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		if (dry)
 			printf("sweep (dry run, nothing changed): would make %s; %d message%s "
 			       "would be queued, %lld waiting\n",
-			       s.buf, sw.queued, sw.queued == 1 ? "" : "s", (long long)waiting);
+			       s.buf, (int)queued, queued == 1 ? "" : "s", (long long)waiting);
 		else
 			printf("sweep: %s; mail: %d queued, %d sent, %d to retry, %d failed, "
 			       "%lld waiting\n",
-			       s.buf, sw.queued, mc.sent, mc.retry, mc.failed, (long long)waiting);
+			       s.buf, (int)queued, mc.sent, mc.retry, mc.failed,
+			       (long long)waiting);
 		sb_free(&s);
 	}
 	return mc.retry || mc.failed ? EX_FAIL : 0;

@@ -269,3 +269,32 @@ setup_busy_day() {
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "leads sweep: bad --timeout '0' (seconds, more than 0 and at most 3600)"
 }
+
+@test "a lead past its routing response deadline is re-routed once, with its mail" {
+	wf_config <<-'YAML'
+	routing:
+	  rules:
+	    - name: pool
+	      assign: {round_robin: [ana, ben]}
+	      reassign_after: 2h
+	YAML
+	LEADS_NOW=2026-11-24T09:00:00Z add_lead --email a@example.com
+	LEADS_NOW=2026-11-24T09:00:00Z add_lead --email b@example.com
+	LEADS_NOW=2026-11-24T10:00:00Z leads log 2 call # ben answered in time
+	LEADS_NOW=2026-11-24T10:59:00Z run -0 leads sweep
+	assert_output --partial ", 0 leads re-routed; mail: 0 queued, 2 sent,"
+	LEADS_NOW=2026-11-24T11:00:00Z run -0 leads sweep -v
+	assert_output --partial ", 1 lead re-routed; mail: 2 queued, 2 sent,"
+	LEADS_NOW=2026-11-24T11:00:00Z run -0 leads sweep
+	assert_output --partial ", 0 leads re-routed; mail: 0 queued, 0 sent,"
+	run -0 sql "SELECT lead_id, actor, from_val, to_val, json_extract(data, '$.reason') FROM events
+		WHERE kind = 'assigned' AND actor = 'sweep'"
+	assert_output "1|sweep|ana|ben|no activity within 2h"
+	run -0 mail_header Subject
+	assert_line "Lead passed on to you: a@example.com"
+	# the new owner does not answer either: passed on again, 2h later
+	LEADS_NOW=2026-11-24T13:00:00Z run -0 leads sweep
+	assert_output --partial ", 1 lead re-routed;"
+	run -0 sql "SELECT owner FROM leads ORDER BY id"
+	assert_output $'ana\nben'
+}
