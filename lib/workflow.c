@@ -101,6 +101,19 @@ static void release(struct config *cfg)
 	cfg->workflow = NULL;
 }
 
+static size_t mark_offset(const struct yaml_ctx *y, size_t index)
+{
+	/* libyaml's mark.index counts characters (CRLF as two) after a byte
+	 * order mark it skips, not bytes: one multi-byte character before the
+	 * node cut its text short, and config show wrote broken YAML */
+	size_t off = y->len >= 3 && memcmp(y->src, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+	for (size_t i = 0; i < index && off < y->len; i++) {
+		unsigned char c = (unsigned char)y->src[off];
+		off += c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+	}
+	return off < y->len ? off : y->len;
+}
+
 /*
  * The text of a node's value as written, re-indented so that its least
  * indented line starts at column `indent` (for config show). A value on
@@ -108,9 +121,7 @@ static void release(struct config *cfg)
  */
 static char *node_text(struct yaml_ctx *y, yaml_node_t *n, int indent, bool *same_line)
 {
-	size_t a = n->start_mark.index, b = n->end_mark.index;
-	if (b > y->len)
-		b = y->len;
+	size_t a = mark_offset(y, n->start_mark.index), b = mark_offset(y, n->end_mark.index);
 	/* a block value starts on a line of its own */
 	size_t ls = a;
 	while (ls > 0 && y->src[ls - 1] != '\n')
