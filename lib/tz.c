@@ -482,6 +482,12 @@ void tz_fmt(const struct tz *tz, int64_t t, char *buf)
 		snprintf(zone, sizeof zone, "%c%02d:%02d", off < 0 ? '-' : '+', a / 3600,
 		         a / 60 % 60);
 	}
-	snprintf(buf, LTIME_BUFSZ, "%04lld-%02u-%02uT%02d:%02d:%02d%s", (long long)y, m, d,
-	         s / 3600, s / 60 % 60, s % 60, zone);
+	char tmp[96]; /* room for any year; cut to LTIME_BUFSZ (years of 4 digits fit) */
+	snprintf(tmp, sizeof tmp, "%04lld-%02u-%02uT%02d:%02d:%02d%s", (long long)y, m, d, s / 3600,
+	         s / 60 % 60, s % 60, zone);
+	size_t n = strlen(tmp);
+	if (n >= LTIME_BUFSZ)
+		n = LTIME_BUFSZ - 1;
+	memcpy(buf, tmp, n);
+	buf[n] = '\0';
 }
