@@ -550,8 +550,8 @@ static bool owner_in_groups(const struct config *cfg, const char *owner, const s
 	return false;
 }
 
-static int create_task(struct hook_env *env, const struct lead *l, const struct wf_rule *r, size_t ti,
-                       enum wf_event e, int64_t at)
+static int create_task(struct hook_env *env, const struct lead *l, const struct wf_rule *r,
+                       size_t ti, enum wf_event e, int64_t at)
 {
 	const struct wf_task *t = &r->tasks[ti];
 	const struct config *cfg = env->cfg;
@@ -608,8 +608,8 @@ static int create_task(struct hook_env *env, const struct lead *l, const struct 
 	return rc;
 }
 
-int workflow_fire(struct hook_env *env, const struct lead *l, enum wf_event e,
-                  const char *detail, int64_t at)
+int workflow_fire(struct hook_env *env, const struct lead *l, enum wf_event e, const char *detail,
+                  int64_t at)
 {
 	const struct workflow_config *w = env->cfg ? env->cfg->workflow : NULL;
 	if (!w || !w->nrules || env->no_events)

@@ -116,8 +116,8 @@ int workflow_run(struct hook_env *env, struct lead *l, const struct hook_event *
  * the threshold's name), which the scoring engine fires when a lead's
  * score crosses a threshold upwards.
  */
-int workflow_fire(struct hook_env *env, const struct lead *l, enum wf_event e,
-                  const char *detail, int64_t at);
+int workflow_fire(struct hook_env *env, const struct lead *l, enum wf_event e, const char *detail,
+                  int64_t at);
 
 /* What other parts share: business hours, the zone (NULL = UTC), templates. */
 const struct bizhours *workflow_bizhours(const struct config *cfg);
