@@ -60,8 +60,9 @@ static int meeting_at(struct ctx *c, const char *ref, const char *when, const ch
 {
 	int64_t at;
 	if (!ltime_parse(when, &at))
-		return usage_error(c, "bad time '%s' for --at (use ISO 8601, e.g. "
-		                      "2026-11-26T15:00:00Z)",
+		return usage_error(c,
+		                   "bad time '%s' for --at (use ISO 8601, e.g. "
+		                   "2026-11-26T15:00:00Z)",
 		                   when);
 	struct lead l;
 	int rc = find_lead(c, ref, &l);
