@@ -121,7 +121,8 @@ int cmd_move(struct ctx *c, struct args *a)
 	lead_set(&l, LT_STAGE, to->key);
 	lead_set(&l, LT_STEP, NULL); /* steps belong to a stage */
 	lead_set_int(&l, LI_STAGE_ENTERED_AT, c->now);
-	int pos = config_stage_pos(c->cfg, to->key);
+	/* the furthest position reached, for the funnel: lost stages do not count */
+	int pos = to->grp == GRP_LOST ? 0 : config_stage_pos(c->cfg, to->key);
 	if (!l.has[LI_REACHED_POS] || pos > l.i[LI_REACHED_POS])
 		lead_set_int(&l, LI_REACHED_POS, pos);
 	struct sb data = SB_INIT;

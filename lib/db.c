@@ -78,7 +78,9 @@ static const char *const migrations[] = {
 	");"
 	/* what the commands filter and group on */
 	"CREATE UNIQUE INDEX leads_email ON leads(email);"
-	"CREATE INDEX leads_stage ON leads(stage);"
+	/* by stage; the other two columns serve the funnel (lib/db_funnel.c) from
+	 * the index alone, one index to build on import instead of two */
+	"CREATE INDEX leads_stage ON leads(stage, stage_entered_at, reached_pos);"
 	/* owners and statuses: partial, so a bulk import without owners costs nothing;
 	 * unassigned leads are found by a scan (route --unassigned, rare). The
 	 * batch of an import is found by a scan too: only --revert needs it. */
@@ -99,6 +101,50 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX events_lead ON events(lead_id, at);"
 	"CREATE INDEX events_kind ON events(kind, at);"
+	/* The funnel (lib/db_funnel.c has the queries and their plans).
+	 * leads_stage (above) gives stage counts, reached positions and the
+	 * current stays in one covering scan; leads_value the summed values,
+	 * partial because most leads carry none. stays: one row per finished
+	 * stay of a lead in a stage, written by the trigger whenever a lead's
+	 * stage changes (whatever command changed it), so time in stage is never
+	 * recomputed from the whole history; stay_hist counts them per stage and
+	 * duration bucket
+	 * (whole minutes under an hour, whole hours under two days, whole days
+	 * beyond) for the funnel of the whole pipeline. */
+	"CREATE INDEX leads_value ON leads(stage, value) WHERE value IS NOT NULL;"
+	"CREATE TABLE stays ("
+	"  id INTEGER PRIMARY KEY,"
+	"  lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+	"  stage TEXT NOT NULL,"
+	"  entered_at INTEGER NOT NULL,"
+	"  left_at INTEGER NOT NULL,"
+	"  secs INTEGER NOT NULL" /* left_at - entered_at */
+	");"
+	"CREATE INDEX stays_lead ON stays(lead_id);"
+	"CREATE INDEX stays_stage ON stays(stage, secs);"
+	"CREATE TABLE stay_hist ("
+	"  stage TEXT NOT NULL, lo INTEGER NOT NULL, n INTEGER NOT NULL, secs INTEGER NOT NULL,"
+	"  PRIMARY KEY (stage, lo)"
+	") WITHOUT ROWID;"
+	"CREATE TRIGGER leads_stay AFTER UPDATE OF stage ON leads"
+	"  WHEN OLD.stage IS NOT NEW.stage BEGIN"
+	"  INSERT INTO stays(lead_id, stage, entered_at, left_at, secs) VALUES (OLD.id, OLD.stage,"
+	"    OLD.stage_entered_at, max(OLD.stage_entered_at, NEW.stage_entered_at),"
+	"    max(0, NEW.stage_entered_at - OLD.stage_entered_at));"
+	"END;"
+	"CREATE TRIGGER stays_add AFTER INSERT ON stays BEGIN"
+	"  INSERT INTO stay_hist(stage, lo, n, secs) VALUES (NEW.stage,"
+	"    CASE WHEN NEW.secs < 3600 THEN NEW.secs - NEW.secs % 60"
+	"         WHEN NEW.secs < 172800 THEN NEW.secs - NEW.secs % 3600"
+	"         ELSE NEW.secs - NEW.secs % 86400 END, 1, NEW.secs)"
+	"  ON CONFLICT (stage, lo) DO UPDATE SET n = n + 1, secs = secs + excluded.secs;"
+	"END;"
+	"CREATE TRIGGER stays_del AFTER DELETE ON stays BEGIN"
+	"  UPDATE stay_hist SET n = n - 1, secs = secs - OLD.secs WHERE stage = OLD.stage AND lo ="
+	"    CASE WHEN OLD.secs < 3600 THEN OLD.secs - OLD.secs % 60"
+	"         WHEN OLD.secs < 172800 THEN OLD.secs - OLD.secs % 3600"
+	"         ELSE OLD.secs - OLD.secs % 86400 END;"
+	"END;"
 	"CREATE TABLE tasks ("
 	"  id INTEGER PRIMARY KEY,"
 	"  lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
@@ -629,11 +675,14 @@ int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 	}
 	/*
 	 * Positions moved: recompute each lead's furthest position reached
-	 * from its history, so the funnel stays right after a reorder.
+	 * from its history, so the funnel stays right after a reorder. Lost
+	 * stages do not count: a lost lead keeps how far it got (0 if it never
+	 * left the lost stages, as every lead entered at the top).
 	 */
 	return db_exec(db,
 	               "UPDATE leads SET reached_pos = ("
-	               "  SELECT max(s.position) FROM stages s WHERE s.in_config AND s.key IN ("
+	               "  SELECT coalesce(max(s.position), 0) FROM stages s"
+	               "  WHERE s.in_config AND s.grp <> 'lost' AND s.key IN ("
 	               "    SELECT to_val FROM events e WHERE e.lead_id = leads.id"
 	               "      AND e.kind IN ('created', 'moved')"
 	               "    UNION SELECT leads.stage))",

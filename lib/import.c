@@ -385,7 +385,8 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 		lead_set_int(l, LI_UPDATED_AT, h->now);
 	if (!l->has[LI_STAGE_ENTERED_AT] || l->i[LI_STAGE_ENTERED_AT] > h->now)
 		lead_set_int(l, LI_STAGE_ENTERED_AT, l->i[LI_CREATED_AT]);
-	lead_set_int(l, LI_REACHED_POS, config_stage_pos(cfg, s->key));
+	/* furthest position reached (funnel): a lead lost on arrival got no further than the top */
+	lead_set_int(l, LI_REACHED_POS, s->grp == GRP_LOST ? 0 : config_stage_pos(cfg, s->key));
 	if (!l->has[LI_SCORE])
 		lead_set_int(l, LI_SCORE, 0);
 	lead_set_int(l, LI_IMPORT_BATCH, batch);

@@ -55,7 +55,7 @@ const struct field_desc lead_fields[] = {
 	/* internal bookkeeping, not exported */
 	T("assigned_rule", LT_ASSIGNED_RULE, 0, "routing rule that assigned the owner"),
 	I("source_line", FK_INT, LI_SOURCE_LINE, 0, "line of the import file"),
-	I("reached_pos", FK_INT, LI_REACHED_POS, 0, "furthest stage position reached"),
+	I("reached_pos", FK_INT, LI_REACHED_POS, 0, "furthest non-lost position reached"),
 };
 const int lead_nfields = (int)ARRAY_LEN(lead_fields);
 
