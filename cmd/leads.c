@@ -49,6 +49,14 @@ static const struct cmd commands[] = {
 	  "Write all (or the filtered) leads with stable columns, the ones `leads import`\n"
 	  "reads back without loss. CSV unless --format says otherwise.",
 	  opts_export, COMP_NONE },
+	{ "funnel", NULL, cmd_funnel, NEED_CONFIG | NEED_DB, 0, 0,
+	  "[FILTERS] [--by owner|source|month] [--svg FILE] | --stage STAGE [--current]",
+	  "show the pipeline funnel",
+	  "Per stage of the pipeline: leads in it now, leads that ever reached it, conversion\n"
+	  "from the previous stage and from the top, drop-off, summed value and the median\n"
+	  "and mean time spent in it; won, lost and the win rate. --stage lists the leads\n"
+	  "behind a stage's number.",
+	  opts_funnel, COMP_NONE },
 	{ "help", NULL, cmd_help, 0, 0, 1, "[COMMAND]", "show help for leads or a command", NULL,
 	  opts_none, COMP_NONE },
 	{ "import", NULL, cmd_import, NEED_CONFIG, 0, 1,

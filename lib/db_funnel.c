@@ -1,0 +1,457 @@
+/*
+ * db_funnel.c - the storage side of the funnel and the manager reports
+ * (see funnel.h for what the numbers mean).
+ *
+ * Reading a million rows one sqlite3_step() at a time costs more than the
+ * query itself, so the scans below hand every row to C inside one
+ * statement: an aggregate function registered for the statement
+ * (funnel_row) whose step calls back with the row's values, and the
+ * statement returns a single row. The whole-pipeline funnel is then
+ * one pass over a covering index, about what sqlite3 itself needs to count
+ * leads per stage (bench/funnel.sh).
+ *
+ * Query plans (EXPLAIN QUERY PLAN, SQLite 3.40):
+ *
+ *   scan_all   SELECT funnel_row(stage, stage_entered_at, reached_pos) FROM leads
+ *              SCAN leads USING COVERING INDEX leads_stage
+ *              (in stage, stage_entered_at order: each stage's current stays
+ *              arrive sorted by their start)
+ *   values     SELECT stage, sum(value), count(*) FROM leads WHERE value IS NOT NULL
+ *              GROUP BY stage
+ *              SCAN leads USING COVERING INDEX leads_value   (partial: only
+ *              leads with a value)
+ *   hist       SELECT stage, lo, n, secs FROM stay_hist WHERE n > 0
+ *              SCAN stay_hist   (a few hundred rows: per stage, the buckets used)
+ *   range      SELECT secs FROM stays WHERE stage = ?1 AND secs >= ?2 AND secs < ?3
+ *              SEARCH stays USING COVERING INDEX stays_stage (stage=? AND secs>? AND secs<?)
+ *   left       SELECT count(DISTINCT s.lead_id) FROM stays s JOIN leads l ON l.id = s.lead_id
+ *              WHERE s.stage = ?1 AND l.stage <> ?1
+ *              SEARCH s USING COVERING INDEX stays_stage (stage=?)
+ *              SEARCH l USING INTEGER PRIMARY KEY (rowid=?)
+ *   scan       SELECT funnel_row(id, stage, ...) FROM leads WHERE <filters>
+ *              SCAN leads   (or SEARCH leads USING INDEX leads_owner (owner=?) with --owner)
+ *   stays      SELECT funnel_row(lead_id, stage, secs) FROM stays
+ *              SCAN stays
+ *   tasks      SEARCH tasks USING INDEX tasks_owner / SCAN tasks, USE TEMP B-TREE FOR GROUP BY
+ *   activity   SEARCH e USING INDEX events_kind (kind=? AND at>? AND at<?) per kind,
+ *              SEARCH l USING INTEGER PRIMARY KEY (rowid=?)
+ *   sources    SCAN leads, USE TEMP B-TREE FOR GROUP BY
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dbi.h"
+#include "funnel.h"
+
+/* ---- the row callback as an aggregate function ---- */
+
+struct rowcb {
+	void (*fn)(void *cb, int n, sqlite3_value **v);
+	void *cb;
+};
+
+/*
+ * The callback of the statement running now. Registering the function
+ * again for each statement would expire every prepared statement of the
+ * connection (SQLite does that when a function is redefined), so it is
+ * registered once per connection and finds its callback here.
+ */
+static struct rowcb *row_current;
+
+static void row_step(sqlite3_context *c, int n, sqlite3_value **v)
+{
+	(void)c;
+	if (row_current)
+		row_current->fn(row_current->cb, n, v);
+}
+
+static void row_final(sqlite3_context *c)
+{
+	sqlite3_result_null(c);
+}
+
+/*
+ * Run sql (which calls funnel_row(...) once per row) with the bindings
+ * done by bind; r->fn gets each row's arguments.
+ */
+static int run_rows(struct db *db, const char *sql, void (*bind)(sqlite3_stmt *, const void *),
+                    const void *bctx, struct rowcb *r, const char *what, struct lerr *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db->sq, sql, -1, &st, NULL) != SQLITE_OK) {
+		/* the first use on this connection: register funnel_row, then retry */
+		if (sqlite3_create_function_v2(db->sq, "funnel_row", -1, SQLITE_UTF8, NULL, NULL,
+		                               row_step, row_final, NULL) != SQLITE_OK ||
+		    sqlite3_prepare_v2(db->sq, sql, -1, &st, NULL) != SQLITE_OK)
+			return db_fail(db, err, what);
+	}
+	if (bind)
+		bind(st, bctx);
+	struct rowcb *outer = row_current;
+	row_current = r;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	row_current = outer;
+	int ret = rc == SQLITE_DONE ? 0 : db_fail(db, err, what);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int64_t vint(sqlite3_value *v, int64_t null)
+{
+	return sqlite3_value_type(v) == SQLITE_NULL ? null : sqlite3_value_int64(v);
+}
+
+/* ---- the whole pipeline ---- */
+
+int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT key, position, grp FROM stages WHERE in_config "
+	                           "ORDER BY position",
+	                           err);
+	if (!st)
+		return err->code;
+	size_t i = 0;
+	*same = true;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (i >= cfg->nstages ||
+		    strcmp((const char *)sqlite3_column_text(st, 0), cfg->stages[i].key) != 0 ||
+		    sqlite3_column_int64(st, 1) != (int64_t)i ||
+		    strcmp((const char *)sqlite3_column_text(st, 2),
+		           stage_group_name(cfg->stages[i].grp)) != 0)
+			*same = false;
+		i++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "read stages");
+	if (i != cfg->nstages)
+		*same = false;
+	return 0;
+}
+
+struct all_cb {
+	db_funnel_all_fn fn;
+	void *ctx;
+};
+
+static void all_row(void *p, int n, sqlite3_value **v)
+{
+	struct all_cb *a = p;
+	(void)n;
+	const char *stage = (const char *)sqlite3_value_text(v[0]);
+	size_t len = (size_t)sqlite3_value_bytes(v[0]);
+	a->fn(a->ctx, stage ? stage : "", len, sqlite3_value_int64(v[1]), vint(v[2], -1));
+}
+
+int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct lerr *err)
+{
+	struct all_cb a = { fn, ctx };
+	struct rowcb r = { all_row, &a };
+	return run_rows(db, "SELECT funnel_row(stage, stage_entered_at, reached_pos) FROM leads",
+	                NULL, NULL, &r, "read the funnel", err);
+}
+
+int db_funnel_values(struct db *db, db_funnel_value_fn fn, void *ctx, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT stage, sum(value), count(*) FROM leads "
+	                           "WHERE value IS NOT NULL GROUP BY stage",
+	                           err);
+	if (!st)
+		return err->code;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+		   sqlite3_column_int64(st, 2));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "sum values");
+}
+
+int db_funnel_hist(struct db *db, db_funnel_hist_fn fn, void *ctx, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT stage, lo, n, secs FROM stay_hist WHERE n > 0 "
+	                           "ORDER BY stage, lo",
+	                           err);
+	if (!st)
+		return err->code;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+		   sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read stay histogram");
+}
+
+/* Keep in step with the CASE of the stays_add trigger in lib/db.c. */
+int64_t funnel_bucket_end(int64_t lo)
+{
+	if (lo < 3600)
+		return lo + 60;
+	if (lo < 172800)
+		return lo + 3600;
+	return lo + 86400;
+}
+
+int db_funnel_stay_range(struct db *db, const char *stage, int64_t lo, int64_t hi, int64_t **v,
+                         size_t *n, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT secs FROM stays WHERE stage = ?1 AND secs >= ?2 "
+	                           "AND secs < ?3 ORDER BY secs",
+	                           err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, lo);
+	sqlite3_bind_int64(st, 3, hi);
+	size_t cap = 0;
+	*v = NULL;
+	*n = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*v = xgrow(*v, &cap, *n + 1, sizeof **v);
+		(*v)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read stays");
+}
+
+int db_funnel_left(struct db *db, const char *stage, int64_t *n, struct lerr *err)
+{
+	sqlite3_stmt *st = db_prep(db,
+	                           "SELECT count(DISTINCT s.lead_id) FROM stays s "
+	                           "JOIN leads l ON l.id = s.lead_id "
+	                           "WHERE s.stage = ?1 AND l.stage <> ?1",
+	                           err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "count stays");
+}
+
+/* ---- the general path ---- */
+
+struct lead_cb {
+	db_funnel_lead_fn fn;
+	void *ctx;
+};
+
+static void lead_row(void *p, int n, sqlite3_value **v)
+{
+	struct lead_cb *a = p;
+	(void)n;
+	struct db_funnel_lead l = {
+		.id = sqlite3_value_int64(v[0]),
+		.stage = (const char *)sqlite3_value_text(v[1]),
+		.entered = sqlite3_value_int64(v[2]),
+		.has_value = sqlite3_value_type(v[3]) != SQLITE_NULL,
+		.value = sqlite3_value_int64(v[3]),
+		.created = sqlite3_value_int64(v[4]),
+		.owner = (const char *)sqlite3_value_text(v[5]),
+		.source = (const char *)sqlite3_value_text(v[6]),
+	};
+	if (!l.stage)
+		l.stage = "";
+	a->fn(a->ctx, &l);
+}
+
+static void bind_filter(sqlite3_stmt *st, const void *p)
+{
+	const struct funnel_filter *f = p;
+	db_bind_text(st, 1, f->status);
+	db_bind_text(st, 2, f->owner);
+	db_bind_text(st, 3, f->source);
+	sqlite3_bind_int64(st, 4, f->since);
+	sqlite3_bind_int64(st, 5, f->until);
+}
+
+int db_funnel_scan(struct db *db, const struct funnel_filter *f, db_funnel_lead_fn fn, void *ctx,
+                   struct lerr *err)
+{
+	/* constant fragments only; every value is a bound parameter */
+	struct sb sql = SB_INIT;
+	sb_adds(&sql, "SELECT funnel_row(id, stage, stage_entered_at, value, created_at, owner, "
+	              "source) FROM leads WHERE 1");
+	if (f->status)
+		sb_adds(&sql, " AND status = ?1");
+	if (f->owner)
+		sb_adds(&sql, *f->owner && strcmp(f->owner, "-") ? " AND owner = ?2 COLLATE NOCASE"
+		                                                 : " AND owner IS NULL");
+	if (f->source)
+		sb_adds(&sql, " AND source = ?3 COLLATE NOCASE");
+	if (f->since)
+		sb_adds(&sql, " AND created_at >= ?4");
+	if (f->until)
+		sb_adds(&sql, " AND created_at < ?5");
+	struct lead_cb a = { fn, ctx };
+	struct rowcb r = { lead_row, &a };
+	int rc = run_rows(db, sql.buf, bind_filter, f, &r, "read the funnel", err);
+	sb_free(&sql);
+	return rc;
+}
+
+struct stay_cb {
+	db_funnel_stay_fn fn;
+	void *ctx;
+};
+
+static void stay_row(void *p, int n, sqlite3_value **v)
+{
+	struct stay_cb *a = p;
+	(void)n;
+	const char *stage = (const char *)sqlite3_value_text(v[1]);
+	size_t len = (size_t)sqlite3_value_bytes(v[1]);
+	a->fn(a->ctx, sqlite3_value_int64(v[0]), stage ? stage : "", len,
+	      sqlite3_value_int64(v[2]));
+}
+
+int db_funnel_stays(struct db *db, db_funnel_stay_fn fn, void *ctx, struct lerr *err)
+{
+	struct stay_cb a = { fn, ctx };
+	struct rowcb r = { stay_row, &a };
+	return run_rows(db, "SELECT funnel_row(lead_id, stage, secs) FROM stays", NULL, NULL, &r,
+	                "read stays", err);
+}
+
+int db_funnel_id_range(struct db *db, int64_t *lo, int64_t *hi, struct lerr *err)
+{
+	sqlite3_stmt *st =
+	    db_prep(db, "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM leads", err);
+	if (!st)
+		return err->code;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*lo = sqlite3_column_int64(st, 0);
+		*hi = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "count leads");
+}
+
+/* ---- manager reports ---- */
+
+int db_report_tasks(struct db *db, int64_t since, int64_t now, bool by_owner, report_tasks_fn fn,
+                    void *ctx, struct lerr *err)
+{
+	/* due: came due in [since, now); on time: done by the due time */
+	static const char by[] = "SELECT owner, count(*), "
+	                         "  coalesce(sum(done_at IS NOT NULL AND done_at <= due_at), 0),"
+	                         "  coalesce(sum(done_at > due_at), 0),"
+	                         "  coalesce(sum(done_at IS NULL), 0) "
+	                         "FROM tasks WHERE due_at >= ?1 AND due_at < ?2 "
+	                         "GROUP BY owner ORDER BY owner IS NULL, owner COLLATE NOCASE";
+	static const char all[] = "SELECT NULL, count(*), "
+	                          "  coalesce(sum(done_at IS NOT NULL AND done_at <= due_at), 0),"
+	                          "  coalesce(sum(done_at > due_at), 0),"
+	                          "  coalesce(sum(done_at IS NULL), 0) "
+	                          "FROM tasks WHERE due_at >= ?1 AND due_at < ?2";
+	sqlite3_stmt *st = db_prep(db, by_owner ? by : all, err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, now);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_tasks_row r = {
+			.owner = (const char *)sqlite3_column_text(st, 0),
+			.due = sqlite3_column_int64(st, 1),
+			.on_time = sqlite3_column_int64(st, 2),
+			.done_late = sqlite3_column_int64(st, 3),
+			.still_late = sqlite3_column_int64(st, 4),
+		};
+		if ((ret = fn(&r, ctx)))
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(db, err, "report tasks");
+	sqlite3_reset(st);
+	return ret;
+}
+
+int db_report_activity(struct db *db, int64_t since, int64_t now, bool by_owner,
+                       report_activity_fn fn, void *ctx, struct lerr *err)
+{
+	/* "the lead's owner": activities count for whoever owns the lead now */
+#define ACTIVITY_COLS                                                                              \
+	"  coalesce(sum(e.kind = 'call'), 0), coalesce(sum(e.kind = 'email'), 0),"                 \
+	"  coalesce(sum(e.kind = 'meeting'), 0), coalesce(sum(e.kind = 'note'), 0),"               \
+	"  coalesce(sum(e.kind = 'moved'), 0),"                                                    \
+	"  count(DISTINCT CASE WHEN e.kind = 'status' AND e.to_val = 'inactive' THEN e.lead_id "   \
+	"END) "                                                                                    \
+	"FROM events e JOIN leads l ON l.id = e.lead_id "                                          \
+	"WHERE e.kind IN ('call', 'email', 'meeting', 'note', 'moved', 'status') "                 \
+	"AND e.at >= ?1 AND e.at <= ?2"
+	static const char by[] =
+	    "SELECT l.owner," ACTIVITY_COLS
+	    " GROUP BY l.owner ORDER BY l.owner IS NULL, l.owner COLLATE NOCASE";
+	static const char all[] = "SELECT NULL," ACTIVITY_COLS;
+#undef ACTIVITY_COLS
+	sqlite3_stmt *st = db_prep(db, by_owner ? by : all, err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_int64(st, 1, since);
+	sqlite3_bind_int64(st, 2, now);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_activity_row r = {
+			.owner = (const char *)sqlite3_column_text(st, 0),
+			.calls = sqlite3_column_int64(st, 1),
+			.emails = sqlite3_column_int64(st, 2),
+			.meetings = sqlite3_column_int64(st, 3),
+			.notes = sqlite3_column_int64(st, 4),
+			.moves = sqlite3_column_int64(st, 5),
+			.gone_inactive = sqlite3_column_int64(st, 6),
+		};
+		if ((ret = fn(&r, ctx)))
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(db, err, "report activity");
+	sqlite3_reset(st);
+	return ret;
+}
+
+int db_report_sources(struct db *db, int64_t since, int64_t now, const char *won_keys,
+                      const char *lost_keys, report_sources_fn fn, void *ctx, struct lerr *err)
+{
+	sqlite3_stmt *st =
+	    db_prep(db,
+	            "SELECT min(source), count(*),"
+	            "  coalesce(sum(stage IN (SELECT value FROM json_each(?1))), 0),"
+	            "  coalesce(sum(stage IN (SELECT value FROM json_each(?2))), 0),"
+	            "  avg(score) "
+	            "FROM leads WHERE created_at >= ?3 AND created_at <= ?4 "
+	            "GROUP BY source COLLATE NOCASE "
+	            "ORDER BY count(*) DESC, source IS NULL, min(source) COLLATE NOCASE",
+	            err);
+	if (!st)
+		return err->code;
+	sqlite3_bind_text(st, 1, won_keys, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, lost_keys, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, since);
+	sqlite3_bind_int64(st, 4, now);
+	int rc, ret = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct report_sources_row r = {
+			.source = (const char *)sqlite3_column_text(st, 0),
+			.leads = sqlite3_column_int64(st, 1),
+			.won = sqlite3_column_int64(st, 2),
+			.lost = sqlite3_column_int64(st, 3),
+			.avg_score = sqlite3_column_double(st, 4),
+		};
+		if ((ret = fn(&r, ctx)))
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(db, err, "report sources");
+	sqlite3_reset(st);
+	return ret;
+}
