@@ -573,6 +573,10 @@ int cmd_import(struct ctx *c, struct args *a)
 	rc = import_run(&io, &st, &c->err);
 	if (!rc && !dry && (rc = db_bulk_end(c->db, &c->err)))
 		rc = c->err.code;
+	/* a signal after the last row (duplicate removal, index rebuild: seconds
+	 * on a big file) must not be ignored either: stop before the commit */
+	if (!rc && stop_signal)
+		rc = lerr_set(&c->err, 128 + stop_signal, "interrupted; nothing was imported");
 	if (r.bar)
 		fputs("\r\033[K", stderr);
 	if (rc || dry) {
