@@ -69,12 +69,15 @@ static int route_one(struct run *r, struct lead *l, struct act_src *acts)
 	char *prev = l->t[LT_OWNER] ? xstrdup(l->t[LT_OWNER]) : NULL;
 	struct sb ex = SB_INIT;
 	struct route_result res;
+	struct lead before;
+	rules_lead_copy(&before, l);
 	int rc = route_lead(&env, l, acts, &res, r->explain ? &ex : NULL);
 	if (!rc && res.changed) {
 		struct hook_event ev = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
 		if (!(rc = hooks_run(&env, l, &ev)) && !r->dry)
-			rc = db_lead_update(c->db, l, &c->err);
+			rc = db_lead_save(c->db, &before, l, &c->err);
 	}
+	lead_free(&before);
 	if (rc) {
 		free(prev);
 		sb_free(&ex);
@@ -111,6 +114,7 @@ static int route_bulk(struct run *r, enum rules_scope scope)
 	struct ctx *c = r->c;
 	struct lead_batch *b = xcalloc(1, sizeof *b);
 	b->scope = scope;
+	b->cfg = c->cfg;
 	b->with_acts = route_uses_activity(c->cfg) || score_uses_activity(c->cfg);
 	int rc = 0;
 	for (;;) {

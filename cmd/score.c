@@ -123,6 +123,7 @@ static int recalc_all(struct recalc *r)
 	struct ctx *c = r->c;
 	struct lead_batch *b = xcalloc(1, sizeof *b);
 	b->scope = RS_ALL;
+	b->cfg = c->cfg;
 	b->with_acts = score_uses_activity(c->cfg);
 	int rc = 0;
 	for (;;) {

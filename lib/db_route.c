@@ -46,8 +46,11 @@ int db_act_range(struct db *db, int64_t lo, int64_t hi, db_act_fn fn, void *ctx,
 {
 	sqlite3_stmt *st =
 	    db_prep(db,
+	            /* kinds are filtered here, not in SQL: with a kind test the
+	               planner may pick events_kind and read every activity of
+	               the database for each batch */
 	            "SELECT lead_id, kind, at FROM events WHERE lead_id BETWEEN ?1 AND ?2 "
-	            "AND kind IN " ACT_KINDS " ORDER BY lead_id",
+	            "ORDER BY lead_id",
 	            err);
 	if (!st)
 		return err->code;
@@ -89,35 +92,27 @@ int db_route_open_count(struct db *db, const char *owner, int64_t *n, struct ler
 /* ---- batches for bulk commands ---- */
 
 /*
- * The batch statements list every lead column, so they are built once
- * from lead_fields (constant text, no user data) and kept for the life of
- * the process: the statement cache is keyed by the address of the text.
+ * The batch statement lists every lead column, so it is built once from
+ * lead_fields (constant text, no user data) and kept for the life of the
+ * process: the statement cache is keyed by the address of the text. It
+ * walks the table by rowid and nothing else: with a filter on stage or
+ * owner the planner takes their index and sorts what is left of the table
+ * for every batch, which is quadratic over a million leads.
  */
-static char *batch_sql[3];
+static char *batch_sql;
 
-static const char *batch_text(enum rules_scope scope)
-{
-	if (batch_sql[scope])
-		return batch_sql[scope];
-	struct sb sql = SB_INIT;
-	sb_adds(&sql, "SELECT id");
-	for (int i = 1; i < lead_nfields; i++)
-		sb_addf(&sql, ", %s", lead_fields[i].name);
-	sb_adds(&sql, " FROM leads WHERE id > ?1");
-	if (scope == RS_OPEN)
-		sb_adds(&sql, " AND " OPEN_LEAD);
-	else if (scope == RS_UNASSIGNED)
-		sb_adds(&sql, " AND owner IS NULL AND " OPEN_LEAD);
-	sb_adds(&sql, " ORDER BY id LIMIT ?2");
-	batch_sql[scope] = sb_detach(&sql);
-	return batch_sql[scope];
-}
-
-int db_lead_batch(struct db *db, enum rules_scope scope, int64_t after, struct lead *out, int max,
-                  int *n, struct lerr *err)
+int db_lead_batch(struct db *db, int64_t after, struct lead *out, int max, int *n, struct lerr *err)
 {
 	*n = 0;
-	sqlite3_stmt *st = db_prep(db, batch_text(scope), err);
+	if (!batch_sql) {
+		struct sb sql = SB_INIT;
+		sb_adds(&sql, "SELECT id");
+		for (int i = 1; i < lead_nfields; i++)
+			sb_addf(&sql, ", %s", lead_fields[i].name);
+		sb_adds(&sql, " FROM leads WHERE id > ?1 ORDER BY id LIMIT ?2");
+		batch_sql = sb_detach(&sql);
+	}
+	sqlite3_stmt *st = db_prep(db, batch_sql, err);
 	if (!st)
 		return err->code;
 	sqlite3_bind_int64(st, 1, after);
@@ -133,6 +128,85 @@ int db_lead_batch(struct db *db, enum rules_scope scope, int64_t after, struct l
 		return db_fail(db, err, "read leads");
 	}
 	sqlite3_reset(st);
+	return 0;
+}
+
+/*
+ * Saving only the columns that changed: an UPDATE that assigns a column
+ * makes SQLite rewrite every index holding it, and the leads table has
+ * six. The statement for each set of changed columns is built once from
+ * lead_fields and kept, keyed by the set.
+ */
+static struct {
+	uint64_t mask;
+	char *sql;
+} saved[64];
+static int nsaved;
+
+static bool same_field(const struct lead *a, const struct lead *b, const struct field_desc *f)
+{
+	if (f->kind == FK_TEXT) {
+		const char *x = a->t[f->idx], *y = b->t[f->idx];
+		return x == y || (x && y && strcmp(x, y) == 0);
+	}
+	if (a->has[f->idx] != b->has[f->idx])
+		return false;
+	return !a->has[f->idx] || a->i[f->idx] == b->i[f->idx];
+}
+
+int db_lead_save(struct db *db, const struct lead *before, const struct lead *l, struct lerr *err)
+{
+	uint64_t mask = 0;
+	for (int i = 1; i < lead_nfields && i < 64; i++)
+		if (!same_field(before, l, &lead_fields[i]))
+			mask |= (uint64_t)1 << i;
+	if (!mask)
+		return 0;
+	if (lead_nfields > 64)
+		return db_lead_update(db, l, err);
+	const char *sql = NULL;
+	for (int i = 0; i < nsaved && !sql; i++)
+		if (saved[i].mask == mask)
+			sql = saved[i].sql;
+	if (!sql) {
+		if (nsaved == (int)ARRAY_LEN(saved))
+			return db_lead_update(db, l, err);
+		struct sb b = SB_INIT;
+		sb_adds(&b, "UPDATE leads SET ");
+		bool first = true;
+		for (int i = 1; i < lead_nfields; i++) {
+			if (!(mask & ((uint64_t)1 << i)))
+				continue;
+			sb_addf(&b, "%s%s = ?%d", first ? "" : ", ", lead_fields[i].name, i);
+			first = false;
+		}
+		sb_addf(&b, " WHERE id = ?%d", lead_nfields);
+		saved[nsaved].mask = mask;
+		sql = saved[nsaved++].sql = sb_detach(&b);
+	}
+	sqlite3_stmt *st = db_prep(db, sql, err);
+	if (!st)
+		return err->code;
+	for (int i = 1; i < lead_nfields; i++) {
+		if (!(mask & ((uint64_t)1 << i)))
+			continue;
+		const struct field_desc *f = &lead_fields[i];
+		if (f->kind == FK_TEXT)
+			db_bind_text(st, i, l->t[f->idx]);
+		else if (l->has[f->idx])
+			sqlite3_bind_int64(st, i, l->i[f->idx]);
+		else
+			sqlite3_bind_null(st, i);
+	}
+	sqlite3_bind_int64(st, lead_nfields, l->i[LI_ID]);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		if ((sqlite3_errcode(db->sq) & 0xff) == SQLITE_CONSTRAINT && l->t[LT_EMAIL])
+			return lerr_set(err, EX_DATAERR, "another lead already has email '%s'",
+			                l->t[LT_EMAIL]);
+		return db_fail(db, err, "update lead");
+	}
 	return 0;
 }
 

@@ -177,13 +177,42 @@ static int batch_act(int64_t lead_id, int kind, int64_t at, void *ctx)
 	return 0; /* a lead of the id range outside the scope */
 }
 
+static bool in_scope(const struct lead_batch *b, const struct lead *l)
+{
+	if (b->scope == RS_ALL)
+		return true;
+	if (b->scope == RS_UNASSIGNED && l->t[LT_OWNER])
+		return false;
+	const struct stage *st = l->t[LT_STAGE] ? config_stage(b->cfg, l->t[LT_STAGE]) : NULL;
+	return st && st->grp == GRP_ACTIVE && strcmp(lead_get(l, LT_STATUS), "unqualified") != 0;
+}
+
 int lead_batch_next(struct db *db, struct lead_batch *b, struct lerr *err)
 {
 	batch_clear(b);
-	int rc = db_lead_batch(db, b->scope, b->after, b->v, LEAD_BATCH, &b->n, err);
-	if (rc || b->n == 0)
-		return rc;
-	b->after = b->v[b->n - 1].i[LI_ID];
+	/* read by id and keep the leads in scope, until a batch is full or the table ends */
+	struct lead tmp[64];
+	while (b->n < LEAD_BATCH) {
+		int want = LEAD_BATCH - b->n, got = 0;
+		if (want > (int)ARRAY_LEN(tmp))
+			want = (int)ARRAY_LEN(tmp);
+		int rc = db_lead_batch(db, b->after, tmp, want, &got, err);
+		if (rc)
+			return rc;
+		if (got) /* before lead_free() below clears it */
+			b->after = tmp[got - 1].i[LI_ID];
+		for (int i = 0; i < got; i++) {
+			if (in_scope(b, &tmp[i]))
+				b->v[b->n++] = tmp[i];
+			else
+				lead_free(&tmp[i]);
+		}
+		if (got < want)
+			break;
+	}
+	if (b->n == 0)
+		return 0;
+	int rc = 0;
 	for (int i = 0; i < b->n; i++) {
 		struct act_src *a = &b->acts[i];
 		a->db = db;
@@ -192,6 +221,13 @@ int lead_batch_next(struct db *db, struct lead_batch *b, struct lerr *err)
 		a->list.loaded = b->with_acts;
 	}
 	if (b->with_acts)
-		rc = db_act_range(db, b->v[0].i[LI_ID], b->after, batch_act, b, err);
+		rc = db_act_range(db, b->v[0].i[LI_ID], b->v[b->n - 1].i[LI_ID], batch_act, b, err);
 	return rc;
+}
+
+void rules_lead_copy(struct lead *dst, const struct lead *src)
+{
+	*dst = *src;
+	for (int i = 0; i < LT__COUNT; i++)
+		dst->t[i] = src->t[i] ? xstrdup(src->t[i]) : NULL;
 }

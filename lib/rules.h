@@ -42,6 +42,9 @@ char *rules_yaml_echo(struct yaml_ctx *y, const char *key, yaml_node_t *n);
  */
 void rules_lead_details(const struct config *cfg, const struct lead *l, struct sb *out);
 
+/* A deep copy of src (the caller lead_free()s dst). */
+void rules_lead_copy(struct lead *dst, const struct lead *src);
+
 /* --- storage for bulk commands (lib/db_route.c) --- */
 
 enum rules_scope {
@@ -50,12 +53,18 @@ enum rules_scope {
 	RS_UNASSIGNED, /* open and without an owner */
 };
 /*
- * Read up to max leads of scope with id > after, in id order, into out
- * (the caller lead_free()s each); *n is how many. A batch at a time keeps
- * memory bounded and never writes under an open read of the same table.
+ * Read up to max leads with id > after, in id order, into out (the caller
+ * lead_free()s each); *n is how many. A batch at a time keeps memory
+ * bounded and never writes under an open read of the same table.
  */
-int db_lead_batch(struct db *db, enum rules_scope scope, int64_t after, struct lead *out, int max,
-                  int *n, struct lerr *err);
+int db_lead_batch(struct db *db, int64_t after, struct lead *out, int max, int *n,
+                  struct lerr *err);
+/*
+ * Save l, which was before when read: only the columns that differ are
+ * written (and only the indexes holding them updated), which is what makes
+ * a bulk run over a million leads affordable.
+ */
+int db_lead_save(struct db *db, const struct lead *before, const struct lead *l, struct lerr *err);
 
 /*
  * Walking many leads (route --all, score --recalc --all): a batch at a
@@ -63,7 +72,7 @@ int db_lead_batch(struct db *db, enum rules_scope scope, int64_t after, struct l
  * with_acts (one ordered scan of events for the whole batch instead of a
  * query per lead).
  *
- *   struct lead_batch b = { .scope = RS_ALL, .with_acts = true };
+ *   struct lead_batch b = { .scope = RS_OPEN, .cfg = cfg, .with_acts = true };
  *   while ((rc = lead_batch_next(db, &b, err)) == 0 && b.n > 0)
  *           for (int i = 0; i < b.n; i++) work(&b.v[i], &b.acts[i]);
  *   lead_batch_free(&b);
@@ -71,6 +80,7 @@ int db_lead_batch(struct db *db, enum rules_scope scope, int64_t after, struct l
 #define LEAD_BATCH 512
 struct lead_batch {
 	enum rules_scope scope;
+	const struct config *cfg; /* which stages are open (RS_OPEN, RS_UNASSIGNED) */
 	bool with_acts;
 	int64_t after; /* the last id seen */
 	int n;
