@@ -163,7 +163,13 @@ int cmd_route(struct ctx *c, struct args *a)
 			lead_free(&l);
 		}
 	} else {
+		struct hook_env env = {
+			.db = c->db, .cfg = c->cfg, .dry_run = r.dry, .err = &c->err
+		};
+		route_bulk_begin();
 		rc = route_bulk(&r, a->val[R_ALL] ? RS_OPEN : RS_UNASSIGNED);
+		if (route_bulk_end(&env) && !rc)
+			rc = fail_err(c);
 	}
 	if (r.o) {
 		out_finish(r.o);

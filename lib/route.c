@@ -543,28 +543,40 @@ static void count_move(const struct config *cfg, const char *from, const char *t
 
 /* ---- rotation cursors ---- */
 
-/* Dry runs rotate a private copy of the cursors: key -> value. */
+/*
+ * Cursors kept in memory: a dry run rotates a private copy that is never
+ * written; a bulk run (route_bulk_begin) keeps them here and writes each
+ * once at route_bulk_end, inside the same transaction, so the database
+ * sees exactly what a write per assignment would have left.
+ */
 static struct {
-	struct dry_cursor {
+	struct mem_cursor {
 		char *key;
 		int64_t val;
+		bool dirty;
 	} * v;
 	size_t n, cap;
-} dry;
+	bool bulk;
+} mem;
 
-static int64_t *dry_slot(const char *key)
+static struct mem_cursor *mem_slot(const char *key)
 {
-	for (size_t i = 0; i < dry.n; i++)
-		if (strcmp(dry.v[i].key, key) == 0)
-			return &dry.v[i].val;
+	for (size_t i = 0; i < mem.n; i++)
+		if (strcmp(mem.v[i].key, key) == 0)
+			return &mem.v[i];
 	return NULL;
+}
+
+static bool in_memory(const struct hook_env *env)
+{
+	return env->dry_run || mem.bulk;
 }
 
 static int cursor_get(struct hook_env *env, const char *key, int64_t *out)
 {
-	int64_t *d = env->dry_run ? dry_slot(key) : NULL;
-	if (d) {
-		*out = *d;
+	struct mem_cursor *m = in_memory(env) ? mem_slot(key) : NULL;
+	if (m) {
+		*out = m->val;
 		return 0;
 	}
 	char *v = db_state_get(env->db, key);
@@ -578,19 +590,42 @@ static int cursor_get(struct hook_env *env, const char *key, int64_t *out)
 
 static int cursor_set(struct hook_env *env, const char *key, int64_t v)
 {
-	if (env->dry_run) {
-		int64_t *d = dry_slot(key);
-		if (!d) {
-			dry.v = xgrow(dry.v, &dry.cap, dry.n + 1, sizeof *dry.v);
-			dry.v[dry.n].key = xstrdup(key);
-			d = &dry.v[dry.n++].val;
+	if (in_memory(env)) {
+		struct mem_cursor *m = mem_slot(key);
+		if (!m) {
+			mem.v = xgrow(mem.v, &mem.cap, mem.n + 1, sizeof *mem.v);
+			m = &mem.v[mem.n++];
+			m->key = xstrdup(key);
 		}
-		*d = v;
+		m->val = v;
+		m->dirty = !env->dry_run;
 		return 0;
 	}
 	char buf[32];
 	snprintf(buf, sizeof buf, "%" PRId64, v);
 	return db_state_set(env->db, key, buf, env->err);
+}
+
+void route_bulk_begin(void)
+{
+	mem.bulk = true;
+}
+
+int route_bulk_end(struct hook_env *env)
+{
+	int rc = 0;
+	for (size_t i = 0; i < mem.n; i++) {
+		struct mem_cursor *m = &mem.v[i];
+		if (m->dirty && !rc) {
+			char buf[32];
+			snprintf(buf, sizeof buf, "%" PRId64, m->val);
+			rc = db_state_set(env->db, m->key, buf, env->err);
+		}
+		free(m->key);
+	}
+	mem.n = 0;
+	mem.bulk = false;
+	return rc;
 }
 
 /* ---- choosing ---- */
@@ -817,7 +852,8 @@ static int assign_mail(struct hook_env *env, const struct lead *l, const struct 
 		sb_addf(&subj, " (%s)", l->t[LT_COMPANY]);
 	sb_addf(&body, "Hello %s,\n\n%s\n\n", to->name, intro);
 	rules_lead_details(env->cfg, l, &body);
-	sb_addf(&key, "assign:%" PRId64 ":%" PRId64 ":%s", l->i[LI_ID], env->now, to->name);
+	/* the id zero-padded: a bulk run then appends to the outbox's unique index */
+	sb_addf(&key, "assign:%012" PRId64 ":%" PRId64 ":%s", l->i[LI_ID], env->now, to->name);
 	struct mail_new m = { .kind = "assignment",
 		              .idem_key = key.buf,
 		              .lead_id = l->i[LI_ID],

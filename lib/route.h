@@ -36,7 +36,8 @@
  * Rotation: each round-robin rule walks a fixed slot sequence (weights 3:1
  * give a a b a, spread by smooth weighted round robin); its cursor is a
  * counter in the `state` table ("route.rr.<rule>"), read and advanced in
- * the caller's write transaction, so concurrent writers and bulk imports
+ * the caller's write transaction (assignment mails are keyed
+ * "assign:<lead id, 12 digits>:<time>:<member>"), so concurrent writers and bulk imports
  * hand out exactly the configured proportions. A dry run advances an
  * in-memory copy of the cursors instead and writes nothing.
  */
@@ -87,6 +88,15 @@ struct route_result {
  */
 int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struct route_result *res,
                struct sb *explain);
+
+/*
+ * A bulk run (`leads route --all`, one transaction): between these two the
+ * rotation cursors live in memory, and route_bulk_end writes them, once,
+ * into the caller's transaction (not in a dry run). Saves two statements
+ * per assignment.
+ */
+void route_bulk_begin(void);
+int route_bulk_end(struct hook_env *env);
 
 /* hooks_run's part: route a new lead without an owner (unless env->no_route). */
 int route_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,

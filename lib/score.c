@@ -615,7 +615,9 @@ static int fire(struct hook_env *env, const struct lead *l, const struct sdef *d
 	lead_display_name(l, name, sizeof name);
 	const char *owner = l->t[LT_OWNER];
 	struct sb key = SB_INIT, title = SB_INIT, rule = SB_INIT;
-	sb_addf(&key, "threshold:%" PRId64 ":%s:%s:%" PRId64, l->i[LI_ID], d->name, t->name, n + 1);
+	/* the id zero-padded: a bulk run then appends to the unique indexes */
+	sb_addf(&key, "threshold:%012" PRId64 ":%s:%s:%" PRId64, l->i[LI_ID], d->name, t->name,
+	        n + 1);
 	sb_addf(&title, "%s is %s (%s %" PRId64 ")", name, t->name, d->name, to);
 	sb_addf(&rule, "scoring:%s:%s", d->name, t->name);
 	struct task_new task = { .lead_id = l->i[LI_ID],

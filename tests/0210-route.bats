@@ -54,7 +54,7 @@ YAML
 	run -0 sql "SELECT actor, kind, from_val, to_val, data FROM events WHERE kind = 'assigned'"
 	assert_output 'tester|assigned||ben|{"rule":"all"}'
 	run -0 sql "SELECT kind, rcpt, subject, idem_key FROM outbox"
-	assert_output "assignment|ben@example.com|New lead: Ana Lima (Acme)|assign:1:$(date -d 2026-11-24T09:00:00Z +%s):ben"
+	assert_output "assignment|ben@example.com|New lead: Ana Lima (Acme)|assign:000000000001:$(date -d 2026-11-24T09:00:00Z +%s):ben"
 	run -0 sql "SELECT body FROM outbox"
 	assert_output "Hello ben,
 
@@ -350,6 +350,9 @@ YAML
 2,b@x.com,ben,cy,pool,assigned
 3,c@x.com,ana,ben,pool,assigned"
 	assert_equal "$stderr" "leads route: 3 leads: 2 assigned, 1 unchanged, 0 without a member"
+	# five turns taken over the two runs, the bulk run's written at its end
+	run -0 sql "SELECT key, value FROM state"
+	assert_output "route.rr.pool|5"
 	run -0 sql "SELECT rcpt FROM outbox ORDER BY id"
 	assert_output "ana@example.com
 ben@example.com

@@ -91,7 +91,7 @@ score 80
 	log_at 1 call 2026-11-24T09:00:00Z # 20: warm
 	log_at 1 call 2026-11-24T09:00:00Z # 30: still warm, nothing new
 	run -0 sql "SELECT owner, title, notes, due_at - created_at, rule, idem_key FROM tasks"
-	assert_output "ana|Ana Lima is warm (score 20)|Send the case study.|86400|scoring:score:warm|threshold:1:score:warm:1"
+	assert_output "ana|Ana Lima is warm (score 20)|Send the case study.|86400|scoring:score:warm|threshold:000000000001:score:warm:1"
 	run -0 sql "SELECT kind, rcpt, subject FROM outbox WHERE kind = 'threshold'"
 	assert_output "threshold|ana@example.com|Ana Lima (Acme) is warm: score 20"
 	run -0 sql "SELECT body FROM outbox WHERE kind = 'threshold'"
@@ -136,13 +136,13 @@ Ana Lima is hot (score 50)|3600"
 	leads edit 1 --email a@gmail.com >/dev/null # 10: dropped
 	leads edit 1 --email a@y.com >/dev/null # 20: warm (3)
 	run -0 sql "SELECT idem_key FROM tasks ORDER BY id"
-	assert_output "threshold:1:score:warm:1
-threshold:1:score:warm:2
-threshold:1:score:warm:3"
+	assert_output "threshold:000000000001:score:warm:1
+threshold:000000000001:score:warm:2
+threshold:000000000001:score:warm:3"
 	run -0 sql "SELECT rcpt, idem_key FROM outbox WHERE kind = 'threshold' ORDER BY id"
-	assert_output "ben@example.com|threshold:1:score:warm:1
-ben@example.com|threshold:1:score:warm:2
-ben@example.com|threshold:1:score:warm:3"
+	assert_output "ben@example.com|threshold:000000000001:score:warm:1
+ben@example.com|threshold:000000000001:score:warm:2
+ben@example.com|threshold:000000000001:score:warm:3"
 	run -0 sql "SELECT kind FROM events WHERE kind LIKE 'score.%' ORDER BY id"
 	assert_output "score.threshold
 score.dropped
