@@ -10,6 +10,8 @@
  */
 #include "out.h"
 
+#include "csv.h"
+
 #include "util.h"
 
 #include <assert.h>
@@ -593,53 +595,10 @@ static void json_rows(struct sb *sb, const struct tbl *t, bool pretty, int level
 
 /* CSV and TSV */
 
-/* "-12", "+3.5", "7", ".5": the cells the formula guard leaves alone. */
-static bool plain_number(const char *s)
-{
-	bool digits = false, dot = false;
-	if (*s == '+' || *s == '-')
-		s++;
-	for (; *s; s++) {
-		if (is_digit(*s))
-			digits = true;
-		else if (*s == '.' && !dot)
-			dot = true;
-		else
-			return false;
-	}
-	return digits;
-}
-
-static bool formula_like(const char *s)
-{
-	return (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r') &&
-	       !plain_number(s);
-}
-
+/* One rule for every CSV leads writes: the writer of lib/csv.c. */
 static void csv_cell(struct sb *sb, const char *s, int flags)
 {
-	struct sb tmp = SB_INIT;
-	if (!(flags & OUT_NO_ESCAPE) && formula_like(s)) {
-		sb_addc(&tmp, '\'');
-		sb_adds(&tmp, s);
-		s = sb_str(&tmp);
-	}
-	size_t n = strlen(s);
-	bool quote =
-	    strpbrk(s, ",\"\r\n") != NULL ||
-	    (n > 0 && (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t'));
-	if (!quote) {
-		sb_add(sb, s, n);
-	} else {
-		sb_addc(sb, '"');
-		for (; *s; s++) {
-			if (*s == '"')
-				sb_addc(sb, '"');
-			sb_addc(sb, *s);
-		}
-		sb_addc(sb, '"');
-	}
-	sb_free(&tmp);
+	csv_write_field(sb, s, ',', !(flags & OUT_NO_ESCAPE));
 }
 
 static void tsv_cell(struct sb *sb, const char *s)

@@ -28,11 +28,13 @@
  * csv    RFC 4180 with "\n" line ends: a header line of column names, then
  *        one line per row. A cell is quoted (inner quotes doubled) when it
  *        holds a comma, quote, CR or LF or starts or ends with a space or
- *        tab. NULL is empty. Formula guard (unless OUT_NO_ESCAPE): a cell
- *        starting with =, +, -, @, TAB or CR gets a leading apostrophe
- *        (OWASP's advice against CSV injection), except a cell that is
- *        entirely a plain number (optional sign, digits, at most one '.':
- *        "-12", "+3.5"). Bytes pass through unchanged otherwise.
+  *        tab. NULL is empty. Formula guard (unless OUT_NO_ESCAPE): a cell
+ *        starting with =, @, TAB or CR, or with + or - and not number-like,
+ *        gets a leading apostrophe (OWASP's advice against CSV injection);
+ *        number-like is csv_write_field()'s rule (lib/csv.h): digits,
+ *        spaces and . , - ( ) after the sign, so "-12", "-1,234.50" and
+ *        "+1 (555) 010-0100" stay as they are. Bytes pass through
+ *        unchanged otherwise.
  * tsv    A header line of names, then rows; tab, LF, CR and backslash inside
  *        a cell are written \t \n \r \\ (the convention of PostgreSQL
  *        COPY and MySQL), so every line is one row. NULL is empty. No

@@ -15,10 +15,13 @@ load test_helper
 	run leads export --columns x 2>/dev/null
 	run leads export
 	assert_line --index 1 --partial ",\"'=HYPERLINK(\"\"http://x\"\")\","
-	assert_line --index 1 --partial ",'+1 555 0100,"
+		assert_line --index 1 --partial ",+1 555 0100," # number-like: no letters, no formula
 	assert_line --index 1 --partial ",-5,"
 	run leads export --no-escape
 	assert_line --index 1 --partial ',"=HYPERLINK(""http://x"")",'
+	add_lead --email b@example.com --company '+cmd|calc' --title '@SUM(A1)'
+	run leads export --search b@example.com
+	assert_line --index 1 --partial ",'+cmd|calc,'@SUM(A1),"
 }
 
 @test "export as jsonl keeps extra as an object" {
