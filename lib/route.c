@@ -841,19 +841,55 @@ static int run_set(struct run *rn, const struct route_config *rc, const struct r
 
 /* ---- assignment ---- */
 
+/* Decimal digits of v into buf (at least width, zero-padded); returns buf. */
+static const char *digits(int64_t v, int width, char buf[24])
+{
+	char tmp[24];
+	int n = 0;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (n < width && n < 20)
+		tmp[n++] = '0';
+	int k = 0;
+	if (v < 0)
+		buf[k++] = '-';
+	while (n)
+		buf[k++] = tmp[--n];
+	buf[k] = '\0';
+	return buf;
+}
+
+/* (plain appends, no printf: a bulk run writes a mail per lead) */
 static int assign_mail(struct hook_env *env, const struct lead *l, const struct member *to,
                        const char *rule, const char *subject, const char *intro)
 {
-	char name[256];
+	char name[256], d[24];
 	lead_display_name(l, name, sizeof name);
 	struct sb subj = SB_INIT, body = SB_INIT, key = SB_INIT;
-	sb_addf(&subj, "%s: %s", subject, name);
-	if (l->t[LT_COMPANY] && strcmp(name, l->t[LT_COMPANY]) != 0)
-		sb_addf(&subj, " (%s)", l->t[LT_COMPANY]);
-	sb_addf(&body, "Hello %s,\n\n%s\n\n", to->name, intro);
+	sb_adds(&subj, subject);
+	sb_adds(&subj, ": ");
+	sb_adds(&subj, name);
+	if (l->t[LT_COMPANY] && strcmp(name, l->t[LT_COMPANY]) != 0) {
+		sb_adds(&subj, " (");
+		sb_adds(&subj, l->t[LT_COMPANY]);
+		sb_addc(&subj, ')');
+	}
+	sb_adds(&body, "Hello ");
+	sb_adds(&body, to->name);
+	sb_adds(&body, ",\n\n");
+	sb_adds(&body, intro);
+	sb_adds(&body, "\n\n");
 	rules_lead_details(env->cfg, l, &body);
 	/* the id zero-padded: a bulk run then appends to the outbox's unique index */
-	sb_addf(&key, "assign:%012" PRId64 ":%" PRId64 ":%s", l->i[LI_ID], env->now, to->name);
+	sb_adds(&key, "assign:");
+	sb_adds(&key, digits(l->i[LI_ID], 12, d));
+	sb_addc(&key, ':');
+	sb_adds(&key, digits(env->now, 0, d));
+	sb_addc(&key, ':');
+	sb_adds(&key, to->name);
 	struct mail_new m = { .kind = "assignment",
 		              .idem_key = key.buf,
 		              .lead_id = l->i[LI_ID],
@@ -912,9 +948,16 @@ static int take(struct hook_env *env, struct lead *l, const struct member *m, co
 	if (reason)
 		sb_addf(&intro, "Lead #%" PRId64 " %s is yours now: it was %s's, and %s.",
 		        l->i[LI_ID], name, from ? from : "nobody", reason);
-	else
-		sb_addf(&intro, "Lead #%" PRId64 " %s is yours now (routing rule '%s').",
-		        l->i[LI_ID], name, rule);
+	else {
+		char d[24];
+		sb_adds(&intro, "Lead #");
+		sb_adds(&intro, digits(l->i[LI_ID], 0, d));
+		sb_addc(&intro, ' ');
+		sb_adds(&intro, name);
+		sb_adds(&intro, " is yours now (routing rule '");
+		sb_adds(&intro, rule);
+		sb_adds(&intro, "').");
+	}
 	if (!(rc = record_event(env, l, "assigned", from, m->name, data.buf)))
 		rc = assign_mail(env, l, m, rule, reason ? "Lead passed on to you" : "New lead",
 		                 intro.buf);

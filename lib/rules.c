@@ -126,7 +126,9 @@ void rules_lead_details(const struct config *cfg, const struct lead *l, struct s
 	char name[256], buf[64];
 	lead_display_name(l, name, sizeof name);
 	struct sb head = SB_INIT;
-	sb_addf(&head, "#%" PRId64 " %s", l->i[LI_ID], name);
+	snprintf(buf, sizeof buf, "#%" PRId64 " ", l->i[LI_ID]);
+	sb_adds(&head, buf);
+	sb_adds(&head, name);
 	line(out, "Lead:", head.buf);
 	sb_free(&head);
 	line(out, "Email:", l->t[LT_EMAIL]);
