@@ -78,9 +78,9 @@ static const char *const migrations[] = {
 	");"
 	/* what the commands filter and group on */
 	"CREATE UNIQUE INDEX leads_email ON leads(email);"
-	/* by stage; the other two columns serve the funnel (lib/db_funnel.c) from
-	 * the index alone, one index to build on import instead of two */
-	"CREATE INDEX leads_stage ON leads(stage, stage_entered_at, reached_pos);"
+	/* by stage; the other columns serve the funnel (lib/db_funnel.c) from the
+	 * index alone, one index to build on import instead of two */
+	"CREATE INDEX leads_stage ON leads(stage, stage_entered_at, reached_pos, value);"
 	/* owners and statuses: partial, so a bulk import without owners costs nothing;
 	 * unassigned leads are found by a scan (route --unassigned, rare). The
 	 * batch of an import is found by a scan too: only --revert needs it. */
@@ -102,16 +102,16 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_lead ON events(lead_id, at);"
 	"CREATE INDEX events_kind ON events(kind, at);"
 	/* The funnel (lib/db_funnel.c has the queries and their plans).
-	 * leads_stage (above) gives stage counts, reached positions and the
-	 * current stays in one covering scan; leads_value the summed values,
-	 * partial because most leads carry none. stays: one row per finished
+	 * leads_stage (above) gives stage counts, reached positions, values and
+	 * the current stays in one covering scan. stays: one row per finished
 	 * stay of a lead in a stage, written by the trigger whenever a lead's
 	 * stage changes (whatever command changed it), so time in stage is never
 	 * recomputed from the whole history; stay_hist counts them per stage and
-	 * duration bucket
-	 * (whole minutes under an hour, whole hours under two days, whole days
-	 * beyond) for the funnel of the whole pipeline. */
-	"CREATE INDEX leads_value ON leads(stage, value) WHERE value IS NOT NULL;"
+	 * duration bucket for the funnel of the whole pipeline. A bucket is a
+	 * minute under an hour, 10 minutes under a day, an hour under 30 days,
+	 * a day under 52 weeks, a week beyond: at most a few per cent of its
+	 * durations wide, so the one bucket read to find a median is small
+	 * (funnel_bucket_end() in lib/db_funnel.c knows the same tiers). */
 	"CREATE TABLE stays ("
 	"  id INTEGER PRIMARY KEY,"
 	"  lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
@@ -135,15 +135,19 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER stays_add AFTER INSERT ON stays BEGIN"
 	"  INSERT INTO stay_hist(stage, lo, n, secs) VALUES (NEW.stage,"
 	"    CASE WHEN NEW.secs < 3600 THEN NEW.secs - NEW.secs % 60"
-	"         WHEN NEW.secs < 172800 THEN NEW.secs - NEW.secs % 3600"
-	"         ELSE NEW.secs - NEW.secs % 86400 END, 1, NEW.secs)"
+	"         WHEN NEW.secs < 86400 THEN NEW.secs - NEW.secs % 600"
+	"         WHEN NEW.secs < 2592000 THEN NEW.secs - NEW.secs % 3600"
+	"         WHEN NEW.secs < 31449600 THEN NEW.secs - NEW.secs % 86400"
+	"         ELSE NEW.secs - NEW.secs % 604800 END, 1, NEW.secs)"
 	"  ON CONFLICT (stage, lo) DO UPDATE SET n = n + 1, secs = secs + excluded.secs;"
 	"END;"
 	"CREATE TRIGGER stays_del AFTER DELETE ON stays BEGIN"
 	"  UPDATE stay_hist SET n = n - 1, secs = secs - OLD.secs WHERE stage = OLD.stage AND lo ="
 	"    CASE WHEN OLD.secs < 3600 THEN OLD.secs - OLD.secs % 60"
-	"         WHEN OLD.secs < 172800 THEN OLD.secs - OLD.secs % 3600"
-	"         ELSE OLD.secs - OLD.secs % 86400 END;"
+	"         WHEN OLD.secs < 86400 THEN OLD.secs - OLD.secs % 600"
+	"         WHEN OLD.secs < 2592000 THEN OLD.secs - OLD.secs % 3600"
+	"         WHEN OLD.secs < 31449600 THEN OLD.secs - OLD.secs % 86400"
+	"         ELSE OLD.secs - OLD.secs % 604800 END;"
 	"END;"
 	"CREATE TABLE tasks ("
 	"  id INTEGER PRIMARY KEY,"

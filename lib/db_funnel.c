@@ -12,14 +12,10 @@
  *
  * Query plans (EXPLAIN QUERY PLAN, SQLite 3.40):
  *
- *   scan_all   SELECT funnel_row(stage, stage_entered_at, reached_pos) FROM leads
+ *   scan_all   SELECT funnel_row(stage, stage_entered_at, reached_pos, value) FROM leads
  *              SCAN leads USING COVERING INDEX leads_stage
  *              (in stage, stage_entered_at order: each stage's current stays
  *              arrive sorted by their start)
- *   values     SELECT stage, sum(value), count(*) FROM leads WHERE value IS NOT NULL
- *              GROUP BY stage
- *              SCAN leads USING COVERING INDEX leads_value   (partial: only
- *              leads with a value)
  *   hist       SELECT stage, lo, n, secs FROM stay_hist WHERE n > 0
  *              SCAN stay_hist   (a few hundred rows: per stage, the buckets used)
  *   range      SELECT secs FROM stays WHERE stage = ?1 AND secs >= ?2 AND secs < ?3
@@ -103,6 +99,16 @@ static int64_t vint(sqlite3_value *v, int64_t null)
 	return sqlite3_value_type(v) == SQLITE_NULL ? null : sqlite3_value_int64(v);
 }
 
+/*
+ * Read the file through mmap for the scans: a million index entries come
+ * without a pread() and a copy per page (a fifth of the scan's time). Read
+ * only; a failure just leaves the ordinary reads.
+ */
+static void map_file(struct db *db)
+{
+	sqlite3_exec(db->sq, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
+}
+
 /* ---- the whole pipeline ---- */
 
 int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struct lerr *err)
@@ -144,31 +150,19 @@ static void all_row(void *p, int n, sqlite3_value **v)
 	(void)n;
 	const char *stage = (const char *)sqlite3_value_text(v[0]);
 	size_t len = (size_t)sqlite3_value_bytes(v[0]);
-	a->fn(a->ctx, stage ? stage : "", len, sqlite3_value_int64(v[1]), vint(v[2], -1));
+	bool has_value = sqlite3_value_type(v[3]) != SQLITE_NULL;
+	a->fn(a->ctx, stage ? stage : "", len, sqlite3_value_int64(v[1]), vint(v[2], -1), has_value,
+	      has_value ? sqlite3_value_int64(v[3]) : 0);
 }
 
 int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct lerr *err)
 {
 	struct all_cb a = { fn, ctx };
 	struct rowcb r = { all_row, &a };
-	return run_rows(db, "SELECT funnel_row(stage, stage_entered_at, reached_pos) FROM leads",
+	map_file(db);
+	return run_rows(db,
+	                "SELECT funnel_row(stage, stage_entered_at, reached_pos, value) FROM leads",
 	                NULL, NULL, &r, "read the funnel", err);
-}
-
-int db_funnel_values(struct db *db, db_funnel_value_fn fn, void *ctx, struct lerr *err)
-{
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT stage, sum(value), count(*) FROM leads "
-	                           "WHERE value IS NOT NULL GROUP BY stage",
-	                           err);
-	if (!st)
-		return err->code;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
-		   sqlite3_column_int64(st, 2));
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "sum values");
 }
 
 int db_funnel_hist(struct db *db, db_funnel_hist_fn fn, void *ctx, struct lerr *err)
@@ -192,9 +186,13 @@ int64_t funnel_bucket_end(int64_t lo)
 {
 	if (lo < 3600)
 		return lo + 60;
-	if (lo < 172800)
+	if (lo < 86400)
+		return lo + 600;
+	if (lo < 2592000)
 		return lo + 3600;
-	return lo + 86400;
+	if (lo < 31449600)
+		return lo + 86400;
+	return lo + 604800;
 }
 
 int db_funnel_stay_range(struct db *db, const char *stage, int64_t lo, int64_t hi, int64_t **v,
@@ -293,6 +291,7 @@ int db_funnel_scan(struct db *db, const struct funnel_filter *f, db_funnel_lead_
 		sb_adds(&sql, " AND created_at < ?5");
 	struct lead_cb a = { fn, ctx };
 	struct rowcb r = { lead_row, &a };
+	map_file(db);
 	int rc = run_rows(db, sql.buf, bind_filter, f, &r, "read the funnel", err);
 	sb_free(&sql);
 	return rc;
@@ -317,6 +316,7 @@ int db_funnel_stays(struct db *db, db_funnel_stay_fn fn, void *ctx, struct lerr 
 {
 	struct stay_cb a = { fn, ctx };
 	struct rowcb r = { stay_row, &a };
+	map_file(db);
 	return run_rows(db, "SELECT funnel_row(lead_id, stage, secs) FROM stays", NULL, NULL, &r,
 	                "read stays", err);
 }

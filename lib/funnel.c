@@ -87,6 +87,12 @@ struct acc {
 	char *last;
 	size_t last_len, last_cap;
 	int last_idx;
+	/* fast path: the lengths of the last bucket read (a median's two middle
+	 * stays are mostly in the same one) */
+	const char *bkey;
+	int64_t blo;
+	int64_t *bv;
+	size_t bn;
 	/* general path */
 	int64_t idlo, idhi;
 	struct plead *pl;
@@ -226,6 +232,7 @@ static void acc_free(struct acc *a)
 	free(a->last);
 	free(a->pl);
 	free(a->lost_ord);
+	free(a->bv);
 }
 
 static void add_current(struct cell *c, int64_t entered)
@@ -252,24 +259,22 @@ static int64_t furthest(const struct acc *a, size_t idx, int64_t r)
 
 /* ---- the fast path: the whole pipeline ---- */
 
-static void fast_lead(void *p, const char *stage, size_t len, int64_t entered, int64_t reached)
+static void fast_lead(void *p, const char *stage, size_t len, int64_t entered, int64_t reached,
+                      bool has_value, int64_t value)
 {
 	struct acc *a = p;
 	struct group *g = &a->g[0];
 	size_t idx = stage_idx(a, stage, len);
 	if (idx == a->nst)
 		count_other(g, stage, len);
-	add_current(&g->cells[idx], entered);
+	struct cell *c = &g->cells[idx];
+	add_current(c, entered);
+	if (has_value) {
+		c->value += value;
+		c->nvalue++;
+	}
 	if (a->nst)
 		g->rh[furthest(a, idx, reached)]++;
-}
-
-static void fast_value(void *p, const char *stage, int64_t sum, int64_t n)
-{
-	struct acc *a = p;
-	struct cell *c = &a->g[0].cells[stage_idx(a, stage, strlen(stage))];
-	c->value += sum;
-	c->nvalue += n;
 }
 
 struct hist_ctx {
@@ -306,8 +311,7 @@ static int fast_path(struct acc *a)
 	struct db *db = a->db;
 	group_of(a, NULL);
 	int rc;
-	if ((rc = db_funnel_scan_all(db, fast_lead, a, a->err)) ||
-	    (rc = db_funnel_values(db, fast_value, a, a->err)))
+	if ((rc = db_funnel_scan_all(db, fast_lead, a, a->err)))
 		return rc;
 	struct hist_ctx h = { .a = a };
 	rc = db_funnel_hist(db, fast_hist, &h, a->err);
@@ -531,21 +535,24 @@ static int kth_hist(struct acc *a, const struct cell *c, const int64_t *d, size_
 		}
 		size_t bh = below(d, nd, hi);
 		if (ca + bh + (size_t)c->hist[j].n >= k) {
-			int64_t *v;
-			size_t n;
-			int rc = db_funnel_stay_range(a->db, c->hist_key, lo, hi, &v, &n, a->err);
-			if (rc)
-				return rc;
-			if (n != (size_t)c->hist[j].n) {
-				free(v);
+			if (a->bkey != c->hist_key || a->blo != lo) {
+				free(a->bv);
+				a->bv = NULL;
+				a->bkey = NULL;
+				int rc = db_funnel_stay_range(a->db, c->hist_key, lo, hi, &a->bv,
+				                              &a->bn, a->err);
+				if (rc)
+					return rc;
+				a->bkey = c->hist_key;
+				a->blo = lo;
+			}
+			if (a->bn != (size_t)c->hist[j].n)
 				return lerr_set(
 				    a->err, EX_SOFTWARE,
 				    "the stay histogram of '%s' is out of step with its "
 				    "stays (%lld counted, %zu found)",
-				    c->hist_key, (long long)c->hist[j].n, n);
-			}
-			*out = kth2(v, n, d + bl, bh - bl, k - ca - bl);
-			free(v);
+				    c->hist_key, (long long)c->hist[j].n, a->bn);
+			*out = kth2(a->bv, a->bn, d + bl, bh - bl, k - ca - bl);
 			return 0;
 		}
 		ca += (size_t)c->hist[j].n;

@@ -162,13 +162,10 @@ typedef int (*report_sources_fn)(const struct report_sources_row *r, void *ctx);
  * reached_pos is in its positions)? */
 int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struct lerr *err);
 
-/* Every lead: stage key, stage_entered_at, reached_pos (-1 if NULL). */
+/* Every lead: stage key, stage_entered_at, reached_pos (-1 if NULL), value. */
 typedef void (*db_funnel_all_fn)(void *ctx, const char *stage, size_t len, int64_t entered,
-                                 int64_t reached);
+                                 int64_t reached, bool has_value, int64_t value);
 int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct lerr *err);
-/* Summed value and count of the leads with a value, per stage key. */
-typedef void (*db_funnel_value_fn)(void *ctx, const char *stage, int64_t sum, int64_t n);
-int db_funnel_values(struct db *db, db_funnel_value_fn fn, void *ctx, struct lerr *err);
 /* The stay histogram: per stage key and bucket, count and seconds. */
 typedef void (*db_funnel_hist_fn)(void *ctx, const char *stage, int64_t lo, int64_t n,
                                   int64_t secs);
