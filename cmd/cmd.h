@@ -159,12 +159,13 @@ int cmd_task(struct ctx *c, struct args *a);
 int cmd_outbox(struct ctx *c, struct args *a);
 int cmd_sweep(struct ctx *c, struct args *a);
 int cmd_funnel(struct ctx *c, struct args *a);
+int cmd_report(struct ctx *c, struct args *a);
 
 extern const struct opt opts_init[], opts_add[], opts_list[], opts_show[], opts_move[],
     opts_status[], opts_note[], opts_log[], opts_edit[], opts_step[], opts_export[], opts_config[],
     opts_import[];
 extern const struct opt opts_route[], opts_score[];
 extern const struct opt opts_task[], opts_outbox[], opts_sweep[];
-extern const struct opt opts_funnel[];
+extern const struct opt opts_funnel[], opts_report[];
 
 #endif

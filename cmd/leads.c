@@ -97,6 +97,14 @@ static const struct cmd commands[] = {
 	  "failed ones included (exit 1 if any could not be sent). show: print message ID\n"
 	  "as it is piped to sendmail.",
 	  opts_outbox, COMP_WORDS },
+	{ "report", NULL, cmd_report, NEED_CONFIG | NEED_DB, 1, 1,
+	  "tasks|activity|sources [--since WHEN] [--by owner]",
+	  "manager reports: tasks, activity, sources",
+	  "tasks: per rep, the tasks that came due, done on time, done late and still late,\n"
+	  "with the on-time rate. activity: per rep, the calls, emails, meetings and notes\n"
+	  "logged on their leads, stage moves and leads gone inactive. sources: per lead\n"
+	  "source, leads, open, won, lost, win rate and average score.",
+	  opts_report, COMP_WORDS },
 	{ "route", NULL, cmd_route, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 0, -1,
 	  "[LEAD...|--all|--unassigned] [--dry-run] [--explain]",
 	  "assign owners by the routing rules",
