@@ -417,6 +417,8 @@ static int cmd_complete(struct ctx *c, struct args *a)
 			pos++;
 	if (cmd->args_comp == COMP_WORDS && cmd->opts == opts_config)
 		complete_words(c, COMP_WORDS, "check show");
+	else if (cmd->opts == opts_report && pos == 0)
+		complete_words(c, COMP_WORDS, "tasks activity sources");
 	else if (cmd->opts == opts_task || cmd->opts == opts_outbox)
 		complete_words(c, COMP_WORDS,
 		               pos                      ? NULL

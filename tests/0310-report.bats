@@ -185,3 +185,12 @@ OUT
 	run --separate-stderr leads report activity --since yesterday
 	assert_failure 64
 }
+
+@test "completion: the report kinds and --by" {
+	run -0 --separate-stderr leads __complete report ""
+	assert_output $'tasks\nactivity\nsources'
+	run -0 --separate-stderr leads __complete report tasks --by ""
+	assert_output 'owner'
+	run -0 --separate-stderr leads __complete funnel --by ""
+	assert_output $'owner\nsource\nmonth'
+}
