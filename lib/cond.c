@@ -87,6 +87,7 @@ struct op {
 struct cond {
 	enum ckind kind;
 	bool uses_act;
+	bool uses_owner; /* owner, assigned_*, score: see cond_uses_assignment */
 	struct cond **kids;
 	size_t nkids;
 	/* leaf */
@@ -129,6 +130,11 @@ void cond_free(struct cond *c)
 bool cond_uses_activity(const struct cond *c)
 {
 	return c && c->uses_act;
+}
+
+bool cond_uses_assignment(const struct cond *c)
+{
+	return c && c->uses_owner;
 }
 
 /* ---- numbers ---- */
@@ -239,6 +245,7 @@ static int resolve_field(struct yaml_ctx *y, yaml_node_t *n, struct cond *c)
 			return ly_error(y, n, "score. needs the name of a score (score.fit)");
 		c->src = FS_SCORE;
 		c->vt = VT_NUM;
+		c->uses_owner = true;
 		c->key = xstrdup(name + 6);
 		c->fname = xstrdup(name);
 		return 0;
@@ -298,6 +305,9 @@ static int resolve_field(struct yaml_ctx *y, yaml_node_t *n, struct cond *c)
 		return unknown_field(y, n, name);
 	c->fname = xstrdup(f->name);
 	c->idx = f->idx;
+	c->uses_owner =
+	    (f->kind == FK_TEXT && (f->idx == LT_OWNER || f->idx == LT_ASSIGNED_RULE)) ||
+	    (f->kind != FK_TEXT && (f->idx == LI_ASSIGNED_AT || f->idx == LI_SCORE));
 	switch (f->kind) {
 	case FK_TEXT:
 		c->src = f->idx == LT_STAGE ? FS_STAGE : FS_TEXT;
@@ -623,6 +633,7 @@ static struct cond *compile_list(struct yaml_ctx *y, yaml_node_t *n, const struc
 			continue;
 		}
 		c->uses_act = c->uses_act || k->uses_act;
+		c->uses_owner = c->uses_owner || k->uses_owner;
 		c->kids[c->nkids++] = k;
 	}
 	if (bad) {
@@ -691,6 +702,7 @@ static struct cond *compile_node(struct yaml_ctx *y, yaml_node_t *n, const struc
 	c->kids[0] = k;
 	c->nkids = 1;
 	c->uses_act = k->uses_act;
+	c->uses_owner = k->uses_owner;
 	return c;
 }
 

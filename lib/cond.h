@@ -79,5 +79,11 @@ bool cond_eval(const struct cond *c, const struct cond_env *env, struct sb *expl
 
 /* Does evaluating c ask for activities (so a bulk reader preloads them)? */
 bool cond_uses_activity(const struct cond *c);
+/*
+ * Can an assignment change what c says? True when c looks at owner,
+ * assigned_at, assigned_rule, score or score.NAME (scores may follow the
+ * owner). Lets the scorer skip recomputing on lead.assigned.
+ */
+bool cond_uses_assignment(const struct cond *c);
 
 #endif

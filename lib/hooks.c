@@ -52,6 +52,11 @@ int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 	/* the lead's activities, read at most once and only if a rule asks */
 	struct act_src own = { .db = env->db };
 	struct act_src *acts = env->acts ? env->acts : &own;
+	if (ev->kind == HK_RECEIVED && !env->acts) {
+		/* a new lead: no activities yet, nothing to read */
+		act_list_reset(&own.list, l->i[LI_ID]);
+		own.list.loaded = true;
+	}
 	int rc = route_hook(env, l, ev, acts);
 	if (!rc)
 		rc = score_hook(env, l, ev, acts);

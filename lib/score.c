@@ -57,6 +57,7 @@ struct score_config {
 	size_t n;
 	bool has_default;
 	bool uses_act;
+	bool uses_assignment; /* a rule looks at what an assignment changes */
 };
 
 static void srule_free(struct srule *r)
@@ -467,8 +468,12 @@ static int parse_scoring(struct yaml_ctx *y, struct yaml_node_s *node, struct co
 		}
 		sc->d[sc->n++] = d;
 	}
-	for (size_t i = 0; i < sc->n; i++)
+	for (size_t i = 0; i < sc->n; i++) {
 		sc->uses_act = sc->uses_act || sc->d[i].uses_act;
+		for (size_t j = 0; j < sc->d[i].nr; j++)
+			sc->uses_assignment =
+			    sc->uses_assignment || cond_uses_assignment(sc->d[i].r[j].when);
+	}
 	return rc;
 }
 
@@ -721,13 +726,31 @@ int score_lead(struct hook_env *env, struct lead *l, struct act_src *acts,
 	return rc;
 }
 
+/*
+ * The last lead scored by the hook: lead.assigned right after another
+ * event of the same lead at the same "now" (add, import, edit fire both)
+ * cannot change a score that does not look at the assignment, so it is
+ * not computed twice.
+ */
+static struct {
+	const struct config *cfg;
+	int64_t id, now;
+} last;
+
 int score_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
                struct act_src *acts)
 {
-	(void)ev;
-	if (!score_configured(env->cfg))
+	const struct score_config *sc = sc_of(env->cfg);
+	if (!sc || sc->n == 0)
 		return 0;
-	return score_lead(env, l, acts, NULL);
+	if (ev->kind == HK_ASSIGNED && !sc->uses_assignment && last.cfg == env->cfg &&
+	    last.id == l->i[LI_ID] && last.now == env->now)
+		return 0;
+	int rc = score_lead(env, l, acts, NULL);
+	last.cfg = rc ? NULL : env->cfg;
+	last.id = l->i[LI_ID];
+	last.now = env->now;
+	return rc;
 }
 
 int score_explain(struct hook_env *env, const struct lead *l, struct act_src *acts, struct sb *out,
