@@ -521,7 +521,7 @@ static int bulk_hook(const struct lead *stored, void *p)
 		rc = hooks_run(h, &l, &as);
 	}
 	if (!rc && (l.t[LT_OWNER] != owner || l.i[LI_SCORE] != score))
-		rc = db_lead_update(h->db, &l, h->err);
+		rc = db_lead_save(h->db, stored, &l, h->err); /* only what the engines changed */
 	/* what the engines replaced is ours to free; the rest is the caller's */
 	for (int i = 0; i < LT__COUNT; i++)
 		if (l.t[i] != stored->t[i])

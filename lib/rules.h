@@ -60,13 +60,6 @@ enum rules_scope {
 int db_lead_batch(struct db *db, int64_t after, struct lead *out, int max, int *n,
                   struct lerr *err);
 /*
- * Save l, which was before when read: only the columns that differ are
- * written (and only the indexes holding them updated), which is what makes
- * a bulk run over a million leads affordable.
- */
-int db_lead_save(struct db *db, const struct lead *before, const struct lead *l, struct lerr *err);
-
-/*
  * Walking many leads (route --all, score --recalc --all): a batch at a
  * time in id order, each lead with its activities already read when
  * with_acts (one ordered scan of events for the whole batch instead of a
