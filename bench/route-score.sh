@@ -246,6 +246,30 @@ t_score=$(measure "$leads" score --recalc --all)
 leads_total=$(sqlite3 "$run" "SELECT sum(score) FROM leads")
 fired=$(sqlite3 "$run" "SELECT count(*) FROM events WHERE kind = 'score.threshold'")
 
+# ---- import with and without the engines ----
+irows=$((rows / 5))
+here=$(cd "$(dirname "$0")" && pwd)
+sh "$here/gen-csv.sh" "$irows" >"$tmp/import.csv"
+import_time() {
+	best=
+	for _ in $(seq 1 "$repeat"); do
+		rm -f "$tmp/import.db"*
+		LEADS_DB="$tmp/import.db" /usr/bin/time -f '%e' -o "$tmp/time" "$leads" import "$@" \
+			"$tmp/import.csv" >/dev/null 2>"$tmp/err" || {
+			cat "$tmp/err" >&2
+			return 1
+		}
+		t=$(cat "$tmp/time")
+		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then
+			best=$t
+		fi
+	done
+	echo "$best"
+}
+t_import_bare=$(import_time --no-route --no-events)
+t_import_engines=$(import_time)
+imails=$(sqlite3 "$tmp/import.db" "SELECT count(*) FROM outbox")
+
 ratio() { echo "$1 / $2" | bc -l; }
 printf '\nrouting and scoring of %s leads (%s open, %s activities), 20 rules each%s\n' \
 	"$rows" "$nopen" "$nev" "$([ "$repeat" -gt 1 ] && echo ", best of $repeat")"
@@ -260,3 +284,7 @@ printf '%-44s %8.2f %8.2f   (target <= 3.00, < 10 s)\n' "leads score --recalc --
 printf '    %s thresholds fired; total score: leads %s, sqlite3 %s%s\n' "$fired" \
 	"$leads_total" "$sql_total" \
 	"$([ "$leads_total" = "$sql_total" ] && echo ' (same)' || echo ' (DIFFERENT)')"
+printf '%-44s %8.2f %8s\n' "leads import --no-route --no-events ($irows)" "$t_import_bare" "1.00"
+printf '%-44s %8.2f %8.2f   (target <= 1.30)\n' "leads import, routing and scoring" \
+	"$t_import_engines" "$(ratio "$t_import_engines" "$t_import_bare")"
+printf '    %s mails queued (an assignment mail per lead, thresholds)\n' "$imails"
