@@ -28,7 +28,8 @@ static void check_diags(const struct config *cfg)
 		if (!cfg->diags[i].warning)
 			nerr++;
 	}
-	if (nerr != cfg->nerrors)
+	/* past 200 diagnostics the rest are only counted (lib/lyaml.c) */
+	if (nerr > cfg->nerrors || (nerr < cfg->nerrors && cfg->ndiags < 200))
 		abort();
 }
 
