@@ -13,13 +13,14 @@ tmp=${BENCH_TMP:-$(mktemp -d)}
 trap 'rm -rf "$tmp"' EXIT
 export LEADS_NOW=2026-11-24T09:00:00Z LEADS_USER=bench
 
-# wall seconds and peak RSS (KiB) of a command, via GNU time
+# wall seconds, peak RSS (KiB) and CPU seconds (user + system) of a
+# command, via GNU time. CPU time is what to compare on a busy machine.
 measure() {
-	/usr/bin/time -f '%e %M' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || {
+	/usr/bin/time -f '%e %M %U %S' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || {
 		cat "$tmp/err" >&2
 		return 1
 	}
-	cat "$tmp/time"
+	awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }' "$tmp/time"
 }
 
 small=$((rows / 10))
@@ -29,13 +30,13 @@ size=$(du -m "$tmp/big.csv" | cut -f1)
 
 rm -f "$tmp/peer.db"
 set -- $(measure sqlite3 "$tmp/peer.db" ".mode csv" ".import $tmp/big.csv t")
-t_sqlite=$1
+t_sqlite=$1 c_sqlite=$3
 
 t_utils=
 if command -v sqlite-utils >/dev/null; then
 	rm -f "$tmp/utils.db"
 	set -- $(measure sqlite-utils insert "$tmp/utils.db" t "$tmp/big.csv" --csv)
-	t_utils=$1
+	t_utils=$1 c_utils=$3
 fi
 
 rm -f "$tmp/small.db"*
@@ -43,16 +44,18 @@ set -- $(LEADS_DB="$tmp/small.db" measure "$leads" import --no-route --no-events
 rss_small=$2
 rm -f "$tmp/leads.db"*
 set -- $(LEADS_DB="$tmp/leads.db" measure "$leads" import --no-route --no-events "$tmp/big.csv")
-t_leads=$1 rss_big=$2
+t_leads=$1 rss_big=$2 c_leads=$3
 n=$(sqlite3 "$tmp/leads.db" "SELECT count(*) FROM leads")
 [ "$n" -eq "$rows" ] || { echo "bench: imported $n of $rows rows" >&2; exit 1; }
 
+ratio() { echo "$1 / $2" | bc -l; }
 printf '\nimport of %s rows (%s MB, 11 columns)\n' "$rows" "$size"
-printf '%-34s %8s %8s\n' "" seconds ratio
-printf '%-34s %8.2f %8s\n' "sqlite3 .import (no indexes)" "$t_sqlite" "1.00"
-[ -n "$t_utils" ] && printf '%-34s %8.2f %8.2f\n' "sqlite-utils insert --csv" "$t_utils" \
-	"$(echo "$t_utils / $t_sqlite" | bc -l)"
-printf '%-34s %8.2f %8.2f   (target <= 2.00%s)\n' "leads import" "$t_leads" \
-	"$(echo "$t_leads / $t_sqlite" | bc -l)" "${t_utils:+, and below sqlite-utils}"
+printf '%-34s %8s %8s %8s %8s\n' "" wall ratio cpu ratio
+printf '%-34s %8.2f %8.2f %8.2f %8.2f\n' "sqlite3 .import (no indexes)" "$t_sqlite" 1 "$c_sqlite" 1
+[ -n "$t_utils" ] && printf '%-34s %8.2f %8.2f %8.2f %8.2f\n' "sqlite-utils insert --csv" \
+	"$t_utils" "$(ratio "$t_utils" "$t_sqlite")" "$c_utils" "$(ratio "$c_utils" "$c_sqlite")"
+printf '%-34s %8.2f %8.2f %8.2f %8.2f   (target <= 2%s)\n' "leads import" "$t_leads" \
+	"$(ratio "$t_leads" "$t_sqlite")" "$c_leads" "$(ratio "$c_leads" "$c_sqlite")" \
+	"${t_utils:+, and below sqlite-utils}"
 printf 'peak RSS: %d MB at %s rows, %d MB at %s rows (target < 64 MB, flat)\n' \
 	$((rss_small / 1024)) "$small" $((rss_big / 1024)) "$rows"
