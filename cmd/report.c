@@ -97,23 +97,6 @@ static int sources_row(const struct report_sources_row *t, void *p)
 	return 0;
 }
 
-/* The keys of the stages of group g as a JSON array. */
-static char *group_keys(const struct config *cfg, enum stage_group g)
-{
-	struct sb js = SB_INIT;
-	sb_addc(&js, '[');
-	int n = 0;
-	for (size_t i = 0; i < cfg->nstages; i++) {
-		if (cfg->stages[i].grp != g)
-			continue;
-		if (n++)
-			sb_addc(&js, ',');
-		sb_add_json_str(&js, cfg->stages[i].key);
-	}
-	sb_addc(&js, ']');
-	return sb_detach(&js);
-}
-
 int cmd_report(struct ctx *c, struct args *a)
 {
 	static const char *const kinds[] = { "tasks", "activity", "sources" };
@@ -151,7 +134,7 @@ int cmd_report(struct ctx *c, struct args *a)
 			{ "on_time_rate", "ON-TIME RATE", OUT_T_NUM, 1 },
 		};
 		out_begin(r.o, cols + !by, (int)ARRAY_LEN(cols) - !by);
-		rc = db_report_tasks(c->db, since, c->now, by, tasks_row, &r, &c->err);
+		rc = report_tasks(c->db, since, c->now, by, tasks_row, &r, &c->err);
 	} else if (kind == 1) {
 		static const struct out_col cols[] = {
 			{ "owner", "OWNER", OUT_T_STR, 0 },
@@ -163,7 +146,7 @@ int cmd_report(struct ctx *c, struct args *a)
 			{ "gone_inactive", "GONE INACTIVE", OUT_T_INT, 0 },
 		};
 		out_begin(r.o, cols + !by, (int)ARRAY_LEN(cols) - !by);
-		rc = db_report_activity(c->db, since, c->now, by, activity_row, &r, &c->err);
+		rc = report_activity(c->db, since, c->now, by, activity_row, &r, &c->err);
 	} else {
 		static const struct out_col cols[] = {
 			{ "source", "SOURCE", OUT_T_STR, 0 },
@@ -175,10 +158,7 @@ int cmd_report(struct ctx *c, struct args *a)
 			{ "avg_score", "AVG SCORE", OUT_T_NUM, 1 },
 		};
 		out_begin(r.o, cols, (int)ARRAY_LEN(cols));
-		char *won = group_keys(c->cfg, GRP_WON), *lost = group_keys(c->cfg, GRP_LOST);
-		rc = db_report_sources(c->db, since, c->now, won, lost, sources_row, &r, &c->err);
-		free(won);
-		free(lost);
+		rc = report_sources(c->db, c->cfg, since, c->now, sources_row, &r, &c->err);
 	}
 	out_finish(r.o);
 	out_free(r.o);

@@ -376,82 +376,90 @@ int db_report_tasks(struct db *db, int64_t since, int64_t now, bool by_owner, re
 	return ret;
 }
 
-int db_report_activity(struct db *db, int64_t since, int64_t now, bool by_owner,
-                       report_activity_fn fn, void *ctx, struct lerr *err)
+struct owner_cb {
+	db_report_owner_fn fn;
+	void *ctx;
+};
+
+static void owner_row(void *p, int n, sqlite3_value **v)
 {
-	/* "the lead's owner": activities count for whoever owns the lead now */
-#define ACTIVITY_COLS                                                                              \
-	"  coalesce(sum(e.kind = 'call'), 0), coalesce(sum(e.kind = 'email'), 0),"                 \
-	"  coalesce(sum(e.kind = 'meeting'), 0), coalesce(sum(e.kind = 'note'), 0),"               \
-	"  coalesce(sum(e.kind = 'moved'), 0),"                                                    \
-	"  count(DISTINCT CASE WHEN e.kind = 'status' AND e.to_val = 'inactive' THEN e.lead_id "   \
-	"END) "                                                                                    \
-	"FROM events e JOIN leads l ON l.id = e.lead_id "                                          \
-	"WHERE e.kind IN ('call', 'email', 'meeting', 'note', 'moved', 'status') "                 \
-	"AND e.at >= ?1 AND e.at <= ?2"
-	static const char by[] =
-	    "SELECT l.owner," ACTIVITY_COLS
-	    " GROUP BY l.owner ORDER BY l.owner IS NULL, l.owner COLLATE NOCASE";
-	static const char all[] = "SELECT NULL," ACTIVITY_COLS;
-#undef ACTIVITY_COLS
-	sqlite3_stmt *st = db_prep(db, by_owner ? by : all, err);
-	if (!st)
-		return err->code;
-	sqlite3_bind_int64(st, 1, since);
-	sqlite3_bind_int64(st, 2, now);
-	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct report_activity_row r = {
-			.owner = (const char *)sqlite3_column_text(st, 0),
-			.calls = sqlite3_column_int64(st, 1),
-			.emails = sqlite3_column_int64(st, 2),
-			.meetings = sqlite3_column_int64(st, 3),
-			.notes = sqlite3_column_int64(st, 4),
-			.moves = sqlite3_column_int64(st, 5),
-			.gone_inactive = sqlite3_column_int64(st, 6),
-		};
-		if ((ret = fn(&r, ctx)))
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = db_fail(db, err, "report activity");
-	sqlite3_reset(st);
-	return ret;
+	struct owner_cb *a = p;
+	(void)n;
+	a->fn(a->ctx, sqlite3_value_int64(v[0]), (const char *)sqlite3_value_text(v[1]));
 }
 
-int db_report_sources(struct db *db, int64_t since, int64_t now, const char *won_keys,
-                      const char *lost_keys, report_sources_fn fn, void *ctx, struct lerr *err)
+int db_report_owners(struct db *db, db_report_owner_fn fn, void *ctx, struct lerr *err)
 {
-	sqlite3_stmt *st =
-	    db_prep(db,
-	            "SELECT min(source), count(*),"
-	            "  coalesce(sum(stage IN (SELECT value FROM json_each(?1))), 0),"
-	            "  coalesce(sum(stage IN (SELECT value FROM json_each(?2))), 0),"
-	            "  avg(score) "
-	            "FROM leads WHERE created_at >= ?3 AND created_at <= ?4 "
-	            "GROUP BY source COLLATE NOCASE "
-	            "ORDER BY count(*) DESC, source IS NULL, min(source) COLLATE NOCASE",
-	            err);
-	if (!st)
-		return err->code;
-	sqlite3_bind_text(st, 1, won_keys, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, lost_keys, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, since);
-	sqlite3_bind_int64(st, 4, now);
-	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct report_sources_row r = {
-			.source = (const char *)sqlite3_column_text(st, 0),
-			.leads = sqlite3_column_int64(st, 1),
-			.won = sqlite3_column_int64(st, 2),
-			.lost = sqlite3_column_int64(st, 3),
-			.avg_score = sqlite3_column_double(st, 4),
-		};
-		if ((ret = fn(&r, ctx)))
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = db_fail(db, err, "report sources");
-	sqlite3_reset(st);
-	return ret;
+	struct owner_cb a = { fn, ctx };
+	struct rowcb r = { owner_row, &a };
+	map_file(db);
+	return run_rows(db, "SELECT funnel_row(id, owner) FROM leads", NULL, NULL, &r,
+	                "read owners", err);
+}
+
+struct event_cb {
+	db_report_event_fn fn;
+	void *ctx;
+};
+
+static void event_row(void *p, int n, sqlite3_value **v)
+{
+	struct event_cb *a = p;
+	(void)n;
+	const char *kind = (const char *)sqlite3_value_text(v[1]);
+	a->fn(a->ctx, sqlite3_value_int64(v[0]), kind ? kind : "",
+	      (const char *)sqlite3_value_text(v[2]));
+}
+
+struct span {
+	int64_t since, now;
+};
+
+static void bind_span(sqlite3_stmt *st, const void *p)
+{
+	const struct span *s = p;
+	sqlite3_bind_int64(st, 1, s->since);
+	sqlite3_bind_int64(st, 2, s->now);
+}
+
+int db_report_events(struct db *db, int64_t since, int64_t now, db_report_event_fn fn, void *ctx,
+                     struct lerr *err)
+{
+	/* one pass in file order ("+" keeps events_kind out: it would look each
+	 * event up by rowid, millions of random reads for a long period) */
+	struct event_cb a = { fn, ctx };
+	struct rowcb r = { event_row, &a };
+	struct span sp = { since, now };
+	map_file(db);
+	return run_rows(db,
+	                "SELECT funnel_row(lead_id, kind, to_val) FROM events "
+	                "WHERE +kind IN ('call', 'email', 'meeting', 'note', 'moved', 'status') "
+	                "AND +at >= ?1 AND +at <= ?2",
+	                bind_span, &sp, &r, "read events", err);
+}
+
+struct leadsrc_cb {
+	db_report_lead_fn fn;
+	void *ctx;
+};
+
+static void leadsrc_row(void *p, int n, sqlite3_value **v)
+{
+	struct leadsrc_cb *a = p;
+	(void)n;
+	a->fn(a->ctx, (const char *)sqlite3_value_text(v[0]),
+	      (const char *)sqlite3_value_text(v[1]), sqlite3_value_int64(v[2]));
+}
+
+int db_report_leads(struct db *db, int64_t since, int64_t now, db_report_lead_fn fn, void *ctx,
+                    struct lerr *err)
+{
+	struct leadsrc_cb a = { fn, ctx };
+	struct rowcb r = { leadsrc_row, &a };
+	struct span sp = { since, now };
+	map_file(db);
+	return run_rows(db,
+	                "SELECT funnel_row(source, stage, score) FROM leads "
+	                "WHERE created_at >= ?1 AND created_at <= ?2",
+	                bind_span, &sp, &r, "read leads", err);
 }

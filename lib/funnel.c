@@ -561,41 +561,91 @@ static int kth_hist(struct acc *a, const struct cell *c, const int64_t *d, size_
 	return 0;
 }
 
+/*
+ * The k-th smallest (0-based) of v[0..n), by quickselect: v is reordered so
+ * that v[k] holds it, smaller ones before and larger ones after. Linear on
+ * average; the pivot is the middle of three, so sorted input is no worse.
+ */
+static int64_t select_k(int64_t *v, size_t n, size_t k)
+{
+	size_t lo = 0, hi = n - 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int64_t x = v[lo], y = v[mid], z = v[hi];
+		int64_t pivot =
+		    x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+		size_t i = lo, j = hi;
+		while (i <= j) {
+			while (v[i] < pivot)
+				i++;
+			while (v[j] > pivot)
+				j--;
+			if (i <= j) {
+				int64_t t = v[i];
+				v[i] = v[j];
+				v[j] = t;
+				i++;
+				if (j == 0)
+					break;
+				j--;
+			}
+		}
+		if (k <= j)
+			hi = j;
+		else if (k >= i)
+			lo = i;
+		else
+			return v[k];
+	}
+	return v[k];
+}
+
 /* Median and mean of the cell's stays, the current ones up to now. */
 static int cell_times(struct acc *a, struct cell *c, struct funnel_row *r)
 {
-	size_t nd = c->b.n;
-	if (c->b_unsorted) /* not in index order: sort */
-		qsort(c->b.v, nd, sizeof *c->b.v, cmp_i64);
-	/* start times ascending = lengths descending: reverse into lengths */
-	int64_t *d = xmalloc((nd ? nd : 1) * sizeof *d);
-	int64_t sum = c->sum_a;
-	for (size_t i = 0; i < nd; i++) {
-		int64_t len = a->q->now - c->b.v[nd - 1 - i];
-		d[i] = len > 0 ? len : 0;
-		sum += d[i];
-	}
-	size_t n = (size_t)c->na + nd;
+	size_t nd = c->b.n, n = (size_t)c->na + nd;
 	r->stays = (int64_t)n;
+	if (!n)
+		return 0;
+	int64_t sum = c->sum_a, m1 = 0, m2 = 0;
+	size_t k = (n + 1) / 2; /* 1-based: the median, or the lower middle one */
 	int rc = 0;
-	if (n) {
-		r->mean = (sum + (int64_t)n / 2) / (int64_t)n;
-		int64_t m1 = 0, m2 = 0;
-		size_t k = (n + 1) / 2;
-		if (c->nhist) {
-			rc = kth_hist(a, c, d, nd, k, &m1);
-			if (!rc && n % 2 == 0)
-				rc = kth_hist(a, c, d, nd, k + 1, &m2);
-		} else {
-			if (c->a.n)
-				qsort(c->a.v, c->a.n, sizeof *c->a.v, cmp_i64);
-			m1 = kth2(c->a.v, c->a.n, d, nd, k);
-			if (n % 2 == 0)
-				m2 = kth2(c->a.v, c->a.n, d, nd, k + 1);
+	if (c->nhist) {
+		/* the fast path: the current stays in index order, the finished
+		 * ones as the histogram; start times ascending = lengths descending */
+		if (c->b_unsorted)
+			qsort(c->b.v, nd, sizeof *c->b.v, cmp_i64);
+		int64_t *d = xmalloc((nd ? nd : 1) * sizeof *d);
+		for (size_t i = 0; i < nd; i++) {
+			int64_t len = a->q->now - c->b.v[nd - 1 - i];
+			d[i] = len > 0 ? len : 0;
+			sum += d[i];
 		}
-		r->median = n % 2 ? m1 : m1 + (m2 - m1) / 2;
+		rc = kth_hist(a, c, d, nd, k, &m1);
+		if (!rc && n % 2 == 0)
+			rc = kth_hist(a, c, d, nd, k + 1, &m2);
+		free(d);
+	} else {
+		/* everything in memory: both kinds of stay in one array, selected */
+		int64_t *u = xmalloc(n * sizeof *u);
+		if (c->a.n)
+			memcpy(u, c->a.v, c->a.n * sizeof *u);
+		for (size_t i = 0; i < nd; i++) {
+			int64_t len = a->q->now - c->b.v[i];
+			u[c->a.n + i] = len > 0 ? len : 0;
+			sum += u[c->a.n + i];
+		}
+		m1 = select_k(u, n, k - 1);
+		if (n % 2 == 0) { /* the next one up: the least of those after it */
+			m2 = u[k];
+			for (size_t i = k + 1; i < n; i++)
+				if (u[i] < m2)
+					m2 = u[i];
+		}
+		free(u);
 	}
-	free(d);
+	r->mean = (sum + (int64_t)n / 2) / (int64_t)n;
+	r->median = n % 2 ? m1 : m1 + (m2 - m1) / 2;
 	return rc;
 }
 

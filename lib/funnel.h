@@ -156,6 +156,18 @@ typedef int (*report_tasks_fn)(const struct report_tasks_row *r, void *ctx);
 typedef int (*report_activity_fn)(const struct report_activity_row *r, void *ctx);
 typedef int (*report_sources_fn)(const struct report_sources_row *r, void *ctx);
 
+/*
+ * The reports (lib/report.c), one call of fn per row: per owner in order
+ * of name (no owner last) with by_owner, else one row for everyone; the
+ * sources most leads first. Every count is 0 when there is nothing.
+ */
+int report_tasks(struct db *db, int64_t since, int64_t now, bool by_owner, report_tasks_fn fn,
+                 void *ctx, struct lerr *err);
+int report_activity(struct db *db, int64_t since, int64_t now, bool by_owner, report_activity_fn fn,
+                    void *ctx, struct lerr *err);
+int report_sources(struct db *db, const struct config *cfg, int64_t since, int64_t now,
+                   report_sources_fn fn, void *ctx, struct lerr *err);
+
 /* --- storage (lib/db_funnel.c) --- */
 
 /* Does the stages table hold the config's stages in its order (so that
@@ -196,10 +208,16 @@ int db_funnel_id_range(struct db *db, int64_t *lo, int64_t *hi, struct lerr *err
 
 int db_report_tasks(struct db *db, int64_t since, int64_t now, bool by_owner, report_tasks_fn fn,
                     void *ctx, struct lerr *err);
-int db_report_activity(struct db *db, int64_t since, int64_t now, bool by_owner,
-                       report_activity_fn fn, void *ctx, struct lerr *err);
-/* won_keys, lost_keys: JSON arrays of the stage keys of each group. */
-int db_report_sources(struct db *db, int64_t since, int64_t now, const char *won_keys,
-                      const char *lost_keys, report_sources_fn fn, void *ctx, struct lerr *err);
+/* Every lead's id and owner. */
+typedef void (*db_report_owner_fn)(void *ctx, int64_t id, const char *owner);
+int db_report_owners(struct db *db, db_report_owner_fn fn, void *ctx, struct lerr *err);
+/* The events in [since, now] that the activity report counts. */
+typedef void (*db_report_event_fn)(void *ctx, int64_t lead_id, const char *kind, const char *to);
+int db_report_events(struct db *db, int64_t since, int64_t now, db_report_event_fn fn, void *ctx,
+                     struct lerr *err);
+/* The leads created in [since, now]: source, stage key, score. */
+typedef void (*db_report_lead_fn)(void *ctx, const char *source, const char *stage, int64_t score);
+int db_report_leads(struct db *db, int64_t since, int64_t now, db_report_lead_fn fn, void *ctx,
+                    struct lerr *err);
 
 #endif

@@ -139,14 +139,14 @@ OUT
 	assert_success
 	assert_output - <<'OUT'
 SOURCE    LEADS  OPEN  WON  LOST  WIN RATE  AVG SCORE
-Web           3     0    2     1     66.7%       20.0
+web           3     0    2     1     66.7%       20.0
 referral      1     0    0     1      0.0%       40.0
 (none)        1     1    0     0                 50.0
 OUT
 	run -0 leads report sources --format json
 	run -0 jq -c '.[0], .[2]' <<<"$output"
 	assert_output - <<'OUT'
-{"source":"Web","leads":3,"open":0,"won":2,"lost":1,"win_rate":0.6667,"avg_score":20}
+{"source":"web","leads":3,"open":0,"won":2,"lost":1,"win_rate":0.6667,"avg_score":20}
 {"source":null,"leads":1,"open":1,"won":0,"lost":0,"win_rate":null,"avg_score":50}
 OUT
 	at 10 add --first F --source web >/dev/null
