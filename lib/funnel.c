@@ -64,8 +64,10 @@ struct group {
 	size_t nother, capother;
 };
 
-/* Per lead on the general path, indexed by id - idlo. */
+/* Per lead on the general path: indexed by id - idlo, or found by a hash
+ * of the id when the ids are too sparse for that (see pl_find). */
 struct plead {
+	int64_t id;
 	int32_t g;     /* group; -1: not selected */
 	int32_t st;    /* stage index now */
 	int32_t max;   /* furthest position outside the lost stages */
@@ -96,6 +98,10 @@ struct acc {
 	/* general path */
 	int64_t idlo, idhi;
 	struct plead *pl;
+	size_t npl, cappl;
+	bool sparse;
+	size_t *idht; /* sparse: index into pl + 1 */
+	size_t idhtcap;
 	int rc;
 	struct lerr *err;
 };
@@ -231,6 +237,7 @@ static void acc_free(struct acc *a)
 	free(a->ht);
 	free(a->last);
 	free(a->pl);
+	free(a->idht);
 	free(a->lost_ord);
 	free(a->bv);
 }
@@ -346,6 +353,50 @@ static int fast_path(struct acc *a)
 
 /* ---- the general path: selected leads, their stays ---- */
 
+static uint64_t hash_id(int64_t id)
+{
+	uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15u;
+	return h ^ (h >> 29);
+}
+
+/* The record of lead id (made with create), NULL if there is none. */
+static struct plead *pl_find(struct acc *a, int64_t id, bool create)
+{
+	if (!a->sparse) {
+		if (id < a->idlo || id > a->idhi)
+			return NULL;
+		return &a->pl[id - a->idlo];
+	}
+	if (a->idhtcap) {
+		for (size_t j = (size_t)(hash_id(id) & (a->idhtcap - 1)); a->idht[j];
+		     j = (j + 1) & (a->idhtcap - 1))
+			if (a->pl[a->idht[j] - 1].id == id)
+				return &a->pl[a->idht[j] - 1];
+	}
+	if (!create)
+		return NULL;
+	if (2 * (a->npl + 1) > a->idhtcap) {
+		size_t cap = a->idhtcap ? 2 * a->idhtcap : 1024;
+		size_t *ht = xcalloc(cap, sizeof *ht);
+		for (size_t i = 0; i < a->npl; i++) {
+			size_t j = (size_t)(hash_id(a->pl[i].id) & (cap - 1));
+			while (ht[j])
+				j = (j + 1) & (cap - 1);
+			ht[j] = i + 1;
+		}
+		free(a->idht);
+		a->idht = ht;
+		a->idhtcap = cap;
+	}
+	a->pl = xgrow(a->pl, &a->cappl, a->npl + 1, sizeof *a->pl);
+	a->pl[a->npl] = (struct plead){ .id = id, .g = -1 };
+	size_t j = (size_t)(hash_id(id) & (a->idhtcap - 1));
+	while (a->idht[j])
+		j = (j + 1) & (a->idhtcap - 1);
+	a->idht[j] = ++a->npl;
+	return &a->pl[a->npl - 1];
+}
+
 static const char *group_key(const struct acc *a, const struct db_funnel_lead *l, char *buf)
 {
 	switch (a->q->by) {
@@ -366,7 +417,7 @@ static const char *group_key(const struct acc *a, const struct db_funnel_lead *l
 static void gen_lead(void *p, const struct db_funnel_lead *l)
 {
 	struct acc *a = p;
-	if (l->id < a->idlo || l->id > a->idhi)
+	if (!pl_find(a, l->id, true))
 		return; /* added since the id range was read */
 	char buf[LTIME_BUFSZ];
 	size_t gi = group_of(a, group_key(a, l, buf));
@@ -380,7 +431,7 @@ static void gen_lead(void *p, const struct db_funnel_lead *l)
 		c->value += l->value;
 		c->nvalue++;
 	}
-	struct plead *pl = &a->pl[l->id - a->idlo];
+	struct plead *pl = pl_find(a, l->id, false);
 	pl->g = (int32_t)gi;
 	pl->st = (int32_t)idx;
 	pl->max = (int32_t)furthest(a, idx, -1);
@@ -390,10 +441,8 @@ static void gen_lead(void *p, const struct db_funnel_lead *l)
 static void gen_stay(void *p, int64_t lead_id, const char *stage, size_t len, int64_t secs)
 {
 	struct acc *a = p;
-	if (lead_id < a->idlo || lead_id > a->idhi)
-		return;
-	struct plead *pl = &a->pl[lead_id - a->idlo];
-	if (pl->g < 0)
+	struct plead *pl = pl_find(a, lead_id, false);
+	if (!pl || pl->g < 0)
 		return;
 	size_t idx = stage_idx(a, stage, len);
 	struct cell *c = &a->g[pl->g].cells[idx];
@@ -442,12 +491,18 @@ static int general_path(struct acc *a)
 	int rc = db_funnel_id_range(db, &a->idlo, &a->idhi, a->err);
 	if (rc)
 		return rc;
-	size_t n = a->idhi >= a->idlo && a->idhi ? (size_t)(a->idhi - a->idlo + 1) : 0;
-	a->pl = xmalloc((n ? n : 1) * sizeof *a->pl);
-	for (size_t i = 0; i < n; i++)
-		a->pl[i] = (struct plead){ .g = -1 };
-	if (!n)
-		a->idlo = 1, a->idhi = 0; /* no lead id fits */
+	uint64_t span = a->idhi >= a->idlo && a->idhi ? (uint64_t)(a->idhi - a->idlo) + 1 : 0;
+	int64_t count = db_lead_count(db);
+	/* ids are dense unless someone wrote huge ones by hand: then hash them */
+	a->sparse = count < 0 || span > 4 * (uint64_t)count + 65536;
+	if (!a->sparse) {
+		a->npl = (size_t)span;
+		a->pl = xmalloc((span ? span : 1) * sizeof *a->pl);
+		for (size_t i = 0; i < a->npl; i++)
+			a->pl[i] = (struct plead){ .id = a->idlo + (int64_t)i, .g = -1 };
+		if (!span)
+			a->idlo = 1, a->idhi = 0; /* no lead id fits */
+	}
 	const struct funnel_filter *f = &a->q->f;
 	if (f->where) {
 		struct lead_filter lf = {
@@ -465,7 +520,7 @@ static int general_path(struct acc *a)
 	}
 	if (rc || (rc = db_funnel_stays(db, gen_stay, a, a->err)))
 		return rc;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < a->npl; i++) {
 		const struct plead *pl = &a->pl[i];
 		if (pl->g < 0)
 			continue;
@@ -792,8 +847,7 @@ int funnel_lead_ids(struct db *db, const struct funnel_query *q, const char *key
 	int rc = general_path(&a);
 	size_t idx = key ? (size_t)config_stage_pos(q->cfg, key) : a.nst;
 	size_t cap = 0;
-	size_t span = a.idhi >= a.idlo ? (size_t)(a.idhi - a.idlo + 1) : 0;
-	for (size_t i = 0; !rc && i < span; i++) {
+	for (size_t i = 0; !rc && i < a.npl; i++) {
 		const struct plead *pl = &a.pl[i];
 		if (pl->g < 0)
 			continue;
@@ -807,9 +861,11 @@ int funnel_lead_ids(struct db *db, const struct funnel_query *q, const char *key
 			in = (size_t)pl->max >= idx;
 		if (in) {
 			*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
-			(*ids)[(*n)++] = a.idlo + (int64_t)i;
+			(*ids)[(*n)++] = pl->id;
 		}
 	}
+	if (a.sparse && *n) /* in the order the leads came */
+		qsort(*ids, *n, sizeof **ids, cmp_i64);
 	acc_free(&a);
 	return rc;
 }

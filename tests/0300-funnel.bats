@@ -396,3 +396,17 @@ Try 'leads help' or 'leads COMMAND -h'."
 	run -0 leads funnel --format csv --where '{field: id, gte: 1}'
 	assert_equal "$output" "$fast"
 }
+
+@test "lead ids far apart do not make the general path allocate for every id between" {
+	seed
+	big=1000000000000
+	sql "UPDATE leads SET id = $big WHERE id = 2; UPDATE events SET lead_id = $big WHERE lead_id = 2;
+		UPDATE stays SET lead_id = $big WHERE lead_id = 2"
+	run -0 leads funnel --format csv
+	fast=$output
+	run -0 leads funnel --format csv --where '{field: id, gte: 1}'
+	assert_equal "$output" "$fast"
+	assert_line --index 8 '8,Lost,lost,lost,1,2,,0.4000,,0,2,734400,734400,,,'
+	run -0 leads funnel --stage Lost --format csv
+	assert_equal "$(cut -d, -f1 <<<"$output" | tr '\n' ' ')" "id 4 $big "
+}
