@@ -145,9 +145,22 @@ int db_outbox_fast(struct db *db, bool fast, struct lerr *err)
 	return db_exec(db, fast ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", err);
 }
 
+/*
+ * A message sendmail has taken must be marked, or the next sweep sends it
+ * again: marking it waits for the write lock up to ten minutes, however
+ * short the user's busy timeout (LEADS_BUSY_TIMEOUT) is.
+ */
+static int begin_patient(struct db *db, struct lerr *err)
+{
+	sqlite3_busy_timeout(db->sq, db->busy_ms > 600000 ? db->busy_ms : 600000);
+	int rc = db_begin(db, err);
+	sqlite3_busy_timeout(db->sq, db->busy_ms);
+	return rc;
+}
+
 int db_outbox_sent(struct db *db, int64_t id, const char *token, int64_t now, struct lerr *err)
 {
-	int rc = db_begin(db, err);
+	int rc = begin_patient(db, err);
 	if (rc)
 		return rc;
 	sqlite3_stmt *st = db_prep(db,
@@ -166,9 +179,9 @@ int db_outbox_sent(struct db *db, int64_t id, const char *token, int64_t now, st
 }
 
 int db_outbox_fail(struct db *db, int64_t id, const char *token, const char *error,
-                   int64_t next_try_at, bool give_up, int64_t now, struct lerr *err)
+                                      int64_t next_try_at, bool give_up, int64_t now, struct lerr *err)
 {
-	int rc = db_begin(db, err);
+	int rc = begin_patient(db, err);
 	if (rc)
 		return rc;
 	sqlite3_stmt *st = db_prep(db,
