@@ -2101,67 +2101,9 @@ void imap_split_name(const char *full, char **first, char **last)
 
 /* ---- JSON ------------------------------------------------------------------- */
 
-static void json_str_n(struct sb *out, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	sb_addc(out, '"');
-	size_t i = 0, run = 0;
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			i++;
-			continue;
-		}
-		sb_add(out, s + run, i - run);
-		if (c >= 0x80) {
-			size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
-			if (i + len <= n && utf8_valid(s + i, len, NULL)) {
-				sb_add(out, s + i, len);
-				i += len;
-			} else {
-				sb_adds(out, "\\ufffd");
-				i++;
-			}
-			run = i;
-			continue;
-		}
-		switch (c) {
-		case '"':
-			sb_adds(out, "\\\"");
-			break;
-		case '\\':
-			sb_adds(out, "\\\\");
-			break;
-		case '\n':
-			sb_adds(out, "\\n");
-			break;
-		case '\r':
-			sb_adds(out, "\\r");
-			break;
-		case '\t':
-			sb_adds(out, "\\t");
-			break;
-		case '\b':
-			sb_adds(out, "\\b");
-			break;
-		case '\f':
-			sb_adds(out, "\\f");
-			break;
-		default: {
-			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
-			sb_adds(out, u);
-		}
-		}
-		i++;
-		run = i;
-	}
-	sb_add(out, s + run, i - run);
-	sb_addc(out, '"');
-}
-
 void imap_json_string(struct sb *out, const char *s)
 {
-	json_str_n(out, s ? s : "", s ? strlen(s) : 0);
+	sb_add_json_strn(out, s ? s : "", s ? strlen(s) : 0);
 }
 
 char *imap_extra_json(const char *const *keys, const char *const *vals, size_t n)
@@ -2441,7 +2383,7 @@ static char *build_extra(const struct rowctx *x)
 			sb_addc(&sb, ',');
 		imap_json_string(&sb, x->kv[i].key);
 		sb_addc(&sb, ':');
-		json_str_n(&sb, x->kv[i].v, x->kv[i].vn);
+		sb_add_json_strn(&sb, x->kv[i].v, x->kv[i].vn);
 		any = true;
 	}
 	if (!any) {

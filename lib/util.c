@@ -140,50 +140,67 @@ char *sb_detach(struct sb *sb)
 	return s;
 }
 
-void sb_add_json_str(struct sb *sb, const char *s)
+void sb_add_json_strn(struct sb *out, const char *s, size_t n)
 {
-	sb_addc(sb, '"');
-	size_t n = strlen(s);
-	for (size_t i = 0; i < n;) {
-		unsigned char ch = (unsigned char)s[i];
-		if (ch >= 0x80) {
-			size_t bad = 0, len = 1;
-			while (i + len < n && len < 4 && ((unsigned char)s[i + len] & 0xC0) == 0x80)
-				len++;
-			if (utf8_valid(s + i, len, &bad)) {
-				sb_add(sb, s + i, len);
-				i += len;
-			} else {
-				sb_adds(sb, "\ufffd");
-				i += 1;
-			}
+	static const char hex[] = "0123456789abcdef";
+	sb_addc(out, '"');
+	size_t i = 0, run = 0;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
 			continue;
 		}
-		switch (ch) {
+		sb_add(out, s + run, i - run);
+		if (c >= 0x80) {
+			size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+			if (i + len <= n && utf8_valid(s + i, len, NULL)) {
+				sb_add(out, s + i, len);
+				i += len;
+			} else {
+				sb_adds(out, "\\ufffd");
+				i++;
+			}
+			run = i;
+			continue;
+		}
+		switch (c) {
 		case '"':
-			sb_adds(sb, "\\\"");
+			sb_adds(out, "\\\"");
 			break;
 		case '\\':
-			sb_adds(sb, "\\\\");
+			sb_adds(out, "\\\\");
 			break;
 		case '\n':
-			sb_adds(sb, "\\n");
+			sb_adds(out, "\\n");
 			break;
 		case '\r':
-			sb_adds(sb, "\\r");
+			sb_adds(out, "\\r");
 			break;
 		case '\t':
-			sb_adds(sb, "\\t");
+			sb_adds(out, "\\t");
 			break;
-		default:
-			if (ch < 0x20)
-				sb_addf(sb, "\\u%04x", ch);
-			else
-				sb_addc(sb, (char)ch);
+		case '\b':
+			sb_adds(out, "\\b");
+			break;
+		case '\f':
+			sb_adds(out, "\\f");
+			break;
+		default: {
+			char u[7] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15], 0 };
+			sb_adds(out, u);
+		}
 		}
 		i++;
+		run = i;
 	}
-	sb_addc(sb, '"');
+	sb_add(out, s + run, i - run);
+	sb_addc(out, '"');
+}
+
+void sb_add_json_str(struct sb *sb, const char *s)
+{
+	sb_add_json_strn(sb, s, strlen(s));
 }
 
 int lerr_set(struct lerr *e, int code, const char *fmt, ...)

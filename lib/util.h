@@ -60,6 +60,8 @@ char *sb_detach(struct sb *sb);
 
 /* Append s as a JSON string literal (quotes included; invalid UTF-8 -> U+FFFD). */
 void sb_add_json_str(struct sb *sb, const char *s);
+/* The same for n bytes (which may hold no NUL). */
+void sb_add_json_strn(struct sb *sb, const char *s, size_t n);
 
 /* The error a lib function reports: an exit code and one line of text. */
 struct lerr {
