@@ -283,7 +283,7 @@ c@example.com|2024-12-31"
 	leads add --email b@example.com --first '-' --last '+' --company '+1.5' --title '-0.25' >/dev/null
 	run -0 leads export
 	assert_line --index 1 --regexp "^1,a@example.com,'=1\+1,'\+cmd\|x,.*,'-2\+3,'@SUM\(A1\),"
-		assert_line --index 1 --partial $',"\'\tTab","\'\rCR",'
+	assert_line --index 1 --partial $',"\'\tTab","\'\rCR",'
 	assert_line --index 1 --partial ',-5,'
 	# plain numbers stay numbers, a lone sign is guarded
 	assert_output --partial "b@example.com,'-,'+,"
