@@ -85,8 +85,7 @@ int db_lead_update(struct db *db, const struct lead *l, struct lerr *err);
  * read): an UPDATE rewrites every index of a column it assigns, and leads
  * has six. For loops over many leads (lib/db_route.c).
  */
-int db_lead_save(struct db *db, const struct lead *before, const struct lead *l,
-                 struct lerr *err);
+int db_lead_save(struct db *db, const struct lead *before, const struct lead *l, struct lerr *err);
 /*
  * Find a lead by reference: a number is an id, anything with '@' an email
  * (case-insensitive). Not found -> EX_NOINPUT "no lead matches 'REF'".

@@ -179,7 +179,7 @@ int db_outbox_sent(struct db *db, int64_t id, const char *token, int64_t now, st
 }
 
 int db_outbox_fail(struct db *db, int64_t id, const char *token, const char *error,
-                                      int64_t next_try_at, bool give_up, int64_t now, struct lerr *err)
+                   int64_t next_try_at, bool give_up, int64_t now, struct lerr *err)
 {
 	int rc = begin_patient(db, err);
 	if (rc)

@@ -28,7 +28,7 @@
  * csv    RFC 4180 with "\n" line ends: a header line of column names, then
  *        one line per row. A cell is quoted (inner quotes doubled) when it
  *        holds a comma, quote, CR or LF or starts or ends with a space or
-  *        tab. NULL is empty. Formula guard (unless OUT_NO_ESCAPE): a cell
+ *        tab. NULL is empty. Formula guard (unless OUT_NO_ESCAPE): a cell
  *        starting with =, @, TAB or CR, or with + or - and not number-like,
  *        gets a leading apostrophe (OWASP's advice against CSV injection);
  *        number-like is csv_write_field()'s rule (lib/csv.h): digits,
