@@ -103,7 +103,7 @@ fmt-check:
 lint-man:
 	@mandoc -Tlint -Wwarning $(MAN1) $(MAN5) && echo "man: ok"
 
-check: all fmt-check lint-man unit bats check-san
+check: all lint-man unit bats check-san fmt-check
 
 demo: leads
 	@sh scripts/demo.sh ./leads
