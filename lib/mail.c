@@ -167,15 +167,14 @@ struct mail_templates *mail_templates_parse(struct yaml_ctx *y, yaml_node_t *n)
 	int bad = 0;
 	for (size_t i = 0; i < ly_map_len(n); i++) {
 		yaml_node_t *kn = ly_map_key(y, n, i);
-		/* the kinds the sweep renders; assignment and threshold mail is
-		 * written by the routing and scoring engines themselves */
-		static const char *const tpl_kinds[] = { "reminder", "due_soon", "late", "digest" };
+		/* in enum mail_kind order */
+		static const char *const tpl_kinds[] = { "assignment", "threshold", "reminder",
+			                                 "due_soon",   "late",      "digest" };
 		int k;
 		if (ly_enum(y, kn, "template", tpl_kinds, ARRAY_LEN(tpl_kinds), &k) != 0) {
 			bad = 1;
 			continue;
 		}
-		k += MK_REMINDER;
 		struct tpl_parse tp = { &t->t[k], (enum mail_kind)k };
 		if (ly_walk(y, ly_map_val(y, n, i), kind_names[k], tpl_keys, ARRAY_LEN(tpl_keys),
 		            &tp) != 0)

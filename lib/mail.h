@@ -57,9 +57,9 @@ struct mail_tpl {
 };
 /*
  * Overrides from the config (`mail: templates:`), NULL members = built-in.
- * The config may override the kinds the sweep renders (reminder, due_soon,
- * late, digest); the assignment and threshold templates are for engines
- * that compose with mail_compose().
+ * Every kind may be overridden. The routing and scoring engines write
+ * their own text while no template of theirs is configured (a bulk run
+ * writes a mail per lead), and compose with mail_compose() when one is.
  */
 struct mail_templates {
 	struct mail_tpl t[MK__N];

@@ -14,6 +14,7 @@
 #include "lyaml.h"
 #include "queue.h"
 #include "rules.h"
+#include "workflow.h"
 
 enum pick { PICK_MEMBER, PICK_ROUND_ROBIN, PICK_LEAST_LOADED, PICK_ROUTER, PICK_UNASSIGNED };
 
@@ -869,20 +870,39 @@ static int assign_mail(struct hook_env *env, const struct lead *l, const struct 
 	char name[256], d[24];
 	lead_display_name(l, name, sizeof name);
 	struct sb subj = SB_INIT, body = SB_INIT, key = SB_INIT;
-	sb_adds(&subj, subject);
-	sb_adds(&subj, ": ");
-	sb_adds(&subj, name);
-	if (l->t[LT_COMPANY] && strcmp(name, l->t[LT_COMPANY]) != 0) {
-		sb_adds(&subj, " (");
-		sb_adds(&subj, l->t[LT_COMPANY]);
-		sb_addc(&subj, ')');
+	const struct mail_templates *tpl = workflow_templates(env->cfg);
+	if (tpl && (tpl->t[MK_ASSIGNMENT].subject || tpl->t[MK_ASSIGNMENT].body)) {
+		/* the config's own words (mail: templates: assignment:) */
+		struct mail_vars v = { 0 };
+		mail_lead_vars(&v, env->cfg, l);
+		mail_var(&v, "rep.name", to->name);
+		mail_var(&v, "rep.email", to->email);
+		mail_var(&v, "assignment.rule", rule);
+		char *s = NULL, *b = NULL;
+		mail_compose(tpl, MK_ASSIGNMENT, &v, &s, &b);
+		mail_vars_free(&v);
+		subject = NULL;
+		sb_adds(&subj, s);
+		sb_adds(&body, b);
+		free(s);
+		free(b);
 	}
-	sb_adds(&body, "Hello ");
-	sb_adds(&body, to->name);
-	sb_adds(&body, ",\n\n");
-	sb_adds(&body, intro);
-	sb_adds(&body, "\n\n");
-	rules_lead_details(env->cfg, l, &body);
+	if (subject) {
+		sb_adds(&subj, subject);
+		sb_adds(&subj, ": ");
+		sb_adds(&subj, name);
+		if (l->t[LT_COMPANY] && strcmp(name, l->t[LT_COMPANY]) != 0) {
+			sb_adds(&subj, " (");
+			sb_adds(&subj, l->t[LT_COMPANY]);
+			sb_addc(&subj, ')');
+		}
+		sb_adds(&body, "Hello ");
+		sb_adds(&body, to->name);
+		sb_adds(&body, ",\n\n");
+		sb_adds(&body, intro);
+		sb_adds(&body, "\n\n");
+		rules_lead_details(env->cfg, l, &body);
+	}
 	/* the id zero-padded: a bulk run then appends to the outbox's unique index */
 	sb_adds(&key, "assign:");
 	sb_adds(&key, digits(l->i[LI_ID], 12, d));
@@ -898,7 +918,6 @@ static int assign_mail(struct hook_env *env, const struct lead *l, const struct 
 		              .body = body.buf };
 	int queued;
 	int rc = mail_queue(env->db, &m, env->now, &queued, env->err);
-	(void)rule;
 	sb_free(&subj);
 	sb_free(&body);
 	sb_free(&key);

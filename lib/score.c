@@ -637,18 +637,39 @@ static int fire(struct hook_env *env, const struct lead *l, const struct sdef *d
 	const struct member *m = owner ? config_member(env->cfg, owner) : NULL;
 	if (!rc && m && m->email) {
 		struct sb subject = SB_INIT, body = SB_INIT;
-		sb_addf(&subject, "%s", name);
-		if (l->t[LT_COMPANY] && strcmp(name, l->t[LT_COMPANY]) != 0)
-			sb_addf(&subject, " (%s)", l->t[LT_COMPANY]);
-		sb_addf(&subject, " is %s: %s %" PRId64, t->name, d->name, to);
-		sb_addf(&body,
-		        "Hello %s,\n\nLead #%" PRId64
-		        " %s crossed the '%s' threshold of %s (%" PRId64 "): %s went from %" PRId64
-		        " to %" PRId64 ".\n\n",
-		        m->name, l->i[LI_ID], name, t->name, d->name, t->at, d->name, from, to);
-		if (t->instructions)
-			sb_addf(&body, "What to do:\n  %s\n\n", t->instructions);
-		rules_lead_details(env->cfg, l, &body);
+		const struct mail_templates *tpl = workflow_templates(env->cfg);
+		if (tpl && (tpl->t[MK_THRESHOLD].subject || tpl->t[MK_THRESHOLD].body)) {
+			/* the config's own words (mail: templates: threshold:) */
+			struct mail_vars v = { 0 };
+			mail_lead_vars(&v, env->cfg, l);
+			mail_var(&v, "rep.name", m->name);
+			mail_var(&v, "rep.email", m->email);
+			mail_var(&v, "threshold.name", t->name);
+						mail_varf(&v, "threshold.at", "%" PRId64, t->at);
+			mail_varf(&v, "lead.score", "%" PRId64, to); /* the score that crossed */
+			mail_var(&v, "threshold.instructions", t->instructions);
+			char *s = NULL, *b = NULL;
+			mail_compose(tpl, MK_THRESHOLD, &v, &s, &b);
+			mail_vars_free(&v);
+			sb_adds(&subject, s);
+			sb_adds(&body, b);
+			free(s);
+			free(b);
+		} else {
+			sb_addf(&subject, "%s", name);
+			if (l->t[LT_COMPANY] && strcmp(name, l->t[LT_COMPANY]) != 0)
+				sb_addf(&subject, " (%s)", l->t[LT_COMPANY]);
+			sb_addf(&subject, " is %s: %s %" PRId64, t->name, d->name, to);
+			sb_addf(&body,
+			        "Hello %s,\n\nLead #%" PRId64
+			        " %s crossed the '%s' threshold of %s (%" PRId64
+			        "): %s went from %" PRId64 " to %" PRId64 ".\n\n",
+			        m->name, l->i[LI_ID], name, t->name, d->name, t->at, d->name, from,
+			        to);
+			if (t->instructions)
+				sb_addf(&body, "What to do:\n  %s\n\n", t->instructions);
+			rules_lead_details(env->cfg, l, &body);
+		}
 		struct mail_new mail = { .kind = "threshold",
 			                 .idem_key = key.buf,
 			                 .lead_id = l->i[LI_ID],
