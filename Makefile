@@ -46,7 +46,7 @@ C_FILES   := $(sort $(wildcard lib/*.[ch] cmd/*.[ch] tests/unit/*.[ch] fuzz/*.c 
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all check unit bats check-san fmt fmt-check lint-man demo bench fuzz install clean
+.PHONY: all check unit bats fixture-modes check-san fmt fmt-check lint-man demo bench fuzz install clean
 
 all: leads
 
@@ -77,7 +77,14 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
 
-unit: $(UNIT_BIN)
+# leads warns about a config others may write to, and the tests load the
+# fixtures and examples as configs: a checkout made with umask 002 (or a
+# `git archive` tarball, whose default is 002 too) would make every one of
+# them warn. Make them what a careful user's config is.
+fixture-modes:
+	@chmod -R go-w tests/fixtures examples
+
+unit: fixture-modes $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "unit: $$t"; (cd tests/unit && $(CURDIR)/$$t); done
 
 # Two jobs when GNU parallel is there (it is in the install script), and
@@ -87,7 +94,7 @@ unit: $(UNIT_BIN)
 BATS_JOBS := $(shell command -v parallel >/dev/null 2>&1 && echo "--jobs 2")
 BATS_TMP  := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm)
 
-bats: $(BIN)
+bats: fixture-modes $(BIN)
 	LEADS_BIN=$(CURDIR)/$(BIN) $(if $(BATS_TMP),TMPDIR=$(BATS_TMP)) bats $(BATS_JOBS) tests/
 
 # The whole suite again with AddressSanitizer and UndefinedBehaviorSanitizer.
