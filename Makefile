@@ -6,6 +6,7 @@
 #   make demo          a short tour on a throw-away database
 #   make bench         speed and memory ratios against peers, same run
 #   make fuzz          run each libFuzzer harness for FUZZ_SECONDS
+#   make valgrind      the bats suite under valgrind memcheck
 #   make install       PREFIX=/usr/local DESTDIR=
 #
 # Objects go to $(BUILD) so that several builds (plain, sanitized, a
@@ -46,7 +47,7 @@ C_FILES   := $(sort $(wildcard lib/*.[ch] cmd/*.[ch] tests/unit/*.[ch] fuzz/*.c 
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all check unit bats fixture-modes check-san fmt fmt-check lint-man demo bench fuzz install clean
+.PHONY: all check unit bats fixture-modes valgrind check-san fmt fmt-check lint-man demo bench fuzz install clean
 
 all: leads
 
@@ -120,6 +121,10 @@ bench: leads
 
 fuzz:
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
+# The bats suite with every leads run under valgrind memcheck (slow).
+valgrind:
+	@sh scripts/valgrind-suite.sh
 
 install: leads
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
