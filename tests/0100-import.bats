@@ -40,8 +40,8 @@ two'
 		"$IMP/crlf.csv"
 	run -0 sql "SELECT email, first_name, hex(json_extract(extra, '$.Notes')) FROM leads ORDER BY id"
 	# the line break inside quotes is kept as it was written: CR LF
-	assert_output "ana@example.com|Ana|$(printf 'line one\r\nline two' | xxd -p -u | tr -d '\n')
-bo@example.com|Bo|$(printf plain | xxd -p -u)"
+	assert_output "ana@example.com|Ana|$(printf 'line one\r\nline two' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
+bo@example.com|Bo|$(printf plain | od -An -tx1 | tr -d ' \n' | tr a-f A-F)"
 }
 
 @test "lone CR line endings, no line break at the end" {

@@ -369,7 +369,8 @@ leads import: 2 leads of batch 1 changed since the import; use --force to revert
 }
 
 @test "a progress bar on a terminal only, never with -q" {
-	command -v script >/dev/null || skip "no script(1) to give the import a terminal"
+		command -v script >/dev/null || skip "no script(1) to give the import a terminal"
+	script -qec true /dev/null >/dev/null 2>&1 || skip "no pseudo-terminal here (/dev/pts not mounted)"
 	awk 'BEGIN { print "Email"; for (i = 1; i <= 10000; i++) printf "u%d@example.com\n", i }' >p.csv
 	run -0 script -qec "'$LEADS_BIN' import p.csv" /dev/null
 	assert_output --regexp $'^\r\\[#* *\\] +[0-9.]+%  4096 rows  [0-9]+ rows/s  ETA [0-9]+s '
