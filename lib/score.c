@@ -645,7 +645,7 @@ static int fire(struct hook_env *env, const struct lead *l, const struct sdef *d
 			mail_var(&v, "rep.name", m->name);
 			mail_var(&v, "rep.email", m->email);
 			mail_var(&v, "threshold.name", t->name);
-						mail_varf(&v, "threshold.at", "%" PRId64, t->at);
+			mail_varf(&v, "threshold.at", "%" PRId64, t->at);
 			mail_varf(&v, "lead.score", "%" PRId64, to); /* the score that crossed */
 			mail_var(&v, "threshold.instructions", t->instructions);
 			char *s = NULL, *b = NULL;
