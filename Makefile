@@ -78,6 +78,9 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
 
+# the replay test includes the fuzz harnesses: rebuild it when one changes
+$(BUILD)/unit/test_fuzz_replay: $(wildcard fuzz/fuzz_*.c)
+
 # leads warns about a config others may write to, and the tests load the
 # fixtures and examples as configs: a checkout made with umask 002 (or a
 # `git archive` tarball, whose default is 002 too) would make every one of
