@@ -339,11 +339,14 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 	struct hook_env *h = o->hooks;
 	const struct config *cfg = h->cfg;
 	if (l->t[LT_EMAIL]) {
-		char *norm;
-		if (!lead_email_normalize(l->t[LT_EMAIL], &norm))
-			return lerr_set(err, EX_DATAERR, "invalid email '%s'", l->t[LT_EMAIL]);
-		free(l->t[LT_EMAIL]);
-		l->t[LT_EMAIL] = norm;
+		/* in place; the file's own words for the error message */
+		char raw[256];
+		size_t n = strlen(l->t[LT_EMAIL]);
+		n = n < sizeof raw ? n : sizeof raw - 1;
+		memcpy(raw, l->t[LT_EMAIL], n);
+		raw[n] = '\0';
+		if (!lead_email_canon(l->t[LT_EMAIL]))
+			return lerr_set(err, EX_DATAERR, "invalid email '%s'", raw);
 	}
 	if (!l->t[LT_EMAIL] && !l->t[LT_FIRST_NAME] && !l->t[LT_LAST_NAME] && !l->t[LT_COMPANY])
 		return lerr_set(err, EX_DATAERR, "no email and no name");
@@ -367,14 +370,22 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 	}
 	if (l->t[LT_PRIORITY]) {
 		const char *p = config_priority(cfg, l->t[LT_PRIORITY]);
-		lead_set(l, LT_PRIORITY, p ? p : NULL);
+		if (!p || strcmp(p, l->t[LT_PRIORITY]) != 0)
+			lead_set(l, LT_PRIORITY, p);
 	}
 	if (!l->t[LT_PRIORITY])
 		lead_set(l, LT_PRIORITY, cfg->default_priority);
-	const struct stage *s = l->t[LT_STAGE] ? config_stage(cfg, l->t[LT_STAGE]) : NULL;
-	if (!s)
-		s = config_first_stage(cfg);
-	lead_set(l, LT_STAGE, s->key);
+	/* a value map gives the stage key itself: found without a lookup, kept as is */
+	const struct stage *s = NULL;
+	for (size_t i = 0; l->t[LT_STAGE] && i < cfg->nstages && !s; i++)
+		if (strcmp(cfg->stages[i].key, l->t[LT_STAGE]) == 0)
+			s = &cfg->stages[i];
+	if (!s) {
+		s = l->t[LT_STAGE] ? config_stage(cfg, l->t[LT_STAGE]) : NULL;
+		if (!s)
+			s = config_first_stage(cfg);
+		lead_set(l, LT_STAGE, s->key);
+	}
 	if (!l->t[LT_STATUS] || !lead_status_ok(l->t[LT_STATUS]))
 		lead_set(l, LT_STATUS, "new");
 	if (!l->has[LI_CREATED_AT])
@@ -386,7 +397,7 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 	if (!l->has[LI_STAGE_ENTERED_AT] || l->i[LI_STAGE_ENTERED_AT] > h->now)
 		lead_set_int(l, LI_STAGE_ENTERED_AT, l->i[LI_CREATED_AT]);
 	/* furthest position reached (funnel): a lead lost on arrival got no further than the top */
-	lead_set_int(l, LI_REACHED_POS, s->grp == GRP_LOST ? 0 : config_stage_pos(cfg, s->key));
+	lead_set_int(l, LI_REACHED_POS, s->grp == GRP_LOST ? 0 : (int64_t)(s - cfg->stages));
 	if (!l->has[LI_SCORE])
 		lead_set_int(l, LI_SCORE, 0);
 	lead_set_int(l, LI_IMPORT_BATCH, batch);

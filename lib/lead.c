@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define T(name, idx, flags, help)                                                                  \
 	{                                                                                          \
@@ -118,29 +119,49 @@ void lead_display_name(const struct lead *l, char *buf, size_t n)
 		snprintf(buf, n, "#%" PRId64, l->i[LI_ID]);
 }
 
+bool lead_email_canon(char *s)
+{
+	/* trim */
+	size_t n = strlen(s), i = 0;
+	while (n > 0 && isspace((unsigned char)s[n - 1]))
+		n--;
+	while (i < n && isspace((unsigned char)s[i]))
+		i++;
+	/* Forms often wrap addresses: "<ana@example.com>" or "mailto:ana@..." */
+	if (n - i >= 7 && strncasecmp(s + i, "mailto:", 7) == 0)
+		i += 7;
+	if (n - i >= 2 && s[i] == '<' && s[n - 1] == '>') {
+		i++;
+		n--;
+	}
+	n -= i;
+	if (i)
+		memmove(s, s + i, n);
+	s[n] = '\0';
+	/* one pass: lower-case, one '@', the last dot after it, no separators */
+	const char *at = NULL, *dot = NULL;
+	for (char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c >= 'A' && c <= 'Z') {
+			*p = (char)(c + ('a' - 'A'));
+		} else if (c == '@') {
+			if (at)
+				return false;
+			at = p;
+		} else if (c == '.') {
+			dot = p;
+		} else if (c < 0x21 || c == ',' || c == ';' || c == '<' || c == '>' || c == '"') {
+			/* (every ASCII space is below 0x21) */
+			return false;
+		}
+	}
+	return at && at != s && n <= 254 && dot && dot > at + 1 && dot[1] != '\0';
+}
+
 bool lead_email_normalize(const char *in, char **out)
 {
-	char *s = str_lower(in);
-	str_trim(s);
-	/* Forms often wrap addresses: "<ana@example.com>" or "mailto:ana@..." */
-	if (strncmp(s, "mailto:", 7) == 0)
-		memmove(s, s + 7, strlen(s + 7) + 1);
-	size_t n = strlen(s);
-	if (n >= 2 && s[0] == '<' && s[n - 1] == '>') {
-		memmove(s, s + 1, n - 2);
-		s[n - 2] = '\0';
-	}
-	const char *at = strchr(s, '@');
-	bool ok = at && at != s && strchr(at + 1, '@') == NULL && strlen(s) <= 254;
-	if (ok) {
-		const char *dot = strrchr(at + 1, '.');
-		ok = dot && dot > at + 1 && dot[1] != '\0';
-	}
-	for (const char *p = s; ok && *p; p++)
-		if (isspace((unsigned char)*p) || *p == ',' || *p == ';' || *p == '<' ||
-		    *p == '>' || *p == '"' || (unsigned char)*p < 0x20)
-			ok = false;
-	if (!ok) {
+	char *s = xstrdup(in);
+	if (!lead_email_canon(s)) {
 		free(s);
 		return false;
 	}

@@ -100,6 +100,8 @@ void lead_display_name(const struct lead *l, char *buf, size_t n);
  * address (one '@', non-empty local part and a dotted domain, no spaces).
  */
 bool lead_email_normalize(const char *in, char **out);
+/* The same in place (the result is never longer). */
+bool lead_email_canon(char *s);
 
 /* Money "12000", "12,000.50", "$1,200" -> cents; false on junk. */
 bool lead_money_parse(const char *s, int64_t *cents);

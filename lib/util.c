@@ -146,11 +146,13 @@ void sb_add_json_strn(struct sb *out, const char *s, size_t n)
 	sb_addc(out, '"');
 	size_t i = 0, run = 0;
 	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+		/* runs copied as they are: printable ASCII but the quote and the backslash */
+		for (unsigned p; i < n && (p = (unsigned char)s[i] - 0x20u) < 0x60u &&
+		                 p != '"' - 0x20u && p != '\\' - 0x20u;)
 			i++;
-			continue;
-		}
+		if (i == n)
+			break;
+		unsigned char c = (unsigned char)s[i];
 		sb_add(out, s + run, i - run);
 		if (c >= 0x80) {
 			size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
