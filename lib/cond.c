@@ -18,6 +18,7 @@
 
 #include "activity.h"
 #include "jsonval.h"
+#include "litre.h"
 #include "ltime.h"
 
 enum ckind { CK_ALL, CK_ANY, CK_NOT, CK_LEAF };
@@ -80,7 +81,8 @@ struct op {
 	struct operand *v;
 	size_t nv;
 	regex_t re;
-	bool has_re, icase;
+	struct litre lit; /* the same regex as literals, when it is one (has_lit) */
+	bool has_re, has_lit, icase;
 	bool flag; /* exists/missing: true or false as written */
 };
 
@@ -119,6 +121,8 @@ void cond_free(struct cond *c)
 		free(o->v);
 		if (o->has_re)
 			regfree(&o->re);
+		if (o->has_lit)
+			litre_free(&o->lit);
 	}
 	free(c->ops);
 	free(c->fname);
@@ -494,6 +498,7 @@ static int compile_op(struct yaml_ctx *y, yaml_node_t *kn, yaml_node_t *v, struc
 			                msg);
 		}
 		o->has_re = true;
+		o->has_lit = litre_compile(o->v[0].s, icase, &o->lit);
 		o->icase = icase;
 	}
 	return 0;
@@ -850,6 +855,8 @@ static bool match1(const struct op *o, const struct fv *v)
 	if (o->k == OP_CONTAINS)
 		return ci_contains(v->s, o->v[0].lower) ||
 		       (v->s2 && ci_contains(v->s2, o->v[0].lower));
+	if (o->has_lit)
+		return litre_match(&o->lit, v->s) || (v->s2 && litre_match(&o->lit, v->s2));
 	return regexec(&o->re, v->s, 0, NULL, 0) == 0 ||
 	       (v->s2 && regexec(&o->re, v->s2, 0, NULL, 0) == 0);
 }
