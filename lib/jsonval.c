@@ -62,8 +62,7 @@ static const char *str_decode(const char *p, struct sb *out)
 	p++;
 	for (;;) {
 		const char *run = p;
-		while (*p && *p != '"' && *p != '\\')
-			p++;
+		p += strcspn(p, "\"\\");
 		if (out && p > run)
 			sb_add(out, run, (size_t)(p - run));
 		if (*p == '"')
@@ -208,20 +207,28 @@ bool jsonval_get(const char *json, const char *key, bool loose, struct sb *out)
 	struct sb name = SB_INIT;
 	bool found = false;
 	while (*p == '"') {
-		sb_reset(&name);
-		const char *after = str_decode(p, &name);
-		if (!after)
-			break;
+		/* a name without escapes is compared where it stands */
+		const char *nm = p + 1, *after;
+		size_t nlen = strcspn(nm, "\"\\");
+		if (nm[nlen] == '"') {
+			after = nm + nlen + 1;
+		} else {
+			sb_reset(&name);
+			if (!(after = str_decode(p, &name)))
+				break;
+			nm = sb_str(&name);
+			nlen = name.len;
+		}
 		p = ws(after);
 		if (*p != ':')
 			break;
 		const char *val = ws(p + 1);
-		if (name.len == klen && memcmp(sb_str(&name), key, klen) == 0) {
+		if (nlen == klen && memcmp(nm, key, klen) == 0) {
 			found = take_value(val, out);
 			fallback = NULL;
 			break;
 		}
-		if (loose && !fallback && loose_eq(sb_str(&name), name.len, key))
+		if (loose && !fallback && loose_eq(nm, nlen, key))
 			fallback = val;
 		p = skip_value(val);
 		if (!p)
