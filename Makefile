@@ -28,7 +28,7 @@ PKG_LIBS  := $(shell pkg-config --libs $(PKGS))
 WARN      := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
              -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
-ALL_CFLAGS := -std=c11 $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+ALL_CFLAGS := -std=c11 -pthread $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
              -DLEADS_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS    := $(PKG_LIBS) -lm $(EXTRA_LDLIBS)
 
