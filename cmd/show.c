@@ -147,6 +147,20 @@ int cmd_show(struct ctx *c, struct args *a)
 		out_null(o);
 		out_str(o, data.buf);
 		out_end_row(o);
+		/* and the owner its routing gave it (lib/hooks.h, import_assign) */
+		if (l.t[LT_IMPORT_OWNER]) {
+			sb_reset(&data);
+			sb_adds(&data, "{\"rule\":");
+			sb_add_json_str(&data, lead_get(&l, LT_IMPORT_RULE));
+			sb_addc(&data, '}');
+			out_str(o, when);
+			out_str(o, ii.actor);
+			out_str(o, "assigned");
+			out_null(o);
+			out_str(o, l.t[LT_IMPORT_OWNER]);
+			out_str(o, data.buf);
+			out_end_row(o);
+		}
 		sb_free(&data);
 	}
 	free(ii.file);

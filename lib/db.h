@@ -46,13 +46,16 @@ void db_rollback(struct db *db);
 /*
  * Bulk loading into an empty database (import). Before the transaction,
  * db_bulk_prepare() switches a database whose leads table is empty to a
- * rollback journal: one huge transaction through WAL costs seconds of
+ * rollback journal (one huge transaction through WAL costs seconds of
  * extra writes, while a rollback journal of an empty file holds almost
- * nothing. Inside the transaction, db_bulk_begin() drops the secondary
- * indexes of leads if the table is still empty, and db_bulk_end() builds them again from their
- * saved SQL, which is faster than keeping them up to date row by row. db_bulk_finish() returns to
- * WAL after the commit or rollback. A crash at any point rolls back to the empty database with
- * every index in place.
+ * nothing) and turns foreign keys off for the load. Inside the
+ * transaction, db_bulk_begin() drops the secondary indexes of leads if
+ * the table is still empty; db_bulk_end() builds them again from their
+ * saved SQL, faster than keeping them up to date row by row, and checks
+ * every foreign key once (EX_SOFTWARE if one is broken: the caller rolls
+ * back). db_bulk_finish() returns to WAL and foreign keys after the
+ * commit or rollback. A crash at any point rolls back to the empty
+ * database with every index in place.
  */
 int db_bulk_prepare(struct db *db);
 /*
@@ -78,6 +81,8 @@ char *db_stage_name(struct db *db, const char *key);
 
 /* Insert l (id ignored); sets l->i[LI_ID]. Duplicate email -> EX_DATAERR. */
 int db_lead_insert(struct db *db, struct lead *l, struct lerr *err);
+/* Insert l with the id it has (a bulk import hands them out, db_import_ids). */
+int db_lead_insert_id(struct db *db, const struct lead *l, struct lerr *err);
 /* Write every field of l back (by id). */
 int db_lead_update(struct db *db, const struct lead *l, struct lerr *err);
 /*

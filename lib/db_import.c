@@ -483,6 +483,20 @@ out:
 	return rc;
 }
 
+int db_import_ids(struct db *db, int64_t *next, struct lerr *err)
+{
+	int rc = db_exec(db, "PRAGMA defer_foreign_keys = ON", err);
+	if (rc)
+		return rc;
+	sqlite3_stmt *st = db_prep(db, "SELECT coalesce(max(id), 0) + 1 FROM leads", err);
+	if (!st)
+		return err->code;
+	rc = sqlite3_step(st);
+	*next = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "read lead ids");
+}
+
 int db_import_each(struct db *db, int64_t batch, db_lead_fn fn, void *ctx, struct lerr *err)
 {
 	db_build_lead_sql(db);

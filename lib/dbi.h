@@ -23,11 +23,12 @@ struct db {
 	} cache[DB_CACHE_SLOTS];
 	int ncache;
 	/* built once from lead_fields (see build_lead_sql) */
-	char *lead_cols, *sql_insert, *sql_update, *sql_by_id;
+	char *lead_cols, *sql_insert, *sql_update, *sql_by_id, *sql_insert_id;
 	/* db_bulk_begin(): the CREATE INDEX statements to run again */
 	char **bulk_sql, **bulk_names;
 	size_t nbulk;
 	bool bulk_journal; /* switched to a rollback journal */
+	bool bulk_nofk;    /* foreign keys off for the load, checked before COMMIT */
 };
 
 /* Map the connection's last error to an exit code and message. */

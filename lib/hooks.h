@@ -48,6 +48,12 @@ struct hook_env {
 	bool no_route;  /* --no-route: leave owners alone */
 	bool no_events; /* --no-events: no workflows (history is still kept) */
 	bool dry_run;   /* compute and explain, write nothing extra */
+	/*
+	 * A bulk import: a new lead's assignment is kept on the lead
+	 * (import_owner, import_rule) rather than as an `assigned` event;
+	 * `leads show` lists it in the history all the same.
+	 */
+	bool import_assign;
 	struct lerr *err;
 	/* the lead's activities when a bulk reader has them (lib/activity.h), or NULL */
 	struct act_src *acts;

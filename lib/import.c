@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ltime.h"
+#include "route.h"
 
 /* The cells of a record as the const char * array imap wants. */
 struct cells {
@@ -536,7 +537,116 @@ struct rows {
 	struct csv_reader *r;
 	struct cells *c;
 	struct import_stats *st;
+	struct engines *en; /* the bulk path runs the engines as it stores (or NULL) */
 };
+
+/* ---- the engines on the bulk path ---- */
+
+/*
+ * Routing, scoring and workflows run on each lead before its one INSERT,
+ * so the lead goes in with its owner and score and is never read back or
+ * updated (that pass cost three times the import itself). The lead gets
+ * its id from us first (db_import_ids) for what the engines write about it.
+ *
+ * Duplicates are only removed after the load (db_import_dedupe), and a
+ * duplicate must not take a turn in a round robin or get a mail. So the
+ * keys seen so far are kept as 64-bit hashes: a row whose key was seen
+ * is stored as it is and waits; after the duplicate pass, those of them
+ * that are still there (keys that only collided: practically never) get
+ * the engines then. A row that is not a duplicate is never held back,
+ * so pools turn exactly as row by row.
+ */
+struct seen {
+	uint64_t *h; /* open addressing; 0 = empty */
+	size_t cap, n;
+};
+
+static uint64_t hash_add(uint64_t h, const char *s)
+{
+	for (; *s; s++) /* FNV-1a */
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	return (h ^ 0xff) * 0x100000001b3u; /* end of the string */
+}
+
+static bool seen_has(const struct seen *s, uint64_t h)
+{
+	h |= h == 0;
+	for (size_t i = (size_t)h & (s->cap - 1); s->cap && s->h[i]; i = (i + 1) & (s->cap - 1))
+		if (s->h[i] == h)
+			return true;
+	return false;
+}
+
+static void seen_add(struct seen *s, uint64_t h)
+{
+	h |= h == 0;
+	if (2 * (s->n + 1) > s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		struct seen big = { xcalloc(cap, sizeof *big.h), cap, 0 };
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->h[i])
+				seen_add(&big, s->h[i]);
+		free(s->h);
+		*s = big;
+	}
+	size_t i = (size_t)h & (s->cap - 1);
+	while (s->h[i] && s->h[i] != h)
+		i = (i + 1) & (s->cap - 1);
+	s->n += !s->h[i];
+	s->h[i] = h;
+}
+
+struct engines {
+	struct seen email, ext;
+	bool by_email, by_ext;
+	int64_t next_id;
+	int64_t *later; /* stored without the engines, for after the duplicate pass */
+	size_t nlater, caplater;
+};
+
+static int run_engines(struct hook_env *h, struct lead *l)
+{
+	struct hook_event ev = { .kind = HK_RECEIVED };
+	int rc = hooks_run(h, l, &ev);
+	if (!rc && l->t[LT_OWNER]) {
+		struct hook_event as = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
+		rc = hooks_run(h, l, &as);
+	}
+	return rc;
+}
+
+/* Store one lead of the bulk path, with the engines when they run here. */
+static int store(struct rows *rw, struct lead *l, struct lerr *err)
+{
+	struct hook_env *h = rw->o->hooks;
+	struct engines *en = rw->en;
+	if (!en)
+		return db_lead_insert(h->db, l, err);
+	lead_set_int(l, LI_ID, en->next_id++);
+	uint64_t ke = 0, kx = 0;
+	if (en->by_email && l->t[LT_EMAIL])
+		ke = hash_add(0xcbf29ce484222325u, l->t[LT_EMAIL]);
+	if (en->by_ext && l->t[LT_EXT_ID])
+		kx = hash_add(hash_add(0xcbf29ce484222325u, l->t[LT_EXT_ID]),
+		              l->t[LT_EXT_SOURCE] ? l->t[LT_EXT_SOURCE] : "");
+	/*
+	 * A row is a duplicate of an earlier row that is kept: the keys of a
+	 * row held back are not recorded, as the duplicate pass will remove it.
+	 */
+	bool again = (ke && seen_has(&en->email, ke)) || (kx && seen_has(&en->ext, kx));
+	int rc = 0;
+	if (again) {
+		en->later = xgrow(en->later, &en->caplater, en->nlater + 1, sizeof *en->later);
+		en->later[en->nlater++] = l->i[LI_ID];
+	} else {
+		if (ke)
+			seen_add(&en->email, ke);
+		if (kx)
+			seen_add(&en->ext, kx);
+		rc = run_engines(h, l);
+	}
+	return rc ? rc : db_lead_insert_id(h->db, l, err);
+}
 
 /*
  * The next data row into rw->c: 1 a row (counted as read), 0 the end,
@@ -682,7 +792,7 @@ static int rows_piped(struct rows *rw, struct lerr *err)
 		if (!b)
 			break;
 		for (size_t i = 0; i < b->n; i++) {
-			if (!rc && !(rc = db_lead_insert(rw->o->hooks->db, &b->v[i], err)))
+			if (!rc && !(rc = store(rw, &b->v[i], err)))
 				rw->st->inserted++;
 			lead_free(&b->v[i]);
 		}
@@ -735,7 +845,8 @@ static int bulk_hook(const struct lead *stored, void *p)
 	return rc;
 }
 
-static int bulk_after(struct import_opts *o, struct import_stats *st, struct lerr *err)
+static int bulk_after(struct import_opts *o, struct engines *en, struct import_stats *st,
+                      struct lerr *err)
 {
 	uint64_t removed = 0;
 	int rc = db_import_dedupe(o->hooks->db, st->batch, o->match, o->nmatch, &removed, err);
@@ -745,7 +856,21 @@ static int bulk_after(struct import_opts *o, struct import_stats *st, struct ler
 	st->dup_skipped += removed;
 	if (o->hooks->no_events && o->hooks->no_route)
 		return 0;
-	return db_import_each(o->hooks->db, st->batch, bulk_hook, o, err);
+	if (!en)
+		return db_import_each(o->hooks->db, st->batch, bulk_hook, o, err);
+	/* the rows held back that were no duplicates after all */
+	for (size_t i = 0; i < en->nlater && !rc; i++) {
+		struct lead l;
+		struct lerr e;
+		if (db_lead_by_id(o->hooks->db, en->later[i], &l, &e) != 0) {
+			if (e.code != EX_NOINPUT)
+				rc = lerr_set(err, e.code, "%s", e.msg);
+			continue; /* removed: a duplicate */
+		}
+		rc = bulk_hook(&l, o);
+		lead_free(&l);
+	}
+	return rc;
 }
 
 int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
@@ -756,6 +881,7 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	struct imap m = { 0 };
 	struct imap_detection d;
 	struct imap_vmap *vm = NULL;
+	bool routing = false;
 	memset(st, 0, sizeof *st);
 	enum imap_datefmt forced = IMAP_DATE_AUTO;
 	if (o->date_format && !imap_datefmt_parse(o->date_format, &forced))
@@ -806,16 +932,47 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	if ((rc = db_import_begin(h->db, o->file, st->preset, h->actor, h->now, &st->batch, err)))
 		goto out;
 
-	struct rows rows = { o, &m, vm, r, &c, st };
+	/*
+	 * Routing keeps its pool cursors in memory and gathers one digest mail
+	 * per member for the whole import (route_bulk_begin); each lead's
+	 * assignment stays on the lead (hook_env.import_assign).
+	 */
+	h->import_assign = true;
+	routing = !h->no_route;
+	if (routing)
+		route_bulk_begin();
+	bool piped = o->bulk && !o->extra_json;
+	struct engines en = { 0 };
+	struct rows rows = { o, &m, vm, r, &c, st, NULL };
+	if (piped && (!h->no_route || !h->no_events)) {
+		for (int i = 0; i < o->nmatch; i++) {
+			en.by_email |= o->match[i] == MATCH_EMAIL;
+			en.by_ext |= o->match[i] == MATCH_EXT_ID;
+		}
+		if ((rc = db_import_ids(h->db, &en.next_id, err)))
+			goto out;
+		rows.en = &en;
+	}
 	/* the bulk path maps rows on a second thread while this one stores them */
-	if ((rc = o->bulk && !o->extra_json ? rows_piped(&rows, err) : rows_each(&rows, err)))
-		goto out;
-	if (o->progress)
+	rc = piped ? rows_piped(&rows, err) : rows_each(&rows, err);
+	if (!rc && o->progress)
 		o->progress(o->ctx, csv_bytes_read(r), st->read);
-	if (o->bulk && (rc = bulk_after(o, st, err)))
+	if (!rc && o->bulk)
+		rc = bulk_after(o, rows.en, st, err);
+	free(en.email.h);
+	free(en.ext.h);
+	free(en.later);
+	if (rc)
 		goto out;
+	if (routing) {
+		routing = false;
+		if ((rc = route_bulk_end(h)))
+			goto out;
+	}
 	rc = db_import_finish(h->db, st->batch, st, h->now, err);
 out:
+	if (routing)
+		route_bulk_end(h); /* forget the cursors; the caller rolls back */
 	imap_vmap_free(vm);
 	imap_free(&m);
 	free(c.v);

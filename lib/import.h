@@ -110,6 +110,14 @@ int db_import_dedupe(struct db *db, int64_t batch, const enum import_match *m, i
                      uint64_t *removed, struct lerr *err);
 /* Bulk mode: call fn for each lead of the batch in file order. */
 int db_import_each(struct db *db, int64_t batch, db_lead_fn fn, void *ctx, struct lerr *err);
+/*
+ * Bulk mode with the engines: the leads get their ids from us (the first
+ * is *next), so that routing, scoring and workflows can run on a lead
+ * before its one INSERT; what they write about it (tasks, mails, score
+ * events) refers to a row not there yet, so foreign keys are checked at
+ * COMMIT instead (PRAGMA defer_foreign_keys, for this transaction).
+ */
+int db_import_ids(struct db *db, int64_t *next, struct lerr *err);
 
 /* Make the lookups of the chosen criteria fast (indexes for phone, name+company). */
 int db_import_prepare(struct db *db, const enum import_match *m, int n, struct lerr *err);

@@ -57,6 +57,8 @@ const struct field_desc lead_fields[] = {
 	T("assigned_rule", LT_ASSIGNED_RULE, 0, "routing rule that assigned the owner"),
 	I("source_line", FK_INT, LI_SOURCE_LINE, 0, "line of the import file"),
 	I("reached_pos", FK_INT, LI_REACHED_POS, 0, "furthest non-lost position reached"),
+	T("import_owner", LT_IMPORT_OWNER, 0, "owner a bulk import routed it to"),
+	T("import_rule", LT_IMPORT_RULE, 0, "routing rule of that assignment"),
 };
 const int lead_nfields = (int)ARRAY_LEN(lead_fields);
 

@@ -37,6 +37,8 @@ enum lead_text {
 	LT_EXT_ID,        /* its id there */
 	LT_EXTRA,         /* JSON object of custom fields */
 	LT_ASSIGNED_RULE, /* routing rule that assigned the owner */
+	LT_IMPORT_OWNER,  /* the owner a bulk import routed it to (history) */
+	LT_IMPORT_RULE,   /* and by which rule */
 	LT__COUNT
 };
 

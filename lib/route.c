@@ -977,7 +977,13 @@ static int take(struct hook_env *env, struct lead *l, const struct member *m, co
 		sb_adds(&intro, rule);
 		sb_adds(&intro, "').");
 	}
-	if (!(rc = record_event(env, l, "assigned", from, m->name, data.buf)))
+	if (env->import_assign && !from) {
+		lead_set(l, LT_IMPORT_OWNER, m->name);
+		lead_set(l, LT_IMPORT_RULE, rule);
+	} else {
+		rc = record_event(env, l, "assigned", from, m->name, data.buf);
+	}
+	if (!rc)
 		rc = assign_mail(env, l, m, rule, reason ? "Lead passed on to you" : "New lead",
 		                 intro.buf);
 	if (!rc && reason && from) {

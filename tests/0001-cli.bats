@@ -124,7 +124,7 @@ load test_helper
 	run --separate-stderr leads init
 	assert_success
 	assert_output ''
-	assert_equal "$stderr" "leads init: database '$LEADS_DB' is ready (schema version 1)"
+	assert_equal "$stderr" "leads init: database '$LEADS_DB' is ready (schema version 2)"
 	[ "$(stat -c %a "$LEADS_DB")" = 600 ]
 	run --separate-stderr leads -q init
 	assert_success

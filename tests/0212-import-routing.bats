@@ -1,0 +1,131 @@
+#!/usr/bin/env bats
+# Imports with routing and scoring: the engines run on each lead before
+# it is stored (bulk path, empty database) or right after (row by row);
+# both give the same owners, scores, history, tasks and mails, and a
+# duplicate row never takes a turn in a pool.
+load test_helper
+
+# the summary line without its timing
+untimed() {
+	sed -E 's/ \([0-9]+\.[0-9]+s, [0-9]+ rows\/s\)/ (T)/' <<<"$1"
+}
+
+config() {
+	cat >c.yaml <<'YAML'
+team:
+  - {name: ana, email: ana@example.com}
+  - {name: ben, email: ben@example.com}
+routing:
+  rules:
+    - {name: pool, assign: {round_robin: [ana, ben]}}
+scoring:
+  rules:
+    - {name: vp, when: {field: title, regex: "^vp", ignore_case: true}, points: 60}
+  thresholds:
+    - {name: hot, at: 50, instructions: "Call today."}
+YAML
+	export LEADS_CONFIG=$PWD/c.yaml
+}
+
+# owner/score of every lead by email, in id order
+owners() {
+	sql "SELECT group_concat(email || '=' || coalesce(owner, '-') || '/' || score, ' ')
+	     FROM (SELECT * FROM leads ORDER BY id)"
+}
+
+@test "a bulk import routes and scores each lead as it stores it" {
+	config
+	printf '%s\n' 'Email,First Name,Title' 'a@x.com,A,VP Sales' 'b@x.com,B,Engineer' \
+		'c@x.com,C,vp' >in.csv
+	run --separate-stderr leads import in.csv
+	assert_success
+	run -0 owners
+	assert_output 'a@x.com=ana/60 b@x.com=ben/0 c@x.com=ana/60'
+	# thresholds: a task and an event per hot lead, checked by the foreign keys
+	run -0 sql "SELECT count(*) FROM tasks"
+	assert_output 2
+	run -0 sql "SELECT kind, count(*) FROM events GROUP BY kind"
+	assert_output 'score.threshold|2'
+	run -0 sql "PRAGMA foreign_key_check"
+	assert_output ''
+	run -0 sql "SELECT value FROM state WHERE key = 'route.rr.pool'"
+	assert_output 3
+}
+
+@test "the history of an imported lead says who routing gave it to" {
+	config
+	printf '%s\n' 'Email,First Name' 'a@x.com,A' >in.csv
+	leads import in.csv 2>/dev/null
+	run -0 leads --format tsv show a@x.com
+	assert_line --partial $'imported\t\t\t{"batch":1,"preset":"generic","file":"in.csv","line":2}'
+	assert_line --partial $'assigned\t\tana\t{"rule":"pool"}'
+	# kept on the lead, not as an event per lead
+	run -0 sql "SELECT import_owner, import_rule FROM leads"
+	assert_output 'ana|pool'
+	run -0 sql "SELECT count(*) FROM events WHERE kind = 'assigned'"
+	assert_output 0
+}
+
+@test "a later reassignment keeps the import's line and adds its own" {
+	config
+	printf '%s\n' 'Email,First Name' 'a@x.com,A' >in.csv
+	leads import in.csv 2>/dev/null
+	leads edit a@x.com --owner ben
+	run -0 leads --format tsv show a@x.com
+	assert_line --partial $'assigned\t\tana\t{"rule":"pool"}'
+	assert_line --partial $'assigned\tana\tben\t'
+}
+
+@test "the bulk path and the row-by-row path give the same leads" {
+	config
+	printf '%s\n' 'Email,First Name,Title' 'a@x.com,A,VP' 'b@x.com,B,' 'a@x.com,Again,VP' \
+		'c@x.com,C,VP' 'd@x.com,D,' >in.csv
+	LEADS_DB=$PWD/bulk.db leads import in.csv 2>/dev/null
+	# a lead already there: no bulk path
+	LEADS_DB=$PWD/rows.db leads add --email z@x.com --owner ana >/dev/null
+	LEADS_DB=$PWD/rows.db leads import in.csv 2>/dev/null
+	q="SELECT group_concat(email || '=' || owner || '/' || score || '/' || coalesce(import_owner, '-'), ' ')
+	   FROM (SELECT * FROM leads WHERE email <> 'z@x.com' ORDER BY id)"
+	run -0 sqlite3 bulk.db "$q"
+	assert_output 'a@x.com=ana/60/ana b@x.com=ben/0/ben c@x.com=ana/60/ana d@x.com=ben/0/ben'
+	bulk=$output
+	run -0 sqlite3 rows.db "$q"
+	assert_output "$bulk"
+	for db in bulk rows; do
+		run -0 sqlite3 $db.db "SELECT count(*) FROM tasks; SELECT count(*) FROM outbox WHERE kind = 'threshold'"
+		assert_output $'2\n2'
+	done
+}
+
+@test "a duplicate row takes no turn in a pool" {
+	config
+	# b repeats a's email, d repeats c's external id
+	printf '%s\n' 'Lead ID,Email,First Name' '00Q1,a@x.com,A' '00Q2,a@x.com,B' '00Q3,c@x.com,C' \
+		'00Q3,d@x.com,D' '00Q5,e@x.com,E' >in.csv
+	run --separate-stderr leads import --preset salesforce in.csv
+	assert_success
+	assert_equal "$(untimed "$stderr")" "salesforce: 5 read, 3 inserted, 0 updated, 2 duplicates skipped, 0 rejected, 0 warnings (T); batch 1"
+	run -0 owners
+	assert_output 'a@x.com=ana/0 c@x.com=ben/0 e@x.com=ana/0'
+}
+
+@test "a row that only shares a key with a removed duplicate is kept, in its turn" {
+	config
+	# b is a's duplicate by external id and goes; c shares only b's email: kept
+	printf '%s\n' 'Lead ID,Email,First Name' '00Q1,a@x.com,A' '00Q1,b@x.com,B' '00Q3,b@x.com,C' \
+		'00Q4,d@x.com,D' >in.csv
+	run --separate-stderr leads import --preset salesforce --match email,external_id in.csv
+	assert_success
+	run -0 owners
+	assert_output 'a@x.com=ana/0 b@x.com=ben/0 d@x.com=ana/0'
+	run -0 sql "SELECT first_name FROM leads WHERE email = 'b@x.com'"
+	assert_output C
+}
+
+@test "--no-route imports leave owners alone but still score" {
+	config
+	printf '%s\n' 'Email,First Name,Title' 'a@x.com,A,VP' >in.csv
+	leads import --no-route in.csv 2>/dev/null
+	run -0 owners
+	assert_output 'a@x.com=-/60'
+}
