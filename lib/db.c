@@ -558,15 +558,11 @@ int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
 	/*
 	 * Rebuilding every index by one sort is cheaper than maintaining it row
 	 * by row (measured: even for stage and status, with few distinct keys).
-	 * Unless the caller finds duplicates itself, keep the two that do. The
-	 * partial owner index stays: a file without owners adds nothing to it,
-	 * one with owners appends at a few places, and either way a rebuild
-	 * would read the whole table once more for it.
+	 * Unless the caller finds duplicates itself, keep the two that do.
 	 */
 	sqlite3_stmt *st = db_prep(db,
 	                           "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
 	                           "AND tbl_name = 'leads' AND sql IS NOT NULL "
-	                           "AND name <> 'leads_owner' "
 	                           "AND (?1 OR name NOT IN ('leads_email', 'leads_ext'))",
 	                           err);
 	if (!st)
