@@ -208,20 +208,31 @@ bool jsonval_get(const char *json, const char *key, bool loose, struct sb *out)
 	struct sb name = SB_INIT;
 	bool found = false;
 	while (*p == '"') {
-		sb_reset(&name);
-		const char *after = str_decode(p, &name);
-		if (!after)
-			break;
+		/* a name without escapes is compared where it is, not decoded */
+		const char *nm = p + 1, *after = nm;
+		while (*after && *after != '"' && *after != '\\')
+			after++;
+		size_t nlen = (size_t)(after - nm);
+		if (*after == '"') {
+			after++;
+		} else {
+			sb_reset(&name);
+			after = str_decode(p, &name);
+			if (!after)
+				break;
+			nm = sb_str(&name);
+			nlen = name.len;
+		}
 		p = ws(after);
 		if (*p != ':')
 			break;
 		const char *val = ws(p + 1);
-		if (name.len == klen && memcmp(sb_str(&name), key, klen) == 0) {
+		if (nlen == klen && memcmp(nm, key, klen) == 0) {
 			found = take_value(val, out);
 			fallback = NULL;
 			break;
 		}
-		if (loose && !fallback && loose_eq(sb_str(&name), name.len, key))
+		if (loose && !fallback && loose_eq(nm, nlen, key))
 			fallback = val;
 		p = skip_value(val);
 		if (!p)

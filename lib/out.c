@@ -604,6 +604,11 @@ static void csv_cell(struct sb *sb, const char *s, int flags)
 static void tsv_cell(struct sb *sb, const char *s)
 {
 	for (; *s; s++) {
+		size_t plain = strcspn(s, "\t\n\r\\");
+		sb_add(sb, s, plain);
+		s += plain;
+		if (!*s)
+			break;
 		switch (*s) {
 		case '\t':
 			sb_adds(sb, "\\t");
