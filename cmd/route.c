@@ -165,9 +165,15 @@ int cmd_route(struct ctx *c, struct args *a)
 		struct hook_env env = {
 			.db = c->db, .cfg = c->cfg, .dry_run = r.dry, .err = &c->err
 		};
+		/* an "assigned" row per lead: written 32 at a time (db.h) */
 		route_bulk_begin();
-		rc = route_bulk(&r, a->val[R_ALL] ? RS_OPEN : RS_UNASSIGNED);
+		if (!r.dry && db_events_defer(c->db, true, &c->err))
+			rc = fail_err(c);
+		if (!rc)
+			rc = route_bulk(&r, a->val[R_ALL] ? RS_OPEN : RS_UNASSIGNED);
 		if (route_bulk_end(&env) && !rc)
+			rc = fail_err(c);
+		if (!rc && db_events_defer(c->db, false, &c->err))
 			rc = fail_err(c);
 	}
 	rules_lead_snap_free(&r.before);

@@ -196,7 +196,8 @@ int db_lead_save(struct db *db, const struct lead *before, const struct lead *l,
 		saved[nsaved].mask = mask;
 		sql = saved[nsaved++].sql = sb_detach(&b);
 	}
-	sqlite3_stmt *st = db_prep(db, sql, err);
+	/* a lead's own columns: kept history rows need not be written first */
+	sqlite3_stmt *st = db_prep_keep(db, sql, err);
 	if (!st)
 		return err->code;
 	for (int i = 1; i < lead_nfields; i++) {
