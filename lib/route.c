@@ -32,6 +32,7 @@ struct rrule {
 	int *slots; /* round robin: pool indexes in rotation order */
 	size_t nslots;
 	size_t router; /* PICK_ROUTER: index into route_config.routers */
+	char *cursor;  /* round robin: its key in the state table, "route.rr.<full>" */
 	struct ldur reassign_after;
 	bool has_reassign;
 };
@@ -52,6 +53,7 @@ static void rule_free(struct rrule *r)
 {
 	free(r->name);
 	free(r->full);
+	free(r->cursor);
 	cond_free(r->when);
 	free(r->pool);
 	free(r->weight);
@@ -338,6 +340,19 @@ static void set_full(struct rrule *r, const struct rset *set)
 		sb_addf(&sb, "%s/", set->owner->name);
 	sb_adds(&sb, r->name);
 	r->full = sb_detach(&sb);
+	/* as it always was: at most 199 bytes */
+	sb_addf(&sb, "route.rr.%.190s", r->full);
+	r->cursor = sb_detach(&sb);
+}
+
+/* src into dst[n], cut like snprintf("%s") would */
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
 }
 
 static int check_reassign(struct yaml_ctx *y, yaml_node_t *map, struct rrule *r)
@@ -685,8 +700,7 @@ static void pool_text(const struct rrule *r, struct sb *out)
 static int pick_round_robin(struct run *rn, const struct rrule *r, const struct member **out,
                             struct sb *why)
 {
-	char key[200];
-	snprintf(key, sizeof key, "route.rr.%s", r->full);
+	const char *key = r->cursor;
 	int64_t cur;
 	int rc = cursor_get(rn->env, key, &cur);
 	if (rc)
@@ -815,7 +829,7 @@ static int apply_rule(struct run *rn, const struct route_config *rc, const struc
 	}
 	res->outcome = RO_ASSIGNED;
 	res->member = m;
-	snprintf(res->rule, sizeof res->rule, "%s", r->full);
+	copy_str(res->rule, sizeof res->rule, r->full);
 	return 1;
 }
 
