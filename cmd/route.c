@@ -171,6 +171,7 @@ int cmd_route(struct ctx *c, struct args *a)
 			rc = fail_err(c);
 		if (!rc)
 			rc = route_bulk(&r, a->val[R_ALL] ? RS_OPEN : RS_UNASSIGNED);
+		env.dry_run = r.dry || rc; /* a failed run writes no mail and no cursor */
 		if (route_bulk_end(&env) && !rc)
 			rc = fail_err(c);
 		if (!rc && db_events_defer(c->db, false, &c->err))

@@ -634,7 +634,7 @@ int route_bulk_end(struct hook_env *env)
 	int rc = digest_flush(env);
 	for (size_t i = 0; i < mem.n; i++) {
 		struct mem_cursor *m = &mem.v[i];
-		if (m->dirty && !rc) {
+		if (m->dirty && !rc && !env->dry_run) {
 			char buf[32];
 			snprintf(buf, sizeof buf, "%" PRId64, m->val);
 			rc = db_state_set(env->db, m->key, buf, env->err);

@@ -103,8 +103,10 @@ int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struc
  * key "assign-digest:<time>:<member>:<first lead id, 12 digits>") listing
  * the first 50 and counting the rest. Memory stays bounded by the team.
  * route_bulk_end uses env->db, env->cfg, env->err and env->dry_run (the
- * time is the one the assignments had); call it before the commit, also
- * on failure, before the rollback: it frees what the run kept.
+ * time is the one the assignments had); call it before the commit. Call
+ * it on failure too, before the rollback, with env->dry_run set: it then
+ * writes nothing (the failed transaction may already be gone) and frees
+ * what the run kept.
  */
 void route_bulk_begin(void);
 int route_bulk_end(struct hook_env *env);
