@@ -13,7 +13,8 @@
 #
 # What the peers do is less than what leads does, on purpose: the UPDATE
 # only computes the new owner or score. leads also records an "assigned"
-# event and queues a mail per assignment, rescores the lead it assigned,
+# event per assignment, queues each member's mail (one digest per member
+# for a bulk run), rescores the lead it assigned,
 # fires the score thresholds crossed (event, task, mail), and evaluates
 # real POSIX regexes where the peer uses LIKE.
 #
@@ -237,7 +238,7 @@ base=scored
 t_sql_route=$(measure sqlite3 "$run" "$route_sql")
 t_route=$(measure "$leads" --format tsv route --all)
 assigned=$(sqlite3 "$run" "SELECT count(*) FROM events WHERE kind = 'assigned'")
-mails=$(sqlite3 "$run" "SELECT count(*) FROM outbox WHERE kind = 'assignment'")
+mails=$(sqlite3 "$run" "SELECT count(*) FROM outbox WHERE kind IN ('assignment', 'assignment_digest')")
 
 base=base
 t_sql_score=$(measure sqlite3 "$run" "$score_sql")
@@ -277,7 +278,7 @@ printf '%-44s %8s %8s\n' "" seconds ratio
 printf '%-44s %8.2f %8s\n' "sqlite3 UPDATE owner = CASE (20 rules)" "$t_sql_route" "1.00"
 printf '%-44s %8.2f %8.2f   (target <= 3.00, < 10 s)\n' "leads route --all" "$t_route" \
 	"$(ratio "$t_route" "$t_sql_route")"
-printf '    %s assigned, %s assignment mails queued\n' "$assigned" "$mails"
+printf '    %s assigned, %s assignment mails queued (a digest per member)\n' "$assigned" "$mails"
 printf '%-44s %8.2f %8s\n' "sqlite3 UPDATE score = CASE (20 rules)" "$t_sql_score" "1.00"
 printf '%-44s %8.2f %8.2f   (target <= 3.00, < 10 s)\n' "leads score --recalc --all" "$t_score" \
 	"$(ratio "$t_score" "$t_sql_score")"

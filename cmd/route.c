@@ -45,6 +45,7 @@ struct run {
 	bool dry, explain;
 	struct out *o;
 	int64_t n, assigned, unchanged, nobody;
+	struct lead_snap before; /* the lead being routed, as read */
 };
 
 static const char *result_word(const struct route_result *res, const char *prev)
@@ -69,15 +70,13 @@ static int route_one(struct run *r, struct lead *l, struct act_src *acts)
 	char *prev = l->t[LT_OWNER] ? xstrdup(l->t[LT_OWNER]) : NULL;
 	struct sb ex = SB_INIT;
 	struct route_result res;
-	struct lead before;
-	rules_lead_copy(&before, l);
+	rules_lead_snap(&r->before, l);
 	int rc = route_lead(&env, l, acts, &res, r->explain ? &ex : NULL);
 	if (!rc && res.changed) {
 		struct hook_event ev = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
 		if (!(rc = hooks_run(&env, l, &ev)) && !r->dry)
-			rc = db_lead_save(c->db, &before, l, &c->err);
+			rc = db_lead_save(c->db, &r->before.l, l, &c->err);
 	}
-	lead_free(&before);
 	if (rc) {
 		free(prev);
 		sb_free(&ex);
@@ -166,11 +165,19 @@ int cmd_route(struct ctx *c, struct args *a)
 		struct hook_env env = {
 			.db = c->db, .cfg = c->cfg, .dry_run = r.dry, .err = &c->err
 		};
+		/* an "assigned" row per lead: written 32 at a time (db.h) */
 		route_bulk_begin();
-		rc = route_bulk(&r, a->val[R_ALL] ? RS_OPEN : RS_UNASSIGNED);
+		if (!r.dry && db_events_defer(c->db, true, &c->err))
+			rc = fail_err(c);
+		if (!rc)
+			rc = route_bulk(&r, a->val[R_ALL] ? RS_OPEN : RS_UNASSIGNED);
+		env.dry_run = r.dry || rc; /* a failed run writes no mail and no cursor */
 		if (route_bulk_end(&env) && !rc)
 			rc = fail_err(c);
+		if (!rc && db_events_defer(c->db, false, &c->err))
+			rc = fail_err(c);
 	}
+	rules_lead_snap_free(&r.before);
 	if (r.o) {
 		out_finish(r.o);
 		out_free(r.o);

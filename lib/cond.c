@@ -151,6 +151,18 @@ static bool num_parse(const char *s, double *out)
 		p++;
 	if (!((*p >= '0' && *p <= '9') || (*p == '.' && p[1] >= '0' && p[1] <= '9')))
 		return false;
+	/* plain integers (most custom fields): exact in a double, no strtod */
+	int64_t n = 0;
+	int digits = 0;
+	const char *d = p;
+	while (*d >= '0' && *d <= '9' && digits < 15) {
+		n = n * 10 + (*d++ - '0');
+		digits++;
+	}
+	if (!*d) {
+		*out = *s == '-' ? -(double)n : (double)n;
+		return true;
+	}
 	for (const char *q = p; *q; q++)
 		if (!((*q >= '0' && *q <= '9') || *q == '.' || *q == 'e' || *q == 'E' ||
 		      *q == '+' || *q == '-'))

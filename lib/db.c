@@ -248,7 +248,16 @@ int db_fail(struct db *db, struct lerr *err, const char *what)
 
 /* ---- statement cache ---- */
 
+static int events_flush(struct db *db, struct lerr *err);
+
 sqlite3_stmt *db_prep(struct db *db, const char *sql, struct lerr *err)
+{
+	if (db->npend && events_flush(db, err))
+		return NULL;
+	return db_prep_keep(db, sql, err);
+}
+
+sqlite3_stmt *db_prep_keep(struct db *db, const char *sql, struct lerr *err)
 {
 	for (int i = 0; i < db->ncache; i++) {
 		if (db->cache[i].sql == sql) {
@@ -293,6 +302,8 @@ char *db_col_text(sqlite3_stmt *st, int i)
 
 int db_exec(struct db *db, const char *sql, struct lerr *err)
 {
+	if (db->npend && events_flush(db, err))
+		return err ? err->code : EX_SOFTWARE;
 	if (sqlite3_exec(db->sq, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return db_fail(db, err, "exec");
 	return 0;
@@ -485,6 +496,8 @@ void db_close(struct db *db)
 	free(db->sql_by_id);
 	free(db->sql_insert_id);
 	db_bulk_finish(db);
+	free(db->pend);
+	sb_free(&db->pend_text);
 	free(db->path);
 	free(db);
 }
@@ -501,7 +514,12 @@ int db_begin(struct db *db, struct lerr *err)
 
 int db_commit(struct db *db, struct lerr *err)
 {
-	int rc = db_exec(db, "COMMIT", err);
+	int rc = db_events_defer(db, false, err);
+	if (rc) {
+		db_rollback(db);
+		return rc;
+	}
+	rc = db_exec(db, "COMMIT", err);
 	if (rc)
 		db_rollback(db);
 	return rc;
@@ -509,6 +527,10 @@ int db_commit(struct db *db, struct lerr *err)
 
 void db_rollback(struct db *db)
 {
+	db->npend = 0;
+	db->defer = false;
+	db->pend_rc = 0;
+	sb_reset(&db->pend_text);
 	if (!sqlite3_get_autocommit(db->sq))
 		sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
 }
@@ -1052,12 +1074,127 @@ int db_stage_counts(struct db *db, db_count_fn fn, void *ctx, struct lerr *err)
 
 /* ---- events ---- */
 
+/* ---- deferred history rows (db_events_defer) ---- */
+
+#define EVENT_CHUNK 32 /* rows per INSERT; 7 parameters each */
+
+static const char *event_chunk_sql(void)
+{
+	static char *sql;
+	if (!sql) {
+		struct sb b = SB_INIT;
+		sb_adds(&b, "INSERT INTO events(lead_id, at, actor, kind, from_val, to_val, data) "
+		            "VALUES ");
+		for (int r = 0; r < EVENT_CHUNK; r++) {
+			sb_adds(&b, r ? ", (" : "(");
+			for (int c = 1; c <= 7; c++)
+				sb_addf(&b, "%s?%d", c > 1 ? ", " : "", r * 7 + c);
+			sb_addc(&b, ')');
+		}
+		sql = sb_detach(&b);
+	}
+	return sql;
+}
+
+static const char *pend_str(const struct db *db, size_t off)
+{
+	return off == SIZE_MAX ? NULL : db->pend_text.buf + off;
+}
+
+static int event_insert(struct db *db, const struct event *ev, struct lerr *err);
+
+/* Write the kept rows, in order: whole chunks, then one by one. */
+static int events_flush(struct db *db, struct lerr *err)
+{
+	if (db->pend_rc)
+		return lerr_set(err, db->pend_rc, "history rows could not be written earlier");
+	if (!db->npend || db->flushing)
+		return 0;
+	db->flushing = true;
+	int rc = 0, i = 0;
+	for (; !rc && db->npend - i >= EVENT_CHUNK; i += EVENT_CHUNK) {
+		sqlite3_stmt *st = db_prep_keep(db, event_chunk_sql(), err);
+		if (!st) {
+			rc = err ? err->code : EX_SOFTWARE;
+			break;
+		}
+		for (int r = 0; r < EVENT_CHUNK; r++) {
+			const struct pending_event *p = &db->pend[i + r];
+			sqlite3_bind_int64(st, r * 7 + 1, p->lead_id);
+			sqlite3_bind_int64(st, r * 7 + 2, p->at);
+			for (int c = 0; c < 5; c++)
+				db_bind_text(st, r * 7 + 3 + c, pend_str(db, p->text[c]));
+		}
+		int step = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (step != SQLITE_DONE)
+			rc = db_fail(db, err, "record history");
+	}
+	for (; !rc && i < db->npend; i++) {
+		const struct pending_event *p = &db->pend[i];
+		struct event ev = { .lead_id = p->lead_id,
+			            .at = p->at,
+			            .actor = pend_str(db, p->text[0]),
+			            .kind = pend_str(db, p->text[1]),
+			            .from = pend_str(db, p->text[2]),
+			            .to = pend_str(db, p->text[3]),
+			            .data = pend_str(db, p->text[4]) };
+		rc = event_insert(db, &ev, err);
+	}
+	db->npend = 0;
+	sb_reset(&db->pend_text);
+	db->flushing = false;
+	if (rc)
+		db->pend_rc = rc;
+	return rc;
+}
+
+int db_events_defer(struct db *db, bool on, struct lerr *err)
+{
+	int rc = events_flush(db, err);
+	db->defer = on && !rc;
+	return rc;
+}
+
+static void pend_add(struct db *db, size_t *off, const char *s)
+{
+	if (!s) {
+		*off = SIZE_MAX;
+		return;
+	}
+	*off = db->pend_text.len;
+	sb_add(&db->pend_text, s, strlen(s) + 1); /* with its NUL */
+}
+
 int db_event_add(struct db *db, const struct event *ev, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "INSERT INTO events(lead_id, at, actor, kind, from_val, to_val, "
-	                           "data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	                           err);
+	if (!db->defer)
+		return event_insert(db, ev, err);
+	if (db->npend == EVENT_CHUNK) {
+		int rc = events_flush(db, err);
+		if (rc)
+			return rc;
+	}
+	if (!db->pend)
+		db->pend = xcalloc(EVENT_CHUNK, sizeof *db->pend);
+	struct pending_event *p = &db->pend[db->npend++];
+	p->lead_id = ev->lead_id;
+	p->at = ev->at;
+	pend_add(db, &p->text[0], ev->actor);
+	pend_add(db, &p->text[1], ev->kind);
+	pend_add(db, &p->text[2], ev->from);
+	pend_add(db, &p->text[3], ev->to);
+	pend_add(db, &p->text[4], ev->data);
+	return 0;
+}
+
+static int event_insert(struct db *db, const struct event *ev, struct lerr *err)
+{
+	sqlite3_stmt *st =
+	    db_prep_keep(db,
+	                 "INSERT INTO events(lead_id, at, actor, kind, from_val, to_val, "
+	                 "data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	                 err);
 	if (!st)
 		return err->code;
 	sqlite3_bind_int64(st, 1, ev->lead_id);

@@ -29,6 +29,15 @@ struct db {
 	size_t nbulk;
 	bool bulk_journal; /* switched to a rollback journal */
 	bool bulk_nofk;    /* foreign keys off for the load, checked before COMMIT */
+	/* db_events_defer(): history rows not written yet, their text in pend_text */
+	struct pending_event {
+		int64_t lead_id, at;
+		size_t text[5]; /* actor, kind, from, to, data: offsets, SIZE_MAX for NULL */
+	} * pend;
+	int npend;
+	struct sb pend_text;
+	bool defer, flushing;
+	int pend_rc; /* a failed write of deferred rows: the transaction cannot commit */
 };
 
 /* Map the connection's last error to an exit code and message. */
@@ -39,6 +48,11 @@ int db_fail(struct db *db, struct lerr *err, const char *what);
  * string that lives as long as db): the cache is keyed by its address.
  */
 sqlite3_stmt *db_prep(struct db *db, const char *sql, struct lerr *err);
+/*
+ * db_prep without writing the deferred history rows first: only for
+ * statements that never read or write history (saving a lead's columns).
+ */
+sqlite3_stmt *db_prep_keep(struct db *db, const char *sql, struct lerr *err);
 int db_exec(struct db *db, const char *sql, struct lerr *err);
 void db_bind_text(sqlite3_stmt *st, int i, const char *s);
 char *db_col_text(sqlite3_stmt *st, int i);

@@ -971,8 +971,13 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	}
 	rc = db_import_finish(h->db, st->batch, st, h->now, err);
 out:
-	if (routing)
-		route_bulk_end(h); /* forget the cursors; the caller rolls back */
+	if (routing) {
+		/* as a dry run: write nothing into the failed transaction, forget it all */
+		bool dry = h->dry_run;
+		h->dry_run = true;
+		route_bulk_end(h);
+		h->dry_run = dry;
+	}
 	imap_vmap_free(vm);
 	imap_free(&m);
 	free(c.v);

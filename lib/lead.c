@@ -108,17 +108,35 @@ const char *lead_get(const struct lead *l, enum lead_text f)
 	return l->t[f] ? l->t[f] : "";
 }
 
+/* Append s to buf[n] at *at, cut as snprintf would (bulk commands call this per lead). */
+static void put(char *buf, size_t n, size_t *at, const char *s)
+{
+	size_t len = strlen(s);
+	if (*at + len >= n)
+		len = n - 1 - *at;
+	memcpy(buf + *at, s, len);
+	*at += len;
+	buf[*at] = '\0';
+}
+
 void lead_display_name(const struct lead *l, char *buf, size_t n)
 {
 	const char *fn = lead_get(l, LT_FIRST_NAME), *ln = lead_get(l, LT_LAST_NAME);
-	if (*fn || *ln)
-		snprintf(buf, n, "%s%s%s", fn, *fn && *ln ? " " : "", ln);
-	else if (l->t[LT_COMPANY])
-		snprintf(buf, n, "%s", l->t[LT_COMPANY]);
-	else if (l->t[LT_EMAIL])
-		snprintf(buf, n, "%s", l->t[LT_EMAIL]);
-	else
+	size_t at = 0;
+	if (!n)
+		return;
+	buf[0] = '\0';
+	if (*fn || *ln) {
+		put(buf, n, &at, fn);
+		put(buf, n, &at, *fn && *ln ? " " : "");
+		put(buf, n, &at, ln);
+	} else if (l->t[LT_COMPANY]) {
+		put(buf, n, &at, l->t[LT_COMPANY]);
+	} else if (l->t[LT_EMAIL]) {
+		put(buf, n, &at, l->t[LT_EMAIL]);
+	} else {
 		snprintf(buf, n, "#%" PRId64, l->i[LI_ID]);
+	}
 }
 
 bool lead_email_canon(char *s)

@@ -25,15 +25,16 @@ extern char **environ;
 
 /* ---- templates ---- */
 
-static const char *const kind_names[MK__N] = { "assignment", "threshold", "reminder",
-	                                       "due_soon",   "late",      "digest" };
+static const char *const kind_names[MK__N] = { "assignment",       "threshold", "reminder",
+	                                       "due_soon",         "late",      "digest",
+	                                       "assignment_digest" };
 
 const char *mail_kind_name(enum mail_kind k)
 {
 	return (unsigned)k < MK__N ? kind_names[k] : "?";
 }
 
-/* Placeholders beyond lead.* (which every kind but digest has). */
+/* Placeholders beyond lead.* (which every kind but the digests has). */
 static const char *const kind_vars[MK__N] = {
 	[MK_ASSIGNMENT] = "rep.name rep.email assignment.rule",
 	[MK_THRESHOLD] = "rep.name rep.email threshold.name threshold.at threshold.instructions",
@@ -42,7 +43,15 @@ static const char *const kind_vars[MK__N] = {
 	[MK_LATE] = "rep.name rep.email task.id task.title task.notes task.due",
 	[MK_DIGEST] = "rep.name rep.email digest.date digest.today digest.overdue "
 	              "digest.count_today digest.count_overdue",
+	[MK_ASSIGNMENT_DIGEST] = "rep.name rep.email digest.count digest.leads digest.more "
+	                         "digest.command",
 };
+
+/* Kinds about no single lead: no lead.* placeholders. */
+static bool no_lead(enum mail_kind k)
+{
+	return k == MK_DIGEST || k == MK_ASSIGNMENT_DIGEST;
+}
 
 static const char *const lead_extra_vars[] = { "name", "stage", "group" };
 
@@ -67,7 +76,7 @@ static bool placeholder_ok(enum mail_kind k, const char *name, size_t n)
 {
 	if (word_in(kind_vars[k], name, n))
 		return true;
-	if (k == MK_DIGEST || n <= 5 || strncmp(name, "lead.", 5) != 0)
+	if (no_lead(k) || n <= 5 || strncmp(name, "lead.", 5) != 0)
 		return false;
 	char f[64];
 	if (n - 5 >= sizeof f)
@@ -122,12 +131,18 @@ static int check_one(const char *name, size_t n, const char *at, void *p)
 		return 1;
 	}
 	if (!placeholder_ok(c->k, name, n)) {
-		ly_error(c->y, c->node,
-		         "unknown placeholder '{{%.*s}}' in the %s template (use lead.<field>%s%s)",
-		         (int)n, name, kind_names[c->k], *kind_vars[c->k] ? " or " : "",
-		         kind_vars[c->k]);
-		if (c->k == MK_DIGEST)
-			ly_error(c->y, c->node, "(the digest is about no single lead: no lead.*)");
+		if (no_lead(c->k))
+			ly_error(
+			    c->y, c->node,
+			    "unknown placeholder '{{%.*s}}' in the %s template (it is about no "
+			    "single lead: use %s)",
+			    (int)n, name, kind_names[c->k], kind_vars[c->k]);
+		else
+			ly_error(c->y, c->node,
+			         "unknown placeholder '{{%.*s}}' in the %s template (use "
+			         "lead.<field>%s%s)",
+			         (int)n, name, kind_names[c->k], *kind_vars[c->k] ? " or " : "",
+			         kind_vars[c->k]);
 		c->bad = 1;
 	}
 	return 0;
@@ -167,11 +182,8 @@ struct mail_templates *mail_templates_parse(struct yaml_ctx *y, yaml_node_t *n)
 	int bad = 0;
 	for (size_t i = 0; i < ly_map_len(n); i++) {
 		yaml_node_t *kn = ly_map_key(y, n, i);
-		/* in enum mail_kind order */
-		static const char *const tpl_kinds[] = { "assignment", "threshold", "reminder",
-			                                 "due_soon",   "late",      "digest" };
 		int k;
-		if (ly_enum(y, kn, "template", tpl_kinds, ARRAY_LEN(tpl_kinds), &k) != 0) {
+		if (ly_enum(y, kn, "template", kind_names, ARRAY_LEN(kind_names), &k) != 0) {
 			bad = 1;
 			continue;
 		}
@@ -243,6 +255,11 @@ static const struct mail_tpl builtin[MK__N] = {
 	                "Due today:\n{{digest.today}}\n"
 	                "Overdue:\n{{digest.overdue}}\n"
 	                "  leads task list --mine\n" },
+	[MK_ASSIGNMENT_DIGEST] = { "{{digest.count}} new leads assigned to you",
+	                           "Hello {{rep.name}},\n\n"
+	                           "{{digest.count}} new leads are yours now:\n\n"
+	                           "{{digest.leads}}\n"
+	                           "See them all with: {{digest.command}}\n" },
 };
 
 void mail_var(struct mail_vars *v, const char *name, const char *value)

@@ -49,7 +49,21 @@
 
 /* ---- templates ---- */
 
-enum mail_kind { MK_ASSIGNMENT, MK_THRESHOLD, MK_REMINDER, MK_DUE_SOON, MK_LATE, MK_DIGEST, MK__N };
+/*
+ * MK_DIGEST is a rep's daily task digest (sweep --digest);
+ * MK_ASSIGNMENT_DIGEST the one mail a bulk routing run sends a member who
+ * got several leads (route.h: route_bulk_begin).
+ */
+enum mail_kind {
+	MK_ASSIGNMENT,
+	MK_THRESHOLD,
+	MK_REMINDER,
+	MK_DUE_SOON,
+	MK_LATE,
+	MK_DIGEST,
+	MK_ASSIGNMENT_DIGEST,
+	MK__N
+};
 const char *mail_kind_name(enum mail_kind k);
 
 struct mail_tpl {

@@ -604,6 +604,11 @@ static void csv_cell(struct sb *sb, const char *s, int flags)
 static void tsv_cell(struct sb *sb, const char *s)
 {
 	for (; *s; s++) {
+		size_t plain = strcspn(s, "\t\n\r\\");
+		sb_add(sb, s, plain);
+		s += plain;
+		if (!*s)
+			break;
 		switch (*s) {
 		case '\t':
 			sb_adds(sb, "\\t");
@@ -836,9 +841,17 @@ void out_str(struct out *o, const char *s)
 
 void out_int(struct out *o, int64_t v)
 {
-	char buf[24];
-	snprintf(buf, sizeof(buf), "%" PRId64, v);
-	tbl_add(&o->t, xstrdup(buf));
+	/* decimal digits by hand: a bulk command writes one per row */
+	char buf[24], *p = buf + sizeof buf;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	*--p = '\0';
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
+	tbl_add(&o->t, xstrdup(p));
 }
 
 void out_null(struct out *o)

@@ -32,6 +32,7 @@ struct rrule {
 	int *slots; /* round robin: pool indexes in rotation order */
 	size_t nslots;
 	size_t router; /* PICK_ROUTER: index into route_config.routers */
+	char *cursor;  /* round robin: its key in the state table, "route.rr.<full>" */
 	struct ldur reassign_after;
 	bool has_reassign;
 };
@@ -52,6 +53,7 @@ static void rule_free(struct rrule *r)
 {
 	free(r->name);
 	free(r->full);
+	free(r->cursor);
 	cond_free(r->when);
 	free(r->pool);
 	free(r->weight);
@@ -338,6 +340,19 @@ static void set_full(struct rrule *r, const struct rset *set)
 		sb_addf(&sb, "%s/", set->owner->name);
 	sb_adds(&sb, r->name);
 	r->full = sb_detach(&sb);
+	/* as it always was: at most 199 bytes */
+	sb_addf(&sb, "route.rr.%.190s", r->full);
+	r->cursor = sb_detach(&sb);
+}
+
+/* src into dst[n], cut like snprintf("%s") would */
+static void copy_str(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
 }
 
 static int check_reassign(struct yaml_ctx *y, yaml_node_t *map, struct rrule *r)
@@ -607,6 +622,8 @@ static int cursor_set(struct hook_env *env, const char *key, int64_t v)
 	return db_state_set(env->db, key, buf, env->err);
 }
 
+static int digest_flush(struct hook_env *env);
+
 void route_bulk_begin(void)
 {
 	mem.bulk = true;
@@ -614,10 +631,10 @@ void route_bulk_begin(void)
 
 int route_bulk_end(struct hook_env *env)
 {
-	int rc = 0;
+	int rc = digest_flush(env);
 	for (size_t i = 0; i < mem.n; i++) {
 		struct mem_cursor *m = &mem.v[i];
-		if (m->dirty && !rc) {
+		if (m->dirty && !rc && !env->dry_run) {
 			char buf[32];
 			snprintf(buf, sizeof buf, "%" PRId64, m->val);
 			rc = db_state_set(env->db, m->key, buf, env->err);
@@ -683,8 +700,7 @@ static void pool_text(const struct rrule *r, struct sb *out)
 static int pick_round_robin(struct run *rn, const struct rrule *r, const struct member **out,
                             struct sb *why)
 {
-	char key[200];
-	snprintf(key, sizeof key, "route.rr.%s", r->full);
+	const char *key = r->cursor;
 	int64_t cur;
 	int rc = cursor_get(rn->env, key, &cur);
 	if (rc)
@@ -813,7 +829,7 @@ static int apply_rule(struct run *rn, const struct route_config *rc, const struc
 	}
 	res->outcome = RO_ASSIGNED;
 	res->member = m;
-	snprintf(res->rule, sizeof res->rule, "%s", r->full);
+	copy_str(res->rule, sizeof res->rule, r->full);
 	return 1;
 }
 
@@ -937,6 +953,171 @@ static int record_event(struct hook_env *env, const struct lead *l, const char *
 	return db_event_add(env->db, &ev, env->err);
 }
 
+/* The mail a new owner gets for one lead routed to them. */
+static int new_lead_mail(struct hook_env *env, const struct lead *l, const struct member *m,
+                         const char *rule)
+{
+	char name[256], d[24];
+	lead_display_name(l, name, sizeof name);
+	struct sb intro = SB_INIT;
+	sb_adds(&intro, "Lead #");
+	sb_adds(&intro, digits(l->i[LI_ID], 0, d));
+	sb_addc(&intro, ' ');
+	sb_adds(&intro, name);
+	sb_adds(&intro, " is yours now (routing rule '");
+	sb_adds(&intro, rule);
+	sb_adds(&intro, "').");
+	int rc = assign_mail(env, l, m, rule, "New lead", intro.buf);
+	sb_free(&intro);
+	return rc;
+}
+
+/* ---- assignment digests (bulk runs) ---- */
+
+/*
+ * A bulk run (route_bulk_begin) does not mail each assignment: a member
+ * who got 100,000 leads from `route --all` wants one message, not 100,000.
+ * Per member it keeps the count, the first DIGEST_LIST leads as lines of
+ * the digest (the rest are only counted, so memory stays bounded) and a
+ * copy of the first lead as it was assigned. route_bulk_end then queues,
+ * per member in the order they got their first lead, either the very
+ * mail a single assignment sends (one lead) or one digest (several).
+ */
+#define DIGEST_LIST 50
+
+static struct {
+	const struct config *cfg;
+	struct digest {
+		int64_t count;
+		char *line[DIGEST_LIST]; /* "#12 Ana Lima (Acme) — rule 'east'" */
+		size_t nlines;
+		struct lead first; /* the first lead, as it was when assigned */
+		char *rule;        /* the rule that assigned it */
+	} * d;                     /* per team member */
+	size_t *order;             /* team indexes, in order of their first lead */
+	size_t norder;
+	int64_t now; /* the run's time: what the per-lead mails would have used */
+} dig;
+
+static void digest_add(const struct hook_env *env, const struct lead *l, const struct member *m,
+                       const char *rule)
+{
+	const struct config *cfg = env->cfg;
+	if (!dig.d) {
+		dig.cfg = cfg;
+		dig.d = xcalloc(cfg->nteam + 1, sizeof *dig.d);
+		dig.order = xcalloc(cfg->nteam + 1, sizeof *dig.order);
+		dig.norder = 0;
+		dig.now = env->now;
+	}
+	size_t i = (size_t)(m - cfg->team);
+	struct digest *d = &dig.d[i];
+	if (d->count++ == 0) {
+		dig.order[dig.norder++] = i;
+		rules_lead_copy(&d->first, l);
+		d->rule = xstrdup(rule);
+	}
+	if (d->nlines == DIGEST_LIST)
+		return;
+	char name[256];
+	lead_display_name(l, name, sizeof name);
+	const char *co = l->t[LT_COMPANY];
+	struct sb line = SB_INIT;
+	sb_addf(&line, "#%" PRId64 " %s", l->i[LI_ID], name);
+	if (!str_empty(co) && strcmp(co, name) != 0)
+		sb_addf(&line, " (%s)", co);
+	sb_addf(&line, " \u2014 rule '%s'", rule);
+	d->line[d->nlines++] = sb_detach(&line);
+}
+
+/* word quoted for a POSIX shell when it needs it */
+static void shell_word(struct sb *out, const char *w)
+{
+	if (*w && strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	                    "@%+=:,./-_") == strlen(w)) {
+		sb_adds(out, w);
+		return;
+	}
+	sb_addc(out, '\'');
+	for (; *w; w++) {
+		if (*w == '\'')
+			sb_adds(out, "'\\''");
+		else
+			sb_addc(out, *w);
+	}
+	sb_addc(out, '\'');
+}
+
+static int digest_mail(struct hook_env *env, const struct member *m, const struct digest *d)
+{
+	struct mail_vars v = { 0 };
+	mail_var(&v, "rep.name", m->name);
+	mail_var(&v, "rep.email", m->email);
+	mail_varf(&v, "digest.count", "%" PRId64, d->count);
+	struct sb sb = SB_INIT;
+	for (size_t i = 0; i < d->nlines; i++) {
+		sb_adds(&sb, d->line[i]);
+		sb_addc(&sb, '\n');
+	}
+	int64_t more = d->count - (int64_t)d->nlines;
+	if (more > 0)
+		sb_addf(&sb, "and %" PRId64 " more\n", more);
+	mail_var(&v, "digest.leads", sb.buf);
+	mail_varf(&v, "digest.more", "%" PRId64, more);
+	sb_reset(&sb);
+	sb_adds(&sb, "leads list --owner ");
+	shell_word(&sb, m->name);
+	mail_var(&v, "digest.command", sb.buf);
+	char *subject = NULL, *body = NULL;
+	mail_compose(workflow_templates(env->cfg), MK_ASSIGNMENT_DIGEST, &v, &subject, &body);
+	mail_vars_free(&v);
+	/* the run's time and its first lead: two runs in one second never collide */
+	char id[24];
+	sb_reset(&sb);
+	sb_addf(&sb, "assign-digest:%" PRId64 ":%s:%s", env->now, m->name,
+	        digits(d->first.i[LI_ID], 12, id));
+	/* linked to its first lead: import --revert takes back the digest of its batch */
+	struct mail_new mn = { .kind = mail_kind_name(MK_ASSIGNMENT_DIGEST),
+		               .idem_key = sb.buf,
+		               .lead_id = d->first.i[LI_ID],
+		               .rcpt = m->email,
+		               .subject = subject,
+		               .body = body };
+	int queued;
+	int rc = mail_queue(env->db, &mn, env->now, &queued, env->err);
+	sb_free(&sb);
+	free(subject);
+	free(body);
+	return rc;
+}
+
+/* Queue the mails of the run (unless dry) and forget it. */
+static int digest_flush(struct hook_env *env)
+{
+	int rc = 0;
+	if (!dig.d)
+		return 0;
+	struct hook_env e = *env;
+	e.cfg = dig.cfg;
+	e.now = dig.now;
+	for (size_t k = 0; k < dig.norder; k++) {
+		size_t i = dig.order[k];
+		struct digest *d = &dig.d[i];
+		const struct member *m = &dig.cfg->team[i];
+		if (!rc && !env->dry_run)
+			rc = d->count == 1 ? new_lead_mail(&e, &d->first, m, d->rule)
+			                   : digest_mail(&e, m, d);
+		for (size_t j = 0; j < d->nlines; j++)
+			free(d->line[j]);
+		lead_free(&d->first);
+		free(d->rule);
+	}
+	free(dig.d);
+	free(dig.order);
+	memset(&dig, 0, sizeof dig);
+	return rc;
+}
+
 /* Make m the owner of l by rule; events and mail unless a dry run. */
 static int take(struct hook_env *env, struct lead *l, const struct member *m, const char *rule,
                 const char *reason, struct route_result *res)
@@ -962,31 +1143,28 @@ static int take(struct hook_env *env, struct lead *l, const struct member *m, co
 		sb_add_json_str(&data, reason);
 	}
 	sb_addc(&data, '}');
-	char name[256];
-	lead_display_name(l, name, sizeof name);
-	if (reason)
-		sb_addf(&intro, "Lead #%" PRId64 " %s is yours now: it was %s's, and %s.",
-		        l->i[LI_ID], name, from ? from : "nobody", reason);
-	else {
-		char d[24];
-		sb_adds(&intro, "Lead #");
-		sb_adds(&intro, digits(l->i[LI_ID], 0, d));
-		sb_addc(&intro, ' ');
-		sb_adds(&intro, name);
-		sb_adds(&intro, " is yours now (routing rule '");
-		sb_adds(&intro, rule);
-		sb_adds(&intro, "').");
-	}
 	if (env->import_assign && !from) {
+		/* a new lead of an import: kept on the lead (lib/hooks.h) */
 		lead_set(l, LT_IMPORT_OWNER, m->name);
 		lead_set(l, LT_IMPORT_RULE, rule);
-	} else {
-		rc = record_event(env, l, "assigned", from, m->name, data.buf);
+	} else if ((rc = record_event(env, l, "assigned", from, m->name, data.buf))) {
+		goto done;
 	}
-	if (!rc)
-		rc = assign_mail(env, l, m, rule, reason ? "Lead passed on to you" : "New lead",
-		                 intro.buf);
-	if (!rc && reason && from) {
+	if (!reason) {
+		/* routed by a rule: one mail now, or one per member at the end of a bulk run */
+		if (mem.bulk)
+			digest_add(env, l, m, rule);
+		else
+			rc = new_lead_mail(env, l, m, rule);
+		goto done;
+	}
+	/* passed on (reassign_after): both owners hear of it, always per lead */
+	char name[256];
+	lead_display_name(l, name, sizeof name);
+	sb_addf(&intro, "Lead #%" PRId64 " %s is yours now: it was %s's, and %s.", l->i[LI_ID],
+	        name, from ? from : "nobody", reason);
+	rc = assign_mail(env, l, m, rule, "Lead passed on to you", intro.buf);
+	if (!rc && from) {
 		const struct member *prev = config_member(env->cfg, from);
 		if (prev) {
 			sb_reset(&intro);
@@ -996,6 +1174,7 @@ static int take(struct hook_env *env, struct lead *l, const struct member *m, co
 			                 intro.buf);
 		}
 	}
+done:
 	sb_free(&data);
 	sb_free(&intro);
 out:

@@ -80,7 +80,8 @@ struct route_result {
  * Route l: evaluate the rules, take a rotation slot, and when the owner
  * changes set owner, assigned_at, assigned_rule and updated_at in l (the
  * caller saves l) and, unless env->dry_run, record an "assigned" event and
- * queue the assignment mail to the new owner. With no member the current
+ * queue the assignment mail to the new owner (in a bulk run: collect it
+ * for route_bulk_end). With no member the current
  * owner (if any) stays, and an unowned lead gets a "route.unassigned"
  * event saying why. acts may be NULL (activities are then read on demand).
  * explain (may be NULL) gets indented lines: each rule tried, whether it
@@ -90,10 +91,22 @@ int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struc
                struct sb *explain);
 
 /*
- * A bulk run (`leads route --all`, one transaction): between these two the
- * rotation cursors live in memory, and route_bulk_end writes them, once,
- * into the caller's transaction (not in a dry run). Saves two statements
- * per assignment.
+ * A bulk run (`leads route --all`, an import; one transaction): between
+ * these two the rotation cursors live in memory, and route_bulk_end writes
+ * them, once, into the caller's transaction (not in a dry run). Saves two
+ * statements per assignment.
+ *
+ * Mail is per member, not per lead: each assignment is still recorded in
+ * history as it happens, but route_bulk_end queues, for each member in the
+ * order they got their first lead, the usual assignment mail when they got
+ * one lead, or one MK_ASSIGNMENT_DIGEST mail (kind "assignment_digest",
+ * key "assign-digest:<time>:<member>:<first lead id, 12 digits>") listing
+ * the first 50 and counting the rest. Memory stays bounded by the team.
+ * route_bulk_end uses env->db, env->cfg, env->err and env->dry_run (the
+ * time is the one the assignments had); call it before the commit. Call
+ * it on failure too, before the rollback, with env->dry_run set: it then
+ * writes nothing (the failed transaction may already be gone) and frees
+ * what the run kept.
  */
 void route_bulk_begin(void);
 int route_bulk_end(struct hook_env *env);

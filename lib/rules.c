@@ -199,22 +199,21 @@ int lead_batch_next(struct db *db, struct lead_batch *b, struct lerr *err)
 {
 	batch_clear(b);
 	/* read by id and keep the leads in scope, until a batch is full or the table ends */
-	struct lead tmp[64];
 	while (b->n < LEAD_BATCH) {
 		int want = LEAD_BATCH - b->n, got = 0;
-		if (want > (int)ARRAY_LEN(tmp))
-			want = (int)ARRAY_LEN(tmp);
-		int rc = db_lead_batch(db, b->after, tmp, want, &got, err);
+		int rc = db_lead_batch(db, b->scope, b->after, &b->v[b->n], want, &got, err);
 		if (rc)
 			return rc;
 		if (got) /* before lead_free() below clears it */
-			b->after = tmp[got - 1].i[LI_ID];
-		for (int i = 0; i < got; i++) {
-			if (in_scope(b, &tmp[i]))
-				b->v[b->n++] = tmp[i];
+			b->after = b->v[b->n + got - 1].i[LI_ID];
+		int keep = b->n;
+		for (int i = b->n; i < b->n + got; i++) {
+			if (in_scope(b, &b->v[i]))
+				b->v[keep++] = b->v[i];
 			else
-				lead_free(&tmp[i]);
+				lead_free(&b->v[i]);
 		}
+		b->n = keep;
 		if (got < want)
 			break;
 	}
@@ -238,4 +237,33 @@ void rules_lead_copy(struct lead *dst, const struct lead *src)
 	*dst = *src;
 	for (int i = 0; i < LT__COUNT; i++)
 		dst->t[i] = src->t[i] ? xstrdup(src->t[i]) : NULL;
+}
+
+void rules_lead_snap(struct lead_snap *s, const struct lead *src)
+{
+	size_t len[LT__COUNT], need = 0;
+	for (int i = 0; i < LT__COUNT; i++) {
+		len[i] = src->t[i] ? strlen(src->t[i]) + 1 : 0;
+		need += len[i];
+	}
+	if (need > s->cap) {
+		free(s->buf);
+		s->cap = need + need / 2 + 256;
+		s->buf = xmalloc(s->cap);
+	}
+	s->l = *src;
+	char *p = s->buf;
+	for (int i = 0; i < LT__COUNT; i++) {
+		if (!src->t[i])
+			continue;
+		memcpy(p, src->t[i], len[i]);
+		s->l.t[i] = p;
+		p += len[i];
+	}
+}
+
+void rules_lead_snap_free(struct lead_snap *s)
+{
+	free(s->buf);
+	memset(s, 0, sizeof *s);
 }

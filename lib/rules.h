@@ -45,6 +45,20 @@ void rules_lead_details(const struct config *cfg, const struct lead *l, struct s
 /* A deep copy of src (the caller lead_free()s dst). */
 void rules_lead_copy(struct lead *dst, const struct lead *src);
 
+/*
+ * A read-only copy of a lead whose text lives in one buffer that the next
+ * snapshot reuses: a bulk command takes one per lead (to save only what
+ * changed) without a malloc per field. s->l is valid until the next
+ * rules_lead_snap(s, ...) or rules_lead_snap_free(s); never lead_free() it.
+ */
+struct lead_snap {
+	struct lead l;
+	char *buf;
+	size_t cap;
+};
+void rules_lead_snap(struct lead_snap *s, const struct lead *src);
+void rules_lead_snap_free(struct lead_snap *s);
+
 /* --- storage for bulk commands (lib/db_route.c) --- */
 
 enum rules_scope {
@@ -55,10 +69,13 @@ enum rules_scope {
 /*
  * Read up to max leads with id > after, in id order, into out (the caller
  * lead_free()s each); *n is how many. A batch at a time keeps memory
- * bounded and never writes under an open read of the same table.
+ * bounded and never writes under an open read of the same table. scope
+ * skips leads that are surely out of it (by the stages table, which
+ * db_sync_stages keeps in step with the config); it may let through some
+ * that the caller's test rejects, never the other way.
  */
-int db_lead_batch(struct db *db, int64_t after, struct lead *out, int max, int *n,
-                  struct lerr *err);
+int db_lead_batch(struct db *db, enum rules_scope scope, int64_t after, struct lead *out, int max,
+                  int *n, struct lerr *err);
 /*
  * Walking many leads (route --all, score --recalc --all): a batch at a
  * time in id order, each lead with its activities already read when

@@ -217,14 +217,21 @@ int lerr_set(struct lerr *e, int code, const char *fmt, ...)
 	return code;
 }
 
+/* ASCII case folding: what tolower() does in the C locale leads runs in */
+static inline unsigned char fold(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
 bool str_ieq(const char *a, const char *b)
 {
 	if (!a || !b)
 		return a == b;
-	for (; *a && *b; a++, b++)
-		if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+	for (; *x && *y; x++, y++)
+		if (*x != *y && fold(*x) != fold(*y))
 			return false;
-	return *a == *b;
+	return *x == *y;
 }
 
 bool str_empty(const char *s)
