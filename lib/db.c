@@ -866,29 +866,35 @@ int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 	return 0;
 }
 
-int db_lead_insert_id(struct db *db, const struct lead *l, struct lerr *err)
+/* Step one of the statements of db_build_lead_sql that take every field and the id last. */
+static int step_lead(struct db *db, const char *sql, const struct lead *l, int *rc,
+                     struct lerr *err)
 {
-	db_build_lead_sql(db);
-	sqlite3_stmt *st = db_prep(db, db->sql_insert_id, err);
+	sqlite3_stmt *st = db_prep(db, sql, err);
 	if (!st)
 		return err->code;
 	bind_lead(st, l);
 	sqlite3_bind_int64(st, lead_nfields, l->i[LI_ID]);
-	int rc = sqlite3_step(st);
+	*rc = sqlite3_step(st);
 	sqlite3_reset(st);
+	return 0;
+}
+
+int db_lead_insert_id(struct db *db, const struct lead *l, struct lerr *err)
+{
+	db_build_lead_sql(db);
+	int rc, ret = step_lead(db, db->sql_insert_id, l, &rc, err);
+	if (ret)
+		return ret;
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "insert lead");
 }
 
 int db_lead_update(struct db *db, const struct lead *l, struct lerr *err)
 {
 	db_build_lead_sql(db);
-	sqlite3_stmt *st = db_prep(db, db->sql_update, err);
-	if (!st)
-		return err->code;
-	bind_lead(st, l);
-	sqlite3_bind_int64(st, lead_nfields, l->i[LI_ID]);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	int rc, ret = step_lead(db, db->sql_update, l, &rc, err);
+	if (ret)
+		return ret;
 	if (rc != SQLITE_DONE) {
 		if ((sqlite3_errcode(db->sq) & 0xff) == SQLITE_CONSTRAINT && l->t[LT_EMAIL])
 			return lerr_set(err, EX_DATAERR, "another lead already has email '%s'",
