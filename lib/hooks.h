@@ -54,6 +54,8 @@ struct hook_env {
 	 * `leads show` lists it in the history all the same.
 	 */
 	bool import_assign;
+	/* the lead's default score computed ahead (score_new_lead), or NULL */
+	const int64_t *new_score;
 	struct lerr *err;
 	/* the lead's activities when a bulk reader has them (lib/activity.h), or NULL */
 	struct act_src *acts;

@@ -18,6 +18,7 @@
 
 #include "ltime.h"
 #include "route.h"
+#include "score.h"
 
 /* The cells of a record as the const char * array imap wants. */
 struct cells {
@@ -615,8 +616,21 @@ static int run_engines(struct hook_env *h, struct lead *l)
 	return rc;
 }
 
+/*
+ * The reader thread has time to spare while this one inserts: it computes
+ * a new lead's default score, the part of the engines that needs nothing
+ * but the lead and the config. Not when routing would change what the
+ * score sees first: score_new_lead refuses rules on the assignment, and
+ * routing sets updated_at to now, so the lead must have that already.
+ */
+static bool score_ahead(const struct hook_env *h, const struct lead *l, int64_t *score)
+{
+	return l->has[LI_UPDATED_AT] && l->i[LI_UPDATED_AT] == h->now &&
+	       score_new_lead(h->cfg, l, h->now, score);
+}
+
 /* Store one lead of the bulk path, with the engines when they run here. */
-static int store(struct rows *rw, struct lead *l, struct lerr *err)
+static int store(struct rows *rw, struct lead *l, const int64_t *score, struct lerr *err)
 {
 	struct hook_env *h = rw->o->hooks;
 	struct engines *en = rw->en;
@@ -643,7 +657,9 @@ static int store(struct rows *rw, struct lead *l, struct lerr *err)
 			seen_add(&en->email, ke);
 		if (kx)
 			seen_add(&en->ext, kx);
+		h->new_score = score;
 		rc = run_engines(h, l);
+		h->new_score = NULL;
 	}
 	return rc ? rc : db_lead_insert_id(h->db, l, err);
 }
@@ -705,6 +721,8 @@ struct pipe {
 	pthread_cond_t cv; /* any change: a block full, a block free, the end */
 	struct pipe_blk {
 		struct lead v[PIPE_BLOCK];
+		int64_t score[PIPE_BLOCK]; /* the default score, computed here when scored[] */
+		bool scored[PIPE_BLOCK];
 		size_t n;
 	} blk[PIPE_DEPTH];
 	size_t head, count; /* full blocks: blk[head], blk[head + 1], ... */
@@ -750,7 +768,10 @@ static void *pipe_reader(void *arg)
 		if (row_lead(rw->o, rw->m, rw->vm, rw->c, line, rw->st, &b->v[b->n], &e)) {
 			if ((rc = reject_row(rw->o, rw->c, line, rw->st, &e, &p->err)))
 				break;
-		} else if (++b->n == PIPE_BLOCK) {
+			continue;
+		}
+		b->scored[b->n] = rw->en && score_ahead(rw->o->hooks, &b->v[b->n], &b->score[b->n]);
+		if (++b->n == PIPE_BLOCK) {
 			pipe_publish(p);
 			b = NULL;
 		}
@@ -792,7 +813,8 @@ static int rows_piped(struct rows *rw, struct lerr *err)
 		if (!b)
 			break;
 		for (size_t i = 0; i < b->n; i++) {
-			if (!rc && !(rc = store(rw, &b->v[i], err)))
+			if (!rc &&
+			    !(rc = store(rw, &b->v[i], b->scored[i] ? &b->score[i] : NULL, err)))
 				rw->st->inserted++;
 			lead_free(&b->v[i]);
 		}

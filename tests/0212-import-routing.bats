@@ -129,3 +129,44 @@ owners() {
 	run -0 owners
 	assert_output 'a@x.com=-/60'
 }
+
+@test "a score that looks at the owner is computed after routing" {
+	cat >c.yaml <<'YAML'
+team:
+  - {name: ana, email: ana@example.com}
+  - {name: ben, email: ben@example.com}
+routing:
+  rules:
+    - {name: pool, assign: {round_robin: [ana, ben]}}
+scoring:
+  rules:
+    - {name: anas, when: {field: owner, eq: ana}, points: 7}
+    - {name: vp, when: {field: title, contains: vp}, points: 10}
+YAML
+	export LEADS_CONFIG=$PWD/c.yaml
+	printf '%s\n' 'Email,Title' 'a@x.com,VP' 'b@x.com,VP' 'c@x.com,' >in.csv
+	leads import in.csv 2>/dev/null
+	run -0 owners
+	assert_output 'a@x.com=ana/17 b@x.com=ben/10 c@x.com=ana/7'
+}
+
+@test "a file's own update time is kept and scored after routing" {
+	cat >c.yaml <<'YAML'
+team:
+  - {name: ana, email: ana@example.com}
+  - {name: ben, email: ben@example.com}
+routing:
+  rules:
+    - {name: pool, assign: {round_robin: [ana, ben]}}
+scoring:
+  rules:
+    - {name: vp, when: {field: title, regex: "^vp", ignore_case: true}, points: 60}
+    - {name: touched, when: {field: updated_at, gte: 2026-11-01}, points: 1}
+YAML
+	export LEADS_CONFIG=$PWD/c.yaml
+	printf '%s\n' 'Email,Title,Last Modified Date' 'a@x.com,VP,2020-01-01' 'b@x.com,,' >in.csv
+	leads import --map 'Last Modified Date=updated_at' in.csv 2>/dev/null
+	# routing touched both leads just now: the rule counts for both
+	run -0 owners
+	assert_output 'a@x.com=ana/61 b@x.com=ben/1'
+}
