@@ -79,6 +79,7 @@ struct config {
 	/* Filled in by the modules that own them; NULL when absent. */
 	struct rules_config *rules;
 	struct workflow_config *workflow;
+	struct import_config *import; /* lib/import.c */
 
 	/* Everything found while loading, errors and warnings, by position. */
 	struct config_diag *diags;

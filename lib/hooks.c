@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "import.h"
 #include "route.h"
 #include "score.h"
 #include "workflow.h"
@@ -17,6 +18,7 @@ void hooks_register_config(void)
 	route_register_config();
 	score_register_config();
 	workflow_register_config();
+	import_register_config();
 }
 
 const char *hook_event_name(const struct hook_event *ev)

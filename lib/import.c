@@ -16,8 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lyaml.h"
 #include "ltime.h"
 #include "route.h"
+#include "rules.h"
 #include "score.h"
 
 /* The cells of a record as the const char * array imap wants. */
@@ -529,6 +531,127 @@ static int import_row(struct import_opts *o, const struct imap *m, const struct 
 	return rc;
 }
 
+/* ---- the config's import: section ---- */
+
+struct import_config {
+	struct import_pair {
+		char *value, *stage, *status; /* one of stage and status */
+	} * v;
+	size_t n, cap;
+	char *src; /* the section as written, for config show */
+};
+
+static void import_release(struct config *cfg)
+{
+	struct import_config *ic = cfg->import;
+	if (!ic)
+		return;
+	for (size_t i = 0; i < ic->n; i++) {
+		free(ic->v[i].value);
+		free(ic->v[i].stage);
+		free(ic->v[i].status);
+	}
+	free(ic->v);
+	free(ic->src);
+	free(ic);
+	cfg->import = NULL;
+}
+
+/* stages: or statuses: (a mapping of the files' values to ours) */
+static int parse_value_map(struct yaml_ctx *y, yaml_node_t *n, const char *what,
+                           struct import_config *ic, const struct config *cfg)
+{
+	if (!n || ly_is_null(n))
+		return 0;
+	if (!ly_is_map(n))
+		return ly_error(y, n, "expected a mapping of values to %s for import %s, got %s",
+		                what, what, ly_kind(n));
+	bool stages = strcmp(what, "stages") == 0;
+	int rc = 0;
+	for (size_t i = 0; i < ly_map_len(n); i++) {
+		yaml_node_t *kn = ly_map_key(y, n, i), *vn = ly_map_val(y, n, i);
+		const char *k = ly_scalar(kn), *v = ly_scalar(vn);
+		if (str_empty(k) || !v) {
+			rc = ly_error(y, str_empty(k) ? kn : vn,
+			              "expected a value: %s pair in import %s",
+			              stages ? "stage" : "status", what);
+			continue;
+		}
+		if (stages && strcmp(v, "-") != 0 && !config_stage(cfg, v)) {
+			rc = ly_error(y, vn, "unknown stage '%s' for '%s' in import stages", v, k);
+			continue;
+		}
+		if (!stages && !lead_status_ok(v)) {
+			rc = ly_error(
+			    y, vn,
+			    "unknown status '%s' for '%s' in import statuses (new, active, "
+			    "inactive, unqualified)",
+			    v, k);
+			continue;
+		}
+		ic->v = xgrow(ic->v, &ic->cap, ic->n + 1, sizeof *ic->v);
+		struct import_pair *p = &ic->v[ic->n++];
+		p->value = xstrdup(k);
+		p->stage = stages ? xstrdup(v) : NULL;
+		p->status = stages ? NULL : xstrdup(v);
+	}
+	return rc;
+}
+
+static int parse_import(struct yaml_ctx *y, yaml_node_t *node, struct config *cfg)
+{
+	import_release(cfg);
+	struct import_config *ic = xcalloc(1, sizeof *ic);
+	cfg->import = ic;
+	ic->src = rules_yaml_echo(y, "import", node);
+	if (ly_is_null(node))
+		return 0;
+	if (!ly_is_map(node))
+		return ly_error(y, node,
+		                "expected a mapping (stages:, statuses:) for import, got %s",
+		                ly_kind(node));
+	int rc = 0;
+	for (size_t i = 0; i < ly_map_len(node); i++) {
+		yaml_node_t *kn = ly_map_key(y, node, i);
+		const char *k = ly_scalar(kn);
+		if (!k || (strcmp(k, "stages") != 0 && strcmp(k, "statuses") != 0))
+			rc = ly_error(y, kn,
+			              "unknown key '%s' in import (expected: stages, statuses)",
+			              k ? k : "?");
+	}
+	/* both, so that every problem is reported at once */
+	if (parse_value_map(y, ly_map_get(y, node, "stages"), "stages", ic, cfg))
+		rc = -1;
+	if (parse_value_map(y, ly_map_get(y, node, "statuses"), "statuses", ic, cfg))
+		rc = -1;
+	return rc;
+}
+
+static void write_import(const struct config *cfg, struct sb *out)
+{
+	if (cfg->import && cfg->import->src)
+		sb_adds(out, cfg->import->src);
+}
+
+void import_register_config(void)
+{
+	config_register_section("import", parse_import, write_import, import_release);
+}
+
+/* The config's value maps, then the command line's, which win. */
+static int value_maps(const struct import_opts *o, struct imap_vmap *vm, struct lerr *err)
+{
+	const struct import_config *ic = o->hooks->cfg->import;
+	int rc = 0;
+	for (size_t i = 0; ic && i < ic->n && !rc; i++)
+		rc = imap_vmap_add(vm, ic->v[i].value, ic->v[i].stage, ic->v[i].status, err);
+	if (!rc && o->stage_map)
+		rc = imap_vmap_parse_stage(vm, o->stage_map, err);
+	if (!rc && o->status_map)
+		rc = imap_vmap_parse_status(vm, o->status_map, err);
+	return rc;
+}
+
 /* ---- the rows of the file ---- */
 
 struct rows {
@@ -943,8 +1066,7 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	}
 
 	vm = imap_vmap_new(m.preset, h->cfg->stages, h->cfg->nstages);
-	if ((o->stage_map && (rc = imap_vmap_parse_stage(vm, o->stage_map, err))) ||
-	    (o->status_map && (rc = imap_vmap_parse_status(vm, o->status_map, err))))
+	if ((rc = value_maps(o, vm, err)))
 		goto out;
 	o->extra_json = false;
 	for (size_t i = 0; i < m.ncols; i++)

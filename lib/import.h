@@ -80,6 +80,19 @@ struct import_stats {
  */
 int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err);
 
+/*
+ * The config's `import:` section: values of the files' stage and status
+ * columns mapped to our stages and statuses, for every import, before
+ * --stage-map and --status-map (which win):
+ *
+ *     import:
+ *       stages: {Hot: Proposal Sent, Cold: Lost, Recycled: "-"}
+ *       statuses: {Dormant: inactive}
+ *
+ * Registered by hooks_register_config().
+ */
+void import_register_config(void);
+
 /* May this import run in bulk mode (when the database is empty)? */
 bool import_bulk_ok(const struct import_opts *o);
 

@@ -258,6 +258,52 @@ lost|new|{"Status":"Cold"}
 prospecting|inactive|{"Status":"Dormant"}'
 }
 
+@test "the config's import: section maps values for every import, --stage-map wins" {
+	cat >c.yaml <<'YAML'
+import:
+  stages: {Hot: Proposal Sent, Cold: Lost, Working - Contacted: Appointment Set}
+  statuses: {Dormant: inactive}
+YAML
+	export LEADS_CONFIG=$PWD/c.yaml
+	printf 'Email,Status\na@example.com,Hot\nb@example.com,Cold\nc@example.com,Dormant\n' >v.csv
+	run --separate-stderr leads import v.csv
+	assert_success
+	assert_equal "$(untimed "$stderr")" "generic: 3 read, 3 inserted, 0 updated, 0 duplicates skipped, 0 rejected, 0 warnings (T); batch 1"
+	run -0 sql "SELECT stage, status FROM leads ORDER BY id"
+	assert_output 'proposal-sent|new
+lost|new
+prospecting|inactive'
+	# over a vendor's own vocabulary too, and under the command line's
+	LEADS_DB=$PWD/sf.db leads import -q "$SAMPLES/salesforce-dataloader.csv"
+	run -0 sqlite3 sf.db "SELECT stage FROM leads WHERE id = 2"
+	assert_output appointment-set
+	LEADS_DB=$PWD/cli.db leads import -q --stage-map 'Hot=Contacted' v.csv
+	run -0 sqlite3 cli.db "SELECT stage FROM leads WHERE id = 1"
+	assert_output contacted
+	run -0 leads config show
+	assert_output --partial $'import:\n  stages:\n    Hot: Proposal Sent'
+}
+
+@test "an import: section with an unknown stage or status is a config error" {
+	cat >c.yaml <<'YAML'
+import:
+  stages: {Hot: Nowhere}
+  statuses: {Dormant: asleep}
+  columns: {}
+YAML
+	export LEADS_CONFIG=$PWD/c.yaml
+	printf 'Email\na@example.com\n' >v.csv
+	run --separate-stderr leads import v.csv
+	assert_failure 78
+	assert_output ''
+	assert_equal "${stderr_lines[0]}" "error: $PWD/c.yaml:2:17: unknown stage 'Nowhere' for 'Hot' in import stages"
+	assert_equal "${stderr_lines[3]}" "error: $PWD/c.yaml:3:23: unknown status 'asleep' for 'Dormant' in import statuses (new, active, inactive, unqualified)"
+	assert_equal "${stderr_lines[6]}" "error: $PWD/c.yaml:4:3: unknown key 'columns' in import (expected: stages, statuses)"
+	assert_equal "${stderr_lines[9]}" "leads import: 3 errors in config '$PWD/c.yaml'"
+	# nothing was written: not even a database
+	[ ! -e "$LEADS_DB" ]
+}
+
 @test "--stage-map overrides a vendor's vocabulary" {
 	leads import -q --stage-map 'Working - Contacted=Appointment Set' "$SAMPLES/salesforce-dataloader.csv"
 	run -0 sql "SELECT stage, status FROM leads WHERE id = 2"
