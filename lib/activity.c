@@ -123,3 +123,22 @@ void act_env(struct cond_env *env, struct act_src *src)
 	env->activity_last = cb_last;
 	env->named_score = cb_score;
 }
+
+/* score.NAME of a lead never stored: 0, as a named score reads before it is first computed */
+static bool no_named_score(void *ctx, int64_t lead_id, const char *name, int64_t *out)
+{
+	(void)ctx;
+	(void)lead_id;
+	(void)name;
+	*out = 0;
+	return true;
+}
+
+void act_env_new(struct cond_env *env, struct act_src *src, int64_t lead_id)
+{
+	memset(src, 0, sizeof *src);
+	act_list_reset(&src->list, lead_id);
+	src->list.loaded = true;
+	act_env(env, src);
+	env->named_score = no_named_score;
+}

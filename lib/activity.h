@@ -66,6 +66,14 @@ struct act_src {
 	struct lerr err;
 };
 void act_env(struct cond_env *env, struct act_src *src);
+/*
+ * The same for a new lead not stored yet: no activities and no named
+ * scores (score.NAME reads 0, as before it is first computed), and no
+ * database, so another thread than the connection's may evaluate
+ * conditions with it (an import's reader thread). act_list_free(&src->list)
+ * after.
+ */
+void act_env_new(struct cond_env *env, struct act_src *src, int64_t lead_id);
 /* Make sure src holds lead_id's activities; 0 or an exit code. */
 int act_src_load(struct act_src *src, int64_t lead_id);
 

@@ -56,6 +56,8 @@ struct hook_env {
 	bool import_assign;
 	/* the lead's default score computed ahead (score_new_lead), or NULL */
 	const int64_t *new_score;
+	/* which main routing rules it matches, computed ahead (route_new_lead_matches), or NULL */
+	const uint64_t *route_mask;
 	struct lerr *err;
 	/* the lead's activities when a bulk reader has them (lib/activity.h), or NULL */
 	struct act_src *acts;

@@ -723,8 +723,8 @@ static void seen_add(struct seen *s, uint64_t h)
 struct engines {
 	struct seen email, ext;
 	bool by_email, by_ext;
-	int64_t next_id;
-	int64_t *later; /* stored without the engines, for after the duplicate pass */
+	int64_t next_id; /* the next lead's id: handed out by the reader thread */
+	int64_t *later;  /* stored without the engines, for after the duplicate pass */
 	size_t nlater, caplater;
 };
 
@@ -753,13 +753,14 @@ static bool score_ahead(const struct hook_env *h, const struct lead *l, int64_t 
 }
 
 /* Store one lead of the bulk path, with the engines when they run here. */
-static int store(struct rows *rw, struct lead *l, const int64_t *score, struct lerr *err)
+static int store(struct rows *rw, struct lead *l, const int64_t *score, const uint64_t *match,
+                 struct lerr *err)
 {
 	struct hook_env *h = rw->o->hooks;
 	struct engines *en = rw->en;
 	if (!en)
 		return db_lead_insert(h->db, l, err);
-	lead_set_int(l, LI_ID, en->next_id++);
+	/* its id came with it from the reader thread (pipe_reader) */
 	uint64_t ke = 0, kx = 0;
 	if (en->by_email && l->t[LT_EMAIL])
 		ke = hash_add(0xcbf29ce484222325u, l->t[LT_EMAIL]);
@@ -781,8 +782,10 @@ static int store(struct rows *rw, struct lead *l, const int64_t *score, struct l
 		if (kx)
 			seen_add(&en->ext, kx);
 		h->new_score = score;
+		h->route_mask = match;
 		rc = run_engines(h, l);
 		h->new_score = NULL;
+		h->route_mask = NULL;
 	}
 	return rc ? rc : db_lead_insert_id(h->db, l, err);
 }
@@ -844,8 +847,9 @@ struct pipe {
 	pthread_cond_t cv; /* any change: a block full, a block free, the end */
 	struct pipe_blk {
 		struct lead v[PIPE_BLOCK];
-		int64_t score[PIPE_BLOCK]; /* the default score, computed here when scored[] */
-		bool scored[PIPE_BLOCK];
+		int64_t score[PIPE_BLOCK];  /* the default score, computed here when scored[] */
+		uint64_t match[PIPE_BLOCK]; /* the routing rules it matches, when matched[] */
+		bool scored[PIPE_BLOCK], matched[PIPE_BLOCK];
 		size_t n;
 	} blk[PIPE_DEPTH];
 	size_t head, count; /* full blocks: blk[head], blk[head + 1], ... */
@@ -893,7 +897,14 @@ static void *pipe_reader(void *arg)
 				break;
 			continue;
 		}
-		b->scored[b->n] = rw->en && score_ahead(rw->o->hooks, &b->v[b->n], &b->score[b->n]);
+		const struct hook_env *h = rw->o->hooks;
+		/* the ids of the leads to store, in order: what the engines see is final */
+		if (rw->en)
+			lead_set_int(&b->v[b->n], LI_ID, rw->en->next_id++);
+		b->scored[b->n] = rw->en && score_ahead(h, &b->v[b->n], &b->score[b->n]);
+		b->matched[b->n] =
+		    rw->en && !h->no_route &&
+		    route_new_lead_matches(h->cfg, &b->v[b->n], h->now, &b->match[b->n]);
 		if (++b->n == PIPE_BLOCK) {
 			pipe_publish(p);
 			b = NULL;
@@ -936,8 +947,8 @@ static int rows_piped(struct rows *rw, struct lerr *err)
 		if (!b)
 			break;
 		for (size_t i = 0; i < b->n; i++) {
-			if (!rc &&
-			    !(rc = store(rw, &b->v[i], b->scored[i] ? &b->score[i] : NULL, err)))
+			if (!rc && !(rc = store(rw, &b->v[i], b->scored[i] ? &b->score[i] : NULL,
+			                        b->matched[i] ? &b->match[i] : NULL, err)))
 				rw->st->inserted++;
 			lead_free(&b->v[i]);
 		}

@@ -654,6 +654,9 @@ struct run {
 	struct cond_env *ce;
 	struct sb *ex;
 	const char *skip; /* route_reassign: never the current owner */
+	/* the main set's matches, computed ahead (route_new_lead_matches), or NULL */
+	const uint64_t *mask;
+	const struct rset *mask_set;
 };
 
 /* Can m take a lead? On no, why goes to the explanation. */
@@ -840,7 +843,9 @@ static int run_set(struct run *rn, const struct route_config *rc, const struct r
 	for (size_t i = 0; i < set->n; i++) {
 		const struct rrule *r = &set->r[i];
 		sb_reset(&why);
-		bool match = cond_eval(r->when, rn->ce, rn->ex ? &why : NULL);
+		bool match = rn->mask && set == rn->mask_set && !rn->ex
+		                 ? (*rn->mask >> i) & 1
+		                 : cond_eval(r->when, rn->ce, rn->ex ? &why : NULL);
 		if (rn->ex)
 			sb_addf(rn->ex, "%*srule %zu '%s': %s: %s\n", indent, "", i + 1, r->name,
 			        match ? "matched" : "no match", sb_str(&why));
@@ -1136,19 +1141,20 @@ static int take(struct hook_env *env, struct lead *l, const struct member *m, co
 	if (env->dry_run)
 		goto out;
 	struct sb data = SB_INIT, intro = SB_INIT;
-	sb_adds(&data, "{\"rule\":");
-	sb_add_json_str(&data, rule);
-	if (reason) {
-		sb_adds(&data, ",\"reason\":");
-		sb_add_json_str(&data, reason);
-	}
-	sb_addc(&data, '}');
 	if (env->import_assign && !from) {
 		/* a new lead of an import: kept on the lead (lib/hooks.h) */
 		lead_set(l, LT_IMPORT_OWNER, m->name);
 		lead_set(l, LT_IMPORT_RULE, rule);
-	} else if ((rc = record_event(env, l, "assigned", from, m->name, data.buf))) {
-		goto done;
+	} else {
+		sb_adds(&data, "{\"rule\":");
+		sb_add_json_str(&data, rule);
+		if (reason) {
+			sb_adds(&data, ",\"reason\":");
+			sb_add_json_str(&data, reason);
+		}
+		sb_addc(&data, '}');
+		if ((rc = record_event(env, l, "assigned", from, m->name, data.buf)))
+			goto done;
 	}
 	if (!reason) {
 		/* routed by a rule: one mail now, or one per member at the end of a bulk run */
@@ -1220,6 +1226,10 @@ int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struc
 	struct cond_env ce = { .l = l, .cfg = env->cfg, .now = env->now };
 	act_env(&ce, acts ? acts : &own);
 	struct run rn = { .env = env, .l = l, .ce = &ce, .ex = explain };
+	if (rc && env->route_mask) {
+		rn.mask = env->route_mask;
+		rn.mask_set = &rc->main;
+	}
 	bool saw_nobody = false;
 	int got = rc ? run_set(&rn, rc, &rc->main, res, 2, &saw_nobody) : 0;
 	struct act_src *src = acts ? acts : &own;
@@ -1246,6 +1256,23 @@ int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struc
 out:
 	act_list_free(&own.list);
 	return ret;
+}
+
+bool route_new_lead_matches(const struct config *cfg, const struct lead *l, int64_t now,
+                            uint64_t *mask)
+{
+	const struct route_config *rc = rc_of(cfg);
+	if (!rc || l->t[LT_OWNER] || rc->main.n > 64)
+		return false;
+	struct act_src none;
+	struct cond_env ce = { .l = l, .cfg = cfg, .now = now };
+	act_env_new(&ce, &none, l->i[LI_ID]);
+	*mask = 0;
+	for (size_t i = 0; i < rc->main.n; i++)
+		if (cond_eval(rc->main.r[i].when, &ce, NULL))
+			*mask |= (uint64_t)1 << i;
+	act_list_free(&none.list);
+	return none.rc == 0;
 }
 
 int route_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,

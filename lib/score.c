@@ -708,28 +708,14 @@ static int crossings(struct hook_env *env, const struct lead *l, const struct sd
 	return 0;
 }
 
-/* score.NAME of a lead never stored: 0, as a named score reads before it is first computed */
-static bool no_named_score(void *ctx, int64_t lead_id, const char *name, int64_t *out)
-{
-	(void)ctx;
-	(void)lead_id;
-	(void)name;
-	*out = 0;
-	return true;
-}
-
 bool score_new_lead(const struct config *cfg, const struct lead *l, int64_t now, int64_t *out)
 {
 	const struct score_config *sc = sc_of(cfg);
 	if (!sc || sc->n == 0 || !sc->has_default || sc->uses_assignment)
 		return false;
-	/* no activities yet: an empty list, loaded, so nothing asks the database */
-	struct act_src none = { .db = NULL };
-	act_list_reset(&none.list, l->i[LI_ID]);
-	none.list.loaded = true;
+	struct act_src none;
 	struct cond_env ce = { .l = l, .cfg = cfg, .now = now };
-	act_env(&ce, &none);
-	ce.named_score = no_named_score;
+	act_env_new(&ce, &none, l->i[LI_ID]);
 	*out = compute(&sc->d[0], &ce, &none, NULL);
 	act_list_free(&none.list);
 	return none.rc == 0;

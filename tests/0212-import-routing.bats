@@ -170,3 +170,23 @@ YAML
 	run -0 owners
 	assert_output 'a@x.com=ana/61 b@x.com=ben/1'
 }
+
+@test "rules see an imported lead's final id" {
+	cat >c.yaml <<'YAML'
+team:
+  - {name: ana, email: ana@example.com}
+  - {name: ben, email: ben@example.com}
+routing:
+  rules:
+    - {name: late, when: {field: id, gt: 2}, assign: ben}
+    - {name: early, assign: ana}
+scoring:
+  rules:
+    - {name: odd, when: {field: id, in: [1, 3]}, points: 5}
+YAML
+	export LEADS_CONFIG=$PWD/c.yaml
+	printf '%s\n' 'Email' a@x.com b@x.com c@x.com d@x.com >in.csv
+	leads import in.csv 2>/dev/null
+	run -0 owners
+	assert_output 'a@x.com=ana/5 b@x.com=ana/0 c@x.com=ben/5 d@x.com=ben/0'
+}
