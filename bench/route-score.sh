@@ -288,4 +288,4 @@ printf '    %s thresholds fired; total score: leads %s, sqlite3 %s%s\n' "$fired"
 printf '%-44s %8.2f %8s\n' "leads import --no-route --no-events ($irows)" "$t_import_bare" "1.00"
 printf '%-44s %8.2f %8.2f   (target <= 1.30)\n' "leads import, routing and scoring" \
 	"$t_import_engines" "$(ratio "$t_import_engines" "$t_import_bare")"
-printf '    %s mails queued (an assignment mail per lead, thresholds)\n' "$imails"
+printf '    %s mails queued (a digest per member, thresholds)\n' "$imails"
