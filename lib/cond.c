@@ -743,6 +743,38 @@ struct fv {
 	double n;
 };
 
+void cond_cache_reset(struct cond_cache *cc)
+{
+	for (size_t i = 0; i < cc->n; i++)
+		free(cc->e[i].value);
+	cc->n = 0;
+	cc->json = NULL;
+}
+
+static void fetch_extra(const struct cond *c, const struct cond_env *env, struct fv *v,
+                        struct sb *tmp)
+{
+	const char *json = env->l->t[LT_EXTRA];
+	struct cond_cache *cc = env->cache;
+	if (cc && cc->json != json)
+		cond_cache_reset(cc);
+	for (size_t i = 0; cc && i < cc->n; i++) {
+		if (strcmp(cc->e[i].key, c->key) == 0) {
+			v->present = cc->e[i].found;
+			v->s = cc->e[i].value ? cc->e[i].value : "";
+			return;
+		}
+	}
+	v->present = jsonval_get(json, c->key, true, tmp) && tmp->len > 0;
+	v->s = sb_str(tmp);
+	if (cc && cc->n < COND_CACHE_SLOTS) {
+		cc->json = json;
+		cc->e[cc->n].key = c->key;
+		cc->e[cc->n].found = v->present;
+		cc->e[cc->n++].value = v->present ? xstrdup(v->s) : NULL;
+	}
+}
+
 static void fetch(const struct cond *c, const struct cond_env *env, struct fv *v, struct sb *tmp)
 {
 	const struct lead *l = env->l;
@@ -780,8 +812,7 @@ static void fetch(const struct cond *c, const struct cond_env *env, struct fv *v
 		v->n = (double)(env->now - l->i[c->idx]);
 		return;
 	case FS_EXTRA:
-		v->present = jsonval_get(l->t[LT_EXTRA], c->key, true, tmp) && tmp->len > 0;
-		v->s = sb_str(tmp);
+		fetch_extra(c, env, v, tmp);
 		return;
 	case FS_ACT_COUNT:
 		if (!env->activity_count)

@@ -45,7 +45,27 @@ struct cond_env {
 	int64_t (*activity_last)(void *ctx, int64_t lead_id, const char *kind); /* 0 = never */
 	/* score.NAME (a named score, lib/score.h); NULL or false: missing */
 	bool (*named_score)(void *ctx, int64_t lead_id, const char *name, int64_t *out);
+	/* custom fields already looked up in this lead's extra, or NULL */
+	struct cond_cache *cache;
 };
+
+/*
+ * The custom fields (extra.NAME) a run of conditions looked up in one
+ * lead's JSON: rules that ask for the same field get it without scanning
+ * the JSON again. For one lead at a time (it is keyed to the lead's extra
+ * text); cond_cache_reset() between leads and at the end.
+ */
+#define COND_CACHE_SLOTS 8
+struct cond_cache {
+	const char *json;
+	size_t n;
+	struct cond_cached {
+		const char *key;
+		bool found;
+		char *value;
+	} e[COND_CACHE_SLOTS];
+};
+void cond_cache_reset(struct cond_cache *cc);
 
 /* Compile the condition at n; NULL after reporting through ly_error(). */
 struct cond *cond_compile(struct yaml_ctx *y, yaml_node_t *n, const struct config *cfg);

@@ -746,10 +746,11 @@ static int run_engines(struct hook_env *h, struct lead *l)
  * score sees first: score_new_lead refuses rules on the assignment, and
  * routing sets updated_at to now, so the lead must have that already.
  */
-static bool score_ahead(const struct hook_env *h, const struct lead *l, int64_t *score)
+static bool score_ahead(const struct hook_env *h, const struct lead *l, struct cond_cache *cc,
+                        int64_t *score)
 {
 	return l->has[LI_UPDATED_AT] && l->i[LI_UPDATED_AT] == h->now &&
-	       score_new_lead(h->cfg, l, h->now, score);
+	       score_new_lead(h->cfg, l, h->now, cc, score);
 }
 
 /* Store one lead of the bulk path, with the engines when they run here. */
@@ -901,10 +902,13 @@ static void *pipe_reader(void *arg)
 		/* the ids of the leads to store, in order: what the engines see is final */
 		if (rw->en)
 			lead_set_int(&b->v[b->n], LI_ID, rw->en->next_id++);
-		b->scored[b->n] = rw->en && score_ahead(h, &b->v[b->n], &b->score[b->n]);
+		/* the rules of both look up the same custom fields: each one once */
+		struct cond_cache cc = { 0 };
+		b->scored[b->n] = rw->en && score_ahead(h, &b->v[b->n], &cc, &b->score[b->n]);
 		b->matched[b->n] =
 		    rw->en && !h->no_route &&
-		    route_new_lead_matches(h->cfg, &b->v[b->n], h->now, &b->match[b->n]);
+		    route_new_lead_matches(h->cfg, &b->v[b->n], h->now, &cc, &b->match[b->n]);
+		cond_cache_reset(&cc);
 		if (++b->n == PIPE_BLOCK) {
 			pipe_publish(p);
 			b = NULL;

@@ -1259,7 +1259,7 @@ out:
 }
 
 bool route_new_lead_matches(const struct config *cfg, const struct lead *l, int64_t now,
-                            uint64_t *mask)
+                            struct cond_cache *cc, uint64_t *mask)
 {
 	const struct route_config *rc = rc_of(cfg);
 	if (!rc || l->t[LT_OWNER] || rc->main.n > 64)
@@ -1267,6 +1267,7 @@ bool route_new_lead_matches(const struct config *cfg, const struct lead *l, int6
 	struct act_src none;
 	struct cond_env ce = { .l = l, .cfg = cfg, .now = now };
 	act_env_new(&ce, &none, l->i[LI_ID]);
+	ce.cache = cc;
 	*mask = 0;
 	for (size_t i = 0; i < rc->main.n; i++)
 		if (cond_eval(rc->main.r[i].when, &ce, NULL))

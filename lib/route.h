@@ -111,18 +111,19 @@ int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struc
 void route_bulk_begin(void);
 int route_bulk_end(struct hook_env *env);
 
-/* hooks_run's part: route a new lead without an owner (unless env->no_route). */
 /*
  * Which rules of the main rule set match a new lead not stored yet (bit i
  * for rule i), for route_lead to use instead of evaluating them again
  * (hook_env.route_mask): an import's reader thread computes it while the
  * other thread stores leads, so this touches no database and no shared
- * state. False when the lead will not be routed (it has an owner) or the
- * set has more than 64 rules.
+ * state (cc: the custom fields looked up so far, or NULL). False when the
+ * lead will not be routed (it has an owner) or the set has more than 64
+ * rules.
  */
 bool route_new_lead_matches(const struct config *cfg, const struct lead *l, int64_t now,
-                            uint64_t *mask);
+                            struct cond_cache *cc, uint64_t *mask);
 
+/* hooks_run's part: route a new lead without an owner (unless env->no_route). */
 int route_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
                struct act_src *acts);
 

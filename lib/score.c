@@ -708,7 +708,8 @@ static int crossings(struct hook_env *env, const struct lead *l, const struct sd
 	return 0;
 }
 
-bool score_new_lead(const struct config *cfg, const struct lead *l, int64_t now, int64_t *out)
+bool score_new_lead(const struct config *cfg, const struct lead *l, int64_t now,
+                    struct cond_cache *cc, int64_t *out)
 {
 	const struct score_config *sc = sc_of(cfg);
 	if (!sc || sc->n == 0 || !sc->has_default || sc->uses_assignment)
@@ -716,6 +717,7 @@ bool score_new_lead(const struct config *cfg, const struct lead *l, int64_t now,
 	struct act_src none;
 	struct cond_env ce = { .l = l, .cfg = cfg, .now = now };
 	act_env_new(&ce, &none, l->i[LI_ID]);
+	ce.cache = cc;
 	*out = compute(&sc->d[0], &ce, &none, NULL);
 	act_list_free(&none.list);
 	return none.rc == 0;

@@ -79,12 +79,14 @@ struct score_stats {
  */
 /*
  * The default score of a new lead not stored yet: no activities, no named
- * scores. An import computes it on its reader thread, so this touches no
- * database and no shared state. False when there is no default score, or
+ * scores (cc: its custom fields as looked up so far, or NULL). An import
+ * computes it on its reader thread, so this touches no database and no
+ * shared state. False when there is no default score, or
  * when a rule looks at what routing changes (the owner, the assignment):
  * then it is only known after routing.
  */
-bool score_new_lead(const struct config *cfg, const struct lead *l, int64_t now, int64_t *out);
+bool score_new_lead(const struct config *cfg, const struct lead *l, int64_t now,
+                    struct cond_cache *cc, int64_t *out);
 
 int score_lead(struct hook_env *env, struct lead *l, struct act_src *acts,
                struct score_stats *stats);
