@@ -132,34 +132,26 @@ int cmd_show(struct ctx *c, struct args *a)
 	struct import_info ii = { 0 };
 	if (l.has[LI_IMPORT_BATCH] &&
 	    db_import_get(c->db, l.i[LI_IMPORT_BATCH], &ii, &c->err) == 0) {
-		char when[LTIME_BUFSZ];
 		struct sb data = SB_INIT;
 		sb_addf(&data, "{\"batch\":%lld,\"preset\":", (long long)l.i[LI_IMPORT_BATCH]);
 		sb_add_json_str(&data, ii.preset ? ii.preset : "");
 		sb_adds(&data, ",\"file\":");
 		sb_add_json_str(&data, ii.file ? ii.file : "");
 		sb_addf(&data, ",\"line\":%lld}", (long long)l.i[LI_SOURCE_LINE]);
-		ltime_fmt(ii.at, when);
-		out_str(o, when);
-		out_str(o, ii.actor);
-		out_str(o, "imported");
-		out_null(o);
-		out_null(o);
-		out_str(o, data.buf);
-		out_end_row(o);
+		struct event ev = {
+			.at = ii.at, .actor = ii.actor, .kind = "imported", .data = data.buf
+		};
+		history_row(&ev, &h);
 		/* and the owner its routing gave it (lib/hooks.h, import_assign) */
 		if (l.t[LT_IMPORT_OWNER]) {
 			sb_reset(&data);
 			sb_adds(&data, "{\"rule\":");
 			sb_add_json_str(&data, lead_get(&l, LT_IMPORT_RULE));
 			sb_addc(&data, '}');
-			out_str(o, when);
-			out_str(o, ii.actor);
-			out_str(o, "assigned");
-			out_null(o);
-			out_str(o, l.t[LT_IMPORT_OWNER]);
-			out_str(o, data.buf);
-			out_end_row(o);
+			ev.kind = "assigned";
+			ev.to = l.t[LT_IMPORT_OWNER];
+			ev.data = data.buf;
+			history_row(&ev, &h);
 		}
 		sb_free(&data);
 	}

@@ -463,6 +463,24 @@ static int row_lead(struct import_opts *o, const struct imap *m, const struct im
 	return rc;
 }
 
+/* Do imported leads go through the engines at all? */
+static bool engines_on(const struct hook_env *h)
+{
+	return !h->no_route || !h->no_events;
+}
+
+/* What a new lead goes through, as with `leads add`: received, then assigned if it has an owner. */
+static int run_engines(struct hook_env *h, struct lead *l)
+{
+	struct hook_event ev = { .kind = HK_RECEIVED };
+	int rc = hooks_run(h, l, &ev);
+	if (!rc && l->t[LT_OWNER]) {
+		struct hook_event as = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
+		rc = hooks_run(h, l, &as);
+	}
+	return rc;
+}
+
 /* One data row: 0 done (inserted, updated, skipped or rejected), else fatal. */
 static int import_row(struct import_opts *o, const struct imap *m, const struct imap_vmap *vm,
                       struct cells *c, uint64_t line, struct import_stats *st, struct lerr *err)
@@ -512,15 +530,10 @@ static int import_row(struct import_opts *o, const struct imap *m, const struct 
 		return rc;
 	}
 	st->inserted++;
-	if (!o->bulk && (!h->no_events || !h->no_route)) {
+	if (!o->bulk && engines_on(h)) {
 		char *owner = l.t[LT_OWNER] ? xstrdup(l.t[LT_OWNER]) : NULL;
 		int64_t score = l.i[LI_SCORE];
-		struct hook_event ev = { .kind = HK_RECEIVED };
-		rc = hooks_run(h, &l, &ev);
-		if (!rc && l.t[LT_OWNER]) {
-			struct hook_event as = { .kind = HK_ASSIGNED, .detail = l.t[LT_OWNER] };
-			rc = hooks_run(h, &l, &as);
-		}
+		rc = run_engines(h, &l);
 		bool moved = (owner == NULL) != (l.t[LT_OWNER] == NULL) ||
 		             (owner && strcmp(owner, l.t[LT_OWNER]) != 0) || score != l.i[LI_SCORE];
 		if (!rc && moved)
@@ -727,17 +740,6 @@ struct engines {
 	int64_t *later;  /* stored without the engines, for after the duplicate pass */
 	size_t nlater, caplater;
 };
-
-static int run_engines(struct hook_env *h, struct lead *l)
-{
-	struct hook_event ev = { .kind = HK_RECEIVED };
-	int rc = hooks_run(h, l, &ev);
-	if (!rc && l->t[LT_OWNER]) {
-		struct hook_event as = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
-		rc = hooks_run(h, l, &as);
-	}
-	return rc;
-}
 
 /*
  * The reader thread has time to spare while this one inserts: it computes
@@ -990,12 +992,7 @@ static int bulk_hook(const struct lead *stored, void *p)
 	struct lead l = *stored; /* shallow: the strings stay the caller's */
 	char *owner = l.t[LT_OWNER];
 	int64_t score = l.i[LI_SCORE];
-	struct hook_event ev = { .kind = HK_RECEIVED };
-	int rc = hooks_run(h, &l, &ev);
-	if (!rc && l.t[LT_OWNER]) {
-		struct hook_event as = { .kind = HK_ASSIGNED, .detail = l.t[LT_OWNER] };
-		rc = hooks_run(h, &l, &as);
-	}
+	int rc = run_engines(h, &l);
 	if (!rc && (l.t[LT_OWNER] != owner || l.i[LI_SCORE] != score))
 		rc = db_lead_save(h->db, stored, &l, h->err); /* only what the engines changed */
 	/* what the engines replaced is ours to free; the rest is the caller's */
@@ -1014,7 +1011,7 @@ static int bulk_after(struct import_opts *o, struct engines *en, struct import_s
 		return rc;
 	st->inserted -= removed;
 	st->dup_skipped += removed;
-	if (o->hooks->no_events && o->hooks->no_route)
+	if (!engines_on(o->hooks))
 		return 0;
 	if (!en)
 		return db_import_each(o->hooks->db, st->batch, bulk_hook, o, err);
@@ -1103,7 +1100,7 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	bool piped = o->bulk && !o->extra_json;
 	struct engines en = { 0 };
 	struct rows rows = { o, &m, vm, r, &c, st, NULL };
-	if (piped && (!h->no_route || !h->no_events)) {
+	if (piped && engines_on(h)) {
 		for (int i = 0; i < o->nmatch; i++) {
 			en.by_email |= o->match[i] == MATCH_EMAIL;
 			en.by_ext |= o->match[i] == MATCH_EXT_ID;
