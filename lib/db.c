@@ -889,19 +889,21 @@ int db_lead_insert_id(struct db *db, const struct lead *l, struct lerr *err)
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "insert lead");
 }
 
+int db_lead_updated(struct db *db, int rc, const struct lead *l, struct lerr *err)
+{
+	if (rc == SQLITE_DONE)
+		return 0;
+	if ((sqlite3_errcode(db->sq) & 0xff) == SQLITE_CONSTRAINT && l->t[LT_EMAIL])
+		return lerr_set(err, EX_DATAERR, "another lead already has email '%s'",
+		                l->t[LT_EMAIL]);
+	return db_fail(db, err, "update lead");
+}
+
 int db_lead_update(struct db *db, const struct lead *l, struct lerr *err)
 {
 	db_build_lead_sql(db);
 	int rc, ret = step_lead(db, db->sql_update, l, &rc, err);
-	if (ret)
-		return ret;
-	if (rc != SQLITE_DONE) {
-		if ((sqlite3_errcode(db->sq) & 0xff) == SQLITE_CONSTRAINT && l->t[LT_EMAIL])
-			return lerr_set(err, EX_DATAERR, "another lead already has email '%s'",
-			                l->t[LT_EMAIL]);
-		return db_fail(db, err, "update lead");
-	}
-	return 0;
+	return ret ? ret : db_lead_updated(db, rc, l, err);
 }
 
 int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err)

@@ -214,13 +214,7 @@ int db_lead_save(struct db *db, const struct lead *before, const struct lead *l,
 	sqlite3_bind_int64(st, lead_nfields, l->i[LI_ID]);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		if ((sqlite3_errcode(db->sq) & 0xff) == SQLITE_CONSTRAINT && l->t[LT_EMAIL])
-			return lerr_set(err, EX_DATAERR, "another lead already has email '%s'",
-			                l->t[LT_EMAIL]);
-		return db_fail(db, err, "update lead");
-	}
-	return 0;
+	return db_lead_updated(db, rc, l, err);
 }
 
 /* ---- scores ---- */

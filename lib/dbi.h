@@ -60,6 +60,8 @@ void db_read_lead(sqlite3_stmt *st, int col, struct lead *l);
 /* Bulk mode: build the saved index name now (NULL: all); is it still to build? */
 int db_bulk_build(struct db *db, const char *name, struct lerr *err);
 bool db_bulk_pending(struct db *db, const char *name);
+/* The outcome of stepping an UPDATE of a lead: 0, EX_DATAERR for a taken email, or db_fail. */
+int db_lead_updated(struct db *db, int rc, const struct lead *l, struct lerr *err);
 /* Build db->lead_cols and the lead statements once (lead_fields order). */
 void db_build_lead_sql(struct db *db);
 
