@@ -82,9 +82,8 @@ struct acc {
 	int *lost_ord; /* per stage: ordinal among the lost stages (< 64), else -1 */
 	struct group *g;
 	size_t ng, capg;
-	size_t *ht; /* group hash: index + 1, 0 = empty */
-	size_t htcap;
-	size_t none_g; /* group of NULL keys + 1, 0 = none yet */
+	struct ci_index gix; /* the groups by key */
+	size_t none_g;       /* group of NULL keys + 1, 0 = none yet */
 	/* last stage looked up */
 	char *last;
 	size_t last_len, last_cap;
@@ -156,16 +155,9 @@ static size_t new_group(struct acc *a, const char *key)
 	return a->ng++;
 }
 
-static uint64_t hash_ci(const char *s)
+static const char *group_key_at(const void *ctx, size_t i)
 {
-	uint64_t h = 1469598103934665603u;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = (h ^ c) * 1099511628211u;
-	}
-	return h;
+	return ((const struct acc *)ctx)->g[i].key;
 }
 
 /* The group of key (NULL: none), made on first sight; keys ignore ASCII case. */
@@ -176,29 +168,11 @@ static size_t group_of(struct acc *a, const char *key)
 			a->none_g = new_group(a, NULL) + 1;
 		return a->none_g - 1;
 	}
-	if (2 * (a->ng + 1) > a->htcap) {
-		size_t cap = a->htcap ? 2 * a->htcap : 64;
-		size_t *ht = xcalloc(cap, sizeof *ht);
-		for (size_t i = 0; i < a->ng; i++) {
-			if (!a->g[i].key)
-				continue;
-			size_t j = (size_t)(hash_ci(a->g[i].key) & (cap - 1));
-			while (ht[j])
-				j = (j + 1) & (cap - 1);
-			ht[j] = i + 1;
-		}
-		free(a->ht);
-		a->ht = ht;
-		a->htcap = cap;
-	}
-	size_t j = (size_t)(hash_ci(key) & (a->htcap - 1));
-	while (a->ht[j]) {
-		if (strcasecmp(a->g[a->ht[j] - 1].key, key) == 0)
-			return a->ht[j] - 1;
-		j = (j + 1) & (a->htcap - 1);
-	}
-	size_t gi = new_group(a, key);
-	a->ht[j] = gi + 1;
+	size_t slot, gi = ci_index_find(&a->gix, key, group_key_at, a, a->ng, &slot);
+	if (gi < a->ng)
+		return gi;
+	gi = new_group(a, key);
+	ci_index_put(&a->gix, slot, gi);
 	return gi;
 }
 
@@ -234,7 +208,7 @@ static void acc_free(struct acc *a)
 		free(g->key);
 	}
 	free(a->g);
-	free(a->ht);
+	ci_index_free(&a->gix);
 	free(a->last);
 	free(a->pl);
 	free(a->idht);

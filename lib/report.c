@@ -16,21 +16,13 @@
 struct names {
 	char **v; /* first spelling seen */
 	size_t n, cap;
-	size_t *ht; /* index + 1 */
-	size_t htcap;
+	struct ci_index ix;
 	size_t none; /* group of NULL + 1 */
 };
 
-static uint64_t hash_ci(const char *s)
+static const char *name_key(const void *ctx, size_t i)
 {
-	uint64_t h = 1469598103934665603u;
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = (h ^ c) * 1099511628211u;
-	}
-	return h;
+	return ((const struct names *)ctx)->v[i];
 }
 
 static size_t name_add(struct names *nm, const char *s)
@@ -47,36 +39,18 @@ static size_t name_of(struct names *nm, const char *s)
 			nm->none = name_add(nm, NULL) + 1;
 		return nm->none - 1;
 	}
-	if (2 * (nm->n + 1) > nm->htcap) {
-		size_t cap = nm->htcap ? 2 * nm->htcap : 64;
-		size_t *ht = xcalloc(cap, sizeof *ht);
-		for (size_t i = 0; i < nm->n; i++) {
-			if (!nm->v[i])
-				continue;
-			size_t j = (size_t)(hash_ci(nm->v[i]) & (cap - 1));
-			while (ht[j])
-				j = (j + 1) & (cap - 1);
-			ht[j] = i + 1;
-		}
-		free(nm->ht);
-		nm->ht = ht;
-		nm->htcap = cap;
-	}
-	size_t j = (size_t)(hash_ci(s) & (nm->htcap - 1));
-	while (nm->ht[j]) {
-		if (strcasecmp(nm->v[nm->ht[j] - 1], s) == 0)
-			return nm->ht[j] - 1;
-		j = (j + 1) & (nm->htcap - 1);
-	}
-	size_t i = name_add(nm, s);
-	nm->ht[j] = i + 1;
+	size_t slot, i = ci_index_find(&nm->ix, s, name_key, nm, nm->n, &slot);
+	if (i < nm->n)
+		return i;
+	i = name_add(nm, s);
+	ci_index_put(&nm->ix, slot, i);
 	return i;
 }
 
 static void names_free(struct names *nm)
 {
 	strv_free(nm->v, nm->n);
-	free(nm->ht);
+	ci_index_free(&nm->ix);
 }
 
 /* The order of the rows: by name ignoring case, no name last. */

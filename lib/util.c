@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 static void oom(size_t n)
@@ -221,6 +222,57 @@ int lerr_set(struct lerr *e, int code, const char *fmt, ...)
 static inline unsigned char fold(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+static uint64_t hash_ci(const char *s)
+{
+	uint64_t h = 1469598103934665603u; /* FNV-1a over the lower-cased bytes */
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h = (h ^ c) * 1099511628211u;
+	}
+	return h;
+}
+
+size_t ci_index_find(struct ci_index *x, const char *s, ci_key_fn key, const void *ctx, size_t n,
+                     size_t *slot)
+{
+	if (2 * (n + 1) > x->cap) {
+		size_t cap = x->cap ? 2 * x->cap : 64;
+		size_t *ht = xcalloc(cap, sizeof *ht);
+		for (size_t i = 0; i < n; i++) {
+			const char *k = key(ctx, i);
+			if (!k)
+				continue;
+			size_t j = (size_t)(hash_ci(k) & (cap - 1));
+			while (ht[j])
+				j = (j + 1) & (cap - 1);
+			ht[j] = i + 1;
+		}
+		free(x->ht);
+		x->ht = ht;
+		x->cap = cap;
+	}
+	size_t j = (size_t)(hash_ci(s) & (x->cap - 1));
+	for (; x->ht[j]; j = (j + 1) & (x->cap - 1))
+		if (strcasecmp(key(ctx, x->ht[j] - 1), s) == 0)
+			return x->ht[j] - 1;
+	*slot = j;
+	return n;
+}
+
+void ci_index_put(struct ci_index *x, size_t slot, size_t i)
+{
+	x->ht[slot] = i + 1;
+}
+
+void ci_index_free(struct ci_index *x)
+{
+	free(x->ht);
+	x->ht = NULL;
+	x->cap = 0;
 }
 
 bool str_ieq(const char *a, const char *b)

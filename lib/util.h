@@ -73,6 +73,23 @@ int lerr_set(struct lerr *e, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
 
 /* Strings */
 bool str_ieq(const char *a, const char *b);
+
+/*
+ * An index of strings that ignores ASCII case, over an array the caller
+ * keeps (the index holds positions + 1; open addressing, grown as needed).
+ * ci_index_find: the position of s among the n strings key(ctx, 0..n-1)
+ * (NULL ones are left out), or n when absent, with *slot where
+ * ci_index_put() records it once the caller has added it at n.
+ */
+struct ci_index {
+	size_t *ht;
+	size_t cap;
+};
+typedef const char *(*ci_key_fn)(const void *ctx, size_t i);
+size_t ci_index_find(struct ci_index *x, const char *s, ci_key_fn key, const void *ctx, size_t n,
+                     size_t *slot);
+void ci_index_put(struct ci_index *x, size_t slot, size_t i);
+void ci_index_free(struct ci_index *x);
 bool str_empty(const char *s); /* NULL or "" */
 /* Trim ASCII whitespace in place; returns s. */
 char *str_trim(char *s);
