@@ -755,35 +755,43 @@ static bool score_ahead(const struct hook_env *h, const struct lead *l, struct c
 	       score_new_lead(h->cfg, l, h->now, cc, score);
 }
 
-/* Store one lead of the bulk path, with the engines when they run here. */
-static int store(struct rows *rw, struct lead *l, const int64_t *score, const uint64_t *match,
-                 struct lerr *err)
+/*
+ * Is l a duplicate of an earlier row that is kept? The keys of a row held
+ * back are not recorded, as the duplicate pass will remove it. Called in
+ * file order by the reader thread, which has time to spare: hashing and
+ * probing cost this much per row on the thread that inserts.
+ */
+static bool seen_again(struct engines *en, const struct lead *l)
 {
-	struct hook_env *h = rw->o->hooks;
-	struct engines *en = rw->en;
-	if (!en)
-		return db_lead_insert(h->db, l, err);
-	/* its id came with it from the reader thread (pipe_reader) */
 	uint64_t ke = 0, kx = 0;
 	if (en->by_email && l->t[LT_EMAIL])
 		ke = hash_add(0xcbf29ce484222325u, l->t[LT_EMAIL]);
 	if (en->by_ext && l->t[LT_EXT_ID])
 		kx = hash_add(hash_add(0xcbf29ce484222325u, l->t[LT_EXT_ID]),
 		              l->t[LT_EXT_SOURCE] ? l->t[LT_EXT_SOURCE] : "");
-	/*
-	 * A row is a duplicate of an earlier row that is kept: the keys of a
-	 * row held back are not recorded, as the duplicate pass will remove it.
-	 */
-	bool again = (ke && seen_has(&en->email, ke)) || (kx && seen_has(&en->ext, kx));
+	if ((ke && seen_has(&en->email, ke)) || (kx && seen_has(&en->ext, kx)))
+		return true;
+	if (ke)
+		seen_add(&en->email, ke);
+	if (kx)
+		seen_add(&en->ext, kx);
+	return false;
+}
+
+/* Store one lead of the bulk path, with the engines when they run here. */
+static int store(struct rows *rw, struct lead *l, bool again, const int64_t *score,
+                 const uint64_t *match, struct lerr *err)
+{
+	struct hook_env *h = rw->o->hooks;
+	struct engines *en = rw->en;
+	if (!en)
+		return db_lead_insert(h->db, l, err);
+	/* its id came with it from the reader thread (pipe_reader) */
 	int rc = 0;
 	if (again) {
 		en->later = xgrow(en->later, &en->caplater, en->nlater + 1, sizeof *en->later);
 		en->later[en->nlater++] = l->i[LI_ID];
 	} else {
-		if (ke)
-			seen_add(&en->email, ke);
-		if (kx)
-			seen_add(&en->ext, kx);
 		h->new_score = score;
 		h->route_mask = match;
 		rc = run_engines(h, l);
@@ -853,6 +861,7 @@ struct pipe {
 		int64_t score[PIPE_BLOCK];  /* the default score, computed here when scored[] */
 		uint64_t match[PIPE_BLOCK]; /* the routing rules it matches, when matched[] */
 		bool scored[PIPE_BLOCK], matched[PIPE_BLOCK];
+		bool again[PIPE_BLOCK]; /* a duplicate key: stored now, the engines later */
 		size_t n;
 	} blk[PIPE_DEPTH];
 	size_t head, count; /* full blocks: blk[head], blk[head + 1], ... */
@@ -904,11 +913,13 @@ static void *pipe_reader(void *arg)
 		/* the ids of the leads to store, in order: what the engines see is final */
 		if (rw->en)
 			lead_set_int(&b->v[b->n], LI_ID, rw->en->next_id++);
+		b->again[b->n] = rw->en && seen_again(rw->en, &b->v[b->n]);
+		bool ahead = rw->en && !b->again[b->n];
 		/* the rules of both look up the same custom fields: each one once */
 		struct cond_cache cc = { 0 };
-		b->scored[b->n] = rw->en && score_ahead(h, &b->v[b->n], &cc, &b->score[b->n]);
+		b->scored[b->n] = ahead && score_ahead(h, &b->v[b->n], &cc, &b->score[b->n]);
 		b->matched[b->n] =
-		    rw->en && !h->no_route &&
+		    ahead && !h->no_route &&
 		    route_new_lead_matches(h->cfg, &b->v[b->n], h->now, &cc, &b->match[b->n]);
 		cond_cache_reset(&cc);
 		if (++b->n == PIPE_BLOCK) {
@@ -953,7 +964,8 @@ static int rows_piped(struct rows *rw, struct lerr *err)
 		if (!b)
 			break;
 		for (size_t i = 0; i < b->n; i++) {
-			if (!rc && !(rc = store(rw, &b->v[i], b->scored[i] ? &b->score[i] : NULL,
+			if (!rc && !(rc = store(rw, &b->v[i], b->again[i],
+			                        b->scored[i] ? &b->score[i] : NULL,
 			                        b->matched[i] ? &b->match[i] : NULL, err)))
 				rw->st->inserted++;
 			lead_free(&b->v[i]);
