@@ -1,0 +1,644 @@
+/*
+ * db_pg.c - PostgreSQL under the storage layer: a connection and
+ * statements that behave like SQLite's (see db_pg.h for the rules).
+ */
+#include "db_pg.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
+
+#include "pgsql.h"
+
+/* type oids (catalog/pg_type_d.h is in the server's headers) */
+#define BOOLOID    16
+#define INT8OID    20
+#define INT2OID    21
+#define INT4OID    23
+#define OIDOID     26
+#define FLOAT4OID  700
+#define FLOAT8OID  701
+#define NUMERICOID 1700
+
+/* pg_advisory_xact_lock key of the write lock: "leads" */
+#define WRITE_LOCK "108101097100115"
+/* and of schema migrations */
+#define SCHEMA_LOCK "108101097100116"
+
+struct pgdb {
+	PGconn *c;
+	char *display;
+	int busy_ms;
+	int code;
+	char *msg;
+	int64_t changes, last_id;
+	unsigned nstmt; /* names of prepared statements: s1, s2, ... */
+};
+
+struct pgst {
+	struct pgdb *pg;
+	char *sql;
+	unsigned flags;
+	char name[16]; /* "" until prepared on the server */
+	int nparams;
+	char **val; /* text of each parameter, NULL for NULL */
+	PGresult *res;
+	int row, nrows;
+	bool done;
+};
+
+bool pg_is_conninfo(const char *s)
+{
+	if (strncmp(s, "postgres://", 11) == 0 || strncmp(s, "postgresql://", 13) == 0)
+		return true;
+	/* key=value: a word, then '=' (a file name may hold '=', but not this way) */
+	const char *p = s;
+	while (isspace((unsigned char)*p))
+		p++;
+	const char *w = p;
+	while (isalnum((unsigned char)*p) || *p == '_')
+		p++;
+	if (p == w)
+		return false;
+	while (isspace((unsigned char)*p))
+		p++;
+	return *p == '='; /* a file named so is given as ./key=value */
+}
+
+/* ---- errors ---- */
+
+static void set_err(struct pgdb *pg, int code, const char *msg)
+{
+	pg->code = code;
+	free(pg->msg);
+	/* libpq's messages end in a newline and may have a DETAIL line */
+	size_t n = strcspn(msg, "\n");
+	while (n && isspace((unsigned char)msg[n - 1]))
+		n--;
+	pg->msg = xstrndup(msg, n);
+}
+
+static int code_of(const char *state)
+{
+	if (!state)
+		return SQLITE_IOERR; /* no SQLSTATE: the connection is gone */
+	if (strcmp(state, "23505") == 0)
+		return SQLITE_CONSTRAINT_UNIQUE;
+	if (strcmp(state, "23503") == 0)
+		return SQLITE_CONSTRAINT_FOREIGNKEY;
+	if (strcmp(state, "23514") == 0)
+		return SQLITE_CONSTRAINT_CHECK;
+	if (strcmp(state, "23502") == 0)
+		return SQLITE_CONSTRAINT_NOTNULL;
+	if (strncmp(state, "23", 2) == 0)
+		return SQLITE_CONSTRAINT;
+	/* lock timeout, serialization failure, deadlock, starting up, too many clients */
+	if (strcmp(state, "55P03") == 0 || strcmp(state, "40001") == 0 ||
+	    strcmp(state, "40P01") == 0 || strcmp(state, "57P03") == 0 ||
+	    strcmp(state, "53300") == 0)
+		return SQLITE_BUSY;
+	if (strncmp(state, "08", 2) == 0) /* connection exception */
+		return SQLITE_IOERR;
+	if (strcmp(state, "53100") == 0) /* disk full */
+		return SQLITE_FULL;
+	return SQLITE_ERROR;
+}
+
+/* The outcome of a command result: 0 if it worked, else the error kept. */
+static int result_err(struct pgdb *pg, PGresult *r)
+{
+	ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY)
+		return 0;
+	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	set_err(pg, code_of(r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL),
+	        m ? m : PQerrorMessage(pg->c));
+	return pg->code;
+}
+
+int pg_errcode(const struct pgdb *pg)
+{
+	return pg->code;
+}
+
+const char *pg_errmsg(const struct pgdb *pg)
+{
+	return pg->msg ? pg->msg : "not an error";
+}
+
+int64_t pg_changes(const struct pgdb *pg)
+{
+	return pg->changes;
+}
+
+int64_t pg_last_id(const struct pgdb *pg)
+{
+	return pg->last_id;
+}
+
+/* ---- connection ---- */
+
+static void no_notices(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+static char *display_of(PGconn *c, const char *conninfo)
+{
+	const char *host = PQhost(c), *port = PQport(c), *db = PQdb(c), *user = PQuser(c);
+	if (!host || !*host)
+		return xstrdup(conninfo);
+	struct sb sb = SB_INIT;
+	sb_adds(&sb, "postgresql://");
+	if (user && *user)
+		sb_addf(&sb, "%s@", user);
+	sb_adds(&sb, host[0] == '/' ? "" : host);
+	if (port && *port && host[0] != '/')
+		sb_addf(&sb, ":%s", port);
+	sb_addf(&sb, "/%s", db ? db : "");
+	if (host[0] == '/')
+		sb_addf(&sb, "?host=%s", host);
+	return sb_detach(&sb);
+}
+
+int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr *err)
+{
+	*out = NULL;
+	const char *keys[] = { "dbname", "fallback_application_name", NULL };
+	const char *vals[] = { conninfo, "leads", NULL };
+	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	if (!c)
+		return lerr_set(err, EX_OSERR, "cannot connect to PostgreSQL: out of memory");
+	if (PQstatus(c) != CONNECTION_OK) {
+		const char *m = PQerrorMessage(c);
+		/* "connection to server at ... failed: REASON" or just the reason */
+		const char *why = strstr(m, "failed: ");
+		why = why ? why + 8 : m;
+		size_t n = strcspn(why, "\n");
+		char *disp = display_of(c, conninfo);
+		bool busy = strstr(why, "starting up") || strstr(why, "in recovery") ||
+		            strstr(why, "shutting down") || strstr(why, "too many clients") ||
+		            strstr(why, "remaining connection slots");
+		int rc =
+		    lerr_set(err, busy ? EX_TEMPFAIL : EX_IOERR, "cannot connect to '%s': %.*s%s",
+		             disp, (int)n, why, busy ? " (try again)" : "");
+		free(disp);
+		PQfinish(c);
+		return rc;
+	}
+	PQsetNoticeProcessor(c, no_notices, NULL);
+	struct pgdb *pg = xcalloc(1, sizeof *pg);
+	pg->c = c;
+	pg->busy_ms = busy_ms;
+	pg->display = display_of(c, conninfo);
+	/* the session speaks what the storage layer expects, whatever the role's defaults */
+	int rc = pg_exec(pg, "SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
+	                     "SET standard_conforming_strings = on; SET client_encoding = 'UTF8'");
+	if (rc) {
+		lerr_set(err, EX_IOERR, "'%s': %s", pg->display, pg_errmsg(pg));
+		pg_disconnect(pg);
+		return EX_IOERR;
+	}
+	*out = pg;
+	return 0;
+}
+
+void pg_disconnect(struct pgdb *pg)
+{
+	if (!pg)
+		return;
+	PQfinish(pg->c);
+	free(pg->display);
+	free(pg->msg);
+	free(pg);
+}
+
+const char *pg_display(const struct pgdb *pg)
+{
+	return pg->display;
+}
+
+int pg_exec(struct pgdb *pg, const char *sql)
+{
+	unsigned flags;
+	int np;
+	char *text = pgsql_translate(sql, &flags, &np);
+	PGresult *r = PQexec(pg->c, text);
+	free(text);
+	int rc = result_err(pg, r);
+	PQclear(r);
+	return rc;
+}
+
+int pg_begin(struct pgdb *pg)
+{
+	char sql[200];
+	snprintf(sql, sizeof sql,
+	         "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(" WRITE_LOCK ")",
+	         pg->busy_ms > 0 ? pg->busy_ms : 1);
+	PGresult *r = PQexec(pg->c, sql);
+	int rc = result_err(pg, r);
+	PQclear(r);
+	if (rc && pg_in_tx(pg)) {
+		r = PQexec(pg->c, "ROLLBACK");
+		PQclear(r);
+	}
+	return rc;
+}
+
+bool pg_in_tx(const struct pgdb *pg)
+{
+	PGTransactionStatusType t = PQtransactionStatus(pg->c);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+}
+
+/* ---- statements ---- */
+
+struct pgst *pgst_prepare(struct pgdb *pg, const char *sql)
+{
+	struct pgst *st = xcalloc(1, sizeof *st);
+	st->pg = pg;
+	st->sql = pgsql_translate(sql, &st->flags, &st->nparams);
+	st->val = st->nparams ? xcalloc((size_t)st->nparams, sizeof *st->val) : NULL;
+	st->row = -1;
+	return st;
+}
+
+static int bind_set(struct pgst *st, int i, char *v)
+{
+	if (i < 1 || i > st->nparams) {
+		free(v);
+		return SQLITE_RANGE;
+	}
+	free(st->val[i - 1]);
+	st->val[i - 1] = v;
+	return SQLITE_OK;
+}
+
+int pgst_bind_int64(struct pgst *st, int i, int64_t v)
+{
+	char buf[24];
+	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	return bind_set(st, i, xstrdup(buf));
+}
+
+int pgst_bind_text(struct pgst *st, int i, const char *s, int n)
+{
+	return bind_set(st, i, n < 0 ? xstrdup(s) : xstrndup(s, (size_t)n));
+}
+
+int pgst_bind_null(struct pgst *st, int i)
+{
+	return bind_set(st, i, NULL);
+}
+
+static void count_changes(struct pgdb *pg, PGresult *r)
+{
+	const char *cmd = PQcmdStatus(r);
+	if (strncmp(cmd, "INSERT", 6) == 0 || strncmp(cmd, "UPDATE", 6) == 0 ||
+	    strncmp(cmd, "DELETE", 6) == 0)
+		pg->changes = strtoll(PQcmdTuples(r), NULL, 10);
+}
+
+int pgst_step(struct pgst *st)
+{
+	struct pgdb *pg = st->pg;
+	if (st->done)
+		return SQLITE_DONE;
+	if (!st->res) {
+		const char *const *vals = (const char *const *)st->val;
+		PGresult *r;
+		if (!st->name[0]) {
+			snprintf(st->name, sizeof st->name, "s%u", ++pg->nstmt);
+			r = PQprepare(pg->c, st->name, st->sql, st->nparams, NULL);
+			if (result_err(pg, r)) {
+				PQclear(r);
+				st->name[0] = '\0';
+				return pg->code;
+			}
+			PQclear(r);
+		}
+		r = PQexecPrepared(pg->c, st->name, st->nparams, vals, NULL, NULL, 0);
+		if (result_err(pg, r)) {
+			PQclear(r);
+			return pg->code;
+		}
+		count_changes(pg, r);
+		if (PQresultStatus(r) != PGRES_TUPLES_OK || (st->flags & PGSQL_RETURNS_ID)) {
+			int n = PQntuples(r);
+			if ((st->flags & PGSQL_RETURNS_ID) && n > 0)
+				pg->last_id = strtoll(PQgetvalue(r, n - 1, 0), NULL, 10);
+			PQclear(r);
+			st->done = true;
+			return SQLITE_DONE;
+		}
+		st->res = r;
+		st->nrows = PQntuples(r);
+		st->row = -1;
+	}
+	if (++st->row < st->nrows)
+		return SQLITE_ROW;
+	st->done = true;
+	return SQLITE_DONE;
+}
+
+void pgst_reset(struct pgst *st)
+{
+	PQclear(st->res);
+	st->res = NULL;
+	st->row = -1;
+	st->nrows = 0;
+	st->done = false;
+}
+
+void pgst_clear(struct pgst *st)
+{
+	for (int i = 0; i < st->nparams; i++) {
+		free(st->val[i]);
+		st->val[i] = NULL;
+	}
+}
+
+void pgst_finalize(struct pgst *st)
+{
+	if (!st)
+		return;
+	pgst_reset(st);
+	pgst_clear(st);
+	if (st->name[0] && PQstatus(st->pg->c) == CONNECTION_OK) {
+		char sql[40];
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
+		PGresult *r = PQexec(st->pg->c, sql);
+		PQclear(r);
+	}
+	free(st->val);
+	free(st->sql);
+	free(st);
+}
+
+static bool col_ok(const struct pgst *st, int i)
+{
+	return st->res && st->row >= 0 && st->row < st->nrows && i >= 0 && i < PQnfields(st->res);
+}
+
+int pgst_col_type(struct pgst *st, int i)
+{
+	if (!col_ok(st, i) || PQgetisnull(st->res, st->row, i))
+		return SQLITE_NULL;
+	switch (PQftype(st->res, i)) {
+	case BOOLOID:
+	case INT2OID:
+	case INT4OID:
+	case INT8OID:
+	case OIDOID:
+		return SQLITE_INTEGER;
+	case FLOAT4OID:
+	case FLOAT8OID:
+	case NUMERICOID:
+		return SQLITE_FLOAT;
+	default:
+		return SQLITE_TEXT;
+	}
+}
+
+const char *pgst_col_text(struct pgst *st, int i)
+{
+	if (!col_ok(st, i) || PQgetisnull(st->res, st->row, i))
+		return NULL;
+	const char *v = PQgetvalue(st->res, st->row, i);
+	if (PQftype(st->res, i) == BOOLOID) /* SQLite's truth values are 1 and 0 */
+		return *v == 't' ? "1" : "0";
+	return v;
+}
+
+int64_t pgst_col_int64(struct pgst *st, int i)
+{
+	const char *v = pgst_col_text(st, i);
+	if (!v)
+		return 0;
+	if (pgst_col_type(st, i) == SQLITE_FLOAT) /* as SQLite: toward zero */
+		return (int64_t)strtod(v, NULL);
+	return strtoll(v, NULL, 10);
+}
+
+double pgst_col_double(struct pgst *st, int i)
+{
+	const char *v = pgst_col_text(st, i);
+	return v ? strtod(v, NULL) : 0.0;
+}
+
+int pgst_col_bytes(struct pgst *st, int i)
+{
+	const char *v = pgst_col_text(st, i);
+	return v ? (int)strlen(v) : 0;
+}
+
+int pgst_col_count(struct pgst *st)
+{
+	return st->res ? PQnfields(st->res) : 0;
+}
+
+/* ---- schema ---- */
+
+/*
+ * The same tables as SQLite's migrations (db.c), step for step. Text
+ * compares and sorts by bytes (collation "C", as SQLite's BINARY), and
+ * `COLLATE NOCASE` finds the collation nocase; integers are 64 bits;
+ * ids are handed out as SQLite hands out rowids (the largest plus one),
+ * which is safe because writers hold the write lock; the stays triggers
+ * are SQLite's, in PL/pgSQL.
+ */
+static const char *const pg_migrations[] = {
+	/* 1 */
+	"CREATE DOMAIN ltext AS text COLLATE \"C\";"
+	"CREATE COLLATION nocase (provider = icu, locale = 'und-u-ks-level2', "
+	"  deterministic = false);"
+	"CREATE FUNCTION json_valid(t text) RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $$"
+	"BEGIN PERFORM t::json; RETURN true; EXCEPTION WHEN others THEN RETURN false; END $$;"
+	/* json_extract(x, '$.key') of SQLite, for one key: its value as text */
+	"CREATE FUNCTION json_extract(t text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS "
+	"  $$ SELECT t::jsonb ->> substr(path, 3) $$;"
+	"CREATE FUNCTION leads_rowid() RETURNS trigger LANGUAGE plpgsql AS $$"
+	"BEGIN IF NEW.id IS NULL THEN"
+	"  EXECUTE format('SELECT coalesce(max(id), 0) + 1 FROM %I', TG_TABLE_NAME) INTO NEW.id;"
+	"END IF; RETURN NEW; END $$;"
+	"CREATE TABLE stages ("
+	"  key ltext PRIMARY KEY, name ltext NOT NULL, position bigint NOT NULL,"
+	"  grp ltext NOT NULL CHECK (grp IN ('active','won','lost')),"
+	"  in_config bigint NOT NULL DEFAULT 1);"
+	"CREATE TABLE imports ("
+	"  id bigint PRIMARY KEY, file ltext NOT NULL, preset ltext, started_at bigint NOT NULL,"
+	"  finished_at bigint, actor ltext, counts ltext, reverted_at bigint);"
+	"CREATE TABLE leads ("
+	"  id bigint PRIMARY KEY, email ltext,"
+	"  first_name ltext, last_name ltext, phone ltext, company ltext, title ltext,"
+	"  website ltext, industry ltext, city ltext, state ltext, country ltext,"
+	"  source ltext, owner ltext, stage ltext NOT NULL, step ltext,"
+	"  status ltext NOT NULL DEFAULT 'new'"
+	"    CHECK (status IN ('new', 'active', 'inactive', 'unqualified')),"
+	"  priority ltext, category ltext, score bigint NOT NULL DEFAULT 0, value bigint,"
+	"  created_at bigint NOT NULL, updated_at bigint NOT NULL, last_activity_at bigint,"
+	"  stage_entered_at bigint NOT NULL, assigned_at bigint, ext_source ltext, ext_id ltext,"
+	"  import_batch bigint, extra ltext, assigned_rule ltext, source_line bigint,"
+	"  reached_pos bigint);"
+	"CREATE UNIQUE INDEX leads_email ON leads(email);"
+	"CREATE INDEX leads_stage ON leads(stage, stage_entered_at, reached_pos, value);"
+	"CREATE INDEX leads_owner ON leads(owner, status) WHERE owner IS NOT NULL;"
+	"CREATE INDEX leads_status ON leads(status, last_activity_at);"
+	"CREATE UNIQUE INDEX leads_ext ON leads(ext_id, ext_source) WHERE ext_id IS NOT NULL;"
+	"CREATE TABLE events ("
+	"  id bigint PRIMARY KEY,"
+	"  lead_id bigint NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+	"  at bigint NOT NULL, actor ltext, kind ltext NOT NULL, from_val ltext, to_val ltext,"
+	"  data ltext CHECK (data IS NULL OR json_valid(data)));"
+	"CREATE INDEX events_lead ON events(lead_id, at);"
+	"CREATE INDEX events_kind ON events(kind, at);"
+	"CREATE TABLE stays ("
+	"  id bigint PRIMARY KEY,"
+	"  lead_id bigint NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+	"  stage ltext NOT NULL, entered_at bigint NOT NULL, left_at bigint NOT NULL,"
+	"  secs bigint NOT NULL);"
+	"CREATE INDEX stays_lead ON stays(lead_id);"
+	"CREATE INDEX stays_stage ON stays(stage, secs);"
+	"CREATE TABLE stay_hist ("
+	"  stage ltext NOT NULL, lo bigint NOT NULL, n bigint NOT NULL, secs bigint NOT NULL,"
+	"  PRIMARY KEY (stage, lo));"
+	"CREATE FUNCTION leads_stay() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  INSERT INTO stays(lead_id, stage, entered_at, left_at, secs) VALUES (OLD.id,"
+	"    OLD.stage, OLD.stage_entered_at, GREATEST(OLD.stage_entered_at,"
+	"    NEW.stage_entered_at), GREATEST(0, NEW.stage_entered_at - OLD.stage_entered_at));"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER leads_stay AFTER UPDATE OF stage ON leads FOR EACH ROW"
+	"  WHEN (OLD.stage IS DISTINCT FROM NEW.stage) EXECUTE FUNCTION leads_stay();"
+	"CREATE FUNCTION stay_bucket(secs bigint) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$"
+	"  SELECT CASE WHEN secs < 3600 THEN secs - secs % 60"
+	"    WHEN secs < 86400 THEN secs - secs % 600"
+	"    WHEN secs < 2592000 THEN secs - secs % 3600"
+	"    WHEN secs < 31449600 THEN secs - secs % 86400"
+	"    ELSE secs - secs % 604800 END $$;"
+	"CREATE FUNCTION stays_add() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  INSERT INTO stay_hist AS h (stage, lo, n, secs) VALUES (NEW.stage,"
+	"    stay_bucket(NEW.secs), 1, NEW.secs)"
+	"  ON CONFLICT (stage, lo) DO UPDATE SET n = h.n + 1, secs = h.secs + excluded.secs;"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER stays_add AFTER INSERT ON stays FOR EACH ROW EXECUTE FUNCTION stays_add();"
+	"CREATE FUNCTION stays_del() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  UPDATE stay_hist SET n = n - 1, secs = secs - OLD.secs"
+	"    WHERE stage = OLD.stage AND lo = stay_bucket(OLD.secs);"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER stays_del AFTER DELETE ON stays FOR EACH ROW EXECUTE FUNCTION stays_del();"
+	"CREATE TABLE tasks ("
+	"  id bigint PRIMARY KEY,"
+	"  lead_id bigint NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+	"  owner ltext, title ltext NOT NULL, notes ltext, created_at bigint NOT NULL,"
+	"  due_at bigint NOT NULL, notify_at bigint, notified_at bigint, done_at bigint,"
+	"  late bigint NOT NULL DEFAULT 0, rule ltext, idem_key ltext UNIQUE);"
+	"CREATE INDEX tasks_open ON tasks(due_at) WHERE done_at IS NULL;"
+	"CREATE INDEX tasks_lead ON tasks(lead_id);"
+	"CREATE INDEX tasks_owner ON tasks(owner, due_at);"
+	"CREATE INDEX tasks_notify ON tasks(notify_at) WHERE done_at IS NULL AND notified_at IS "
+	"NULL;"
+	"CREATE TABLE outbox ("
+	"  id bigint PRIMARY KEY, idem_key ltext NOT NULL UNIQUE, kind ltext NOT NULL,"
+	"  lead_id bigint REFERENCES leads(id) ON DELETE SET NULL,"
+	"  rcpt ltext NOT NULL, cc ltext, subject ltext NOT NULL, body ltext NOT NULL,"
+	"  created_at bigint NOT NULL, next_try_at bigint NOT NULL,"
+	"  tries bigint NOT NULL DEFAULT 0, last_error ltext, sent_at bigint, failed_at bigint,"
+	"  claim ltext, claim_until bigint);"
+	"CREATE INDEX outbox_due ON outbox(next_try_at) WHERE sent_at IS NULL AND failed_at IS "
+	"NULL;"
+	"CREATE TABLE state (key ltext PRIMARY KEY, value ltext);"
+	"CREATE TABLE scores ("
+	"  lead_id bigint NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+	"  name ltext NOT NULL, value bigint NOT NULL, PRIMARY KEY (lead_id, name));"
+	"CREATE TRIGGER leads_rowid BEFORE INSERT ON leads FOR EACH ROW "
+	"  EXECUTE FUNCTION leads_rowid();"
+	"CREATE TRIGGER imports_rowid BEFORE INSERT ON imports FOR EACH ROW "
+	"  EXECUTE FUNCTION leads_rowid();"
+	"CREATE TRIGGER events_rowid BEFORE INSERT ON events FOR EACH ROW "
+	"  EXECUTE FUNCTION leads_rowid();"
+	"CREATE TRIGGER stays_rowid BEFORE INSERT ON stays FOR EACH ROW "
+	"  EXECUTE FUNCTION leads_rowid();"
+	"CREATE TRIGGER tasks_rowid BEFORE INSERT ON tasks FOR EACH ROW "
+	"  EXECUTE FUNCTION leads_rowid();"
+	"CREATE TRIGGER outbox_rowid BEFORE INSERT ON outbox FOR EACH ROW "
+	"  EXECUTE FUNCTION leads_rowid();",
+
+	/* 2 */
+	"ALTER TABLE leads ADD COLUMN import_owner ltext;"
+	"ALTER TABLE leads ADD COLUMN import_rule ltext;"
+	"CREATE INDEX outbox_lead ON outbox(lead_id);",
+};
+
+int pg_migration_count(void)
+{
+	return (int)ARRAY_LEN(pg_migrations);
+}
+
+int pg_schema_version(struct pgdb *pg, int *have)
+{
+	*have = 0;
+	PGresult *r = PQexec(pg->c, "SELECT to_regclass('leads_schema') IS NOT NULL");
+	int rc = result_err(pg, r);
+	bool exists = !rc && PQntuples(r) == 1 && *PQgetvalue(r, 0, 0) == 't';
+	PQclear(r);
+	if (rc || !exists)
+		return rc;
+	r = PQexec(pg->c, "SELECT version FROM leads_schema");
+	rc = result_err(pg, r);
+	if (!rc && PQntuples(r) == 1)
+		*have = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return rc;
+}
+
+int pg_migrate(struct pgdb *pg, int want)
+{
+	if (want > pg_migration_count())
+		want = pg_migration_count();
+	for (;;) {
+		char sql[200];
+		snprintf(
+		    sql, sizeof sql,
+		    "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(" SCHEMA_LOCK
+		    "); CREATE TABLE IF NOT EXISTS leads_schema (version integer NOT NULL)",
+		    pg->busy_ms > 0 ? pg->busy_ms : 1);
+		PGresult *r = PQexec(pg->c, sql);
+		int rc = result_err(pg, r);
+		PQclear(r);
+		int have = 0;
+		if (!rc) {
+			/* under the lock: another host may have moved it on meanwhile */
+			r = PQexec(pg->c, "SELECT version FROM leads_schema");
+			rc = result_err(pg, r);
+			if (!rc && PQntuples(r) == 1)
+				have = atoi(PQgetvalue(r, 0, 0));
+			PQclear(r);
+		}
+		if (!rc && have < want) {
+			r = PQexec(pg->c, pg_migrations[have]);
+			rc = result_err(pg, r);
+			PQclear(r);
+			if (!rc) {
+				snprintf(sql, sizeof sql,
+				         have ? "UPDATE leads_schema SET version = %d"
+				              : "INSERT INTO leads_schema VALUES (%d)",
+				         have + 1);
+				r = PQexec(pg->c, sql);
+				rc = result_err(pg, r);
+				PQclear(r);
+			}
+		}
+		r = PQexec(pg->c, rc ? "ROLLBACK" : "COMMIT");
+		if (!rc)
+			rc = result_err(pg, r);
+		PQclear(r);
+		if (rc || have >= want)
+			return rc;
+	}
+}

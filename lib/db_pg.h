@@ -1,0 +1,82 @@
+/*
+ * db_pg.h - the PostgreSQL backend, under the statement layer of the
+ * storage files (lib/dbi.h): a connection and statements that behave
+ * like SQLite's, with SQLite's result codes, so the storage files keep
+ * one copy of their logic. Only lib/db*.c include this.
+ *
+ * - Statements are written for SQLite and rewritten once when prepared
+ *   (lib/pgsql.h); parameters go as text, integers declared int8.
+ * - A statement's rows are fetched whole when it first steps: the
+ *   storage code runs other statements while it walks a result, which a
+ *   streaming libpq connection cannot.
+ * - Writers are serialised like SQLite's BEGIN IMMEDIATE: pg_begin()
+ *   takes a transaction-scoped advisory lock, waiting at most the busy
+ *   timeout (lock_timeout), so every writing command sees the data as
+ *   its own: round-robin cursors, outbox claims and duplicate checks
+ *   need nothing more.
+ * - Errors map to SQLite's codes: unique/check/not-null/foreign key ->
+ *   SQLITE_CONSTRAINT_*, lock timeout, deadlock, serialization failure,
+ *   a server starting or in recovery -> SQLITE_BUSY, else SQLITE_ERROR.
+ */
+#ifndef LEADS_DB_PG_H
+#define LEADS_DB_PG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "util.h"
+
+struct pgdb;
+struct pgst;
+
+/* A libpq URI (postgres://, postgresql://) or a "key=value ..." string? */
+bool pg_is_conninfo(const char *s);
+
+/*
+ * Connect. A failure is one line naming the server and the reason:
+ * EX_TEMPFAIL when it is merely busy (starting, in recovery, too many
+ * connections), else EX_IOERR.
+ */
+int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr *err);
+void pg_disconnect(struct pgdb *pg);
+/* The database for messages: postgresql://user@host:port/dbname (no password). */
+const char *pg_display(const struct pgdb *pg);
+
+/* Run SQL without parameters (one or more statements); a SQLITE_* code. */
+int pg_exec(struct pgdb *pg, const char *sql);
+/* BEGIN and the write lock (the busy timeout applies); COMMIT; ROLLBACK. */
+int pg_begin(struct pgdb *pg);
+bool pg_in_tx(const struct pgdb *pg);
+
+/* The last error: a SQLite result code (extended) and a message. */
+int pg_errcode(const struct pgdb *pg);
+const char *pg_errmsg(const struct pgdb *pg);
+int64_t pg_changes(const struct pgdb *pg);
+int64_t pg_last_id(const struct pgdb *pg);
+
+/* A statement from SQLite's text (rewritten, see pgsql.h); NULL on error. */
+struct pgst *pgst_prepare(struct pgdb *pg, const char *sql);
+int pgst_bind_int64(struct pgst *st, int i, int64_t v);
+int pgst_bind_text(struct pgst *st, int i, const char *s, int n);
+int pgst_bind_null(struct pgst *st, int i);
+int pgst_step(struct pgst *st); /* SQLITE_ROW, SQLITE_DONE or an error code */
+void pgst_reset(struct pgst *st);
+void pgst_clear(struct pgst *st);
+void pgst_finalize(struct pgst *st);
+int pgst_col_type(struct pgst *st, int i); /* SQLITE_NULL, _INTEGER, _FLOAT, _TEXT */
+int64_t pgst_col_int64(struct pgst *st, int i);
+double pgst_col_double(struct pgst *st, int i);
+const char *pgst_col_text(struct pgst *st, int i); /* NULL for NULL */
+int pgst_col_bytes(struct pgst *st, int i);
+int pgst_col_count(struct pgst *st);
+
+/*
+ * The schema: migrations numbered as SQLite's (db.c), each in its own
+ * transaction under an advisory lock, so two hosts starting at once
+ * apply each step once. *have: the version found (0: an empty database).
+ */
+int pg_schema_version(struct pgdb *pg, int *have);
+int pg_migrate(struct pgdb *pg, int want);
+int pg_migration_count(void);
+
+#endif
