@@ -214,6 +214,7 @@ static const char *const migrations[] = {
 	"CREATE INDEX outbox_lead ON outbox(lead_id);",
 };
 
+/* SQLite only */
 const char *db_sqlite_version(void)
 {
 	return sqlite3_libversion();
@@ -228,7 +229,7 @@ int db_schema_version(void)
 
 int db_fail(struct db *db, struct lerr *err, const char *what)
 {
-	int rc = sqlite3_extended_errcode(db->sq);
+	int rc = db_errcode(db);
 	int prim = rc & 0xff;
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return lerr_set(err, EX_TEMPFAIL,
@@ -236,75 +237,83 @@ int db_fail(struct db *db, struct lerr *err, const char *what)
 		                "(gave up after %d ms; try again)",
 		                db->path, db->busy_ms);
 	if (prim == SQLITE_CONSTRAINT)
-		return lerr_set(err, EX_DATAERR, "%s: %s", what, sqlite3_errmsg(db->sq));
+		return lerr_set(err, EX_DATAERR, "%s: %s", what, db_errmsg(db));
 	if (prim == SQLITE_FULL || prim == SQLITE_IOERR || prim == SQLITE_CANTOPEN ||
 	    prim == SQLITE_READONLY)
-		return lerr_set(err, EX_IOERR, "'%s': %s", db->path, sqlite3_errmsg(db->sq));
+		return lerr_set(err, EX_IOERR, "'%s': %s", db->path, db_errmsg(db));
 	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
 		return lerr_set(err, EX_DATAERR, "'%s' is not a leads database: %s", db->path,
-		                sqlite3_errmsg(db->sq));
-	return lerr_set(err, EX_SOFTWARE, "%s: sqlite: %s", what, sqlite3_errmsg(db->sq));
+		                db_errmsg(db));
+	return lerr_set(err, EX_SOFTWARE, "%s: sqlite: %s", what, db_errmsg(db));
 }
 
 /* ---- statement cache ---- */
 
 static int events_flush(struct db *db, struct lerr *err);
 
-sqlite3_stmt *db_prep(struct db *db, const char *sql, struct lerr *err)
+struct dbst *db_prep(struct db *db, const char *sql, struct lerr *err)
 {
 	if (db->npend && events_flush(db, err))
 		return NULL;
 	return db_prep_keep(db, sql, err);
 }
 
-sqlite3_stmt *db_prep_keep(struct db *db, const char *sql, struct lerr *err)
+struct dbst *db_prep_keep(struct db *db, const char *sql, struct lerr *err)
 {
 	for (int i = 0; i < db->ncache; i++) {
 		if (db->cache[i].sql == sql) {
-			sqlite3_stmt *st = db->cache[i].st;
-			sqlite3_reset(st);
-			sqlite3_clear_bindings(st);
+			struct dbst *st = &db->cache[i].st;
+			st_reset(st);
+			st_clear(st);
 			return st;
 		}
 	}
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v3(db->sq, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) !=
-	    SQLITE_OK) {
+	struct dbst st;
+	if (st_prepare(db, sql, true, &st) != SQLITE_OK) {
 		db_fail(db, err, "prepare");
 		return NULL;
 	}
 	if (db->ncache < DB_CACHE_SLOTS) {
 		db->cache[db->ncache].sql = sql;
 		db->cache[db->ncache].st = st;
-		db->ncache++;
-	} else {
-		/* a full cache is a bug: statements are constants, not built per row */
-		sqlite3_finalize(st);
-		lerr_set(err, EX_SOFTWARE, "statement cache full");
+		return &db->cache[db->ncache++].st;
+	}
+	/* a full cache is a bug: statements are constants, not built per row */
+	st_release(&st);
+	lerr_set(err, EX_SOFTWARE, "statement cache full");
+	return NULL;
+}
+
+struct dbst *db_prepare_once(struct db *db, const char *sql, struct lerr *err)
+{
+	struct dbst *st = xcalloc(1, sizeof *st);
+	if (st_prepare(db, sql, false, st) != SQLITE_OK) {
+		free(st);
+		db_fail(db, err, "prepare");
 		return NULL;
 	}
 	return st;
 }
 
-void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+void db_bind_text(struct dbst *st, int i, const char *s)
 {
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		st_bind_text(st, i, s, -1);
 	else
-		sqlite3_bind_null(st, i);
+		st_bind_null(st, i);
 }
 
-char *db_col_text(sqlite3_stmt *st, int i)
+char *db_col_text(struct dbst *st, int i)
 {
-	const unsigned char *s = sqlite3_column_text(st, i);
-	return s ? xstrdup((const char *)s) : NULL;
+	const char *s = st_col_text(st, i);
+	return s ? xstrdup(s) : NULL;
 }
 
 int db_exec(struct db *db, const char *sql, struct lerr *err)
 {
 	if (db->npend && events_flush(db, err))
 		return err ? err->code : EX_SOFTWARE;
-	if (sqlite3_exec(db->sq, sql, NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec_raw(db, sql) != SQLITE_OK)
 		return db_fail(db, err, "exec");
 	return 0;
 }
@@ -335,20 +344,22 @@ static int create_file(const char *path, struct lerr *err)
 	return 0;
 }
 
+/* SQLite only */
 static int user_version(struct db *db, int *v, struct lerr *err)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->sq, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+	struct dbst *st = db_prepare_once(db, "PRAGMA user_version", NULL);
+	if (!st)
 		return db_fail(db, err, "read schema version");
-	int rc = sqlite3_step(st);
+	int rc = st_step(st);
 	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+		*v = st_col_int(st, 0);
+	st_finalize(st);
 	if (rc != SQLITE_ROW)
 		return db_fail(db, err, "read schema version");
 	return 0;
 }
 
+/* SQLite only */
 static int migrate(struct db *db, struct lerr *err)
 {
 	int have = 0, want = db_schema_version();
@@ -399,6 +410,7 @@ static int busy_ms_default(void)
  * leads is one thread with one connection: no mutexes anywhere in SQLite,
  * and no allocation statistics (they take a global mutex on every malloc).
  */
+/* SQLite only */
 static void sqlite_setup(void)
 {
 	static bool done;
@@ -408,6 +420,37 @@ static void sqlite_setup(void)
 	sqlite3_config(SQLITE_CONFIG_SINGLETHREAD);
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	sqlite3_initialize();
+}
+
+/*
+ * SQLite only: open the connection of db to the file at path and set it up
+ * (exists: the file was there before). 0, or an exit code with err set.
+ */
+static int sqlite_open(struct db *db, const char *path, int flags, bool exists, struct lerr *err)
+{
+	int oflags = SQLITE_OPEN_NOMUTEX;
+	oflags |= (flags & DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+	if (sqlite3_open_v2(path, &db->sq, oflags, NULL) != SQLITE_OK)
+		return lerr_set(err, EX_IOERR, "cannot open database '%s': %s", path,
+		                db->sq ? sqlite3_errmsg(db->sq) : "out of memory");
+	sqlite3_extended_result_codes(db->sq, 1);
+	sqlite3_busy_timeout(db->sq, db->busy_ms);
+
+	int rc;
+	if ((rc = db_exec(db, "PRAGMA foreign_keys = ON", err)))
+		return rc;
+	/* A new file: 8 KiB pages halve the page work of bulk loads and index
+	 * builds (a no-op when another process created the tables first). */
+	if (!exists && (rc = db_exec(db, "PRAGMA page_size = 8192", err)))
+		return rc;
+	if (!(flags & DB_READONLY)) {
+		/* WAL: readers never block the writer; FULL: a commit survives power loss. */
+		if ((rc = db_exec(db, "PRAGMA journal_mode = WAL", err)) ||
+		    (rc = db_exec(db, "PRAGMA synchronous = FULL", err)) ||
+		    (rc = db_exec(db, "PRAGMA cache_size = -8192", err)))
+			return rc;
+	}
+	return 0;
 }
 
 int db_open(const char *path, int flags, struct db **out, struct lerr *err)
@@ -432,29 +475,11 @@ int db_open(const char *path, int flags, struct db **out, struct lerr *err)
 	struct db *db = xcalloc(1, sizeof *db);
 	db->path = xstrdup(path);
 	db->busy_ms = busy_ms_default();
-	int oflags = SQLITE_OPEN_NOMUTEX;
-	oflags |= (flags & DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-	if (sqlite3_open_v2(path, &db->sq, oflags, NULL) != SQLITE_OK) {
-		int rc = lerr_set(err, EX_IOERR, "cannot open database '%s': %s", path,
-		                  db->sq ? sqlite3_errmsg(db->sq) : "out of memory");
-		db_close(db);
-		return rc;
-	}
-	sqlite3_extended_result_codes(db->sq, 1);
-	sqlite3_busy_timeout(db->sq, db->busy_ms);
-
 	int rc;
-	if ((rc = db_exec(db, "PRAGMA foreign_keys = ON", err)))
-		goto fail;
-	/* A new file: 8 KiB pages halve the page work of bulk loads and index
-	 * builds (a no-op when another process created the tables first). */
-	if (!exists && (rc = db_exec(db, "PRAGMA page_size = 8192", err)))
+	if ((rc = sqlite_open(db, path, flags, exists, err)))
 		goto fail;
 	if (!(flags & DB_READONLY)) {
-		/* WAL: readers never block the writer; FULL: a commit survives power loss. */
-		if ((rc = db_exec(db, "PRAGMA journal_mode = WAL", err)) ||
-		    (rc = db_exec(db, "PRAGMA synchronous = FULL", err)) ||
-		    (rc = db_exec(db, "PRAGMA cache_size = -8192", err)) || (rc = migrate(db, err)))
+		if ((rc = migrate(db, err)))
 			goto fail;
 	} else {
 		int have = 0;
@@ -487,9 +512,8 @@ void db_close(struct db *db)
 	if (!db)
 		return;
 	for (int i = 0; i < db->ncache; i++)
-		sqlite3_finalize(db->cache[i].st);
-	if (db->sq)
-		sqlite3_close(db->sq);
+		st_release(&db->cache[i].st);
+	db_disconnect(db);
 	free(db->lead_cols);
 	free(db->sql_insert);
 	free(db->sql_update);
@@ -531,22 +555,23 @@ void db_rollback(struct db *db)
 	db->defer = false;
 	db->pend_rc = 0;
 	sb_reset(&db->pend_text);
-	if (!sqlite3_get_autocommit(db->sq))
-		sqlite3_exec(db->sq, "ROLLBACK", NULL, NULL, NULL);
+	if (db_in_txn(db))
+		db_exec_raw(db, "ROLLBACK");
 }
 
 /* ---- bulk loading ---- */
 
 static bool leads_empty(struct db *db)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT NOT EXISTS (SELECT 1 FROM leads)", NULL);
+	struct dbst *st = db_prep(db, "SELECT NOT EXISTS (SELECT 1 FROM leads)", NULL);
 	if (!st)
 		return false;
-	bool empty = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+	bool empty = st_step(st) == SQLITE_ROW && st_col_int(st, 0);
+	st_reset(st);
 	return empty;
 }
 
+/* SQLite only */
 int db_bulk_prepare(struct db *db)
 {
 	if (!leads_empty(db))
@@ -559,19 +584,19 @@ int db_bulk_prepare(struct db *db)
 	 * one check of the whole at the end (db_bulk_end). The setting
 	 * cannot change inside a transaction: it is made here, before BEGIN.
 	 */
-	if (sqlite3_exec(db->sq, "PRAGMA foreign_keys = OFF", NULL, NULL, NULL) == SQLITE_OK)
+	if (db_exec_raw(db, "PRAGMA foreign_keys = OFF") == SQLITE_OK)
 		db->bulk_nofk = true;
 	/* Needs the only connection; when others are open it fails and WAL stays. */
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->sq, "PRAGMA journal_mode = DELETE", -1, &st, NULL) != SQLITE_OK)
+	struct dbst *st = db_prepare_once(db, "PRAGMA journal_mode = DELETE", NULL);
+	if (!st)
 		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    strcmp((const char *)sqlite3_column_text(st, 0), "delete") == 0)
+	if (st_step(st) == SQLITE_ROW && strcmp(st_col_text(st, 0), "delete") == 0)
 		db->bulk_journal = true;
-	sqlite3_finalize(st);
+	st_finalize(st);
 	return 0;
 }
 
+/* SQLite only: the indexes are read from sqlite_master, dropped by their quoted names */
 int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
 {
 	*bulk = false;
@@ -582,20 +607,20 @@ int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
 	 * by row (measured: even for stage and status, with few distinct keys).
 	 * Unless the caller finds duplicates itself, keep the two that do.
 	 */
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
-	                           "AND tbl_name = 'leads' AND sql IS NOT NULL "
-	                           "AND (?1 OR name NOT IN ('leads_email', 'leads_ext'))",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+	                          "AND tbl_name = 'leads' AND sql IS NOT NULL "
+	                          "AND (?1 OR name NOT IN ('leads_email', 'leads_ext'))",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int(st, 1, all);
+	st_bind_int64(st, 1, all);
 	*bulk = true;
 	char **names = NULL;
 	size_t n = 0, cap = 0, cap2 = 0;
 	int rc;
 	size_t cap3 = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		names = xgrow(names, &cap, n + 1, sizeof *names);
 		db->bulk_sql = xgrow(db->bulk_sql, &cap2, n + 1, sizeof *db->bulk_sql);
 		db->bulk_names = xgrow(db->bulk_names, &cap3, n + 1, sizeof *db->bulk_names);
@@ -604,7 +629,7 @@ int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
 		db->bulk_sql[n] = db_col_text(st, 1);
 		n++;
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	db->nbulk = n;
 	int ret = rc == SQLITE_DONE ? 0 : db_fail(db, err, "bulk load");
 	for (size_t i = 0; i < n; i++) {
@@ -624,6 +649,7 @@ int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
  * million keys is where a bulk load spends its time: give the sorter a
  * larger cache while it runs.
  */
+/* SQLite only */
 int db_bulk_build(struct db *db, const char *name, struct lerr *err)
 {
 	int rc = db_exec(db, "PRAGMA cache_size = -16384", err);
@@ -661,36 +687,42 @@ static void bulk_forget(struct db *db)
 	db->nbulk = 0;
 }
 
+/* SQLite only: the foreign keys db_bulk_prepare turned off, checked at once. */
+static int sqlite_fk_check(struct db *db, struct lerr *err)
+{
+	struct dbst *st = db_prepare_once(db, "PRAGMA foreign_key_check", NULL);
+	if (!st)
+		return db_fail(db, err, "check foreign keys");
+	int rc = st_step(st);
+	if (rc == SQLITE_ROW)
+		rc = lerr_set(err, EX_SOFTWARE,
+		              "%s row %lld refers to a lead that is not there (a bug: please "
+		              "report it); nothing was imported",
+		              st_col_text(st, 0), (long long)st_col_int64(st, 1));
+	else
+		rc = rc == SQLITE_DONE ? 0 : db_fail(db, err, "check foreign keys");
+	st_finalize(st);
+	return rc;
+}
+
 int db_bulk_end(struct db *db, struct lerr *err)
 {
 	int rc = db_bulk_build(db, NULL, err);
 	bulk_forget(db);
 	if (rc || !db->bulk_nofk)
 		return rc;
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->sq, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(db, err, "check foreign keys");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		rc = lerr_set(err, EX_SOFTWARE,
-		              "%s row %lld refers to a lead that is not there (a bug: please "
-		              "report it); nothing was imported",
-		              (const char *)sqlite3_column_text(st, 0),
-		              (long long)sqlite3_column_int64(st, 1));
-	else
-		rc = rc == SQLITE_DONE ? 0 : db_fail(db, err, "check foreign keys");
-	sqlite3_finalize(st);
-	return rc;
+	return sqlite_fk_check(db, err);
 }
 
+/* SQLite only */
 void db_bulk_finish(struct db *db)
 {
 	bulk_forget(db);
 	if (db->bulk_nofk)
-		sqlite3_exec(db->sq, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
+		db_exec_raw(db, "PRAGMA foreign_keys = ON");
 	db->bulk_nofk = false;
 	if (db->bulk_journal)
-		sqlite3_exec(db->sq, "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+		db_exec_raw(db, "PRAGMA journal_mode = WAL");
 	db->bulk_journal = false;
 }
 
@@ -699,21 +731,19 @@ void db_bulk_finish(struct db *db)
 int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 {
 	/* Compare first: the common case is "nothing changed" and costs one read. */
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT key, name, grp FROM stages WHERE in_config "
-	                           "ORDER BY position",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT key, name, grp FROM stages WHERE in_config "
+	                          "ORDER BY position",
+	                          err);
 	if (!st)
 		return err->code;
 	size_t i = 0;
 	bool same = true;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (i >= cfg->nstages ||
-		    strcmp((const char *)sqlite3_column_text(st, 0), cfg->stages[i].key) ||
-		    strcmp((const char *)sqlite3_column_text(st, 1), cfg->stages[i].name) ||
-		    strcmp((const char *)sqlite3_column_text(st, 2),
-		           stage_group_name(cfg->stages[i].grp)))
+	while ((rc = st_step(st)) == SQLITE_ROW) {
+		if (i >= cfg->nstages || strcmp(st_col_text(st, 0), cfg->stages[i].key) ||
+		    strcmp(st_col_text(st, 1), cfg->stages[i].name) ||
+		    strcmp(st_col_text(st, 2), stage_group_name(cfg->stages[i].grp)))
 			same = false;
 		i++;
 	}
@@ -732,11 +762,11 @@ int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 		             err);
 		if (!st)
 			return err->code;
-		sqlite3_bind_text(st, 1, cfg->stages[i].key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, cfg->stages[i].name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)i);
-		sqlite3_bind_text(st, 4, stage_group_name(cfg->stages[i].grp), -1, SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE)
+		st_bind_text_static(st, 1, cfg->stages[i].key, -1);
+		st_bind_text_static(st, 2, cfg->stages[i].name, -1);
+		st_bind_int64(st, 3, (int64_t)i);
+		st_bind_text_static(st, 4, stage_group_name(cfg->stages[i].grp), -1);
+		if (st_step(st) != SQLITE_DONE)
 			return db_fail(db, err, "sync stages");
 	}
 	/*
@@ -757,12 +787,12 @@ int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 
 char *db_stage_name(struct db *db, const char *key)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT name FROM stages WHERE key = ?1", NULL);
+	struct dbst *st = db_prep(db, "SELECT name FROM stages WHERE key = ?1", NULL);
 	if (!st)
 		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	char *name = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
-	sqlite3_reset(st);
+	st_bind_text_static(st, 1, key, -1);
+	char *name = st_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	st_reset(st);
 	return name;
 }
 
@@ -815,19 +845,19 @@ static const char *lead_cols(struct db *db)
  * cleared its bindings: the empty fields are NULL already (an import binds
  * a million rows, a third of their fields empty).
  */
-static void bind_lead(sqlite3_stmt *st, const struct lead *l)
+static void bind_lead(struct dbst *st, const struct lead *l)
 {
 	for (int i = 1; i < lead_nfields; i++) {
 		const struct field_desc *f = &lead_fields[i];
 		if (f->kind == FK_TEXT && l->t[f->idx])
-			sqlite3_bind_text(st, i, l->t[f->idx], -1, SQLITE_STATIC);
+			st_bind_text_static(st, i, l->t[f->idx], -1);
 		else if (f->kind != FK_TEXT && l->has[f->idx])
-			sqlite3_bind_int64(st, i, l->i[f->idx]);
+			st_bind_int64(st, i, l->i[f->idx]);
 	}
 }
 
 /* Read a row "id, <lead_cols>" starting at column col. */
-void db_read_lead(sqlite3_stmt *st, int col, struct lead *l)
+void db_read_lead(struct dbst *st, int col, struct lead *l)
 {
 	lead_init(l);
 	for (int i = 0; i < lead_nfields; i++) {
@@ -835,8 +865,8 @@ void db_read_lead(sqlite3_stmt *st, int col, struct lead *l)
 		int c = col + i;
 		if (f->kind == FK_TEXT) {
 			l->t[f->idx] = db_col_text(st, c);
-		} else if (sqlite3_column_type(st, c) != SQLITE_NULL) {
-			l->i[f->idx] = sqlite3_column_int64(st, c);
+		} else if (st_col_type(st, c) != SQLITE_NULL) {
+			l->i[f->idx] = st_col_int64(st, c);
 			l->has[f->idx] = true;
 		}
 	}
@@ -845,13 +875,13 @@ void db_read_lead(sqlite3_stmt *st, int col, struct lead *l)
 int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 {
 	db_build_lead_sql(db);
-	sqlite3_stmt *st = db_prep(db, db->sql_insert, err);
+	struct dbst *st = db_prep(db, db->sql_insert, err);
 	if (!st)
 		return err->code;
 	bind_lead(st, l);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		int prim = sqlite3_errcode(db->sq);
-		sqlite3_reset(st);
+	if (st_step(st) != SQLITE_DONE) {
+		int prim = db_errcode(db);
+		st_reset(st);
 		if (prim == SQLITE_CONSTRAINT && l->t[LT_EMAIL]) {
 			int64_t other = 0;
 			if (db_lead_id_by_email(db, l->t[LT_EMAIL], &other, NULL) == 1)
@@ -861,8 +891,8 @@ int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 		}
 		return db_fail(db, err, "insert lead");
 	}
-	lead_set_int(l, LI_ID, sqlite3_last_insert_rowid(db->sq));
-	sqlite3_reset(st);
+	lead_set_int(l, LI_ID, db_last_id(db));
+	st_reset(st);
 	return 0;
 }
 
@@ -870,13 +900,13 @@ int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 static int step_lead(struct db *db, const char *sql, const struct lead *l, int *rc,
                      struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db, sql, err);
+	struct dbst *st = db_prep(db, sql, err);
 	if (!st)
 		return err->code;
 	bind_lead(st, l);
-	sqlite3_bind_int64(st, lead_nfields, l->i[LI_ID]);
-	*rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	st_bind_int64(st, lead_nfields, l->i[LI_ID]);
+	*rc = st_step(st);
+	st_reset(st);
 	return 0;
 }
 
@@ -893,7 +923,7 @@ int db_lead_updated(struct db *db, int rc, const struct lead *l, struct lerr *er
 {
 	if (rc == SQLITE_DONE)
 		return 0;
-	if ((sqlite3_errcode(db->sq) & 0xff) == SQLITE_CONSTRAINT && l->t[LT_EMAIL])
+	if ((db_errcode(db) & 0xff) == SQLITE_CONSTRAINT && l->t[LT_EMAIL])
 		return lerr_set(err, EX_DATAERR, "another lead already has email '%s'",
 		                l->t[LT_EMAIL]);
 	return db_fail(db, err, "update lead");
@@ -909,17 +939,17 @@ int db_lead_update(struct db *db, const struct lead *l, struct lerr *err)
 int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err)
 {
 	db_build_lead_sql(db);
-	sqlite3_stmt *st = db_prep(db, db->sql_by_id, err);
+	struct dbst *st = db_prep(db, db->sql_by_id, err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	st_bind_int64(st, 1, id);
+	int rc = st_step(st);
 	if (rc == SQLITE_ROW) {
 		db_read_lead(st, 0, out);
-		sqlite3_reset(st);
+		st_reset(st);
 		return 0;
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "read lead");
 	return lerr_set(err, EX_NOINPUT, "no lead with id %lld", (long long)id);
@@ -927,14 +957,14 @@ int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err)
 
 int db_lead_id_by_email(struct db *db, const char *email, int64_t *id, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT id FROM leads WHERE email = ?1", err);
+	struct dbst *st = db_prep(db, "SELECT id FROM leads WHERE email = ?1", err);
 	if (!st)
 		return err ? err->code : EX_SOFTWARE;
-	sqlite3_bind_text(st, 1, email, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	st_bind_text_static(st, 1, email, -1);
+	int rc = st_step(st);
 	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+		*id = st_col_int64(st, 0);
+	st_reset(st);
 	if (rc == SQLITE_ROW)
 		return 1;
 	if (rc == SQLITE_DONE)
@@ -970,11 +1000,11 @@ int db_lead_find(struct db *db, const char *ref, struct lead *out, struct lerr *
 
 int64_t db_lead_count(struct db *db)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT count(*) FROM leads", NULL);
+	struct dbst *st = db_prep(db, "SELECT count(*) FROM leads", NULL);
 	if (!st)
 		return -1;
-	int64_t n = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-	sqlite3_reset(st);
+	int64_t n = st_step(st) == SQLITE_ROW ? st_col_int64(st, 0) : -1;
+	st_reset(st);
 	return n;
 }
 
@@ -1024,8 +1054,8 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	if (f->limit > 0)
 		sb_adds(&sql, " LIMIT ?11");
 
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->sq, sql.buf, -1, &st, NULL) != SQLITE_OK) {
+	struct dbst *st = db_prepare_once(db, sql.buf, NULL);
+	if (!st) {
 		sb_free(&sql);
 		return db_fail(db, err, "list leads");
 	}
@@ -1043,18 +1073,18 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 			sb_addc(&pat, *p);
 		}
 		sb_addc(&pat, '%');
-		sqlite3_bind_text(st, 5, pat.buf, -1, SQLITE_TRANSIENT);
+		st_bind_text(st, 5, pat.buf, -1);
 		sb_free(&pat);
 	}
-	sqlite3_bind_int64(st, 6, f->created_since);
-	sqlite3_bind_int64(st, 7, f->created_until);
-	sqlite3_bind_int64(st, 8, f->activity_since);
-	sqlite3_bind_int64(st, 9, f->activity_until);
-	sqlite3_bind_int64(st, 10, f->min_score);
-	sqlite3_bind_int64(st, 11, f->limit);
+	st_bind_int64(st, 6, f->created_since);
+	st_bind_int64(st, 7, f->created_until);
+	st_bind_int64(st, 8, f->activity_since);
+	st_bind_int64(st, 9, f->activity_until);
+	st_bind_int64(st, 10, f->min_score);
+	st_bind_int64(st, 11, f->limit);
 
 	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		struct lead l;
 		db_read_lead(st, 0, &l);
 		ret = fn(&l, ctx);
@@ -1064,19 +1094,19 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = db_fail(db, err, "list leads");
-	sqlite3_finalize(st);
+	st_finalize(st);
 	return ret;
 }
 
 int db_stage_counts(struct db *db, db_count_fn fn, void *ctx, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT stage, count(*) FROM leads GROUP BY stage", err);
+	struct dbst *st = db_prep(db, "SELECT stage, count(*) FROM leads GROUP BY stage", err);
 	if (!st)
 		return err->code;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn((const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1), ctx);
-	sqlite3_reset(st);
+	while ((rc = st_step(st)) == SQLITE_ROW)
+		fn(st_col_text(st, 0), st_col_int64(st, 1), ctx);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "count leads");
 }
 
@@ -1121,20 +1151,20 @@ static int events_flush(struct db *db, struct lerr *err)
 	db->flushing = true;
 	int rc = 0, i = 0;
 	for (; !rc && db->npend - i >= EVENT_CHUNK; i += EVENT_CHUNK) {
-		sqlite3_stmt *st = db_prep_keep(db, event_chunk_sql(), err);
+		struct dbst *st = db_prep_keep(db, event_chunk_sql(), err);
 		if (!st) {
 			rc = err ? err->code : EX_SOFTWARE;
 			break;
 		}
 		for (int r = 0; r < EVENT_CHUNK; r++) {
 			const struct pending_event *p = &db->pend[i + r];
-			sqlite3_bind_int64(st, r * 7 + 1, p->lead_id);
-			sqlite3_bind_int64(st, r * 7 + 2, p->at);
+			st_bind_int64(st, r * 7 + 1, p->lead_id);
+			st_bind_int64(st, r * 7 + 2, p->at);
 			for (int c = 0; c < 5; c++)
 				db_bind_text(st, r * 7 + 3 + c, pend_str(db, p->text[c]));
 		}
-		int step = sqlite3_step(st);
-		sqlite3_reset(st);
+		int step = st_step(st);
+		st_reset(st);
 		if (step != SQLITE_DONE)
 			rc = db_fail(db, err, "record history");
 	}
@@ -1198,52 +1228,52 @@ int db_event_add(struct db *db, const struct event *ev, struct lerr *err)
 
 static int event_insert(struct db *db, const struct event *ev, struct lerr *err)
 {
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep_keep(db,
 	                 "INSERT INTO events(lead_id, at, actor, kind, from_val, to_val, "
 	                 "data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	                 err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, ev->lead_id);
-	sqlite3_bind_int64(st, 2, ev->at);
+	st_bind_int64(st, 1, ev->lead_id);
+	st_bind_int64(st, 2, ev->at);
 	db_bind_text(st, 3, ev->actor);
 	db_bind_text(st, 4, ev->kind);
 	db_bind_text(st, 5, ev->from);
 	db_bind_text(st, 6, ev->to);
 	db_bind_text(st, 7, ev->data);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	int rc = st_step(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "record history");
 }
 
 int db_events_for(struct db *db, int64_t lead_id, db_event_fn fn, void *ctx, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT id, lead_id, at, actor, kind, from_val, to_val, data "
-	                           "FROM events WHERE lead_id = ?1 ORDER BY at, id",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT id, lead_id, at, actor, kind, from_val, to_val, data "
+	                          "FROM events WHERE lead_id = ?1 ORDER BY at, id",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, lead_id);
+	st_bind_int64(st, 1, lead_id);
 	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		struct event ev = {
-			.id = sqlite3_column_int64(st, 0),
-			.lead_id = sqlite3_column_int64(st, 1),
-			.at = sqlite3_column_int64(st, 2),
-			.actor = (const char *)sqlite3_column_text(st, 3),
-			.kind = (const char *)sqlite3_column_text(st, 4),
-			.from = (const char *)sqlite3_column_text(st, 5),
-			.to = (const char *)sqlite3_column_text(st, 6),
-			.data = (const char *)sqlite3_column_text(st, 7),
+			.id = st_col_int64(st, 0),
+			.lead_id = st_col_int64(st, 1),
+			.at = st_col_int64(st, 2),
+			.actor = st_col_text(st, 3),
+			.kind = st_col_text(st, 4),
+			.from = st_col_text(st, 5),
+			.to = st_col_text(st, 6),
+			.data = st_col_text(st, 7),
 		};
 		if ((ret = fn(&ev, ctx)))
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = db_fail(db, err, "read history");
-	sqlite3_reset(st);
+	st_reset(st);
 	return ret;
 }
 
@@ -1251,27 +1281,27 @@ int db_events_for(struct db *db, int64_t lead_id, db_event_fn fn, void *ctx, str
 
 char *db_state_get(struct db *db, const char *key)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT value FROM state WHERE key = ?1", NULL);
+	struct dbst *st = db_prep(db, "SELECT value FROM state WHERE key = ?1", NULL);
 	if (!st)
 		return NULL;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	char *v = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
-	sqlite3_reset(st);
+	st_bind_text_static(st, 1, key, -1);
+	char *v = st_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	st_reset(st);
 	return v;
 }
 
 int db_state_set(struct db *db, const char *key, const char *value, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "INSERT INTO state(key, value) VALUES (?1, ?2) "
-	                           "ON CONFLICT(key) DO UPDATE SET value = ?2",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "INSERT INTO state(key, value) VALUES (?1, ?2) "
+	                          "ON CONFLICT(key) DO UPDATE SET value = ?2",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	st_bind_text_static(st, 1, key, -1);
 	db_bind_text(st, 2, value);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	int rc = st_step(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "save state");
 }
 
@@ -1336,22 +1366,22 @@ static bool json_keys_are_strings(const char *s)
 	return ok;
 }
 
-static bool json_col_is_text(sqlite3_stmt *st, int col)
+static bool json_col_is_text(struct dbst *st, int col)
 {
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	size_t n = (size_t)sqlite3_column_bytes(st, col), bad;
+	const char *s = st_col_text(st, col);
+	size_t n = (size_t)st_col_bytes(st, col), bad;
 	return !s || (strlen(s) == n && utf8_valid(s, n, &bad));
 }
 
 int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx, struct lerr *err)
 {
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db, "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) END", err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
-	char *type = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
-	sqlite3_reset(st);
+	st_bind_text_static(st, 1, json, -1);
+	char *type = st_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	st_reset(st);
 	if (!type)
 		return lerr_set(err, EX_DATAERR, "invalid JSON");
 	bool obj = strcmp(type, "object") == 0;
@@ -1367,9 +1397,9 @@ int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ct
 	st = db_prep(db, "SELECT key, value, type FROM json_each(?1)", err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
+	st_bind_text_static(st, 1, json, -1);
 	int rc, ret = 0, n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		n++;
 		if (!json_col_is_text(st, 0) || !json_col_is_text(st, 1)) {
 			ret = lerr_set(err, EX_DATAERR,
@@ -1378,14 +1408,12 @@ int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ct
 			               n);
 			break;
 		}
-		if ((ret = fn((const char *)sqlite3_column_text(st, 0),
-		              (const char *)sqlite3_column_text(st, 1),
-		              (const char *)sqlite3_column_text(st, 2), ctx)))
+		if ((ret = fn(st_col_text(st, 0), st_col_text(st, 1), st_col_text(st, 2), ctx)))
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = db_fail(db, err, "read JSON");
-	sqlite3_reset(st);
+	st_reset(st);
 	return ret;
 }
 
@@ -1396,37 +1424,37 @@ char *db_json_get(struct db *db, const char *json, const char *key)
 	/* Not json_extract with a path: SQLite 3.40 reads no escapes in a
 	 * quoted path label, so a key holding '"' or '\\' cannot be named by
 	 * one. json_each compares the key itself. */
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db, "SELECT value FROM json_each(?1) WHERE key = ?2 LIMIT 1", NULL);
 	if (!st)
 		return NULL;
-	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-	char *out = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
-	sqlite3_reset(st);
+	st_bind_text_static(st, 1, json, -1);
+	st_bind_text_static(st, 2, key, -1);
+	char *out = st_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	st_reset(st);
 	return out;
 }
 
 bool db_json_valid(struct db *db, const char *json)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT json_valid(?1) AND json_type(?1) = 'object'", NULL);
+	struct dbst *st = db_prep(db, "SELECT json_valid(?1) AND json_type(?1) = 'object'", NULL);
 	if (!st)
 		return false;
-	sqlite3_bind_text(st, 1, json, -1, SQLITE_STATIC);
-	bool ok = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
-	sqlite3_reset(st);
+	st_bind_text_static(st, 1, json, -1);
+	bool ok = st_step(st) == SQLITE_ROW && st_col_int(st, 0);
+	st_reset(st);
 	return ok && json_keys_are_strings(json);
 }
 
 char *db_json_patch(struct db *db, const char *json, const char *patch)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT json_patch(coalesce(?1, '{}'), ?2)", NULL);
+	struct dbst *st = db_prep(db, "SELECT json_patch(coalesce(?1, '{}'), ?2)", NULL);
 	if (!st)
 		return NULL;
 	db_bind_text(st, 1, json);
 	db_bind_text(st, 2, patch);
-	char *out = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
-	sqlite3_reset(st);
+	char *out = st_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	st_reset(st);
 	return out;
 }
 
@@ -1436,15 +1464,15 @@ char *db_json_set(struct db *db, const char *json, const char *key, const char *
 	 * cannot name a key holding '"' or '\\' (see db_json_get): json_set
 	 * failed on one and the caller lost every custom field. A null value
 	 * in the patch removes the key. */
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db, "SELECT json_patch(coalesce(?1, '{}'), json_object(?2, ?3))", NULL);
 	if (!st)
 		return NULL;
 	db_bind_text(st, 1, json);
-	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	st_bind_text_static(st, 2, key, -1);
 	db_bind_text(st, 3, value);
-	char *out = sqlite3_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
-	sqlite3_reset(st);
+	char *out = st_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
+	st_reset(st);
 	if (out && strcmp(out, "{}") == 0) {
 		free(out);
 		out = NULL;

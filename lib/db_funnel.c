@@ -2,7 +2,7 @@
  * db_funnel.c - the storage side of the funnel and the manager reports
  * (see funnel.h for what the numbers mean).
  *
- * Reading a million rows one sqlite3_step() at a time costs more than the
+ * Reading a million rows one st_step() at a time costs more than the
  * query itself, so the scans below hand every row to C inside one
  * statement: an aggregate function registered for the statement
  * (funnel_row) whose step calls back with the row's values, and the
@@ -54,6 +54,7 @@ struct rowcb {
  */
 static struct rowcb *row_current;
 
+/* SQLite only */
 static void row_step(sqlite3_context *c, int n, sqlite3_value **v)
 {
 	(void)c;
@@ -61,24 +62,30 @@ static void row_step(sqlite3_context *c, int n, sqlite3_value **v)
 		row_current->fn(row_current->cb, n, v);
 }
 
+/* SQLite only */
 static void row_final(sqlite3_context *c)
 {
 	sqlite3_result_null(c);
+}
+
+/* SQLite only: register funnel_row on the connection; SQLITE_OK or an error code. */
+static int sqlite_funnel_row(struct db *db)
+{
+	return sqlite3_create_function_v2(db->sq, "funnel_row", -1, SQLITE_UTF8, NULL, NULL,
+	                                  row_step, row_final, NULL);
 }
 
 /*
  * Run sql (which calls funnel_row(...) once per row) with the bindings
  * done by bind; r->fn gets each row's arguments.
  */
-static int run_rows(struct db *db, const char *sql, void (*bind)(sqlite3_stmt *, const void *),
+static int run_rows(struct db *db, const char *sql, void (*bind)(struct dbst *, const void *),
                     const void *bctx, struct rowcb *r, const char *what, struct lerr *err)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db->sq, sql, -1, &st, NULL) != SQLITE_OK) {
+	struct dbst *st = db_prepare_once(db, sql, NULL);
+	if (!st) {
 		/* the first use on this connection: register funnel_row, then retry */
-		if (sqlite3_create_function_v2(db->sq, "funnel_row", -1, SQLITE_UTF8, NULL, NULL,
-		                               row_step, row_final, NULL) != SQLITE_OK ||
-		    sqlite3_prepare_v2(db->sq, sql, -1, &st, NULL) != SQLITE_OK)
+		if (sqlite_funnel_row(db) != SQLITE_OK || !(st = db_prepare_once(db, sql, NULL)))
 			return db_fail(db, err, what);
 	}
 	if (bind)
@@ -86,14 +93,15 @@ static int run_rows(struct db *db, const char *sql, void (*bind)(sqlite3_stmt *,
 	struct rowcb *outer = row_current;
 	row_current = r;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = st_step(st)) == SQLITE_ROW)
 		;
 	row_current = outer;
 	int ret = rc == SQLITE_DONE ? 0 : db_fail(db, err, what);
-	sqlite3_finalize(st);
+	st_finalize(st);
 	return ret;
 }
 
+/* SQLite only */
 static int64_t vint(sqlite3_value *v, int64_t null)
 {
 	return sqlite3_value_type(v) == SQLITE_NULL ? null : sqlite3_value_int64(v);
@@ -104,34 +112,33 @@ static int64_t vint(sqlite3_value *v, int64_t null)
  * without a pread() and a copy per page (a fifth of the scan's time). Read
  * only; a failure just leaves the ordinary reads.
  */
+/* SQLite only */
 static void map_file(struct db *db)
 {
-	sqlite3_exec(db->sq, "PRAGMA mmap_size = 1073741824", NULL, NULL, NULL);
+	db_exec_raw(db, "PRAGMA mmap_size = 1073741824");
 }
 
 /* ---- the whole pipeline ---- */
 
 int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT key, position, grp FROM stages WHERE in_config "
-	                           "ORDER BY position",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT key, position, grp FROM stages WHERE in_config "
+	                          "ORDER BY position",
+	                          err);
 	if (!st)
 		return err->code;
 	size_t i = 0;
 	*same = true;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (i >= cfg->nstages ||
-		    strcmp((const char *)sqlite3_column_text(st, 0), cfg->stages[i].key) != 0 ||
-		    sqlite3_column_int64(st, 1) != (int64_t)i ||
-		    strcmp((const char *)sqlite3_column_text(st, 2),
-		           stage_group_name(cfg->stages[i].grp)) != 0)
+	while ((rc = st_step(st)) == SQLITE_ROW) {
+		if (i >= cfg->nstages || strcmp(st_col_text(st, 0), cfg->stages[i].key) != 0 ||
+		    st_col_int64(st, 1) != (int64_t)i ||
+		    strcmp(st_col_text(st, 2), stage_group_name(cfg->stages[i].grp)) != 0)
 			*same = false;
 		i++;
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "read stages");
 	if (i != cfg->nstages)
@@ -144,6 +151,7 @@ struct all_cb {
 	void *ctx;
 };
 
+/* SQLite only: a row of funnel_row */
 static void all_row(void *p, int n, sqlite3_value **v)
 {
 	struct all_cb *a = p;
@@ -167,17 +175,17 @@ int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct ler
 
 int db_funnel_hist(struct db *db, db_funnel_hist_fn fn, void *ctx, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT stage, lo, n, secs FROM stay_hist WHERE n > 0 "
-	                           "ORDER BY stage, lo",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT stage, lo, n, secs FROM stay_hist WHERE n > 0 "
+	                          "ORDER BY stage, lo",
+	                          err);
 	if (!st)
 		return err->code;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
-		   sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
-	sqlite3_reset(st);
+	while ((rc = st_step(st)) == SQLITE_ROW)
+		fn(ctx, st_col_text(st, 0), st_col_int64(st, 1), st_col_int64(st, 2),
+		   st_col_int64(st, 3));
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read stay histogram");
 }
 
@@ -198,40 +206,40 @@ int64_t funnel_bucket_end(int64_t lo)
 int db_funnel_stay_range(struct db *db, const char *stage, int64_t lo, int64_t hi, int64_t **v,
                          size_t *n, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT secs FROM stays WHERE stage = ?1 AND secs >= ?2 "
-	                           "AND secs < ?3 ORDER BY secs",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT secs FROM stays WHERE stage = ?1 AND secs >= ?2 "
+	                          "AND secs < ?3 ORDER BY secs",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, lo);
-	sqlite3_bind_int64(st, 3, hi);
+	st_bind_text_static(st, 1, stage, -1);
+	st_bind_int64(st, 2, lo);
+	st_bind_int64(st, 3, hi);
 	size_t cap = 0;
 	*v = NULL;
 	*n = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		*v = xgrow(*v, &cap, *n + 1, sizeof **v);
-		(*v)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*v)[(*n)++] = st_col_int64(st, 0);
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read stays");
 }
 
 int db_funnel_left(struct db *db, const char *stage, int64_t *n, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT count(DISTINCT s.lead_id) FROM stays s "
-	                           "JOIN leads l ON l.id = s.lead_id "
-	                           "WHERE s.stage = ?1 AND l.stage <> ?1",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT count(DISTINCT s.lead_id) FROM stays s "
+	                          "JOIN leads l ON l.id = s.lead_id "
+	                          "WHERE s.stage = ?1 AND l.stage <> ?1",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	st_bind_text_static(st, 1, stage, -1);
+	int rc = st_step(st);
+	*n = rc == SQLITE_ROW ? st_col_int64(st, 0) : 0;
+	st_reset(st);
 	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "count stays");
 }
 
@@ -242,6 +250,7 @@ struct lead_cb {
 	void *ctx;
 };
 
+/* SQLite only: a row of funnel_row */
 static void lead_row(void *p, int n, sqlite3_value **v)
 {
 	struct lead_cb *a = p;
@@ -261,14 +270,14 @@ static void lead_row(void *p, int n, sqlite3_value **v)
 	a->fn(a->ctx, &l);
 }
 
-static void bind_filter(sqlite3_stmt *st, const void *p)
+static void bind_filter(struct dbst *st, const void *p)
 {
 	const struct funnel_filter *f = p;
 	db_bind_text(st, 1, f->status);
 	db_bind_text(st, 2, f->owner);
 	db_bind_text(st, 3, f->source);
-	sqlite3_bind_int64(st, 4, f->since);
-	sqlite3_bind_int64(st, 5, f->until);
+	st_bind_int64(st, 4, f->since);
+	st_bind_int64(st, 5, f->until);
 }
 
 int db_funnel_scan(struct db *db, const struct funnel_filter *f, db_funnel_lead_fn fn, void *ctx,
@@ -302,6 +311,7 @@ struct stay_cb {
 	void *ctx;
 };
 
+/* SQLite only: a row of funnel_row */
 static void stay_row(void *p, int n, sqlite3_value **v)
 {
 	struct stay_cb *a = p;
@@ -323,16 +333,16 @@ int db_funnel_stays(struct db *db, db_funnel_stay_fn fn, void *ctx, struct lerr 
 
 int db_funnel_id_range(struct db *db, int64_t *lo, int64_t *hi, struct lerr *err)
 {
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db, "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM leads", err);
 	if (!st)
 		return err->code;
-	int rc = sqlite3_step(st);
+	int rc = st_step(st);
 	if (rc == SQLITE_ROW) {
-		*lo = sqlite3_column_int64(st, 0);
-		*hi = sqlite3_column_int64(st, 1);
+		*lo = st_col_int64(st, 0);
+		*hi = st_col_int64(st, 1);
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "count leads");
 }
 
@@ -353,26 +363,26 @@ int db_report_tasks(struct db *db, int64_t since, int64_t now, bool by_owner, re
 	                          "  coalesce(sum(done_at > due_at), 0),"
 	                          "  coalesce(sum(done_at IS NULL), 0) "
 	                          "FROM tasks WHERE due_at >= ?1 AND due_at < ?2";
-	sqlite3_stmt *st = db_prep(db, by_owner ? by : all, err);
+	struct dbst *st = db_prep(db, by_owner ? by : all, err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, since);
-	sqlite3_bind_int64(st, 2, now);
+	st_bind_int64(st, 1, since);
+	st_bind_int64(st, 2, now);
 	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		struct report_tasks_row r = {
-			.owner = (const char *)sqlite3_column_text(st, 0),
-			.due = sqlite3_column_int64(st, 1),
-			.on_time = sqlite3_column_int64(st, 2),
-			.done_late = sqlite3_column_int64(st, 3),
-			.still_late = sqlite3_column_int64(st, 4),
+			.owner = st_col_text(st, 0),
+			.due = st_col_int64(st, 1),
+			.on_time = st_col_int64(st, 2),
+			.done_late = st_col_int64(st, 3),
+			.still_late = st_col_int64(st, 4),
 		};
 		if ((ret = fn(&r, ctx)))
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = db_fail(db, err, "report tasks");
-	sqlite3_reset(st);
+	st_reset(st);
 	return ret;
 }
 
@@ -381,6 +391,7 @@ struct owner_cb {
 	void *ctx;
 };
 
+/* SQLite only: a row of funnel_row */
 static void owner_row(void *p, int n, sqlite3_value **v)
 {
 	struct owner_cb *a = p;
@@ -402,6 +413,7 @@ struct event_cb {
 	void *ctx;
 };
 
+/* SQLite only: a row of funnel_row */
 static void event_row(void *p, int n, sqlite3_value **v)
 {
 	struct event_cb *a = p;
@@ -415,11 +427,11 @@ struct span {
 	int64_t since, now;
 };
 
-static void bind_span(sqlite3_stmt *st, const void *p)
+static void bind_span(struct dbst *st, const void *p)
 {
 	const struct span *s = p;
-	sqlite3_bind_int64(st, 1, s->since);
-	sqlite3_bind_int64(st, 2, s->now);
+	st_bind_int64(st, 1, s->since);
+	st_bind_int64(st, 2, s->now);
 }
 
 int db_report_events(struct db *db, int64_t since, int64_t now, db_report_event_fn fn, void *ctx,
@@ -443,6 +455,7 @@ struct leadsrc_cb {
 	void *ctx;
 };
 
+/* SQLite only: a row of funnel_row */
 static void leadsrc_row(void *p, int n, sqlite3_value **v)
 {
 	struct leadsrc_cb *a = p;

@@ -9,21 +9,21 @@
 int db_import_begin(struct db *db, const char *file, const char *preset, const char *actor,
                     int64_t now, int64_t *batch, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "INSERT INTO imports(file, preset, started_at, actor) "
-	                           "VALUES (?1, ?2, ?3, ?4)",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "INSERT INTO imports(file, preset, started_at, actor) "
+	                          "VALUES (?1, ?2, ?3, ?4)",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+	st_bind_text_static(st, 1, file, -1);
 	db_bind_text(st, 2, preset);
-	sqlite3_bind_int64(st, 3, now);
+	st_bind_int64(st, 3, now);
 	db_bind_text(st, 4, actor);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	int rc = st_step(st);
+	st_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "record import");
-	*batch = sqlite3_last_insert_rowid(db->sq);
+	*batch = db_last_id(db);
 	return 0;
 }
 
@@ -31,7 +31,7 @@ int db_import_finish(struct db *db, int64_t batch, const struct import_stats *s,
                      struct lerr *err)
 {
 	/* last_event: events after it are changes made since the import (revert) */
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db,
 	            "UPDATE imports SET finished_at = ?2, counts = json_object("
 	            "'read', ?3, 'inserted', ?4, 'updated', ?5, 'duplicates', ?6, 'rejected', ?7,"
@@ -41,17 +41,17 @@ int db_import_finish(struct db *db, int64_t batch, const struct import_stats *s,
 	            err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, batch);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)s->read);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)s->inserted);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)s->updated);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)s->dup_skipped);
-	sqlite3_bind_int64(st, 7, (sqlite3_int64)s->rejected);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)s->warnings);
-	sqlite3_bind_int64(st, 9, (sqlite3_int64)s->not_found);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	st_bind_int64(st, 1, batch);
+	st_bind_int64(st, 2, now);
+	st_bind_int64(st, 3, (int64_t)s->read);
+	st_bind_int64(st, 4, (int64_t)s->inserted);
+	st_bind_int64(st, 5, (int64_t)s->updated);
+	st_bind_int64(st, 6, (int64_t)s->dup_skipped);
+	st_bind_int64(st, 7, (int64_t)s->rejected);
+	st_bind_int64(st, 8, (int64_t)s->warnings);
+	st_bind_int64(st, 9, (int64_t)s->not_found);
+	int rc = st_step(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "record import");
 }
 
@@ -110,66 +110,66 @@ int db_import_find(struct db *db, enum import_match how, const struct lead *l, i
 	*id = 0;
 	if (!a)
 		return 0;
-	sqlite3_stmt *st = db_prep(db, sql[how], err);
+	struct dbst *st = db_prep(db, sql[how], err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
+	st_bind_text_static(st, 1, a, -1);
 	db_bind_text(st, 2, b);
 	db_bind_text(st, 3, c);
-	int rc = sqlite3_step(st);
+	int rc = st_step(st);
 	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+		*id = st_col_int64(st, 0);
+	st_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, err, "find duplicate");
 }
 
 int db_import_list(struct db *db, db_batch_fn fn, void *ctx, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT id, started_at, finished_at, reverted_at, file, preset, "
-	                           "actor, json_remove(counts, '$.last_event') FROM imports "
-	                           "WHERE finished_at IS NOT NULL "
-	                           "ORDER BY id",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT id, started_at, finished_at, reverted_at, file, preset, "
+	                          "actor, json_remove(counts, '$.last_event') FROM imports "
+	                          "WHERE finished_at IS NOT NULL "
+	                          "ORDER BY id",
+	                          err);
 	if (!st)
 		return err->code;
 	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		struct import_batch b = {
-			.id = sqlite3_column_int64(st, 0),
-			.started_at = sqlite3_column_int64(st, 1),
-			.finished_at = sqlite3_column_int64(st, 2),
-			.reverted_at = sqlite3_column_int64(st, 3),
-			.file = (const char *)sqlite3_column_text(st, 4),
-			.preset = (const char *)sqlite3_column_text(st, 5),
-			.actor = (const char *)sqlite3_column_text(st, 6),
-			.counts = (const char *)sqlite3_column_text(st, 7),
+			.id = st_col_int64(st, 0),
+			.started_at = st_col_int64(st, 1),
+			.finished_at = st_col_int64(st, 2),
+			.reverted_at = st_col_int64(st, 3),
+			.file = st_col_text(st, 4),
+			.preset = st_col_text(st, 5),
+			.actor = st_col_text(st, 6),
+			.counts = st_col_text(st, 7),
 		};
 		if ((ret = fn(&b, ctx)))
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = db_fail(db, err, "list imports");
-	sqlite3_reset(st);
+	st_reset(st);
 	return ret;
 }
 
 int db_import_get(struct db *db, int64_t batch, struct import_info *info, struct lerr *err)
 {
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db, "SELECT file, preset, started_at, actor FROM imports WHERE id = ?1", err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, batch);
-	int rc = sqlite3_step(st);
+	st_bind_int64(st, 1, batch);
+	int rc = st_step(st);
 	memset(info, 0, sizeof *info);
 	if (rc == SQLITE_ROW) {
 		info->file = db_col_text(st, 0);
 		info->preset = db_col_text(st, 1);
-		info->at = sqlite3_column_int64(st, 2);
+		info->at = st_col_int64(st, 2);
 		info->actor = db_col_text(st, 3);
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	if (rc == SQLITE_DONE)
 		return lerr_set(err, EX_NOINPUT, "no import batch %lld", (long long)batch);
 	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "read import");
@@ -182,15 +182,15 @@ static int restore_before(struct db *db, int64_t lead_id, const char *before, st
 	int rc = db_lead_by_id(db, lead_id, &l, err);
 	if (rc)
 		return rc == EX_NOINPUT ? 0 : rc; /* deleted since: nothing to restore */
-	sqlite3_stmt *st = db_prep(db, "SELECT key, value FROM json_each(?1)", err);
+	struct dbst *st = db_prep(db, "SELECT key, value FROM json_each(?1)", err);
 	if (!st) {
 		lead_free(&l);
 		return err->code;
 	}
-	sqlite3_bind_text(st, 1, before, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *key = (const char *)sqlite3_column_text(st, 0);
-		const char *val = (const char *)sqlite3_column_text(st, 1);
+	st_bind_text_static(st, 1, before, -1);
+	while ((rc = st_step(st)) == SQLITE_ROW) {
+		const char *key = st_col_text(st, 0);
+		const char *val = st_col_text(st, 1);
 		const struct field_desc *f = lead_field(key);
 		if (!f)
 			continue; /* written by us: cannot happen, but never trust data for SQL */
@@ -204,7 +204,7 @@ static int restore_before(struct db *db, int64_t lead_id, const char *before, st
 				l.has[f->idx] = false;
 		}
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	rc = rc == SQLITE_DONE ? db_lead_update(db, &l, err) : db_fail(db, err, "revert");
 	lead_free(&l);
 	return rc;
@@ -215,18 +215,18 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
                      struct revert_stats *rs, struct lerr *err)
 {
 	memset(rs, 0, sizeof *rs);
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT reverted_at, json_extract(counts, '$.last_event'), "
-	                           "finished_at FROM imports WHERE id = ?1",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT reverted_at, json_extract(counts, '$.last_event'), "
+	                          "finished_at FROM imports WHERE id = ?1",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, batch);
-	int rc = sqlite3_step(st);
-	bool reverted = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
-	bool finished = rc == SQLITE_ROW && sqlite3_column_type(st, 2) != SQLITE_NULL;
-	int64_t last_event = rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-	sqlite3_reset(st);
+	st_bind_int64(st, 1, batch);
+	int rc = st_step(st);
+	bool reverted = rc == SQLITE_ROW && st_col_type(st, 0) != SQLITE_NULL;
+	bool finished = rc == SQLITE_ROW && st_col_type(st, 2) != SQLITE_NULL;
+	int64_t last_event = rc == SQLITE_ROW ? st_col_int64(st, 1) : 0;
+	st_reset(st);
 	if (rc != SQLITE_ROW || !finished)
 		return lerr_set(err, EX_NOINPUT, "no import batch %lld (see 'leads import --list')",
 		                (long long)batch);
@@ -249,15 +249,14 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 	             err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, batch);
-	sqlite3_bind_int64(st, 2, last_event);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	st_bind_int64(st, 1, batch);
+	st_bind_int64(st, 2, last_event);
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		rs->changed++;
 		if (changed)
-			changed(ctx, sqlite3_column_int64(st, 0),
-			        (const char *)sqlite3_column_text(st, 1));
+			changed(ctx, st_col_int64(st, 0), st_col_text(st, 1));
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "revert");
 	if (rs->changed && !force)
@@ -275,19 +274,19 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 	             err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, batch);
+	st_bind_int64(st, 1, batch);
 	struct {
 		int64_t lead;
 		char *before;
 	} *todo = NULL;
 	size_t n = 0, cap = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		todo = xgrow(todo, &cap, n + 1, sizeof *todo);
-		todo[n].lead = sqlite3_column_int64(st, 1);
+		todo[n].lead = st_col_int64(st, 1);
 		todo[n].before = db_col_text(st, 2);
 		n++;
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	int ret = rc == SQLITE_DONE ? 0 : db_fail(db, err, "revert");
 	for (size_t i = 0; i < n; i++) {
 		if (!ret && todo[i].before) {
@@ -323,30 +322,30 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 	             err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, batch);
-	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	st_bind_int64(st, 1, batch);
+	st_bind_int64(st, 2, now);
+	rc = st_step(st);
+	st_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "revert");
 
 	st = db_prep(db, "DELETE FROM leads WHERE import_batch = ?1", err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, batch);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	st_bind_int64(st, 1, batch);
+	rc = st_step(st);
+	st_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "revert");
-	rs->deleted = (uint64_t)sqlite3_changes(db->sq);
+	rs->deleted = (uint64_t)db_changes(db);
 
 	st = db_prep(db, "UPDATE imports SET reverted_at = ?2 WHERE id = ?1", err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, batch);
-	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	st_bind_int64(st, 1, batch);
+	st_bind_int64(st, 2, now);
+	rc = st_step(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "revert");
 }
 
@@ -417,31 +416,32 @@ int db_import_dedupe(struct db *db, int64_t batch, const enum import_match *m, i
 	                   err))))
 		goto out;
 
-	sqlite3_stmt *cand = NULL;
-	if (sqlite3_prepare_v2(db->sq,
-	                       "SELECT d.id, l.email, l.ext_id, l.ext_source FROM temp.dedupe d "
-	                       "JOIN leads l ON l.id = d.id ORDER BY d.id",
-	                       -1, &cand, NULL) != SQLITE_OK) {
+	struct dbst *cand =
+	    db_prepare_once(db,
+	                    "SELECT d.id, l.email, l.ext_id, l.ext_source FROM "
+	                    "temp.dedupe d JOIN leads l ON l.id = d.id ORDER BY d.id",
+	                    NULL);
+	if (!cand) {
 		rc = db_fail(db, err, "find duplicates");
 		goto out;
 	}
-	while (!rc && sqlite3_step(cand) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(cand, 0);
-		const char *email = (const char *)sqlite3_column_text(cand, 1);
-		const char *ext = (const char *)sqlite3_column_text(cand, 2);
-		const char *src = (const char *)sqlite3_column_text(cand, 3);
+	while (!rc && st_step(cand) == SQLITE_ROW) {
+		int64_t id = st_col_int64(cand, 0);
+		const char *email = st_col_text(cand, 1);
+		const char *ext = st_col_text(cand, 2);
+		const char *src = st_col_text(cand, 3);
 		bool dup = false;
-		sqlite3_stmt *q;
+		struct dbst *q;
 		if (by_email && email) {
 			q = db_prep(db, "SELECT 1 FROM leads WHERE email = ?1 AND id < ?2", err);
 			if (!q) {
 				rc = err->code;
 				break;
 			}
-			sqlite3_bind_text(q, 1, email, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(q, 2, id);
-			dup = sqlite3_step(q) == SQLITE_ROW;
-			sqlite3_reset(q);
+			st_bind_text_static(q, 1, email, -1);
+			st_bind_int64(q, 2, id);
+			dup = st_step(q) == SQLITE_ROW;
+			st_reset(q);
 		}
 		if (!dup && by_ext && ext) {
 			q = db_prep(db,
@@ -452,11 +452,11 @@ int db_import_dedupe(struct db *db, int64_t batch, const enum import_match *m, i
 				rc = err->code;
 				break;
 			}
-			sqlite3_bind_text(q, 1, ext, -1, SQLITE_STATIC);
+			st_bind_text_static(q, 1, ext, -1);
 			db_bind_text(q, 2, src);
-			sqlite3_bind_int64(q, 3, id);
-			dup = sqlite3_step(q) == SQLITE_ROW;
-			sqlite3_reset(q);
+			st_bind_int64(q, 3, id);
+			dup = st_step(q) == SQLITE_ROW;
+			st_reset(q);
 		}
 		if (!dup)
 			continue;
@@ -465,17 +465,17 @@ int db_import_dedupe(struct db *db, int64_t batch, const enum import_match *m, i
 			rc = err->code;
 			break;
 		}
-		sqlite3_bind_int64(q, 1, id);
-		sqlite3_bind_int64(q, 2, batch);
-		if (sqlite3_step(q) != SQLITE_DONE)
+		st_bind_int64(q, 1, id);
+		st_bind_int64(q, 2, batch);
+		if (st_step(q) != SQLITE_DONE)
 			rc = db_fail(db, err, "remove duplicate");
 		else
 			(*removed)++;
-		sqlite3_reset(q);
+		st_reset(q);
 	}
-	sqlite3_finalize(cand);
+	st_finalize(cand);
 out:
-	sqlite3_exec(db->sq, "DROP TABLE IF EXISTS temp.dedupe", NULL, NULL, NULL);
+	db_exec_raw(db, "DROP TABLE IF EXISTS temp.dedupe");
 	if (!rc && temp_email)
 		rc = db_exec(db, "DROP INDEX leads_dedupe_email", err);
 	if (!rc && temp_ext)
@@ -488,12 +488,12 @@ int db_import_ids(struct db *db, int64_t *next, struct lerr *err)
 	int rc = db_exec(db, "PRAGMA defer_foreign_keys = ON", err);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st = db_prep(db, "SELECT coalesce(max(id), 0) + 1 FROM leads", err);
+	struct dbst *st = db_prep(db, "SELECT coalesce(max(id), 0) + 1 FROM leads", err);
 	if (!st)
 		return err->code;
-	rc = sqlite3_step(st);
-	*next = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+	rc = st_step(st);
+	*next = st_col_int64(st, 0);
+	st_reset(st);
 	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "read lead ids");
 }
 
@@ -503,14 +503,13 @@ int db_import_each(struct db *db, int64_t batch, db_lead_fn fn, void *ctx, struc
 	struct sb sql = SB_INIT;
 	sb_addf(&sql, "SELECT id, %s FROM leads WHERE import_batch = ?1 ORDER BY id",
 	        db->lead_cols);
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(db->sq, sql.buf, -1, &st, NULL);
+	struct dbst *st = db_prepare_once(db, sql.buf, NULL);
 	sb_free(&sql);
-	if (rc != SQLITE_OK)
+	if (!st)
 		return db_fail(db, err, "read import");
-	sqlite3_bind_int64(st, 1, batch);
-	int ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	st_bind_int64(st, 1, batch);
+	int rc, ret = 0;
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		struct lead l;
 		db_read_lead(st, 0, &l);
 		ret = fn(&l, ctx);
@@ -520,6 +519,6 @@ int db_import_each(struct db *db, int64_t batch, db_lead_fn fn, void *ctx, struc
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = db_fail(db, err, "read import");
-	sqlite3_finalize(st);
+	st_finalize(st);
 	return ret;
 }

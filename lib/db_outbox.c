@@ -17,16 +17,16 @@
 	"id, lead_id, created_at, next_try_at, sent_at, failed_at, tries, idem_key, kind, rcpt, "  \
 	"cc, subject, body, last_error"
 
-static void read_msg(sqlite3_stmt *st, struct outbox_msg *m)
+static void read_msg(struct dbst *st, struct outbox_msg *m)
 {
 	memset(m, 0, sizeof *m);
-	m->id = sqlite3_column_int64(st, 0);
-	m->lead_id = sqlite3_column_int64(st, 1);
-	m->created_at = sqlite3_column_int64(st, 2);
-	m->next_try_at = sqlite3_column_int64(st, 3);
-	m->sent_at = sqlite3_column_int64(st, 4);
-	m->failed_at = sqlite3_column_int64(st, 5);
-	m->tries = sqlite3_column_int64(st, 6);
+	m->id = st_col_int64(st, 0);
+	m->lead_id = st_col_int64(st, 1);
+	m->created_at = st_col_int64(st, 2);
+	m->next_try_at = st_col_int64(st, 3);
+	m->sent_at = st_col_int64(st, 4);
+	m->failed_at = st_col_int64(st, 5);
+	m->tries = st_col_int64(st, 6);
 	m->idem_key = db_col_text(st, 7);
 	m->kind = db_col_text(st, 8);
 	m->rcpt = db_col_text(st, 9);
@@ -51,25 +51,25 @@ void outbox_msg_free(struct outbox_msg *m)
 int db_outbox_due(struct db *db, int64_t now, bool force, int64_t only_id, int64_t **ids, size_t *n,
                   struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT id FROM outbox WHERE sent_at IS NULL "
-	                           "AND (?2 OR (failed_at IS NULL AND next_try_at <= ?1)) "
-	                           "AND (?3 = 0 OR id = ?3) ORDER BY id",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT id FROM outbox WHERE sent_at IS NULL "
+	                          "AND (?2 OR (failed_at IS NULL AND next_try_at <= ?1)) "
+	                          "AND (?3 = 0 OR id = ?3) ORDER BY id",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, force);
-	sqlite3_bind_int64(st, 3, only_id);
+	st_bind_int64(st, 1, now);
+	st_bind_int64(st, 2, force);
+	st_bind_int64(st, 3, only_id);
 	size_t cap = 0;
 	*ids = NULL;
 	*n = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*ids)[(*n)++] = st_col_int64(st, 0);
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "read the outbox");
 	return 0;
@@ -82,38 +82,38 @@ int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, i
 	int rc = db_begin(db, err);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st = db_prep(db,
-	                           "UPDATE outbox SET claim = ?2, claim_until = ?3, "
-	                           "failed_at = CASE WHEN ?5 THEN NULL ELSE failed_at END "
-	                           "WHERE id = ?1 AND sent_at IS NULL "
-	                           "AND (?5 OR (failed_at IS NULL AND next_try_at <= ?4)) "
-	                           "AND (claim_until IS NULL OR claim_until <= ?4)",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "UPDATE outbox SET claim = ?2, claim_until = ?3, "
+	                          "failed_at = CASE WHEN ?5 THEN NULL ELSE failed_at END "
+	                          "WHERE id = ?1 AND sent_at IS NULL "
+	                          "AND (?5 OR (failed_at IS NULL AND next_try_at <= ?4)) "
+	                          "AND (claim_until IS NULL OR claim_until <= ?4)",
+	                          err);
 	if (!st)
 		goto fail;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, until);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int(st, 5, force);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	st_bind_int64(st, 1, id);
+	st_bind_text_static(st, 2, token, -1);
+	st_bind_int64(st, 3, until);
+	st_bind_int64(st, 4, now);
+	st_bind_int64(st, 5, force);
+	rc = st_step(st);
+	st_reset(st);
 	if (rc != SQLITE_DONE) {
 		db_fail(db, err, "claim a message");
 		goto fail;
 	}
-	if (sqlite3_changes(db->sq) == 1) {
+	if (db_changes(db) == 1) {
 		st = db_prep(db, "SELECT " MSG_COLS " FROM outbox WHERE id = ?1", err);
 		if (!st)
 			goto fail;
-		sqlite3_bind_int64(st, 1, id);
-		if (sqlite3_step(st) != SQLITE_ROW) {
-			sqlite3_reset(st);
+		st_bind_int64(st, 1, id);
+		if (st_step(st) != SQLITE_ROW) {
+			st_reset(st);
 			db_fail(db, err, "read a message");
 			goto fail;
 		}
 		read_msg(st, m);
-		sqlite3_reset(st);
+		st_reset(st);
 		*got = true;
 	}
 	if ((rc = db_commit(db, err))) {
@@ -128,10 +128,10 @@ fail:
 	return err->code ? err->code : EX_SOFTWARE;
 }
 
-static int one_update(struct db *db, sqlite3_stmt *st, const char *what, struct lerr *err)
+static int one_update(struct db *db, struct dbst *st, const char *what, struct lerr *err)
 {
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	int rc = st_step(st);
+	st_reset(st);
 	if (rc != SQLITE_DONE) {
 		rc = db_fail(db, err, what);
 		db_rollback(db);
@@ -140,6 +140,7 @@ static int one_update(struct db *db, sqlite3_stmt *st, const char *what, struct 
 	return db_commit(db, err);
 }
 
+/* SQLite only */
 int db_outbox_fast(struct db *db, bool fast, struct lerr *err)
 {
 	return db_exec(db, fast ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", err);
@@ -152,9 +153,9 @@ int db_outbox_fast(struct db *db, bool fast, struct lerr *err)
  */
 static int begin_patient(struct db *db, struct lerr *err)
 {
-	sqlite3_busy_timeout(db->sq, db->busy_ms > 600000 ? db->busy_ms : 600000);
+	db_set_busy(db, db->busy_ms > 600000 ? db->busy_ms : 600000);
 	int rc = db_begin(db, err);
-	sqlite3_busy_timeout(db->sq, db->busy_ms);
+	db_set_busy(db, db->busy_ms);
 	return rc;
 }
 
@@ -163,18 +164,18 @@ int db_outbox_sent(struct db *db, int64_t id, const char *token, int64_t now, st
 	int rc = begin_patient(db, err);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st = db_prep(db,
-	                           "UPDATE outbox SET sent_at = ?3, last_error = NULL, "
-	                           "tries = tries + 1, claim = NULL, claim_until = NULL "
-	                           "WHERE id = ?1 AND claim = ?2",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "UPDATE outbox SET sent_at = ?3, last_error = NULL, "
+	                          "tries = tries + 1, claim = NULL, claim_until = NULL "
+	                          "WHERE id = ?1 AND claim = ?2",
+	                          err);
 	if (!st) {
 		db_rollback(db);
 		return err->code;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
+	st_bind_int64(st, 1, id);
+	st_bind_text_static(st, 2, token, -1);
+	st_bind_int64(st, 3, now);
 	return one_update(db, st, "mark a message sent", err);
 }
 
@@ -184,39 +185,39 @@ int db_outbox_fail(struct db *db, int64_t id, const char *token, const char *err
 	int rc = begin_patient(db, err);
 	if (rc)
 		return rc;
-	sqlite3_stmt *st = db_prep(db,
-	                           "UPDATE outbox SET tries = tries + 1, last_error = ?3, "
-	                           "next_try_at = ?4, failed_at = CASE WHEN ?5 THEN ?6 END, "
-	                           "claim = NULL, claim_until = NULL "
-	                           "WHERE id = ?1 AND claim = ?2",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "UPDATE outbox SET tries = tries + 1, last_error = ?3, "
+	                          "next_try_at = ?4, failed_at = CASE WHEN ?5 THEN ?6 END, "
+	                          "claim = NULL, claim_until = NULL "
+	                          "WHERE id = ?1 AND claim = ?2",
+	                          err);
 	if (!st) {
 		db_rollback(db);
 		return err->code;
 	}
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, token, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, next_try_at);
-	sqlite3_bind_int(st, 5, give_up);
-	sqlite3_bind_int64(st, 6, now);
+	st_bind_int64(st, 1, id);
+	st_bind_text_static(st, 2, token, -1);
+	st_bind_text_static(st, 3, error, -1);
+	st_bind_int64(st, 4, next_try_at);
+	st_bind_int64(st, 5, give_up);
+	st_bind_int64(st, 6, now);
 	return one_update(db, st, "record a failed delivery", err);
 }
 
 int db_outbox_list(struct db *db, enum outbox_which which, db_outbox_fn fn, void *ctx,
                    struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT " MSG_COLS " FROM outbox WHERE "
-	                           "CASE ?1 WHEN 0 THEN sent_at IS NULL "
-	                           "WHEN 1 THEN failed_at IS NOT NULL AND sent_at IS NULL "
-	                           "WHEN 2 THEN sent_at IS NOT NULL ELSE 1 END ORDER BY id",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT " MSG_COLS " FROM outbox WHERE "
+	                          "CASE ?1 WHEN 0 THEN sent_at IS NULL "
+	                          "WHEN 1 THEN failed_at IS NOT NULL AND sent_at IS NULL "
+	                          "WHEN 2 THEN sent_at IS NOT NULL ELSE 1 END ORDER BY id",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int(st, 1, (int)which);
+	st_bind_int64(st, 1, (int)which);
 	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		struct outbox_msg m;
 		read_msg(st, &m);
 		ret = fn(&m, ctx);
@@ -224,7 +225,7 @@ int db_outbox_list(struct db *db, enum outbox_which which, db_outbox_fn fn, void
 		if (ret)
 			break;
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	if (!ret && rc != SQLITE_DONE)
 		return db_fail(db, err, "list the outbox");
 	return ret;
@@ -232,14 +233,14 @@ int db_outbox_list(struct db *db, enum outbox_which which, db_outbox_fn fn, void
 
 int db_outbox_get(struct db *db, int64_t id, struct outbox_msg *m, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db, "SELECT " MSG_COLS " FROM outbox WHERE id = ?1", err);
+	struct dbst *st = db_prep(db, "SELECT " MSG_COLS " FROM outbox WHERE id = ?1", err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	st_bind_int64(st, 1, id);
+	int rc = st_step(st);
 	if (rc == SQLITE_ROW)
 		read_msg(st, m);
-	sqlite3_reset(st);
+	st_reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
@@ -249,18 +250,18 @@ int db_outbox_get(struct db *db, int64_t id, struct outbox_msg *m, struct lerr *
 
 int db_outbox_counts(struct db *db, int64_t *waiting, int64_t *failed, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT count(*) FILTER (WHERE failed_at IS NULL), "
-	                           "count(*) FILTER (WHERE failed_at IS NOT NULL) "
-	                           "FROM outbox WHERE sent_at IS NULL",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT count(*) FILTER (WHERE failed_at IS NULL), "
+	                          "count(*) FILTER (WHERE failed_at IS NOT NULL) "
+	                          "FROM outbox WHERE sent_at IS NULL",
+	                          err);
 	if (!st)
 		return err->code;
-	int rc = sqlite3_step(st);
+	int rc = st_step(st);
 	if (rc == SQLITE_ROW) {
-		*waiting = sqlite3_column_int64(st, 0);
-		*failed = sqlite3_column_int64(st, 1);
+		*waiting = st_col_int64(st, 0);
+		*failed = st_col_int64(st, 1);
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "count the outbox");
 }

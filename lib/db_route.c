@@ -15,27 +15,27 @@
 /* The kinds counted as activities; the same list as enum act_kind. */
 #define ACT_KINDS "('call', 'email', 'meeting', 'email_opened', 'note')"
 
-static int kind_of(sqlite3_stmt *st, int col)
+static int kind_of(struct dbst *st, int col)
 {
-	const char *k = (const char *)sqlite3_column_text(st, col);
+	const char *k = st_col_text(st, col);
 	return k ? act_kind_parse(k) : -2;
 }
 
 int db_act_load(struct db *db, int64_t lead_id, struct act_list *a, struct lerr *err)
 {
 	act_list_reset(a, lead_id);
-	sqlite3_stmt *st = db_prep(
+	struct dbst *st = db_prep(
 	    db, "SELECT kind, at FROM events WHERE lead_id = ?1 AND kind IN " ACT_KINDS, err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, lead_id);
+	st_bind_int64(st, 1, lead_id);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		int k = kind_of(st, 0);
 		if (k >= 0)
-			act_list_add(a, k, sqlite3_column_int64(st, 1));
+			act_list_add(a, k, st_col_int64(st, 1));
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "read activities");
 	a->loaded = true;
@@ -44,7 +44,7 @@ int db_act_load(struct db *db, int64_t lead_id, struct act_list *a, struct lerr 
 
 int db_act_range(struct db *db, int64_t lo, int64_t hi, db_act_fn fn, void *ctx, struct lerr *err)
 {
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db,
 	            /* kinds are filtered here, not in SQL: with a kind test the
 	               planner may pick events_kind and read every activity of
@@ -54,18 +54,17 @@ int db_act_range(struct db *db, int64_t lo, int64_t hi, db_act_fn fn, void *ctx,
 	            err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, lo);
-	sqlite3_bind_int64(st, 2, hi);
+	st_bind_int64(st, 1, lo);
+	st_bind_int64(st, 2, hi);
 	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		int k = kind_of(st, 1);
-		if (k >= 0 &&
-		    (ret = fn(sqlite3_column_int64(st, 0), k, sqlite3_column_int64(st, 2), ctx)))
+		if (k >= 0 && (ret = fn(st_col_int64(st, 0), k, st_col_int64(st, 2), ctx)))
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE)
 		ret = db_fail(db, err, "read activities");
-	sqlite3_reset(st);
+	st_reset(st);
 	return ret;
 }
 
@@ -78,14 +77,14 @@ int db_act_range(struct db *db, int64_t lo, int64_t hi, db_act_fn fn, void *ctx,
 int db_route_open_count(struct db *db, const char *owner, int64_t *n, struct lerr *err)
 {
 	/* leads_owner(owner, status) narrows to the owner's leads */
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db, "SELECT count(*) FROM leads WHERE owner = ?1 AND " OPEN_LEAD, err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	st_bind_text_static(st, 1, owner, -1);
+	int rc = st_step(st);
+	*n = rc == SQLITE_ROW ? st_col_int64(st, 0) : 0;
+	st_reset(st);
 	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "count open leads");
 }
 
@@ -124,22 +123,22 @@ int db_lead_batch(struct db *db, enum rules_scope scope, int64_t after, struct l
 		sb_adds(&sql, " ORDER BY id LIMIT ?2");
 		batch_sql[k] = sb_detach(&sql);
 	}
-	sqlite3_stmt *st = db_prep(db, batch_sql[k], err);
+	struct dbst *st = db_prep(db, batch_sql[k], err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int(st, 2, max);
+	st_bind_int64(st, 1, after);
+	st_bind_int64(st, 2, max);
 	int rc = SQLITE_DONE;
-	while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW)
+	while (*n < max && (rc = st_step(st)) == SQLITE_ROW)
 		db_read_lead(st, 0, &out[(*n)++]);
 	if (*n < max && rc != SQLITE_DONE) {
 		for (int i = 0; i < *n; i++)
 			lead_free(&out[i]);
 		*n = 0;
-		sqlite3_reset(st);
+		st_reset(st);
 		return db_fail(db, err, "read leads");
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return 0;
 }
 
@@ -197,7 +196,7 @@ int db_lead_save(struct db *db, const struct lead *before, const struct lead *l,
 		sql = saved[nsaved++].sql = sb_detach(&b);
 	}
 	/* a lead's own columns: kept history rows need not be written first */
-	sqlite3_stmt *st = db_prep_keep(db, sql, err);
+	struct dbst *st = db_prep_keep(db, sql, err);
 	if (!st)
 		return err->code;
 	for (int i = 1; i < lead_nfields; i++) {
@@ -207,13 +206,13 @@ int db_lead_save(struct db *db, const struct lead *before, const struct lead *l,
 		if (f->kind == FK_TEXT)
 			db_bind_text(st, i, l->t[f->idx]);
 		else if (l->has[f->idx])
-			sqlite3_bind_int64(st, i, l->i[f->idx]);
+			st_bind_int64(st, i, l->i[f->idx]);
 		else
-			sqlite3_bind_null(st, i);
+			st_bind_null(st, i);
 	}
-	sqlite3_bind_int64(st, lead_nfields, l->i[LI_ID]);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	st_bind_int64(st, lead_nfields, l->i[LI_ID]);
+	int rc = st_step(st);
+	st_reset(st);
 	return db_lead_updated(db, rc, l, err);
 }
 
@@ -222,61 +221,61 @@ int db_lead_save(struct db *db, const struct lead *before, const struct lead *l,
 int db_score_get(struct db *db, int64_t lead_id, const char *name, int64_t *v, bool *found,
                  struct lerr *err)
 {
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db, "SELECT value FROM scores WHERE lead_id = ?1 AND name = ?2", err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, lead_id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
+	st_bind_int64(st, 1, lead_id);
+	st_bind_text_static(st, 2, name, -1);
+	int rc = st_step(st);
 	*found = rc == SQLITE_ROW;
-	*v = *found ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	*v = *found ? st_col_int64(st, 0) : 0;
+	st_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, err, "read score");
 }
 
 int db_score_set(struct db *db, int64_t lead_id, const char *name, int64_t v, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "INSERT INTO scores(lead_id, name, value) VALUES (?1, ?2, ?3) "
-	                           "ON CONFLICT(lead_id, name) DO UPDATE SET value = ?3",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "INSERT INTO scores(lead_id, name, value) VALUES (?1, ?2, ?3) "
+	                          "ON CONFLICT(lead_id, name) DO UPDATE SET value = ?3",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, lead_id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, v);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	st_bind_int64(st, 1, lead_id);
+	st_bind_text_static(st, 2, name, -1);
+	st_bind_int64(st, 3, v);
+	int rc = st_step(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "save score");
 }
 
 int db_score_set_default(struct db *db, int64_t lead_id, int64_t v, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db, "UPDATE leads SET score = ?2 WHERE id = ?1", err);
+	struct dbst *st = db_prep(db, "UPDATE leads SET score = ?2 WHERE id = ?1", err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, lead_id);
-	sqlite3_bind_int64(st, 2, v);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	st_bind_int64(st, 1, lead_id);
+	st_bind_int64(st, 2, v);
+	int rc = st_step(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "save score");
 }
 
 int db_threshold_fired(struct db *db, int64_t lead_id, const char *score, const char *name,
                        int64_t *n, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT count(*) FROM events WHERE lead_id = ?1 AND "
-	                           "kind = 'score.threshold' AND from_val = ?2 AND to_val = ?3",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT count(*) FROM events WHERE lead_id = ?1 AND "
+	                          "kind = 'score.threshold' AND from_val = ?2 AND to_val = ?3",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, lead_id);
-	sqlite3_bind_text(st, 2, score, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	*n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
+	st_bind_int64(st, 1, lead_id);
+	st_bind_text_static(st, 2, score, -1);
+	st_bind_text_static(st, 3, name, -1);
+	int rc = st_step(st);
+	*n = rc == SQLITE_ROW ? st_col_int64(st, 0) : 0;
+	st_reset(st);
 	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "count thresholds");
 }

@@ -9,52 +9,52 @@
 int db_sweep_idle(struct db *db, int64_t cutoff, int64_t **ids, size_t *n, struct lerr *err)
 {
 	/* two arms so each can use leads_status(status, last_activity_at) */
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT id FROM leads WHERE status IN ('new', 'active') AND "
-	                           "(last_activity_at <= ?1 OR (last_activity_at IS NULL AND "
-	                           "created_at <= ?1)) ORDER BY id",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT id FROM leads WHERE status IN ('new', 'active') AND "
+	                          "(last_activity_at <= ?1 OR (last_activity_at IS NULL AND "
+	                          "created_at <= ?1)) ORDER BY id",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, cutoff);
+	st_bind_int64(st, 1, cutoff);
 	size_t cap = 0;
 	*ids = NULL;
 	*n = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*ids)[(*n)++] = st_col_int64(st, 0);
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "find idle leads");
 }
 
 int db_sweep_stage_idle(struct db *db, const char *stage, int64_t cutoff, struct sweep_idle **v,
                         size_t *n, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT id, since FROM (SELECT id, CASE WHEN "
-	                           "coalesce(last_activity_at, created_at) > stage_entered_at "
-	                           "THEN coalesce(last_activity_at, created_at) "
-	                           "ELSE stage_entered_at END AS since FROM leads "
-	                           "WHERE stage = ?1 AND status <> 'unqualified') "
-	                           "WHERE since <= ?2 ORDER BY id",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT id, since FROM (SELECT id, CASE WHEN "
+	                          "coalesce(last_activity_at, created_at) > stage_entered_at "
+	                          "THEN coalesce(last_activity_at, created_at) "
+	                          "ELSE stage_entered_at END AS since FROM leads "
+	                          "WHERE stage = ?1 AND status <> 'unqualified') "
+	                          "WHERE since <= ?2 ORDER BY id",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_text(st, 1, stage, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, cutoff);
+	st_bind_text_static(st, 1, stage, -1);
+	st_bind_int64(st, 2, cutoff);
 	size_t cap = 0;
 	*v = NULL;
 	*n = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		*v = xgrow(*v, &cap, *n + 1, sizeof **v);
-		(*v)[*n].id = sqlite3_column_int64(st, 0);
-		(*v)[*n].since = sqlite3_column_int64(st, 1);
+		(*v)[*n].id = st_col_int64(st, 0);
+		(*v)[*n].since = st_col_int64(st, 1);
 		(*n)++;
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "find idle leads in a stage");
 }
 
@@ -63,25 +63,25 @@ int db_sweep_last_reminder(struct db *db, int64_t lead_id, int64_t since, int64_
 {
 	/* by events_lead: `kind || ''` keeps the planner off events_kind, which
 	 * would read every reminder since `since` for each lead */
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT coalesce(max(json_extract(data, '$.n')), 0) FROM events "
-	                           "WHERE lead_id = ?1 AND at >= ?2 AND kind || '' = 'reminder'",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT coalesce(max(json_extract(data, '$.n')), 0) FROM events "
+	                          "WHERE lead_id = ?1 AND at >= ?2 AND kind || '' = 'reminder'",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, lead_id);
-	sqlite3_bind_int64(st, 2, since);
-	int rc = sqlite3_step(st);
+	st_bind_int64(st, 1, lead_id);
+	st_bind_int64(st, 2, since);
+	int rc = st_step(st);
 	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
+		*n = st_col_int64(st, 0);
+	st_reset(st);
 	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "read reminders");
 }
 
 int db_sweep_assigned(struct db *db, int64_t cutoff, struct sweep_assigned **v, size_t *n,
                       struct lerr *err)
 {
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db,
 	            "SELECT id, assigned_at, assigned_rule FROM leads "
 	            "WHERE assigned_rule IS NOT NULL AND assigned_at <= ?1 "
@@ -91,18 +91,18 @@ int db_sweep_assigned(struct db *db, int64_t cutoff, struct sweep_assigned **v, 
 	            err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, cutoff);
+	st_bind_int64(st, 1, cutoff);
 	size_t cap = 0;
 	*v = NULL;
 	*n = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		*v = xgrow(*v, &cap, *n + 1, sizeof **v);
-		(*v)[*n].id = sqlite3_column_int64(st, 0);
-		(*v)[*n].assigned_at = sqlite3_column_int64(st, 1);
+		(*v)[*n].id = st_col_int64(st, 0);
+		(*v)[*n].assigned_at = st_col_int64(st, 1);
 		(*v)[*n].rule = db_col_text(st, 2);
 		(*n)++;
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "find leads to re-route");
 }

@@ -12,17 +12,17 @@
 	"t.owner, t.title, t.notes, t.rule, l.first_name, l.last_name, l.company, l.email, "       \
 	"l.owner"
 
-static void read_task(sqlite3_stmt *st, struct task *t)
+static void read_task(struct dbst *st, struct task *t)
 {
 	memset(t, 0, sizeof *t);
-	t->id = sqlite3_column_int64(st, 0);
-	t->lead_id = sqlite3_column_int64(st, 1);
-	t->created_at = sqlite3_column_int64(st, 2);
-	t->due_at = sqlite3_column_int64(st, 3);
-	t->notify_at = sqlite3_column_int64(st, 4);
-	t->notified_at = sqlite3_column_int64(st, 5);
-	t->done_at = sqlite3_column_int64(st, 6);
-	t->late = sqlite3_column_int(st, 7) != 0;
+	t->id = st_col_int64(st, 0);
+	t->lead_id = st_col_int64(st, 1);
+	t->created_at = st_col_int64(st, 2);
+	t->due_at = st_col_int64(st, 3);
+	t->notify_at = st_col_int64(st, 4);
+	t->notified_at = st_col_int64(st, 5);
+	t->done_at = st_col_int64(st, 6);
+	t->late = st_col_int(st, 7) != 0;
 	t->owner = db_col_text(st, 8);
 	t->title = db_col_text(st, 9);
 	t->notes = db_col_text(st, 10);
@@ -55,7 +55,7 @@ void task_free(struct task *t)
 int db_task_query(struct db *db, const struct task_filter *f, db_task_fn fn, void *ctx,
                   struct lerr *err)
 {
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db,
 	            "SELECT " TASK_COLS " FROM tasks t JOIN leads l ON l.id = t.lead_id "
 	            "WHERE (?1 IS NULL OR t.owner = ?1 COLLATE NOCASE) "
@@ -68,14 +68,14 @@ int db_task_query(struct db *db, const struct task_filter *f, db_task_fn fn, voi
 	if (!st)
 		return err->code;
 	db_bind_text(st, 1, f->owner);
-	sqlite3_bind_int64(st, 2, f->lead_id);
-	sqlite3_bind_int(st, 3, f->open_only);
-	sqlite3_bind_int(st, 4, f->late_only);
-	sqlite3_bind_int64(st, 5, f->due_from);
-	sqlite3_bind_int64(st, 6, f->due_until);
-	sqlite3_bind_int64(st, 7, f->now);
+	st_bind_int64(st, 2, f->lead_id);
+	st_bind_int64(st, 3, f->open_only);
+	st_bind_int64(st, 4, f->late_only);
+	st_bind_int64(st, 5, f->due_from);
+	st_bind_int64(st, 6, f->due_until);
+	st_bind_int64(st, 7, f->now);
 	int rc, ret = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		struct task t;
 		read_task(st, &t);
 		ret = fn(&t, ctx);
@@ -83,7 +83,7 @@ int db_task_query(struct db *db, const struct task_filter *f, db_task_fn fn, voi
 		if (ret)
 			break;
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	if (!ret && rc != SQLITE_DONE)
 		return db_fail(db, err, "list tasks");
 	return ret;
@@ -91,17 +91,17 @@ int db_task_query(struct db *db, const struct task_filter *f, db_task_fn fn, voi
 
 int db_task_get(struct db *db, int64_t id, struct task *t, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT " TASK_COLS
-	                           " FROM tasks t JOIN leads l ON l.id = t.lead_id WHERE t.id = ?1",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT " TASK_COLS
+	                          " FROM tasks t JOIN leads l ON l.id = t.lead_id WHERE t.id = ?1",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, id);
-	int rc = sqlite3_step(st);
+	st_bind_int64(st, 1, id);
+	int rc = st_step(st);
 	if (rc == SQLITE_ROW)
 		read_task(st, t);
-	sqlite3_reset(st);
+	st_reset(st);
 	if (rc == SQLITE_ROW)
 		return 0;
 	if (rc == SQLITE_DONE)
@@ -109,25 +109,25 @@ int db_task_get(struct db *db, int64_t id, struct task *t, struct lerr *err)
 	return db_fail(db, err, "read a task");
 }
 
-static int step_done(struct db *db, sqlite3_stmt *st, const char *what, struct lerr *err)
+static int step_done(struct db *db, struct dbst *st, const char *what, struct lerr *err)
 {
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
+	int rc = st_step(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, what);
 }
 
 int db_task_done(struct db *db, int64_t id, int64_t now, bool late, const char *notes,
                  struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "UPDATE tasks SET done_at = ?2, late = late OR ?3, "
-	                           "notes = coalesce(?4, notes) WHERE id = ?1",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "UPDATE tasks SET done_at = ?2, late = late OR ?3, "
+	                          "notes = coalesce(?4, notes) WHERE id = ?1",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	sqlite3_bind_int(st, 3, late);
+	st_bind_int64(st, 1, id);
+	st_bind_int64(st, 2, now);
+	st_bind_int64(st, 3, late);
 	db_bind_text(st, 4, notes);
 	return step_done(db, st, "mark a task done", err);
 }
@@ -135,74 +135,74 @@ int db_task_done(struct db *db, int64_t id, int64_t now, bool late, const char *
 int db_task_reschedule(struct db *db, int64_t id, int64_t due_at, int64_t notify_at,
                        struct lerr *err)
 {
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db,
 	            "UPDATE tasks SET due_at = ?2, notify_at = ?3, notified_at = NULL "
 	            "WHERE id = ?1",
 	            err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, due_at);
+	st_bind_int64(st, 1, id);
+	st_bind_int64(st, 2, due_at);
 	if (notify_at)
-		sqlite3_bind_int64(st, 3, notify_at);
+		st_bind_int64(st, 3, notify_at);
 	return step_done(db, st, "reschedule a task", err);
 }
 
-static int ids_of(struct db *db, sqlite3_stmt *st, int64_t **ids, size_t *n, struct lerr *err)
+static int ids_of(struct db *db, struct dbst *st, int64_t **ids, size_t *n, struct lerr *err)
 {
 	size_t cap = 0;
 	*ids = NULL;
 	*n = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = st_step(st)) == SQLITE_ROW) {
 		*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		(*ids)[(*n)++] = st_col_int64(st, 0);
 	}
-	sqlite3_reset(st);
+	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read tasks");
 }
 
 int db_tasks_past_due(struct db *db, int64_t now, int64_t **ids, size_t *n, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db,
-	                           "SELECT id FROM tasks WHERE done_at IS NULL AND due_at < ?1 "
-	                           "AND NOT late ORDER BY id",
-	                           err);
+	struct dbst *st = db_prep(db,
+	                          "SELECT id FROM tasks WHERE done_at IS NULL AND due_at < ?1 "
+	                          "AND NOT late ORDER BY id",
+	                          err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, now);
+	st_bind_int64(st, 1, now);
 	return ids_of(db, st, ids, n, err);
 }
 
 int db_task_set_late(struct db *db, int64_t id, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db, "UPDATE tasks SET late = 1 WHERE id = ?1", err);
+	struct dbst *st = db_prep(db, "UPDATE tasks SET late = 1 WHERE id = ?1", err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, id);
+	st_bind_int64(st, 1, id);
 	return step_done(db, st, "mark a task late", err);
 }
 
 int db_tasks_notify_due(struct db *db, int64_t now, int64_t **ids, size_t *n, struct lerr *err)
 {
-	sqlite3_stmt *st =
+	struct dbst *st =
 	    db_prep(db,
 	            "SELECT id FROM tasks WHERE done_at IS NULL AND notified_at IS NULL "
 	            "AND notify_at <= ?1 AND due_at > ?1 ORDER BY id",
 	            err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, now);
+	st_bind_int64(st, 1, now);
 	return ids_of(db, st, ids, n, err);
 }
 
 int db_task_set_notified(struct db *db, int64_t id, int64_t now, struct lerr *err)
 {
-	sqlite3_stmt *st = db_prep(db, "UPDATE tasks SET notified_at = ?2 WHERE id = ?1", err);
+	struct dbst *st = db_prep(db, "UPDATE tasks SET notified_at = ?2 WHERE id = ?1", err);
 	if (!st)
 		return err->code;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
+	st_bind_int64(st, 1, id);
+	st_bind_int64(st, 2, now);
 	return step_done(db, st, "mark a notice sent", err);
 }

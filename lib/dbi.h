@@ -7,10 +7,25 @@
 
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <stdlib.h>
 
 #include "db.h"
 
 #define DB_CACHE_SLOTS 256
+
+struct pgst; /* a PostgreSQL statement: defined by the PostgreSQL backend */
+
+/*
+ * A prepared statement of either backend. The storage files use it only
+ * through the st_* functions below; their result codes are SQLite's
+ * (SQLITE_OK, SQLITE_ROW, SQLITE_DONE, SQLITE_CONSTRAINT and the extended
+ * codes), the storage layer's vocabulary, which another backend maps its
+ * errors onto.
+ */
+struct dbst {
+	sqlite3_stmt *sq; /* SQLite: the statement; NULL for PostgreSQL */
+	struct pgst *pg;  /* PostgreSQL: NULL for SQLite */
+};
 
 struct db {
 	sqlite3 *sq;
@@ -19,7 +34,7 @@ struct db {
 	/* prepared statements, keyed by the address of their constant SQL */
 	struct {
 		const char *sql;
-		sqlite3_stmt *st;
+		struct dbst st; /* db_prep returns its address: the array never moves */
 	} cache[DB_CACHE_SLOTS];
 	int ncache;
 	/* built once from lead_fields (see build_lead_sql) */
@@ -47,16 +62,25 @@ int db_fail(struct db *db, struct lerr *err, const char *what);
  * its bindings cleared. sql must be a constant (a string literal or a
  * string that lives as long as db): the cache is keyed by its address.
  */
-sqlite3_stmt *db_prep(struct db *db, const char *sql, struct lerr *err);
+struct dbst *db_prep(struct db *db, const char *sql, struct lerr *err);
 /*
  * db_prep without writing the deferred history rows first: only for
  * statements that never read or write history (saving a lead's columns).
  */
-sqlite3_stmt *db_prep_keep(struct db *db, const char *sql, struct lerr *err);
+struct dbst *db_prep_keep(struct db *db, const char *sql, struct lerr *err);
+/*
+ * A statement for one use, not cached (SQL built per call, or run once per
+ * connection): free it with st_finalize. Like db_prep_keep, it does not
+ * write the deferred history rows first. NULL on failure, with err set by
+ * db_fail(..., "prepare"); a caller wanting its own message passes NULL
+ * and calls db_fail itself (the connection still holds the error).
+ */
+struct dbst *db_prepare_once(struct db *db, const char *sql, struct lerr *err);
 int db_exec(struct db *db, const char *sql, struct lerr *err);
-void db_bind_text(sqlite3_stmt *st, int i, const char *s);
-char *db_col_text(sqlite3_stmt *st, int i);
-void db_read_lead(sqlite3_stmt *st, int col, struct lead *l);
+/* Bind s as a copy, or NULL when s is NULL. */
+void db_bind_text(struct dbst *st, int i, const char *s);
+char *db_col_text(struct dbst *st, int i);
+void db_read_lead(struct dbst *st, int col, struct lead *l);
 /* Bulk mode: build the saved index name now (NULL: all); is it still to build? */
 int db_bulk_build(struct db *db, const char *name, struct lerr *err);
 bool db_bulk_pending(struct db *db, const char *name);
@@ -64,5 +88,159 @@ bool db_bulk_pending(struct db *db, const char *name);
 int db_lead_updated(struct db *db, int rc, const struct lead *l, struct lerr *err);
 /* Build db->lead_cols and the lead statements once (lead_fields order). */
 void db_build_lead_sql(struct db *db);
+
+/*
+ * ---- the statement and connection primitives ----
+ *
+ * Each forwards to SQLite today; the PostgreSQL backend adds its branch
+ * (if (st->pg) ...). Inline: the bulk import binds and steps a million
+ * rows through them.
+ */
+
+/* Prepare sql into *st (keep: a statement the cache holds for the connection). */
+static inline int st_prepare(struct db *db, const char *sql, bool keep, struct dbst *st)
+{
+	st->pg = NULL;
+	return sqlite3_prepare_v3(db->sq, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st->sq,
+	                          NULL);
+}
+
+/* Free what st holds, not st itself (a cache slot, or the struct of st_finalize). */
+static inline void st_release(struct dbst *st)
+{
+	sqlite3_finalize(st->sq);
+	st->sq = NULL;
+}
+
+/* Free a statement of db_prepare_once, struct and all. NULL is a no-op. */
+static inline void st_finalize(struct dbst *st)
+{
+	if (!st)
+		return;
+	st_release(st);
+	free(st);
+}
+
+static inline int st_bind_int64(struct dbst *st, int i, int64_t v)
+{
+	return sqlite3_bind_int64(st->sq, i, v);
+}
+
+/* Bind a copy of s (n bytes, or up to its NUL when n < 0). */
+static inline int st_bind_text(struct dbst *st, int i, const char *s, int n)
+{
+	return sqlite3_bind_text(st->sq, i, s, n, SQLITE_TRANSIENT);
+}
+
+/*
+ * Bind s without a copy: s must stay unchanged until the statement is
+ * reset or rebound (the import binds every field of every row this way).
+ */
+static inline int st_bind_text_static(struct dbst *st, int i, const char *s, int n)
+{
+	return sqlite3_bind_text(st->sq, i, s, n, SQLITE_STATIC);
+}
+
+static inline int st_bind_null(struct dbst *st, int i)
+{
+	return sqlite3_bind_null(st->sq, i);
+}
+
+/* SQLITE_ROW (a row to read), SQLITE_DONE, or an error code. */
+static inline int st_step(struct dbst *st)
+{
+	return sqlite3_step(st->sq);
+}
+
+/* Ready to run again; the bindings stay. */
+static inline int st_reset(struct dbst *st)
+{
+	return sqlite3_reset(st->sq);
+}
+
+/* Every parameter back to NULL. */
+static inline int st_clear(struct dbst *st)
+{
+	return sqlite3_clear_bindings(st->sq);
+}
+
+static inline int64_t st_col_int64(struct dbst *st, int i)
+{
+	return sqlite3_column_int64(st->sq, i);
+}
+
+static inline int st_col_int(struct dbst *st, int i)
+{
+	return sqlite3_column_int(st->sq, i);
+}
+
+/* The column as text, NULL for NULL; valid until the next step or reset. */
+static inline const char *st_col_text(struct dbst *st, int i)
+{
+	return (const char *)sqlite3_column_text(st->sq, i);
+}
+
+/* The length in bytes of st_col_text (called after it). */
+static inline int st_col_bytes(struct dbst *st, int i)
+{
+	return sqlite3_column_bytes(st->sq, i);
+}
+
+/* SQLITE_NULL, SQLITE_INTEGER, SQLITE_TEXT, ... */
+static inline int st_col_type(struct dbst *st, int i)
+{
+	return sqlite3_column_type(st->sq, i);
+}
+
+/* Rows changed by the last INSERT, UPDATE or DELETE. */
+static inline int db_changes(struct db *db)
+{
+	return sqlite3_changes(db->sq);
+}
+
+/* The id of the last row inserted. */
+static inline int64_t db_last_id(struct db *db)
+{
+	return sqlite3_last_insert_rowid(db->sq);
+}
+
+/* The (extended) result code of the last failed call. */
+static inline int db_errcode(struct db *db)
+{
+	return sqlite3_extended_errcode(db->sq);
+}
+
+static inline const char *db_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(db->sq);
+}
+
+/*
+ * Run sql (statements without parameters or results) as it is: no
+ * deferred history written first, no message. SQLITE_OK or an error code.
+ */
+static inline int db_exec_raw(struct db *db, const char *sql)
+{
+	return sqlite3_exec(db->sq, sql, NULL, NULL, NULL);
+}
+
+/* Inside a transaction? */
+static inline bool db_in_txn(struct db *db)
+{
+	return !sqlite3_get_autocommit(db->sq);
+}
+
+/* How long to wait for another process's lock before SQLITE_BUSY. */
+static inline void db_set_busy(struct db *db, int ms)
+{
+	sqlite3_busy_timeout(db->sq, ms);
+}
+
+/* Close the connection (the statements are finalized already). */
+static inline void db_disconnect(struct db *db)
+{
+	if (db->sq)
+		sqlite3_close(db->sq);
+}
 
 #endif

@@ -5,8 +5,9 @@
 # with user data bound as parameters. This reads the C sources (default
 # lib/*.c cmd/*.c) and reports:
 #
-#   - a db_prep, db_prep_keep, db_exec, sqlite3_prepare*, sqlite3_exec call whose SQL
-#     argument is not a string literal (a variable, a buffer, a ternary);
+#   - a db_prep, db_prep_keep, db_prepare_once, db_exec, db_exec_raw,
+#     st_prepare, sqlite3_prepare*, sqlite3_exec call whose SQL argument is
+#     not a string literal (a variable, a buffer, a ternary);
 #   - a sqlite3_mprintf/snprintf/vmprintf format with a conversion other
 #     than %w %q %Q (quoted by SQLite) or integers;
 #   - an sb_add*/snprintf call whose text holds SQL keywords (SQL being
@@ -99,7 +100,7 @@ for my $file (@files) {
 	my $const = qr/^(?:$piece\s*)+$/s;
 	my $choice = qr/^[\w>.\-!]+ \? (?:$piece\s*)+ : (?:$piece\s*)+$/s;
 
-	while ($src =~ /\b(db_prep|db_prep_keep|db_exec|sqlite3_prepare(?:_v2|_v3)?|sqlite3_exec)\s*\(/g) {
+	while ($src =~ /\b(db_prep|db_prep_keep|db_prepare_once|db_exec|db_exec_raw|st_prepare|sqlite3_prepare(?:_v2|_v3)?|sqlite3_exec)\s*\(/g) {
 		my ($name, $off, $open) = ($1, $-[0], $+[0] - 1);
 		my $save = pos($src);
 		my @a = $args->($open);

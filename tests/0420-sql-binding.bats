@@ -49,7 +49,7 @@ bind user data as parameters, or review the place and add it to scripts/sql-allo
 
 @test "only the storage layer speaks SQL" {
 	cd "$ROOT"
-	run grep -lE 'sqlite3_|db_prep|db_exec|dbi\.h' cmd/*.c lib/*.c
+	run grep -lE 'sqlite3_|db_prep|db_exec|dbst|dbi\.h' cmd/*.c lib/*.c
 	assert_success
 	refute_line --regexp '^cmd/'
 	refute_line --regexp '^lib/[^d]'
