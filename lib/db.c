@@ -244,7 +244,8 @@ int db_fail(struct db *db, struct lerr *err, const char *what)
 	if (prim == SQLITE_CORRUPT || prim == SQLITE_NOTADB)
 		return lerr_set(err, EX_DATAERR, "'%s' is not a leads database: %s", db->path,
 		                db_errmsg(db));
-	return lerr_set(err, EX_SOFTWARE, "%s: sqlite: %s", what, db_errmsg(db));
+	return lerr_set(err, EX_SOFTWARE, "%s: %s: %s", what, db->pg ? "postgresql" : "sqlite",
+	                db_errmsg(db));
 }
 
 /* ---- statement cache ---- */
@@ -453,10 +454,67 @@ static int sqlite_open(struct db *db, const char *path, int flags, bool exists, 
 	return 0;
 }
 
+/*
+ * A PostgreSQL database (conninfo: a libpq URI or key=value string): the
+ * schema is created by the first writing command (DB_CREATE) and brought
+ * up to date by any, as a file's is; the JSON helpers keep using SQLite's
+ * JSON1, in memory, so both backends read and write JSON alike.
+ */
+static int pg_open(const char *conninfo, int flags, struct db **out, struct lerr *err)
+{
+	struct db *db = xcalloc(1, sizeof *db);
+	db->busy_ms = busy_ms_default();
+	int rc = pg_connect(conninfo, db->busy_ms, &db->pg, err);
+	if (rc) {
+		free(db);
+		return rc;
+	}
+	db->path = xstrdup(pg_display(db->pg));
+	int have = 0, want = db_schema_version();
+	if (pg_migration_count() != want) {
+		rc = lerr_set(err, EX_SOFTWARE, "the PostgreSQL schema has %d steps, SQLite's %d",
+		              pg_migration_count(), want);
+		goto fail;
+	}
+	if (pg_schema_version(db->pg, &have)) {
+		rc = db_fail(db, err, "read schema version");
+		goto fail;
+	}
+	if (have > want) {
+		rc = lerr_set(
+		    err, EX_DATAERR,
+		    "'%s' has schema version %d, newer than this leads (%d); upgrade leads",
+		    db->path, have, want);
+		goto fail;
+	}
+	if (have == 0 && !(flags & DB_CREATE)) {
+		rc = lerr_set(
+		    err, EX_NOINPUT,
+		    "no leads database in '%s' (create it with 'leads init' or 'leads add')",
+		    db->path);
+		goto fail;
+	}
+	if (have < want && pg_migrate(db->pg, want)) {
+		rc = db_fail(db, err, "create the schema");
+		goto fail;
+	}
+	db->local = xcalloc(1, sizeof *db->local);
+	db->local->path = xstrdup(":memory:");
+	if ((rc = sqlite_open(db->local, ":memory:", 0, true, err)))
+		goto fail;
+	*out = db;
+	return 0;
+fail:
+	db_close(db);
+	return rc;
+}
+
 int db_open(const char *path, int flags, struct db **out, struct lerr *err)
 {
 	sqlite_setup();
 	*out = NULL;
+	if (pg_is_conninfo(path))
+		return pg_open(path, flags, out, err);
 	struct stat st;
 	bool exists = stat(path, &st) == 0;
 	if (exists && S_ISDIR(st.st_mode))
@@ -514,6 +572,7 @@ void db_close(struct db *db)
 	for (int i = 0; i < db->ncache; i++)
 		st_release(&db->cache[i].st);
 	db_disconnect(db);
+	db_close(db->local);
 	free(db->lead_cols);
 	free(db->sql_insert);
 	free(db->sql_update);
@@ -533,6 +592,8 @@ const char *db_path(const struct db *db)
 
 int db_begin(struct db *db, struct lerr *err)
 {
+	if (db->pg) /* BEGIN and the write lock: what IMMEDIATE means for SQLite */
+		return pg_begin(db->pg) ? db_fail(db, err, "begin") : 0;
 	return db_exec(db, "BEGIN IMMEDIATE", err);
 }
 
@@ -574,7 +635,7 @@ static bool leads_empty(struct db *db)
 /* SQLite only */
 int db_bulk_prepare(struct db *db)
 {
-	if (!leads_empty(db))
+	if (db->pg || !leads_empty(db))
 		return 0;
 	/*
 	 * A load into an empty table writes only rows we make consistent
@@ -600,7 +661,7 @@ int db_bulk_prepare(struct db *db)
 int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
 {
 	*bulk = false;
-	if (!leads_empty(db))
+	if (db->pg || !leads_empty(db)) /* PostgreSQL: COPY needs none of this */
 		return 0;
 	/*
 	 * Rebuilding every index by one sort is cheaper than maintaining it row
@@ -652,6 +713,8 @@ int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
 /* SQLite only */
 int db_bulk_build(struct db *db, const char *name, struct lerr *err)
 {
+	if (!db->nbulk)
+		return 0;
 	int rc = db_exec(db, "PRAGMA cache_size = -16384", err);
 	for (size_t i = 0; !rc && i < db->nbulk; i++) {
 		if (!db->bulk_sql[i] || (name && strcmp(db->bulk_names[i], name) != 0))
@@ -732,7 +795,7 @@ int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 {
 	/* Compare first: the common case is "nothing changed" and costs one read. */
 	struct dbst *st = db_prep(db,
-	                          "SELECT key, name, grp FROM stages WHERE in_config "
+	                          "SELECT key, name, grp FROM stages WHERE in_config <> 0 "
 	                          "ORDER BY position",
 	                          err);
 	if (!st)
@@ -778,7 +841,7 @@ int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 	return db_exec(db,
 	               "UPDATE leads SET reached_pos = ("
 	               "  SELECT coalesce(max(s.position), 0) FROM stages s"
-	               "  WHERE s.in_config AND s.grp <> 'lost' AND s.key IN ("
+	               "  WHERE s.in_config <> 0 AND s.grp <> 'lost' AND s.key IN ("
 	               "    SELECT to_val FROM events e WHERE e.lead_id = leads.id"
 	               "      AND e.kind IN ('created', 'moved')"
 	               "    UNION SELECT leads.stage))",
@@ -1017,7 +1080,7 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
                   struct lerr *err)
 {
 	struct sb sql = SB_INIT;
-	sb_addf(&sql, "SELECT id, %s FROM leads WHERE 1", lead_cols(db));
+	sb_addf(&sql, "SELECT id, %s FROM leads WHERE TRUE", lead_cols(db));
 	if (f->stages_json)
 		sb_adds(&sql, " AND stage IN (SELECT value FROM json_each(?1))");
 	if (f->status)
@@ -1375,6 +1438,8 @@ static bool json_col_is_text(struct dbst *st, int col)
 
 int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx, struct lerr *err)
 {
+	if (db->local)
+		db = db->local; /* SQLite's JSON1 on PostgreSQL too */
 	struct dbst *st =
 	    db_prep(db, "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) END", err);
 	if (!st)
@@ -1419,6 +1484,8 @@ int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ct
 
 char *db_json_get(struct db *db, const char *json, const char *key)
 {
+	if (db->local)
+		db = db->local; /* SQLite's JSON1 on PostgreSQL too */
 	if (!json)
 		return NULL;
 	/* Not json_extract with a path: SQLite 3.40 reads no escapes in a
@@ -1437,6 +1504,8 @@ char *db_json_get(struct db *db, const char *json, const char *key)
 
 bool db_json_valid(struct db *db, const char *json)
 {
+	if (db->local)
+		db = db->local; /* SQLite's JSON1 on PostgreSQL too */
 	struct dbst *st = db_prep(db, "SELECT json_valid(?1) AND json_type(?1) = 'object'", NULL);
 	if (!st)
 		return false;
@@ -1448,6 +1517,8 @@ bool db_json_valid(struct db *db, const char *json)
 
 char *db_json_patch(struct db *db, const char *json, const char *patch)
 {
+	if (db->local)
+		db = db->local; /* SQLite's JSON1 on PostgreSQL too */
 	struct dbst *st = db_prep(db, "SELECT json_patch(coalesce(?1, '{}'), ?2)", NULL);
 	if (!st)
 		return NULL;
@@ -1460,6 +1531,8 @@ char *db_json_patch(struct db *db, const char *json, const char *patch)
 
 char *db_json_set(struct db *db, const char *json, const char *key, const char *value)
 {
+	if (db->local)
+		db = db->local; /* SQLite's JSON1 on PostgreSQL too */
 	/* A merge patch {key: value} rather than json_set with a path, which
 	 * cannot name a key holding '"' or '\\' (see db_json_get): json_set
 	 * failed on one and the caller lost every custom field. A null value

@@ -41,8 +41,36 @@
 
 /* ---- the row callback as an aggregate function ---- */
 
+/* One row: funnel_row's arguments (SQLite), or a statement's row (PostgreSQL). */
+struct rowv {
+	sqlite3_value **sv;
+	struct dbst *st;
+};
+
+static inline bool rv_null(const struct rowv *r, int i)
+{
+	return r->sv ? sqlite3_value_type(r->sv[i]) == SQLITE_NULL
+	             : st_col_type(r->st, i) == SQLITE_NULL;
+}
+
+static inline int64_t rv_int(const struct rowv *r, int i)
+{
+	return r->sv ? sqlite3_value_int64(r->sv[i]) : st_col_int64(r->st, i);
+}
+
+static inline const char *rv_text(const struct rowv *r, int i)
+{
+	return r->sv ? (const char *)sqlite3_value_text(r->sv[i]) : st_col_text(r->st, i);
+}
+
+/* The length of rv_text (called after it). */
+static inline size_t rv_bytes(const struct rowv *r, int i)
+{
+	return (size_t)(r->sv ? sqlite3_value_bytes(r->sv[i]) : st_col_bytes(r->st, i));
+}
+
 struct rowcb {
-	void (*fn)(void *cb, int n, sqlite3_value **v);
+	void (*fn)(void *cb, const struct rowv *v);
 	void *cb;
 };
 
@@ -58,8 +86,10 @@ static struct rowcb *row_current;
 static void row_step(sqlite3_context *c, int n, sqlite3_value **v)
 {
 	(void)c;
+	(void)n;
+	struct rowv r = { v, NULL };
 	if (row_current)
-		row_current->fn(row_current->cb, n, v);
+		row_current->fn(row_current->cb, &r);
 }
 
 /* SQLite only */
@@ -76,12 +106,46 @@ static int sqlite_funnel_row(struct db *db)
 }
 
 /*
+ * PostgreSQL: no functions of ours run in the server, so the rows come
+ * back as rows: funnel_row(a, b, ...) becomes the select list a, b, ...
+ */
+static int pg_rows(struct db *db, const char *sql, void (*bind)(struct dbst *, const void *),
+                   const void *bctx, struct rowcb *r, const char *what, struct lerr *err)
+{
+	static const char fn[] = "funnel_row(";
+	const char *open = strstr(sql, fn), *from = strstr(sql, " FROM "), *close = from;
+	while (close && close > sql && *close != ')')
+		close--;
+	if (!open || !from || close <= open)
+		return lerr_set(err, EX_SOFTWARE, "%s: no funnel_row(...) in the query", what);
+	struct sb text = SB_INIT;
+	sb_add(&text, sql, (size_t)(open - sql));
+	sb_add(&text, open + strlen(fn), (size_t)(close - open) - strlen(fn));
+	sb_adds(&text, close + 1);
+	struct dbst *st = db_prepare_once(db, text.buf, NULL);
+	sb_free(&text);
+	if (!st)
+		return db_fail(db, err, what);
+	if (bind)
+		bind(st, bctx);
+	struct rowv row = { NULL, st };
+	int rc;
+	while ((rc = st_step(st)) == SQLITE_ROW)
+		r->fn(r->cb, &row);
+	int ret = rc == SQLITE_DONE ? 0 : db_fail(db, err, what);
+	st_finalize(st);
+	return ret;
+}
+
+/*
  * Run sql (which calls funnel_row(...) once per row) with the bindings
  * done by bind; r->fn gets each row's arguments.
  */
 static int run_rows(struct db *db, const char *sql, void (*bind)(struct dbst *, const void *),
                     const void *bctx, struct rowcb *r, const char *what, struct lerr *err)
 {
+	if (db->pg)
+		return pg_rows(db, sql, bind, bctx, r, what, err);
 	struct dbst *st = db_prepare_once(db, sql, NULL);
 	if (!st) {
 		/* the first use on this connection: register funnel_row, then retry */
@@ -101,10 +165,9 @@ static int run_rows(struct db *db, const char *sql, void (*bind)(struct dbst *, 
 	return ret;
 }
 
-/* SQLite only */
-static int64_t vint(sqlite3_value *v, int64_t null)
+static int64_t vint(const struct rowv *v, int i, int64_t null)
 {
-	return sqlite3_value_type(v) == SQLITE_NULL ? null : sqlite3_value_int64(v);
+	return rv_null(v, i) ? null : rv_int(v, i);
 }
 
 /*
@@ -123,7 +186,7 @@ static void map_file(struct db *db)
 int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struct lerr *err)
 {
 	struct dbst *st = db_prep(db,
-	                          "SELECT key, position, grp FROM stages WHERE in_config "
+	                          "SELECT key, position, grp FROM stages WHERE in_config <> 0 "
 	                          "ORDER BY position",
 	                          err);
 	if (!st)
@@ -152,15 +215,14 @@ struct all_cb {
 };
 
 /* SQLite only: a row of funnel_row */
-static void all_row(void *p, int n, sqlite3_value **v)
+static void all_row(void *p, const struct rowv *v)
 {
 	struct all_cb *a = p;
-	(void)n;
-	const char *stage = (const char *)sqlite3_value_text(v[0]);
-	size_t len = (size_t)sqlite3_value_bytes(v[0]);
-	bool has_value = sqlite3_value_type(v[3]) != SQLITE_NULL;
-	a->fn(a->ctx, stage ? stage : "", len, sqlite3_value_int64(v[1]), vint(v[2], -1), has_value,
-	      has_value ? sqlite3_value_int64(v[3]) : 0);
+	const char *stage = rv_text(v, 0);
+	size_t len = rv_bytes(v, 0);
+	bool has_value = !rv_null(v, 3);
+	a->fn(a->ctx, stage ? stage : "", len, rv_int(v, 1), vint(v, 2, -1), has_value,
+	      has_value ? rv_int(v, 3) : 0);
 }
 
 int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct lerr *err)
@@ -251,19 +313,18 @@ struct lead_cb {
 };
 
 /* SQLite only: a row of funnel_row */
-static void lead_row(void *p, int n, sqlite3_value **v)
+static void lead_row(void *p, const struct rowv *v)
 {
 	struct lead_cb *a = p;
-	(void)n;
 	struct db_funnel_lead l = {
-		.id = sqlite3_value_int64(v[0]),
-		.stage = (const char *)sqlite3_value_text(v[1]),
-		.entered = sqlite3_value_int64(v[2]),
-		.has_value = sqlite3_value_type(v[3]) != SQLITE_NULL,
-		.value = sqlite3_value_int64(v[3]),
-		.created = sqlite3_value_int64(v[4]),
-		.owner = (const char *)sqlite3_value_text(v[5]),
-		.source = (const char *)sqlite3_value_text(v[6]),
+		.id = rv_int(v, 0),
+		.stage = rv_text(v, 1),
+		.entered = rv_int(v, 2),
+		.has_value = !rv_null(v, 3),
+		.value = rv_int(v, 3),
+		.created = rv_int(v, 4),
+		.owner = rv_text(v, 5),
+		.source = rv_text(v, 6),
 	};
 	if (!l.stage)
 		l.stage = "";
@@ -286,7 +347,7 @@ int db_funnel_scan(struct db *db, const struct funnel_filter *f, db_funnel_lead_
 	/* constant fragments only; every value is a bound parameter */
 	struct sb sql = SB_INIT;
 	sb_adds(&sql, "SELECT funnel_row(id, stage, stage_entered_at, value, created_at, owner, "
-	              "source) FROM leads WHERE 1");
+	              "source) FROM leads WHERE TRUE");
 	if (f->status)
 		sb_adds(&sql, " AND status = ?1");
 	if (f->owner)
@@ -312,14 +373,12 @@ struct stay_cb {
 };
 
 /* SQLite only: a row of funnel_row */
-static void stay_row(void *p, int n, sqlite3_value **v)
+static void stay_row(void *p, const struct rowv *v)
 {
 	struct stay_cb *a = p;
-	(void)n;
-	const char *stage = (const char *)sqlite3_value_text(v[1]);
-	size_t len = (size_t)sqlite3_value_bytes(v[1]);
-	a->fn(a->ctx, sqlite3_value_int64(v[0]), stage ? stage : "", len,
-	      sqlite3_value_int64(v[2]));
+	const char *stage = rv_text(v, 1);
+	size_t len = rv_bytes(v, 1);
+	a->fn(a->ctx, rv_int(v, 0), stage ? stage : "", len, rv_int(v, 2));
 }
 
 int db_funnel_stays(struct db *db, db_funnel_stay_fn fn, void *ctx, struct lerr *err)
@@ -353,15 +412,15 @@ int db_report_tasks(struct db *db, int64_t since, int64_t now, bool by_owner, re
 {
 	/* due: came due in [since, now); on time: done by the due time */
 	static const char by[] = "SELECT owner, count(*), "
-	                         "  coalesce(sum(done_at IS NOT NULL AND done_at <= due_at), 0),"
-	                         "  coalesce(sum(done_at > due_at), 0),"
-	                         "  coalesce(sum(done_at IS NULL), 0) "
+	                         "  count(*) FILTER (WHERE done_at <= due_at),"
+	                         "  count(*) FILTER (WHERE done_at > due_at),"
+	                         "  count(*) FILTER (WHERE done_at IS NULL) "
 	                         "FROM tasks WHERE due_at >= ?1 AND due_at < ?2 "
 	                         "GROUP BY owner ORDER BY owner IS NULL, owner COLLATE NOCASE";
 	static const char all[] = "SELECT NULL, count(*), "
-	                          "  coalesce(sum(done_at IS NOT NULL AND done_at <= due_at), 0),"
-	                          "  coalesce(sum(done_at > due_at), 0),"
-	                          "  coalesce(sum(done_at IS NULL), 0) "
+	                          "  count(*) FILTER (WHERE done_at <= due_at),"
+	                          "  count(*) FILTER (WHERE done_at > due_at),"
+	                          "  count(*) FILTER (WHERE done_at IS NULL) "
 	                          "FROM tasks WHERE due_at >= ?1 AND due_at < ?2";
 	struct dbst *st = db_prep(db, by_owner ? by : all, err);
 	if (!st)
@@ -392,11 +451,10 @@ struct owner_cb {
 };
 
 /* SQLite only: a row of funnel_row */
-static void owner_row(void *p, int n, sqlite3_value **v)
+static void owner_row(void *p, const struct rowv *v)
 {
 	struct owner_cb *a = p;
-	(void)n;
-	a->fn(a->ctx, sqlite3_value_int64(v[0]), (const char *)sqlite3_value_text(v[1]));
+	a->fn(a->ctx, rv_int(v, 0), rv_text(v, 1));
 }
 
 int db_report_owners(struct db *db, db_report_owner_fn fn, void *ctx, struct lerr *err)
@@ -414,13 +472,11 @@ struct event_cb {
 };
 
 /* SQLite only: a row of funnel_row */
-static void event_row(void *p, int n, sqlite3_value **v)
+static void event_row(void *p, const struct rowv *v)
 {
 	struct event_cb *a = p;
-	(void)n;
-	const char *kind = (const char *)sqlite3_value_text(v[1]);
-	a->fn(a->ctx, sqlite3_value_int64(v[0]), kind ? kind : "",
-	      (const char *)sqlite3_value_text(v[2]));
+	const char *kind = rv_text(v, 1);
+	a->fn(a->ctx, rv_int(v, 0), kind ? kind : "", rv_text(v, 2));
 }
 
 struct span {
@@ -456,12 +512,10 @@ struct leadsrc_cb {
 };
 
 /* SQLite only: a row of funnel_row */
-static void leadsrc_row(void *p, int n, sqlite3_value **v)
+static void leadsrc_row(void *p, const struct rowv *v)
 {
 	struct leadsrc_cb *a = p;
-	(void)n;
-	a->fn(a->ctx, (const char *)sqlite3_value_text(v[0]),
-	      (const char *)sqlite3_value_text(v[1]), sqlite3_value_int64(v[2]));
+	a->fn(a->ctx, rv_text(v, 0), rv_text(v, 1), rv_int(v, 2));
 }
 
 int db_report_leads(struct db *db, int64_t since, int64_t now, db_report_lead_fn fn, void *ctx,

@@ -60,7 +60,7 @@ int db_task_query(struct db *db, const struct task_filter *f, db_task_fn fn, voi
 	            "SELECT " TASK_COLS " FROM tasks t JOIN leads l ON l.id = t.lead_id "
 	            "WHERE (?1 IS NULL OR t.owner = ?1 COLLATE NOCASE) "
 	            "AND (?2 = 0 OR t.lead_id = ?2) "
-	            "AND (NOT ?3 OR t.done_at IS NULL) AND (NOT ?4 OR t.late OR "
+	            "AND (NOT ?3 OR t.done_at IS NULL) AND (NOT ?4 OR t.late <> 0 OR "
 	            "t.done_at > t.due_at OR (t.done_at IS NULL AND t.due_at < ?7)) "
 	            "AND (?5 = 0 OR t.due_at >= ?5) AND (?6 = 0 OR t.due_at < ?6) "
 	            "ORDER BY t.due_at, t.id",
@@ -120,7 +120,7 @@ int db_task_done(struct db *db, int64_t id, int64_t now, bool late, const char *
                  struct lerr *err)
 {
 	struct dbst *st = db_prep(db,
-	                          "UPDATE tasks SET done_at = ?2, late = late OR ?3, "
+	                          "UPDATE tasks SET done_at = ?2, late = max(late, ?3), "
 	                          "notes = coalesce(?4, notes) WHERE id = ?1",
 	                          err);
 	if (!st)
@@ -167,7 +167,7 @@ int db_tasks_past_due(struct db *db, int64_t now, int64_t **ids, size_t *n, stru
 {
 	struct dbst *st = db_prep(db,
 	                          "SELECT id FROM tasks WHERE done_at IS NULL AND due_at < ?1 "
-	                          "AND NOT late ORDER BY id",
+	                          "AND late = 0 ORDER BY id",
 	                          err);
 	if (!st)
 		return err->code;

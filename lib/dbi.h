@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "db.h"
+#include "db_pg.h"
 
 #define DB_CACHE_SLOTS 256
 
@@ -28,8 +29,10 @@ struct dbst {
 };
 
 struct db {
-	sqlite3 *sq;
-	char *path;
+	sqlite3 *sq;      /* SQLite: the connection; NULL for PostgreSQL */
+	struct pgdb *pg;  /* PostgreSQL: the connection; NULL for SQLite */
+	struct db *local; /* PostgreSQL: an in-memory SQLite for the JSON helpers */
+	char *path;       /* the file, or the server for messages (no password) */
 	int busy_ms;
 	/* prepared statements, keyed by the address of their constant SQL */
 	struct {
@@ -92,15 +95,20 @@ void db_build_lead_sql(struct db *db);
 /*
  * ---- the statement and connection primitives ----
  *
- * Each forwards to SQLite today; the PostgreSQL backend adds its branch
- * (if (st->pg) ...). Inline: the bulk import binds and steps a million
- * rows through them.
+ * Each forwards to SQLite, or to the PostgreSQL backend (lib/db_pg.h)
+ * when the statement or connection is one of its. Inline: the bulk
+ * import binds and steps a million rows through them.
  */
 
 /* Prepare sql into *st (keep: a statement the cache holds for the connection). */
 static inline int st_prepare(struct db *db, const char *sql, bool keep, struct dbst *st)
 {
 	st->pg = NULL;
+	st->sq = NULL;
+	if (db->pg) {
+		st->pg = pgst_prepare(db->pg, sql);
+		return SQLITE_OK; /* PostgreSQL parses it when it first runs */
+	}
 	return sqlite3_prepare_v3(db->sq, sql, -1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st->sq,
 	                          NULL);
 }
@@ -108,8 +116,12 @@ static inline int st_prepare(struct db *db, const char *sql, bool keep, struct d
 /* Free what st holds, not st itself (a cache slot, or the struct of st_finalize). */
 static inline void st_release(struct dbst *st)
 {
-	sqlite3_finalize(st->sq);
+	if (st->pg)
+		pgst_finalize(st->pg);
+	else
+		sqlite3_finalize(st->sq);
 	st->sq = NULL;
+	st->pg = NULL;
 }
 
 /* Free a statement of db_prepare_once, struct and all. NULL is a no-op. */
@@ -123,12 +135,16 @@ static inline void st_finalize(struct dbst *st)
 
 static inline int st_bind_int64(struct dbst *st, int i, int64_t v)
 {
+	if (st->pg)
+		return pgst_bind_int64(st->pg, i, v);
 	return sqlite3_bind_int64(st->sq, i, v);
 }
 
 /* Bind a copy of s (n bytes, or up to its NUL when n < 0). */
 static inline int st_bind_text(struct dbst *st, int i, const char *s, int n)
 {
+	if (st->pg)
+		return pgst_bind_text(st->pg, i, s, n);
 	return sqlite3_bind_text(st->sq, i, s, n, SQLITE_TRANSIENT);
 }
 
@@ -138,80 +154,112 @@ static inline int st_bind_text(struct dbst *st, int i, const char *s, int n)
  */
 static inline int st_bind_text_static(struct dbst *st, int i, const char *s, int n)
 {
+	if (st->pg)
+		return pgst_bind_text(st->pg, i, s, n);
 	return sqlite3_bind_text(st->sq, i, s, n, SQLITE_STATIC);
 }
 
 static inline int st_bind_null(struct dbst *st, int i)
 {
+	if (st->pg)
+		return pgst_bind_null(st->pg, i);
 	return sqlite3_bind_null(st->sq, i);
 }
 
 /* SQLITE_ROW (a row to read), SQLITE_DONE, or an error code. */
 static inline int st_step(struct dbst *st)
 {
+	if (st->pg)
+		return pgst_step(st->pg);
 	return sqlite3_step(st->sq);
 }
 
 /* Ready to run again; the bindings stay. */
 static inline int st_reset(struct dbst *st)
 {
+	if (st->pg) {
+		pgst_reset(st->pg);
+		return SQLITE_OK;
+	}
 	return sqlite3_reset(st->sq);
 }
 
 /* Every parameter back to NULL. */
 static inline int st_clear(struct dbst *st)
 {
+	if (st->pg) {
+		pgst_clear(st->pg);
+		return SQLITE_OK;
+	}
 	return sqlite3_clear_bindings(st->sq);
 }
 
 static inline int64_t st_col_int64(struct dbst *st, int i)
 {
+	if (st->pg)
+		return pgst_col_int64(st->pg, i);
 	return sqlite3_column_int64(st->sq, i);
 }
 
 static inline int st_col_int(struct dbst *st, int i)
 {
+	if (st->pg)
+		return (int)pgst_col_int64(st->pg, i);
 	return sqlite3_column_int(st->sq, i);
 }
 
 /* The column as text, NULL for NULL; valid until the next step or reset. */
 static inline const char *st_col_text(struct dbst *st, int i)
 {
+	if (st->pg)
+		return pgst_col_text(st->pg, i);
 	return (const char *)sqlite3_column_text(st->sq, i);
 }
 
 /* The length in bytes of st_col_text (called after it). */
 static inline int st_col_bytes(struct dbst *st, int i)
 {
+	if (st->pg)
+		return pgst_col_bytes(st->pg, i);
 	return sqlite3_column_bytes(st->sq, i);
 }
 
 /* SQLITE_NULL, SQLITE_INTEGER, SQLITE_TEXT, ... */
 static inline int st_col_type(struct dbst *st, int i)
 {
+	if (st->pg)
+		return pgst_col_type(st->pg, i);
 	return sqlite3_column_type(st->sq, i);
 }
 
 /* Rows changed by the last INSERT, UPDATE or DELETE. */
 static inline int db_changes(struct db *db)
 {
+	if (db->pg)
+		return (int)pg_changes(db->pg);
 	return sqlite3_changes(db->sq);
 }
 
 /* The id of the last row inserted. */
 static inline int64_t db_last_id(struct db *db)
 {
+	if (db->pg)
+		return pg_last_id(db->pg);
 	return sqlite3_last_insert_rowid(db->sq);
 }
 
 /* The (extended) result code of the last failed call. */
 static inline int db_errcode(struct db *db)
 {
+	if (db->pg)
+		return pg_errcode(db->pg);
 	return sqlite3_extended_errcode(db->sq);
 }
 
 static inline const char *db_errmsg(struct db *db)
 {
+	if (db->pg)
+		return pg_errmsg(db->pg);
 	return sqlite3_errmsg(db->sq);
 }
 
@@ -221,19 +269,24 @@ static inline const char *db_errmsg(struct db *db)
  */
 static inline int db_exec_raw(struct db *db, const char *sql)
 {
+	if (db->pg)
+		return pg_exec(db->pg, sql);
 	return sqlite3_exec(db->sq, sql, NULL, NULL, NULL);
 }
 
 /* Inside a transaction? */
 static inline bool db_in_txn(struct db *db)
 {
+	if (db->pg)
+		return pg_in_tx(db->pg);
 	return !sqlite3_get_autocommit(db->sq);
 }
 
 /* How long to wait for another process's lock before SQLITE_BUSY. */
 static inline void db_set_busy(struct db *db, int ms)
 {
-	sqlite3_busy_timeout(db->sq, ms);
+	if (db->sq)
+		sqlite3_busy_timeout(db->sq, ms);
 }
 
 /* Close the connection (the statements are finalized already). */
@@ -241,6 +294,9 @@ static inline void db_disconnect(struct db *db)
 {
 	if (db->sq)
 		sqlite3_close(db->sq);
+	pg_disconnect(db->pg);
+	db->sq = NULL;
+	db->pg = NULL;
 }
 
 #endif

@@ -127,7 +127,12 @@ char *pgsql_translate(const char *sql, unsigned *flags, int *nparams)
 			}
 			if (n > nparam)
 				nparam = n;
-			sb_addf(&out, "$%d", n);
+			const char *w;
+			size_t nw = next_word(p, &w);
+			if (nw && word_eq(w, nw, "COLLATE")) /* a collation needs a type */
+				sb_addf(&out, "CAST($%d AS text)", n);
+			else
+				sb_addf(&out, "$%d", n);
 			continue;
 		}
 		if (*p == '(') {

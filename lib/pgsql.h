@@ -4,7 +4,7 @@
  * SQLite; those that differ only in spelling are rewritten here when
  * first prepared, so there is one copy of each query:
  *
- *   ?NNN, ?             $NNN, $N
+ *   ?NNN, ?             $NNN, $N (CAST($N AS text) before COLLATE)
  *   INSERT OR IGNORE    INSERT ... ON CONFLICT DO NOTHING
  *   INSERT INTO t       ... RETURNING id, for last_insert_rowid (t has an id)
  *   LIKE                ILIKE (SQLite's LIKE ignores ASCII case)

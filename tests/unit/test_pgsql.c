@@ -59,5 +59,7 @@ int main(void)
 	      "SELECT likes, unlike, max_n FROM t   \nWHERE x = 1", 0, 0);
 	check("SELECT owner FROM leads ORDER BY owner COLLATE NOCASE",
 	      "SELECT owner FROM leads ORDER BY owner COLLATE NOCASE", 0, 0);
+	check("SELECT 1 WHERE (?1 IS NULL OR owner = ?1 COLLATE NOCASE)",
+	      "SELECT 1 WHERE ($1 IS NULL OR owner = CAST($1 AS text) COLLATE NOCASE)", 0, 1);
 	return done_testing();
 }
