@@ -1091,7 +1091,7 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	if (f->source)
 		sb_adds(&sql, " AND source = ?4 COLLATE NOCASE");
 	if (f->search) {
-		sb_adds(&sql, " AND (0");
+		sb_adds(&sql, " AND (FALSE");
 		for (int i = 0; i < lead_nfields; i++)
 			if (lead_fields[i].flags & FF_SEARCH)
 				sb_addf(&sql, " OR %s LIKE ?5 ESCAPE '\\'", lead_fields[i].name);

@@ -31,27 +31,34 @@ int db_import_finish(struct db *db, int64_t batch, const struct import_stats *s,
                      struct lerr *err)
 {
 	/* last_event: events after it are changes made since the import (revert) */
-	struct dbst *st =
-	    db_prep(db,
-	            "UPDATE imports SET finished_at = ?2, counts = json_object("
-	            "'read', ?3, 'inserted', ?4, 'updated', ?5, 'duplicates', ?6, 'rejected', ?7,"
-	            "'not_found', ?9, 'warnings', ?8,"
-	            "'last_event', (SELECT coalesce(max(id), 0) FROM events)) "
-	            "WHERE id = ?1",
-	            err);
+	struct dbst *st = db_prep(db, "SELECT coalesce(max(id), 0) FROM events", err);
 	if (!st)
 		return err->code;
+	int rc = st_step(st);
+	int64_t last = st_col_int64(st, 0);
+	st_reset(st);
+	if (rc != SQLITE_ROW)
+		return db_fail(db, err, "record import");
+	/* the counts as JSON made here: SQLite and PostgreSQL spell json_object differently */
+	struct sb counts = SB_INIT;
+	sb_addf(&counts,
+	        "{\"read\":%llu,\"inserted\":%llu,\"updated\":%llu,\"duplicates\":%llu,"
+	        "\"rejected\":%llu,\"not_found\":%llu,\"warnings\":%llu,\"last_event\":%lld}",
+	        (unsigned long long)s->read, (unsigned long long)s->inserted,
+	        (unsigned long long)s->updated, (unsigned long long)s->dup_skipped,
+	        (unsigned long long)s->rejected, (unsigned long long)s->not_found,
+	        (unsigned long long)s->warnings, (long long)last);
+	st = db_prep(db, "UPDATE imports SET finished_at = ?2, counts = ?3 WHERE id = ?1", err);
+	if (!st) {
+		sb_free(&counts);
+		return err->code;
+	}
 	st_bind_int64(st, 1, batch);
 	st_bind_int64(st, 2, now);
-	st_bind_int64(st, 3, (int64_t)s->read);
-	st_bind_int64(st, 4, (int64_t)s->inserted);
-	st_bind_int64(st, 5, (int64_t)s->updated);
-	st_bind_int64(st, 6, (int64_t)s->dup_skipped);
-	st_bind_int64(st, 7, (int64_t)s->rejected);
-	st_bind_int64(st, 8, (int64_t)s->warnings);
-	st_bind_int64(st, 9, (int64_t)s->not_found);
-	int rc = st_step(st);
+	st_bind_text(st, 3, counts.buf, (int)counts.len);
+	rc = st_step(st);
 	st_reset(st);
+	sb_free(&counts);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "record import");
 }
 
@@ -127,7 +134,7 @@ int db_import_list(struct db *db, db_batch_fn fn, void *ctx, struct lerr *err)
 {
 	struct dbst *st = db_prep(db,
 	                          "SELECT id, started_at, finished_at, reverted_at, file, preset, "
-	                          "actor, json_remove(counts, '$.last_event') FROM imports "
+	                          "actor, counts FROM imports "
 	                          "WHERE finished_at IS NOT NULL "
 	                          "ORDER BY id",
 	                          err);
@@ -143,9 +150,13 @@ int db_import_list(struct db *db, db_batch_fn fn, void *ctx, struct lerr *err)
 			.file = st_col_text(st, 4),
 			.preset = st_col_text(st, 5),
 			.actor = st_col_text(st, 6),
-			.counts = st_col_text(st, 7),
 		};
-		if ((ret = fn(&b, ctx)))
+		/* what the import counted, without the mark for --revert */
+		char *counts = db_json_set(db, st_col_text(st, 7), "last_event", NULL);
+		b.counts = counts;
+		ret = fn(&b, ctx);
+		free(counts);
+		if (ret)
 			break;
 	}
 	if (!ret && rc != SQLITE_DONE)

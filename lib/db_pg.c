@@ -19,6 +19,7 @@
 #define INT8OID    20
 #define INT2OID    21
 #define INT4OID    23
+#define TEXTOID    25
 #define OIDOID     26
 #define FLOAT4OID  700
 #define FLOAT8OID  701
@@ -37,6 +38,8 @@ struct pgdb {
 	char *msg;
 	int64_t changes, last_id;
 	unsigned nstmt; /* names of prepared statements: s1, s2, ... */
+	bool trace;
+	const char *trace_sql;
 };
 
 struct pgst {
@@ -46,6 +49,7 @@ struct pgst {
 	char name[16]; /* "" until prepared on the server */
 	int nparams;
 	char **val; /* text of each parameter, NULL for NULL */
+	Oid *types; /* text for those the statement never mentions, else inferred */
 	PGresult *res;
 	int row, nrows;
 	bool done;
@@ -114,6 +118,9 @@ static int result_err(struct pgdb *pg, PGresult *r)
 	ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY)
 		return 0;
+	if (pg->trace) /* LEADS_TRACE_SQL: which statement failed, for whoever debugs */
+		fprintf(stderr, "leads: postgresql: %s: %s", pg->trace_sql ? pg->trace_sql : "?",
+		        PQresultErrorMessage(r));
 	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	set_err(pg, code_of(r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL),
 	        m ? m : PQerrorMessage(pg->c));
@@ -148,21 +155,46 @@ static void no_notices(void *arg, const char *message)
 	(void)message;
 }
 
-static char *display_of(PGconn *c, const char *conninfo)
+/*
+ * The connection string as given, for messages, with any password
+ * masked: user:PASSWORD@ in a URI, password=... in its query or in a
+ * key=value string.
+ */
+char *pg_mask_password(const char *conninfo)
 {
-	const char *host = PQhost(c), *port = PQport(c), *db = PQdb(c), *user = PQuser(c);
-	if (!host || !*host)
-		return xstrdup(conninfo);
 	struct sb sb = SB_INIT;
-	sb_adds(&sb, "postgresql://");
-	if (user && *user)
-		sb_addf(&sb, "%s@", user);
-	sb_adds(&sb, host[0] == '/' ? "" : host);
-	if (port && *port && host[0] != '/')
-		sb_addf(&sb, ":%s", port);
-	sb_addf(&sb, "/%s", db ? db : "");
-	if (host[0] == '/')
-		sb_addf(&sb, "?host=%s", host);
+	const char *p = conninfo;
+	const char *scheme = strstr(p, "://");
+	if (scheme) {
+		const char *auth = scheme + 3, *at = strchr(auth, '@'), *colon = strchr(auth, ':');
+		const char *slash = strchr(auth, '/');
+		if (at && colon && colon < at && (!slash || at < slash)) {
+			sb_add(&sb, p, (size_t)(colon + 1 - p));
+			sb_adds(&sb, "***");
+			p = at;
+		}
+	}
+	while (*p) {
+		const char *k = strstr(p, "password=");
+		if (!k || (k > conninfo && (isalnum((unsigned char)k[-1]) || k[-1] == '_'))) {
+			sb_adds(&sb, p);
+			break;
+		}
+		k += 9;
+		sb_add(&sb, p, (size_t)(k - p));
+		sb_adds(&sb, "***");
+		p = k;
+		if (*p == '\'') { /* a quoted value */
+			for (p++; *p && *p != '\''; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p)
+				p++;
+		} else {
+			while (*p && !isspace((unsigned char)*p) && *p != '&')
+				p++;
+		}
+	}
 	return sb_detach(&sb);
 }
 
@@ -180,13 +212,15 @@ int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr
 		const char *why = strstr(m, "failed: ");
 		why = why ? why + 8 : m;
 		size_t n = strcspn(why, "\n");
-		char *disp = display_of(c, conninfo);
+		char *disp = pg_mask_password(conninfo);
 		bool busy = strstr(why, "starting up") || strstr(why, "in recovery") ||
 		            strstr(why, "shutting down") || strstr(why, "too many clients") ||
 		            strstr(why, "remaining connection slots");
-		int rc =
-		    lerr_set(err, busy ? EX_TEMPFAIL : EX_IOERR, "cannot connect to '%s': %.*s%s",
-		             disp, (int)n, why, busy ? " (try again)" : "");
+		const char *host = PQhost(c), *port = PQport(c);
+		int rc = lerr_set(err, busy ? EX_TEMPFAIL : EX_IOERR,
+		                  "cannot connect to '%s' (host %s, port %s): %.*s%s", disp,
+		                  host && *host ? host : "localhost", port && *port ? port : "5432",
+		                  (int)n, why, busy ? " (try again)" : "");
 		free(disp);
 		PQfinish(c);
 		return rc;
@@ -195,7 +229,8 @@ int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr
 	struct pgdb *pg = xcalloc(1, sizeof *pg);
 	pg->c = c;
 	pg->busy_ms = busy_ms;
-	pg->display = display_of(c, conninfo);
+	pg->display = pg_mask_password(conninfo);
+	pg->trace = getenv("LEADS_TRACE_SQL") != NULL;
 	/* the session speaks what the storage layer expects, whatever the role's defaults */
 	int rc = pg_exec(pg, "SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
 	                     "SET standard_conforming_strings = on; SET client_encoding = 'UTF8'");
@@ -228,9 +263,11 @@ int pg_exec(struct pgdb *pg, const char *sql)
 	unsigned flags;
 	int np;
 	char *text = pgsql_translate(sql, &flags, &np);
+	pg->trace_sql = text;
 	PGresult *r = PQexec(pg->c, text);
 	free(text);
 	int rc = result_err(pg, r);
+	pg->trace_sql = NULL;
 	PQclear(r);
 	return rc;
 }
@@ -265,6 +302,26 @@ struct pgst *pgst_prepare(struct pgdb *pg, const char *sql)
 	st->pg = pg;
 	st->sql = pgsql_translate(sql, &st->flags, &st->nparams);
 	st->val = st->nparams ? xcalloc((size_t)st->nparams, sizeof *st->val) : NULL;
+	st->types = st->nparams ? xcalloc((size_t)st->nparams, sizeof *st->types) : NULL;
+	/*
+	 * SQLite lets a statement skip parameters (a filter that is off binds
+	 * ?3 but never says it); PostgreSQL must know every parameter's type.
+	 */
+	for (int i = 0; i < st->nparams; i++)
+		st->types[i] = TEXTOID;
+	for (const char *p = st->sql; *p; p++) {
+		if (*p == '\'' || *p == '"') {
+			char q = *p;
+			while (p[1] && p[1] != q)
+				p++;
+			if (p[1])
+				p++;
+		} else if (*p == '$' && p[1] >= '1' && p[1] <= '9') {
+			int n = atoi(p + 1);
+			if (n >= 1 && n <= st->nparams)
+				st->types[n - 1] = 0; /* the server infers it from its use */
+		}
+	}
 	st->row = -1;
 	return st;
 }
@@ -312,10 +369,11 @@ int pgst_step(struct pgst *st)
 		return SQLITE_DONE;
 	if (!st->res) {
 		const char *const *vals = (const char *const *)st->val;
+		pg->trace_sql = st->sql;
 		PGresult *r;
 		if (!st->name[0]) {
 			snprintf(st->name, sizeof st->name, "s%u", ++pg->nstmt);
-			r = PQprepare(pg->c, st->name, st->sql, st->nparams, NULL);
+			r = PQprepare(pg->c, st->name, st->sql, st->nparams, st->types);
 			if (result_err(pg, r)) {
 				PQclear(r);
 				st->name[0] = '\0';
@@ -377,6 +435,7 @@ void pgst_finalize(struct pgst *st)
 		PQclear(r);
 	}
 	free(st->val);
+	free(st->types);
 	free(st->sql);
 	free(st);
 }
@@ -463,6 +522,13 @@ static const char *const pg_migrations[] = {
 	/* json_extract(x, '$.key') of SQLite, for one key: its value as text */
 	"CREATE FUNCTION json_extract(t text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS "
 	"  $$ SELECT t::jsonb ->> substr(path, 3) $$;"
+	/* json_each(x) of SQLite, for objects and arrays: key and value as text */
+	"CREATE FUNCTION leads_json_each(t text, OUT key text, OUT value text) RETURNS SETOF record"
+	"  LANGUAGE sql IMMUTABLE AS $$"
+	"  SELECT e.key, e.value FROM json_each_text(CASE WHEN json_typeof(t::json) = 'object'"
+	"    THEN t::json END) e"
+	"  UNION ALL SELECT (a.o - 1)::text, a.v FROM json_array_elements_text("
+	"    CASE WHEN json_typeof(t::json) = 'array' THEN t::json END) WITH ORDINALITY a(v, o) $$;"
 	"CREATE FUNCTION leads_rowid() RETURNS trigger LANGUAGE plpgsql AS $$"
 	"BEGIN IF NEW.id IS NULL THEN"
 	"  EXECUTE format('SELECT coalesce(max(id), 0) + 1 FROM %I', TG_TABLE_NAME) INTO NEW.id;"

@@ -39,8 +39,10 @@ bool pg_is_conninfo(const char *s);
  */
 int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr *err);
 void pg_disconnect(struct pgdb *pg);
-/* The database for messages: postgresql://user@host:port/dbname (no password). */
+/* The database for messages: the connection string, any password masked. */
 const char *pg_display(const struct pgdb *pg);
+/* conninfo with its password, if any, as *** (malloc'd). */
+char *pg_mask_password(const char *conninfo);
 
 /* Run SQL without parameters (one or more statements); a SQLITE_* code. */
 int pg_exec(struct pgdb *pg, const char *sql);

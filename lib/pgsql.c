@@ -217,12 +217,8 @@ char *pgsql_translate(const char *sql, unsigned *flags, int *nparams)
 				cl[ncl++] = (struct closer){ depth + 1, ")::text, ','" };
 				depth++;
 			}
-		} else if (word_eq(w, n, "json_each") && call && ncl < 32) {
-			const char *open = skip_space(p);
-			p = open + 1;
-			sb_adds(&out, "json_each_text((");
-			depth++;
-			cl[ncl++] = (struct closer){ depth, ")::json" };
+		} else if (word_eq(w, n, "json_each") && call) {
+			sb_adds(&out, "leads_json_each"); /* the schema's: objects and arrays */
 		} else if (word_eq(w, n, "IS") && n2 &&
 		           !(word_eq(w2, n2, "NULL") || word_eq(w2, n2, "TRUE") ||
 		             word_eq(w2, n2, "FALSE") || word_eq(w2, n2, "DISTINCT"))) {

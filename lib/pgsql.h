@@ -11,7 +11,7 @@
  *   a IS b, a IS NOT b  IS [NOT] DISTINCT FROM (b not NULL/TRUE/FALSE)
  *   min(a, b), max(...) LEAST, GREATEST (two or more arguments)
  *   group_concat(x)     string_agg(x::text, ',')
- *   json_each(x)        json_each_text(x::json)
+ *   json_each(x)        leads_json_each(x) (the schema's: objects and arrays)
  *   ifnull              coalesce
  *   CAST(x AS REAL)     double precision; INTEGER: bigint
  *   BEGIN IMMEDIATE     BEGIN (db_pg.c takes the write lock itself)

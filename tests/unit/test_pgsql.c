@@ -7,6 +7,7 @@
 
 #include <stdlib.h>
 
+#include "db_pg.h"
 #include "pgsql.h"
 
 static void check(const char *in, const char *want, unsigned want_flags, int want_np)
@@ -46,7 +47,7 @@ int main(void)
 	      0);
 	check("SELECT group_concat(kind, ';') FROM e", "SELECT string_agg(kind, ';') FROM e", 0, 0);
 	check("SELECT value FROM json_each(?1) WHERE key = ?2",
-	      "SELECT value FROM json_each_text(($1)::json) WHERE key = $2", 0, 2);
+	      "SELECT value FROM leads_json_each($1) WHERE key = $2", 0, 2);
 	check(
 	    "SELECT 1 WHERE a IS b AND c IS NOT d AND e IS NULL AND f IS NOT NULL",
 	    "SELECT 1 WHERE a IS NOT DISTINCT FROM b AND c IS DISTINCT FROM d AND e IS NULL AND f "
@@ -61,5 +62,27 @@ int main(void)
 	      "SELECT owner FROM leads ORDER BY owner COLLATE NOCASE", 0, 0);
 	check("SELECT 1 WHERE (?1 IS NULL OR owner = ?1 COLLATE NOCASE)",
 	      "SELECT 1 WHERE ($1 IS NULL OR owner = CAST($1 AS text) COLLATE NOCASE)", 0, 1);
+	static const char *const masks[][2] = {
+		{ "postgresql://ana:s3cret@db.example.com:5432/leads",
+		  "postgresql://ana:***@db.example.com:5432/leads" },
+		{ "postgres://ana@db/leads?password=x&sslmode=require",
+		  "postgres://ana@db/leads?password=***&sslmode=require" },
+		{ "host=db dbname=leads password='a b\\' c' user=ana",
+		  "host=db dbname=leads password=*** user=ana" },
+		{ "host=/run/pg dbname=leads", "host=/run/pg dbname=leads" },
+		{ "postgresql:///leads?host=/tmp/s", "postgresql:///leads?host=/tmp/s" },
+		{ "dbname=x mypassword=y", "dbname=x mypassword=y" },
+	};
+	for (size_t i = 0; i < sizeof masks / sizeof masks[0]; i++) {
+		char *m = pg_mask_password(masks[i][0]);
+		is_str(m, masks[i][1], masks[i][0]);
+		free(m);
+	}
+	ok(pg_is_conninfo("postgresql:///x") && pg_is_conninfo("postgres://h/x") &&
+	       pg_is_conninfo("host=h dbname=x") && pg_is_conninfo(" dbname = x"),
+	   "connection strings");
+	ok(!pg_is_conninfo("leads.db") && !pg_is_conninfo("/tmp/a=b.db") &&
+	       !pg_is_conninfo("./x=y") && !pg_is_conninfo(""),
+	   "file names");
 	return done_testing();
 }
