@@ -261,6 +261,8 @@ struct dbst *db_prep(struct db *db, const char *sql, struct lerr *err)
 
 struct dbst *db_prep_keep(struct db *db, const char *sql, struct lerr *err)
 {
+	if (db->load && db_load_flush(db, err))
+		return NULL;
 	for (int i = 0; i < db->ncache; i++) {
 		if (db->cache[i].sql == sql) {
 			struct dbst *st = &db->cache[i].st;
@@ -287,6 +289,8 @@ struct dbst *db_prep_keep(struct db *db, const char *sql, struct lerr *err)
 
 struct dbst *db_prepare_once(struct db *db, const char *sql, struct lerr *err)
 {
+	if (db->load && db_load_flush(db, err))
+		return NULL;
 	struct dbst *st = xcalloc(1, sizeof *st);
 	if (st_prepare(db, sql, false, st) != SQLITE_OK) {
 		free(st);
@@ -312,6 +316,8 @@ char *db_col_text(struct dbst *st, int i)
 
 int db_exec(struct db *db, const char *sql, struct lerr *err)
 {
+	if (db->load && db_load_flush(db, err))
+		return err ? err->code : EX_SOFTWARE;
 	if (db->npend && events_flush(db, err))
 		return err ? err->code : EX_SOFTWARE;
 	if (db_exec_raw(db, sql) != SQLITE_OK)
@@ -612,6 +618,11 @@ int db_commit(struct db *db, struct lerr *err)
 
 void db_rollback(struct db *db)
 {
+	if (db->load) {
+		pg_copy_abort(db->pg); /* a no-op unless a COPY is in progress */
+		db_load_free(db->load);
+		db->load = NULL;
+	}
 	db->npend = 0;
 	db->defer = false;
 	db->pend_rc = 0;
@@ -661,8 +672,17 @@ int db_bulk_prepare(struct db *db)
 int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
 {
 	*bulk = false;
-	if (db->pg || !leads_empty(db)) /* PostgreSQL: COPY needs none of this */
+	if (!leads_empty(db))
 		return 0;
+	if (db->pg) { /* COPY, when the import finds the duplicates itself (db_load.c) */
+		if (all) {
+			db_build_lead_sql(db);
+			db->load = db_load_new(1, db->lead_cols);
+			db_load_match(db->load, db->match_email, db->match_ext);
+			*bulk = true;
+		}
+		return 0;
+	}
 	/*
 	 * Rebuilding every index by one sort is cheaper than maintaining it row
 	 * by row (measured: even for stage and status, with few distinct keys).
@@ -770,6 +790,12 @@ static int sqlite_fk_check(struct db *db, struct lerr *err)
 
 int db_bulk_end(struct db *db, struct lerr *err)
 {
+	if (db->load) { /* PostgreSQL: the last of the COPY */
+		int rc = db_load_flush(db, err);
+		db_load_free(db->load);
+		db->load = NULL;
+		return rc;
+	}
 	int rc = db_bulk_build(db, NULL, err);
 	bulk_forget(db);
 	if (rc || !db->bulk_nofk)
@@ -780,6 +806,8 @@ int db_bulk_end(struct db *db, struct lerr *err)
 /* SQLite only */
 void db_bulk_finish(struct db *db)
 {
+	db_load_free(db->load);
+	db->load = NULL;
 	bulk_forget(db);
 	if (db->bulk_nofk)
 		db_exec_raw(db, "PRAGMA foreign_keys = ON");
@@ -937,6 +965,12 @@ void db_read_lead(struct dbst *st, int col, struct lead *l)
 
 int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 {
+	if (db->load) {
+		int64_t id = 0;
+		int rc = db_load_lead(db, l, &id, err);
+		lead_set_int(l, LI_ID, id);
+		return rc;
+	}
 	db_build_lead_sql(db);
 	struct dbst *st = db_prep(db, db->sql_insert, err);
 	if (!st)
@@ -975,6 +1009,8 @@ static int step_lead(struct db *db, const char *sql, const struct lead *l, int *
 
 int db_lead_insert_id(struct db *db, const struct lead *l, struct lerr *err)
 {
+	if (db->load)
+		return db_load_lead(db, l, NULL, err);
 	db_build_lead_sql(db);
 	int rc, ret = step_lead(db, db->sql_insert_id, l, &rc, err);
 	if (ret)

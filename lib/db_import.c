@@ -64,6 +64,13 @@ int db_import_finish(struct db *db, int64_t batch, const struct import_stats *s,
 
 int db_import_prepare(struct db *db, const enum import_match *m, int n, struct lerr *err)
 {
+	db->match_email = db->match_ext = false;
+	for (int i = 0; i < n; i++) {
+		db->match_email |= m[i] == MATCH_EMAIL;
+		db->match_ext |= m[i] == MATCH_EXT_ID;
+	}
+	if (db->load)
+		db_load_match(db->load, db->match_email, db->match_ext);
 	for (int i = 0; i < n; i++) {
 		int rc = 0;
 		if (m[i] == MATCH_PHONE)
@@ -372,6 +379,13 @@ int db_import_dedupe(struct db *db, int64_t batch, const enum import_match *m, i
 	}
 	*removed = 0;
 	int rc = 0;
+	if (db->load) { /* PostgreSQL: the COPY left the duplicates out (db_load.c) */
+		rc = db_load_flush(db, err);
+		*removed = db_load_dropped(db->load);
+		db_load_free(db->load);
+		db->load = NULL;
+		return rc;
+	}
 	/*
 	 * Only rows sharing a key with another row can be duplicates: collect
 	 * them with one ordered pass over a fresh index per key, then apply
@@ -496,7 +510,7 @@ out:
 
 int db_import_ids(struct db *db, int64_t *next, struct lerr *err)
 {
-	int rc = db_exec(db, "PRAGMA defer_foreign_keys = ON", err);
+	int rc = db->pg ? 0 : db_exec(db, "PRAGMA defer_foreign_keys = ON", err);
 	if (rc)
 		return rc;
 	struct dbst *st = db_prep(db, "SELECT coalesce(max(id), 0) + 1 FROM leads", err);

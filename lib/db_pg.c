@@ -48,8 +48,9 @@ struct pgst {
 	unsigned flags;
 	char name[16]; /* "" until prepared on the server */
 	int nparams;
-	char **val; /* text of each parameter, NULL for NULL */
-	Oid *types; /* text for those the statement never mentions, else inferred */
+	char **val;  /* text of each parameter, NULL for NULL */
+	Oid *types;  /* text for those the statement never mentions, else inferred */
+	bool *isint; /* bound as an integer last (the others: text or NULL) */
 	PGresult *res;
 	int row, nrows;
 	bool done;
@@ -294,6 +295,59 @@ bool pg_in_tx(const struct pgdb *pg)
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
+/* ---- COPY ---- */
+
+int pg_copy_begin(struct pgdb *pg, const char *sql)
+{
+	PGresult *r = PQexec(pg->c, sql);
+	int rc = PQresultStatus(r) == PGRES_COPY_IN ? 0 : result_err(pg, r);
+	if (!rc && PQresultStatus(r) != PGRES_COPY_IN) {
+		set_err(pg, SQLITE_ERROR, "not a COPY FROM STDIN");
+		rc = pg->code;
+	}
+	PQclear(r);
+	return rc;
+}
+
+int pg_copy_put(struct pgdb *pg, const char *buf, size_t n)
+{
+	while (n) {
+		int part = n > (1u << 30) ? 1 << 30 : (int)n;
+		if (PQputCopyData(pg->c, buf, part) != 1) {
+			set_err(pg, SQLITE_IOERR, PQerrorMessage(pg->c));
+			return pg->code;
+		}
+		buf += part;
+		n -= (size_t)part;
+	}
+	return SQLITE_OK;
+}
+
+int pg_copy_end(struct pgdb *pg)
+{
+	if (PQputCopyEnd(pg->c, NULL) != 1) {
+		set_err(pg, SQLITE_IOERR, PQerrorMessage(pg->c));
+		return pg->code;
+	}
+	int rc = 0;
+	PGresult *r;
+	while ((r = PQgetResult(pg->c))) {
+		if (!rc)
+			rc = result_err(pg, r);
+		PQclear(r);
+	}
+	return rc;
+}
+
+void pg_copy_abort(struct pgdb *pg)
+{
+	if (PQputCopyEnd(pg->c, "the import stopped") == 1) {
+		PGresult *r;
+		while ((r = PQgetResult(pg->c)))
+			PQclear(r);
+	}
+}
+
 /* ---- statements ---- */
 
 struct pgst *pgst_prepare(struct pgdb *pg, const char *sql)
@@ -303,6 +357,7 @@ struct pgst *pgst_prepare(struct pgdb *pg, const char *sql)
 	st->sql = pgsql_translate(sql, &st->flags, &st->nparams);
 	st->val = st->nparams ? xcalloc((size_t)st->nparams, sizeof *st->val) : NULL;
 	st->types = st->nparams ? xcalloc((size_t)st->nparams, sizeof *st->types) : NULL;
+	st->isint = st->nparams ? xcalloc((size_t)st->nparams, sizeof *st->isint) : NULL;
 	/*
 	 * SQLite lets a statement skip parameters (a filter that is off binds
 	 * ?3 but never says it); PostgreSQL must know every parameter's type.
@@ -334,6 +389,7 @@ static int bind_set(struct pgst *st, int i, char *v)
 	}
 	free(st->val[i - 1]);
 	st->val[i - 1] = v;
+	st->isint[i - 1] = false;
 	return SQLITE_OK;
 }
 
@@ -341,7 +397,10 @@ int pgst_bind_int64(struct pgst *st, int i, int64_t v)
 {
 	char buf[24];
 	snprintf(buf, sizeof buf, "%lld", (long long)v);
-	return bind_set(st, i, xstrdup(buf));
+	int rc = bind_set(st, i, xstrdup(buf));
+	if (rc == SQLITE_OK)
+		st->isint[i - 1] = true;
+	return rc;
 }
 
 int pgst_bind_text(struct pgst *st, int i, const char *s, int n)
@@ -374,6 +433,19 @@ int pgst_step(struct pgst *st)
 		if (!st->name[0]) {
 			snprintf(st->name, sizeof st->name, "s%u", ++pg->nstmt);
 			r = PQprepare(pg->c, st->name, st->sql, st->nparams, st->types);
+			const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+			if (state && (strcmp(state, "42P08") == 0 || strcmp(state, "42P18") == 0)) {
+				/*
+				 * A parameter PostgreSQL cannot type from its use alone
+				 * ("?1 IS NULL OR ..."): what was bound as text or NULL is
+				 * text, the integers are left to the server as before.
+				 */
+				PQclear(r);
+				for (int i = 0; i < st->nparams; i++)
+					if (!st->isint[i])
+						st->types[i] = TEXTOID;
+				r = PQprepare(pg->c, st->name, st->sql, st->nparams, st->types);
+			}
 			if (result_err(pg, r)) {
 				PQclear(r);
 				st->name[0] = '\0';
@@ -436,6 +508,7 @@ void pgst_finalize(struct pgst *st)
 	}
 	free(st->val);
 	free(st->types);
+	free(st->isint);
 	free(st->sql);
 	free(st);
 }
@@ -530,9 +603,9 @@ static const char *const pg_migrations[] = {
 	"  UNION ALL SELECT (a.o - 1)::text, a.v FROM json_array_elements_text("
 	"    CASE WHEN json_typeof(t::json) = 'array' THEN t::json END) WITH ORDINALITY a(v, o) $$;"
 	"CREATE FUNCTION leads_rowid() RETURNS trigger LANGUAGE plpgsql AS $$"
-	"BEGIN IF NEW.id IS NULL THEN"
+	"BEGIN"
 	"  EXECUTE format('SELECT coalesce(max(id), 0) + 1 FROM %I', TG_TABLE_NAME) INTO NEW.id;"
-	"END IF; RETURN NEW; END $$;"
+	"  RETURN NEW; END $$;"
 	"CREATE TABLE stages ("
 	"  key ltext PRIMARY KEY, name ltext NOT NULL, position bigint NOT NULL,"
 	"  grp ltext NOT NULL CHECK (grp IN ('active','won','lost')),"
@@ -623,17 +696,17 @@ static const char *const pg_migrations[] = {
 	"  lead_id bigint NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
 	"  name ltext NOT NULL, value bigint NOT NULL, PRIMARY KEY (lead_id, name));"
 	"CREATE TRIGGER leads_rowid BEFORE INSERT ON leads FOR EACH ROW "
-	"  EXECUTE FUNCTION leads_rowid();"
+	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();"
 	"CREATE TRIGGER imports_rowid BEFORE INSERT ON imports FOR EACH ROW "
-	"  EXECUTE FUNCTION leads_rowid();"
+	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();"
 	"CREATE TRIGGER events_rowid BEFORE INSERT ON events FOR EACH ROW "
-	"  EXECUTE FUNCTION leads_rowid();"
+	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();"
 	"CREATE TRIGGER stays_rowid BEFORE INSERT ON stays FOR EACH ROW "
-	"  EXECUTE FUNCTION leads_rowid();"
+	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();"
 	"CREATE TRIGGER tasks_rowid BEFORE INSERT ON tasks FOR EACH ROW "
-	"  EXECUTE FUNCTION leads_rowid();"
+	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();"
 	"CREATE TRIGGER outbox_rowid BEFORE INSERT ON outbox FOR EACH ROW "
-	"  EXECUTE FUNCTION leads_rowid();",
+	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();",
 
 	/* 2 */
 	"ALTER TABLE leads ADD COLUMN import_owner ltext;"

@@ -22,6 +22,7 @@
 #define LEADS_DB_PG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "util.h"
@@ -49,6 +50,16 @@ int pg_exec(struct pgdb *pg, const char *sql);
 /* BEGIN and the write lock (the busy timeout applies); COMMIT; ROLLBACK. */
 int pg_begin(struct pgdb *pg);
 bool pg_in_tx(const struct pgdb *pg);
+
+/*
+ * COPY ... FROM STDIN (sql), the data in COPY's text format, its end (the
+ * server's verdict) or its abandonment. SQLITE_* codes. No other statement
+ * may run on the connection between begin and end.
+ */
+int pg_copy_begin(struct pgdb *pg, const char *sql);
+int pg_copy_put(struct pgdb *pg, const char *buf, size_t n);
+int pg_copy_end(struct pgdb *pg);
+void pg_copy_abort(struct pgdb *pg);
 
 /* The last error: a SQLite result code (extended) and a message. */
 int pg_errcode(const struct pgdb *pg);

@@ -29,10 +29,12 @@ struct dbst {
 };
 
 struct db {
-	sqlite3 *sq;      /* SQLite: the connection; NULL for PostgreSQL */
-	struct pgdb *pg;  /* PostgreSQL: the connection; NULL for SQLite */
-	struct db *local; /* PostgreSQL: an in-memory SQLite for the JSON helpers */
-	char *path;       /* the file, or the server for messages (no password) */
+	sqlite3 *sq;                 /* SQLite: the connection; NULL for PostgreSQL */
+	struct pgdb *pg;             /* PostgreSQL: the connection; NULL for SQLite */
+	struct db *local;            /* PostgreSQL: an in-memory SQLite for the JSON helpers */
+	char *path;                  /* the file, or the server for messages (no password) */
+	struct db_load *load;        /* PostgreSQL: a bulk import's COPY (lib/db_load.c) */
+	bool match_email, match_ext; /* the import's duplicate keys (db_import_prepare) */
 	int busy_ms;
 	/* prepared statements, keyed by the address of their constant SQL */
 	struct {
@@ -91,6 +93,20 @@ bool db_bulk_pending(struct db *db, const char *name);
 int db_lead_updated(struct db *db, int rc, const struct lead *l, struct lerr *err);
 /* Build db->lead_cols and the lead statements once (lead_fields order). */
 void db_build_lead_sql(struct db *db);
+
+/*
+ * PostgreSQL bulk import (lib/db_load.c): leads loaded with COPY, ids
+ * from next_id on. db_load_lead stores l (with the next id, put in *give,
+ * or else its own) or drops it as a duplicate of a row kept; db_load_flush
+ * ends the COPY
+ * in progress, which every other statement must do first.
+ */
+struct db_load *db_load_new(int64_t next_id, const char *cols);
+void db_load_match(struct db_load *ld, bool by_email, bool by_ext);
+void db_load_free(struct db_load *ld);
+uint64_t db_load_dropped(const struct db_load *ld);
+int db_load_lead(struct db *db, const struct lead *l, int64_t *give, struct lerr *err);
+int db_load_flush(struct db *db, struct lerr *err);
 
 /*
  * ---- the statement and connection primitives ----
