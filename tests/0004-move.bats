@@ -101,7 +101,7 @@ load test_helper
 @test "status does not count as activity" {
 	add_lead --email a@example.com
 	leads status 1 inactive
-	run sql "SELECT status, last_activity_at IS NULL FROM leads"
+	run sql "SELECT status, CAST(last_activity_at IS NULL AS INTEGER) FROM leads"
 	assert_output "inactive|1"
 }
 
@@ -135,7 +135,7 @@ YAML
 	assert_failure 65
 	assert_equal "$stderr" "leads step: stage 'Negotiation' has no step 'Nope' (steps: 'Contact Made', 'Proposal Sent')"
 	leads step 1 --clear
-	run sql "SELECT step IS NULL FROM leads"
+	run sql "SELECT CAST(step IS NULL AS INTEGER) FROM leads"
 	assert_output 1
 	leads move 1 --back
 	run --separate-stderr leads step 1 'Contact Made'
@@ -148,6 +148,6 @@ YAML
 	add_lead --email a@example.com --stage negotiation
 	leads step 1 'Proposal Sent'
 	leads move 1 --back
-	run sql "SELECT step IS NULL FROM leads"
+	run sql "SELECT CAST(step IS NULL AS INTEGER) FROM leads"
 	assert_output 1
 }

@@ -20,7 +20,7 @@ import_sample() {
 
 # stage/status of every lead, in file order, on one line.
 stages() {
-	sql "SELECT group_concat(stage || '/' || status, ' ') FROM (SELECT stage, status FROM leads ORDER BY id)"
+	sql "SELECT group_concat(stage || '/' || status, ' ') FROM (SELECT stage, status FROM leads ORDER BY id) AS q"
 }
 
 # One lead's mapped fields, for spot checks.
@@ -353,13 +353,13 @@ l5@example.com|-|open'
 @test "without a team, owners are kept as they are" {
 	import_sample hubspot.csv \
 		"hubspot: 10 read, 10 inserted, 0 updated, 0 duplicates skipped, 0 rejected, 0 warnings (T); batch 1"
-	run -0 sql "SELECT group_concat(owner) FROM (SELECT DISTINCT owner FROM leads ORDER BY owner)"
+	run -0 sql "SELECT group_concat(owner) FROM (SELECT DISTINCT owner FROM leads ORDER BY owner) AS q"
 	assert_output 'Dana Whitfield,Priya Nair,Rafael Ortiz'
 }
 
 @test "vendor vocabularies resolve against the configured pipeline" {
 	team_config
 	leads -c team.yaml import -q "$SAMPLES/salesforce-dataloader.csv"
-	run -0 sql "SELECT group_concat(stage || '/' || status, ' ') FROM (SELECT stage, status FROM leads ORDER BY id)"
+	run -0 sql "SELECT group_concat(stage || '/' || status, ' ') FROM (SELECT stage, status FROM leads ORDER BY id) AS q"
 	assert_output "open/new talking/active open/new won/new lost/unqualified talking/active open/new talking/active won/new open/new"
 }

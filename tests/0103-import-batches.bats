@@ -412,11 +412,11 @@ YAML
 	printf '%s\n' Email,Owner l1@example.com, l2@example.com,cy l3@example.com, l1@example.com, \
 		l4@example.com, l5@example.com, >r.csv
 	leads import -q --no-route r.csv
-	run -0 sql "SELECT group_concat(coalesce(owner, '-'), ' ') FROM (SELECT owner FROM leads ORDER BY id)"
+	run -0 sql "SELECT group_concat(coalesce(owner, '-'), ' ') FROM (SELECT owner FROM leads ORDER BY id) AS q"
 	assert_output '- cy - - -'
 	leads import -q --revert 1
 	leads import -q r.csv
-	run -0 sql "SELECT group_concat(coalesce(owner, '-') || '/' || coalesce(assigned_rule, '-'), ' ') FROM (SELECT owner, assigned_rule FROM leads WHERE import_batch = 2 ORDER BY id)"
+	run -0 sql "SELECT group_concat(coalesce(owner, '-') || '/' || coalesce(assigned_rule, '-'), ' ') FROM (SELECT owner, assigned_rule FROM leads WHERE import_batch = 2 ORDER BY id) AS q"
 	assert_output 'ben/pool cy/- ana/pool cy/pool ben/pool'
 	# one mail per member for the import: ben's lists his two leads
 	run -0 sql "SELECT rcpt || ' ' || kind FROM outbox ORDER BY id"

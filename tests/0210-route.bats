@@ -18,7 +18,7 @@ YAML
 }
 
 owners() {
-	sql "SELECT group_concat(coalesce(owner, '-'), ' ') FROM (SELECT owner FROM leads ORDER BY id)"
+	sql "SELECT group_concat(coalesce(owner, '-'), ' ') FROM (SELECT owner FROM leads ORDER BY id) AS q"
 }
 
 @test "the first matching rule decides, top to bottom, and a default takes the rest" {
@@ -110,7 +110,7 @@ YAML
 	run -0 sql "SELECT owner, count(*) FROM leads GROUP BY owner ORDER BY owner"
 	assert_output "ana|300
 ben|100"
-	run -0 sql "SELECT group_concat(owner, ' ') FROM (SELECT owner FROM leads ORDER BY id LIMIT 8)"
+	run -0 sql "SELECT group_concat(owner, ' ') FROM (SELECT owner FROM leads ORDER BY id LIMIT 8) AS q"
 	assert_output "ana ana ben ana ana ana ben ana"
 }
 
@@ -136,7 +136,7 @@ ben|100"
 	run -0 sql "SELECT value FROM state WHERE key = 'route.rr.pool'"
 	assert_output 400
 	# in commit order (= id order) the owners follow the slots exactly: a a b a, 100 times
-	run -0 sql "SELECT group_concat(substr(owner, 1, 1), '') FROM (SELECT owner FROM leads ORDER BY id)"
+	run -0 sql "SELECT group_concat(substr(owner, 1, 1), '') FROM (SELECT owner FROM leads ORDER BY id) AS q"
 	assert_output "$(printf 'aaba%.0s' $(seq 1 100))"
 	run -0 sql "SELECT count(*) FROM events WHERE kind = 'assigned'"
 	assert_output 400
@@ -239,7 +239,7 @@ YAML
 	sed -i 's/weight: 3,/weight: 3, away: true,/; s/{name: ben, email: ben@example.com, groups: \[east, west\]}/{name: ben, email: ben@example.com, away: true}/' r.yaml
 	export LEADS_CONFIG=$PWD/r.yaml
 	run -0 leads add --email l1@x.com
-	run -0 sql "SELECT owner IS NULL FROM leads"
+	run -0 sql "SELECT CAST(owner IS NULL AS INTEGER) FROM leads"
 	assert_output 1
 	run -0 sql "SELECT kind, data FROM events WHERE kind LIKE 'route%'"
 	assert_output 'route.unassigned|{"reason":"every member the matching rules name is away or at capacity"}'
@@ -498,7 +498,7 @@ YAML
 	leads import "$FIXTURES/route/team-leads.csv" 2>/dev/null
 	run -0 owners
 	assert_output "$(printf '%s' "$predicted" | sed 's/ $//')"
-	run -0 sql "SELECT group_concat(coalesce(assigned_rule, '-'), ' ') FROM (SELECT assigned_rule FROM leads ORDER BY id)"
+	run -0 sql "SELECT group_concat(coalesce(assigned_rule, '-'), ' ') FROM (SELECT assigned_rule FROM leads ORDER BY id) AS q"
 	assert_output "- ana/big-accounts ana/small-accounts enterprise enterprise partner-referral east-coast east-coast east-coast west-coast west-coast executives executives europe europe webinar webinar everyone-else everyone-else everyone-else everyone-else"
 	# cy is away: never chosen; each member who got leads gets one mail
 	run -0 sql "SELECT count(*) FROM leads WHERE owner = 'cy'"

@@ -30,7 +30,7 @@ YAML
 # owner/score of every lead by email, in id order
 owners() {
 	sql "SELECT group_concat(email || '=' || coalesce(owner, '-') || '/' || score, ' ')
-	     FROM (SELECT * FROM leads ORDER BY id)"
+	     FROM (SELECT * FROM leads ORDER BY id) AS q"
 }
 
 @test "a bulk import routes and scores each lead as it stores it" {
@@ -85,7 +85,7 @@ owners() {
 	LEADS_DB=$PWD/rows.db leads add --email z@x.com --owner ana >/dev/null
 	LEADS_DB=$PWD/rows.db leads import in.csv 2>/dev/null
 	q="SELECT group_concat(email || '=' || owner || '/' || score || '/' || coalesce(import_owner, '-'), ' ')
-	   FROM (SELECT * FROM leads WHERE email <> 'z@x.com' ORDER BY id)"
+	   FROM (SELECT * FROM leads WHERE email <> 'z@x.com' ORDER BY id) AS q"
 	run -0 sqlite3 bulk.db "$q"
 	assert_output 'a@x.com=ana/60/ana b@x.com=ben/0/ben c@x.com=ana/60/ana d@x.com=ben/0/ben'
 	bulk=$output

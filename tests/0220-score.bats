@@ -154,7 +154,7 @@ score.threshold"
 @test "a lead without an owner gets an unowned task and no mail" {
 	scoring_config
 	leads add --email a@x.com --title VP >/dev/null # 20: warm at once
-	run -0 sql "SELECT owner IS NULL, title FROM tasks"
+	run -0 sql "SELECT CAST(owner IS NULL AS INTEGER), title FROM tasks"
 	assert_output "1|a@x.com is warm (score 20)"
 	run -0 sql "SELECT count(*) FROM outbox"
 	assert_output 0
@@ -197,7 +197,7 @@ score 100
 	log_at 5 call 2026-11-24T09:00:00Z
 	log_at 6 meeting 2026-11-24T09:00:00Z
 	log_at 6 email-opened 2026-11-24T09:00:00Z
-	incremental=$(sql "SELECT group_concat(score, ' ') FROM (SELECT score FROM leads ORDER BY id)")
+	incremental=$(sql "SELECT group_concat(score, ' ') FROM (SELECT score FROM leads ORDER BY id) AS q")
 	assert_equal "$incremental" "0 20 5 15 22 25"
 	tasks=$(sql "SELECT count(*) FROM tasks")
 	run --separate-stderr leads score --recalc --all
@@ -206,7 +206,7 @@ score 100
 	# from scratch too
 	sql "UPDATE leads SET score = 0"
 	run -0 leads -q score --recalc --all
-	run -0 sql "SELECT group_concat(score, ' ') FROM (SELECT score FROM leads ORDER BY id)"
+	run -0 sql "SELECT group_concat(score, ' ') FROM (SELECT score FROM leads ORDER BY id) AS q"
 	assert_output "$incremental"
 }
 

@@ -105,7 +105,7 @@ OUT
 	# next one closes
 	run -0 sql "SELECT lead_id, to_val, next - at FROM (SELECT lead_id, to_val, at,
 		lead(at) OVER (PARTITION BY lead_id ORDER BY at, id) AS next FROM events
-		WHERE kind IN ('created', 'moved')) WHERE next IS NOT NULL ORDER BY lead_id, at"
+		WHERE kind IN ('created', 'moved')) AS q WHERE next IS NOT NULL ORDER BY lead_id, at"
 	want=$output
 	run -0 sql "SELECT lead_id, stage, secs FROM stays ORDER BY lead_id, entered_at"
 	assert_equal "$output" "$want"

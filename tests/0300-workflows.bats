@@ -52,7 +52,7 @@ called|Write the call up|2026-12-01 09:00:00
 discarded|Try to recover|2027-02-24 09:00:00"
 	# each task is in the lead's history with its rule
 	run -0 sql "SELECT group_concat(r, ' ') FROM (SELECT json_extract(data, '$.rule') AS r
-		FROM events WHERE kind = 'task' ORDER BY id)"
+		FROM events WHERE kind = 'task' ORDER BY id) AS q"
 	assert_output "received assigned contacted meeting opened hot opened called discarded"
 }
 

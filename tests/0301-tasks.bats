@@ -29,7 +29,7 @@ setup_tasks() {
 	assert_output 'ana|{"task":1,"title":"Call Ann"}
 mia|{"task":2,"title":"Review"}'
 	# a scheduled task is not activity: the lead stays new
-	run -0 sql "SELECT status, last_activity_at IS NULL FROM leads"
+	run -0 sql "SELECT status, CAST(last_activity_at IS NULL AS INTEGER) FROM leads"
 	assert_output "new|1"
 }
 

@@ -13,7 +13,7 @@ sweep_day() {
 }
 
 statuses() {
-	sql "SELECT group_concat(status, ' ') FROM (SELECT status FROM leads ORDER BY id)"
+	sql "SELECT group_concat(status, ' ') FROM (SELECT status FROM leads ORDER BY id) AS q"
 }
 
 @test "inactivity at 30, 60 and 90 days; unqualified and inactive leads are left alone" {
@@ -126,7 +126,7 @@ Reminder: Ann idle for 4w in Prospecting"
 	assert_output --partial ", 1 task late,"
 	run -0 sweep_day 4
 	assert_output --partial ", 0 tasks late,"
-	run -0 sql "SELECT id, late, done_at IS NOT NULL FROM tasks"
+	run -0 sql "SELECT id, late, CAST(done_at IS NOT NULL AS INTEGER) FROM tasks"
 	assert_output $'1|1|0\n2|1|1'
 	run -0 mail_header Subject
 	assert_output "Late: Call (a@example.com)"
