@@ -31,15 +31,22 @@ LANGUAGE sql IMMUTABLE AS $$ SELECT sqlite_compat.json_extract(j::text, path) $$
 CREATE FUNCTION json_extract(j json, path text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$ SELECT sqlite_compat.json_extract(j::text, path) $$;
 
--- json_each(JSON) AS j: j.key and j.value (text) of a top-level object,
--- in the object's order (but jsonb keeps no order: a jsonb column gives
--- its keys sorted by length, then bytes).
-CREATE FUNCTION json_each(j text) RETURNS TABLE (key text, value text)
-LANGUAGE sql IMMUTABLE AS $$ SELECT * FROM json_each_text(j::json) $$;
-CREATE FUNCTION json_each(j jsonb) RETURNS TABLE (key text, value text)
-LANGUAGE sql IMMUTABLE AS $$ SELECT * FROM jsonb_each_text(j) $$;
-CREATE FUNCTION json_each(j json) RETURNS TABLE (key text, value text)
-LANGUAGE sql IMMUTABLE AS $$ SELECT * FROM json_each_text(j) $$;
+-- json_each(JSON) AS j: j.key, j.value (text) and j.type (SQLite's
+-- names: text, integer, real, true, false, null, object, array) of a
+-- top-level object, in the object's order (but jsonb keeps no order: a
+-- jsonb column gives its keys sorted by length, then bytes).
+CREATE FUNCTION json_each(j json) RETURNS TABLE (key text, value text, type text)
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT e.key, e.value #>> '{}', CASE json_typeof(e.value)
+		WHEN 'string' THEN 'text' WHEN 'boolean' THEN e.value::text
+		WHEN 'number' THEN CASE WHEN e.value::text ~ '^-?[0-9]+$' THEN 'integer' ELSE 'real' END
+		ELSE json_typeof(e.value) END
+	FROM pg_catalog.json_each(j) AS e
+$$;
+CREATE FUNCTION json_each(j text) RETURNS TABLE (key text, value text, type text)
+LANGUAGE sql IMMUTABLE AS $$ SELECT * FROM sqlite_compat.json_each(j::json) $$;
+CREATE FUNCTION json_each(j jsonb) RETURNS TABLE (key text, value text, type text)
+LANGUAGE sql IMMUTABLE AS $$ SELECT * FROM sqlite_compat.json_each(j::json) $$;
 
 -- hex(TEXT): the UTF-8 bytes in upper-case hex.
 CREATE FUNCTION hex(s text) RETURNS text

@@ -73,12 +73,12 @@ pg_skip() {
 	[ -z "${LEADS_TEST_PG:-}" ] || skip "SQLite only: $*"
 }
 
-# A fresh, empty database in variable $1 (named $2, default "other"): a
+# A fresh, empty database in variable $1 (named $2, default $1): a
 # file path under the test's directory that does not exist yet, or on
 # PostgreSQL the URI of a new database dropped when the test ends.
 new_db() {
 	local -n _db=$1
-	local name=${2:-other}
+	local name=${2:-$1}
 	if [ -z "${LEADS_TEST_PG:-}" ]; then
 		_db=$BATS_TEST_TMPDIR/$name.db
 		return
@@ -144,6 +144,16 @@ reset_db() {
 	local name=${LEADS_DB#postgresql:///}
 	name=${name%%\?*}
 	pg_admin -c "DROP DATABASE $name WITH (FORCE)" && pg_create_db "$name"
+}
+
+# A checksum of the test database's content: of the file after a WAL
+# checkpoint, or of the PostgreSQL database's dump (sequences included).
+db_fingerprint() {
+	if [ -z "${LEADS_TEST_PG:-}" ]; then
+		sql 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null && md5sum <"$LEADS_DB"
+	else
+		sql .dump | md5sum
+	fi
 }
 
 # The test database exists: the file, or on PostgreSQL the leads schema
