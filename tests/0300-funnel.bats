@@ -377,7 +377,7 @@ Try 'leads help' or 'leads COMMAND -h'."
 		count(*) OVER (PARTITION BY stage) AS n FROM d;
 	CREATE TEMP TABLE t AS SELECT stage, n, (CAST(sum(secs) AS BIGINT) + n / 2) / n AS mean,
 		min(CASE WHEN rn = (n + 1) / 2 THEN secs END) AS m1,
-		min(CASE WHEN rn = n / 2 + 1 THEN secs END) AS m2 FROM r GROUP BY stage;
+		min(CASE WHEN rn = n / 2 + 1 THEN secs END) AS m2 FROM r GROUP BY stage, n;
 	CREATE TEMP TABLE cur AS SELECT stage, count(*) AS n FROM se WHERE nxt IS NULL GROUP BY stage;
 	CREATE TEMP TABLE mx AS SELECT se.lead_id,
 		max(CASE WHEN s.grp <> 'lost' THEN s.position END) AS m,
