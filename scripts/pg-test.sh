@@ -94,6 +94,10 @@ as_pg "$pg_ctl" start -D "$dir/data" -w -t 60 -l "$dir/server.log" -o "\
 
 export LEADS_TEST_PG="$dir" PGHOST="$dir" PGUSER="$superuser"
 unset PGPORT PGDATABASE PGSERVICE PGPASSWORD PGOPTIONS || true
+# In the foreground: ^C reaches it and every test process, and stops
+# them (an asynchronous command would ignore SIGINT). A signal to this
+# script alone is acted on when the command ends; signal the process
+# group to stop everything at once.
 status=0
 "$@" || status=$?
 exit "$status"
