@@ -28,8 +28,9 @@ for d in /usr/lib/postgresql/15/bin "$(pg_config --bindir 2>/dev/null || true)";
 	fi
 done
 if [ -z "$bindir" ]; then
-	command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1 ||
+	if ! command -v initdb >/dev/null 2>&1 || ! command -v pg_ctl >/dev/null 2>&1; then
 		die "PostgreSQL server not installed (no initdb/pg_ctl; on Debian: apt-get install postgresql-15)"
+	fi
 	initdb=initdb pg_ctl=pg_ctl
 else
 	initdb=$bindir/initdb pg_ctl=$bindir/pg_ctl
