@@ -5,12 +5,12 @@
 set -eu
 pkgs="
   make gcc pkg-config libc6-dev
-  libsqlite3-dev sqlite3 libyaml-dev
+  libsqlite3-dev sqlite3 libyaml-dev libpq-dev
   bats bats-assert bats-support bats-file
   clang-14 libclang-rt-14-dev clang-format-14
   mandoc jq libxml2-utils valgrind tzdata
   sqlite-utils time bc parallel
-  libpq-dev postgresql-15 postgresql-client-15
+  postgresql-15 postgresql-client-15
 "
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo
