@@ -3,6 +3,7 @@
 #   make               build ./leads
 #   make check         every test: unit, bats, the same under ASan+UBSan,
 #                      formatting and man page lint
+#   make check-pg      the bats suite against a throw-away PostgreSQL 15
 #   make demo          a short tour on a throw-away database
 #   make bench         speed and memory ratios against peers, same run
 #   make fuzz          run each libFuzzer harness for FUZZ_SECONDS
@@ -47,7 +48,7 @@ C_FILES   := $(sort $(wildcard lib/*.[ch] cmd/*.[ch] tests/unit/*.[ch] fuzz/*.c 
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all check unit bats fixture-modes valgrind check-san fmt fmt-check lint-man demo bench fuzz install clean
+.PHONY: all check check-pg unit bats fixture-modes valgrind check-san fmt fmt-check lint-man demo bench fuzz install clean
 
 all: leads
 
@@ -100,6 +101,11 @@ BATS_TMP  := $(shell test -d /dev/shm -a -w /dev/shm && echo /dev/shm)
 
 bats: fixture-modes $(BIN)
 	LEADS_BIN=$(CURDIR)/$(BIN) $(if $(BATS_TMP),TMPDIR=$(BATS_TMP)) bats $(BATS_JOBS) tests/
+
+# The bats suite against a throw-away PostgreSQL 15 server, a fresh
+# database per test (scripts/pg-test.sh, tests/test_helper.bash).
+check-pg: fixture-modes $(BIN)
+	$(if $(BATS_TMP),TMPDIR=$(BATS_TMP)) sh scripts/pg-test.sh env LEADS_BIN=$(CURDIR)/$(BIN) bats $(BATS_JOBS) tests/
 
 # The whole suite again with AddressSanitizer and UndefinedBehaviorSanitizer.
 check-san:

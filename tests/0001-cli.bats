@@ -90,8 +90,9 @@ load test_helper
 }
 
 @test "global options work before and after the command" {
-	leads -d "$BATS_TEST_TMPDIR/other.db" add --email a@example.com >/dev/null
-	run --separate-stderr leads list --db "$BATS_TEST_TMPDIR/other.db" --format csv --columns email
+	new_db other
+	leads -d "$other" add --email a@example.com >/dev/null
+	run --separate-stderr leads list --db "$other" --format csv --columns email
 	assert_success
 	assert_output $'email\na@example.com'
 	run --separate-stderr leads --format=csv list --columns email
@@ -114,6 +115,7 @@ load test_helper
 }
 
 @test "a file that is not a database is exit 65" {
+	pg_skip "writes text into the database file"
 	echo "hello" >"$LEADS_DB"
 	run --separate-stderr leads add --email a@example.com
 	assert_failure 65
@@ -125,7 +127,7 @@ load test_helper
 	assert_success
 	assert_output ''
 	assert_equal "$stderr" "leads init: database '$LEADS_DB' is ready (schema version 2)"
-	[ "$(stat -c %a "$LEADS_DB")" = 600 ]
+	[ -n "${LEADS_TEST_PG:-}" ] || [ "$(stat -c %a "$LEADS_DB")" = 600 ]
 	run --separate-stderr leads -q init
 	assert_success
 	assert_equal "$stderr" ""

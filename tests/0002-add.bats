@@ -13,7 +13,7 @@ load test_helper
 
 @test "add records a created event by the actor" {
 	add_lead --email a@example.com
-	run sql "SELECT actor, kind, to_val, at FROM events WHERE lead_id = $id"
+	run sql "SELECT actor, kind, to_val, at FROM events WHERE lead_id = $id ORDER BY id"
 	assert_output "tester|created|prospecting|$(date -d 2026-11-24T09:00:00Z +%s)"
 }
 
@@ -32,9 +32,9 @@ load test_helper
 	run --separate-stderr leads add --email ana@example.com --company New --update
 	assert_success
 	assert_output 1
-	run sql "SELECT company FROM leads"
+	run sql "SELECT company FROM leads ORDER BY id"
 	assert_output New
-	run sql "SELECT kind, from_val, to_val FROM events WHERE kind = 'edited'"
+	run sql "SELECT kind, from_val, to_val FROM events WHERE kind = 'edited' ORDER BY id"
 	assert_output "edited|Old|New"
 }
 
@@ -66,7 +66,7 @@ load test_helper
 
 @test "custom fields with --field land in extra" {
 	add_lead --email a@example.com --field budget=40k --field 'Lead Score=7' --field website=acme.io
-	run sql "SELECT website, extra FROM leads"
+	run sql "SELECT website, extra FROM leads ORDER BY id"
 	assert_output 'acme.io|{"budget":"40k","Lead Score":"7"}'
 }
 
@@ -87,7 +87,7 @@ load test_helper
 
 @test "--value takes money" {
 	add_lead --email a@example.com --value '$12,000.5'
-	run sql "SELECT value FROM leads"
+	run sql "SELECT value FROM leads ORDER BY id"
 	assert_output 1200050
 	run --separate-stderr leads add --email b@example.com --value 12k
 	assert_failure 65
@@ -97,7 +97,7 @@ load test_helper
 	run --separate-stderr leads add --json <<<'{"first":"Chloé","lastname":"Martin","email":"CHLOE@example.org","company":"Initech","budget":"40k","employees":250,"newsletter":null}'
 	assert_success
 	assert_output 1
-	run sql "SELECT first_name, last_name, email, company, extra FROM leads"
+	run sql "SELECT first_name, last_name, email, company, extra FROM leads ORDER BY id"
 	assert_output 'Chloé|Martin|chloe@example.org|Initech|{"budget":"40k","employees":"250"}'
 }
 
@@ -143,7 +143,7 @@ YAML
 	assert_equal "$stderr" "leads add: no team member 'bob' in the config"
 	run --separate-stderr leads -c team.yaml add --email x@example.com --owner ANA@example.com
 	assert_success
-	run sql "SELECT owner FROM leads"
+	run sql "SELECT owner FROM leads ORDER BY id"
 	assert_output ana
 }
 

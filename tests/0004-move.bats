@@ -8,9 +8,9 @@ load test_helper
 	assert_success
 	assert_output ''
 	assert_equal "$stderr" ""
-	run sql "SELECT kind, from_val, to_val FROM events WHERE kind = 'moved'"
+	run sql "SELECT kind, from_val, to_val FROM events WHERE kind = 'moved' ORDER BY id"
 	assert_output "moved|prospecting|contacted"
-	run sql "SELECT stage, status, reached_pos FROM leads"
+	run sql "SELECT stage, status, reached_pos FROM leads ORDER BY id"
 	assert_output "contacted|active|1"
 }
 
@@ -24,7 +24,7 @@ load test_helper
 @test "move --back goes to the previous stage; not before the first" {
 	add_lead --email a@example.com --stage Contacted
 	leads move 1 --back
-	run sql "SELECT stage FROM leads"
+	run sql "SELECT stage FROM leads ORDER BY id"
 	assert_output prospecting
 	run --separate-stderr leads move 1 --back
 	assert_failure 65
@@ -34,10 +34,10 @@ load test_helper
 @test "move to a stage by name, case-insensitive" {
 	add_lead --email a@example.com
 	leads move 1 'proposal sent'
-	run sql "SELECT stage, reached_pos FROM leads"
+	run sql "SELECT stage, reached_pos FROM leads ORDER BY id"
 	assert_output "proposal-sent|3"
 	leads move 1 contacted
-	run sql "SELECT stage, reached_pos FROM leads"
+	run sql "SELECT stage, reached_pos FROM leads ORDER BY id"
 	assert_output "contacted|3"
 }
 
@@ -46,10 +46,10 @@ load test_helper
 	run --separate-stderr leads move 1 Lost
 	assert_failure 64
 	[[ ${stderr_lines[0]} == "leads move: moving lead #1 to lost stage 'Lost' needs --reason" ]]
-	run sql "SELECT stage FROM leads"
+	run sql "SELECT stage FROM leads ORDER BY id"
 	assert_output prospecting
 	leads move 1 Lost --reason "no budget"
-	run sql "SELECT to_val, data FROM events WHERE kind = 'moved'"
+	run sql "SELECT to_val, data FROM events WHERE kind = 'moved' ORDER BY id"
 	assert_output 'lost|{"reason":"no budget"}'
 }
 
@@ -91,7 +91,7 @@ load test_helper
 	add_lead --email a@example.com
 	run --separate-stderr leads status 1 unqualified --reason "student"
 	assert_success
-	run sql "SELECT kind, from_val, to_val, data FROM events WHERE kind = 'status'"
+	run sql "SELECT kind, from_val, to_val, data FROM events WHERE kind = 'status' ORDER BY id"
 	assert_output 'status|new|unqualified|{"reason":"student"}'
 	run --separate-stderr leads status 1 sleepy
 	assert_failure 64
@@ -101,7 +101,7 @@ load test_helper
 @test "status does not count as activity" {
 	add_lead --email a@example.com
 	leads status 1 inactive
-	run sql "SELECT status, last_activity_at IS NULL FROM leads"
+	run sql "SELECT status, CAST(last_activity_at IS NULL AS INTEGER) FROM leads ORDER BY id"
 	assert_output "inactive|1"
 }
 
@@ -129,13 +129,13 @@ YAML
 	assert_success
 	run leads list --format csv --columns step
 	assert_output $'step\nContact Made'
-	run sql "SELECT kind, to_val FROM events WHERE kind = 'step'"
+	run sql "SELECT kind, to_val FROM events WHERE kind = 'step' ORDER BY id"
 	assert_output 'step|Contact Made'
 	run --separate-stderr leads step 1 'Nope'
 	assert_failure 65
 	assert_equal "$stderr" "leads step: stage 'Negotiation' has no step 'Nope' (steps: 'Contact Made', 'Proposal Sent')"
 	leads step 1 --clear
-	run sql "SELECT step IS NULL FROM leads"
+	run sql "SELECT CAST(step IS NULL AS INTEGER) FROM leads ORDER BY id"
 	assert_output 1
 	leads move 1 --back
 	run --separate-stderr leads step 1 'Contact Made'
@@ -148,6 +148,6 @@ YAML
 	add_lead --email a@example.com --stage negotiation
 	leads step 1 'Proposal Sent'
 	leads move 1 --back
-	run sql "SELECT step IS NULL FROM leads"
+	run sql "SELECT CAST(step IS NULL AS INTEGER) FROM leads ORDER BY id"
 	assert_output 1
 }

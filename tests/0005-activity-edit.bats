@@ -27,9 +27,9 @@ load test_helper
 	for k in call email meeting email-opened; do
 		leads log 1 "$k" --note "did $k"
 	done
-	run sql "SELECT group_concat(kind, ',') FROM (SELECT kind FROM events WHERE kind NOT IN ('created','status') ORDER BY id)"
+	run sql "SELECT group_concat(kind, ',') FROM (SELECT kind FROM events WHERE kind NOT IN ('created','status') ORDER BY id) AS q"
 	assert_output "call,email,meeting,email_opened"
-	run sql "SELECT data FROM events WHERE kind = 'call'"
+	run sql "SELECT data FROM events WHERE kind = 'call' ORDER BY id"
 	assert_output '{"text":"did call"}'
 }
 
@@ -55,7 +55,7 @@ load test_helper
 	add_lead --email a@example.com --company Old
 	run --separate-stderr leads edit 1 --company New --value 12000 --priority HIGH --field budget=50k
 	assert_success
-	run sql "SELECT company, value, priority, extra FROM leads"
+	run sql "SELECT company, value, priority, extra FROM leads ORDER BY id"
 	assert_output 'New|1200000|high|{"budget":"50k"}'
 	run sql "SELECT from_val, to_val, data FROM events WHERE kind = 'edited' ORDER BY id"
 	assert_output $'Old|New|{"field":"company"}\nnormal|high|{"field":"priority"}\n|12000|{"field":"value"}\n|50k|{"field":"extra.budget"}'
@@ -64,16 +64,16 @@ load test_helper
 @test "edit with an empty value clears; custom fields too" {
 	add_lead --email a@example.com --company Acme --field budget=1
 	leads edit 1 --company '' --field budget=
-	run sql "SELECT company IS NULL, extra IS NULL FROM leads"
+	run sql "SELECT CAST(company IS NULL AS INTEGER), CAST(extra IS NULL AS INTEGER) FROM leads ORDER BY id"
 	assert_output "1|1"
 }
 
 @test "edit owner is recorded as an assignment" {
 	add_lead --email a@example.com
 	leads edit 1 --owner ana
-	run sql "SELECT kind, to_val FROM events WHERE kind = 'assigned'"
+	run sql "SELECT kind, to_val FROM events WHERE kind = 'assigned' ORDER BY id"
 	assert_output "assigned|ana"
-	run sql "SELECT owner, assigned_at IS NOT NULL FROM leads"
+	run sql "SELECT owner, CAST(assigned_at IS NOT NULL AS INTEGER) FROM leads ORDER BY id"
 	assert_output "ana|1"
 }
 
@@ -83,7 +83,7 @@ load test_helper
 	run --separate-stderr leads edit 2 --email A@example.com --company X
 	assert_failure 65
 	assert_equal "$stderr" "leads edit: another lead already has email 'a@example.com'"
-	run sql "SELECT email, company IS NULL FROM leads WHERE id = 2"
+	run sql "SELECT email, CAST(company IS NULL AS INTEGER) FROM leads WHERE id = 2 ORDER BY id"
 	assert_output "b@example.com|1"
 	run sql "SELECT count(*) FROM events WHERE kind = 'edited'"
 	assert_output 0

@@ -81,7 +81,8 @@ CFG=$BATS_TEST_DIRNAME/fixtures/config
 
 @test "every example config works with the everyday commands" {
 	for t in appointment-setting full-sales-cycle deal-desk; do
-		export LEADS_CONFIG=$EXAMPLES/$t.yaml LEADS_DB=$BATS_TEST_TMPDIR/$t.db
+		new_db LEADS_DB "$t"
+		export LEADS_CONFIG=$EXAMPLES/$t.yaml
 		leads config check >/dev/null
 		id=$(leads add --email "a@$t.example.com" --first A)
 		leads move "$id" --next

@@ -20,7 +20,7 @@ import_sample() {
 
 # stage/status of every lead, in file order, on one line.
 stages() {
-	sql "SELECT group_concat(stage || '/' || status, ' ') FROM (SELECT stage, status FROM leads ORDER BY id)"
+	sql "SELECT group_concat(stage || '/' || status, ' ') FROM (SELECT stage, status FROM leads ORDER BY id) AS q"
 }
 
 # One lead's mapped fields, for spot checks.
@@ -62,8 +62,9 @@ lead_row() {
 		"hubspot: 10 read, 10 inserted, 0 updated, 0 duplicates skipped, 0 rejected, 0 warnings (T); batch 1"
 	run -0 sql "SELECT group_concat(stage || '/' || status || '/' || created_at, ' ') FROM leads"
 	internal=$output
-	LEADS_DB=$BATS_TEST_TMPDIR/labels.db leads import -q "$SAMPLES/hubspot.csv"
-	run -0 sqlite3 labels.db "SELECT group_concat(stage || '/' || status || '/' || created_at, ' ') FROM leads"
+	new_db labels
+	LEADS_DB=$labels leads import -q "$SAMPLES/hubspot.csv"
+	LEADS_DB=$labels run -0 sql "SELECT group_concat(stage || '/' || status || '/' || created_at, ' ') FROM leads"
 	assert_equal "$internal" "$output"
 	run -0 lead_row 2
 	assert_output 'jonas@bergsolutions.se|Jonas|Berg|Berg Solutions AB|+46 8 555 012 34|Founder|41237712|PAID_SOCIAL|2024-01-05T15:40:00Z||hubspot|60100202||||{"hs_lead_status":"ATTEMPTED_TO_CONTACT","lifecyclestage":"marketingqualifiedlead","message":"Clicked the LinkedIn ad, twice"}'
@@ -147,7 +148,7 @@ Lead Status     status                preset
 Annual Revenue  extra.annual_revenue  preset
 Created Time    created_at            preset
 Description     extra.Description     preset'
-	[ ! -e "$LEADS_DB" ] # --detect needs no database and creates none
+	run ! db_exists # --detect needs no database and creates none
 }
 
 @test "--detect picks each sample's vendor" {
@@ -189,7 +190,7 @@ Description     extra.Description     preset'
 	run --separate-stderr leads import --map 'E-mail Address=email,Firma=company' \
 		--map '"Name, Full"=name,a=b=extra.eq' --ignore junk m.csv
 	assert_success
-	run -0 sql "SELECT email, first_name, last_name, company, extra FROM leads"
+	run -0 sql "SELECT email, first_name, last_name, company, extra FROM leads ORDER BY id"
 	assert_output 'ana@example.com|Ana Maria|Lima|Acme|{"eq":"x"}'
 }
 
@@ -199,7 +200,7 @@ Description     extra.Description     preset'
 	printf '%s\n' '# our old spreadsheet' 'E-mail Address = email' '' 'Firma=company' \
 		'Name, Full=name' 'Notes=extra.memo' >cols.map
 	leads import -q --map-file cols.map m.csv
-	run -0 sql "SELECT email, first_name, last_name, company, extra FROM leads"
+	run -0 sql "SELECT email, first_name, last_name, company, extra FROM leads ORDER BY id"
 	assert_output 'ana@example.com|Ana|Lima|Acme|{"memo":"hello"}'
 }
 
@@ -274,11 +275,13 @@ YAML
 lost|new
 prospecting|inactive'
 	# over a vendor's own vocabulary too, and under the command line's
-	LEADS_DB=$PWD/sf.db leads import -q "$SAMPLES/salesforce-dataloader.csv"
-	run -0 sqlite3 sf.db "SELECT stage FROM leads WHERE id = 2"
+	new_db sf
+	LEADS_DB=$sf leads import -q "$SAMPLES/salesforce-dataloader.csv"
+	LEADS_DB=$sf run -0 sql "SELECT stage FROM leads WHERE id = 2 ORDER BY id"
 	assert_output appointment-set
-	LEADS_DB=$PWD/cli.db leads import -q --stage-map 'Hot=Contacted' v.csv
-	run -0 sqlite3 cli.db "SELECT stage FROM leads WHERE id = 1"
+	new_db cli
+	LEADS_DB=$cli leads import -q --stage-map 'Hot=Contacted' v.csv
+	LEADS_DB=$cli run -0 sql "SELECT stage FROM leads WHERE id = 1 ORDER BY id"
 	assert_output contacted
 	run -0 leads config show
 	assert_output --partial $'import:\n  stages:\n    Hot: Proposal Sent'
@@ -301,12 +304,12 @@ YAML
 	assert_equal "${stderr_lines[6]}" "error: $PWD/c.yaml:4:3: unknown key 'columns' in import (expected: stages, statuses)"
 	assert_equal "${stderr_lines[9]}" "leads import: 3 errors in config '$PWD/c.yaml'"
 	# nothing was written: not even a database
-	[ ! -e "$LEADS_DB" ]
+	run ! db_exists
 }
 
 @test "--stage-map overrides a vendor's vocabulary" {
 	leads import -q --stage-map 'Working - Contacted=Appointment Set' "$SAMPLES/salesforce-dataloader.csv"
-	run -0 sql "SELECT stage, status FROM leads WHERE id = 2"
+	run -0 sql "SELECT stage, status FROM leads WHERE id = 2 ORDER BY id"
 	assert_output 'appointment-set|active'
 }
 
@@ -353,13 +356,13 @@ l5@example.com|-|open'
 @test "without a team, owners are kept as they are" {
 	import_sample hubspot.csv \
 		"hubspot: 10 read, 10 inserted, 0 updated, 0 duplicates skipped, 0 rejected, 0 warnings (T); batch 1"
-	run -0 sql "SELECT group_concat(owner) FROM (SELECT DISTINCT owner FROM leads ORDER BY owner)"
+	run -0 sql "SELECT group_concat(owner) FROM (SELECT DISTINCT owner FROM leads ORDER BY owner) AS q"
 	assert_output 'Dana Whitfield,Priya Nair,Rafael Ortiz'
 }
 
 @test "vendor vocabularies resolve against the configured pipeline" {
 	team_config
 	leads -c team.yaml import -q "$SAMPLES/salesforce-dataloader.csv"
-	run -0 sql "SELECT group_concat(stage || '/' || status, ' ') FROM (SELECT stage, status FROM leads ORDER BY id)"
+	run -0 sql "SELECT group_concat(stage || '/' || status, ' ') FROM (SELECT stage, status FROM leads ORDER BY id) AS q"
 	assert_output "open/new talking/active open/new won/new lost/unqualified talking/active open/new talking/active won/new open/new"
 }

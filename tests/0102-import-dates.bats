@@ -79,7 +79,7 @@ c@example.com 2024-03-14T09:30:15Z'
 	leads import -q --date-format dmy d.csv
 	run -0 created
 	assert_output $'a@example.com 2024-04-03T00:00:00Z\nb@example.com 2024-06-05T00:00:00Z'
-	rm "$LEADS_DB"
+	reset_db
 	leads import -q --date-format mdy d.csv
 	run -0 created
 	assert_output $'a@example.com 2024-03-04T00:00:00Z\nb@example.com 2024-05-06T00:00:00Z'
@@ -154,6 +154,6 @@ generic: 1 read, 0 inserted, 0 updated, 0 duplicates skipped, 1 rejected, 0 warn
 @test "the creation date from the file starts the stage; a later update time is kept" {
 	printf '%s\n' 'Email,Created,Updated' 'a@example.com,2024-01-02,2024-05-06T07:08:09Z' >d.csv
 	leads import -q --map Updated=updated_at d.csv
-	run -0 sql "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', stage_entered_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, 'unixepoch') FROM leads"
+	run -0 sql "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', stage_entered_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, 'unixepoch') FROM leads ORDER BY id"
 	assert_output '2024-01-02T00:00:00Z|2024-01-02T00:00:00Z|2024-05-06T07:08:09Z'
 }

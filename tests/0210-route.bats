@@ -18,7 +18,7 @@ YAML
 }
 
 owners() {
-	sql "SELECT group_concat(coalesce(owner, '-'), ' ') FROM (SELECT owner FROM leads ORDER BY id)"
+	sql "SELECT group_concat(coalesce(owner, '-'), ' ') FROM (SELECT owner FROM leads ORDER BY id) AS q"
 }
 
 @test "the first matching rule decides, top to bottom, and a default takes the rest" {
@@ -51,11 +51,11 @@ default|$(date -d 2026-11-24T09:00:00Z +%s)"
 YAML
 	export LEADS_CONFIG=$PWD/r.yaml
 	run -0 leads add --email ana@acme.example --first Ana --last Lima --company Acme --phone 555-0100
-	run -0 sql "SELECT actor, kind, from_val, to_val, data FROM events WHERE kind = 'assigned'"
+	run -0 sql "SELECT actor, kind, from_val, to_val, data FROM events WHERE kind = 'assigned' ORDER BY id"
 	assert_output 'tester|assigned||ben|{"rule":"all"}'
-	run -0 sql "SELECT kind, rcpt, subject, idem_key FROM outbox"
+	run -0 sql "SELECT kind, rcpt, subject, idem_key FROM outbox ORDER BY id"
 	assert_output "assignment|ben@example.com|New lead: Ana Lima (Acme)|assign:000000000001:$(date -d 2026-11-24T09:00:00Z +%s):ben"
-	run -0 sql "SELECT body FROM outbox"
+	run -0 sql "SELECT body FROM outbox ORDER BY id"
 	assert_output "Hello ben,
 
 Lead #1 Ana Lima is yours now (routing rule 'all').
@@ -96,7 +96,7 @@ YAML
 	for i in 1 2 3 4 5 6 7; do leads add --email "l$i@x.com" >/dev/null; done
 	run -0 owners
 	assert_output "ben ana cy ben ana cy ben"
-	run -0 sql "SELECT key, value FROM state"
+	run -0 sql "SELECT key, value FROM state ORDER BY key"
 	assert_output "route.rr.pool|7"
 }
 
@@ -110,7 +110,7 @@ YAML
 	run -0 sql "SELECT owner, count(*) FROM leads GROUP BY owner ORDER BY owner"
 	assert_output "ana|300
 ben|100"
-	run -0 sql "SELECT group_concat(owner, ' ') FROM (SELECT owner FROM leads ORDER BY id LIMIT 8)"
+	run -0 sql "SELECT group_concat(owner, ' ') FROM (SELECT owner FROM leads ORDER BY id LIMIT 8) AS q"
 	assert_output "ana ana ben ana ana ana ben ana"
 }
 
@@ -133,10 +133,10 @@ YAML
 	run -0 sql "SELECT owner, count(*) FROM leads GROUP BY owner ORDER BY owner"
 	assert_output "ana|300
 ben|100"
-	run -0 sql "SELECT value FROM state WHERE key = 'route.rr.pool'"
+	run -0 sql "SELECT value FROM state WHERE key = 'route.rr.pool' ORDER BY key"
 	assert_output 400
 	# in commit order (= id order) the owners follow the slots exactly: a a b a, 100 times
-	run -0 sql "SELECT group_concat(substr(owner, 1, 1), '') FROM (SELECT owner FROM leads ORDER BY id)"
+	run -0 sql "SELECT group_concat(substr(owner, 1, 1), '') FROM (SELECT owner FROM leads ORDER BY id) AS q"
 	assert_output "$(printf 'aaba%.0s' $(seq 1 100))"
 	run -0 sql "SELECT count(*) FROM events WHERE kind = 'assigned'"
 	assert_output 400
@@ -160,7 +160,7 @@ ben|100"
 	run -0 sql "SELECT rcpt, kind FROM outbox ORDER BY id"
 	assert_output "ana@example.com|assignment_digest
 ben@example.com|assignment_digest"
-	run -0 sql "SELECT body FROM outbox WHERE rcpt = 'ben@example.com'"
+	run -0 sql "SELECT body FROM outbox WHERE rcpt = 'ben@example.com' ORDER BY id"
 	assert_output --partial "and 50 more"
 }
 
@@ -227,7 +227,7 @@ YAML
 	sed -i 's/{name: ben, email: ben@example.com, groups: \[east, west\]}/{name: ben, email: ben@example.com, away: true}/; s/{name: cy, email: cy@example.com, groups: \[west\]}/{name: cy, email: cy@example.com, away: true, groups: [west]}/' r.yaml
 	export LEADS_CONFIG=$PWD/r.yaml
 	leads add --email l1@x.com >/dev/null
-	run -0 sql "SELECT owner, assigned_rule FROM leads"
+	run -0 sql "SELECT owner, assigned_rule FROM leads ORDER BY id"
 	assert_output "ana|fallback"
 }
 
@@ -239,9 +239,9 @@ YAML
 	sed -i 's/weight: 3,/weight: 3, away: true,/; s/{name: ben, email: ben@example.com, groups: \[east, west\]}/{name: ben, email: ben@example.com, away: true}/' r.yaml
 	export LEADS_CONFIG=$PWD/r.yaml
 	run -0 leads add --email l1@x.com
-	run -0 sql "SELECT owner IS NULL FROM leads"
+	run -0 sql "SELECT CAST(owner IS NULL AS INTEGER) FROM leads ORDER BY id"
 	assert_output 1
-	run -0 sql "SELECT kind, data FROM events WHERE kind LIKE 'route%'"
+	run -0 sql "SELECT kind, data FROM events WHERE kind LIKE 'route%' ORDER BY id"
 	assert_output 'route.unassigned|{"reason":"every member the matching rules name is away or at capacity"}'
 	run -0 sql "SELECT count(*) FROM outbox"
 	assert_output 0
@@ -355,14 +355,14 @@ YAML
 3,c@x.com,ana,ben,pool,assigned"
 	assert_equal "$stderr" "leads route: 3 leads: 2 assigned, 1 unchanged, 0 without a member"
 	# five turns taken over the two runs, the bulk run's written at its end
-	run -0 sql "SELECT key, value FROM state"
+	run -0 sql "SELECT key, value FROM state ORDER BY key"
 	assert_output "route.rr.pool|5"
 	run -0 sql "SELECT rcpt FROM outbox ORDER BY id"
 	assert_output "ana@example.com
 ben@example.com
 ben@example.com
 ana@example.com"
-	run -0 sql "SELECT from_val, to_val FROM events WHERE lead_id = 2 AND kind = 'assigned'"
+	run -0 sql "SELECT from_val, to_val FROM events WHERE lead_id = 2 AND kind = 'assigned' ORDER BY id"
 	assert_output "|cy
 cy|ben"
 }
@@ -390,7 +390,7 @@ YAML
 	[ "$(sql ".dump")" = "$before" ] || fail "the dry run changed the database"
 	# the proposal's pool shares the cursor (same rule name): it went on from 3 in
 	# memory only (a, then c); the stored cursor has not moved
-	run -0 sql "SELECT value FROM state WHERE key = 'route.rr.pool'"
+	run -0 sql "SELECT value FROM state WHERE key = 'route.rr.pool' ORDER BY key"
 	assert_output 3
 }
 
@@ -494,11 +494,11 @@ YAML
 	predicted=$(sed -n 's/^  -> \([a-z]*\) (rule .*/\1/p; s/^  -> unassigned: .*/-/p' explain.txt | tr '\n' ' ')
 	assert_equal "$predicted" "- ana ben ana dee eli ana ben ana dee eli ben dee dee dee ben eli ana ben dee ana "
 	# a fresh database importing with routing gets exactly that
-	export LEADS_DB=$BATS_TEST_TMPDIR/fresh.db
+	new_db LEADS_DB fresh
 	leads import "$FIXTURES/route/team-leads.csv" 2>/dev/null
 	run -0 owners
 	assert_output "$(printf '%s' "$predicted" | sed 's/ $//')"
-	run -0 sql "SELECT group_concat(coalesce(assigned_rule, '-'), ' ') FROM (SELECT assigned_rule FROM leads ORDER BY id)"
+	run -0 sql "SELECT group_concat(coalesce(assigned_rule, '-'), ' ') FROM (SELECT assigned_rule FROM leads ORDER BY id) AS q"
 	assert_output "- ana/big-accounts ana/small-accounts enterprise enterprise partner-referral east-coast east-coast east-coast west-coast west-coast executives executives europe europe webinar webinar everyone-else everyone-else everyone-else everyone-else"
 	# cy is away: never chosen; each member who got leads gets one mail
 	run -0 sql "SELECT count(*) FROM leads WHERE owner = 'cy'"

@@ -51,7 +51,7 @@ now=$(date -d 2026-11-24T09:00:00Z +%s)
 	run -0 sql "SELECT kind, lead_id, rcpt, subject, idem_key FROM outbox ORDER BY id"
 	assert_output "assignment_digest|1|ana@example.com|2 new leads assigned to you|assign-digest:$now:ana:000000000001
 assignment|2|ben@example.com|New lead: Bo (Acme)|assign:000000000002:$now:ben"
-	run -0 sql "SELECT body FROM outbox WHERE rcpt = 'ana@example.com'"
+	run -0 sql "SELECT body FROM outbox WHERE rcpt = 'ana@example.com' ORDER BY id"
 	assert_output "Hello ana,
 
 2 new leads are yours now:
@@ -61,7 +61,7 @@ assignment|2|ben@example.com|New lead: Bo (Acme)|assign:000000000002:$now:ben"
 
 See them all with: leads list --owner ana"
 	# ben's is exactly the mail `leads route 2` would have queued
-	run -0 sql "SELECT body FROM outbox WHERE rcpt = 'ben@example.com'"
+	run -0 sql "SELECT body FROM outbox WHERE rcpt = 'ben@example.com' ORDER BY id"
 	assert_output "Hello ben,
 
 Lead #2 Bo is yours now (routing rule 'acme').
@@ -94,7 +94,7 @@ See it with: leads show 2"
 	assert_equal "$stderr" "leads route: 53 leads: 53 assigned, 0 unchanged, 0 without a member"
 	run -0 sql "SELECT count(*), kind, subject FROM outbox"
 	assert_output "1|assignment_digest|53 new leads assigned to you"
-	run -0 sql "SELECT body FROM outbox"
+	run -0 sql "SELECT body FROM outbox ORDER BY id"
 	assert_line --index 2 "#1 Lead1 (Co1) — rule 'default'"
 	assert_line --index 51 "#50 Lead50 (Co50) — rule 'default'"
 	assert_line --index 52 "and 3 more"
@@ -114,7 +114,7 @@ YAML
 	run --separate-stderr leads -q route --all
 	assert_success
 	assert_equal "$stderr" ""
-	run -0 sql "SELECT subject, body FROM outbox"
+	run -0 sql "SELECT subject, body FROM outbox ORDER BY id"
 	assert_output "ana: 3 for you|To ana@example.com (0 not listed):
 #1 Lead1 (Co1) — rule 'default'
 #2 Lead2 (Co2) — rule 'default'

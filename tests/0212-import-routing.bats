@@ -30,7 +30,7 @@ YAML
 # owner/score of every lead by email, in id order
 owners() {
 	sql "SELECT group_concat(email || '=' || coalesce(owner, '-') || '/' || score, ' ')
-	     FROM (SELECT * FROM leads ORDER BY id)"
+	     FROM (SELECT * FROM leads ORDER BY id) AS q"
 }
 
 @test "a bulk import routes and scores each lead as it stores it" {
@@ -48,7 +48,7 @@ owners() {
 	assert_output 'score.threshold|2'
 	run -0 sql "PRAGMA foreign_key_check"
 	assert_output ''
-	run -0 sql "SELECT value FROM state WHERE key = 'route.rr.pool'"
+	run -0 sql "SELECT value FROM state WHERE key = 'route.rr.pool' ORDER BY key"
 	assert_output 3
 }
 
@@ -60,7 +60,7 @@ owners() {
 	assert_line --partial $'imported\t\t\t{"batch":1,"preset":"generic","file":"in.csv","line":2}'
 	assert_line --partial $'assigned\t\tana\t{"rule":"pool"}'
 	# kept on the lead, not as an event per lead
-	run -0 sql "SELECT import_owner, import_rule FROM leads"
+	run -0 sql "SELECT import_owner, import_rule FROM leads ORDER BY id"
 	assert_output 'ana|pool'
 	run -0 sql "SELECT count(*) FROM events WHERE kind = 'assigned'"
 	assert_output 0
@@ -80,19 +80,21 @@ owners() {
 	config
 	printf '%s\n' 'Email,First Name,Title' 'a@x.com,A,VP' 'b@x.com,B,' 'a@x.com,Again,VP' \
 		'c@x.com,C,VP' 'd@x.com,D,' >in.csv
-	LEADS_DB=$PWD/bulk.db leads import in.csv 2>/dev/null
+	new_db bulk_db bulk
+	new_db rows_db rows
+	LEADS_DB=$bulk_db leads import in.csv 2>/dev/null
 	# a lead already there: no bulk path
-	LEADS_DB=$PWD/rows.db leads add --email z@x.com --owner ana >/dev/null
-	LEADS_DB=$PWD/rows.db leads import in.csv 2>/dev/null
+	LEADS_DB=$rows_db leads add --email z@x.com --owner ana >/dev/null
+	LEADS_DB=$rows_db leads import in.csv 2>/dev/null
 	q="SELECT group_concat(email || '=' || owner || '/' || score || '/' || coalesce(import_owner, '-'), ' ')
-	   FROM (SELECT * FROM leads WHERE email <> 'z@x.com' ORDER BY id)"
-	run -0 sqlite3 bulk.db "$q"
+	   FROM (SELECT * FROM leads WHERE email <> 'z@x.com' ORDER BY id) AS q"
+	LEADS_DB=$bulk_db run -0 sql "$q"
 	assert_output 'a@x.com=ana/60/ana b@x.com=ben/0/ben c@x.com=ana/60/ana d@x.com=ben/0/ben'
 	bulk=$output
-	run -0 sqlite3 rows.db "$q"
+	LEADS_DB=$rows_db run -0 sql "$q"
 	assert_output "$bulk"
-	for db in bulk rows; do
-		run -0 sqlite3 $db.db "SELECT count(*) FROM tasks; SELECT count(*) FROM outbox WHERE kind = 'threshold'"
+	for db in bulk_db rows_db; do
+		LEADS_DB=${!db} run -0 sql "SELECT count(*) FROM tasks; SELECT count(*) FROM outbox WHERE kind = 'threshold'"
 		assert_output $'2\n2'
 	done
 }
@@ -118,7 +120,7 @@ owners() {
 	assert_success
 	run -0 owners
 	assert_output 'a@x.com=ana/0 b@x.com=ben/0 d@x.com=ana/0'
-	run -0 sql "SELECT first_name FROM leads WHERE email = 'b@x.com'"
+	run -0 sql "SELECT first_name FROM leads WHERE email = 'b@x.com' ORDER BY id"
 	assert_output C
 }
 

@@ -64,7 +64,7 @@ score 80
 	leads add --email a@x.com --owner ana >/dev/null
 	log_at 1 email-opened 2026-11-24T09:00:00Z
 	log_at 1 meeting 2026-11-24T09:00:00Z
-	run -0 sql "SELECT score FROM leads"
+	run -0 sql "SELECT score FROM leads ORDER BY id"
 	assert_output 25
 	# 40 days later the open has left the window and the meeting counts a sixteenth
 	LEADS_NOW=2027-01-03T09:00:00Z run -0 leads score 1 --explain
@@ -74,11 +74,11 @@ score 80
 	LEADS_NOW=2027-01-03T09:00:00Z run --separate-stderr leads score --recalc 1
 	assert_success
 	assert_equal "$stderr" "leads score: 1 lead recalculated: 1 score changed, 0 thresholds crossed, 1 dropped below"
-	run -0 sql "SELECT score FROM leads"
+	run -0 sql "SELECT score FROM leads ORDER BY id"
 	assert_output 1
 	# the same "now" through an ordinary change gives the same score
 	LEADS_NOW=2027-01-03T09:00:00Z leads note 1 "still there" >/dev/null
-	run -0 sql "SELECT score FROM leads"
+	run -0 sql "SELECT score FROM leads ORDER BY id"
 	assert_output 1
 }
 
@@ -90,11 +90,11 @@ score 80
 	assert_output 0
 	log_at 1 call 2026-11-24T09:00:00Z # 20: warm
 	log_at 1 call 2026-11-24T09:00:00Z # 30: still warm, nothing new
-	run -0 sql "SELECT owner, title, notes, due_at - created_at, rule, idem_key FROM tasks"
+	run -0 sql "SELECT owner, title, notes, due_at - created_at, rule, idem_key FROM tasks ORDER BY id"
 	assert_output "ana|Ana Lima is warm (score 20)|Send the case study.|86400|scoring:score:warm|threshold:000000000001:score:warm:1"
-	run -0 sql "SELECT kind, rcpt, subject FROM outbox WHERE kind = 'threshold'"
+	run -0 sql "SELECT kind, rcpt, subject FROM outbox WHERE kind = 'threshold' ORDER BY id"
 	assert_output "threshold|ana@example.com|Ana Lima (Acme) is warm: score 20"
-	run -0 sql "SELECT body FROM outbox WHERE kind = 'threshold'"
+	run -0 sql "SELECT body FROM outbox WHERE kind = 'threshold' ORDER BY id"
 	assert_output "Hello ana,
 
 Lead #1 Ana Lima crossed the 'warm' threshold of score (20): score went from 10 to 20.
@@ -154,7 +154,7 @@ score.threshold"
 @test "a lead without an owner gets an unowned task and no mail" {
 	scoring_config
 	leads add --email a@x.com --title VP >/dev/null # 20: warm at once
-	run -0 sql "SELECT owner IS NULL, title FROM tasks"
+	run -0 sql "SELECT CAST(owner IS NULL AS INTEGER), title FROM tasks ORDER BY id"
 	assert_output "1|a@x.com is warm (score 20)"
 	run -0 sql "SELECT count(*) FROM outbox"
 	assert_output 0
@@ -197,7 +197,7 @@ score 100
 	log_at 5 call 2026-11-24T09:00:00Z
 	log_at 6 meeting 2026-11-24T09:00:00Z
 	log_at 6 email-opened 2026-11-24T09:00:00Z
-	incremental=$(sql "SELECT group_concat(score, ' ') FROM (SELECT score FROM leads ORDER BY id)")
+	incremental=$(sql "SELECT group_concat(score, ' ') FROM (SELECT score FROM leads ORDER BY id) AS q")
 	assert_equal "$incremental" "0 20 5 15 22 25"
 	tasks=$(sql "SELECT count(*) FROM tasks")
 	run --separate-stderr leads score --recalc --all
@@ -206,7 +206,7 @@ score 100
 	# from scratch too
 	sql "UPDATE leads SET score = 0"
 	run -0 leads -q score --recalc --all
-	run -0 sql "SELECT group_concat(score, ' ') FROM (SELECT score FROM leads ORDER BY id)"
+	run -0 sql "SELECT group_concat(score, ' ') FROM (SELECT score FROM leads ORDER BY id) AS q"
 	assert_output "$incremental"
 }
 
@@ -239,7 +239,7 @@ YAML
 }'
 	run -0 sql "SELECT lead_id, name, value FROM scores"
 	assert_output "1|engagement|6"
-	run -0 sql "SELECT title, rule FROM tasks"
+	run -0 sql "SELECT title, rule FROM tasks ORDER BY id"
 	assert_output "a@x.com is engaged (engagement 6)|scoring:engagement:engaged"
 	# conditions read named scores: the engaged lead routes to ana
 	run -0 leads route 1 --dry-run --explain

@@ -105,7 +105,7 @@ OUT
 	# next one closes
 	run -0 sql "SELECT lead_id, to_val, next - at FROM (SELECT lead_id, to_val, at,
 		lead(at) OVER (PARTITION BY lead_id ORDER BY at, id) AS next FROM events
-		WHERE kind IN ('created', 'moved')) WHERE next IS NOT NULL ORDER BY lead_id, at"
+		WHERE kind IN ('created', 'moved')) AS q WHERE next IS NOT NULL ORDER BY lead_id, at"
 	want=$output
 	run -0 sql "SELECT lead_id, stage, secs FROM stays ORDER BY lead_id, entered_at"
 	assert_equal "$output" "$want"
@@ -370,23 +370,25 @@ Try 'leads help' or 'leads COMMAND -h'."
 	run -0 sql -csv "CREATE TEMP TABLE se AS SELECT lead_id, to_val AS stage, at,
 		lead(at) OVER (PARTITION BY lead_id ORDER BY at, id) AS nxt
 		FROM events WHERE kind IN ('created', 'moved');
-	CREATE TEMP TABLE d AS SELECT stage, max(0, coalesce(nxt, $now) - at) AS secs FROM se;
+	CREATE TEMP TABLE d AS SELECT stage,
+		CASE WHEN coalesce(nxt, $now) > at THEN coalesce(nxt, $now) - at ELSE 0 END AS secs FROM se;
 	CREATE TEMP TABLE r AS SELECT stage, secs,
 		row_number() OVER (PARTITION BY stage ORDER BY secs) AS rn,
 		count(*) OVER (PARTITION BY stage) AS n FROM d;
-	CREATE TEMP TABLE t AS SELECT stage, n, (sum(secs) + n / 2) / n AS mean,
+	CREATE TEMP TABLE t AS SELECT stage, n, (CAST(sum(secs) AS BIGINT) + n / 2) / n AS mean,
 		min(CASE WHEN rn = (n + 1) / 2 THEN secs END) AS m1,
-		min(CASE WHEN rn = n / 2 + 1 THEN secs END) AS m2 FROM r GROUP BY stage;
+		min(CASE WHEN rn = n / 2 + 1 THEN secs END) AS m2 FROM r GROUP BY stage, n;
 	CREATE TEMP TABLE cur AS SELECT stage, count(*) AS n FROM se WHERE nxt IS NULL GROUP BY stage;
 	CREATE TEMP TABLE mx AS SELECT se.lead_id,
-		max(CASE WHEN s.grp <> 'lost' THEN s.position END) AS m, max(s.grp = 'lost') AS lost
+		max(CASE WHEN s.grp <> 'lost' THEN s.position END) AS m,
+		max(CASE WHEN s.grp = 'lost' THEN 1 ELSE 0 END) AS lost
 		FROM se JOIN stages s ON s.key = se.stage GROUP BY se.lead_id;
 	SELECT s.key, coalesce(cur.n, 0),
-		CASE WHEN s.grp = 'lost' THEN (SELECT count(*) FROM mx WHERE lost)
+		CASE WHEN s.grp = 'lost' THEN (SELECT count(*) FROM mx WHERE lost = 1)
 		     ELSE (SELECT count(*) FROM mx WHERE m >= s.position) END,
-		coalesce(t.n, 0), CASE WHEN t.n % 2 THEN t.m1 ELSE t.m1 + (t.m2 - t.m1) / 2 END, t.mean
+		coalesce(t.n, 0), CASE WHEN t.n % 2 = 1 THEN t.m1 ELSE t.m1 + (t.m2 - t.m1) / 2 END, t.mean
 	FROM stages s LEFT JOIN cur ON cur.stage = s.key LEFT JOIN t ON t.stage = s.key
-	WHERE s.in_config ORDER BY s.position"
+	WHERE CAST(s.in_config AS INTEGER) = 1 ORDER BY s.position"
 	want=$output
 	[[ $(wc -l <<<"$want") == 8 ]]
 	run -0 --separate-stderr leads -v funnel --format csv

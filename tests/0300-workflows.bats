@@ -52,7 +52,7 @@ called|Write the call up|2026-12-01 09:00:00
 discarded|Try to recover|2027-02-24 09:00:00"
 	# each task is in the lead's history with its rule
 	run -0 sql "SELECT group_concat(r, ' ') FROM (SELECT json_extract(data, '$.rule') AS r
-		FROM events WHERE kind = 'task' ORDER BY id)"
+		FROM events WHERE kind = 'task' ORDER BY id) AS q"
 	assert_output "received assigned contacted meeting opened hot opened called discarded"
 }
 
@@ -94,7 +94,7 @@ discarded|Try to recover|2027-02-24 09:00:00"
 	add_lead --email b@example.com --owner ben --source web
 	add_lead --email c@example.com --owner ana --source fair
 	add_lead --email d@example.com --source web
-	run -0 sql "SELECT lead_id, title FROM tasks"
+	run -0 sql "SELECT lead_id, title FROM tasks ORDER BY id"
 	assert_output "1|East web lead"
 }
 
@@ -105,7 +105,7 @@ discarded|Try to recover|2027-02-24 09:00:00"
 	    task: {title: Review, due: 2h, assignee: mia, notify_before: 15m, notes: Check the fit}
 	YAML
 	add_lead --email a@example.com --owner ana
-	run -0 sql "SELECT owner, notes, datetime(due_at, 'unixepoch'), datetime(notify_at, 'unixepoch') FROM tasks"
+	run -0 sql "SELECT owner, notes, datetime(due_at, 'unixepoch'), datetime(notify_at, 'unixepoch') FROM tasks ORDER BY id"
 	assert_output "mia|Check the fit|2026-11-24 11:00:00|2026-11-24 10:45:00"
 }
 

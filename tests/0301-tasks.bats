@@ -29,7 +29,7 @@ setup_tasks() {
 	assert_output 'ana|{"task":1,"title":"Call Ann"}
 mia|{"task":2,"title":"Review"}'
 	# a scheduled task is not activity: the lead stays new
-	run -0 sql "SELECT status, last_activity_at IS NULL FROM leads"
+	run -0 sql "SELECT status, CAST(last_activity_at IS NULL AS INTEGER) FROM leads ORDER BY id"
 	assert_output "new|1"
 }
 
@@ -69,7 +69,7 @@ mia|{"task":2,"title":"Review"}'
 	run --separate-stderr leads task done 2
 	assert_success
 	assert_equal "$stderr" "leads task: task #2 is already done (2026-11-25T10:00:00Z)"
-	run -0 sql "SELECT id, late, datetime(done_at, 'unixepoch') FROM tasks WHERE done_at IS NOT NULL"
+	run -0 sql "SELECT id, late, datetime(done_at, 'unixepoch') FROM tasks WHERE done_at IS NOT NULL ORDER BY id"
 	assert_output $'1|0|2026-11-24 10:00:00\n2|1|2026-11-25 10:00:00'
 	run -0 sql "SELECT lead_id, kind, data FROM events WHERE kind LIKE 'task_done%' ORDER BY id"
 	assert_output '1|task_done|{"task":1,"title":"Call Ann","note":"left a voicemail"}
@@ -83,11 +83,11 @@ mia|{"task":2,"title":"Review"}'
 	add_lead --email a@example.com --owner ana
 	leads task add 1 "Call" --due 2h --notify-before 30m >/dev/null
 	leads task snooze 1 1d
-	run -0 sql "SELECT datetime(due_at, 'unixepoch'), datetime(notify_at, 'unixepoch') FROM tasks"
+	run -0 sql "SELECT datetime(due_at, 'unixepoch'), datetime(notify_at, 'unixepoch') FROM tasks ORDER BY id"
 	assert_output "2026-11-25 11:00:00|2026-11-25 10:30:00"
 	# past due: from now
 	LEADS_NOW=2026-11-27T09:00:00Z leads task snooze 1 2h
-	run -0 sql "SELECT datetime(due_at, 'unixepoch') FROM tasks"
+	run -0 sql "SELECT datetime(due_at, 'unixepoch') FROM tasks ORDER BY id"
 	assert_output "2026-11-27 11:00:00"
 	run -0 sql "SELECT data FROM events WHERE kind = 'task_snoozed' ORDER BY id"
 	assert_output '{"task":1,"title":"Call","due":"2026-11-25T11:00:00Z"}
@@ -104,7 +104,7 @@ mia|{"task":2,"title":"Review"}'
 	YAML
 	LEADS_NOW=2026-11-20T16:00:00Z add_lead --email a@example.com --owner ana
 	LEADS_NOW=2026-11-20T16:00:00Z leads task add 1 "Call" --due 2h --business-hours >/dev/null
-	run -0 sql "SELECT datetime(due_at, 'unixepoch') FROM tasks"
+	run -0 sql "SELECT datetime(due_at, 'unixepoch') FROM tasks ORDER BY id"
 	assert_output "2026-11-23 10:00:00"
 }
 

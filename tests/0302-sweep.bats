@@ -13,12 +13,12 @@ sweep_day() {
 }
 
 statuses() {
-	sql "SELECT group_concat(status, ' ') FROM (SELECT status FROM leads ORDER BY id)"
+	sql "SELECT group_concat(status, ' ') FROM (SELECT status FROM leads ORDER BY id) AS q"
 }
 
 @test "inactivity at 30, 60 and 90 days; unqualified and inactive leads are left alone" {
 	for window in 30 60 90; do
-		rm -f "$LEADS_DB" && rm -f "$MAIL_DIR"/*
+		reset_db && rm -f "$MAIL_DIR"/*
 		WF_INACTIVE=${window}d wf_config </dev/null
 		LEADS_NOW=2026-11-01T09:00:00Z
 		add_lead --email new@example.com              # never acted on: new
@@ -58,7 +58,7 @@ statuses() {
 	for d in $(seq 2 29); do
 		sweep_day "$d" -q
 	done
-	run -0 sql "SELECT datetime(at, 'unixepoch'), to_val, data FROM events WHERE kind = 'reminder'"
+	run -0 sql "SELECT datetime(at, 'unixepoch'), to_val, data FROM events WHERE kind = 'reminder' ORDER BY id"
 	assert_output '2026-11-08 09:00:00|ana|{"n":1,"stage":"prospecting","since":1793523600}
 2026-11-15 09:00:00|ana|{"n":2,"stage":"prospecting","since":1793523600}
 2026-11-22 09:00:00|ana|{"n":3,"stage":"prospecting","since":1793523600,"cc":"mia"}
@@ -81,7 +81,7 @@ Reminder: Ann idle for 4w in Prospecting"
 	LEADS_NOW=2026-11-10T09:00:00Z leads log 1 call
 	for d in 11 16 17 18 24; do sweep_day "$d" -q; done
 	run -0 sql "SELECT datetime(at, 'unixepoch'), json_extract(data, '$.n') FROM events
-		WHERE kind = 'reminder'"
+		WHERE kind = 'reminder' ORDER BY id"
 	assert_output "2026-11-08 09:00:00|1
 2026-11-17 09:00:00|1
 2026-11-24 09:00:00|2"
@@ -95,7 +95,7 @@ Reminder: Ann idle for 4w in Prospecting"
 	LEADS_NOW=2026-11-10T09:00:00Z leads move 1 Prospecting
 	sweep_day 30 -q # three weeks without a sweep: only reminder 2 is sent now
 	run -0 sql "SELECT datetime(at, 'unixepoch'), json_extract(data, '$.stage'),
-		json_extract(data, '$.n') FROM events WHERE kind = 'reminder'"
+		json_extract(data, '$.n') FROM events WHERE kind = 'reminder' ORDER BY id"
 	assert_output "2026-11-04 09:00:00|contacted|1
 2026-11-30 09:00:00|prospecting|2"
 	assert_equal "$(mails)" 2
@@ -109,7 +109,7 @@ Reminder: Ann idle for 4w in Prospecting"
 	sweep_day 8 -q
 	run -0 mail_header To
 	assert_output '"mia" <mia@example.com>'
-	run -0 sql "SELECT lead_id, to_val FROM events WHERE kind = 'reminder'"
+	run -0 sql "SELECT lead_id, to_val FROM events WHERE kind = 'reminder' ORDER BY id"
 	assert_output "1|mia"
 }
 
@@ -126,7 +126,7 @@ Reminder: Ann idle for 4w in Prospecting"
 	assert_output --partial ", 1 task late,"
 	run -0 sweep_day 4
 	assert_output --partial ", 0 tasks late,"
-	run -0 sql "SELECT id, late, done_at IS NOT NULL FROM tasks"
+	run -0 sql "SELECT id, late, CAST(done_at IS NOT NULL AS INTEGER) FROM tasks ORDER BY id"
 	assert_output $'1|1|0\n2|1|1'
 	run -0 mail_header Subject
 	assert_output "Late: Call (a@example.com)"
@@ -149,7 +149,7 @@ Reminder: Ann idle for 4w in Prospecting"
 	LEADS_NOW=2026-11-02T08:00:00Z leads task snooze 1 1d
 	LEADS_NOW=2026-11-03T07:30:00Z leads sweep -q
 	assert_equal "$(mails)" 2
-	run -0 sql "SELECT late FROM tasks"
+	run -0 sql "SELECT late FROM tasks ORDER BY id"
 	assert_output 0
 }
 
@@ -219,7 +219,8 @@ setup_busy_day() {
 	run -0 sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
 	assert_output 0
 	# and from scratch: every step raced
-	rm -f "$LEADS_DB" "$MAIL_DIR"/*
+	reset_db
+	rm -f "$MAIL_DIR"/*
 	setup_busy_day
 	export LEADS_NOW=2026-11-02T09:00:00Z
 	for i in 1 2 3 4; do
@@ -288,7 +289,7 @@ setup_busy_day() {
 	LEADS_NOW=2026-11-24T11:00:00Z run -0 leads sweep
 	assert_output --partial ", 0 leads re-routed; mail: 0 queued, 0 sent,"
 	run -0 sql "SELECT lead_id, actor, from_val, to_val, json_extract(data, '$.reason') FROM events
-		WHERE kind = 'assigned' AND actor = 'sweep'"
+		WHERE kind = 'assigned' AND actor = 'sweep' ORDER BY id"
 	assert_output "1|sweep|ana|ben|no activity within 2h"
 	run -0 mail_header Subject
 	assert_line "Lead passed on to you: a@example.com"

@@ -58,7 +58,7 @@ This is reminder 1.
 	LEADS_NOW=2026-11-09T09:05:00Z run -0 leads outbox retry
 	assert_output "outbox: 0 sent, 0 to retry, 0 failed"
 	assert_equal "$(mails)" 1
-	run -0 sql "SELECT tries, last_error IS NULL, datetime(sent_at, 'unixepoch') FROM outbox"
+	run -0 sql "SELECT tries, CAST(last_error IS NULL AS INTEGER), datetime(sent_at, 'unixepoch') FROM outbox ORDER BY id"
 	assert_output "2|1|2026-11-08 09:05:00"
 }
 
@@ -69,7 +69,7 @@ This is reminder 1.
 	for i in 1 2 3 4 5 6; do
 		LEADS_NOW=$(date -u -d "@$t" +%FT%TZ) run --separate-stderr leads sweep -q
 		assert_failure 1
-		next=$(sql "SELECT next_try_at FROM outbox")
+		next=$(sql "SELECT next_try_at FROM outbox ORDER BY id")
 		echo "$((next - t))" >>delays
 		t=$next
 	done

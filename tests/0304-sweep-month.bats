@@ -149,7 +149,7 @@ iso() {
 	sed -i "s|sendmail: .*|sendmail: tee -a $MAIL_DIR/log|" "$LEADS_CONFIG"
 	leads_csv >leads.csv
 	LEADS_NOW=$(iso $T0) leads -q import leads.csv
-	run -0 sql "SELECT count(*), sum(owner = 'ana') FROM leads; SELECT count(*) FROM tasks"
+	run -0 sql "SELECT count(*), sum(CASE WHEN owner = 'ana' THEN 1 ELSE 0 END) FROM leads; SELECT count(*) FROM tasks"
 	assert_output $'3000|1000\n50'
 
 	zero="sweep: 0 leads inactive, 0 reminders, 0 tasks late, 0 due-soon notices, 0 leads re-routed"
@@ -164,7 +164,7 @@ iso() {
 			done
 			;;
 		call)
-			for id in $(sql "SELECT id FROM leads WHERE CAST(substr(first_name, 2) AS INTEGER) % 97 = 0"); do
+			for id in $(sql "SELECT id FROM leads WHERE CAST(substr(first_name, 2) AS INTEGER) % 97 = 0 ORDER BY id"); do
 				leads log "$id" call
 			done
 			;;
@@ -194,7 +194,7 @@ iso() {
 		(SELECT count(*) FROM events e WHERE e.lead_id = l.id AND kind = 'reminder'),
 		coalesce((SELECT json_extract(data, '$.n') FROM events e WHERE e.lead_id = l.id
 			AND kind = 'reminder' AND at >= coalesce(l.last_activity_at, l.created_at)
-			ORDER BY id DESC LIMIT 1), 0),
+			ORDER BY id DESC LIMIT 1), '0'),
 		(SELECT count(*) FROM events e WHERE e.lead_id = l.id AND kind = 'reminder'
 			AND json_extract(data, '$.cc') IS NOT NULL)
 		FROM leads l ORDER BY i" >got.txt

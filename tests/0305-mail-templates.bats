@@ -48,9 +48,9 @@ YAML
 	leads add --email x@example.com --first Xi --title VP >/dev/null
 	run sql "SELECT kind || '|' || subject FROM outbox ORDER BY id"
 	assert_output $'assignment|Yours: Xi via everyone\nthreshold|HOT Xi 60 > 50'
-	run sql "SELECT body FROM outbox WHERE kind = 'assignment'"
+	run sql "SELECT body FROM outbox WHERE kind = 'assignment' ORDER BY id"
 	assert_output "ana, call x@example.com."
-	run sql "SELECT body FROM outbox WHERE kind = 'threshold'"
+	run sql "SELECT body FROM outbox WHERE kind = 'threshold' ORDER BY id"
 	assert_output --partial "Call now."
 }
 

@@ -17,15 +17,17 @@ documented() {
 }
 
 @test "add --json: every JSON regression is stored exactly or refused with 65" {
-	local f n=0
+	local f n=0 nul="instr(j.value, char(0)) > 0"
+	# PostgreSQL text cannot hold a NUL at all (nor invalid UTF-8)
+	[ -z "${LEADS_TEST_PG:-}" ] || nul=false
 	for f in "$REG"/json/*; do
-		rm -f "$LEADS_DB"
+		reset_db
 		run --separate-stderr leads add --json <"$f"
 		documented "$status" || fail "$(basename "$f"): exit $status: $stderr"
 		if ((status == 0)); then
 			# every custom field stored holds valid UTF-8 without a NUL
 			run -0 sql "SELECT count(*) FROM leads, json_each(leads.extra) AS j
-				WHERE j.type = 'text' AND (j.value IS NULL OR instr(j.value, char(0)) > 0)"
+				WHERE j.type = 'text' AND (j.value IS NULL OR $nul)"
 			assert_output 0
 		else
 			[ -n "$stderr" ] || fail "$(basename "$f"): exit $status without a message"
@@ -55,7 +57,7 @@ documented() {
 	for f in "$REG"/csv/*; do
 		[ -e "$f" ] || continue
 		tail -c +2 "$f" >in.csv
-		rm -f "$LEADS_DB"
+		reset_db
 		run --separate-stderr leads import in.csv
 		documented "$status" || fail "$(basename "$f"): exit $status: $stderr"
 	done

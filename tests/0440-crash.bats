@@ -30,6 +30,7 @@ setup() {
 
 teardown() {
 	[ -z "${BATS_TEST_COMPLETED:-}" ] && echo "# LEADS_CRASH_SEED=$SEED replays this run" >&3
+	pg_drop_dbs
 	return 0
 }
 
@@ -108,7 +109,7 @@ $((before + ROWS))|$((before + ROWS))"
 @test "SIGKILL at random points of an import into a database in use: all or nothing" {
 	local run
 	for run in 1 2 3 4; do
-		rm -f "$LEADS_DB" "$LEADS_DB"-*
+		reset_db
 		add_lead --email keep@example.com
 		import_and_kill KILL --no-events
 		[[ $code == 137 || $code == 0 ]] || fail "exit $code at '$point': $(cat err.txt)"
@@ -120,14 +121,14 @@ $((before + ROWS))|$((before + ROWS))"
 @test "SIGKILL at random points of an import into an empty database: all or nothing" {
 	local run
 	for run in 1 2 3 4; do
-		rm -f "$LEADS_DB" "$LEADS_DB"-*
+		reset_db
 		import_and_kill KILL --no-events
 		[[ $code == 137 || $code == 0 ]] || fail "exit $code at '$point': $(cat err.txt)"
-		if [ -e "$LEADS_DB" ]; then
+		if db_exists; then
 			check_all_or_nothing 0 $ROWS
 		fi
 	done
-	[ -e "$LEADS_DB" ] || add_lead --email keep@example.com
+	db_exists || add_lead --email keep@example.com
 	check_rerun "$(sql "SELECT count(*) FROM leads WHERE import_batch IS NULL")"
 }
 
@@ -135,7 +136,8 @@ $((before + ROWS))|$((before + ROWS))"
 	local run sig want
 	for run in 1 2 3 4; do
 		((run % 2)) && sig=TERM want=143 || sig=INT want=130
-		rm -f "$LEADS_DB" "$LEADS_DB"-* rej.csv
+		reset_db
+		rm -f rej.csv
 		((run > 2)) && add_lead --email keep@example.com
 		local before=$((run > 2 ? 1 : 0))
 		import_and_kill $sig --rejects rej.csv
@@ -145,7 +147,7 @@ $((before + ROWS))|$((before + ROWS))"
 		elif [[ $code != 0 ]]; then
 			fail "SIG$sig at '$point': exit $code: $(cat err.txt)"
 		fi
-		[ -e "$LEADS_DB" ] || continue
+		db_exists || continue
 		check_all_or_nothing $before $ROWS
 		if [[ $code == 0 ]]; then
 			assert_equal "${lines[1]}" "$((before + ROWS)) 1"
@@ -173,7 +175,8 @@ $((before + ROWS))|$((before + ROWS))"
 # 20 leads whose reminders fall due on 11-08, a sendmail that takes a while.
 reminders() {
 	export MAIL_DIR=$BATS_TEST_TMPDIR/mail LEADS_CONFIG=$BATS_TEST_TMPDIR/leads.yaml
-	rm -rf "$MAIL_DIR" "$LEADS_DB" "$LEADS_DB"-*
+	rm -rf "$MAIL_DIR"
+	reset_db
 	mkdir -p "$MAIL_DIR"
 	cat >"$LEADS_CONFIG" <<-YAML
 	pipeline:
