@@ -260,7 +260,7 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 	st = db_prep(db,
 	             "SELECT id, email FROM leads WHERE (import_batch = ?1 OR id IN ("
 	             "  SELECT lead_id FROM events WHERE kind = 'import_update'"
-	             "  AND json_extract(data, '$.batch') = ?1)) AND ("
+	             "  AND CAST(json_extract(data, '$.batch') AS INTEGER) = ?1)) AND ("
 	             "  EXISTS (SELECT 1 FROM events e WHERE e.lead_id = leads.id AND e.id > ?2)"
 	             "  OR updated_at > (SELECT finished_at FROM imports WHERE id = ?1)) "
 	             "ORDER BY id",
@@ -285,11 +285,12 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 		                (long long)batch);
 
 	/* Restore what the batch updated, newest first, then delete what it created. */
-	st = db_prep(db,
-	             "SELECT id, lead_id, json_extract(data, '$.before') FROM events "
-	             "WHERE kind = 'import_update' AND json_extract(data, '$.batch') = ?1 "
-	             "ORDER BY id DESC",
-	             err);
+	st = db_prep(
+	    db,
+	    "SELECT id, lead_id, json_extract(data, '$.before') FROM events "
+	    "WHERE kind = 'import_update' AND CAST(json_extract(data, '$.batch') AS INTEGER) = ?1 "
+	    "ORDER BY id DESC",
+	    err);
 	if (!st)
 		return err->code;
 	st_bind_int64(st, 1, batch);

@@ -209,9 +209,10 @@ int db_outbox_list(struct db *db, enum outbox_which which, db_outbox_fn fn, void
 {
 	struct dbst *st = db_prep(db,
 	                          "SELECT " MSG_COLS " FROM outbox WHERE "
-	                          "CASE ?1 WHEN 0 THEN sent_at IS NULL "
-	                          "WHEN 1 THEN failed_at IS NOT NULL AND sent_at IS NULL "
-	                          "WHEN 2 THEN sent_at IS NOT NULL ELSE 1 END ORDER BY id",
+	                          "(?1 = 0 AND sent_at IS NULL) "
+	                          "OR (?1 = 1 AND failed_at IS NOT NULL AND sent_at IS NULL) "
+	                          "OR (?1 = 2 AND sent_at IS NOT NULL) OR ?1 NOT IN (0, 1, 2) "
+	                          "ORDER BY id",
 	                          err);
 	if (!st)
 		return err->code;

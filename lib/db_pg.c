@@ -594,7 +594,7 @@ static const char *const pg_migrations[] = {
 	"BEGIN PERFORM t::json; RETURN true; EXCEPTION WHEN others THEN RETURN false; END $$;"
 	/* json_extract(x, '$.key') of SQLite, for one key: its value as text */
 	"CREATE FUNCTION json_extract(t text, path text) RETURNS text LANGUAGE sql IMMUTABLE AS "
-	"  $$ SELECT t::jsonb ->> substr(path, 3) $$;"
+	"  $$ SELECT t::json ->> substr(path, 3) $$;"
 	/* json_each(x) of SQLite, for objects and arrays: key and value as text */
 	"CREATE FUNCTION leads_json_each(t text, OUT key text, OUT value text) RETURNS SETOF record"
 	"  LANGUAGE sql IMMUTABLE AS $$"
@@ -602,10 +602,19 @@ static const char *const pg_migrations[] = {
 	"    THEN t::json END) e"
 	"  UNION ALL SELECT (a.o - 1)::text, a.v FROM json_array_elements_text("
 	"    CASE WHEN json_typeof(t::json) = 'array' THEN t::json END) WITH ORDINALITY a(v, o) $$;"
-	"CREATE FUNCTION leads_rowid() RETURNS trigger LANGUAGE plpgsql AS $$"
-	"BEGIN"
-	"  EXECUTE format('SELECT coalesce(max(id), 0) + 1 FROM %I', TG_TABLE_NAME) INTO NEW.id;"
-	"  RETURN NEW; END $$;"
+	/* ids as SQLite's rowids: the largest plus one (writers hold the write lock) */
+	"CREATE FUNCTION leads_rowid() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  SELECT coalesce(max(id), 0) + 1 INTO NEW.id FROM leads; RETURN NEW; END $$;"
+	"CREATE FUNCTION imports_rowid() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  SELECT coalesce(max(id), 0) + 1 INTO NEW.id FROM imports; RETURN NEW; END $$;"
+	"CREATE FUNCTION events_rowid() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  SELECT coalesce(max(id), 0) + 1 INTO NEW.id FROM events; RETURN NEW; END $$;"
+	"CREATE FUNCTION stays_rowid() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  SELECT coalesce(max(id), 0) + 1 INTO NEW.id FROM stays; RETURN NEW; END $$;"
+	"CREATE FUNCTION tasks_rowid() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  SELECT coalesce(max(id), 0) + 1 INTO NEW.id FROM tasks; RETURN NEW; END $$;"
+	"CREATE FUNCTION outbox_rowid() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+	"  SELECT coalesce(max(id), 0) + 1 INTO NEW.id FROM outbox; RETURN NEW; END $$;"
 	"CREATE TABLE stages ("
 	"  key ltext PRIMARY KEY, name ltext NOT NULL, position bigint NOT NULL,"
 	"  grp ltext NOT NULL CHECK (grp IN ('active','won','lost')),"
@@ -698,15 +707,15 @@ static const char *const pg_migrations[] = {
 	"CREATE TRIGGER leads_rowid BEFORE INSERT ON leads FOR EACH ROW "
 	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();"
 	"CREATE TRIGGER imports_rowid BEFORE INSERT ON imports FOR EACH ROW "
-	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();"
+	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION imports_rowid();"
 	"CREATE TRIGGER events_rowid BEFORE INSERT ON events FOR EACH ROW "
-	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();"
+	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION events_rowid();"
 	"CREATE TRIGGER stays_rowid BEFORE INSERT ON stays FOR EACH ROW "
-	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();"
+	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION stays_rowid();"
 	"CREATE TRIGGER tasks_rowid BEFORE INSERT ON tasks FOR EACH ROW "
-	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();"
+	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION tasks_rowid();"
 	"CREATE TRIGGER outbox_rowid BEFORE INSERT ON outbox FOR EACH ROW "
-	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION leads_rowid();",
+	"  WHEN (NEW.id IS NULL) EXECUTE FUNCTION outbox_rowid();",
 
 	/* 2 */
 	"ALTER TABLE leads ADD COLUMN import_owner ltext;"

@@ -63,10 +63,11 @@ int db_sweep_last_reminder(struct db *db, int64_t lead_id, int64_t since, int64_
 {
 	/* by events_lead: `kind || ''` keeps the planner off events_kind, which
 	 * would read every reminder since `since` for each lead */
-	struct dbst *st = db_prep(db,
-	                          "SELECT coalesce(max(json_extract(data, '$.n')), 0) FROM events "
-	                          "WHERE lead_id = ?1 AND at >= ?2 AND kind || '' = 'reminder'",
-	                          err);
+	struct dbst *st = db_prep(
+	    db,
+	    "SELECT coalesce(max(CAST(json_extract(data, '$.n') AS INTEGER)), 0) FROM events "
+	    "WHERE lead_id = ?1 AND at >= ?2 AND kind || '' = 'reminder'",
+	    err);
 	if (!st)
 		return err->code;
 	st_bind_int64(st, 1, lead_id);

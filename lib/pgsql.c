@@ -135,6 +135,21 @@ char *pgsql_translate(const char *sql, unsigned *flags, int *nparams)
 				sb_addf(&out, "$%d", n);
 			continue;
 		}
+		if (*p == '+' && is_word(p[1])) {
+			/* unary +col: SQLite's way to keep an index out of the plan */
+			size_t k = out.len;
+			while (k && isspace((unsigned char)out.buf[k - 1]))
+				k--;
+			char prev = k ? out.buf[k - 1] : '(';
+			if (strchr("(,=<>", prev) ||
+			    (k >= 3 && (strncasecmp(out.buf + k - 3, "AND", 3) == 0 ||
+			                strncasecmp(out.buf + k - 3, "NOT", 3) == 0)) ||
+			    (k >= 2 && strncasecmp(out.buf + k - 2, "OR", 2) == 0) ||
+			    (k >= 5 && strncasecmp(out.buf + k - 5, "WHERE", 5) == 0)) {
+				p++;
+				continue;
+			}
+		}
 		if (*p == '(') {
 			depth++;
 			sb_addc(&out, *p++);
@@ -219,6 +234,9 @@ char *pgsql_translate(const char *sql, unsigned *flags, int *nparams)
 			}
 		} else if (word_eq(w, n, "json_each") && call) {
 			sb_adds(&out, "leads_json_each"); /* the schema's: objects and arrays */
+		} else if (word_eq(w, n, "IS") && !n2) {
+			/* a IS ?2, a IS 'x': NULL-safe equality */
+			sb_adds(&out, "IS NOT DISTINCT FROM");
 		} else if (word_eq(w, n, "IS") && n2 &&
 		           !(word_eq(w2, n2, "NULL") || word_eq(w2, n2, "TRUE") ||
 		             word_eq(w2, n2, "FALSE") || word_eq(w2, n2, "DISTINCT"))) {

@@ -62,6 +62,11 @@ int main(void)
 	      "SELECT owner FROM leads ORDER BY owner COLLATE NOCASE", 0, 0);
 	check("SELECT 1 WHERE (?1 IS NULL OR owner = ?1 COLLATE NOCASE)",
 	      "SELECT 1 WHERE ($1 IS NULL OR owner = CAST($1 AS text) COLLATE NOCASE)", 0, 1);
+	check("SELECT 1 FROM leads WHERE ext_id = ?1 AND ext_source IS ?2",
+	      "SELECT 1 FROM leads WHERE ext_id = $1 AND ext_source IS NOT DISTINCT FROM $2", 0, 2);
+	check("SELECT a + b, +c FROM e WHERE +kind IN ('x') AND +at >= ?1 AND (+at) < 2 OR +x = 1",
+	      "SELECT a + b, c FROM e WHERE kind IN ('x') AND at >= $1 AND (at) < 2 OR x = 1", 0,
+	      1);
 	static const char *const masks[][2] = {
 		{ "postgresql://ana:s3cret@db.example.com:5432/leads",
 		  "postgresql://ana:***@db.example.com:5432/leads" },
