@@ -190,3 +190,15 @@ scores          1       1  ok"
 	assert_equal "$stderr" "leads db copy: the copy differs from the source in events; '$target' was left as it was"
 	assert_equal "$(sqlite3 "$target" .dump)" "$before"
 }
+
+@test "completion: db offers copy, its options and file names" {
+	wf_config </dev/null
+	run -0 leads __complete db ""
+	assert_output "copy"
+	run -0 leads __complete db copy --
+	assert_line -- "--from"
+	assert_line -- "--to"
+	assert_line -- "--force"
+	run -0 leads __complete db copy --from ""
+	assert_output "__files__"
+}
