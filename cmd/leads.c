@@ -39,6 +39,14 @@ static const struct cmd commands[] = {
 	  "warn about leads in stages the config no longer has.\n"
 	  "show: print the effective config (the file, or the built-in default) as YAML.",
 	  opts_config, COMP_WORDS },
+	{ "db", NULL, cmd_db, 0, 1, 1, "copy --from SRC --to DST [--force]",
+	  "copy a whole database (file or PostgreSQL)",
+	  "copy: copy every lead, event, stay, task, outbox message, import batch, stage,\n"
+	  "score and state value from SRC to DST, ids and all, in one transaction on DST;\n"
+	  "then read both back and compare each table's row count and checksum. SRC and\n"
+	  "DST are database files or PostgreSQL URIs, either way round. DST is created if\n"
+	  "missing and must be empty unless --force, which replaces what it holds.",
+	  opts_db, COMP_WORDS },
 	{ "edit", NULL, cmd_edit, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 1, 1,
 	  "LEAD [--FIELD VALUE]... [--field NAME=VALUE]...", "change a lead's fields",
 	  "Change fields, owner, priority, category or value. Every change is recorded\n"
@@ -417,6 +425,8 @@ static int cmd_complete(struct ctx *c, struct args *a)
 			pos++;
 	if (cmd->args_comp == COMP_WORDS && cmd->opts == opts_config)
 		complete_words(c, COMP_WORDS, "check show");
+	else if (cmd->opts == opts_db && pos == 0)
+		complete_words(c, COMP_WORDS, "copy");
 	else if (cmd->opts == opts_report && pos == 0)
 		complete_words(c, COMP_WORDS, "tasks activity sources");
 	else if (cmd->opts == opts_task || cmd->opts == opts_outbox)

@@ -37,6 +37,8 @@ int db_schema_version(void);
 int db_open(const char *path, int flags, struct db **out, struct lerr *err);
 void db_close(struct db *db);
 const char *db_path(const struct db *db);
+/* A PostgreSQL server, not a file? */
+bool db_is_server(const struct db *db);
 
 /* Transactions: BEGIN IMMEDIATE, so a writer waits for the lock up front. */
 int db_begin(struct db *db, struct lerr *err);
@@ -169,5 +171,32 @@ bool db_json_valid(struct db *db, const char *json);
 char *db_json_patch(struct db *db, const char *json, const char *patch);
 /* Set or remove (value NULL) one key of a JSON object text; returns new text. */
 char *db_json_set(struct db *db, const char *json, const char *key, const char *value);
+
+/* --- copying a whole database (leads db copy) --- */
+
+/* stages, imports, leads, events, stays, stay_hist, tasks, outbox, state, scores */
+#define DB_COPY_NTABLES 10
+
+/* One table of a copy: rows copied, and each side read back after it. */
+struct db_copy_table {
+	const char *name;
+	int64_t copied;
+	int64_t src_rows, dst_rows;
+	uint64_t src_sum, dst_sum; /* 64-bit FNV-1a of the rows in primary-key order */
+};
+typedef void (*db_copy_report_fn)(const struct db_copy_table *t, void *ctx);
+/*
+ * Copy every row of every table of from (opened read-only) into to, ids
+ * and all, in one transaction on to; then read both back in primary-key
+ * order and compare row counts and checksums per table. Commits only when
+ * every table is the same; otherwise rolls back and returns EX_SOFTWARE,
+ * so a failure of any kind leaves to as it was. A target holding leads,
+ * events, tasks, outbox messages, imports, state or named scores is
+ * refused (EX_CANTCREAT) unless force, which empties it first inside the
+ * same transaction. fn gets each table (parents first) after a commit, and
+ * also when the checksums differ.
+ */
+int db_copy(struct db *from, struct db *to, bool force, db_copy_report_fn fn, void *ctx,
+            struct lerr *err);
 
 #endif
