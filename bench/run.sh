@@ -13,3 +13,7 @@ for b in route-score funnel; do
 		sh "$here/$b.sh" "$leads" "$rows"
 	fi
 done
+# PostgreSQL, on a throw-away server, when its packages are installed
+if [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null 2>&1; then
+	sh "$here/pg-import.sh" "$leads" "$rows"
+fi

@@ -675,12 +675,14 @@ int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
 	if (!leads_empty(db))
 		return 0;
 	if (db->pg) { /* COPY, when the import finds the duplicates itself (db_load.c) */
-		if (all) {
-			db_build_lead_sql(db);
-			db->load = db_load_new(1, db->lead_cols);
-			db_load_match(db->load, db->match_email, db->match_ext);
-			*bulk = true;
-		}
+		if (!all)
+			return 0;
+		db_build_lead_sql(db);
+		db->load = db_load_new(1, db->lead_cols);
+		db_load_match(db->load, db->match_email, db->match_ext);
+		/* the indexes stay: rebuilding them after the load measured no faster,
+		 * and dropping them would lock every reader out for the import */
+		*bulk = true;
 		return 0;
 	}
 	/*
@@ -794,7 +796,8 @@ int db_bulk_end(struct db *db, struct lerr *err)
 		int rc = db_load_flush(db, err);
 		db_load_free(db->load);
 		db->load = NULL;
-		return rc;
+		if (rc)
+			return rc;
 	}
 	int rc = db_bulk_build(db, NULL, err);
 	bulk_forget(db);
