@@ -494,10 +494,9 @@ static int pg_open(const char *conninfo, int flags, struct db **out, struct lerr
 		goto fail;
 	}
 	if (have == 0 && !(flags & DB_CREATE)) {
-		rc = lerr_set(
-		    err, EX_NOINPUT,
-		    "no leads database in '%s' (create it with 'leads init' or 'leads add')",
-		    db->path);
+		rc = lerr_set(err, EX_NOINPUT,
+		              "no database at '%s' (create it with 'leads init' or 'leads add')",
+		              db->path);
 		goto fail;
 	}
 	if (have < want && pg_migrate(db->pg, want)) {
