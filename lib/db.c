@@ -595,6 +595,23 @@ const char *db_path(const struct db *db)
 	return db->path;
 }
 
+int db_sync_ids(struct db *db, struct lerr *err)
+{
+	if (!db->pg)
+		return 0; /* SQLite: the next rowid is the largest plus one anyway */
+	return db_exec(
+	    db,
+	    "SELECT setval(pg_get_serial_sequence(t, 'id'), m + 1, false) FROM ("
+	    "  SELECT 'imports' AS t, (SELECT coalesce(max(id), 0) FROM imports) AS m"
+	    "  UNION ALL SELECT 'leads', (SELECT coalesce(max(id), 0) FROM leads)"
+	    "  UNION ALL SELECT 'events', (SELECT coalesce(max(id), 0) FROM events)"
+	    "  UNION ALL SELECT 'stays', (SELECT coalesce(max(id), 0) FROM stays)"
+	    "  UNION ALL SELECT 'tasks', (SELECT coalesce(max(id), 0) FROM tasks)"
+	    "  UNION ALL SELECT 'outbox', (SELECT coalesce(max(id), 0) FROM outbox)) ids "
+	    "WHERE m > 0",
+	    err);
+}
+
 int db_begin(struct db *db, struct lerr *err)
 {
 	if (db->pg) /* BEGIN and the write lock: what IMMEDIATE means for SQLite */
@@ -798,6 +815,8 @@ int db_bulk_end(struct db *db, struct lerr *err)
 		if (rc)
 			return rc;
 	}
+	if (db->pg) /* the leads came with their ids */
+		return db_sync_ids(db, err);
 	int rc = db_bulk_build(db, NULL, err);
 	bulk_forget(db);
 	if (rc || !db->bulk_nofk)

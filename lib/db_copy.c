@@ -326,8 +326,10 @@ int db_copy(struct db *from, struct db *to, bool force, db_copy_report_fn fn, vo
 		rc = lerr_set(err, EX_SOFTWARE,
 		              "the copy differs from the source in %s; '%s' was left as it was",
 		              sb_str(&bad), to->path);
-	} else {
+	} else if ((rc = db_sync_ids(to, err)) == 0) { /* new rows after the copied ones */
 		rc = db_commit(to, err);
+	} else {
+		db_rollback(to);
 	}
 	sb_free(&bad);
 	/* the table also when it differs: it shows where */

@@ -91,6 +91,11 @@ int db_bulk_build(struct db *db, const char *name, struct lerr *err);
 bool db_bulk_pending(struct db *db, const char *name);
 /* The outcome of stepping an UPDATE of a lead: 0, EX_DATAERR for a taken email, or db_fail. */
 int db_lead_updated(struct db *db, int rc, const struct lead *l, struct lerr *err);
+/*
+ * PostgreSQL: move each table's id sequence past the largest id, after
+ * rows were stored with ids of their own (a no-op on SQLite).
+ */
+int db_sync_ids(struct db *db, struct lerr *err);
 /* Build db->lead_cols and the lead statements once (lead_fields order). */
 void db_build_lead_sql(struct db *db);
 
