@@ -693,6 +693,9 @@ int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
 	if (db->pg) { /* COPY, when the import finds the duplicates itself (db_load.c) */
 		if (!all)
 			return 0;
+		int rc = db_exec(db, "SET CONSTRAINTS ALL DEFERRED", err);
+		if (rc)
+			return rc;
 		db_build_lead_sql(db);
 		db->load = db_load_new(1, db->lead_cols);
 		db_load_match(db->load, db->match_email, db->match_ext);

@@ -178,7 +178,8 @@ static int64_t vint(const struct rowv *v, int i, int64_t null)
 /* SQLite only */
 static void map_file(struct db *db)
 {
-	db_exec_raw(db, "PRAGMA mmap_size = 1073741824");
+	if (!db->pg)
+		db_exec_raw(db, "PRAGMA mmap_size = 1073741824");
 }
 
 /* ---- the whole pipeline ---- */

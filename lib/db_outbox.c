@@ -140,9 +140,11 @@ static int one_update(struct db *db, struct dbst *st, const char *what, struct l
 	return db_commit(db, err);
 }
 
-/* SQLite only */
+/* SQLite only (PostgreSQL: the server's settings decide) */
 int db_outbox_fast(struct db *db, bool fast, struct lerr *err)
 {
+	if (db->pg)
+		return 0;
 	return db_exec(db, fast ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", err);
 }
 
@@ -185,12 +187,13 @@ int db_outbox_fail(struct db *db, int64_t id, const char *token, const char *err
 	int rc = begin_patient(db, err);
 	if (rc)
 		return rc;
-	struct dbst *st = db_prep(db,
-	                          "UPDATE outbox SET tries = tries + 1, last_error = ?3, "
-	                          "next_try_at = ?4, failed_at = CASE WHEN ?5 THEN ?6 END, "
-	                          "claim = NULL, claim_until = NULL "
-	                          "WHERE id = ?1 AND claim = ?2",
-	                          err);
+	struct dbst *st =
+	    db_prep(db,
+	            "UPDATE outbox SET tries = tries + 1, last_error = ?3, "
+	            "next_try_at = ?4, failed_at = CASE WHEN ?5 THEN CAST(?6 AS INTEGER) END, "
+	            "claim = NULL, claim_until = NULL "
+	            "WHERE id = ?1 AND claim = ?2",
+	            err);
 	if (!st) {
 		db_rollback(db);
 		return err->code;

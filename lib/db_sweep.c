@@ -37,7 +37,7 @@ int db_sweep_stage_idle(struct db *db, const char *stage, int64_t cutoff, struct
 	                          "coalesce(last_activity_at, created_at) > stage_entered_at "
 	                          "THEN coalesce(last_activity_at, created_at) "
 	                          "ELSE stage_entered_at END AS since FROM leads "
-	                          "WHERE stage = ?1 AND status <> 'unqualified') "
+	                          "WHERE stage = ?1 AND status <> 'unqualified') idle "
 	                          "WHERE since <= ?2 ORDER BY id",
 	                          err);
 	if (!st)

@@ -92,7 +92,7 @@ See it with: leads show 2"
 	assert_success
 	assert_equal "${#lines[@]}" 54
 	assert_equal "$stderr" "leads route: 53 leads: 53 assigned, 0 unchanged, 0 without a member"
-	run -0 sql "SELECT count(*), kind, subject FROM outbox"
+	run -0 sql "SELECT count(*), kind, subject FROM outbox GROUP BY kind, subject"
 	assert_output "1|assignment_digest|53 new leads assigned to you"
 	run -0 sql "SELECT body FROM outbox ORDER BY id"
 	assert_line --index 2 "#1 Lead1 (Co1) — rule 'default'"

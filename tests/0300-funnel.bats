@@ -402,8 +402,12 @@ Try 'leads help' or 'leads COMMAND -h'."
 @test "lead ids far apart do not make the general path allocate for every id between" {
 	seed
 	big=1000000000000
-	sql "UPDATE leads SET id = $big WHERE id = 2; UPDATE events SET lead_id = $big WHERE lead_id = 2;
-		UPDATE stays SET lead_id = $big WHERE lead_id = 2"
+	# one transaction; PostgreSQL checks the foreign keys at its end
+	defer=
+	[ -z "${LEADS_TEST_PG:-}" ] || defer="SET CONSTRAINTS ALL DEFERRED;"
+	sql "BEGIN; $defer UPDATE leads SET id = $big WHERE id = 2;
+		UPDATE events SET lead_id = $big WHERE lead_id = 2;
+		UPDATE stays SET lead_id = $big WHERE lead_id = 2; COMMIT"
 	run -0 leads funnel --format csv
 	fast=$output
 	run -0 leads funnel --format csv --where '{field: id, gte: 1}'

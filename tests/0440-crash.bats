@@ -158,6 +158,7 @@ $((before + ROWS))|$((before + ROWS))"
 }
 
 @test "SIGTERM after the last row is read still rolls back: 143, nothing imported" {
+	pg_skip "the stretch after the last row is SQLite's index rebuild; COPY ends at once"
 	# into an empty database: after the rows come duplicate removal and the
 	# index rebuild, the longest stretch without a row to stop at
 	"$LEADS_BIN" import -q "$BIG" 2>err.txt &

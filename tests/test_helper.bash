@@ -155,7 +155,9 @@ db_fingerprint() {
 	if [ -z "${LEADS_TEST_PG:-}" ]; then
 		sql 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null && md5sum <"$LEADS_DB"
 	else
-		sql .dump | md5sum
+		# not the id sequences: nextval is not undone by a rollback (a dry
+		# run's), and their value is not data
+		sql .dump | grep -v '^SELECT pg_catalog.setval(' | md5sum
 	fi
 }
 
