@@ -64,6 +64,9 @@ writers() {
 
 # Each command's exit status: 0, or 75 with exactly the busy message.
 check_statuses() {
+	# the database's name as a regex: a PostgreSQL URI holds ? and .
+	local db_re
+	db_re=$(printf '%s' "$LEADS_DB" | sed 's/[][\\.*^$?+(){}|]/\\&/g')
 	local f rc what bad=0 busy=0
 	for f in logs/*.rc; do
 		read -r what rc <"$f"
@@ -71,7 +74,7 @@ check_statuses() {
 		0) ;;
 		75)
 			busy=$((busy + 1))
-			grep -qvE "^leads [a-z]+: database busy: '$LEADS_DB' is locked by another leads process \(gave up after [0-9]+ ms; try again\)$" "logs/$what.err" &&
+			grep -qvE "^leads [a-z]+: database busy: '$db_re' is locked by another leads process \(gave up after [0-9]+ ms; try again\)$" "logs/$what.err" &&
 				{ echo "$what: 75 with another message: $(cat "logs/$what.err")"; bad=1; }
 			;;
 		*)
