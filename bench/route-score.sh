@@ -43,6 +43,7 @@ measure() {
 	best=
 	for _ in $(seq 1 "$repeat"); do
 		fresh "$base"
+		sync
 		/usr/bin/time -f '%e' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || {
 			cat "$tmp/err" >&2
 			return 1
@@ -255,6 +256,9 @@ import_time() {
 	best=
 	for _ in $(seq 1 "$repeat"); do
 		rm -f "$tmp/import.db"*
+		# the gigabytes the runs above wrote are still being flushed: the
+		# import's fsync at COMMIT would wait behind them (ext4 orders them)
+		sync
 		LEADS_DB="$tmp/import.db" /usr/bin/time -f '%e' -o "$tmp/time" "$leads" import "$@" \
 			"$tmp/import.csv" >/dev/null 2>"$tmp/err" || {
 			cat "$tmp/err" >&2
