@@ -699,8 +699,9 @@ int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
 		db_build_lead_sql(db);
 		db->load = db_load_new(1, db->lead_cols);
 		db_load_match(db->load, db->match_email, db->match_ext);
-		/* the indexes stay: rebuilding them after the load measured no faster,
-		 * and dropping them would lock every reader out for the import */
+		/* the indexes stay: rebuilding them after the load is faster (1M rows:
+		 * 12.0 s, 16.5 s kept), but dropping them would lock every reader out
+		 * of leads until the import commits, where SQLite's readers go on */
 		*bulk = true;
 		return 0;
 	}
