@@ -264,34 +264,52 @@ const char *pg_display(const struct pgdb *pg)
 	return pg->display;
 }
 
+/* Run PostgreSQL's own SQL (no rewriting, no rows wanted): 0 or an error code. */
+static int run(struct pgdb *pg, const char *sql)
+{
+	PGresult *r = PQexec(pg->c, sql);
+	int rc = result_err(pg, r);
+	PQclear(r);
+	return rc;
+}
+
+/* Run a command whose outcome does not matter (savepoints, a ROLLBACK). */
+static void quietly(struct pgdb *pg, const char *sql)
+{
+	PQclear(PQexec(pg->c, sql));
+}
+
 int pg_exec(struct pgdb *pg, const char *sql)
 {
 	unsigned flags;
 	int np;
 	char *text = pgsql_translate(sql, &flags, &np);
-	pg->trace_sql = text;
-	PGresult *r = PQexec(pg->c, text);
-	free(text);
-	int rc = result_err(pg, r);
+	pg->trace_sql = text; /* named by LEADS_TRACE_SQL if it fails */
+	int rc = run(pg, text);
 	pg->trace_sql = NULL;
-	PQclear(r);
+	free(text);
+	return rc;
+}
+
+/*
+ * BEGIN and the transaction-level advisory lock key (a decimal literal),
+ * waiting for it at most the busy timeout; rolled back if it fails.
+ */
+static int begin_locked(struct pgdb *pg, const char *key)
+{
+	char sql[200];
+	snprintf(sql, sizeof sql,
+	         "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%s)",
+	         pg->busy_ms > 0 ? pg->busy_ms : 1, key);
+	int rc = run(pg, sql);
+	if (rc && pg_in_tx(pg))
+		quietly(pg, "ROLLBACK");
 	return rc;
 }
 
 int pg_begin(struct pgdb *pg)
 {
-	char sql[200];
-	snprintf(sql, sizeof sql,
-	         "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(" WRITE_LOCK ")",
-	         pg->busy_ms > 0 ? pg->busy_ms : 1);
-	PGresult *r = PQexec(pg->c, sql);
-	int rc = result_err(pg, r);
-	PQclear(r);
-	if (rc && pg_in_tx(pg)) {
-		r = PQexec(pg->c, "ROLLBACK");
-		PQclear(r);
-	}
-	return rc;
+	return begin_locked(pg, WRITE_LOCK);
 }
 
 bool pg_in_tx(const struct pgdb *pg)
@@ -426,12 +444,6 @@ static void count_changes(struct pgdb *pg, PGresult *r)
 		pg->changes = strtoll(PQcmdTuples(r), NULL, 10);
 }
 
-/* Run a command whose outcome does not matter (savepoints). */
-static void quietly(struct pgdb *pg, const char *sql)
-{
-	PQclear(PQexec(pg->c, sql));
-}
-
 /*
  * Prepare st on the server (as s1, s2, ...); 0 or an error code. A
  * parameter PostgreSQL cannot type from its use alone ("?1 IS NULL OR
@@ -467,34 +479,45 @@ static int prepare(struct pgst *st)
 	return rc;
 }
 
-int pgst_step(struct pgst *st)
+/* Run st with its bindings: its rows kept in st->res, or done; 0 or an error code. */
+static int execute(struct pgst *st)
 {
 	struct pgdb *pg = st->pg;
+	if (!st->name[0] && prepare(st))
+		return pg->code;
+	PGresult *r = PQexecPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
+	                             NULL, NULL, 0);
+	if (result_err(pg, r)) {
+		PQclear(r);
+		return pg->code;
+	}
+	count_changes(pg, r);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || (st->flags & PGSQL_RETURNS_ID)) {
+		int n = PQntuples(r);
+		if ((st->flags & PGSQL_RETURNS_ID) && n > 0)
+			pg->last_id = strtoll(PQgetvalue(r, n - 1, 0), NULL, 10);
+		PQclear(r);
+		st->done = true;
+		return 0;
+	}
+	st->res = r;
+	st->nrows = PQntuples(r);
+	st->row = -1;
+	return 0;
+}
+
+int pgst_step(struct pgst *st)
+{
 	if (st->done)
 		return SQLITE_DONE;
 	if (!st->res) {
-		const char *const *vals = (const char *const *)st->val;
-		pg->trace_sql = st->sql;
-		PGresult *r;
-		if (!st->name[0] && prepare(st))
-			return pg->code;
-		r = PQexecPrepared(pg->c, st->name, st->nparams, vals, NULL, NULL, 0);
-		if (result_err(pg, r)) {
-			PQclear(r);
-			return pg->code;
-		}
-		count_changes(pg, r);
-		if (PQresultStatus(r) != PGRES_TUPLES_OK || (st->flags & PGSQL_RETURNS_ID)) {
-			int n = PQntuples(r);
-			if ((st->flags & PGSQL_RETURNS_ID) && n > 0)
-				pg->last_id = strtoll(PQgetvalue(r, n - 1, 0), NULL, 10);
-			PQclear(r);
-			st->done = true;
+		st->pg->trace_sql = st->sql; /* named by LEADS_TRACE_SQL if it fails */
+		int rc = execute(st);
+		st->pg->trace_sql = NULL;
+		if (rc)
+			return rc;
+		if (st->done)
 			return SQLITE_DONE;
-		}
-		st->res = r;
-		st->nrows = PQntuples(r);
-		st->row = -1;
 	}
 	if (++st->row < st->nrows)
 		return SQLITE_ROW;
@@ -528,8 +551,7 @@ void pgst_finalize(struct pgst *st)
 	if (st->name[0] && PQstatus(st->pg->c) == CONNECTION_OK) {
 		char sql[40];
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
-		PGresult *r = PQexec(st->pg->c, sql);
-		PQclear(r);
+		quietly(st->pg, sql);
 	}
 	free(st->val);
 	free(st->types);
@@ -751,6 +773,18 @@ int pg_migration_count(void)
 	return (int)ARRAY_LEN(pg_migrations);
 }
 
+/* The version in leads_schema (0 when it has no row yet). */
+static int read_version(struct pgdb *pg, int *have)
+{
+	*have = 0;
+	PGresult *r = PQexec(pg->c, "SELECT version FROM leads_schema");
+	int rc = result_err(pg, r);
+	if (!rc && PQntuples(r) == 1)
+		*have = atoi(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	return rc;
+}
+
 int pg_schema_version(struct pgdb *pg, int *have)
 {
 	*have = 0;
@@ -758,14 +792,7 @@ int pg_schema_version(struct pgdb *pg, int *have)
 	int rc = result_err(pg, r);
 	bool exists = !rc && PQntuples(r) == 1 && *PQgetvalue(r, 0, 0) == 't';
 	PQclear(r);
-	if (rc || !exists)
-		return rc;
-	r = PQexec(pg->c, "SELECT version FROM leads_schema");
-	rc = result_err(pg, r);
-	if (!rc && PQntuples(r) == 1)
-		*have = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
-	return rc;
+	return rc || !exists ? rc : read_version(pg, have);
 }
 
 int pg_migrate(struct pgdb *pg, int want)
@@ -773,43 +800,28 @@ int pg_migrate(struct pgdb *pg, int want)
 	if (want > pg_migration_count())
 		want = pg_migration_count();
 	for (;;) {
-		char sql[200];
-		snprintf(
-		    sql, sizeof sql,
-		    "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(" SCHEMA_LOCK
-		    "); CREATE TABLE IF NOT EXISTS leads_schema (version integer NOT NULL)",
-		    pg->busy_ms > 0 ? pg->busy_ms : 1);
-		PGresult *r = PQexec(pg->c, sql);
-		int rc = result_err(pg, r);
-		PQclear(r);
 		int have = 0;
-		if (!rc) {
-			/* under the lock: another host may have moved it on meanwhile */
-			r = PQexec(pg->c, "SELECT version FROM leads_schema");
-			rc = result_err(pg, r);
-			if (!rc && PQntuples(r) == 1)
-				have = atoi(PQgetvalue(r, 0, 0));
-			PQclear(r);
+		int rc = begin_locked(pg, SCHEMA_LOCK);
+		if (rc)
+			return rc;
+		/* under the lock: another host may have moved it on meanwhile */
+		if (!(rc = run(
+		          pg,
+		          "CREATE TABLE IF NOT EXISTS leads_schema (version integer NOT NULL)")))
+			rc = read_version(pg, &have);
+		if (!rc && have < want && !(rc = run(pg, pg_migrations[have]))) {
+			char sql[80];
+			snprintf(sql, sizeof sql,
+			         have ? "UPDATE leads_schema SET version = %d"
+			              : "INSERT INTO leads_schema VALUES (%d)",
+			         have + 1);
+			rc = run(pg, sql);
 		}
-		if (!rc && have < want) {
-			r = PQexec(pg->c, pg_migrations[have]);
-			rc = result_err(pg, r);
-			PQclear(r);
-			if (!rc) {
-				snprintf(sql, sizeof sql,
-				         have ? "UPDATE leads_schema SET version = %d"
-				              : "INSERT INTO leads_schema VALUES (%d)",
-				         have + 1);
-				r = PQexec(pg->c, sql);
-				rc = result_err(pg, r);
-				PQclear(r);
-			}
+		if (rc) {
+			quietly(pg, "ROLLBACK");
+			return rc;
 		}
-		r = PQexec(pg->c, rc ? "ROLLBACK" : "COMMIT");
-		if (!rc)
-			rc = result_err(pg, r);
-		PQclear(r);
-		if (rc || have >= want)
+		if ((rc = run(pg, "COMMIT")) || have >= want)
 			return rc;
 	}
 }
