@@ -130,20 +130,6 @@ static int check_columns(struct db *db, struct lerr *err)
 	return 0;
 }
 
-/* 64-bit FNV-1a */
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-#define FNV_PRIME  0x100000001b3ULL
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-	for (size_t i = 0; i < n; i++) {
-		h ^= b[i];
-		h *= FNV_PRIME;
-	}
-	return h;
-}
-
 /*
  * One column into the checksum: a NULL is the byte 'N'; a value is its
  * kind ('i' integer, 't' text, 'f' anything else), its length in bytes as
@@ -153,7 +139,7 @@ static uint64_t sum_col(uint64_t h, struct dbst *st, int i)
 {
 	int type = st_col_type(st, i);
 	if (type == SQLITE_NULL)
-		return fnv(h, "N", 1);
+		return fnv1a(h, "N", 1);
 	const char *s = st_col_text(st, i);
 	int n = st_col_bytes(st, i);
 	char head[24];
@@ -162,8 +148,8 @@ static uint64_t sum_col(uint64_t h, struct dbst *st, int i)
 	                 : type == SQLITE_TEXT  ? 't'
 	                                        : 'f',
 	                 n);
-	h = fnv(h, head, (size_t)k);
-	return fnv(h, s ? s : "", (size_t)n);
+	h = fnv1a(h, head, (size_t)k);
+	return fnv1a(h, s ? s : "", (size_t)n);
 }
 
 /* Rows and checksum of table t of db, read in primary-key order. */
@@ -173,13 +159,13 @@ static int table_sum(struct db *db, const struct copy_table *t, int64_t *rows, u
 	struct dbst *st = db_prepare_once(db, t->select, err);
 	if (!st)
 		return err->code;
-	uint64_t h = FNV_OFFSET;
+	uint64_t h = FNV1A_INIT;
 	int64_t n = 0;
 	int rc;
 	while ((rc = st_step(st)) == SQLITE_ROW) {
 		for (int i = 0; i < t->ncols; i++)
 			h = sum_col(h, st, i);
-		h = fnv(h, "\n", 1);
+		h = fnv1a(h, "\n", 1);
 		n++;
 	}
 	st_finalize(st);

@@ -35,14 +35,6 @@ struct db_load {
 	char *copy_sql;
 };
 
-static uint64_t fnv(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325u;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3u;
-	return h;
-}
-
 /* The slot of key (n bytes, no NUL inside): holding it, or empty for it. */
 static size_t keyset_slot(struct keyset *k, const char *key, size_t n)
 {
@@ -53,7 +45,7 @@ static size_t keyset_slot(struct keyset *k, const char *key, size_t n)
 			if (!k->slot[i])
 				continue;
 			const char *s = k->text.buf + k->slot[i] - 1;
-			size_t j = (size_t)fnv(s, strlen(s)) & (cap - 1);
+			size_t j = (size_t)fnv1a(FNV1A_INIT, s, strlen(s)) & (cap - 1);
 			while (slot[j])
 				j = (j + 1) & (cap - 1);
 			slot[j] = k->slot[i];
@@ -62,7 +54,7 @@ static size_t keyset_slot(struct keyset *k, const char *key, size_t n)
 		k->slot = slot;
 		k->cap = cap;
 	}
-	size_t j = (size_t)fnv(key, n) & (k->cap - 1);
+	size_t j = (size_t)fnv1a(FNV1A_INIT, key, n) & (k->cap - 1);
 	for (; k->slot[j]; j = (j + 1) & (k->cap - 1)) {
 		const char *s = k->text.buf + k->slot[j] - 1;
 		if (strncmp(s, key, n) == 0 && s[n] == '\0')

@@ -700,9 +700,7 @@ struct seen {
 
 static uint64_t hash_add(uint64_t h, const char *s)
 {
-	for (; *s; s++) /* FNV-1a */
-		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
-	return (h ^ 0xff) * 0x100000001b3u; /* end of the string */
+	return fnv1a(fnv1a(h, s, strlen(s)), "\xff", 1); /* and the end of the string */
 }
 
 static bool seen_has(const struct seen *s, uint64_t h)
@@ -765,9 +763,9 @@ static bool seen_again(struct engines *en, const struct lead *l)
 {
 	uint64_t ke = 0, kx = 0;
 	if (en->by_email && l->t[LT_EMAIL])
-		ke = hash_add(0xcbf29ce484222325u, l->t[LT_EMAIL]);
+		ke = hash_add(FNV1A_INIT, l->t[LT_EMAIL]);
 	if (en->by_ext && l->t[LT_EXT_ID])
-		kx = hash_add(hash_add(0xcbf29ce484222325u, l->t[LT_EXT_ID]),
+		kx = hash_add(hash_add(FNV1A_INIT, l->t[LT_EXT_ID]),
 		              l->t[LT_EXT_SOURCE] ? l->t[LT_EXT_SOURCE] : "");
 	if ((ke && seen_has(&en->email, ke)) || (kx && seen_has(&en->ext, kx)))
 		return true;

@@ -218,6 +218,14 @@ int lerr_set(struct lerr *e, int code, const char *fmt, ...)
 	return code;
 }
 
+uint64_t fnv1a(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 0x100000001b3u;
+	return h;
+}
+
 /* ASCII case folding: what tolower() does in the C locale leads runs in */
 static inline unsigned char fold(unsigned char c)
 {

@@ -74,6 +74,10 @@ int lerr_set(struct lerr *e, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* Strings */
 bool str_ieq(const char *a, const char *b);
 
+/* 64-bit FNV-1a of n bytes at p, from h: fnv1a(FNV1A_INIT, ...), chained for pieces. */
+#define FNV1A_INIT 0xcbf29ce484222325u
+uint64_t fnv1a(uint64_t h, const void *p, size_t n);
+
 /*
  * An index of strings that ignores ASCII case, over an array the caller
  * keeps (the index holds positions + 1; open addressing, grown as needed).
