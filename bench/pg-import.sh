@@ -28,35 +28,23 @@ psql_q() {
 	psql -X -q -v ON_ERROR_STOP=1 -h "$LEADS_TEST_PG" "$@"
 }
 
-# the best wall time of $repeat runs of: a fresh database bench made ready
-# for $1 (leads or copy), then the command "$2"...
-measure() {
-	best=
-	for _ in $(seq 1 "$repeat"); do
-		psql_q -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"
-		if [ "$1" = leads ]; then
-			LEADS_DB="postgresql:///bench?host=$LEADS_TEST_PG" "$leads" init 2>/dev/null
-		else
-			psql_q -d bench -c "CREATE TABLE plain (lead_id text, first_name text, last_name text,
-				email text, company text, title text, phone text, source text, status text,
-				created text, description text)"
-		fi
-		shift
-		/usr/bin/time -f '%e' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || {
-			cat "$tmp/err" >&2
-			return 1
-		}
-		t=$(cat "$tmp/time")
-		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then
-			best=$t
-		fi
-	done
-	echo "$best"
+. "$here/best-of.sh"
+
+# a fresh database bench made ready for $1: leads, or the peer's table
+fresh() {
+	psql_q -d postgres -c "DROP DATABASE IF EXISTS bench" -c "CREATE DATABASE bench"
+	if [ "$1" = leads ]; then
+		LEADS_DB="postgresql:///bench?host=$LEADS_TEST_PG" "$leads" init 2>/dev/null
+	else
+		psql_q -d bench -c "CREATE TABLE plain (lead_id text, first_name text, last_name text,
+			email text, company text, title text, phone text, source text, status text,
+			created text, description text)"
+	fi
 }
 
-t_copy=$(measure copy psql -X -q -v ON_ERROR_STOP=1 -h "$LEADS_TEST_PG" -d bench \
+t_copy=$(best_of 'fresh copy' psql -X -q -v ON_ERROR_STOP=1 -h "$LEADS_TEST_PG" -d bench \
 	-c "\\copy plain FROM '$tmp/import.csv' WITH (FORMAT csv, HEADER true)")
-t_leads=$(measure leads env LEADS_DB="postgresql:///bench?host=$LEADS_TEST_PG" \
+t_leads=$(best_of 'fresh leads' env LEADS_DB="postgresql:///bench?host=$LEADS_TEST_PG" \
 	"$leads" import -q "$tmp/import.csv")
 n=$(psql_q -d bench -At -c "SELECT count(*) FROM leads")
 [ "$n" -eq "$rows" ] || { echo "bench: leads imported $n of $rows" >&2; exit 1; }

@@ -36,24 +36,13 @@ export LEADS_NOW=2026-11-24T09:00:00Z LEADS_USER=bench
 now=$(date -d "$LEADS_NOW" +%s)
 
 repeat=${BENCH_REPEAT:-1}
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/best-of.sh"
 
 # wall seconds of a command (the best of $repeat runs, each on a fresh copy
 # of the database $base)
 measure() {
-	best=
-	for _ in $(seq 1 "$repeat"); do
-		fresh "$base"
-		sync
-		/usr/bin/time -f '%e' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err" || {
-			cat "$tmp/err" >&2
-			return 1
-		}
-		t=$(cat "$tmp/time")
-		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then
-			best=$t
-		fi
-	done
-	echo "$best"
+	best_of 'fresh "$base"' "$@"
 }
 
 cat >"$tmp/config.yaml" <<'YAML'
@@ -250,26 +239,11 @@ fired=$(sqlite3 "$run" "SELECT count(*) FROM events WHERE kind = 'score.threshol
 
 # ---- import with and without the engines ----
 irows=$((rows / 5))
-here=$(cd "$(dirname "$0")" && pwd)
 sh "$here/gen-csv.sh" "$irows" >"$tmp/import.csv"
+# an import of the file into a new database
 import_time() {
-	best=
-	for _ in $(seq 1 "$repeat"); do
-		rm -f "$tmp/import.db"*
-		# the gigabytes the runs above wrote are still being flushed: the
-		# import's fsync at COMMIT would wait behind them (ext4 orders them)
-		sync
-		LEADS_DB="$tmp/import.db" /usr/bin/time -f '%e' -o "$tmp/time" "$leads" import "$@" \
-			"$tmp/import.csv" >/dev/null 2>"$tmp/err" || {
-			cat "$tmp/err" >&2
-			return 1
-		}
-		t=$(cat "$tmp/time")
-		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then
-			best=$t
-		fi
-	done
-	echo "$best"
+	best_of 'rm -f "$tmp/import.db"*' \
+		env LEADS_DB="$tmp/import.db" "$leads" import "$@" "$tmp/import.csv"
 }
 t_import_bare=$(import_time --no-route --no-events)
 t_import_engines=$(import_time)
