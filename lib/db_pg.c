@@ -26,9 +26,9 @@
 #define NUMERICOID 1700
 
 /* pg_advisory_xact_lock key of the write lock: "leads" */
-#define WRITE_LOCK "108101097100115"
+#define WRITE_LOCK 108101097100115LL
 /* and of schema migrations */
-#define SCHEMA_LOCK "108101097100116"
+#define SCHEMA_LOCK 108101097100116LL
 
 struct pgdb {
 	PGconn *c;
@@ -292,14 +292,14 @@ int pg_exec(struct pgdb *pg, const char *sql)
 }
 
 /*
- * BEGIN and the transaction-level advisory lock key (a decimal literal),
+ * BEGIN and the transaction-level advisory lock key,
  * waiting for it at most the busy timeout; rolled back if it fails.
  */
-static int begin_locked(struct pgdb *pg, const char *key)
+static int begin_locked(struct pgdb *pg, long long key)
 {
 	char sql[200];
 	snprintf(sql, sizeof sql,
-	         "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%s)",
+	         "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%lld)",
 	         pg->busy_ms > 0 ? pg->busy_ms : 1, key);
 	int rc = run(pg, sql);
 	if (rc && pg_in_tx(pg))
