@@ -659,16 +659,18 @@ struct run {
 	const struct rset *mask_set;
 };
 
-/* Can m take a lead? On no, why goes to the explanation. */
+/* Can m take a lead? On no, why (when explaining, else NULL) says why not. */
 static int available(struct run *rn, const struct member *m, bool *ok, struct sb *why)
 {
 	*ok = false;
 	if (rn->skip && str_ieq(rn->skip, m->name)) {
-		sb_addf(why, "%s%s owns it now", why->len ? "; " : "", m->name);
+		if (why)
+			sb_addf(why, "%s%s owns it now", why->len ? "; " : "", m->name);
 		return 0;
 	}
 	if (m->away) {
-		sb_addf(why, "%s%s is away", why->len ? "; " : "", m->name);
+		if (why)
+			sb_addf(why, "%s%s is away", why->len ? "; " : "", m->name);
 		return 0;
 	}
 	if (m->capacity > 0) {
@@ -677,8 +679,9 @@ static int available(struct run *rn, const struct member *m, bool *ok, struct sb
 		if (rc)
 			return rc;
 		if (n >= m->capacity) {
-			sb_addf(why, "%s%s is at capacity (%" PRId64 " open, capacity %d)",
-			        why->len ? "; " : "", m->name, n, m->capacity);
+			if (why)
+				sb_addf(why, "%s%s is at capacity (%" PRId64 " open, capacity %d)",
+				        why->len ? "; " : "", m->name, n, m->capacity);
 			return 0;
 		}
 	}
@@ -714,11 +717,11 @@ static int pick_round_robin(struct run *rn, const struct rrule *r, const struct 
 		bool ok;
 		/* each member is explained once even if it holds several slots */
 		struct sb one = SB_INIT;
-		if ((rc = available(rn, m, &ok, &one))) {
+		if ((rc = available(rn, m, &ok, rn->ex ? &one : NULL))) {
 			sb_free(&one);
 			return rc;
 		}
-		if (!ok && !strstr(sb_str(why), sb_str(&one)))
+		if (!ok && rn->ex && !strstr(sb_str(why), sb_str(&one)))
 			sb_addf(why, "%s%s", why->len ? "; " : "", one.buf);
 		sb_free(&one);
 		if (ok) {
@@ -742,7 +745,7 @@ static int pick_least_loaded(struct run *rn, const struct rrule *r, const struct
 	for (size_t i = 0; i < r->npool; i++) {
 		const struct member *m = r->pool[i];
 		bool ok;
-		int rc = available(rn, m, &ok, why);
+		int rc = available(rn, m, &ok, rn->ex ? why : NULL);
 		if (rc) {
 			sb_free(&loads);
 			return rc;
@@ -755,7 +758,8 @@ static int pick_least_loaded(struct run *rn, const struct rrule *r, const struct
 			return rc;
 		}
 		double ld = (double)n / r->weight[i];
-		sb_addf(&loads, "%s%s %" PRId64, loads.len ? ", " : "", m->name, n);
+		if (rn->ex)
+			sb_addf(&loads, "%s%s %" PRId64, loads.len ? ", " : "", m->name, n);
 		if (!best || ld < best_load) {
 			best = m;
 			best_load = ld;
@@ -801,7 +805,7 @@ static int apply_rule(struct run *rn, const struct route_config *rc, const struc
 	}
 	case PICK_MEMBER: {
 		bool ok;
-		rc_ = available(rn, r->member, &ok, &why);
+		rc_ = available(rn, r->member, &ok, rn->ex ? &why : NULL);
 		if (ok)
 			m = r->member;
 		break;
@@ -1132,7 +1136,7 @@ static int take(struct hook_env *env, struct lead *l, const struct member *m, co
 	int rc = 0;
 	if (!res->changed)
 		goto out;
-	if (lead_open(env->cfg, l))
+	if (load.cfg == env->cfg && lead_open(env->cfg, l))
 		count_move(env->cfg, from, m->name);
 	lead_set(l, LT_OWNER, m->name);
 	lead_set(l, LT_ASSIGNED_RULE, rule);
