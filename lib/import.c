@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lyaml.h"
@@ -703,32 +704,45 @@ static uint64_t hash_add(uint64_t h, const char *s)
 	return fnv1a(fnv1a(h, s, strlen(s)), "\xff", 1); /* and the end of the string */
 }
 
-static bool seen_has(const struct seen *s, uint64_t h)
+/*
+ * The home slot of h: the high bits of h times 2^64/phi (Fibonacci
+ * hashing). FNV-1a's low bits are poorly mixed; taken as they are, the
+ * keys of a real file clustered and a probe walked long runs.
+ */
+static size_t seen_home(const struct seen *s, uint64_t h)
 {
-	h |= h == 0;
-	for (size_t i = (size_t)h & (s->cap - 1); s->cap && s->h[i]; i = (i + 1) & (s->cap - 1))
-		if (s->h[i] == h)
-			return true;
-	return false;
+	int bits = __builtin_ctzll((unsigned long long)s->cap);
+	return (size_t)((h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits));
 }
 
-static void seen_add(struct seen *s, uint64_t h)
+/* Room for keys keys in all, the table at most half full. */
+static void seen_reserve(struct seen *s, size_t keys)
 {
-	h |= h == 0;
-	if (2 * (s->n + 1) > s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 1024;
-		struct seen big = { xcalloc(cap, sizeof *big.h), cap, 0 };
-		for (size_t i = 0; i < s->cap; i++)
-			if (s->h[i])
-				seen_add(&big, s->h[i]);
-		free(s->h);
-		*s = big;
+	if (2 * keys <= s->cap)
+		return;
+	size_t cap = s->cap ? s->cap : 1024;
+	while (2 * keys > cap)
+		cap *= 2;
+	struct seen big = { xcalloc(cap, sizeof *big.h), cap, s->n };
+	for (size_t i = 0; i < s->cap; i++) {
+		if (!s->h[i])
+			continue;
+		size_t j = seen_home(&big, s->h[i]);
+		while (big.h[j])
+			j = (j + 1) & (cap - 1);
+		big.h[j] = s->h[i];
 	}
-	size_t i = (size_t)h & (s->cap - 1);
+	free(s->h);
+	*s = big;
+}
+
+/* Where h (not 0) is, or the empty slot it would take: one probe serves both. */
+static size_t seen_slot(const struct seen *s, uint64_t h)
+{
+	size_t i = seen_home(s, h);
 	while (s->h[i] && s->h[i] != h)
 		i = (i + 1) & (s->cap - 1);
-	s->n += !s->h[i];
-	s->h[i] = h;
+	return i;
 }
 
 struct engines {
@@ -753,27 +767,64 @@ static bool score_ahead(const struct hook_env *h, const struct lead *l, struct c
 	       score_new_lead(h->cfg, l, h->now, cc, score);
 }
 
-/*
- * Is l a duplicate of an earlier row that is kept? The keys of a row held
- * back are not recorded, as the duplicate pass will remove it. Called in
- * file order by the reader thread, which has time to spare: hashing and
- * probing cost this much per row on the thread that inserts.
- */
-static bool seen_again(struct engines *en, const struct lead *l)
+/* The keys of l for the tables of keys seen: 0 for none. */
+static void seen_keys(const struct engines *en, const struct lead *l, uint64_t *ke, uint64_t *kx)
 {
-	uint64_t ke = 0, kx = 0;
-	if (en->by_email && l->t[LT_EMAIL])
-		ke = hash_add(FNV1A_INIT, l->t[LT_EMAIL]);
-	if (en->by_ext && l->t[LT_EXT_ID])
-		kx = hash_add(hash_add(FNV1A_INIT, l->t[LT_EXT_ID]),
-		              l->t[LT_EXT_SOURCE] ? l->t[LT_EXT_SOURCE] : "");
-	if ((ke && seen_has(&en->email, ke)) || (kx && seen_has(&en->ext, kx)))
-		return true;
-	if (ke)
-		seen_add(&en->email, ke);
-	if (kx)
-		seen_add(&en->ext, kx);
-	return false;
+	*ke = *kx = 0;
+	if (en->by_email && l->t[LT_EMAIL]) {
+		*ke = hash_add(FNV1A_INIT, l->t[LT_EMAIL]);
+		*ke |= *ke == 0; /* 0 marks an empty slot */
+	}
+	if (en->by_ext && l->t[LT_EXT_ID]) {
+		*kx = hash_add(hash_add(FNV1A_INIT, l->t[LT_EXT_ID]),
+		               l->t[LT_EXT_SOURCE] ? l->t[LT_EXT_SOURCE] : "");
+		*kx |= *kx == 0;
+	}
+}
+
+/*
+ * Which of the n leads v[] are duplicates of an earlier row that is kept
+ * (again[])? The keys of a row held back are not recorded, as the
+ * duplicate pass will remove it. Called in file order by the reader
+ * thread, a block at a time: the keys are hashed and their slots fetched
+ * ahead (a table of a million keys is a cache miss a probe) before the
+ * probes, in order, find and record them.
+ */
+#define SEEN_RUN 64
+static void seen_rows(struct engines *en, const struct lead *v, size_t n, bool *again)
+{
+	for (size_t at = 0; at < n; at += SEEN_RUN) {
+		size_t k = n - at < SEEN_RUN ? n - at : SEEN_RUN;
+		uint64_t ke[SEEN_RUN], kx[SEEN_RUN];
+		/* no growing below: the slots fetched stay the slots probed */
+		if (en->by_email)
+			seen_reserve(&en->email, en->email.n + k);
+		if (en->by_ext)
+			seen_reserve(&en->ext, en->ext.n + k);
+		for (size_t i = 0; i < k; i++) {
+			seen_keys(en, &v[at + i], &ke[i], &kx[i]);
+			if (ke[i])
+				__builtin_prefetch(&en->email.h[seen_home(&en->email, ke[i])]);
+			if (kx[i])
+				__builtin_prefetch(&en->ext.h[seen_home(&en->ext, kx[i])]);
+		}
+		for (size_t i = 0; i < k; i++) {
+			size_t ie = 0, ix = 0;
+			again[at + i] = (ke[i] && en->email.h[ie = seen_slot(&en->email, ke[i])]) ||
+			                (kx[i] && en->ext.h[ix = seen_slot(&en->ext, kx[i])]);
+			if (again[at + i])
+				continue;
+			/* new keys: into the slots found, which nothing has taken since */
+			if (ke[i]) {
+				en->email.h[ie] = ke[i];
+				en->email.n++;
+			}
+			if (kx[i]) {
+				en->ext.h[ix] = kx[i];
+				en->ext.n++;
+			}
+		}
+	}
 }
 
 /* Store one lead of the bulk path, with the engines when they run here. */
@@ -911,8 +962,10 @@ static void *pipe_reader(void *arg)
 		/* the ids of the leads to store, in order: what the engines see is final */
 		if (rw->en)
 			lead_set_int(&b->v[b->n], LI_ID, rw->en->next_id++);
-		b->again[b->n] = rw->en && seen_again(rw->en, &b->v[b->n]);
-		bool ahead = rw->en && !b->again[b->n];
+		/* duplicates are found a block at a time (seen_rows) and are
+		 * rare: the engines' part is computed for every row ahead */
+		b->again[b->n] = false;
+		bool ahead = rw->en != NULL;
 		/* the rules of both look up the same custom fields: each one once */
 		struct cond_cache cc = { 0 };
 		b->scored[b->n] = ahead && score_ahead(h, &b->v[b->n], &cc, &b->score[b->n]);
@@ -921,11 +974,15 @@ static void *pipe_reader(void *arg)
 		    route_new_lead_matches(h->cfg, &b->v[b->n], h->now, &cc, &b->match[b->n]);
 		cond_cache_reset(&cc);
 		if (++b->n == PIPE_BLOCK) {
+			if (rw->en)
+				seen_rows(rw->en, b->v, b->n, b->again);
 			pipe_publish(p);
 			b = NULL;
 		}
 	}
 	if (b && !rc && b->n) {
+		if (rw->en)
+			seen_rows(rw->en, b->v, b->n, b->again);
 		pipe_publish(p);
 	} else if (b) {
 		for (size_t i = 0; i < b->n; i++)
@@ -1117,6 +1174,17 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 		}
 		if ((rc = db_import_ids(h->db, &en.next_id, err)))
 			goto out;
+		/* sized for the file's rows at the start (rows of 64 bytes and
+		 * more; at most 8 MB): the first keys are not rehashed again and again */
+		struct stat sf;
+		if (fstat(o->fd, &sf) == 0 && S_ISREG(sf.st_mode) && sf.st_size > 0) {
+			size_t rows_guess = (size_t)sf.st_size / 64;
+			rows_guess = rows_guess < ((size_t)1 << 19) ? rows_guess : (size_t)1 << 19;
+			if (en.by_email)
+				seen_reserve(&en.email, rows_guess);
+			if (en.by_ext)
+				seen_reserve(&en.ext, rows_guess);
+		}
 		rows.en = &en;
 	}
 	/* the bulk path maps rows on a second thread while this one stores them */
