@@ -5,7 +5,8 @@
 # fresh database) and a sync, both outside the timing: the gigabytes a
 # run before wrote may still be flushing, and a COMMIT's fsync would wait
 # behind them (ext4 orders them). Needs $tmp. A failed run prints its
-# stderr and fails.
+# stderr and fails. BENCH_VERBOSE=1 prints every try to stderr, to tell a
+# noisy machine (one slow try) from a slow program (every try).
 best_of() {
 	_setup=$1
 	shift
@@ -18,6 +19,9 @@ best_of() {
 			return 1
 		}
 		t=$(cat "$tmp/time")
+		if [ "${BENCH_VERBOSE:-0}" = 1 ]; then
+			printf '  try: %6s s  %s\n' "$t" "$(echo "$*" | head -n 1 | cut -c1-70)" >&2
+		fi
 		if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then
 			best=$t
 		fi
