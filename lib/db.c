@@ -659,6 +659,17 @@ static bool leads_empty(struct db *db)
 	return empty;
 }
 
+/* The largest lead id: the number of leads at most. */
+static uint64_t db_max_lead_id(struct db *db)
+{
+	struct dbst *st = db_prepare_once(db, "SELECT coalesce(max(id), 0) FROM leads", NULL);
+	if (!st)
+		return UINT64_MAX;
+	int64_t n = st_step(st) == SQLITE_ROW ? st_col_int64(st, 0) : -1;
+	st_finalize(st);
+	return n < 0 ? UINT64_MAX : (uint64_t)n;
+}
+
 /* SQLite only */
 int db_bulk_prepare(struct db *db)
 {
@@ -685,13 +696,18 @@ int db_bulk_prepare(struct db *db)
 }
 
 /* SQLite only: the indexes are read from sqlite_master, dropped by their quoted names */
-int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
+int db_bulk_begin(struct db *db, bool all, uint64_t bytes, bool *bulk, struct lerr *err)
 {
 	*bulk = false;
-	if (!leads_empty(db))
-		return 0;
-	if (db->pg) { /* COPY, when the import finds the duplicates itself (db_load.c) */
-		if (!all)
+	if (db->pg) {
+		/*
+		 * COPY, when the import finds the duplicates itself (db_load.c).
+		 * Into a table with leads, their keys are read first (db_load_seed;
+		 * about 250 bytes of memory and 2.5 us a lead), which pays when the
+		 * file is big beside them (a round trip a row costs 300 us): at
+		 * least 64 bytes of file a lead there, else row by row.
+		 */
+		if (!all || (!leads_empty(db) && bytes / 64 < db_max_lead_id(db)))
 			return 0;
 		int rc = db_exec(db, "SET CONSTRAINTS ALL DEFERRED", err);
 		if (rc)
@@ -705,6 +721,8 @@ int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err)
 		*bulk = true;
 		return 0;
 	}
+	if (!leads_empty(db))
+		return 0;
 	/*
 	 * Rebuilding every index by one sort is cheaper than maintaining it row
 	 * by row (measured: even for stage and status, with few distinct keys).

@@ -57,15 +57,18 @@ void db_rollback(struct db *db);
  * every foreign key once (EX_SOFTWARE if one is broken: the caller rolls
  * back). db_bulk_finish() returns to WAL and foreign keys after the
  * commit or rollback. A crash at any point rolls back to the empty
- * database with every index in place.
+ * database with every index in place. On PostgreSQL a bulk load is a
+ * COPY (lib/db_load.c), with every index kept, into a table empty or not.
  */
 int db_bulk_prepare(struct db *db);
 /*
  * all: drop the indexes that find duplicates too (the caller then removes
  * duplicates itself before db_bulk_end(), see db_import_dedupe()).
- * *bulk says whether the table was empty and the indexes were dropped.
+ * bytes: the file's size, 0 if unknown. *bulk says whether the load is a
+ * bulk one (SQLite: the table was empty and the indexes were dropped;
+ * PostgreSQL: all, a COPY, into an empty table or a file big beside it).
  */
-int db_bulk_begin(struct db *db, bool all, bool *bulk, struct lerr *err);
+int db_bulk_begin(struct db *db, bool all, uint64_t bytes, bool *bulk, struct lerr *err);
 int db_bulk_end(struct db *db, struct lerr *err);
 void db_bulk_finish(struct db *db);
 

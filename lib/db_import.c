@@ -69,8 +69,12 @@ int db_import_prepare(struct db *db, const enum import_match *m, int n, struct l
 		db->match_email |= m[i] == MATCH_EMAIL;
 		db->match_ext |= m[i] == MATCH_EXT_ID;
 	}
-	if (db->load)
+	if (db->load) {
 		db_load_match(db->load, db->match_email, db->match_ext);
+		int rc = db_load_seed(db, err);
+		if (rc)
+			return rc;
+	}
 	for (int i = 0; i < n; i++) {
 		int rc = 0;
 		if (m[i] == MATCH_PHONE)
@@ -370,6 +374,27 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 
 /* ---- bulk mode ---- */
 
+int db_import_keys(struct db *db, bool email, bool ext, db_key_fn fn, void *ctx, struct lerr *err)
+{
+	if (!email && !ext)
+		return 0;
+	struct dbst *st =
+	    db_prep(db,
+	            "SELECT email, NULL, NULL FROM leads WHERE ?1 = 1 AND email IS NOT NULL "
+	            "UNION ALL SELECT NULL, ext_id, ext_source FROM leads "
+	            "WHERE ?2 = 1 AND ext_id IS NOT NULL",
+	            err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, email);
+	st_bind_int64(st, 2, ext);
+	int rc;
+	while ((rc = st_step(st)) == SQLITE_ROW)
+		fn(ctx, st_col_text(st, 0), st_col_text(st, 1), st_col_text(st, 2));
+	st_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read duplicate keys");
+}
+
 int db_import_dedupe(struct db *db, int64_t batch, const enum import_match *m, int n,
                      uint64_t *removed, struct lerr *err)
 {
@@ -509,7 +534,7 @@ out:
 	return rc;
 }
 
-int db_import_ids(struct db *db, int64_t *next, struct lerr *err)
+int db_import_ids(struct db *db, int64_t *next, bool *dense, struct lerr *err)
 {
 	int rc = db->pg ? 0 : db_exec(db, "PRAGMA defer_foreign_keys = ON", err);
 	if (rc)
@@ -520,6 +545,8 @@ int db_import_ids(struct db *db, int64_t *next, struct lerr *err)
 	rc = st_step(st);
 	*next = st_col_int64(st, 0);
 	st_reset(st);
+	if (dense)
+		*dense = db->pg && *next > 1;
 	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "read lead ids");
 }
 

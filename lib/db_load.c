@@ -1,7 +1,7 @@
 /*
- * db_load.c - a bulk import into an empty PostgreSQL database: the leads
- * go to the server with COPY ... FROM STDIN, a few hundred kilobytes a
- * message, instead of one INSERT (and one round trip) each.
+ * db_load.c - a bulk import into PostgreSQL: the leads go to the server
+ * with COPY ... FROM STDIN, a few hundred kilobytes a message, instead of
+ * one INSERT (and a round trip or two) each.
  *
  * The rows are copied straight into leads, not through a staging table:
  * the import must see what it has loaded so far (routing counts the open
@@ -9,15 +9,17 @@
  * other statement first ends the COPY in progress (db_load_flush), so
  * each one does. Duplicates never reach the server: the rows arrive in
  * file order, and a row whose email or external id (as the import
- * matches) is one of a row kept earlier is dropped here and counted, the
- * rule the SQLite path applies after its load (db_import_dedupe). Ids are
- * handed out here in file order, as SQLite would give them, dropped rows
- * included.
+ * matches) is one of a lead already there (db_load_seed reads their keys
+ * first) or of a row kept earlier is dropped here and counted: the rule
+ * the row-by-row import applies, and SQLite's bulk path after its load
+ * (db_import_dedupe). Ids are handed out here in file order after the
+ * largest there, as SQLite would give them, dropped rows included.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "dbi.h"
+#include "import.h"
 
 struct keyset {
 	size_t *slot; /* offset + 1 into text, 0 = empty */
@@ -28,6 +30,7 @@ struct keyset {
 struct db_load {
 	int64_t next_id;
 	bool by_email, by_ext;
+	bool dense; /* into a table with leads: ids for kept rows only, as row by row */
 	struct keyset email, ext;
 	uint64_t dropped;
 	struct sb buf; /* COPY text not sent yet */
@@ -109,6 +112,38 @@ uint64_t db_load_dropped(const struct db_load *ld)
 	return ld->dropped;
 }
 
+/* A key of the lead there: as db_load_lead builds them for the rows. */
+static void seed_key(void *ctx, const char *email, const char *ext_id, const char *ext_source)
+{
+	struct db_load *ld = ctx;
+	struct keyset *k = email ? &ld->email : &ld->ext;
+	struct sb key = SB_INIT;
+	if (email) {
+		sb_adds(&key, email);
+	} else {
+		sb_adds(&key, ext_id);
+		sb_addc(&key, '\x1f');
+		sb_adds(&key, ext_source ? ext_source : "\x1e");
+	}
+	size_t j = keyset_slot(k, key.buf, key.len);
+	if (!k->slot[j])
+		keyset_put(k, j, key.buf, key.len);
+	sb_free(&key);
+}
+
+int db_load_seed(struct db *db, struct lerr *err)
+{
+	struct db_load *ld = db->load;
+	int rc = db_import_keys(db, ld->by_email, ld->by_ext, seed_key, ld, err);
+	int64_t next = 1;
+	if (!rc)
+		rc = db_import_ids(db, &next, NULL, err);
+	if (!rc && next > ld->next_id)
+		ld->next_id = next;
+	ld->dense = next > 1;
+	return rc;
+}
+
 /* One field in COPY's text format. */
 static void copy_text(struct sb *b, const char *s)
 {
@@ -172,7 +207,7 @@ int db_load_lead(struct db *db, const struct lead *l, int64_t *give, struct lerr
 {
 	struct db_load *ld = db->load;
 	int64_t id = give ? (*give = ld->next_id) : l->i[LI_ID];
-	if (id >= ld->next_id)
+	if (id >= ld->next_id && !ld->dense)
 		ld->next_id = id + 1;
 	/* a key seen on a row kept: a duplicate, as db_import_dedupe would find */
 	const char *email = l->t[LT_EMAIL], *ext = l->t[LT_EXT_ID];
@@ -197,6 +232,8 @@ int db_load_lead(struct db *db, const struct lead *l, int64_t *give, struct lerr
 		ld->dropped++;
 		return 0;
 	}
+	if (id >= ld->next_id) /* dense: a duplicate took no id */
+		ld->next_id = id + 1;
 	/* kept: its keys count from now on (the email slot is still right:
 	 * the ext set is another table) */
 	if (ld->by_email && email)

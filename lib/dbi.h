@@ -108,6 +108,8 @@ void db_build_lead_sql(struct db *db);
  */
 struct db_load *db_load_new(int64_t next_id, const char *cols);
 void db_load_match(struct db_load *ld, bool by_email, bool by_ext);
+/* Into a table with leads: their keys count as kept, ids go on after theirs. */
+int db_load_seed(struct db *db, struct lerr *err);
 void db_load_free(struct db_load *ld);
 uint64_t db_load_dropped(const struct db_load *ld);
 int db_load_lead(struct db *db, const struct lead *l, int64_t *give, struct lerr *err);

@@ -749,7 +749,11 @@ struct engines {
 	struct seen email, ext;
 	bool by_email, by_ext;
 	int64_t next_id; /* the next lead's id: handed out by the reader thread */
-	int64_t *later;  /* stored without the engines, for after the duplicate pass */
+	/* ids for kept rows only, as row by row (db_import_ids); the rows held
+	 * back are numbered from next_again up, out of the way */
+	bool dense;
+	int64_t next_again;
+	int64_t *later; /* stored without the engines, for after the duplicate pass */
 	size_t nlater, caplater;
 };
 
@@ -767,18 +771,35 @@ static bool score_ahead(const struct hook_env *h, const struct lead *l, struct c
 	       score_new_lead(h->cfg, l, h->now, cc, score);
 }
 
-/* The keys of l for the tables of keys seen: 0 for none. */
-static void seen_keys(const struct engines *en, const struct lead *l, uint64_t *ke, uint64_t *kx)
+/* The keys of a lead for the tables of keys seen: 0 for none. */
+static void seen_keys(const struct engines *en, const char *email, const char *ext_id,
+                      const char *ext_source, uint64_t *ke, uint64_t *kx)
 {
 	*ke = *kx = 0;
-	if (en->by_email && l->t[LT_EMAIL]) {
-		*ke = hash_add(FNV1A_INIT, l->t[LT_EMAIL]);
+	if (en->by_email && email) {
+		*ke = hash_add(FNV1A_INIT, email);
 		*ke |= *ke == 0; /* 0 marks an empty slot */
 	}
-	if (en->by_ext && l->t[LT_EXT_ID]) {
-		*kx = hash_add(hash_add(FNV1A_INIT, l->t[LT_EXT_ID]),
-		               l->t[LT_EXT_SOURCE] ? l->t[LT_EXT_SOURCE] : "");
+	if (en->by_ext && ext_id) {
+		*kx = hash_add(hash_add(FNV1A_INIT, ext_id), ext_source ? ext_source : "");
 		*kx |= *kx == 0;
+	}
+}
+
+/* A lead there before the import (PostgreSQL, db_import_keys): its keys are seen. */
+static void seen_seed(void *ctx, const char *email, const char *ext_id, const char *ext_source)
+{
+	struct engines *en = ctx;
+	uint64_t k[2];
+	seen_keys(en, email, ext_id, ext_source, &k[0], &k[1]);
+	struct seen *t[2] = { &en->email, &en->ext };
+	for (int i = 0; i < 2; i++) {
+		if (!k[i])
+			continue;
+		seen_reserve(t[i], t[i]->n + 1);
+		size_t j = seen_slot(t[i], k[i]);
+		t[i]->n += !t[i]->h[j];
+		t[i]->h[j] = k[i];
 	}
 }
 
@@ -802,7 +823,9 @@ static void seen_rows(struct engines *en, const struct lead *v, size_t n, bool *
 		if (en->by_ext)
 			seen_reserve(&en->ext, en->ext.n + k);
 		for (size_t i = 0; i < k; i++) {
-			seen_keys(en, &v[at + i], &ke[i], &kx[i]);
+			const struct lead *l = &v[at + i];
+			seen_keys(en, l->t[LT_EMAIL], l->t[LT_EXT_ID], l->t[LT_EXT_SOURCE], &ke[i],
+			          &kx[i]);
 			if (ke[i])
 				__builtin_prefetch(&en->email.h[seen_home(&en->email, ke[i])]);
 			if (kx[i])
@@ -825,6 +848,22 @@ static void seen_rows(struct engines *en, const struct lead *v, size_t n, bool *
 			}
 		}
 	}
+}
+
+/*
+ * A block of rows mapped: which are duplicates, and the ids of the leads
+ * to store, in file order, before the engines see them (a rule may look
+ * at the id; what they write, tasks and mails, refers to it). Dense (see
+ * db_import_ids), a row held back is numbered out of the way: it is a
+ * duplicate the COPY leaves out, unless two keys' 64-bit hashes collided,
+ * and then it is stored under that high id.
+ */
+static void number_rows(struct engines *en, struct lead *v, size_t n, bool *again)
+{
+	seen_rows(en, v, n, again);
+	for (size_t i = 0; i < n; i++)
+		lead_set_int(&v[i], LI_ID,
+		             en->dense && again[i] ? en->next_again++ : en->next_id++);
 }
 
 /* Store one lead of the bulk path, with the engines when they run here. */
@@ -929,6 +968,33 @@ static void pipe_publish(struct pipe *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/*
+ * The reader's part of the engines for a block of rows mapped: which are
+ * duplicates, their ids (number_rows), then for the others what needs
+ * nothing but the lead and the config: the default score and which
+ * routing rules match.
+ */
+static void engines_ahead(struct rows *rw, struct pipe_blk *b)
+{
+	const struct hook_env *h = rw->o->hooks;
+	memset(b->again, 0, sizeof b->again);
+	memset(b->scored, 0, sizeof b->scored);
+	memset(b->matched, 0, sizeof b->matched);
+	if (!rw->en)
+		return;
+	number_rows(rw->en, b->v, b->n, b->again);
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->again[i])
+			continue;
+		/* the rules of both look up the same custom fields: each one once */
+		struct cond_cache cc = { 0 };
+		b->scored[i] = score_ahead(h, &b->v[i], &cc, &b->score[i]);
+		b->matched[i] = !h->no_route &&
+		                route_new_lead_matches(h->cfg, &b->v[i], h->now, &cc, &b->match[i]);
+		cond_cache_reset(&cc);
+	}
+}
+
 static void *pipe_reader(void *arg)
 {
 	struct pipe *p = arg;
@@ -958,31 +1024,14 @@ static void *pipe_reader(void *arg)
 				break;
 			continue;
 		}
-		const struct hook_env *h = rw->o->hooks;
-		/* the ids of the leads to store, in order: what the engines see is final */
-		if (rw->en)
-			lead_set_int(&b->v[b->n], LI_ID, rw->en->next_id++);
-		/* duplicates are found a block at a time (seen_rows) and are
-		 * rare: the engines' part is computed for every row ahead */
-		b->again[b->n] = false;
-		bool ahead = rw->en != NULL;
-		/* the rules of both look up the same custom fields: each one once */
-		struct cond_cache cc = { 0 };
-		b->scored[b->n] = ahead && score_ahead(h, &b->v[b->n], &cc, &b->score[b->n]);
-		b->matched[b->n] =
-		    ahead && !h->no_route &&
-		    route_new_lead_matches(h->cfg, &b->v[b->n], h->now, &cc, &b->match[b->n]);
-		cond_cache_reset(&cc);
 		if (++b->n == PIPE_BLOCK) {
-			if (rw->en)
-				seen_rows(rw->en, b->v, b->n, b->again);
+			engines_ahead(rw, b);
 			pipe_publish(p);
 			b = NULL;
 		}
 	}
 	if (b && !rc && b->n) {
-		if (rw->en)
-			seen_rows(rw->en, b->v, b->n, b->again);
+		engines_ahead(rw, b);
 		pipe_publish(p);
 	} else if (b) {
 		for (size_t i = 0; i < b->n; i++)
@@ -1172,8 +1221,9 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 			en.by_email |= o->match[i] == MATCH_EMAIL;
 			en.by_ext |= o->match[i] == MATCH_EXT_ID;
 		}
-		if ((rc = db_import_ids(h->db, &en.next_id, err)))
+		if ((rc = db_import_ids(h->db, &en.next_id, &en.dense, err)))
 			goto out;
+		en.next_again = en.next_id + ((int64_t)1 << 40);
 		/* sized for the file's rows at the start (rows of 64 bytes and
 		 * more; at most 8 MB): the first keys are not rehashed again and again */
 		struct stat sf;
@@ -1185,10 +1235,13 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 			if (en.by_ext)
 				seen_reserve(&en.ext, rows_guess);
 		}
+		/* a bulk import into leads already there (PostgreSQL): their keys */
+		rc = db_import_keys(h->db, en.by_email, en.by_ext, seen_seed, &en, err);
 		rows.en = &en;
 	}
 	/* the bulk path maps rows on a second thread while this one stores them */
-	rc = piped ? rows_piped(&rows, err) : rows_each(&rows, err);
+	if (!rc)
+		rc = piped ? rows_piped(&rows, err) : rows_each(&rows, err);
 	if (!rc && o->progress)
 		o->progress(o->ctx, csv_bytes_read(r), st->read);
 	if (!rc && o->bulk)

@@ -129,8 +129,19 @@ int db_import_each(struct db *db, int64_t batch, db_lead_fn fn, void *ctx, struc
  * before its one INSERT; what they write about it (tasks, mails, score
  * events) refers to a row not there yet, so foreign keys are checked at
  * COMMIT instead (PRAGMA defer_foreign_keys, for this transaction).
+ * *dense: a duplicate takes no id, as row by row (PostgreSQL into a table
+ * with leads; SQLite's bulk path numbers every row and removes
+ * duplicates after the load, so its ids have the duplicates' gaps).
  */
-int db_import_ids(struct db *db, int64_t *next, struct lerr *err);
+int db_import_ids(struct db *db, int64_t *next, bool *dense, struct lerr *err);
+
+/*
+ * Bulk mode into a table that has leads (PostgreSQL): fn gets the
+ * duplicate keys of every lead there, email (ext NULL) or external id and
+ * source (email NULL), as the row-by-row lookups compare them.
+ */
+typedef void (*db_key_fn)(void *ctx, const char *email, const char *ext_id, const char *ext_source);
+int db_import_keys(struct db *db, bool email, bool ext, db_key_fn fn, void *ctx, struct lerr *err);
 
 /* Make the lookups of the chosen criteria fast (indexes for phone, name+company). */
 int db_import_prepare(struct db *db, const enum import_match *m, int n, struct lerr *err);
