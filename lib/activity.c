@@ -134,9 +134,19 @@ static bool no_named_score(void *ctx, int64_t lead_id, const char *name, int64_t
 	return true;
 }
 
+void act_src_init(struct act_src *src, struct db *db)
+{
+	src->db = db;
+	src->now = 0;
+	memset(&src->list, 0, sizeof src->list);
+	src->rc = 0;
+	src->err.code = 0;
+	src->err.msg[0] = '\0';
+}
+
 void act_env_new(struct cond_env *env, struct act_src *src, int64_t lead_id)
 {
-	memset(src, 0, sizeof *src);
+	act_src_init(src, NULL);
 	act_list_reset(&src->list, lead_id);
 	src->list.loaded = true;
 	act_env(env, src);

@@ -52,7 +52,8 @@ int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 {
 	/* Engines register here as they land: route, score, workflow. */
 	/* the lead's activities, read at most once and only if a rule asks */
-	struct act_src own = { .db = env->db };
+	struct act_src own;
+	act_src_init(&own, env->db);
 	struct act_src *acts = env->acts ? env->acts : &own;
 	if (ev->kind == HK_RECEIVED && !env->acts) {
 		/* a new lead: no activities yet, nothing to read */

@@ -1226,7 +1226,8 @@ int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struc
 {
 	memset(res, 0, sizeof *res);
 	const struct route_config *rc = rc_of(env->cfg);
-	struct act_src own = { .db = env->db };
+	struct act_src own;
+	act_src_init(&own, env->db);
 	struct cond_env ce = { .l = l, .cfg = env->cfg, .now = env->now };
 	act_env(&ce, acts ? acts : &own);
 	struct run rn = { .env = env, .l = l, .ce = &ce, .ex = explain };

@@ -729,7 +729,8 @@ int score_lead(struct hook_env *env, struct lead *l, struct act_src *acts,
 	const struct score_config *sc = sc_of(env->cfg);
 	if (!sc || sc->n == 0)
 		return 0;
-	struct act_src own = { .db = env->db };
+	struct act_src own;
+	act_src_init(&own, env->db);
 	struct act_src *src = acts ? acts : &own;
 	struct cond_env ce = { .l = l, .cfg = env->cfg, .now = env->now };
 	act_env(&ce, src);
@@ -797,7 +798,8 @@ int score_explain(struct hook_env *env, const struct lead *l, struct act_src *ac
 	const struct score_config *sc = sc_of(env->cfg);
 	if (!sc)
 		return 0;
-	struct act_src own = { .db = env->db };
+	struct act_src own;
+	act_src_init(&own, env->db);
 	struct act_src *src = acts ? acts : &own;
 	struct cond_env ce = { .l = l, .cfg = env->cfg, .now = env->now };
 	act_env(&ce, src);

@@ -614,7 +614,8 @@ int workflow_fire(struct hook_env *env, const struct lead *l, enum wf_event e, c
 	const struct workflow_config *w = env->cfg ? env->cfg->workflow : NULL;
 	if (!w || !w->nrules || env->no_events)
 		return 0;
-	struct act_src acts = { .db = env->db };
+	struct act_src acts;
+	act_src_init(&acts, env->db);
 	int rc = 0;
 	for (size_t i = 0; i < w->nrules && !rc; i++) {
 		const struct wf_rule *r = &w->rules[i];
