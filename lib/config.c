@@ -868,13 +868,15 @@ const struct stage *config_stage(const struct config *cfg, const char *name)
 {
 	if (str_empty(name))
 		return NULL;
-	for (size_t i = 0; i < cfg->nstages; i++)
+	/* a name first, then a key: one pass (the engines ask once a lead or more) */
+	const struct stage *by_key = NULL;
+	for (size_t i = 0; i < cfg->nstages; i++) {
 		if (str_ieq(cfg->stages[i].name, name))
 			return &cfg->stages[i];
-	for (size_t i = 0; i < cfg->nstages; i++)
-		if (str_ieq(cfg->stages[i].key, name))
-			return &cfg->stages[i];
-	return NULL;
+		if (!by_key && str_ieq(cfg->stages[i].key, name))
+			by_key = &cfg->stages[i];
+	}
+	return by_key;
 }
 
 int config_stage_pos(const struct config *cfg, const char *key)
