@@ -164,14 +164,6 @@ static void on_progress(void *p, uint64_t bytes, uint64_t rows)
 }
 
 /* A pipe cannot be read twice: copy it to an unlinked temporary file. */
-/* The size of the file to import (stdin is spooled to one), 0 if unknown. */
-static uint64_t file_bytes(int fd)
-{
-	struct stat sb;
-	return fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0 ? (uint64_t)sb.st_size
-	                                                                    : 0;
-}
-
 static int spool_stdin(struct ctx *c, int *fd)
 {
 	const char *dir = getenv("TMPDIR");
@@ -572,8 +564,8 @@ int cmd_import(struct ctx *c, struct args *a)
 	if (!dry)
 		db_bulk_prepare(c->db);
 	if ((rc = db_begin(c->db, &c->err)) || (rc = db_sync_stages(c->db, c->cfg, &c->err)) ||
-	    (!dry && (rc = db_bulk_begin(c->db, import_bulk_ok(&io), file_bytes(io.fd), &io.bulk,
-	                                 &c->err)))) {
+	    (!dry && (rc = db_bulk_begin(c->db, import_bulk_ok(&io), import_file_bytes(&io),
+	                                 &io.bulk, &c->err)))) {
 		db_rollback(c->db);
 		db_bulk_finish(c->db);
 		rc = fail_err(c);

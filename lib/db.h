@@ -123,6 +123,8 @@ struct lead_filter {
 
 /* Call fn for each matching lead in order; a non-zero return stops. */
 typedef int (*db_lead_fn)(const struct lead *l, void *ctx);
+/* A lead's duplicate keys: email (the rest NULL) or external id and source. */
+typedef void (*db_key_fn)(void *ctx, const char *email, const char *ext_id, const char *ext_source);
 int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, void *ctx,
                   struct lerr *err);
 

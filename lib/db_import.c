@@ -69,12 +69,8 @@ int db_import_prepare(struct db *db, const enum import_match *m, int n, struct l
 		db->match_email |= m[i] == MATCH_EMAIL;
 		db->match_ext |= m[i] == MATCH_EXT_ID;
 	}
-	if (db->load) {
+	if (db->load)
 		db_load_match(db->load, db->match_email, db->match_ext);
-		int rc = db_load_seed(db, err);
-		if (rc)
-			return rc;
-	}
 	for (int i = 0; i < n; i++) {
 		int rc = 0;
 		if (m[i] == MATCH_PHONE)
@@ -374,25 +370,9 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 
 /* ---- bulk mode ---- */
 
-int db_import_keys(struct db *db, bool email, bool ext, db_key_fn fn, void *ctx, struct lerr *err)
+int db_import_seed(struct db *db, db_key_fn fn, void *ctx, struct lerr *err)
 {
-	if (!email && !ext)
-		return 0;
-	struct dbst *st =
-	    db_prep(db,
-	            "SELECT email, NULL, NULL FROM leads WHERE ?1 = 1 AND email IS NOT NULL "
-	            "UNION ALL SELECT NULL, ext_id, ext_source FROM leads "
-	            "WHERE ?2 = 1 AND ext_id IS NOT NULL",
-	            err);
-	if (!st)
-		return err->code;
-	st_bind_int64(st, 1, email);
-	st_bind_int64(st, 2, ext);
-	int rc;
-	while ((rc = st_step(st)) == SQLITE_ROW)
-		fn(ctx, st_col_text(st, 0), st_col_text(st, 1), st_col_text(st, 2));
-	st_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read duplicate keys");
+	return db->load ? db_load_seed(db, fn, ctx, err) : 0;
 }
 
 int db_import_dedupe(struct db *db, int64_t batch, const enum import_match *m, int n,

@@ -19,7 +19,6 @@
 #include <string.h>
 
 #include "dbi.h"
-#include "import.h"
 
 struct keyset {
 	size_t *slot; /* offset + 1 into text, 0 = empty */
@@ -84,6 +83,7 @@ struct db_load *db_load_new(int64_t next_id, const char *cols)
 {
 	struct db_load *ld = xcalloc(1, sizeof *ld);
 	ld->next_id = next_id;
+	ld->dense = next_id > 1;
 	struct sb sql = SB_INIT;
 	sb_addf(&sql, "COPY leads (id, %s) FROM STDIN", cols);
 	ld->copy_sql = sb_detach(&sql);
@@ -113,9 +113,9 @@ uint64_t db_load_dropped(const struct db_load *ld)
 }
 
 /* A key of the lead there: as db_load_lead builds them for the rows. */
-static void seed_key(void *ctx, const char *email, const char *ext_id, const char *ext_source)
+static void seed_key(struct db_load *ld, const char *email, const char *ext_id,
+                     const char *ext_source)
 {
-	struct db_load *ld = ctx;
 	struct keyset *k = email ? &ld->email : &ld->ext;
 	struct sb key = SB_INIT;
 	if (email) {
@@ -131,17 +131,31 @@ static void seed_key(void *ctx, const char *email, const char *ext_id, const cha
 	sb_free(&key);
 }
 
-int db_load_seed(struct db *db, struct lerr *err)
+int db_load_seed(struct db *db, db_key_fn fn, void *ctx, struct lerr *err)
 {
 	struct db_load *ld = db->load;
-	int rc = db_import_keys(db, ld->by_email, ld->by_ext, seed_key, ld, err);
-	int64_t next = 1;
-	if (!rc)
-		rc = db_import_ids(db, &next, NULL, err);
-	if (!rc && next > ld->next_id)
-		ld->next_id = next;
-	ld->dense = next > 1;
-	return rc;
+	if (!ld->by_email && !ld->by_ext)
+		return 0;
+	struct dbst *st =
+	    db_prep(db,
+	            "SELECT email, NULL, NULL FROM leads WHERE ?1 = 1 AND email IS NOT NULL "
+	            "UNION ALL SELECT NULL, ext_id, ext_source FROM leads "
+	            "WHERE ?2 = 1 AND ext_id IS NOT NULL",
+	            err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, ld->by_email);
+	st_bind_int64(st, 2, ld->by_ext);
+	int rc;
+	while ((rc = st_step(st)) == SQLITE_ROW) {
+		const char *email = st_col_text(st, 0), *ext_id = st_col_text(st, 1),
+		           *ext_source = st_col_text(st, 2);
+		seed_key(ld, email, ext_id, ext_source);
+		if (fn)
+			fn(ctx, email, ext_id, ext_source);
+	}
+	st_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read duplicate keys");
 }
 
 /* One field in COPY's text format. */
@@ -207,8 +221,6 @@ int db_load_lead(struct db *db, const struct lead *l, int64_t *give, struct lerr
 {
 	struct db_load *ld = db->load;
 	int64_t id = give ? (*give = ld->next_id) : l->i[LI_ID];
-	if (id >= ld->next_id && !ld->dense)
-		ld->next_id = id + 1;
 	/* a key seen on a row kept: a duplicate, as db_import_dedupe would find */
 	const char *email = l->t[LT_EMAIL], *ext = l->t[LT_EXT_ID];
 	struct sb xk = SB_INIT;
@@ -227,13 +239,14 @@ int db_load_lead(struct db *db, const struct lead *l, int64_t *give, struct lerr
 		sx = keyset_slot(&ld->ext, xk.buf, xk.len);
 		dup = ld->ext.slot[sx] != 0;
 	}
+	/* the id is taken, unless dense and the row is left out */
+	if (id >= ld->next_id && !(dup && ld->dense))
+		ld->next_id = id + 1;
 	if (dup) {
 		sb_free(&xk);
 		ld->dropped++;
 		return 0;
 	}
-	if (id >= ld->next_id) /* dense: a duplicate took no id */
-		ld->next_id = id + 1;
 	/* kept: its keys count from now on (the email slot is still right:
 	 * the ext set is another table) */
 	if (ld->by_email && email)

@@ -736,6 +736,13 @@ static void seen_reserve(struct seen *s, size_t keys)
 	*s = big;
 }
 
+/* Record h (not 0) in slot j, found for it by seen_slot. */
+static void seen_take(struct seen *s, size_t j, uint64_t h)
+{
+	s->n += !s->h[j];
+	s->h[j] = h;
+}
+
 /* Where h (not 0) is, or the empty slot it would take: one probe serves both. */
 static size_t seen_slot(const struct seen *s, uint64_t h)
 {
@@ -786,7 +793,7 @@ static void seen_keys(const struct engines *en, const char *email, const char *e
 	}
 }
 
-/* A lead there before the import (PostgreSQL, db_import_keys): its keys are seen. */
+/* A lead there before the import (PostgreSQL, db_import_seed): its keys are seen. */
 static void seen_seed(void *ctx, const char *email, const char *ext_id, const char *ext_source)
 {
 	struct engines *en = ctx;
@@ -797,9 +804,7 @@ static void seen_seed(void *ctx, const char *email, const char *ext_id, const ch
 		if (!k[i])
 			continue;
 		seen_reserve(t[i], t[i]->n + 1);
-		size_t j = seen_slot(t[i], k[i]);
-		t[i]->n += !t[i]->h[j];
-		t[i]->h[j] = k[i];
+		seen_take(t[i], seen_slot(t[i], k[i]), k[i]);
 	}
 }
 
@@ -838,14 +843,10 @@ static void seen_rows(struct engines *en, const struct lead *v, size_t n, bool *
 			if (again[at + i])
 				continue;
 			/* new keys: into the slots found, which nothing has taken since */
-			if (ke[i]) {
-				en->email.h[ie] = ke[i];
-				en->email.n++;
-			}
-			if (kx[i]) {
-				en->ext.h[ix] = kx[i];
-				en->ext.n++;
-			}
+			if (ke[i])
+				seen_take(&en->email, ie, ke[i]);
+			if (kx[i])
+				seen_take(&en->ext, ix, kx[i]);
 		}
 	}
 }
@@ -1092,6 +1093,14 @@ static int rows_piped(struct rows *rw, struct lerr *err)
 	return rc;
 }
 
+uint64_t import_file_bytes(const struct import_opts *o)
+{
+	struct stat sb;
+	return fstat(o->fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0
+	           ? (uint64_t)sb.st_size
+	           : 0;
+}
+
 bool import_bulk_ok(const struct import_opts *o)
 {
 	for (int i = 0; i < o->nmatch; i++)
@@ -1226,19 +1235,17 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 		en.next_again = en.next_id + ((int64_t)1 << 40);
 		/* sized for the file's rows at the start (rows of 64 bytes and
 		 * more; at most 8 MB): the first keys are not rehashed again and again */
-		struct stat sf;
-		if (fstat(o->fd, &sf) == 0 && S_ISREG(sf.st_mode) && sf.st_size > 0) {
-			size_t rows_guess = (size_t)sf.st_size / 64;
-			rows_guess = rows_guess < ((size_t)1 << 19) ? rows_guess : (size_t)1 << 19;
-			if (en.by_email)
-				seen_reserve(&en.email, rows_guess);
-			if (en.by_ext)
-				seen_reserve(&en.ext, rows_guess);
-		}
-		/* a bulk import into leads already there (PostgreSQL): their keys */
-		rc = db_import_keys(h->db, en.by_email, en.by_ext, seen_seed, &en, err);
+		uint64_t rows_guess = import_file_bytes(o) / 64;
+		rows_guess = rows_guess < ((uint64_t)1 << 19) ? rows_guess : (uint64_t)1 << 19;
+		if (en.by_email)
+			seen_reserve(&en.email, (size_t)rows_guess);
+		if (en.by_ext)
+			seen_reserve(&en.ext, (size_t)rows_guess);
 		rows.en = &en;
 	}
+	/* a bulk import into leads already there (PostgreSQL): their keys */
+	if (o->bulk)
+		rc = db_import_seed(h->db, rows.en ? seen_seed : NULL, &en, err);
 	/* the bulk path maps rows on a second thread while this one stores them */
 	if (!rc)
 		rc = piped ? rows_piped(&rows, err) : rows_each(&rows, err);

@@ -95,6 +95,8 @@ void import_register_config(void);
 
 /* May this import run in bulk mode (when the database is empty)? */
 bool import_bulk_ok(const struct import_opts *o);
+/* The size of the file to import (stdin is spooled to one), 0 if unknown. */
+uint64_t import_file_bytes(const struct import_opts *o);
 
 /*
  * `leads import --detect`: read the header and report the preset, its
@@ -136,12 +138,13 @@ int db_import_each(struct db *db, int64_t batch, db_lead_fn fn, void *ctx, struc
 int db_import_ids(struct db *db, int64_t *next, bool *dense, struct lerr *err);
 
 /*
- * Bulk mode into a table that has leads (PostgreSQL): fn gets the
- * duplicate keys of every lead there, email (ext NULL) or external id and
- * source (email NULL), as the row-by-row lookups compare them.
+ * Bulk mode into a table that has leads (PostgreSQL, after
+ * db_import_prepare): the duplicate keys of every lead there, read once,
+ * go to the COPY's key sets and to fn (if not NULL): email (ext NULL) or
+ * external id and source (email NULL), as the row-by-row lookups compare
+ * them (db_key_fn, lib/db.h); ids go on after theirs.
  */
-typedef void (*db_key_fn)(void *ctx, const char *email, const char *ext_id, const char *ext_source);
-int db_import_keys(struct db *db, bool email, bool ext, db_key_fn fn, void *ctx, struct lerr *err);
+int db_import_seed(struct db *db, db_key_fn fn, void *ctx, struct lerr *err);
 
 /* Make the lookups of the chosen criteria fast (indexes for phone, name+company). */
 int db_import_prepare(struct db *db, const enum import_match *m, int n, struct lerr *err);
