@@ -20,9 +20,20 @@
 
 #include "dbi.h"
 
+/*
+ * The keys of the leads kept, to tell a duplicate: open addressing, a
+ * slot the key's hash and where its text is (offset + 1, 0 = empty). The
+ * home slot comes from the hash's high bits (Fibonacci hashing: FNV-1a's
+ * low bits cluster on keys that differ at the end); growing moves the
+ * slots without reading a key again.
+ */
 struct keyset {
-	size_t *slot; /* offset + 1 into text, 0 = empty */
+	struct kslot {
+		uint64_t h;
+		size_t off;
+	} * slot;
 	size_t cap, n;
+	unsigned bits; /* cap == 1 << bits */
 	struct sb text;
 };
 
@@ -33,41 +44,52 @@ struct db_load {
 	struct keyset email, ext;
 	uint64_t dropped;
 	struct sb buf; /* COPY text not sent yet */
+	struct sb xk;  /* the row's external-id key */
 	bool open;     /* a COPY is in progress */
 	char *copy_sql;
 };
 
-/* The slot of key (n bytes, no NUL inside): holding it, or empty for it. */
-static size_t keyset_slot(struct keyset *k, const char *key, size_t n)
+static size_t keyset_home(const struct keyset *k, uint64_t h)
+{
+	return (size_t)((h * 0x9e3779b97f4a7c15u) >> (64 - k->bits));
+}
+
+/* The slot of key (n bytes, no NUL inside, hash h): holding it, or empty for it. */
+static size_t keyset_slot(struct keyset *k, const char *key, size_t n, uint64_t h)
 {
 	if (2 * (k->n + 1) > k->cap) {
-		size_t cap = k->cap ? 2 * k->cap : 1024;
-		size_t *slot = xcalloc(cap, sizeof *slot);
-		for (size_t i = 0; i < k->cap; i++) {
-			if (!k->slot[i])
-				continue;
-			const char *s = k->text.buf + k->slot[i] - 1;
-			size_t j = (size_t)fnv1a(FNV1A_INIT, s, strlen(s)) & (cap - 1);
-			while (slot[j])
-				j = (j + 1) & (cap - 1);
-			slot[j] = k->slot[i];
-		}
-		free(k->slot);
-		k->slot = slot;
+		unsigned bits = k->cap ? k->bits + 1 : 10;
+		size_t cap = (size_t)1 << bits;
+		struct kslot *old = k->slot;
+		size_t ocap = k->cap;
+		k->slot = xcalloc(cap, sizeof *k->slot);
 		k->cap = cap;
+		k->bits = bits;
+		for (size_t i = 0; i < ocap; i++) {
+			if (!old[i].off)
+				continue;
+			size_t j = keyset_home(k, old[i].h);
+			while (k->slot[j].off)
+				j = (j + 1) & (cap - 1);
+			k->slot[j] = old[i];
+		}
+		free(old);
 	}
-	size_t j = (size_t)fnv1a(FNV1A_INIT, key, n) & (k->cap - 1);
-	for (; k->slot[j]; j = (j + 1) & (k->cap - 1)) {
-		const char *s = k->text.buf + k->slot[j] - 1;
-		if (strncmp(s, key, n) == 0 && s[n] == '\0')
+	size_t j = keyset_home(k, h);
+	for (; k->slot[j].off; j = (j + 1) & (k->cap - 1)) {
+		if (k->slot[j].h != h)
+			continue;
+		const char *s = k->text.buf + k->slot[j].off - 1;
+		if (memcmp(s, key, n) == 0 && s[n] == '\0')
 			break;
 	}
 	return j;
 }
 
-static void keyset_put(struct keyset *k, size_t j, const char *key, size_t n)
+static void keyset_put(struct keyset *k, size_t j, const char *key, size_t n, uint64_t h)
 {
-	k->slot[j] = k->text.len + 1;
+	k->slot[j].h = h;
+	k->slot[j].off = k->text.len + 1;
 	sb_add(&k->text, key, n);
 	sb_addc(&k->text, '\0');
 	k->n++;
@@ -103,6 +125,7 @@ void db_load_free(struct db_load *ld)
 	keyset_free(&ld->email);
 	keyset_free(&ld->ext);
 	sb_free(&ld->buf);
+	sb_free(&ld->xk);
 	free(ld->copy_sql);
 	free(ld);
 }
@@ -112,23 +135,46 @@ uint64_t db_load_dropped(const struct db_load *ld)
 	return ld->dropped;
 }
 
+/* The external-id key: ext_id, a unit separator, the source ("\x1e" for none). */
+static void ext_key(struct sb *k, const char *ext_id, const char *ext_source)
+{
+	sb_reset(k);
+	sb_adds(k, ext_id);
+	sb_addc(k, '\x1f');
+	sb_adds(k, ext_source ? ext_source : "\x1e");
+}
+
+/* A probe of k for key: the key's hash and its slot, holding it or empty for it. */
+struct probe {
+	uint64_t h;
+	size_t j;
+};
+
+static bool keyset_find(struct keyset *k, const char *key, size_t n, struct probe *p)
+{
+	p->h = fnv1a(FNV1A_INIT, key, n);
+	p->j = keyset_slot(k, key, n, p->h);
+	return k->slot[p->j].off != 0;
+}
+
+/* Put key in k, unless there. */
+static void keyset_add(struct keyset *k, const char *key, size_t n)
+{
+	struct probe p;
+	if (!keyset_find(k, key, n, &p))
+		keyset_put(k, p.j, key, n, p.h);
+}
+
 /* A key of the lead there: as db_load_lead builds them for the rows. */
 static void seed_key(struct db_load *ld, const char *email, const char *ext_id,
                      const char *ext_source)
 {
-	struct keyset *k = email ? &ld->email : &ld->ext;
-	struct sb key = SB_INIT;
 	if (email) {
-		sb_adds(&key, email);
+		keyset_add(&ld->email, email, strlen(email));
 	} else {
-		sb_adds(&key, ext_id);
-		sb_addc(&key, '\x1f');
-		sb_adds(&key, ext_source ? ext_source : "\x1e");
+		ext_key(&ld->xk, ext_id, ext_source);
+		keyset_add(&ld->ext, ld->xk.buf, ld->xk.len);
 	}
-	size_t j = keyset_slot(k, key.buf, key.len);
-	if (!k->slot[j])
-		keyset_put(k, j, key.buf, key.len);
-	sb_free(&key);
 }
 
 int db_load_seed(struct db *db, db_key_fn fn, void *ctx, struct lerr *err)
@@ -161,30 +207,29 @@ int db_load_seed(struct db *db, db_key_fn fn, void *ctx, struct lerr *err)
 /* One field in COPY's text format. */
 static void copy_text(struct sb *b, const char *s)
 {
-	const char *run = s;
-	for (; *s; s++) {
-		const char *esc = NULL;
-		switch (*s) {
-		case '\\':
-			esc = "\\\\";
-			break;
-		case '\t':
-			esc = "\\t";
-			break;
-		case '\n':
-			esc = "\\n";
-			break;
-		case '\r':
-			esc = "\\r";
-			break;
-		default:
-			continue;
-		}
-		sb_add(b, run, (size_t)(s - run));
-		sb_adds(b, esc);
-		run = s + 1;
+	for (;;) {
+		size_t n = strcspn(s, "\\\t\n\r");
+		sb_add(b, s, n);
+		s += n;
+		if (!*s)
+			return;
+		sb_addc(b, '\\');
+		sb_addc(b, *s == '\\' ? '\\' : *s == '\t' ? 't' : *s == '\n' ? 'n' : 'r');
+		s++;
 	}
-	sb_add(b, run, (size_t)(s - run));
+}
+
+/* An integer in decimal, without printf's machinery (a dozen a row). */
+static void copy_int(struct sb *b, int64_t v)
+{
+	char d[24], *p = d + sizeof d;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	sb_add(b, p, (size_t)(d + sizeof d - p));
 }
 
 /* Send what is buffered; with end, end the COPY too. A SQLITE_* code. */
@@ -223,48 +268,37 @@ int db_load_lead(struct db *db, const struct lead *l, int64_t *give, struct lerr
 	int64_t id = give ? (*give = ld->next_id) : l->i[LI_ID];
 	/* a key seen on a row kept: a duplicate, as db_import_dedupe would find */
 	const char *email = l->t[LT_EMAIL], *ext = l->t[LT_EXT_ID];
-	struct sb xk = SB_INIT;
-	if (ld->by_ext && ext) {
-		sb_adds(&xk, ext);
-		sb_addc(&xk, '\x1f');
-		sb_adds(&xk, l->t[LT_EXT_SOURCE] ? l->t[LT_EXT_SOURCE] : "\x1e");
-	}
-	size_t se = 0, sx = 0;
-	bool dup = false;
-	if (ld->by_email && email) {
-		se = keyset_slot(&ld->email, email, strlen(email));
-		dup = ld->email.slot[se] != 0;
-	}
-	if (!dup && xk.len) {
-		sx = keyset_slot(&ld->ext, xk.buf, xk.len);
-		dup = ld->ext.slot[sx] != 0;
-	}
+	size_t en = ld->by_email && email ? strlen(email) : 0;
+	bool by_ext = ld->by_ext && ext;
+	if (by_ext)
+		ext_key(&ld->xk, ext, l->t[LT_EXT_SOURCE]);
+	struct probe pe, px;
+	bool dup = (en && keyset_find(&ld->email, email, en, &pe)) ||
+	           (by_ext && keyset_find(&ld->ext, ld->xk.buf, ld->xk.len, &px));
 	/* the id is taken, unless dense and the row is left out */
 	if (id >= ld->next_id && !(dup && ld->dense))
 		ld->next_id = id + 1;
 	if (dup) {
-		sb_free(&xk);
 		ld->dropped++;
 		return 0;
 	}
-	/* kept: its keys count from now on (the email slot is still right:
-	 * the ext set is another table) */
-	if (ld->by_email && email)
-		keyset_put(&ld->email, se, email, strlen(email));
-	if (xk.len)
-		keyset_put(&ld->ext, sx, xk.buf, xk.len);
-	sb_free(&xk);
+	/* kept: its keys count from now on, in the slots found (the two
+	 * sets are two tables: putting one moves nothing in the other) */
+	if (en)
+		keyset_put(&ld->email, pe.j, email, en, pe.h);
+	if (by_ext)
+		keyset_put(&ld->ext, px.j, ld->xk.buf, ld->xk.len, px.h);
 	struct sb *b = &ld->buf;
-	sb_addf(b, "%lld", (long long)id);
+	copy_int(b, id);
 	for (int i = 1; i < lead_nfields; i++) {
 		const struct field_desc *f = &lead_fields[i];
 		sb_addc(b, '\t');
 		if (f->kind == FK_TEXT && l->t[f->idx])
 			copy_text(b, l->t[f->idx]);
 		else if (f->kind != FK_TEXT && l->has[f->idx])
-			sb_addf(b, "%lld", (long long)l->i[f->idx]);
+			copy_int(b, l->i[f->idx]);
 		else
-			sb_adds(b, "\\N");
+			sb_add(b, "\\N", 2);
 	}
 	sb_addc(b, '\n');
 	if (b->len >= 256 * 1024 && send(db, false))

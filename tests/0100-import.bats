@@ -44,6 +44,19 @@ two'
 bo@example.com|Bo|$(printf plain | od -An -tx1 | tr -d ' \n' | tr a-f A-F)"
 }
 
+@test "backslashes, tabs, CR and a literal \\N in mapped columns come back as written" {
+	# PostgreSQL's COPY text format gives these four a meaning of their own
+	printf 'Email,Company,Title,First Name\n' >esc.csv
+	printf 'a@example.com,"C:\\dir\\x","a\tb","\\N"\n' >>esc.csv
+	printf 'b@example.com,"cr\rhere","two\\\\","x\ny"\n' >>esc.csv
+	import_ok "generic: 2 read, 2 inserted, 0 updated, 0 duplicates skipped, 0 rejected, 0 warnings (T); batch 1" \
+		esc.csv
+	run -0 sql "SELECT hex(company), hex(title), hex(first_name) FROM leads ORDER BY id"
+	hx() { printf '%b' "$1" | od -An -tx1 | tr -d ' \n' | tr a-f A-F; }
+	assert_output "$(hx 'C:\\dir\\x')|$(hx 'a\tb')|$(hx '\\N')
+$(hx 'cr\rhere')|$(hx 'two\\\\')|$(hx 'x\ny')"
+}
+
 @test "lone CR line endings, no line break at the end" {
 	import_ok "generic: 2 read, 2 inserted, 0 updated, 0 duplicates skipped, 0 rejected, 0 warnings (T); batch 1" \
 		"$IMP/lone-cr.csv"
