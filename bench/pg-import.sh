@@ -9,6 +9,12 @@
 # statuses, custom fields as JSON), leaves out duplicates, and writes a
 # lead with its indexes (email, stage, status, owner, external id).
 #
+# Then where the server's part of the time goes: the rows leads sent,
+# dumped back with COPY TO, copied by psql alone into a table like leads
+# (no index; its primary key only; every index kept, as the import does;
+# its primary key, then the other indexes built after the load), each a
+# ratio to the same plain \copy. This is the floor no client can go under.
+#
 # usage: bench/pg-import.sh [LEADS] [ROWS]   (BENCH_REPEAT=N: best of N)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,8 +30,8 @@ export LEADS_NOW=2026-11-24T09:00:00Z LEADS_USER=bench
 repeat=${BENCH_REPEAT:-1}
 sh "$here/gen-csv.sh" "$rows" >"$tmp/import.csv"
 
-psql_q() {
-	psql -X -q -v ON_ERROR_STOP=1 -h "$LEADS_TEST_PG" "$@"
+psql_q() { # without the NOTICEs of DROP ... IF EXISTS
+	PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 -h "$LEADS_TEST_PG" "$@"
 }
 
 . "$here/best-of.sh"
@@ -56,3 +62,39 @@ printf '%-44s %8s %8s\n' "" seconds ratio
 printf '%-44s %8.2f %8s\n' "psql \\copy into a plain table" "$t_copy" "1.00"
 printf '%-44s %8.2f %8.2f   (target <= 2.00)\n' "leads import (COPY into leads)" "$t_leads" \
 	"$(echo "$t_leads / $t_copy" | bc -l)"
+
+# The server alone, on the rows leads stored (see the top).
+psql_q -d bench -c "\\copy leads TO '$tmp/leads.txt'"
+# a fresh table "floor" like leads with $1: none, pkey, all or after
+floor_table() {
+	case $1 in
+	all) like='INCLUDING ALL' ;;
+	*) like='INCLUDING DEFAULTS' ;;
+	esac
+	psql_q -d bench -c "DROP TABLE IF EXISTS floor" -c "CREATE TABLE floor (LIKE leads $like)"
+	case $1 in
+	pkey | after) psql_q -d bench -c "ALTER TABLE floor ADD PRIMARY KEY (id)" ;;
+	esac
+}
+# the other indexes of leads, as statements for floor
+psql_q -d bench -At -c "SELECT replace(replace(indexdef, 'INDEX leads_', 'INDEX floor_'),
+	' ON public.leads ', ' ON public.floor ') || ';' FROM pg_indexes
+	WHERE tablename = 'leads' AND indexname <> 'leads_pkey'" >"$tmp/indexes.sql"
+copy_floor="\\copy floor FROM '$tmp/leads.txt'"
+printf '%-44s %8s %8s\n' "the server alone, the same rows into:" "" ""
+for how in none pkey all after; do
+	case $how in
+	none) what="  a table like leads, no index" ;;
+	pkey) what="  ... with its primary key only" ;;
+	all) what="  ... with every index, kept (as leads does)" ;;
+	after) what="  ... primary key, the rest built after" ;;
+	esac
+	if [ "$how" = after ]; then
+		t=$(best_of "floor_table $how" psql -X -q -v ON_ERROR_STOP=1 -h "$LEADS_TEST_PG" -d bench \
+			-c "$copy_floor" -f "$tmp/indexes.sql")
+	else
+		t=$(best_of "floor_table $how" psql -X -q -v ON_ERROR_STOP=1 -h "$LEADS_TEST_PG" -d bench \
+			-c "$copy_floor")
+	fi
+	printf '%-44s %8.2f %8.2f\n' "$what" "$t" "$(echo "$t / $t_copy" | bc -l)"
+done
