@@ -1,6 +1,6 @@
 /*
  * db_load.c - a bulk import into PostgreSQL: the leads go to the server
- * with COPY ... FROM STDIN, a few hundred kilobytes a message, instead of
+ * with COPY ... FROM STDIN, 32 KB a message (LOAD_CHUNK), instead of
  * one INSERT (and a round trip or two) each.
  *
  * The rows are copied straight into leads, not through a staging table:
