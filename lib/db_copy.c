@@ -57,13 +57,15 @@ struct copy_table {
 	const char *select; /* every column, in primary-key order */
 	const char *insert; /* every column, as ?1..?N */
 	const char *count;
+	const char *copy; /* into PostgreSQL: every column by COPY */
 };
 
 #define TABLE(n, cols, ncols, order, params)                                                       \
 	{                                                                                          \
 		n, ncols, "SELECT * FROM " n " LIMIT 0",                                           \
 		    "SELECT " cols " FROM " n " ORDER BY " order,                                  \
-		    "INSERT INTO " n " (" cols ") VALUES (" params ")", "SELECT count(*) FROM " n  \
+		    "INSERT INTO " n " (" cols ") VALUES (" params ")", "SELECT count(*) FROM " n, \
+		    "COPY " n " (" cols ") FROM STDIN"                                             \
 	}
 
 /* parents first */
@@ -176,6 +178,70 @@ static int table_sum(struct db *db, const struct copy_table *t, int64_t *rows, u
 	return 0;
 }
 
+/* A failure of copying table t, on connection db. */
+static int copy_fail(struct db *db, const struct copy_table *t, struct lerr *err)
+{
+	char what[64];
+	snprintf(what, sizeof what, "copy %s", t->name);
+	return db_fail(db, err, what);
+}
+
+/* One row of src in COPY's text format. */
+static void copy_row_text(struct sb *b, struct dbst *src, int ncols)
+{
+	for (int i = 0; i < ncols; i++) {
+		if (i)
+			sb_addc(b, '\t');
+		switch (st_col_type(src, i)) {
+		case SQLITE_NULL:
+			sb_add(b, "\\N", 2);
+			break;
+		case SQLITE_INTEGER:
+			pg_copy_int(b, st_col_int64(src, i));
+			break;
+		default: {
+			const char *s = st_col_text(src, i);
+			pg_copy_text(b, s ? s : "", s ? (size_t)st_col_bytes(src, i) : 0);
+		}
+		}
+	}
+	sb_addc(b, '\n');
+}
+
+/*
+ * Into PostgreSQL the rows go by COPY, not an INSERT and a round trip
+ * each (100,000 leads: 6.2 s that way). *rows: how many were read.
+ */
+static int copy_rows_pg(struct db *from, struct dbst *src, struct db *to,
+                        const struct copy_table *t, int64_t *rows, struct lerr *err)
+{
+	if (pg_copy_begin(to->pg, t->copy))
+		return copy_fail(to, t, err);
+	struct sb b = SB_INIT;
+	int rc, put = SQLITE_OK;
+	int64_t n = 0;
+	while (put == SQLITE_OK && (rc = st_step(src)) == SQLITE_ROW) {
+		copy_row_text(&b, src, t->ncols);
+		n++;
+		if (b.len >= PG_COPY_CHUNK) {
+			put = pg_copy_put(to->pg, b.buf, b.len);
+			sb_reset(&b);
+		}
+	}
+	*rows = n;
+	int ret = 0;
+	if (put != SQLITE_OK) {
+		ret = copy_fail(to, t, err);
+	} else if (rc != SQLITE_DONE) {
+		ret = db_fail(from, err, "read the source");
+		pg_copy_abort(to->pg);
+	} else if ((b.len && pg_copy_put(to->pg, b.buf, b.len)) || pg_copy_end(to->pg)) {
+		ret = copy_fail(to, t, err);
+	}
+	sb_free(&b);
+	return ret;
+}
+
 /* Every row of table t from one connection to the other; *rows: how many. */
 static int copy_rows(struct db *from, struct db *to, const struct copy_table *t, int64_t *rows,
                      struct lerr *err)
@@ -183,6 +249,11 @@ static int copy_rows(struct db *from, struct db *to, const struct copy_table *t,
 	struct dbst *src = db_prepare_once(from, t->select, err);
 	if (!src)
 		return err->code;
+	if (to->pg) {
+		int ret = copy_rows_pg(from, src, to, t, rows, err);
+		st_finalize(src);
+		return ret;
+	}
 	struct dbst *dst = db_prepare_once(to, t->insert, err);
 	if (!dst) {
 		st_finalize(src);
@@ -207,9 +278,7 @@ static int copy_rows(struct db *from, struct db *to, const struct copy_table *t,
 		}
 		rc = st_step(dst);
 		if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-			char what[64];
-			snprintf(what, sizeof what, "copy %s", t->name);
-			ret = db_fail(to, err, what);
+			ret = copy_fail(to, t, err);
 			break;
 		}
 		st_reset(dst);

@@ -1,6 +1,6 @@
 /*
  * db_load.c - a bulk import into PostgreSQL: the leads go to the server
- * with COPY ... FROM STDIN, 32 KB a message (LOAD_CHUNK), instead of
+ * with COPY ... FROM STDIN, 32 KB a message (PG_COPY_CHUNK), instead of
  * one INSERT (and a round trip or two) each.
  *
  * The rows are copied straight into leads, not through a staging table:
@@ -204,44 +204,6 @@ int db_load_seed(struct db *db, db_key_fn fn, void *ctx, struct lerr *err)
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read duplicate keys");
 }
 
-/*
- * COPY text is handed to libpq this many bytes at a time. libpq blocks
- * until a message has gone into the socket, and the socket holds less
- * than 256 KB: in 256 KB messages the server drained the socket while
- * this thread built the next one, and waited (200,000 rows: 1.94-2.18 s;
- * the server alone, fed by psql from a file, 1.62 s). In 32 KB ones it
- * always has the next at hand: 1.61-1.69 s.
- */
-#define LOAD_CHUNK (32 * 1024)
-
-/* One field in COPY's text format. */
-static void copy_text(struct sb *b, const char *s)
-{
-	for (;;) {
-		size_t n = strcspn(s, "\\\t\n\r");
-		sb_add(b, s, n);
-		s += n;
-		if (!*s)
-			return;
-		sb_addc(b, '\\');
-		sb_addc(b, *s == '\\' ? '\\' : *s == '\t' ? 't' : *s == '\n' ? 'n' : 'r');
-		s++;
-	}
-}
-
-/* An integer in decimal, without printf's machinery (a dozen a row). */
-static void copy_int(struct sb *b, int64_t v)
-{
-	char d[24], *p = d + sizeof d;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--p = '-';
-	sb_add(b, p, (size_t)(d + sizeof d - p));
-}
-
 /* Send what is buffered; with end, end the COPY too. A SQLITE_* code. */
 static int send(struct db *db, bool end)
 {
@@ -299,19 +261,19 @@ int db_load_lead(struct db *db, const struct lead *l, int64_t *give, struct lerr
 	if (by_ext)
 		keyset_put(&ld->ext, px.j, ld->xk.buf, ld->xk.len, px.h);
 	struct sb *b = &ld->buf;
-	copy_int(b, id);
+	pg_copy_int(b, id);
 	for (int i = 1; i < lead_nfields; i++) {
 		const struct field_desc *f = &lead_fields[i];
 		sb_addc(b, '\t');
 		if (f->kind == FK_TEXT && l->t[f->idx])
-			copy_text(b, l->t[f->idx]);
+			pg_copy_text(b, l->t[f->idx], strlen(l->t[f->idx]));
 		else if (f->kind != FK_TEXT && l->has[f->idx])
-			copy_int(b, l->i[f->idx]);
+			pg_copy_int(b, l->i[f->idx]);
 		else
 			sb_add(b, "\\N", 2);
 	}
 	sb_addc(b, '\n');
-	if (b->len >= LOAD_CHUNK && send(db, false))
+	if (b->len >= PG_COPY_CHUNK && send(db, false))
 		return db_fail(db, err, "load leads");
 	return 0;
 }

@@ -371,6 +371,48 @@ void pg_copy_abort(struct pgdb *pg)
 	}
 }
 
+void pg_copy_text(struct sb *b, const char *s, size_t n)
+{
+	const char *end = s + n;
+	while (s < end) {
+		size_t k = strcspn(s, "\\\t\n\r"); /* stops at a NUL too */
+		if (k > (size_t)(end - s))
+			k = (size_t)(end - s);
+		sb_add(b, s, k);
+		if ((s += k) == end)
+			return;
+		switch (*s) {
+		case '\\':
+			sb_add(b, "\\\\", 2);
+			break;
+		case '\t':
+			sb_add(b, "\\t", 2);
+			break;
+		case '\n':
+			sb_add(b, "\\n", 2);
+			break;
+		case '\r':
+			sb_add(b, "\\r", 2);
+			break;
+		default: /* a NUL inside: the server says what is wrong with it */
+			sb_addc(b, *s);
+		}
+		s++;
+	}
+}
+
+void pg_copy_int(struct sb *b, int64_t v)
+{
+	char d[24], *p = d + sizeof d;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	sb_add(b, p, (size_t)(d + sizeof d - p));
+}
+
 /* ---- statements ---- */
 
 struct pgst *pgst_prepare(struct pgdb *pg, const char *sql)

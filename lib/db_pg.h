@@ -61,6 +61,23 @@ int pg_copy_put(struct pgdb *pg, const char *buf, size_t n);
 int pg_copy_end(struct pgdb *pg);
 void pg_copy_abort(struct pgdb *pg);
 
+/*
+ * The data of a COPY in its text format, built in an sb: a field of n
+ * bytes (s[n] is '\0'; backslash, tab, LF and CR escaped, a NUL byte sent
+ * as it is for the server to refuse, as it refuses it in an INSERT), an
+ * integer, a NULL ("\\N"). Columns are separated by '\t', rows end in '\n'.
+ *
+ * Hand it to pg_copy_put PG_COPY_CHUNK bytes at a time: libpq blocks until
+ * a message has gone into the socket, which holds less than 256 KB. In
+ * 256 KB messages the server drained the socket while the client built
+ * the next, and waited (an import of 200,000 rows: 1.94-2.18 s; the server
+ * alone, fed by psql from a file, 1.62 s); in 32 KB ones it always has
+ * the next at hand (1.61-1.69 s).
+ */
+#define PG_COPY_CHUNK (32 * 1024)
+void pg_copy_text(struct sb *b, const char *s, size_t n);
+void pg_copy_int(struct sb *b, int64_t v);
+
 /* The last error: a SQLite result code (extended) and a message. */
 int pg_errcode(const struct pgdb *pg);
 const char *pg_errmsg(const struct pgdb *pg);

@@ -186,6 +186,35 @@ scores          1       1  ok"
 	assert_equal "$(sqlite3 "$target" .dump)" "$before"
 }
 
+@test "db copy: into PostgreSQL by COPY and back, the same rows; a row it refuses undoes all" {
+	[ -n "${LEADS_TEST_PG:-}" ] || skip "needs a server (make check-pg)"
+	fill
+	# the four characters COPY's text format gives a meaning, and a literal
+	# \N, raw in a column (a note's are escaped inside its JSON)
+	leads add --email esc@example.com --company $'a\\b\tc\r\nd \\N' >/dev/null
+	leads note 1 $'back\\slash\ttab'
+	leads -q db copy --from "$LEADS_DB" --to a.db
+	new_db pg2
+	run -0 leads db copy --from a.db --to "$pg2"
+	assert_line "events         41      41  ok"
+	assert_line "leads          15      15  ok"
+	assert_line "stay_hist       2       2  ok"
+	leads -q db copy --from "$pg2" --to b.db
+	diff <(dump a.db) <(dump b.db) || fail "the rows differ after the round trip"
+	run -0 sqlite3 b.db "SELECT hex(company) FROM leads WHERE email = 'esc@example.com'"
+	assert_output "$(printf 'a\\b\tc\r\nd \\N' | od -An -tx1 | tr -d ' \n' | tr a-f A-F)"
+	# a row the target refuses: the COPY fails, and the target is as it was
+	new_db pg3
+	leads -d "$pg3" add --email other@example.com >/dev/null
+	psql -X -q -d "$pg3" -c "ALTER TABLE tasks ADD CONSTRAINT no_tasks CHECK (false) NOT VALID"
+	before=$(pg_dump --no-owner -d "$pg3" | grep -v -e '^--' -e '^\\restrict ' -e '^\\unrestrict ')
+	run --separate-stderr leads db copy --from a.db --to "$pg3" --force
+	assert_failure 65
+	assert_output ""
+	assert_equal "$stderr" 'leads db copy: copy tasks: new row for relation "tasks" violates check constraint "no_tasks"'
+	assert_equal "$(pg_dump --no-owner -d "$pg3" | grep -v -e '^--' -e '^\\restrict ' -e '^\\unrestrict ')" "$before"
+}
+
 @test "completion: db offers copy, its options and file names" {
 	wf_config </dev/null
 	run -0 leads __complete db ""
