@@ -113,6 +113,13 @@ static int run_query(struct ctx *c, struct args *a, struct col *cols, int ncols,
 		free(stages);
 		return rc;
 	}
+	/* emit_row only prints, and names stages no longer in the config from
+	 * what is read here: the leads can come as they are sent */
+	f.stream = true;
+	if (db_stage_names_load(c->db, &c->err)) {
+		free(stages);
+		return fail_err(c);
+	}
 	struct out_col *oc = xcalloc((size_t)ncols, sizeof *oc);
 	for (int i = 0; i < ncols; i++) {
 		oc[i].name = cols[i].f ? cols[i].f->name : "name";

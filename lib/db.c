@@ -587,6 +587,7 @@ void db_close(struct db *db)
 	db_bulk_finish(db);
 	free(db->pend);
 	sb_free(&db->pend_text);
+	sb_free(&db->stage_names);
 	free(db->path);
 	free(db);
 }
@@ -879,6 +880,7 @@ int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 	if (same && i == cfg->nstages)
 		return 0;
 
+	db->stage_names_loaded = false; /* names may change: db_stage_name asks again */
 	if ((rc = db_exec(db, "UPDATE stages SET in_config = 0", err)))
 		return rc;
 	for (i = 0; i < cfg->nstages; i++) {
@@ -912,8 +914,37 @@ int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err)
 	               err);
 }
 
+int db_stage_names_load(struct db *db, struct lerr *err)
+{
+	struct dbst *st = db_prep(db, "SELECT key, name FROM stages", err);
+	if (!st)
+		return err->code;
+	sb_reset(&db->stage_names);
+	int rc;
+	while ((rc = st_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < 2; i++) {
+			const char *t = st_col_text(st, i);
+			sb_adds(&db->stage_names, t ? t : "");
+			sb_addc(&db->stage_names, '\0');
+		}
+	}
+	st_reset(st);
+	db->stage_names_loaded = rc == SQLITE_DONE;
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read the stages");
+}
+
 char *db_stage_name(struct db *db, const char *key)
 {
+	if (db->stage_names_loaded) {
+		const char *p = db->stage_names.buf, *end = p + db->stage_names.len;
+		for (; p < end; p += strlen(p) + 1) {
+			const char *name = p + strlen(p) + 1;
+			if (strcmp(p, key) == 0)
+				return xstrdup(name);
+			p = name;
+		}
+		return NULL;
+	}
 	struct dbst *st = db_prep(db, "SELECT name FROM stages WHERE key = ?1", NULL);
 	if (!st)
 		return NULL;
@@ -1217,6 +1248,8 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	st_bind_int64(st, 9, f->activity_until);
 	st_bind_int64(st, 10, f->min_score);
 	st_bind_int64(st, 11, f->limit);
+	if (f->stream)
+		st_stream(st);
 
 	int rc, ret = 0;
 	while ((rc = st_step(st)) == SQLITE_ROW) {

@@ -81,6 +81,12 @@ int db_sync_stages(struct db *db, const struct config *cfg, struct lerr *err);
 
 /* Name a stage key had when last seen in a config (for stages since removed). */
 char *db_stage_name(struct db *db, const char *key);
+/*
+ * Read every stage's name once, for db_stage_name to answer from memory
+ * from now on (for a walk over streamed leads, which can run no other
+ * statement). A later db_sync_stages reads them again when asked.
+ */
+int db_stage_names_load(struct db *db, struct lerr *err);
 
 /* --- leads --- */
 
@@ -119,6 +125,8 @@ struct lead_filter {
 	const char *sort; /* a lead field name; NULL = id */
 	bool desc;
 	int64_t limit; /* 0 = all */
+	bool stream;   /* fn runs no statement: on PostgreSQL the rows come as
+	                  they are sent, not all at once (see st_stream) */
 };
 
 /* Call fn for each matching lead in order; a non-zero return stops. */

@@ -161,6 +161,7 @@ static int table_sum(struct db *db, const struct copy_table *t, int64_t *rows, u
 	struct dbst *st = db_prepare_once(db, t->select, err);
 	if (!st)
 		return err->code;
+	st_stream(st);
 	uint64_t h = FNV1A_INIT;
 	int64_t n = 0;
 	int rc;
@@ -249,6 +250,7 @@ static int copy_rows(struct db *from, struct db *to, const struct copy_table *t,
 	struct dbst *src = db_prepare_once(from, t->select, err);
 	if (!src)
 		return err->code;
+	st_stream(src); /* from and to are two connections */
 	if (to->pg) {
 		int ret = copy_rows_pg(from, src, to, t, rows, err);
 		st_finalize(src);

@@ -128,6 +128,7 @@ static int pg_rows(struct db *db, const char *sql, void (*bind)(struct dbst *, c
 		return db_fail(db, err, what);
 	if (bind)
 		bind(st, bctx);
+	st_stream(st); /* the row callbacks only count: a million leads need no 1 GB result */
 	struct rowv row = { NULL, st };
 	int rc;
 	while ((rc = st_step(st)) == SQLITE_ROW)

@@ -40,6 +40,7 @@ struct pgdb {
 	unsigned nstmt; /* names of prepared statements: s1, s2, ... */
 	bool trace;
 	const char *trace_sql;
+	struct pgst *streaming; /* the statement whose rows are coming (pgst_stream) */
 };
 
 struct pgst {
@@ -54,6 +55,7 @@ struct pgst {
 	PGresult *res;
 	int row, nrows;
 	bool done;
+	bool stream; /* rows one at a time as they come, not the whole result */
 };
 
 bool pg_is_conninfo(const char *s)
@@ -265,8 +267,23 @@ const char *pg_display(const struct pgdb *pg)
 }
 
 /* Run PostgreSQL's own SQL (no rewriting, no rows wanted): 0 or an error code. */
+/*
+ * While a statement streams its rows (pgst_stream), the connection is
+ * its own until the last has come: another statement is a bug of the
+ * caller's, stopped here with SQLITE_MISUSE, before libpq is confused.
+ */
+static int streaming(struct pgdb *pg)
+{
+	if (!pg->streaming)
+		return 0;
+	set_err(pg, SQLITE_MISUSE, "a statement ran while another was streaming its rows");
+	return pg->code;
+}
+
 static int run(struct pgdb *pg, const char *sql)
 {
+	if (streaming(pg))
+		return pg->code;
 	PGresult *r = PQexec(pg->c, sql);
 	int rc = result_err(pg, r);
 	PQclear(r);
@@ -322,6 +339,8 @@ bool pg_in_tx(const struct pgdb *pg)
 
 int pg_copy_begin(struct pgdb *pg, const char *sql)
 {
+	if (streaming(pg))
+		return pg->code;
 	PGresult *r = PQexec(pg->c, sql);
 	int rc = PQresultStatus(r) == PGRES_COPY_IN ? 0 : result_err(pg, r);
 	if (!rc && PQresultStatus(r) != PGRES_COPY_IN) {
@@ -496,6 +515,8 @@ static void count_changes(struct pgdb *pg, PGresult *r)
 static int prepare(struct pgst *st)
 {
 	struct pgdb *pg = st->pg;
+	if (streaming(pg))
+		return pg->code;
 	bool tx = PQtransactionStatus(pg->c) == PQTRANS_INTRANS;
 	snprintf(st->name, sizeof st->name, "s%u", ++pg->nstmt);
 	if (tx)
@@ -522,11 +543,45 @@ static int prepare(struct pgst *st)
 }
 
 /* Run st with its bindings: its rows kept in st->res, or done; 0 or an error code. */
+/* The next row of a streaming statement: SQLITE_ROW, SQLITE_DONE or an error. */
+static int stream_next(struct pgst *st)
+{
+	struct pgdb *pg = st->pg;
+	PQclear(st->res);
+	st->res = PQgetResult(pg->c);
+	if (PQresultStatus(st->res) == PGRES_SINGLE_TUPLE) {
+		st->nrows = 1;
+		st->row = -1;
+		return SQLITE_ROW;
+	}
+	/* the end (PGRES_TUPLES_OK, no row) or an error: then NULL */
+	int rc = result_err(pg, st->res);
+	PQclear(st->res);
+	st->res = NULL;
+	PGresult *r;
+	while ((r = PQgetResult(pg->c)))
+		PQclear(r);
+	pg->streaming = NULL;
+	st->nrows = 0;
+	st->done = true;
+	return rc ? rc : SQLITE_DONE;
+}
+
 static int execute(struct pgst *st)
 {
 	struct pgdb *pg = st->pg;
-	if (!st->name[0] && prepare(st))
+	if (streaming(pg) || (!st->name[0] && prepare(st)))
 		return pg->code;
+	if (st->stream) {
+		if (!PQsendQueryPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
+		                         NULL, NULL, 0)) {
+			set_err(pg, SQLITE_IOERR, PQerrorMessage(pg->c));
+			return pg->code;
+		}
+		PQsetSingleRowMode(pg->c);
+		pg->streaming = st;
+		return 0;
+	}
 	PGresult *r = PQexecPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
 	                             NULL, NULL, 0);
 	if (result_err(pg, r)) {
@@ -548,14 +603,20 @@ static int execute(struct pgst *st)
 	return 0;
 }
 
+void pgst_stream(struct pgst *st)
+{
+	st->stream = true;
+}
+
 int pgst_step(struct pgst *st)
 {
+	struct pgdb *pg = st->pg;
 	if (st->done)
 		return SQLITE_DONE;
-	if (!st->res) {
-		st->pg->trace_sql = st->sql; /* named by LEADS_TRACE_SQL if it fails */
+	if (!st->res && pg->streaming != st) {
+		pg->trace_sql = st->sql; /* named by LEADS_TRACE_SQL if it fails */
 		int rc = execute(st);
-		st->pg->trace_sql = NULL;
+		pg->trace_sql = NULL;
 		if (rc)
 			return rc;
 		if (st->done)
@@ -563,12 +624,24 @@ int pgst_step(struct pgst *st)
 	}
 	if (++st->row < st->nrows)
 		return SQLITE_ROW;
+	if (pg->streaming == st) {
+		pg->trace_sql = st->sql;
+		int rc = stream_next(st);
+		pg->trace_sql = NULL;
+		if (rc == SQLITE_ROW)
+			st->row = 0;
+		return rc;
+	}
 	st->done = true;
 	return SQLITE_DONE;
 }
 
 void pgst_reset(struct pgst *st)
 {
+	/* a walk left before its end: the rest of the rows read and dropped
+	 * (cancelling would fail the transaction it runs in) */
+	while (st->pg->streaming == st && stream_next(st) == SQLITE_ROW)
+		;
 	PQclear(st->res);
 	st->res = NULL;
 	st->row = -1;

@@ -90,6 +90,14 @@ int pgst_bind_int64(struct pgst *st, int i, int64_t v);
 int pgst_bind_text(struct pgst *st, int i, const char *s, int n);
 int pgst_bind_null(struct pgst *st, int i);
 int pgst_step(struct pgst *st); /* SQLITE_ROW, SQLITE_DONE or an error code */
+/*
+ * Have st's rows come one at a time as the server sends them, not the
+ * whole result at the first step: for walks over a whole table, whose
+ * result would not fit in memory (1,000 bytes a lead). Until the walk
+ * ends (its last row, or a reset) no other statement may run on the
+ * connection: one that tries fails with SQLITE_MISUSE.
+ */
+void pgst_stream(struct pgst *st);
 void pgst_reset(struct pgst *st);
 void pgst_clear(struct pgst *st);
 void pgst_finalize(struct pgst *st);

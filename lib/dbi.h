@@ -58,6 +58,9 @@ struct db {
 	struct sb pend_text;
 	bool defer, flushing;
 	int pend_rc; /* a failed write of deferred rows: the transaction cannot commit */
+	/* db_stage_names_load(): every stage row, "key\0name\0" each */
+	struct sb stage_names;
+	bool stage_names_loaded;
 };
 
 /* Map the connection's last error to an exit code and message. */
@@ -195,6 +198,17 @@ static inline int st_step(struct dbst *st)
 	if (st->pg)
 		return pgst_step(st->pg);
 	return sqlite3_step(st->sq);
+}
+
+/*
+ * Rows one at a time, not fetched whole: for a walk over a whole table
+ * that runs no other statement on this connection until it ends (see
+ * pgst_stream). SQLite always steps this way.
+ */
+static inline void st_stream(struct dbst *st)
+{
+	if (st->pg)
+		pgst_stream(st->pg);
 }
 
 /* Ready to run again; the bindings stay. */
