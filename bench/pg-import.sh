@@ -9,11 +9,14 @@
 # statuses, custom fields as JSON), leaves out duplicates, and writes a
 # lead with its indexes (email, stage, status, owner, external id).
 #
-# Then where the server's part of the time goes: the rows leads sent,
-# dumped back with COPY TO, copied by psql alone into a table like leads
-# (no index; its primary key only; every index kept, as the import does;
-# its primary key, then the other indexes built after the load), each a
-# ratio to the same plain \copy. This is the floor no client can go under.
+# Then reading them back: `leads export` against psql's \copy TO, seconds
+# and peak RSS (both stream the rows; a million leads fetched whole took
+# a gigabyte). Then where the server's part of the import's time goes:
+# the rows leads sent, dumped back with COPY TO, copied by psql alone into
+# a table like leads (no index; its primary key only; every index kept,
+# as the import does; its primary key, then the other indexes built after
+# the load), each a ratio to the same plain \copy: the floor no client
+# can go under.
 #
 # usage: bench/pg-import.sh [LEADS] [ROWS]   (BENCH_REPEAT=N: best of N)
 set -eu
@@ -62,6 +65,22 @@ printf '%-44s %8s %8s\n' "" seconds ratio
 printf '%-44s %8.2f %8s\n' "psql \\copy into a plain table" "$t_copy" "1.00"
 printf '%-44s %8.2f %8.2f   (target <= 2.00)\n' "leads import (COPY into leads)" "$t_leads" \
 	"$(echo "$t_leads / $t_copy" | bc -l)"
+
+# Reading them all back: `leads export` against psql's \copy TO of the
+# same table as CSV, seconds and the client's peak RSS (both stream).
+rss() { # peak RSS in MB of a command, its output dropped
+	/usr/bin/time -f '%M' -o "$tmp/rss" "$@" >/dev/null
+	echo $(($(cat "$tmp/rss") / 1024))
+}
+peer_out="\\copy leads TO '$tmp/out.csv' WITH (FORMAT csv, HEADER true)"
+t_pout=$(best_of : psql -X -q -h "$LEADS_TEST_PG" -d bench -c "$peer_out")
+t_lout=$(best_of : env LEADS_DB="postgresql:///bench?host=$LEADS_TEST_PG" "$leads" export)
+m_pout=$(rss psql -X -q -h "$LEADS_TEST_PG" -d bench -c "$peer_out")
+m_lout=$(rss env LEADS_DB="postgresql:///bench?host=$LEADS_TEST_PG" "$leads" export)
+printf '%-44s %8s %8s %8s\n' "reading them back" seconds ratio "RSS MB"
+printf '%-44s %8.2f %8s %8d\n' "  psql \\copy leads TO a CSV file" "$t_pout" "1.00" "$m_pout"
+printf '%-44s %8.2f %8.2f %8d\n' "  leads export (CSV)" "$t_lout" \
+	"$(echo "$t_lout / $t_pout" | bc -l)" "$m_lout"
 
 # The server alone, on the rows leads stored (see the top).
 psql_q -d bench -c "\\copy leads TO '$tmp/leads.txt'"

@@ -8,7 +8,8 @@
  *   (lib/pgsql.h); parameters go as text, integers declared int8.
  * - A statement's rows are fetched whole when it first steps: the
  *   storage code runs other statements while it walks a result, which a
- *   streaming libpq connection cannot.
+ *   streaming libpq connection cannot. A walk that runs none asks for
+ *   its rows one at a time instead (pgst_stream).
  * - Writers are serialised like SQLite's BEGIN IMMEDIATE: pg_begin()
  *   takes a transaction-scoped advisory lock, waiting at most the busy
  *   timeout (lock_timeout), so every writing command sees the data as
