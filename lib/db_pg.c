@@ -266,7 +266,6 @@ const char *pg_display(const struct pgdb *pg)
 	return pg->display;
 }
 
-/* Run PostgreSQL's own SQL (no rewriting, no rows wanted): 0 or an error code. */
 /*
  * While a statement streams its rows (pgst_stream), the connection is
  * its own until the last has come: another statement is a bug of the
@@ -280,6 +279,7 @@ static int streaming(struct pgdb *pg)
 	return pg->code;
 }
 
+/* Run PostgreSQL's own SQL (no rewriting, no rows wanted): 0 or an error code. */
 static int run(struct pgdb *pg, const char *sql)
 {
 	if (streaming(pg))
@@ -542,20 +542,24 @@ static int prepare(struct pgst *st)
 	return rc;
 }
 
-/* Run st with its bindings: its rows kept in st->res, or done; 0 or an error code. */
-/* The next row of a streaming statement: SQLITE_ROW, SQLITE_DONE or an error. */
+/*
+ * The next rows of a streaming statement into st->res: one (single-row
+ * mode), or all that are left if libpq would not give them one at a time.
+ * SQLITE_ROW, else SQLITE_DONE or an error code, and the walk is over.
+ */
 static int stream_next(struct pgst *st)
 {
 	struct pgdb *pg = st->pg;
 	PQclear(st->res);
 	st->res = PQgetResult(pg->c);
-	if (PQresultStatus(st->res) == PGRES_SINGLE_TUPLE) {
-		st->nrows = 1;
+	ExecStatusType s = PQresultStatus(st->res);
+	if (st->res && (s == PGRES_SINGLE_TUPLE || (s == PGRES_TUPLES_OK && PQntuples(st->res)))) {
+		st->nrows = PQntuples(st->res);
 		st->row = -1;
 		return SQLITE_ROW;
 	}
-	/* the end (PGRES_TUPLES_OK, no row) or an error: then NULL */
-	int rc = result_err(pg, st->res);
+	/* the end (no result, or PGRES_TUPLES_OK without rows) or an error */
+	int rc = st->res ? result_err(pg, st->res) : 0;
 	PQclear(st->res);
 	st->res = NULL;
 	PGresult *r;
@@ -567,6 +571,7 @@ static int stream_next(struct pgst *st)
 	return rc ? rc : SQLITE_DONE;
 }
 
+/* Run st with its bindings: its rows kept in st->res, or done; 0 or an error code. */
 static int execute(struct pgst *st)
 {
 	struct pgdb *pg = st->pg;
@@ -578,7 +583,7 @@ static int execute(struct pgst *st)
 			set_err(pg, SQLITE_IOERR, PQerrorMessage(pg->c));
 			return pg->code;
 		}
-		PQsetSingleRowMode(pg->c);
+		(void)PQsetSingleRowMode(pg->c); /* if not, the rows come whole (stream_next) */
 		pg->streaming = st;
 		return 0;
 	}
