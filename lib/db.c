@@ -701,13 +701,14 @@ int db_bulk_begin(struct db *db, bool all, uint64_t bytes, bool *bulk, struct le
 		if (!all)
 			return 0;
 		int64_t next; /* the largest id there + 1: at most the leads there + 1 */
-		int rc = db_import_ids(db, &next, NULL, err);
+		bool dense;
+		int rc = db_import_ids(db, &next, &dense, err);
 		if (rc || bytes / 64 < (uint64_t)next - 1)
 			return rc;
 		if ((rc = db_exec(db, "SET CONSTRAINTS ALL DEFERRED", err)))
 			return rc;
 		db_build_lead_sql(db);
-		db->load = db_load_new(next, db->lead_cols);
+		db->load = db_load_new(next, dense, db->lead_cols);
 		db_load_match(db->load, db->match_email, db->match_ext);
 		/* the indexes stay: rebuilding them after the load is faster (1M rows:
 		 * 12.0 s, 16.5 s kept), but dropping them would lock every reader out

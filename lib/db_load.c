@@ -22,10 +22,9 @@
 
 /*
  * The keys of the leads kept, to tell a duplicate: open addressing, a
- * slot the key's hash and where its text is (offset + 1, 0 = empty). The
- * home slot comes from the hash's high bits (Fibonacci hashing: FNV-1a's
- * low bits cluster on keys that differ at the end); growing moves the
- * slots without reading a key again.
+ * slot the key's hash and where its text is (offset + 1, 0 = empty), the
+ * home slot from hash_home; growing moves the slots without reading a
+ * key again.
  */
 struct keyset {
 	struct kslot {
@@ -49,11 +48,6 @@ struct db_load {
 	char *copy_sql;
 };
 
-static size_t keyset_home(const struct keyset *k, uint64_t h)
-{
-	return (size_t)((h * 0x9e3779b97f4a7c15u) >> (64 - k->bits));
-}
-
 /* The slot of key (n bytes, no NUL inside, hash h): holding it, or empty for it. */
 static size_t keyset_slot(struct keyset *k, const char *key, size_t n, uint64_t h)
 {
@@ -68,14 +62,14 @@ static size_t keyset_slot(struct keyset *k, const char *key, size_t n, uint64_t 
 		for (size_t i = 0; i < ocap; i++) {
 			if (!old[i].off)
 				continue;
-			size_t j = keyset_home(k, old[i].h);
+			size_t j = hash_home(old[i].h, k->bits);
 			while (k->slot[j].off)
 				j = (j + 1) & (cap - 1);
 			k->slot[j] = old[i];
 		}
 		free(old);
 	}
-	size_t j = keyset_home(k, h);
+	size_t j = hash_home(h, k->bits);
 	for (; k->slot[j].off; j = (j + 1) & (k->cap - 1)) {
 		if (k->slot[j].h != h)
 			continue;
@@ -101,11 +95,11 @@ static void keyset_free(struct keyset *k)
 	sb_free(&k->text);
 }
 
-struct db_load *db_load_new(int64_t next_id, const char *cols)
+struct db_load *db_load_new(int64_t next_id, bool dense, const char *cols)
 {
 	struct db_load *ld = xcalloc(1, sizeof *ld);
 	ld->next_id = next_id;
-	ld->dense = next_id > 1;
+	ld->dense = dense;
 	struct sb sql = SB_INIT;
 	sb_addf(&sql, "COPY leads (id, %s) FROM STDIN", cols);
 	ld->copy_sql = sb_detach(&sql);

@@ -104,12 +104,12 @@ void db_build_lead_sql(struct db *db);
 
 /*
  * PostgreSQL bulk import (lib/db_load.c): leads loaded with COPY, ids
- * from next_id on (next_id > 1, a table with leads: for kept rows only,
- * as row by row). db_load_lead stores l (with the next id, put in *give,
+ * from next_id on (dense, as db_import_ids says: for kept rows only, as
+ * row by row). db_load_lead stores l (with the next id, put in *give,
  * or else its own) or drops it as a duplicate of a row kept; db_load_flush
  * ends the COPY in progress, which every other statement must do first.
  */
-struct db_load *db_load_new(int64_t next_id, const char *cols);
+struct db_load *db_load_new(int64_t next_id, bool dense, const char *cols);
 void db_load_match(struct db_load *ld, bool by_email, bool by_ext);
 /* Into a table with leads: their keys count as kept, and go to fn too if not NULL. */
 int db_load_seed(struct db *db, db_key_fn fn, void *ctx, struct lerr *err);

@@ -704,15 +704,10 @@ static uint64_t hash_add(uint64_t h, const char *s)
 	return fnv1a(fnv1a(h, s, strlen(s)), "\xff", 1); /* and the end of the string */
 }
 
-/*
- * The home slot of h: the high bits of h times 2^64/phi (Fibonacci
- * hashing). FNV-1a's low bits are poorly mixed; taken as they are, the
- * keys of a real file clustered and a probe walked long runs.
- */
+/* The home slot of h (hash_home; the capacity is a power of two). */
 static size_t seen_home(const struct seen *s, uint64_t h)
 {
-	int bits = __builtin_ctzll((unsigned long long)s->cap);
-	return (size_t)((h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits));
+	return hash_home(h, (unsigned)__builtin_ctzll((unsigned long long)s->cap));
 }
 
 /* Room for keys keys in all, the table at most half full. */

@@ -77,6 +77,16 @@ bool str_ieq(const char *a, const char *b);
 /* 64-bit FNV-1a of n bytes at p, from h: fnv1a(FNV1A_INIT, ...), chained for pieces. */
 #define FNV1A_INIT 0xcbf29ce484222325u
 uint64_t fnv1a(uint64_t h, const void *p, size_t n);
+/*
+ * The home slot of hash h in an open-addressing table of 2^bits slots:
+ * the high bits of h times 2^64/phi (Fibonacci hashing). FNV-1a's low
+ * bits are poorly mixed; taken as they are, the keys of a real file
+ * clustered and a probe walked long runs.
+ */
+static inline size_t hash_home(uint64_t h, unsigned bits)
+{
+	return (size_t)((h * UINT64_C(0x9E3779B97F4A7C15)) >> (64 - bits));
+}
 
 /*
  * An index of strings that ignores ASCII case, over an array the caller
