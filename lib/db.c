@@ -938,11 +938,11 @@ char *db_stage_name(struct db *db, const char *key)
 {
 	if (db->stage_names_loaded) {
 		const char *p = db->stage_names.buf, *end = p + db->stage_names.len;
-		for (; p < end; p += strlen(p) + 1) {
+		while (p < end) { /* key\0name\0 ... */
 			const char *name = p + strlen(p) + 1;
 			if (strcmp(p, key) == 0)
 				return xstrdup(name);
-			p = name;
+			p = name + strlen(name) + 1;
 		}
 		return NULL;
 	}

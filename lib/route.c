@@ -659,10 +659,12 @@ struct run {
 	const struct rset *mask_set;
 };
 
-/* Can m take a lead? On no, why (when explaining, else NULL) says why not. */
+/* Can m take a lead? On no, why says why not, when explaining (rn->ex). */
 static int available(struct run *rn, const struct member *m, bool *ok, struct sb *why)
 {
 	*ok = false;
+	if (!rn->ex)
+		why = NULL; /* no reasons formatted for nobody to read */
 	if (rn->skip && str_ieq(rn->skip, m->name)) {
 		if (why)
 			sb_addf(why, "%s%s owns it now", why->len ? "; " : "", m->name);
@@ -717,7 +719,7 @@ static int pick_round_robin(struct run *rn, const struct rrule *r, const struct 
 		bool ok;
 		/* each member is explained once even if it holds several slots */
 		struct sb one = SB_INIT;
-		if ((rc = available(rn, m, &ok, rn->ex ? &one : NULL))) {
+		if ((rc = available(rn, m, &ok, &one))) {
 			sb_free(&one);
 			return rc;
 		}
@@ -745,7 +747,7 @@ static int pick_least_loaded(struct run *rn, const struct rrule *r, const struct
 	for (size_t i = 0; i < r->npool; i++) {
 		const struct member *m = r->pool[i];
 		bool ok;
-		int rc = available(rn, m, &ok, rn->ex ? why : NULL);
+		int rc = available(rn, m, &ok, why);
 		if (rc) {
 			sb_free(&loads);
 			return rc;
@@ -805,7 +807,7 @@ static int apply_rule(struct run *rn, const struct route_config *rc, const struc
 	}
 	case PICK_MEMBER: {
 		bool ok;
-		rc_ = available(rn, r->member, &ok, rn->ex ? &why : NULL);
+		rc_ = available(rn, r->member, &ok, &why);
 		if (ok)
 			m = r->member;
 		break;
