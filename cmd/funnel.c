@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "cmd.h"
 #include "cond.h"
 #include "funnel.h"
@@ -362,37 +363,9 @@ static int list_leads(struct ctx *c, const struct funnel_query *q, const char *k
 
 static int write_file(struct ctx *c, const char *path, const struct sb *text)
 {
-	struct sb t = SB_INIT;
-	sb_addf(&t, "%s.tmp.%ld", path, (long)getpid());
-	int fd = open(t.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		int rc = fail(c, EX_IOERR, "cannot write '%s': %s", t.buf, strerror(errno));
-		sb_free(&t);
-		return rc;
-	}
-	int rc = 0;
-	size_t off = 0;
-	if (fchmod(fd, 0600) != 0)
-		rc = fail(c, EX_IOERR, "cannot write '%s': %s", t.buf, strerror(errno));
-	while (!rc && off < text->len) {
-		ssize_t w = write(fd, text->buf + off, text->len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			rc = fail(c, EX_IOERR, "cannot write '%s': %s", t.buf, strerror(errno));
-		else
-			off += (size_t)w;
-	}
-	if (!rc && fsync(fd) != 0)
-		rc = fail(c, EX_IOERR, "cannot write '%s': %s", t.buf, strerror(errno));
-	if (close(fd) != 0 && !rc)
-		rc = fail(c, EX_IOERR, "cannot write '%s': %s", t.buf, strerror(errno));
-	if (!rc && rename(t.buf, path) != 0)
-		rc = fail(c, EX_IOERR, "cannot rename to '%s': %s", path, strerror(errno));
-	if (rc)
-		unlink(t.buf);
-	sb_free(&t);
-	return rc;
+	if (afile_write(path, text->buf, text->len, &c->err))
+		return fail_err(c);
+	return 0;
 }
 
 /* ---- options ---- */

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "cmd.h"
 #include "csv.h"
 #include "fields.h"
@@ -103,8 +104,8 @@ static void on_signal(int sig)
 
 struct run {
 	struct ctx *c;
-	FILE *rej; /* --rejects */
-	char *rej_tmp;
+	FILE *rej; /* --rejects: rej_file.fp */
+	struct afile rej_file;
 	size_t ncols;
 	int shown; /* reasons printed without --rejects */
 	uint64_t size;
@@ -382,20 +383,14 @@ static void summary(struct ctx *c, const struct import_stats *s, double secs, bo
 		fprintf(stderr, "first warning: %s\n", s->first_warning);
 }
 
-static int open_rejects(struct ctx *c, struct run *r, const char *path, const struct lead *l)
+static int open_rejects(struct ctx *c, struct run *r, const char *path)
 {
-	(void)l;
-	struct sb tmp = SB_INIT;
-	sb_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0 || !(r->rej = fdopen(fd, "w"))) {
-		int rc = fail(c, EX_IOERR, "cannot write '%s': %s", tmp.buf, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		sb_free(&tmp);
-		return rc;
-	}
-	r->rej_tmp = sb_detach(&tmp);
+	if (afile_open(&r->rej_file, path, &c->err))
+		return fail_err(c);
+	/* committed rows and their rejects go together: if the rename fails
+	 * after the commit, the rejects stay in the temporary file, named */
+	r->rej_file.keep_tmp = true;
+	r->rej = r->rej_file.fp;
 	return 0;
 }
 
@@ -416,20 +411,30 @@ static void on_header(void *p, const char *const *cells, size_t n)
 	sb_free(&row);
 }
 
-static int close_rejects(struct ctx *c, struct run *r, const char *path, bool keep)
+/*
+ * Flush and fsync the rejects, before the import commits: rows refused
+ * must never be lost while the rows taken are kept.
+ */
+static int sync_rejects(struct ctx *c, struct run *r)
+{
+	if (r->rej && afile_sync(&r->rej_file, &c->err))
+		return c->err.code;
+	return 0;
+}
+
+/* Put the rejects file in place (keep), or drop it. */
+static int close_rejects(struct ctx *c, struct run *r, bool keep)
 {
 	if (!r->rej)
 		return 0;
-	int rc = 0;
-	if (fclose(r->rej) != 0)
-		rc = fail(c, EX_IOERR, "cannot write '%s': %s", r->rej_tmp, strerror(errno));
-	if (!rc && keep && rename(r->rej_tmp, path) != 0)
-		rc = fail(c, EX_IOERR, "cannot create '%s': %s", path, strerror(errno));
-	if (rc || !keep)
-		unlink(r->rej_tmp);
-	free(r->rej_tmp);
 	r->rej = NULL;
-	return rc;
+	if (!keep) {
+		afile_abort(&r->rej_file);
+		return 0;
+	}
+	if (afile_commit(&r->rej_file, &c->err))
+		return fail_err(c);
+	return 0;
 }
 
 int cmd_import(struct ctx *c, struct args *a)
@@ -549,7 +554,7 @@ int cmd_import(struct ctx *c, struct args *a)
 	io.header = on_header;
 	io.progress = on_progress;
 	io.ctx = &r;
-	if (a->val[I_REJECTS] && (rc = open_rejects(c, &r, a->val[I_REJECTS], NULL)))
+	if (a->val[I_REJECTS] && (rc = open_rejects(c, &r, a->val[I_REJECTS])))
 		goto out;
 
 	/* Ctrl-C or a TERM rolls back cleanly: the loop stops at the next row. */
@@ -578,6 +583,8 @@ int cmd_import(struct ctx *c, struct args *a)
 	 * on a big file) must not be ignored either: stop before the commit */
 	if (!rc && stop_signal)
 		rc = lerr_set(&c->err, 128 + stop_signal, "interrupted; nothing was imported");
+	if (!rc && !dry)
+		rc = sync_rejects(c, &r);
 	if (r.bar)
 		fputs("\r\033[K", stderr);
 	if (rc || dry) {
@@ -589,19 +596,20 @@ int cmd_import(struct ctx *c, struct args *a)
 	}
 	db_bulk_finish(c->db);
 	if (rc) {
-		close_rejects(c, &r, a->val[I_REJECTS], false);
+		close_rejects(c, &r, false);
 		rc = fail_err(c);
 		goto out;
 	}
 	if (r.shown > 5)
 		note(c, "... and %d more rejected rows (use --rejects FILE to keep them all)",
 		     r.shown - 5);
-	if ((rc = close_rejects(c, &r, a->val[I_REJECTS], true)))
+	if ((rc = close_rejects(c, &r, true)))
 		goto out;
 	summary(c, &st, elapsed(&r.t0), dry);
 	if (io.strict && st.warnings)
 		rc = EX_FAIL;
 out:
+	close_rejects(c, &r, false); /* still open: the import did not happen */
 	if (fd >= 0)
 		close(fd);
 	free(map_text);

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "cmd.h"
 
 enum { I_TEMPLATE, I_FORCE };
@@ -49,26 +50,9 @@ static int write_file(struct ctx *c, const char *path, const char *text, bool fo
 		}
 	}
 	free(dir);
-	struct sb tmp = SB_INIT;
-	sb_addf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-	int fd = open(tmp.buf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	int rc = 0;
-	if (fd < 0) {
-		rc = fail(c, EX_IOERR, "cannot write '%s': %s", tmp.buf, strerror(errno));
-	} else {
-		size_t n = strlen(text);
-		ssize_t w = write(fd, text, n);
-		if (w != (ssize_t)n || fsync(fd) != 0)
-			rc = fail(c, EX_IOERR, "cannot write '%s': %s", tmp.buf, strerror(errno));
-		if (close(fd) != 0 && !rc)
-			rc = fail(c, EX_IOERR, "cannot write '%s': %s", tmp.buf, strerror(errno));
-		if (!rc && rename(tmp.buf, path) != 0)
-			rc = fail(c, EX_IOERR, "cannot create '%s': %s", path, strerror(errno));
-		if (rc)
-			unlink(tmp.buf);
-	}
-	sb_free(&tmp);
-	return rc;
+	if (afile_write(path, text, strlen(text), &c->err))
+		return fail_err(c);
+	return 0;
 }
 
 int cmd_init(struct ctx *c, struct args *a)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "fields.h"
 #include "ltime.h"
 
@@ -182,29 +183,20 @@ int cmd_export(struct ctx *c, struct args *a)
 		return usage_error(c, "export writes csv, tsv, json or jsonl");
 	int flags = a->val[E_NO_ESCAPE] ? OUT_NO_ESCAPE : 0;
 	FILE *fp = stdout;
-	char *tmp = NULL;
+	struct afile af = { 0 };
 	const char *path = a->val[E_OUTPUT];
 	if (path && strcmp(path, "-") != 0) {
-		/* write beside the target and rename: never a half-written file */
-		struct sb t = SB_INIT;
-		sb_addf(&t, "%s.tmp.%ld", path, (long)getpid());
-		tmp = sb_detach(&t);
-		fp = fopen(tmp, "w");
-		if (!fp) {
-			int rc = fail(c, EX_IOERR, "cannot write '%s': %s", tmp, strerror(errno));
-			free(tmp);
-			return rc;
-		}
+		/* all or nothing: a temporary file renamed over the target (afile.h) */
+		if (afile_open(&af, path, &c->err))
+			return fail_err(c);
+		fp = af.fp;
 	}
 	int rc = run_query(c, a, cols, ncols, fp, flags);
 	if (fp != stdout) {
-		if (fclose(fp) != 0 && !rc)
-			rc = fail(c, EX_IOERR, "cannot write '%s': %s", tmp, strerror(errno));
-		if (!rc && rename(tmp, path) != 0)
-			rc = fail(c, EX_IOERR, "cannot rename to '%s': %s", path, strerror(errno));
 		if (rc)
-			unlink(tmp);
-		free(tmp);
+			afile_abort(&af);
+		else if ((rc = afile_commit(&af, &c->err)))
+			rc = fail_err(c);
 	}
 	return rc;
 }
