@@ -364,6 +364,12 @@ static int user_version(struct db *db, int *v, struct lerr *err)
 	st_finalize(st);
 	if (rc != SQLITE_ROW)
 		return db_fail(db, err, "read schema version");
+	/* no leads ever writes a negative version: not ours, or damaged */
+	if (*v < 0)
+		return lerr_set(err, EX_DATAERR,
+		                "'%s' has schema version %d, which no leads writes; "
+		                "not a leads database, or a damaged one",
+		                db->path, *v);
 	return 0;
 }
 

@@ -899,9 +899,15 @@ static int read_version(struct pgdb *pg, int *have)
 	*have = 0;
 	PGresult *r = PQexec(pg->c, "SELECT version FROM leads_schema");
 	int rc = result_err(pg, r);
-	if (!rc && PQntuples(r) == 1)
+	int rows = rc ? 0 : PQntuples(r);
+	if (rows == 1)
 		*have = atoi(PQgetvalue(r, 0, 0));
 	PQclear(r);
+	if (!rc && (*have < 0 || rows > 1)) {
+		/* no leads writes that: not ours, or damaged; touch nothing */
+		set_err(pg, SQLITE_CORRUPT, "leads_schema holds a version no leads writes");
+		rc = pg->code;
+	}
 	return rc;
 }
 
