@@ -9,6 +9,7 @@
 #   make bench         speed and memory ratios against peers, same run
 #   make fuzz          run each libFuzzer harness for FUZZ_SECONDS
 #   make valgrind      the bats suite under valgrind memcheck
+#   make soak          30 minutes of mixed load and SIGKILLs (SOAK_SECONDS)
 #   make install       PREFIX=/usr/local DESTDIR=
 #
 # Objects go to $(BUILD) so that several builds (plain, sanitized, a
@@ -49,7 +50,7 @@ C_FILES   := $(sort $(wildcard lib/*.[ch] cmd/*.[ch] tests/unit/*.[ch] fuzz/*.c 
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all check check-pg unit bats fixture-modes valgrind check-san fmt fmt-check lint-man demo bench fuzz install clean
+.PHONY: all check check-pg unit bats fixture-modes valgrind check-san fmt fmt-check lint-man demo bench fuzz soak install clean
 
 all: leads
 
@@ -135,6 +136,10 @@ fuzz:
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
 
 # The bats suite with every leads run under valgrind memcheck (slow).
+# Not in check: it runs for SOAK_SECONDS (default 30 minutes).
+soak: leads
+	LEADS_BIN=$(CURDIR)/leads bash scripts/soak.sh
+
 valgrind:
 	@sh scripts/valgrind-suite.sh
 
