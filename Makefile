@@ -135,11 +135,11 @@ bench: leads
 fuzz:
 	@sh fuzz/run.sh $(FUZZ_SECONDS)
 
-# The bats suite with every leads run under valgrind memcheck (slow).
 # Not in check: it runs for SOAK_SECONDS (default 30 minutes).
 soak: leads
 	LEADS_BIN=$(CURDIR)/leads bash scripts/soak.sh
 
+# The bats suite with every leads run under valgrind memcheck (slow).
 valgrind:
 	@sh scripts/valgrind-suite.sh
 
