@@ -39,7 +39,7 @@ static int check(struct ctx *c)
 	size_t errors = 0, warnings = 0;
 	for (size_t i = 0; i < c->cfg->ndiags; i++) {
 		const struct config_diag *d = &c->cfg->diags[i];
-		fprintf(stderr, "%s: %s\n", d->warning ? "warning" : "error", d->text);
+		out_tprintf(stderr, "%s: %s\n", d->warning ? "warning" : "error", d->text);
 		if (d->warning)
 			warnings++;
 		else
@@ -51,15 +51,15 @@ static int check(struct ctx *c)
 		db_stage_counts(c->db, orphan_stage, &o, &c->err);
 	warnings += (size_t)o.n;
 	if (errors) {
-		fprintf(stderr, "%s: %zu error%s, %zu warning%s\n", path ? path : "(built-in)",
-		        errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
+		out_tprintf(stderr, "%s: %zu error%s, %zu warning%s\n", path ? path : "(built-in)",
+		            errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
 		return EX_FAIL;
 	}
 	if (!c->quiet)
-		printf("%s: ok (%zu stage%s, %zu team member%s%s)\n",
-		       path ? path : "built-in default", c->cfg->nstages,
-		       c->cfg->nstages == 1 ? "" : "s", c->cfg->nteam,
-		       c->cfg->nteam == 1 ? "" : "s", warnings ? ", with warnings" : "");
+		out_tprintf(stdout, "%s: ok (%zu stage%s, %zu team member%s%s)\n",
+		            path ? path : "built-in default", c->cfg->nstages,
+		            c->cfg->nstages == 1 ? "" : "s", c->cfg->nteam,
+		            c->cfg->nteam == 1 ? "" : "s", warnings ? ", with warnings" : "");
 	return 0;
 }
 

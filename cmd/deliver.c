@@ -34,9 +34,10 @@ static void report(void *ctx, int64_t id, const char *rcpt, const char *subject,
 		return;
 	}
 	/* a failure is reported even with -q: cron mails it to someone */
-	fprintf(stderr, "leads %s: message #%lld to %s not sent: %s (%s)\n", c->cmd->name,
-	        (long long)id, rcpt, error ? error : "?",
-	        strcmp(status, "failed") == 0 ? "gave up; see leads outbox list" : "will retry");
+	out_tprintf(stderr, "leads %s: message #%lld to %s not sent: %s (%s)\n", c->cmd->name,
+	            (long long)id, rcpt, error ? error : "?",
+	            strcmp(status, "failed") == 0 ? "gave up; see leads outbox list"
+	                                          : "will retry");
 }
 
 int deliver_outbox(struct ctx *c, int64_t only_id, bool force, int timeout_ms,

@@ -151,7 +151,7 @@ static void other_note(struct ctx *c, const struct funnel *f, FILE *fp)
 		sb_addf(&sb, ": %lld", (long long)f->other[i].n);
 	}
 	if (fp == stdout)
-		fprintf(
+		out_tprintf(
 		    fp,
 		    "note: %lld lead%s in stages no longer in the config, shown as 'other': %s\n",
 		    (long long)n, n == 1 ? " is" : "s are", sb.buf);
@@ -384,8 +384,8 @@ static int compile_where(struct ctx *c, const char *text, struct cond **out)
 	ly_free(&y);
 	for (size_t i = 0; i < nd; i++) {
 		if (!d[i].warning || !c->quiet)
-			fprintf(stderr, "leads funnel: %s: %s\n",
-			        d[i].warning ? "warning" : "error", d[i].text);
+			out_tprintf(stderr, "leads funnel: %s: %s\n",
+			            d[i].warning ? "warning" : "error", d[i].text);
 		free(d[i].text);
 	}
 	free(d);
@@ -523,8 +523,8 @@ int cmd_funnel(struct ctx *c, struct args *a)
 			note(c, "no leads%s", sb_str(&desc));
 		for (size_t i = 0; i < fs.n; i++) {
 			if (q.by != FUNNEL_BY_NONE)
-				printf("%s%s: %s\n", i ? "\n" : "", by_names[q.by],
-				       group_label(&fs.v[i]));
+				out_tprintf(stdout, "%s%s: %s\n", i ? "\n" : "", by_names[q.by],
+				            group_label(&fs.v[i]));
 			print_table(c, &fs.v[i], a->val[F_ASCII] != NULL);
 		}
 	}

@@ -279,8 +279,8 @@ static int list_batches(struct ctx *c)
 static void print_changed(void *p, int64_t id, const char *email)
 {
 	(void)p;
-	fprintf(stderr, "  changed since the import: #%lld %s\n", (long long)id,
-	        email ? email : "");
+	out_tprintf(stderr, "  changed since the import: #%lld %s\n", (long long)id,
+	            email ? email : "");
 }
 
 static int revert(struct ctx *c, const char *arg, bool force)
@@ -380,7 +380,7 @@ static void summary(struct ctx *c, const struct import_stats *s, double secs, bo
 		fprintf(stderr, "; batch %lld", (long long)s->batch);
 	fputc('\n', stderr);
 	if (s->warnings && s->first_warning[0])
-		fprintf(stderr, "first warning: %s\n", s->first_warning);
+		out_tprintf(stderr, "first warning: %s\n", s->first_warning);
 }
 
 static int open_rejects(struct ctx *c, struct run *r, const char *path)

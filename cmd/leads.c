@@ -203,13 +203,18 @@ static const char *cmd_name(struct ctx *c)
 	return c->cmd ? c->cmd->name : NULL;
 }
 
+/*
+ * Messages quote data (a lead's name, a field from --json, a line of an
+ * import), so they are cleaned for the terminal: no escape sequence or
+ * bidi override in the data reaches stderr as it is (lib/out.h).
+ */
 static void vmsg(struct ctx *c, const char *fmt, va_list ap)
 {
 	if (cmd_name(c))
 		fprintf(stderr, "leads %s: ", cmd_name(c));
 	else
 		fputs("leads: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	out_vtprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 }
 
@@ -595,7 +600,7 @@ static int load_config(struct ctx *c, const char *path)
 		const struct config_diag *d = &c->cfg->diags[i];
 		if (d->warning && c->quiet)
 			continue;
-		fprintf(stderr, "%s: %s\n", d->warning ? "warning" : "error", d->text);
+		out_tprintf(stderr, "%s: %s\n", d->warning ? "warning" : "error", d->text);
 		errors += !d->warning;
 	}
 	if (errors)
@@ -618,10 +623,10 @@ static int unknown_command(struct ctx *c, const char *name)
 		}
 	}
 	if (best)
-		fprintf(stderr, "leads: '%s' is not a leads command; did you mean '%s'?\n", name,
-		        best);
+		out_tprintf(stderr, "leads: '%s' is not a leads command; did you mean '%s'?\n",
+		            name, best);
 	else
-		fprintf(stderr, "leads: '%s' is not a leads command; see 'leads help'\n", name);
+		out_tprintf(stderr, "leads: '%s' is not a leads command; see 'leads help'\n", name);
 	(void)c;
 	return EX_USAGE;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "deliver.h"
@@ -128,7 +129,9 @@ static int outbox_show(struct ctx *c, struct args *a)
 	char *text;
 	if (mail_render(&mm, &text, &c->err))
 		rc = fail_err(c);
-	else
+	else if (isatty(STDOUT_FILENO)) /* lead data in a body must not drive the terminal */
+		out_term_puts(stdout, text, OUT_TERM_LINES);
+	else /* the message exactly as sendmail would get it */
 		fputs(text, stdout);
 	if (!rc)
 		free(text);

@@ -90,10 +90,11 @@ static int route_one(struct run *r, struct lead *l, struct act_src *acts)
 	char name[256];
 	lead_display_name(l, name, sizeof name);
 	if (r->explain) {
-		printf("%s#%lld %s", r->n > 1 ? "\n" : "", (long long)l->i[LI_ID], name);
+		out_tprintf(stdout, "%s#%lld %s", r->n > 1 ? "\n" : "", (long long)l->i[LI_ID],
+		            name);
 		if (l->t[LT_EMAIL] && strcmp(name, l->t[LT_EMAIL]) != 0)
-			printf(" <%s>", l->t[LT_EMAIL]);
-		printf("\n%s", sb_str(&ex));
+			out_tprintf(stdout, " <%s>", l->t[LT_EMAIL]);
+		out_tprintf(stdout, "\n%s", sb_str(&ex));
 	} else {
 		out_int(r->o, l->i[LI_ID]);
 		out_str(r->o, name);

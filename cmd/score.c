@@ -66,15 +66,17 @@ static int show(struct ctx *c, const char *ref, bool explain)
 		} else {
 			char name[256];
 			lead_display_name(&l, name, sizeof name);
-			printf("#%" PRId64 " %s\n%s", l.i[LI_ID], name, sb_str(&out));
+			out_tprintf(stdout, "#%" PRId64 " %s\n%s", l.i[LI_ID], name, sb_str(&out));
 			for (size_t i = 0; i < n && !rc; i++) {
 				int64_t v = 0;
 				if ((rc = stored(c, &l, i, &v)))
 					break;
 				if (v != now_v[i])
-					printf("stored %s is %" PRId64
-					       "; 'leads score --recalc %" PRId64 "' updates it\n",
-					       score_name(c->cfg, i), v, l.i[LI_ID]);
+					out_tprintf(stdout,
+					            "stored %s is %" PRId64
+					            "; 'leads score --recalc %" PRId64
+					            "' updates it\n",
+					            score_name(c->cfg, i), v, l.i[LI_ID]);
 			}
 		}
 		sb_free(&out);

@@ -40,7 +40,7 @@ static void say(void *p, const char *line)
 {
 	struct say_ctx *s = p;
 	if (s->dry)
-		printf("would: %s\n", line);
+		out_tprintf(stdout, "would: %s\n", line);
 	else if (s->c->verbose)
 		note(s->c, "%s", line);
 }
@@ -99,14 +99,16 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		if (o.digest)
 			plural(&s, sw.digests, "digest", "digests");
 		if (dry)
-			printf("sweep (dry run, nothing changed): would make %s; %d message%s "
-			       "would be queued, %lld waiting\n",
-			       s.buf, (int)queued, queued == 1 ? "" : "s", (long long)waiting);
+			out_tprintf(stdout,
+			            "sweep (dry run, nothing changed): would make %s; %d message%s "
+			            "would be queued, %lld waiting\n",
+			            s.buf, (int)queued, queued == 1 ? "" : "s", (long long)waiting);
 		else
-			printf("sweep: %s; mail: %d queued, %d sent, %d to retry, %d failed, "
-			       "%lld waiting\n",
-			       s.buf, (int)queued, mc.sent, mc.retry, mc.failed,
-			       (long long)waiting);
+			out_tprintf(stdout,
+			            "sweep: %s; mail: %d queued, %d sent, %d to retry, %d failed, "
+			            "%lld waiting\n",
+			            s.buf, (int)queued, mc.sent, mc.retry, mc.failed,
+			            (long long)waiting);
 		sb_free(&s);
 	}
 	return mc.retry || mc.failed ? EX_FAIL : 0;

@@ -16,6 +16,7 @@
 
 #include <assert.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -200,29 +201,52 @@ static void sb_add_cp(struct sb *sb, int32_t c)
 #define REPLACEMENT 0xFFFD
 
 /*
- * Append s as it may be shown on a terminal and return its display width:
- * tab, CR and LF become a space, other control characters (C0, DEL, C1)
- * and ill-formed UTF-8 become U+FFFD, so no data can move the cursor or
- * send escape sequences.
+ * Code points that change how a terminal shows what follows: C0 and C1
+ * controls, DEL, and the bidi controls (LRM, RLM, ALM, the embeddings and
+ * overrides U+202A-U+202E, the isolates U+2066-U+2069) that can make text
+ * read in another order than it is stored. -1 is ill-formed UTF-8.
  */
-static size_t term_text(struct sb *dst, const char *s)
+static bool term_unsafe(int32_t c)
+{
+	return c < 0x20 || (c >= 0x7F && c < 0xA0) || c == 0x061C || c == 0x200E || c == 0x200F ||
+	       (c >= 0x202A && c <= 0x202E) || (c >= 0x2066 && c <= 0x2069);
+}
+
+/*
+ * Append n bytes of s as they may be shown on a terminal and return their
+ * display width. Tab, CR and LF become a space (with OUT_TERM_LINES, tab
+ * and LF stay and CR is replaced); every other unsafe code point and
+ * ill-formed UTF-8 become U+FFFD, so no data can move the cursor, send
+ * escape sequences or reorder the text around it.
+ */
+static size_t term_text_n(struct sb *dst, const char *s, size_t n, int flags)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s), w = 0;
+	bool lines = flags & OUT_TERM_LINES;
+	size_t w = 0;
 	while (n > 0) {
 		int32_t c;
 		size_t k = utf8_next(p, n, &c);
 		p += k;
 		n -= k;
-		if (c == '\t' || c == '\n' || c == '\r')
-			c = ' ';
-		else if (c < 0x20 || (c >= 0x7F && c < 0xA0)) /* and -1, ill-formed */
+		if (c == '\t' || c == '\n' || c == '\r') {
+			if (!lines)
+				c = ' ';
+			else if (c == '\r') /* would return to the start and overwrite */
+				c = REPLACEMENT;
+		} else if (term_unsafe(c)) {
 			c = REPLACEMENT;
+		}
 		if (dst)
 			sb_add_cp(dst, c);
 		w += cp_width(c);
 	}
 	return w;
+}
+
+static size_t term_text(struct sb *dst, const char *s)
+{
+	return term_text_n(dst, s, strlen(s), 0);
 }
 
 static size_t term_width(const char *s)
@@ -1119,4 +1143,47 @@ void out_json_escape(FILE *fp, const char *s)
 		sb_adds(&sb, "null");
 	fwrite(sb.buf, 1, sb.len, fp);
 	sb_free(&sb);
+}
+
+/* Text for a terminal */
+
+char *out_term_dup(const char *s, int flags)
+{
+	struct sb sb = SB_INIT;
+	sb_adds(&sb, ""); /* "" for "" (and NULL), never NULL */
+	if (s)
+		term_text_n(&sb, s, strlen(s), flags);
+	return sb.buf;
+}
+
+void out_term_puts(FILE *fp, const char *s, int flags)
+{
+	struct sb sb = SB_INIT;
+	term_text_n(&sb, s, strlen(s), flags);
+	if (sb.len)
+		fwrite(sb.buf, 1, sb.len, fp);
+	sb_free(&sb);
+}
+
+int out_vtprintf(FILE *fp, const char *fmt, va_list ap)
+{
+	struct sb raw = SB_INIT, sb = SB_INIT;
+	sb_vaddf(&raw, fmt, ap);
+	if (raw.len)
+		term_text_n(&sb, raw.buf, raw.len, OUT_TERM_LINES);
+	if (sb.len)
+		fwrite(sb.buf, 1, sb.len, fp);
+	int n = (int)raw.len;
+	sb_free(&sb);
+	sb_free(&raw);
+	return n;
+}
+
+int out_tprintf(FILE *fp, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = out_vtprintf(fp, fmt, ap);
+	va_end(ap);
+	return n;
 }

@@ -22,9 +22,9 @@
  *        UTF-8 code points, East Asian wide characters count 2 and
  *        combining marks 0 (a small built-in table, not full wcwidth).
  *        Columns with `right` or of type OUT_T_INT/OUT_T_NUM are
- *        right-aligned. No trailing spaces. NULL is empty. Tab, CR and LF
- *        show as a space; other control characters and invalid UTF-8 as
- *        U+FFFD, so data can never send terminal escapes.
+ *        right-aligned. No trailing spaces. NULL is empty. Text is cleaned
+ *        for the terminal (see "Text for a terminal" below): tab, CR and
+ *        LF show as a space, every other unsafe character as U+FFFD.
  * csv    RFC 4180 with "\n" line ends: a header line of column names, then
  *        one line per row. A cell is quoted (inner quotes doubled) when it
  *        holds a comma, quote, CR or LF or starts or ends with a space or
@@ -58,8 +58,11 @@
 #ifndef LEADS_OUT_H
 #define LEADS_OUT_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "util.h" /* PRINTF_LIKE */
 
 enum out_format { OUT_TABLE, OUT_CSV, OUT_TSV, OUT_JSON, OUT_JSONL };
 
@@ -139,5 +142,38 @@ void out_record_end(struct out *o);
  * invalid UTF-8 replaced by U+FFFD; NULL writes null.
  */
 void out_json_escape(FILE *fp, const char *s);
+
+/*
+ * Text for a terminal: the one rule for every human-readable text leads
+ * prints from data (table and record output, messages on stderr, the text
+ * lines of funnel, route --explain, sweep, import...). Machine formats
+ * (csv, tsv, json, jsonl, export and rejects files) never pass through it
+ * and keep the bytes exact.
+ *
+ * Unsafe, and shown as U+FFFD (the replacement character, one column):
+ *   - C0 controls (U+0000-U+001F), DEL and C1 controls (U+007F-U+009F),
+ *     so data can never send an escape sequence (ESC), ring the bell or
+ *     move the cursor;
+ *   - the bidi controls U+061C, U+200E, U+200F, U+202A-U+202E and
+ *     U+2066-U+2069, so data cannot reorder the text around it (a U+202E
+ *     in a name making the rest of the line read backwards);
+ *   - invalid UTF-8: each maximal ill-formed sequence becomes one U+FFFD.
+ * Tab, CR and LF show as a space; with OUT_TERM_LINES (text that is lines
+ * of its own, like messages) tab and LF stay, and CR is unsafe.
+ */
+enum out_term_flags {
+	OUT_TERM_LINES = 1 << 0, /* keep tab and LF; CR becomes U+FFFD */
+};
+/* A cleaned copy of s, to free; "" for NULL. */
+char *out_term_dup(const char *s, int flags);
+/* Write s cleaned (nothing is appended). */
+void out_term_puts(FILE *fp, const char *s, int flags);
+/*
+ * printf, then the whole text cleaned with OUT_TERM_LINES before it is
+ * written: for human-readable lines that carry data. Returns the length of
+ * the formatted text before cleaning.
+ */
+int out_tprintf(FILE *fp, const char *fmt, ...) PRINTF_LIKE(2, 3);
+int out_vtprintf(FILE *fp, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
 
 #endif
