@@ -964,10 +964,13 @@ int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, bool
 		/* it had the whole message: it may have sent it before it hung */
 		if (maybe_sent)
 			*maybe_sent = handed;
-	} else if (WIFSIGNALED(status))
+	} else if (WIFSIGNALED(status)) {
 		ret = lerr_set(err, EX_UNAVAILABLE, "'%s' was killed by signal %d%s%s", argv[0],
 		               WTERMSIG(status), *line ? ": " : "", line);
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		/* no exit status to say it was not sent */
+		if (maybe_sent)
+			*maybe_sent = handed;
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		ret =
 		    lerr_set(err, EX_UNAVAILABLE, "'%s' exited with status %d%s%s", argv[0],
 		             WIFEXITED(status) ? WEXITSTATUS(status) : -1, *line ? ": " : "", line);

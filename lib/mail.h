@@ -22,14 +22,15 @@
  * - `leads outbox retry ID` of a message in state unknown (below): the
  *   user's decision, never a sweep's.
  *
- * A failure (non-zero exit, killed, command not found, a timeout before
+ * A failure (non-zero exit, command not found, a timeout or signal before
  * the command had the whole message) keeps the message queued with the
  * error and a retry time (backoff: 5m, 15m, 45m, ...); the
- * MAIL_MAX_TRIES-th failure marks it failed. A timeout after the command
- * had the whole message (its standard input closed) is not a failure
- * but an unknown outcome: it may have gone out before the command hung.
- * The process group of the command is killed and the message marked
- * unknown: no sweep sends it again, only `leads outbox retry ID` does.
+ * MAIL_MAX_TRIES-th failure marks it failed. A timeout (or a death by a
+ * signal) after the command had the whole message (its standard input
+ * closed) is not a failure but an unknown outcome: it may have gone out
+ * before the command hung. The process group of the command is killed and
+ * the message marked unknown: no sweep sends it again, only `leads outbox
+ * retry ID` does.
  * Failed messages stay in the outbox until `leads outbox retry`.
  * (The claim and sent transactions do not wait for the disk: a power cut,
  * unlike a killed process, may lose the last marks, with the same
@@ -156,8 +157,10 @@ char **mail_split_argv(const char *cmd, int *argc, struct lerr *err);
  * standard input and wait for it to exit. 0 if it exited 0 within
  * timeout_ms; else EX_UNAVAILABLE with a one-line reason in err
  * ("sendmail exited with status 75: <first line of its output>"). On a
- * timeout the process group is killed, and *maybe_sent (if not NULL) says
- * whether the command had the whole message by then: it may have sent it.
+ * timeout the process group is killed. When the command timed out or was
+ * killed by a signal once it had the whole message (its standard input
+ * closed), *maybe_sent (if not NULL) is set: it may have sent it. A
+ * non-zero exit status says it did not.
  */
 int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, bool *maybe_sent,
               struct lerr *err);

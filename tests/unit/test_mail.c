@@ -366,6 +366,11 @@ static void test_pipe(void)
 	is_int(mail_pipe("sh -c 'cat >/dev/null; sleep 5'", msg, strlen(msg), 200, &maybe, &e),
 	       EX_UNAVAILABLE, "hangs after reading");
 	ok(maybe, "maybe sent");
+	/* killed once it had the message: no exit status says it was not sent */
+	is_int(mail_pipe("sh -c 'cat >/dev/null; kill -9 $$'", msg, strlen(msg), 2000, &maybe, &e),
+	       EX_UNAVAILABLE, "killed after reading");
+	is_str(e.msg, "'sh' was killed by signal 9", "says so");
+	ok(maybe, "maybe sent");
 	/* a timeout before it read the message: certainly not sent */
 	char *huge = malloc(1 << 20);
 	memset(huge, 'x', 1 << 20);
