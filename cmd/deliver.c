@@ -34,6 +34,13 @@ static void report(void *ctx, int64_t id, const char *rcpt, const char *subject,
 		return;
 	}
 	/* a failure is reported even with -q: cron mails it to someone */
+	if (strcmp(status, "unknown") == 0) {
+		out_tprintf(stderr,
+		            "leads %s: message #%lld to %s may have been sent: %s (not sent again; "
+		            "see the mail log, then: leads outbox retry %lld)\n",
+		            c->cmd->name, (long long)id, rcpt, error ? error : "?", (long long)id);
+		return;
+	}
 	out_tprintf(stderr, "leads %s: message #%lld to %s not sent: %s (%s)\n", c->cmd->name,
 	            (long long)id, rcpt, error ? error : "?",
 	            strcmp(status, "failed") == 0 ? "gave up; see leads outbox list"

@@ -98,12 +98,14 @@ static const struct cmd commands[] = {
 	{ "note", NULL, cmd_note, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2, "LEAD TEXT",
 	  "add a note to a lead", "Add a note to the lead's history. A note counts as activity.",
 	  opts_note, COMP_NONE },
-	{ "outbox", NULL, cmd_outbox, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, 2,
-	  "list [--all|--failed|--sent] | retry [ID] | show ID", "list, retry or show queued mail",
+	{ "outbox", NULL, cmd_outbox, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, -1,
+	  "list [--all|--failed|--sent|--unknown] | retry [ID...] | show ID",
+	  "list, retry or show queued mail",
 	  "list: the messages waiting to be delivered (--all: sent ones too), with their\n"
-	  "tries and last error. retry: deliver now the message ID, or every one waiting,\n"
-	  "failed ones included (exit 1 if any could not be sent). show: print message ID\n"
-	  "as it is piped to sendmail.",
+	  "state, tries and last error. retry: deliver now the messages ID..., whatever\n"
+	  "their state, or every one not sent but those in state unknown (maybe sent:\n"
+	  "sendmail timed out once it had the message), failed ones included (exit 1 if\n"
+	  "any could not be sent). show: print message ID as it is piped to sendmail.",
 	  opts_outbox, COMP_WORDS },
 	{ "report", NULL, cmd_report, NEED_CONFIG | NEED_DB, 1, 1,
 	  "tasks|activity|sources [--since WHEN] [--by owner]",

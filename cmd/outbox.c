@@ -1,6 +1,9 @@
 /*
  * outbox.c - `leads outbox list|retry|show`: the queued mail, what failed
- * and why, and forcing a retry.
+ * and why, and forcing a retry. A message whose send timed out once
+ * sendmail had it (state unknown: maybe sent) is sent again only when
+ * retry names it: that is a person's decision, after a look at the mail
+ * log, never a sweep's nor a bare `outbox retry`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +16,13 @@
 #include "mail.h"
 #include "outbox.h"
 
-enum { B_ALL, B_FAILED, B_SENT, B_TIMEOUT };
+enum { B_ALL, B_FAILED, B_SENT, B_UNKNOWN, B_TIMEOUT };
 const struct opt opts_outbox[] = {
 	[B_ALL] = { "all", 'a', NULL, "list: sent messages too", 0, COMP_NONE, NULL },
 	[B_FAILED] = { "failed", 0, NULL, "list: only messages given up on", 0, COMP_NONE, NULL },
 	[B_SENT] = { "sent", 0, NULL, "list: only sent messages", 0, COMP_NONE, NULL },
+	[B_UNKNOWN] = { "unknown", 0, NULL, "list: only messages that may have gone out", 0,
+	                COMP_NONE, NULL },
 	[B_TIMEOUT] = { "timeout", 0, "SECS", "retry: wait at most SECS for each sendmail (60)", 0,
 	                COMP_NONE, NULL },
 	{ 0 },
@@ -37,10 +42,11 @@ static int row(const struct outbox_msg *m, void *p)
 	char created[LTIME_BUFSZ], next[LTIME_BUFSZ];
 	ltime_fmt(m->created_at, created);
 	ltime_fmt(m->next_try_at, next);
-	const char *state = m->sent_at     ? "sent"
-	                    : m->failed_at ? "failed"
-	                    : m->tries     ? "retry"
-	                                   : "queued";
+	const char *state = m->sent_at      ? "sent"
+	                    : m->unknown_at ? "unknown"
+	                    : m->failed_at  ? "failed"
+	                    : m->tries      ? "retry"
+	                                    : "queued";
 	out_int(o, m->id);
 	out_str(o, m->kind);
 	out_str(o, m->rcpt);
@@ -48,7 +54,7 @@ static int row(const struct outbox_msg *m, void *p)
 	out_str(o, created);
 	out_str(o, state);
 	out_int(o, m->tries);
-	out_str(o, m->sent_at || m->failed_at ? NULL : next);
+	out_str(o, m->sent_at || m->failed_at || m->unknown_at ? NULL : next);
 	out_str(o, m->last_error);
 	out_end_row(o);
 	return 0;
@@ -56,13 +62,15 @@ static int row(const struct outbox_msg *m, void *p)
 
 static int outbox_list(struct ctx *c, struct args *a)
 {
-	int n = (a->val[B_ALL] != NULL) + (a->val[B_FAILED] != NULL) + (a->val[B_SENT] != NULL);
+	int n = (a->val[B_ALL] != NULL) + (a->val[B_FAILED] != NULL) + (a->val[B_SENT] != NULL) +
+	        (a->val[B_UNKNOWN] != NULL);
 	if (n > 1)
-		return usage_error(c, "give one of --all, --failed and --sent");
-	enum outbox_which w = a->val[B_ALL]      ? OB_ALL
-	                      : a->val[B_FAILED] ? OB_FAILED
-	                      : a->val[B_SENT]   ? OB_SENT
-	                                         : OB_PENDING;
+		return usage_error(c, "give one of --all, --failed, --sent and --unknown");
+	enum outbox_which w = a->val[B_ALL]       ? OB_ALL
+	                      : a->val[B_FAILED]  ? OB_FAILED
+	                      : a->val[B_SENT]    ? OB_SENT
+	                      : a->val[B_UNKNOWN] ? OB_UNKNOWN
+	                                          : OB_PENDING;
 	struct out *o = ctx_out(c);
 	out_begin(o, cols, (int)ARRAY_LEN(cols));
 	int rc = db_outbox_list(c->db, w, row, o, &c->err);
@@ -82,30 +90,66 @@ static bool parse_id(struct ctx *c, const char *s, int64_t *id, int *rc)
 	return true;
 }
 
+static int count_one(const struct outbox_msg *m, void *p)
+{
+	(void)m;
+	++*(int64_t *)p;
+	return 0;
+}
+
+/*
+ * retry: the messages named, each whatever its state (unknown included),
+ * or with none named every message not yet sent but the unknown ones.
+ */
 static int outbox_retry(struct ctx *c, struct args *a)
 {
-	int64_t id = 0;
 	int ms, rc = 0;
-	if ((a->argc > 1 && !parse_id(c, a->argv[1], &id, &rc)) ||
-	    !deliver_timeout(c, a->val[B_TIMEOUT], &ms, &rc))
+	if (!deliver_timeout(c, a->val[B_TIMEOUT], &ms, &rc))
 		return rc;
-	if (id) {
+	int nids = a->argc - 1;
+	int64_t *ids = xcalloc(nids ? (size_t)nids : 1, sizeof *ids);
+	/* every id checked before anything is sent */
+	for (int i = 0; i < nids && !rc; i++) {
 		struct outbox_msg m;
-		if (db_outbox_get(c->db, id, &m, &c->err))
-			return fail_err(c);
-		bool sent = m.sent_at != 0;
-		outbox_msg_free(&m);
-		if (sent) {
-			note(c, "message #%lld was sent already", (long long)id);
-			return 0;
+		if (!parse_id(c, a->argv[i + 1], &ids[i], &rc))
+			break;
+		if (db_outbox_get(c->db, ids[i], &m, &c->err)) {
+			rc = fail_err(c);
+			break;
 		}
+		if (m.sent_at) {
+			note(c, "message #%lld was sent already", (long long)ids[i]);
+			ids[i] = 0;
+		}
+		outbox_msg_free(&m);
 	}
+	int64_t left_alone = 0;
+	if (!rc && !nids && db_outbox_list(c->db, OB_UNKNOWN, count_one, &left_alone, &c->err))
+		rc = fail_err(c);
 	struct mail_counts mc = { 0 };
-	if ((rc = deliver_outbox(c, id, true, ms, &mc)))
+	if (!rc && !nids)
+		rc = deliver_outbox(c, 0, true, ms, &mc);
+	for (int i = 0; i < nids && !rc; i++)
+		if (ids[i] && (rc = deliver_outbox(c, ids[i], true, ms, &mc)))
+			break;
+	free(ids);
+	if (rc)
 		return rc;
-	if (!c->quiet)
-		printf("outbox: %d sent, %d to retry, %d failed\n", mc.sent, mc.retry, mc.failed);
-	return mc.retry || mc.failed ? EX_FAIL : 0;
+	if (nids && !mc.sent && !mc.retry && !mc.failed && !mc.unknown && !mc.busy)
+		return 0; /* each was sent already: said so */
+	if (!c->quiet) {
+		printf("outbox: %d sent, %d to retry, %d failed", mc.sent, mc.retry, mc.failed);
+		if (mc.unknown)
+			printf(", %d maybe sent", mc.unknown);
+		printf("\n");
+	}
+	if (left_alone)
+		note(c,
+		     "%lld message%s that may have gone out left alone (state unknown); "
+		     "name %s to send %s again: leads outbox retry ID...",
+		     (long long)left_alone, left_alone == 1 ? "" : "s",
+		     left_alone == 1 ? "it" : "them", left_alone == 1 ? "it" : "them");
+	return mc.retry || mc.failed || mc.unknown ? EX_FAIL : 0;
 }
 
 static int outbox_show(struct ctx *c, struct args *a)
@@ -150,8 +194,9 @@ int cmd_outbox(struct ctx *c, struct args *a)
 		return usage_error(c, "unexpected argument '%s'", a->argv[1]);
 	if (show && a->argc != 2)
 		return usage_error(c, "outbox show needs a message id");
-	if (!list && (a->val[B_ALL] || a->val[B_FAILED] || a->val[B_SENT]))
-		return usage_error(c, "--all, --failed and --sent are options of outbox list");
+	if (!list && (a->val[B_ALL] || a->val[B_FAILED] || a->val[B_SENT] || a->val[B_UNKNOWN]))
+		return usage_error(
+		    c, "--all, --failed, --sent and --unknown are options of outbox list");
 	if (!retry && a->val[B_TIMEOUT])
 		return usage_error(c, "--timeout is an option of outbox retry");
 	return list ? outbox_list(c, a) : retry ? outbox_retry(c, a) : outbox_show(c, a);

@@ -88,6 +88,11 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		return fail_err(c);
 
 	if (!c->quiet) {
+		/* only when it happened: "maybe sent" is rare, and a line cron
+		 * wrappers parse keeps its shape otherwise */
+		char unknown[48] = "";
+		if (mc.unknown)
+			snprintf(unknown, sizeof unknown, "%d maybe sent, ", mc.unknown);
 		struct sb s = SB_INIT;
 		plural(&s, sw.inactive, "lead inactive", "leads inactive");
 		plural(&s, sw.reminders, "reminder", "reminders");
@@ -106,10 +111,10 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		else
 			out_tprintf(stdout,
 			            "sweep: %s; mail: %d queued, %d sent, %d to retry, %d failed, "
-			            "%lld waiting\n",
-			            s.buf, (int)queued, mc.sent, mc.retry, mc.failed,
+			            "%s%lld waiting\n",
+			            s.buf, (int)queued, mc.sent, mc.retry, mc.failed, unknown,
 			            (long long)waiting);
 		sb_free(&s);
 	}
-	return mc.retry || mc.failed ? EX_FAIL : 0;
+	return mc.retry || mc.failed || mc.unknown ? EX_FAIL : 0;
 }

@@ -213,6 +213,13 @@ static const char *const migrations[] = {
 	 * (import --revert) and a bulk import, whose foreign keys are checked
 	 * at COMMIT, look up its mails; without it each lead scanned them all */
 	"CREATE INDEX outbox_lead ON outbox(lead_id);",
+
+	/* 3: a send that timed out after sendmail had the whole message may
+	 * have gone out: such a message is "unknown" from unknown_at on, and
+	 * only `leads outbox retry ID` sends it again, never a sweep (which
+	 * resent it until it gave up, up to 6 copies). A column of its own,
+	 * not failed_at: a failed message was certainly not sent. */
+	"ALTER TABLE outbox ADD COLUMN unknown_at INTEGER;",
 };
 
 /* SQLite only */

@@ -40,7 +40,7 @@
 	"done_at, late, rule, idem_key"
 #define OUTBOX_COLS                                                                                \
 	"id, idem_key, kind, lead_id, rcpt, cc, subject, body, created_at, next_try_at, "          \
-	"tries, last_error, sent_at, failed_at, claim, claim_until"
+	"tries, last_error, sent_at, failed_at, claim, claim_until, unknown_at"
 #define STATE_COLS  "key, value"
 #define SCORES_COLS "lead_id, name, value"
 
@@ -77,7 +77,7 @@ static const struct copy_table tables[DB_COPY_NTABLES] = {
 	TABLE("stays", STAYS_COLS, 6, "id", P5 ", ?6"),
 	TABLE("stay_hist", STAY_HIST_COLS, 4, "stage, lo", "?1, ?2, ?3, ?4"),
 	TABLE("tasks", TASKS_COLS, 13, "id", P10 ", ?11, ?12, ?13"),
-	TABLE("outbox", OUTBOX_COLS, 16, "id", P15 ", ?16"),
+	TABLE("outbox", OUTBOX_COLS, 17, "id", P15 ", ?16, ?17"),
 	TABLE("state", STATE_COLS, 2, "key", "?1, ?2"),
 	TABLE("scores", SCORES_COLS, 3, "lead_id, name", "?1, ?2, ?3"),
 };

@@ -15,7 +15,7 @@
 
 #define MSG_COLS                                                                                   \
 	"id, lead_id, created_at, next_try_at, sent_at, failed_at, tries, idem_key, kind, rcpt, "  \
-	"cc, subject, body, last_error"
+	"cc, subject, body, last_error, unknown_at"
 
 static void read_msg(struct dbst *st, struct outbox_msg *m)
 {
@@ -34,6 +34,7 @@ static void read_msg(struct dbst *st, struct outbox_msg *m)
 	m->subject = db_col_text(st, 11);
 	m->body = db_col_text(st, 12);
 	m->last_error = db_col_text(st, 13);
+	m->unknown_at = st_col_int64(st, 14);
 }
 
 void outbox_msg_free(struct outbox_msg *m)
@@ -54,6 +55,7 @@ int db_outbox_due(struct db *db, int64_t now, bool force, int64_t only_id, int64
 	struct dbst *st = db_prep(db,
 	                          "SELECT id FROM outbox WHERE sent_at IS NULL "
 	                          "AND (?2 OR (failed_at IS NULL AND next_try_at <= ?1)) "
+	                          "AND (unknown_at IS NULL OR (?2 AND ?3 <> 0)) "
 	                          "AND (?3 = 0 OR id = ?3) ORDER BY id",
 	                          err);
 	if (!st)
@@ -76,7 +78,7 @@ int db_outbox_due(struct db *db, int64_t now, bool force, int64_t only_id, int64
 }
 
 int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, int64_t until,
-                    bool force, bool *got, struct outbox_msg *m, struct lerr *err)
+                    bool force, bool unknown, bool *got, struct outbox_msg *m, struct lerr *err)
 {
 	*got = false;
 	int rc = db_begin(db, err);
@@ -84,9 +86,11 @@ int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, i
 		return rc;
 	struct dbst *st = db_prep(db,
 	                          "UPDATE outbox SET claim = ?2, claim_until = ?3, "
-	                          "failed_at = CASE WHEN ?5 THEN NULL ELSE failed_at END "
+	                          "failed_at = CASE WHEN ?5 THEN NULL ELSE failed_at END, "
+	                          "unknown_at = CASE WHEN ?6 THEN NULL ELSE unknown_at END "
 	                          "WHERE id = ?1 AND sent_at IS NULL "
 	                          "AND (?5 OR (failed_at IS NULL AND next_try_at <= ?4)) "
+	                          "AND (?6 OR unknown_at IS NULL) "
 	                          "AND (claim_until IS NULL OR claim_until <= ?4)",
 	                          err);
 	if (!st)
@@ -96,6 +100,7 @@ int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, i
 	st_bind_int64(st, 3, until);
 	st_bind_int64(st, 4, now);
 	st_bind_int64(st, 5, force);
+	st_bind_int64(st, 6, unknown);
 	rc = st_step(st);
 	st_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -207,6 +212,28 @@ int db_outbox_fail(struct db *db, int64_t id, const char *token, const char *err
 	return one_update(db, st, "record a failed delivery", err);
 }
 
+int db_outbox_unknown(struct db *db, int64_t id, const char *token, const char *error, int64_t now,
+                      struct lerr *err)
+{
+	int rc = begin_patient(db, err);
+	if (rc)
+		return rc;
+	struct dbst *st = db_prep(db,
+	                          "UPDATE outbox SET tries = tries + 1, last_error = ?3, "
+	                          "unknown_at = ?4, claim = NULL, claim_until = NULL "
+	                          "WHERE id = ?1 AND claim = ?2",
+	                          err);
+	if (!st) {
+		db_rollback(db);
+		return err->code;
+	}
+	st_bind_int64(st, 1, id);
+	st_bind_text_static(st, 2, token, -1);
+	st_bind_text_static(st, 3, error, -1);
+	st_bind_int64(st, 4, now);
+	return one_update(db, st, "record a delivery that may have gone out", err);
+}
+
 int db_outbox_list(struct db *db, enum outbox_which which, db_outbox_fn fn, void *ctx,
                    struct lerr *err)
 {
@@ -214,7 +241,9 @@ int db_outbox_list(struct db *db, enum outbox_which which, db_outbox_fn fn, void
 	                          "SELECT " MSG_COLS " FROM outbox WHERE "
 	                          "(?1 = 0 AND sent_at IS NULL) "
 	                          "OR (?1 = 1 AND failed_at IS NOT NULL AND sent_at IS NULL) "
-	                          "OR (?1 = 2 AND sent_at IS NOT NULL) OR ?1 NOT IN (0, 1, 2) "
+	                          "OR (?1 = 2 AND sent_at IS NOT NULL) "
+	                          "OR (?1 = 3 AND unknown_at IS NOT NULL AND sent_at IS NULL) "
+	                          "OR ?1 NOT IN (0, 1, 2, 3) "
 	                          "ORDER BY id",
 	                          err);
 	if (!st)
@@ -255,7 +284,8 @@ int db_outbox_get(struct db *db, int64_t id, struct outbox_msg *m, struct lerr *
 int db_outbox_counts(struct db *db, int64_t *waiting, int64_t *failed, struct lerr *err)
 {
 	struct dbst *st = db_prep(db,
-	                          "SELECT count(*) FILTER (WHERE failed_at IS NULL), "
+	                          "SELECT count(*) FILTER (WHERE failed_at IS NULL AND "
+	                          "unknown_at IS NULL), "
 	                          "count(*) FILTER (WHERE failed_at IS NOT NULL) "
 	                          "FROM outbox WHERE sent_at IS NULL",
 	                          err);

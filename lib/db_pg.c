@@ -886,6 +886,9 @@ static const char *const pg_migrations[] = {
 	"ALTER TABLE leads ADD COLUMN import_owner text COLLATE \"C\";"
 	"ALTER TABLE leads ADD COLUMN import_rule text COLLATE \"C\";"
 	"CREATE INDEX outbox_lead ON outbox(lead_id);",
+
+	/* 3 */
+	"ALTER TABLE outbox ADD COLUMN unknown_at bigint;",
 };
 
 int pg_migration_count(void)

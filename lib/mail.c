@@ -794,8 +794,18 @@ static int pipe_cloexec(int fd[2])
 	return 0;
 }
 
-int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, struct lerr *err)
+/*
+ * Wait for the command itself, not for the end of its output: a sendmail
+ * that hands the message to a background child of its own (which keeps
+ * our pipe open) has done its job when it exits. Its output is read while
+ * it runs, so that it never blocks writing to us, and whatever is left in
+ * the pipe when it exits is read without waiting for more.
+ */
+int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, bool *maybe_sent,
+              struct lerr *err)
 {
+	if (maybe_sent)
+		*maybe_sent = false;
 	int argc;
 	char **argv = mail_split_argv(cmd, &argc, err);
 	if (!argv)
@@ -823,7 +833,8 @@ int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, stru
 	sigaddset(&def, SIGPIPE);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &def);
-	/* its own process group, so a timeout kills whatever it started too */
+	/* its own process group (setpgid(0, 0) in the child), so a timeout
+	 * kills whatever it started too */
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
 	                                  POSIX_SPAWN_SETPGROUP);
@@ -848,16 +859,29 @@ int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, stru
 		return ret;
 	}
 	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(outp[0], F_SETFL, O_NONBLOCK);
 	struct sb output = SB_INIT;
 	size_t off = 0;
 	int64_t deadline = mono_ms() + timeout_ms;
-	bool timed_out = false, write_failed = false;
-	int wfd = in[1], rfd = outp[0];
+	bool timed_out = false, write_failed = false, exited = false, handed = len == 0;
+	int wfd = in[1], rfd = outp[0], status = 0, wait_errno = 0;
 	if (len == 0) {
 		close(wfd);
 		wfd = -1;
 	}
-	while (rfd >= 0 || wfd >= 0) {
+	/* nap: how long to wait for the exit when no pipe can wake us (microseconds,
+	 * short at first: a command that closed its output exits in microseconds) */
+	long nap = 20;
+	while (!exited) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid) {
+			exited = true;
+			break;
+		}
+		if (w < 0 && errno != EINTR) {
+			wait_errno = errno; /* cannot happen unless SIGCHLD is ignored */
+			break;
+		}
 		int64_t left = deadline - mono_ms();
 		if (left <= 0) {
 			timed_out = true;
@@ -869,18 +893,30 @@ int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, stru
 			pf[np++] = (struct pollfd){ .fd = wfd, .events = POLLOUT };
 		if (rfd >= 0)
 			pf[np++] = (struct pollfd){ .fd = rfd, .events = POLLIN };
-		int pr = poll(pf, np, (int)(left > 1000 ? 1000 : left));
+		if (!np) {
+			long us = left * 1000 < nap ? (long)left * 1000 : nap;
+			struct timespec ts = { us / 1000000, us % 1000000 * 1000 };
+			nanosleep(&ts, NULL);
+			if (nap < 50 * 1000)
+				nap *= 2;
+			continue;
+		}
+		/* the pipes wake us for data and for their end; a background child
+		 * that keeps them open does not end them: look at the command every
+		 * 50 ms meanwhile */
+		int pr = poll(pf, np, (int)(left > 50 ? 50 : left));
 		if (pr < 0 && errno != EINTR)
 			break;
 		for (nfds_t i = 0; pr > 0 && i < np; i++) {
 			if (!pf[i].revents)
 				continue;
 			if (pf[i].fd == wfd) {
-				ssize_t w = write(wfd, msg + off, len - off);
-				if (w > 0)
-					off += (size_t)w;
-				if ((w < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
+				ssize_t wr = write(wfd, msg + off, len - off);
+				if (wr > 0)
+					off += (size_t)wr;
+				if ((wr < 0 && errno != EAGAIN && errno != EINTR) || off == len) {
 					write_failed = off < len;
+					handed = off == len;
 					close(wfd);
 					wfd = -1;
 				}
@@ -896,44 +932,45 @@ int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, stru
 			}
 		}
 	}
-	if (wfd >= 0)
+	if (wfd >= 0) {
+		write_failed = true;
 		close(wfd);
+	}
+	if (exited && rfd >= 0) {
+		/* what it wrote before it exited; not what a child of it may write later */
+		char buf[4096];
+		ssize_t r;
+		while (output.len < 8192 && (r = read(rfd, buf, sizeof buf)) > 0)
+			sb_add(&output, buf, (size_t)r);
+	}
 	if (rfd >= 0)
 		close(rfd);
-	int status = 0;
-	if (timed_out) {
+	if (!exited && !wait_errno) {
+		/* timed out (or poll failed): the command and all it started */
+		timed_out = true;
 		kill(-pid, SIGKILL);
-		waitpid(pid, &status, 0);
-	} else {
-		/* output closed: the command is exiting; wait for it within the deadline,
-		 * checking often at first (it is usually a matter of microseconds) */
-		long nap = 20 * 1000;
-		for (;;) {
-			pid_t w = waitpid(pid, &status, WNOHANG);
-			if (w == pid || (w < 0 && errno != EINTR))
-				break;
-			if (mono_ms() >= deadline) {
-				timed_out = true;
-				kill(-pid, SIGKILL);
-				waitpid(pid, &status, 0);
-				break;
-			}
-			struct timespec ts = { 0, nap };
-			nanosleep(&ts, NULL);
-			if (nap < 10 * 1000 * 1000)
-				nap *= 2;
-		}
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 	}
 	sigaction(SIGPIPE, &old, NULL);
 	char line[200];
 	first_line(sb_str(&output), line, sizeof line);
-	if (timed_out)
+	if (wait_errno)
+		ret = lerr_set(err, EX_UNAVAILABLE, "cannot wait for '%s': %s", argv[0],
+		               strerror(wait_errno));
+	else if (timed_out) {
 		ret = lerr_set(err, EX_UNAVAILABLE, "'%s' timed out after %d ms", argv[0],
 		               timeout_ms);
-	else if (WIFSIGNALED(status))
+		/* it had the whole message: it may have sent it before it hung */
+		if (maybe_sent)
+			*maybe_sent = handed;
+	} else if (WIFSIGNALED(status)) {
 		ret = lerr_set(err, EX_UNAVAILABLE, "'%s' was killed by signal %d%s%s", argv[0],
 		               WTERMSIG(status), *line ? ": " : "", line);
-	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		/* no exit status to say it was not sent */
+		if (maybe_sent)
+			*maybe_sent = handed;
+	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		ret =
 		    lerr_set(err, EX_UNAVAILABLE, "'%s' exited with status %d%s%s", argv[0],
 		             WIFEXITED(status) ? WEXITSTATUS(status) : -1, *line ? ": " : "", line);
@@ -970,7 +1007,8 @@ int mail_deliver(struct db *db, const struct mail_deliver_opts *o, int64_t now,
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct outbox_msg m;
 		bool got;
-		if ((rc = db_outbox_claim(db, ids[i], token, now, until, o->force, &got, &m, err)))
+		if ((rc = db_outbox_claim(db, ids[i], token, now, until, o->force,
+		                          o->force && o->only_id, &got, &m, err)))
 			break;
 		if (!got) {
 			c->busy++;
@@ -987,15 +1025,21 @@ int mail_deliver(struct db *db, const struct mail_deliver_opts *o, int64_t now,
 			               .msgid = msgid };
 		char *text = NULL;
 		struct lerr e = { 0 };
+		bool maybe = false;
 		int sr = mail_render(&mm, &text, &e);
 		if (!sr)
-			sr = mail_pipe(o->sendmail, text, strlen(text), timeout, &e);
+			sr = mail_pipe(o->sendmail, text, strlen(text), timeout, &maybe, &e);
 		free(text);
 		const char *status;
 		if (!sr) {
 			rc = db_outbox_sent(db, m.id, token, now, err);
 			c->sent++;
 			status = "sent";
+		} else if (maybe) {
+			/* it may be in someone's inbox: only a person decides to resend */
+			rc = db_outbox_unknown(db, m.id, token, e.msg, now, err);
+			c->unknown++;
+			status = "unknown";
 		} else {
 			/* a message that cannot be rendered will never be: give up now */
 			bool give_up = sr == EX_DATAERR || m.tries + 1 >= MAIL_MAX_TRIES;

@@ -11,13 +11,27 @@
  * Delivery is at least once, and in practice exactly once: a message is
  * claimed in a small transaction (so two sweeps never pipe the same one),
  * piped, and marked sent in another small transaction right after the
- * command exits 0. Only a process killed between the end of the pipe and
- * that mark leaves a message that a later run sends a second time (once
- * its claim, MAIL_CLAIM_SECS past the timeout, has run out), and the copy
- * carries the same Message-ID. A failure (non-zero exit, timeout, command
- * not found) keeps the message queued with the error and a retry time
- * (backoff: 5m, 15m, 45m, ...); the MAIL_MAX_TRIES-th failure marks it
- * failed. Failed messages stay in the outbox until `leads outbox retry`.
+ * command exits 0. The command itself is waited for (its exit, not the end
+ * of its output: a sendmail may leave a background child holding the
+ * pipe, and that child is left alone).
+ *
+ * What can send a message twice:
+ * - a process killed between the end of the pipe and the sent mark: a
+ *   later run sends it again (once its claim, MAIL_CLAIM_SECS past the
+ *   timeout, has run out), with the same Message-ID;
+ * - `leads outbox retry ID` of a message in state unknown (below): the
+ *   user's decision, never a sweep's.
+ *
+ * A failure (non-zero exit, command not found, a timeout or signal before
+ * the command had the whole message) keeps the message queued with the
+ * error and a retry time (backoff: 5m, 15m, 45m, ...); the
+ * MAIL_MAX_TRIES-th failure marks it failed. A timeout (or a death by a
+ * signal) after the command had the whole message (its standard input
+ * closed) is not a failure but an unknown outcome: it may have gone out
+ * before the command hung. The process group of the command is killed and
+ * the message marked unknown: no sweep sends it again, only `leads outbox
+ * retry ID` does.
+ * Failed messages stay in the outbox until `leads outbox retry`.
  * (The claim and sent transactions do not wait for the disk: a power cut,
  * unlike a killed process, may lose the last marks, with the same
  * consequence: those messages go out once more. See db_outbox_fast.)
@@ -44,7 +58,7 @@
 #define MAIL_MAX_TRIES     6
 #define MAIL_BACKOFF_FIRST 300 /* seconds before the first retry; x3 each time */
 #define MAIL_BACKOFF_MAX   (12 * 3600)
-#define MAIL_TIMEOUT_MS    60000 /* default; $LEADS_SENDMAIL_TIMEOUT (seconds) */
+#define MAIL_TIMEOUT_MS    60000 /* default; sweep/outbox retry --timeout */
 #define MAIL_CLAIM_SECS    60    /* a claim outlives the timeout by this much */
 
 /* ---- templates ---- */
@@ -139,24 +153,34 @@ void mail_message_id(int64_t id, const char *idem_key, const char *from, char *b
 char **mail_split_argv(const char *cmd, int *argc, struct lerr *err);
 
 /*
- * Run the command and write msg to its standard input. 0 if it exited 0
- * within timeout_ms; else EX_UNAVAILABLE with a one-line reason in err
- * ("sendmail exited with status 75: <first line of its output>").
+ * Run the command in a process group of its own, write msg to its
+ * standard input and wait for it to exit. 0 if it exited 0 within
+ * timeout_ms; else EX_UNAVAILABLE with a one-line reason in err
+ * ("sendmail exited with status 75: <first line of its output>"). On a
+ * timeout the process group is killed. When the command timed out or was
+ * killed by a signal once it had the whole message (its standard input
+ * closed), *maybe_sent (if not NULL) is set: it may have sent it. A
+ * non-zero exit status says it did not.
  */
-int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, struct lerr *err);
+int mail_pipe(const char *cmd, const char *msg, size_t len, int timeout_ms, bool *maybe_sent,
+              struct lerr *err);
 
 struct mail_deliver_opts {
 	const char *from, *sendmail;
 	int timeout_ms;
 	int64_t only_id; /* 0 = every message due */
-	bool force;      /* retry now, failed ones included (outbox retry) */
-	/* called after each attempt: status "sent", "retry" or "failed" */
+	/* retry now, failed ones included (outbox retry); with only_id, a
+	 * message in state unknown too */
+	bool force;
+	/* called after each attempt: status "sent", "retry", "failed" or
+	 * "unknown" (timed out once it had the message: maybe sent) */
 	void (*report)(void *ctx, int64_t id, const char *rcpt, const char *subject,
 	               const char *status, const char *error);
 	void *ctx;
 };
 struct mail_counts {
 	int sent, retry, failed, busy; /* busy: claimed by another process */
+	int unknown;                   /* timed out with the message: maybe sent */
 };
 /*
  * Deliver what is due at now, each message in its own small transactions

@@ -14,6 +14,7 @@
 
 struct outbox_msg {
 	int64_t id, lead_id, created_at, next_try_at, sent_at, failed_at;
+	int64_t unknown_at; /* a send timed out with the message: maybe sent */
 	int64_t tries;
 	char *idem_key, *kind, *rcpt, *cc, *subject, *body, *last_error;
 };
@@ -21,18 +22,20 @@ void outbox_msg_free(struct outbox_msg *m);
 
 /*
  * Ids of the messages to deliver at now, oldest first: unsent, not failed,
- * next_try_at <= now. With force: every unsent message, failed ones too.
- * only_id != 0 restricts to that message. *ids is malloc'ed.
+ * not unknown, next_try_at <= now. With force: every unsent message,
+ * failed ones too. only_id != 0 restricts to that message, and with force
+ * it may be unknown. *ids is malloc'ed.
  */
 int db_outbox_due(struct db *db, int64_t now, bool force, int64_t only_id, int64_t **ids, size_t *n,
                   struct lerr *err);
 /*
  * Claim message id for delivery until `until` (its own transaction).
- * *got is false when it was sent, failed (without force) or is claimed
- * by another process meanwhile. With force a failed message is revived.
+ * *got is false when it was sent, failed (without force), unknown
+ * (without unknown) or is claimed by another process meanwhile. With
+ * force a failed message is revived; with unknown an unknown one.
  */
 int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, int64_t until,
-                    bool force, bool *got, struct outbox_msg *m, struct lerr *err);
+                    bool force, bool unknown, bool *got, struct outbox_msg *m, struct lerr *err);
 /*
  * Delivery's small transactions need not wait for the disk: with fast on,
  * their commits are durable against a crash of the process but not of
@@ -47,13 +50,20 @@ int db_outbox_sent(struct db *db, int64_t id, const char *token, int64_t now, st
 int db_outbox_fail(struct db *db, int64_t id, const char *token, const char *error,
                    int64_t next_try_at, bool give_up, int64_t now, struct lerr *err);
 
-enum outbox_which { OB_PENDING, OB_FAILED, OB_SENT, OB_ALL };
+/*
+ * The try timed out after the command had the whole message: tries+1, the
+ * error, unknown_at = now. No sweep picks it again; outbox retry ID does.
+ */
+int db_outbox_unknown(struct db *db, int64_t id, const char *token, const char *error, int64_t now,
+                      struct lerr *err);
+
+enum outbox_which { OB_PENDING, OB_FAILED, OB_SENT, OB_UNKNOWN, OB_ALL };
 typedef int (*db_outbox_fn)(const struct outbox_msg *m, void *ctx);
 int db_outbox_list(struct db *db, enum outbox_which which, db_outbox_fn fn, void *ctx,
                    struct lerr *err);
 /* One message by id: EX_NOINPUT "no message #ID in the outbox". */
 int db_outbox_get(struct db *db, int64_t id, struct outbox_msg *m, struct lerr *err);
-/* Messages waiting (unsent, not failed) and failed. */
+/* Messages waiting (unsent, not failed, not unknown) and failed. */
 int db_outbox_counts(struct db *db, int64_t *waiting, int64_t *failed, struct lerr *err);
 
 #endif

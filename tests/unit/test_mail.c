@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int hexval(char c)
@@ -327,7 +328,7 @@ static void test_pipe(void)
 	snprintf(cmd, sizeof cmd, "sh -c 'cat > \"$0\"' %s", path);
 	struct lerr e = { 0 };
 	const char *msg = "Subject: x\n\nhello\n";
-	is_int(mail_pipe(cmd, msg, strlen(msg), 5000, &e), 0, "pipe to a command");
+	is_int(mail_pipe(cmd, msg, strlen(msg), 5000, NULL, &e), 0, "pipe to a command");
 	FILE *fp = fopen(path, "r");
 	char buf[64] = "";
 	size_t n = fp ? fread(buf, 1, sizeof buf - 1, fp) : 0;
@@ -337,19 +338,50 @@ static void test_pipe(void)
 	is_str(buf, msg, "the command got the message");
 	unlink(path);
 
-	is_int(mail_pipe("sh -c 'echo no relay >&2; exit 75'", msg, strlen(msg), 5000, &e),
+	is_int(mail_pipe("sh -c 'echo no relay >&2; exit 75'", msg, strlen(msg), 5000, NULL, &e),
 	       EX_UNAVAILABLE, "non-zero exit");
 	is_str(e.msg, "'sh' exited with status 75: no relay", "the reason and its output");
-	is_int(mail_pipe("/nonexistent/sendmail -t", msg, strlen(msg), 5000, &e), EX_UNAVAILABLE,
-	       "missing command");
+	is_int(mail_pipe("/nonexistent/sendmail -t", msg, strlen(msg), 5000, NULL, &e),
+	       EX_UNAVAILABLE, "missing command");
 	is_str(e.msg, "cannot run '/nonexistent/sendmail': No such file or directory",
 	       "says which");
-	is_int(mail_pipe("sleep 5", msg, strlen(msg), 200, &e), EX_UNAVAILABLE, "timeout");
+	is_int(mail_pipe("sleep 5", msg, strlen(msg), 200, NULL, &e), EX_UNAVAILABLE, "timeout");
 	is_str(e.msg, "'sleep' timed out after 200 ms", "says so");
+	/* the command's exit decides, not the end of its output: a child it
+	 * leaves in the background holding the pipe does not delay it */
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	bool maybe = true;
+	is_int(mail_pipe("sh -c 'cat >/dev/null; echo queued; sleep 3 & exit 0'", msg, strlen(msg),
+	                 2000, &maybe, &e),
+	       0, "a sendmail that leaves a child holding the pipe");
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ok(t1.tv_sec - t0.tv_sec < 2, "returns when the command exits, not at the timeout");
+	ok(!maybe, "not maybe sent");
+	is_int(mail_pipe("sh -c 'cat >/dev/null; echo queued; sleep 3 & exit 5'", msg, strlen(msg),
+	                 2000, NULL, &e),
+	       EX_UNAVAILABLE, "its exit status counts");
+	is_str(e.msg, "'sh' exited with status 5: queued", "with what it said before exiting");
+	/* a timeout once it had the whole message: maybe sent */
+	is_int(mail_pipe("sh -c 'cat >/dev/null; sleep 5'", msg, strlen(msg), 200, &maybe, &e),
+	       EX_UNAVAILABLE, "hangs after reading");
+	ok(maybe, "maybe sent");
+	/* killed once it had the message: no exit status says it was not sent */
+	is_int(mail_pipe("sh -c 'cat >/dev/null; kill -9 $$'", msg, strlen(msg), 2000, &maybe, &e),
+	       EX_UNAVAILABLE, "killed after reading");
+	is_str(e.msg, "'sh' was killed by signal 9", "says so");
+	ok(maybe, "maybe sent");
+	/* a timeout before it read the message: certainly not sent */
+	char *huge = malloc(1 << 20);
+	memset(huge, 'x', 1 << 20);
+	is_int(mail_pipe("sleep 5", huge, 1 << 20, 200, &maybe, &e), EX_UNAVAILABLE,
+	       "hangs before reading");
+	ok(!maybe, "not maybe sent");
+	free(huge);
 	/* a command that exits without reading a large message */
 	char *big = malloc(1 << 20);
 	memset(big, 'x', 1 << 20);
-	is_int(mail_pipe("true", big, 1 << 20, 5000, &e), EX_UNAVAILABLE,
+	is_int(mail_pipe("true", big, 1 << 20, 5000, NULL, &e), EX_UNAVAILABLE,
 	       "a command that does not read");
 	free(big);
 }
