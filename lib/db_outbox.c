@@ -77,8 +77,9 @@ int db_outbox_due(struct db *db, int64_t now, bool force, int64_t only_id, int64
 	return 0;
 }
 
-int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, int64_t until,
-                    bool force, bool unknown, bool *got, struct outbox_msg *m, struct lerr *err)
+int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, int64_t wall,
+                    int64_t until, bool force, bool unknown, bool *got, struct outbox_msg *m,
+                    struct lerr *err)
 {
 	*got = false;
 	int rc = db_begin(db, err);
@@ -91,7 +92,7 @@ int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, i
 	                          "WHERE id = ?1 AND sent_at IS NULL "
 	                          "AND (?5 OR (failed_at IS NULL AND next_try_at <= ?4)) "
 	                          "AND (?6 OR unknown_at IS NULL) "
-	                          "AND (claim_until IS NULL OR claim_until <= ?4)",
+	                          "AND (claim_until IS NULL OR claim_until <= ?7)",
 	                          err);
 	if (!st)
 		goto fail;
@@ -101,6 +102,7 @@ int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, i
 	st_bind_int64(st, 4, now);
 	st_bind_int64(st, 5, force);
 	st_bind_int64(st, 6, unknown);
+	st_bind_int64(st, 7, wall);
 	rc = st_step(st);
 	st_reset(st);
 	if (rc != SQLITE_DONE) {

@@ -989,6 +989,16 @@ static int64_t backoff(int64_t tries)
 	return d < MAIL_BACKOFF_MAX ? d : MAIL_BACKOFF_MAX;
 }
 
+/* MAIL_CLAIM_SECS, or $LEADS_CLAIM_GRACE seconds (tests, leads(1)). */
+static int64_t claim_grace(void)
+{
+	const char *s = getenv("LEADS_CLAIM_GRACE");
+	int64_t v;
+	if (s && str_to_i64(s, &v) && v >= 0 && v <= 86400)
+		return v;
+	return MAIL_CLAIM_SECS;
+}
+
 int mail_deliver(struct db *db, const struct mail_deliver_opts *o, int64_t now,
                  struct mail_counts *c, struct lerr *err)
 {
@@ -1003,11 +1013,19 @@ int mail_deliver(struct db *db, const struct mail_deliver_opts *o, int64_t now,
 	snprintf(token, sizeof token, "%ld.%lld.%ld", (long)getpid(), (long long)ts.tv_sec,
 	         (long)ts.tv_nsec);
 	int timeout = o->timeout_ms > 0 ? o->timeout_ms : MAIL_TIMEOUT_MS;
-	int64_t until = now + timeout / 1000 + MAIL_CLAIM_SECS;
+	int64_t grace = claim_grace();
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct outbox_msg m;
 		bool got;
-		if ((rc = db_outbox_claim(db, ids[i], token, now, until, o->force,
+		/*
+		 * A claim lives on the real clock, read afresh for each message:
+		 * `now` is the business clock (LEADS_NOW, --now), fixed when the
+		 * command started and free to be anywhere; a claim measured by it
+		 * could run out while its sendmail still runs.
+		 */
+		int64_t wall = (int64_t)time(NULL);
+		int64_t until = wall + (timeout + 999) / 1000 + grace;
+		if ((rc = db_outbox_claim(db, ids[i], token, now, wall, until, o->force,
 		                          o->force && o->only_id, &got, &m, err)))
 			break;
 		if (!got) {

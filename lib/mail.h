@@ -18,7 +18,7 @@
  * What can send a message twice:
  * - a process killed between the end of the pipe and the sent mark: a
  *   later run sends it again (once its claim, MAIL_CLAIM_SECS past the
- *   timeout, has run out), with the same Message-ID;
+ *   timeout on the real clock, has run out), with the same Message-ID;
  * - `leads outbox retry ID` of a message in state unknown (below): the
  *   user's decision, never a sweep's.
  *

@@ -29,13 +29,16 @@ void outbox_msg_free(struct outbox_msg *m);
 int db_outbox_due(struct db *db, int64_t now, bool force, int64_t only_id, int64_t **ids, size_t *n,
                   struct lerr *err);
 /*
- * Claim message id for delivery until `until` (its own transaction).
+ * Claim message id for delivery until `until` (its own transaction): due
+ * by the business clock `now`, claims by the real clock `wall` (a claim
+ * must not run out while its sendmail runs, wherever --now points).
  * *got is false when it was sent, failed (without force), unknown
  * (without unknown) or is claimed by another process meanwhile. With
  * force a failed message is revived; with unknown an unknown one.
  */
-int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, int64_t until,
-                    bool force, bool unknown, bool *got, struct outbox_msg *m, struct lerr *err);
+int db_outbox_claim(struct db *db, int64_t id, const char *token, int64_t now, int64_t wall,
+                    int64_t until, bool force, bool unknown, bool *got, struct outbox_msg *m,
+                    struct lerr *err);
 /*
  * Delivery's small transactions need not wait for the disk: with fast on,
  * their commits are durable against a crash of the process but not of
