@@ -23,9 +23,12 @@ BUILD     ?= build/default
 CC        ?= cc
 CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
 
-PKGS      := sqlite3 yaml-0.1 libpq
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS  := $(shell pkg-config --libs $(PKGS))
+# libpq is opened at run time, when a PostgreSQL database is named (see
+# lib/db_pg.c): its header is needed to build, the library is not linked,
+# so that a command on a file does not load it and its twenty libraries.
+PKGS      := sqlite3 yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpq)
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS)) -ldl
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
              -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
