@@ -7,6 +7,8 @@
 #   make check-pg      the bats suite against a throw-away PostgreSQL 15
 #   make demo          a short tour on a throw-away database
 #   make bench         speed and memory ratios against peers, same run
+#                      (BENCH_SIZES="10000 100000 1000000" for a million;
+#                      BENCH_ROWS=1000000 adds the single-feature benchmarks)
 #   make fuzz          run each libFuzzer harness for FUZZ_SECONDS
 #   make valgrind      the bats suite under valgrind memcheck
 #   make install       PREFIX=/usr/local DESTDIR=
