@@ -18,15 +18,16 @@
 # min and median wall milliseconds of leads and the peer's median; the
 # ratio leads/peer as the median of the per-pair ratios and as min/min;
 # peak RSS of each (GNU time %M, one more run each); and from the second
-# size on, how much leads's median grew against the size before. FLAG
+# size on, how much leads's median grew against the size before (and the
+# peer's, which tells the query's shape from leads's own cost). FLAG
 # marks a command whose cost grows faster than its work: an interactive
 # one (its work does not depend on the number of leads) whose median grew
 # more than 3 times, or one over all leads whose median grew more than
 # 1.5 times the growth of the leads.
 #
 # Timing: bash's EPOCHREALTIME around the process (fork, exec, load,
-# work, exit). Writers commit with the durability each has (leads: WAL;
-# the sqlite3 shell: its default synchronous=FULL on the same WAL file).
+# work, exit), output to /dev/null. Writers commit durably, both with
+# synchronous=FULL (leads sets it; the sqlite3 shell default) in WAL mode.
 # `sweep` runs with --no-deliver (no MTA in the bench).
 #
 # usage: bench/cmds.sh [LEADS]
@@ -348,12 +349,12 @@ while IFS='|' read -r name _ work label; do
 			growth = ""; flag = ""
 			if (prevn) {
 				g = $4 / prevmed; x = $2 / prevn
-				growth = sprintf("%.1fx", g)
+				growth = sprintf("%.1fx (peer %.1fx)", g, $6 / prevpeer)
 				if ((work == "1" && g > 3) || (work == "n" && g > 1.5 * x))
 					flag = sprintf("FLAG: %.0fx the leads, %.1fx the time", x, g)
 			}
 			printf "| %s | %d | %.1f | %.1f | %.1f | %.2f | %.2f | %.1f | %.1f | %s | %s |\n",
 				label, $2, $3, $4, $6, $7, $8, $9 / 1024, $10 / 1024, growth, flag
-			prevn = $2; prevmed = $4; label = ""
+			prevn = $2; prevmed = $4; prevpeer = $6; label = ""
 		}' "$results"
 done <<<"$benches"
