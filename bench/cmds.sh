@@ -23,7 +23,8 @@
 # marks a command whose cost grows faster than its work: an interactive
 # one (its work does not depend on the number of leads) whose median grew
 # more than 3 times, or one over all leads whose median grew more than
-# 1.5 times the growth of the leads.
+# 1.5 times the growth of the leads; and a command whose peak RSS passed
+# 64 MB (the import's target: memory stays flat as the leads grow).
 #
 # Timing: bash's EPOCHREALTIME around the process (fork, exec, load,
 # work, exit), output to /dev/null. Writers commit durably, both with
@@ -353,6 +354,8 @@ while IFS='|' read -r name _ work label; do
 				if ((work == "1" && g > 3) || (work == "n" && g > 1.5 * x))
 					flag = sprintf("FLAG: %.0fx the leads, %.1fx the time", x, g)
 			}
+			if ($9 > 64 * 1024)
+				flag = flag (flag ? "; " : "FLAG: ") "peak RSS over 64 MB"
 			printf "| %s | %d | %.1f | %.1f | %.1f | %.2f | %.2f | %.1f | %.1f | %s | %s |\n",
 				label, $2, $3, $4, $6, $7, $8, $9 / 1024, $10 / 1024, growth, flag
 			prevn = $2; prevmed = $4; prevpeer = $6; label = ""
