@@ -7,6 +7,8 @@
 #   make check-pg      the bats suite against a throw-away PostgreSQL 15
 #   make demo          a short tour on a throw-away database
 #   make bench         speed and memory ratios against peers, same run
+#                      (BENCH_SIZES="10000 100000 1000000" for a million;
+#                      BENCH_ROWS=1000000 adds the single-feature benchmarks)
 #   make fuzz          run each libFuzzer harness for FUZZ_SECONDS
 #   make valgrind      the bats suite under valgrind memcheck
 #   make soak          30 minutes of mixed load and SIGKILLs (SOAK_SECONDS)
@@ -24,9 +26,12 @@ BUILD     ?= build/default
 CC        ?= cc
 CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
 
-PKGS      := sqlite3 yaml-0.1 libpq
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS  := $(shell pkg-config --libs $(PKGS))
+# libpq is opened at run time, when a PostgreSQL database is named (see
+# lib/db_pg.c): its header is needed to build, the library is not linked,
+# so that a command on a file does not load it and its twenty libraries.
+PKGS      := sqlite3 yaml-0.1
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpq)
+PKG_LIBS  := $(shell pkg-config --libs $(PKGS)) -ldl
 
 WARN      := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
              -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla

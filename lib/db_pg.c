@@ -5,6 +5,7 @@
 #include "db_pg.h"
 
 #include <ctype.h>
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,84 @@ struct pgst {
 	bool done;
 	bool stream; /* rows one at a time as they come, not the whole result */
 };
+
+/* ---- libpq, loaded when a PostgreSQL database is named ----
+ *
+ * Linking libpq cost every command, on a file too, the loading of it and
+ * its twenty-odd libraries (Kerberos, LDAP, OpenSSL...): some 3 ms and 43%
+ * of the instructions of a `leads add`. So only its header is used at build
+ * time, for the types and prototypes, and the library is opened by name the
+ * first time a connection string is given. LEADS_LIBPQ names another file
+ * to open instead, for the tests of a missing library.
+ */
+#define PQ_FUNCS(X)                                                                                \
+	X(PQclear)                                                                                 \
+	X(PQcmdStatus)                                                                             \
+	X(PQcmdTuples)                                                                             \
+	X(PQconnectdbParams)                                                                       \
+	X(PQerrorMessage)                                                                          \
+	X(PQexec)                                                                                  \
+	X(PQexecPrepared)                                                                          \
+	X(PQfinish)                                                                                \
+	X(PQftype)                                                                                 \
+	X(PQgetResult)                                                                             \
+	X(PQgetisnull)                                                                             \
+	X(PQgetvalue)                                                                              \
+	X(PQhost)                                                                                  \
+	X(PQnfields)                                                                               \
+	X(PQntuples)                                                                               \
+	X(PQport)                                                                                  \
+	X(PQprepare)                                                                               \
+	X(PQputCopyData)                                                                           \
+	X(PQputCopyEnd)                                                                            \
+	X(PQresultErrorField)                                                                      \
+	X(PQresultErrorMessage)                                                                    \
+	X(PQresultStatus)                                                                          \
+	X(PQsendQueryPrepared)                                                                     \
+	X(PQsetNoticeProcessor)                                                                    \
+	X(PQsetSingleRowMode)                                                                      \
+	X(PQstatus)                                                                                \
+	X(PQtransactionStatus)
+
+static struct {
+#define PQ_FIELD(f) __typeof__(f) *f;
+	PQ_FUNCS(PQ_FIELD)
+#undef PQ_FIELD
+} pq;
+
+static int pq_load(struct lerr *err)
+{
+	static void *lib;
+	if (lib)
+		return 0;
+	const char *path = getenv("LEADS_LIBPQ");
+	if (!path || !*path)
+		path = "libpq.so.5";
+	void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		const char *why = dlerror();
+		return lerr_set(err, EX_UNAVAILABLE,
+		                "PostgreSQL needs libpq.so.5 (Debian package libpq5), which could "
+		                "not be loaded: %s",
+		                why ? why : path);
+	}
+	const char *missing = NULL;
+#define PQ_RESOLVE(f)                                                                              \
+	if (!(*(void **)&pq.f = dlsym(h, #f)) && !missing)                                         \
+		missing = #f;
+	PQ_FUNCS(PQ_RESOLVE)
+#undef PQ_RESOLVE
+	if (missing) {
+		dlclose(h);
+		memset(&pq, 0, sizeof pq);
+		return lerr_set(
+		    err, EX_UNAVAILABLE,
+		    "PostgreSQL needs libpq.so.5 (Debian package libpq5), and %s has no %s", path,
+		    missing);
+	}
+	lib = h;
+	return 0;
+}
 
 bool pg_is_conninfo(const char *s)
 {
@@ -118,20 +197,20 @@ static int code_of(const char *state)
 /* The outcome of a command result: 0 if it worked, else the error kept. */
 static int result_err(struct pgdb *pg, PGresult *r)
 {
-	ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+	ExecStatusType s = r ? pq.PQresultStatus(r) : PGRES_FATAL_ERROR;
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK || s == PGRES_EMPTY_QUERY)
 		return 0;
 	if (pg->trace) { /* LEADS_TRACE_SQL: which statement failed, for whoever debugs */
 		const char *to = getenv("LEADS_TRACE_SQL");
 		FILE *f = to && *to == '/' ? fopen(to, "a") : NULL; /* a file, or stderr */
 		fprintf(f ? f : stderr, "leads: postgresql: %s: %s",
-		        pg->trace_sql ? pg->trace_sql : "?", PQresultErrorMessage(r));
+		        pg->trace_sql ? pg->trace_sql : "?", pq.PQresultErrorMessage(r));
 		if (f)
 			fclose(f);
 	}
-	const char *m = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
-	set_err(pg, code_of(r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL),
-	        m ? m : PQerrorMessage(pg->c));
+	const char *m = r ? pq.PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	set_err(pg, code_of(r ? pq.PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL),
+	        m ? m : pq.PQerrorMessage(pg->c));
 	return pg->code;
 }
 
@@ -209,13 +288,16 @@ char *pg_mask_password(const char *conninfo)
 int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr *err)
 {
 	*out = NULL;
+	int lrc = pq_load(err);
+	if (lrc)
+		return lrc;
 	const char *keys[] = { "dbname", "fallback_application_name", NULL };
 	const char *vals[] = { conninfo, "leads", NULL };
-	PGconn *c = PQconnectdbParams(keys, vals, 1);
+	PGconn *c = pq.PQconnectdbParams(keys, vals, 1);
 	if (!c)
 		return lerr_set(err, EX_OSERR, "cannot connect to PostgreSQL: out of memory");
-	if (PQstatus(c) != CONNECTION_OK) {
-		const char *m = PQerrorMessage(c);
+	if (pq.PQstatus(c) != CONNECTION_OK) {
+		const char *m = pq.PQerrorMessage(c);
 		/* "connection to server at ... failed: REASON" or just the reason */
 		const char *why = strstr(m, "failed: ");
 		why = why ? why + 8 : m;
@@ -224,16 +306,16 @@ int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr
 		bool busy = strstr(why, "starting up") || strstr(why, "in recovery") ||
 		            strstr(why, "shutting down") || strstr(why, "too many clients") ||
 		            strstr(why, "remaining connection slots");
-		const char *host = PQhost(c), *port = PQport(c);
+		const char *host = pq.PQhost(c), *port = pq.PQport(c);
 		int rc = lerr_set(err, busy ? EX_TEMPFAIL : EX_IOERR,
 		                  "cannot connect to '%s' (host %s, port %s): %.*s%s", disp,
 		                  host && *host ? host : "localhost", port && *port ? port : "5432",
 		                  (int)n, why, busy ? " (try again)" : "");
 		free(disp);
-		PQfinish(c);
+		pq.PQfinish(c);
 		return rc;
 	}
-	PQsetNoticeProcessor(c, no_notices, NULL);
+	pq.PQsetNoticeProcessor(c, no_notices, NULL);
 	struct pgdb *pg = xcalloc(1, sizeof *pg);
 	pg->c = c;
 	pg->busy_ms = busy_ms;
@@ -255,7 +337,7 @@ void pg_disconnect(struct pgdb *pg)
 {
 	if (!pg)
 		return;
-	PQfinish(pg->c);
+	pq.PQfinish(pg->c);
 	free(pg->display);
 	free(pg->msg);
 	free(pg);
@@ -284,16 +366,16 @@ static int run(struct pgdb *pg, const char *sql)
 {
 	if (streaming(pg))
 		return pg->code;
-	PGresult *r = PQexec(pg->c, sql);
+	PGresult *r = pq.PQexec(pg->c, sql);
 	int rc = result_err(pg, r);
-	PQclear(r);
+	pq.PQclear(r);
 	return rc;
 }
 
 /* Run a command whose outcome does not matter (savepoints, a ROLLBACK). */
 static void quietly(struct pgdb *pg, const char *sql)
 {
-	PQclear(PQexec(pg->c, sql));
+	pq.PQclear(pq.PQexec(pg->c, sql));
 }
 
 int pg_exec(struct pgdb *pg, const char *sql)
@@ -331,7 +413,7 @@ int pg_begin(struct pgdb *pg)
 
 bool pg_in_tx(const struct pgdb *pg)
 {
-	PGTransactionStatusType t = PQtransactionStatus(pg->c);
+	PGTransactionStatusType t = pq.PQtransactionStatus(pg->c);
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
@@ -341,13 +423,13 @@ int pg_copy_begin(struct pgdb *pg, const char *sql)
 {
 	if (streaming(pg))
 		return pg->code;
-	PGresult *r = PQexec(pg->c, sql);
-	int rc = PQresultStatus(r) == PGRES_COPY_IN ? 0 : result_err(pg, r);
-	if (!rc && PQresultStatus(r) != PGRES_COPY_IN) {
+	PGresult *r = pq.PQexec(pg->c, sql);
+	int rc = pq.PQresultStatus(r) == PGRES_COPY_IN ? 0 : result_err(pg, r);
+	if (!rc && pq.PQresultStatus(r) != PGRES_COPY_IN) {
 		set_err(pg, SQLITE_ERROR, "not a COPY FROM STDIN");
 		rc = pg->code;
 	}
-	PQclear(r);
+	pq.PQclear(r);
 	return rc;
 }
 
@@ -355,8 +437,8 @@ int pg_copy_put(struct pgdb *pg, const char *buf, size_t n)
 {
 	while (n) {
 		int part = n > (1u << 30) ? 1 << 30 : (int)n;
-		if (PQputCopyData(pg->c, buf, part) != 1) {
-			set_err(pg, SQLITE_IOERR, PQerrorMessage(pg->c));
+		if (pq.PQputCopyData(pg->c, buf, part) != 1) {
+			set_err(pg, SQLITE_IOERR, pq.PQerrorMessage(pg->c));
 			return pg->code;
 		}
 		buf += part;
@@ -367,26 +449,26 @@ int pg_copy_put(struct pgdb *pg, const char *buf, size_t n)
 
 int pg_copy_end(struct pgdb *pg)
 {
-	if (PQputCopyEnd(pg->c, NULL) != 1) {
-		set_err(pg, SQLITE_IOERR, PQerrorMessage(pg->c));
+	if (pq.PQputCopyEnd(pg->c, NULL) != 1) {
+		set_err(pg, SQLITE_IOERR, pq.PQerrorMessage(pg->c));
 		return pg->code;
 	}
 	int rc = 0;
 	PGresult *r;
-	while ((r = PQgetResult(pg->c))) {
+	while ((r = pq.PQgetResult(pg->c))) {
 		if (!rc)
 			rc = result_err(pg, r);
-		PQclear(r);
+		pq.PQclear(r);
 	}
 	return rc;
 }
 
 void pg_copy_abort(struct pgdb *pg)
 {
-	if (PQputCopyEnd(pg->c, "the import stopped") == 1) {
+	if (pq.PQputCopyEnd(pg->c, "the import stopped") == 1) {
 		PGresult *r;
-		while ((r = PQgetResult(pg->c)))
-			PQclear(r);
+		while ((r = pq.PQgetResult(pg->c)))
+			pq.PQclear(r);
 	}
 }
 
@@ -499,10 +581,10 @@ int pgst_bind_null(struct pgst *st, int i)
 
 static void count_changes(struct pgdb *pg, PGresult *r)
 {
-	const char *cmd = PQcmdStatus(r);
+	const char *cmd = pq.PQcmdStatus(r);
 	if (strncmp(cmd, "INSERT", 6) == 0 || strncmp(cmd, "UPDATE", 6) == 0 ||
 	    strncmp(cmd, "DELETE", 6) == 0)
-		pg->changes = strtoll(PQcmdTuples(r), NULL, 10);
+		pg->changes = strtoll(pq.PQcmdTuples(r), NULL, 10);
 }
 
 /*
@@ -517,23 +599,23 @@ static int prepare(struct pgst *st)
 	struct pgdb *pg = st->pg;
 	if (streaming(pg))
 		return pg->code;
-	bool tx = PQtransactionStatus(pg->c) == PQTRANS_INTRANS;
+	bool tx = pq.PQtransactionStatus(pg->c) == PQTRANS_INTRANS;
 	snprintf(st->name, sizeof st->name, "s%u", ++pg->nstmt);
 	if (tx)
 		quietly(pg, "SAVEPOINT leads_prepare");
-	PGresult *r = PQprepare(pg->c, st->name, st->sql, st->nparams, st->types);
-	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	PGresult *r = pq.PQprepare(pg->c, st->name, st->sql, st->nparams, st->types);
+	const char *state = r ? pq.PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 	if (state && (strcmp(state, "42P08") == 0 || strcmp(state, "42P18") == 0)) {
-		PQclear(r);
+		pq.PQclear(r);
 		if (tx)
 			quietly(pg, "ROLLBACK TO SAVEPOINT leads_prepare");
 		for (int i = 0; i < st->nparams; i++)
 			if (!st->isint[i])
 				st->types[i] = TEXTOID;
-		r = PQprepare(pg->c, st->name, st->sql, st->nparams, st->types);
+		r = pq.PQprepare(pg->c, st->name, st->sql, st->nparams, st->types);
 	}
 	int rc = result_err(pg, r);
-	PQclear(r);
+	pq.PQclear(r);
 	if (tx)
 		quietly(pg, rc ? "ROLLBACK TO SAVEPOINT leads_prepare"
 		               : "RELEASE SAVEPOINT leads_prepare");
@@ -550,21 +632,22 @@ static int prepare(struct pgst *st)
 static int stream_next(struct pgst *st)
 {
 	struct pgdb *pg = st->pg;
-	PQclear(st->res);
-	st->res = PQgetResult(pg->c);
-	ExecStatusType s = PQresultStatus(st->res);
-	if (st->res && (s == PGRES_SINGLE_TUPLE || (s == PGRES_TUPLES_OK && PQntuples(st->res)))) {
-		st->nrows = PQntuples(st->res);
+	pq.PQclear(st->res);
+	st->res = pq.PQgetResult(pg->c);
+	ExecStatusType s = pq.PQresultStatus(st->res);
+	if (st->res &&
+	    (s == PGRES_SINGLE_TUPLE || (s == PGRES_TUPLES_OK && pq.PQntuples(st->res)))) {
+		st->nrows = pq.PQntuples(st->res);
 		st->row = -1;
 		return SQLITE_ROW;
 	}
 	/* the end (no result, or PGRES_TUPLES_OK without rows) or an error */
 	int rc = st->res ? result_err(pg, st->res) : 0;
-	PQclear(st->res);
+	pq.PQclear(st->res);
 	st->res = NULL;
 	PGresult *r;
-	while ((r = PQgetResult(pg->c)))
-		PQclear(r);
+	while ((r = pq.PQgetResult(pg->c)))
+		pq.PQclear(r);
 	pg->streaming = NULL;
 	st->nrows = 0;
 	st->done = true;
@@ -578,32 +661,32 @@ static int execute(struct pgst *st)
 	if (streaming(pg) || (!st->name[0] && prepare(st)))
 		return pg->code;
 	if (st->stream) {
-		if (!PQsendQueryPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
-		                         NULL, NULL, 0)) {
-			set_err(pg, SQLITE_IOERR, PQerrorMessage(pg->c));
+		if (!pq.PQsendQueryPrepared(pg->c, st->name, st->nparams,
+		                            (const char *const *)st->val, NULL, NULL, 0)) {
+			set_err(pg, SQLITE_IOERR, pq.PQerrorMessage(pg->c));
 			return pg->code;
 		}
-		(void)PQsetSingleRowMode(pg->c); /* if not, the rows come whole (stream_next) */
+		(void)pq.PQsetSingleRowMode(pg->c); /* if not, the rows come whole (stream_next) */
 		pg->streaming = st;
 		return 0;
 	}
-	PGresult *r = PQexecPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
-	                             NULL, NULL, 0);
+	PGresult *r = pq.PQexecPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
+	                                NULL, NULL, 0);
 	if (result_err(pg, r)) {
-		PQclear(r);
+		pq.PQclear(r);
 		return pg->code;
 	}
 	count_changes(pg, r);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK || (st->flags & PGSQL_RETURNS_ID)) {
-		int n = PQntuples(r);
+	if (pq.PQresultStatus(r) != PGRES_TUPLES_OK || (st->flags & PGSQL_RETURNS_ID)) {
+		int n = pq.PQntuples(r);
 		if ((st->flags & PGSQL_RETURNS_ID) && n > 0)
-			pg->last_id = strtoll(PQgetvalue(r, n - 1, 0), NULL, 10);
-		PQclear(r);
+			pg->last_id = strtoll(pq.PQgetvalue(r, n - 1, 0), NULL, 10);
+		pq.PQclear(r);
 		st->done = true;
 		return 0;
 	}
 	st->res = r;
-	st->nrows = PQntuples(r);
+	st->nrows = pq.PQntuples(r);
 	st->row = -1;
 	return 0;
 }
@@ -647,7 +730,7 @@ void pgst_reset(struct pgst *st)
 	 * (cancelling would fail the transaction it runs in) */
 	while (st->pg->streaming == st && stream_next(st) == SQLITE_ROW)
 		;
-	PQclear(st->res);
+	pq.PQclear(st->res);
 	st->res = NULL;
 	st->row = -1;
 	st->nrows = 0;
@@ -668,7 +751,7 @@ void pgst_finalize(struct pgst *st)
 		return;
 	pgst_reset(st);
 	pgst_clear(st);
-	if (st->name[0] && PQstatus(st->pg->c) == CONNECTION_OK) {
+	if (st->name[0] && pq.PQstatus(st->pg->c) == CONNECTION_OK) {
 		char sql[40];
 		snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
 		quietly(st->pg, sql);
@@ -682,14 +765,15 @@ void pgst_finalize(struct pgst *st)
 
 static bool col_ok(const struct pgst *st, int i)
 {
-	return st->res && st->row >= 0 && st->row < st->nrows && i >= 0 && i < PQnfields(st->res);
+	return st->res && st->row >= 0 && st->row < st->nrows && i >= 0 &&
+	       i < pq.PQnfields(st->res);
 }
 
 int pgst_col_type(struct pgst *st, int i)
 {
-	if (!col_ok(st, i) || PQgetisnull(st->res, st->row, i))
+	if (!col_ok(st, i) || pq.PQgetisnull(st->res, st->row, i))
 		return SQLITE_NULL;
-	switch (PQftype(st->res, i)) {
+	switch (pq.PQftype(st->res, i)) {
 	case BOOLOID:
 	case INT2OID:
 	case INT4OID:
@@ -707,10 +791,10 @@ int pgst_col_type(struct pgst *st, int i)
 
 const char *pgst_col_text(struct pgst *st, int i)
 {
-	if (!col_ok(st, i) || PQgetisnull(st->res, st->row, i))
+	if (!col_ok(st, i) || pq.PQgetisnull(st->res, st->row, i))
 		return NULL;
-	const char *v = PQgetvalue(st->res, st->row, i);
-	if (PQftype(st->res, i) == BOOLOID) /* SQLite's truth values are 1 and 0 */
+	const char *v = pq.PQgetvalue(st->res, st->row, i);
+	if (pq.PQftype(st->res, i) == BOOLOID) /* SQLite's truth values are 1 and 0 */
 		return *v == 't' ? "1" : "0";
 	return v;
 }
@@ -739,7 +823,7 @@ int pgst_col_bytes(struct pgst *st, int i)
 
 int pgst_col_count(struct pgst *st)
 {
-	return st->res ? PQnfields(st->res) : 0;
+	return st->res ? pq.PQnfields(st->res) : 0;
 }
 
 /* ---- schema ---- */
@@ -900,12 +984,12 @@ int pg_migration_count(void)
 static int read_version(struct pgdb *pg, int *have)
 {
 	*have = 0;
-	PGresult *r = PQexec(pg->c, "SELECT version FROM leads_schema");
+	PGresult *r = pq.PQexec(pg->c, "SELECT version FROM leads_schema");
 	int rc = result_err(pg, r);
-	int rows = rc ? 0 : PQntuples(r);
+	int rows = rc ? 0 : pq.PQntuples(r);
 	if (rows == 1)
-		*have = atoi(PQgetvalue(r, 0, 0));
-	PQclear(r);
+		*have = atoi(pq.PQgetvalue(r, 0, 0));
+	pq.PQclear(r);
 	if (!rc && (*have < 0 || rows > 1)) {
 		/* no leads writes that: not ours, or damaged; touch nothing */
 		set_err(pg, SQLITE_CORRUPT, "leads_schema holds a version no leads writes");
@@ -917,10 +1001,10 @@ static int read_version(struct pgdb *pg, int *have)
 int pg_schema_version(struct pgdb *pg, int *have)
 {
 	*have = 0;
-	PGresult *r = PQexec(pg->c, "SELECT to_regclass('leads_schema') IS NOT NULL");
+	PGresult *r = pq.PQexec(pg->c, "SELECT to_regclass('leads_schema') IS NOT NULL");
 	int rc = result_err(pg, r);
-	bool exists = !rc && PQntuples(r) == 1 && *PQgetvalue(r, 0, 0) == 't';
-	PQclear(r);
+	bool exists = !rc && pq.PQntuples(r) == 1 && *pq.PQgetvalue(r, 0, 0) == 't';
+	pq.PQclear(r);
 	return rc || !exists ? rc : read_version(pg, have);
 }
 

@@ -197,7 +197,7 @@ m reason TEXT"
 
 @test "leads(1) documents every exit status" {
 	run -0 section "$MAN/leads.1" "EXIT STATUS"
-	for code in 0 1 64 65 66 70 74 75 78; do
+	for code in 0 1 64 65 66 69 70 74 75 78; do
 		assert_line --regexp "^     $code +[A-Z]"
 	done
 }

@@ -52,3 +52,23 @@ load test_helper
 	run -0 leads add --email a@example.com
 	assert_output 1
 }
+
+# libpq is opened when a connection string is given (lib/db_pg.c), not
+# linked: LEADS_LIBPQ, read for these tests, names the file to open instead.
+@test "without libpq a PostgreSQL database is one line naming the package, exit 69; files need none" {
+	run --separate-stderr env LEADS_LIBPQ=/nonexistent/libpq.so.5 "$LEADS_BIN" -d 'postgresql://ana:s3cret@127.0.0.1:1/leads' list
+	assert_failure 69
+	assert_output ""
+	assert_equal "$stderr" "leads list: PostgreSQL needs libpq.so.5 (Debian package libpq5), which could not be loaded: /nonexistent/libpq.so.5: cannot open shared object file: No such file or directory"
+	run --separate-stderr env LEADS_LIBPQ=libm.so.6 "$LEADS_BIN" -d 'dbname=x' add --email a@example.com
+	assert_failure 69
+	assert_equal "$stderr" "leads add: PostgreSQL needs libpq.so.5 (Debian package libpq5), and libm.so.6 has no PQclear"
+	run -0 env LEADS_LIBPQ=/nonexistent/libpq.so.5 "$LEADS_BIN" -d ./file.db add --email a@example.com
+	assert_output 1
+}
+
+@test "the binary does not link libpq: commands on a file do not load it" {
+	command -v ldd >/dev/null || skip "no ldd"
+	run -0 ldd "$LEADS_BIN"
+	refute_output --partial libpq
+}
