@@ -733,7 +733,8 @@ int main(int argc, char **argv)
 	if (rc)
 		goto out;
 	if (gval[G_VERSION]) {
-		printf("leads %s (sqlite %s)\n", LEADS_VERSION, db_sqlite_version());
+		printf("leads %s (sqlite %s, schema %d)\n", LEADS_VERSION, db_sqlite_version(),
+		       db_schema_version());
 		goto out;
 	}
 	if (i >= argc) {

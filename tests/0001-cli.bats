@@ -5,7 +5,7 @@ load test_helper
 @test "--version prints the version" {
 	run --separate-stderr leads --version
 	assert_success
-	assert_output --regexp '^leads [0-9]+\.[0-9]+\.[0-9]+ \(sqlite 3\.[0-9.]+\)$'
+	assert_output --regexp '^leads [0-9]+\.[0-9]+\.[0-9]+ \(sqlite 3\.[0-9.]+, schema [0-9]+\)$'
 }
 
 @test "no command prints help on stderr and exits 64" {
@@ -126,7 +126,7 @@ load test_helper
 	run --separate-stderr leads init
 	assert_success
 	assert_output ''
-	assert_equal "$stderr" "leads init: database '$LEADS_DB' is ready (schema version 3)"
+	assert_equal "$stderr" "leads init: database '$LEADS_DB' is ready (schema version $(schema_version))"
 	[ -n "${LEADS_TEST_PG:-}" ] || [ "$(stat -c %a "$LEADS_DB")" = 600 ]
 	run --separate-stderr leads -q init
 	assert_success

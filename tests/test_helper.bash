@@ -35,6 +35,11 @@ setup() {
 	cd "$BATS_TEST_TMPDIR" || return 1
 }
 
+# The schema version this leads writes (from --version).
+schema_version() {
+	"$LEADS_BIN" --version | sed -n 's/.*, schema \([0-9]*\))$/\1/p'
+}
+
 # Add a lead and keep its id in $id.
 add_lead() {
 	id=$(leads add "$@") || return 1
