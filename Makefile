@@ -23,7 +23,7 @@ BUILD     ?= build/default
 CC        ?= cc
 CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
 
-PKGS      := sqlite3 yaml-0.1 libpq
+PKGS      := sqlite3 yaml-0.1 libpq jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS))
 

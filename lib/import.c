@@ -298,7 +298,10 @@ static int update_existing(struct import_opts *o, int64_t id, const struct lead 
 	}
 	if (in->t[LT_EXTRA]) {
 		char *merged = db_json_patch(h->db, cur.t[LT_EXTRA], in->t[LT_EXTRA]);
-		if (merged && (!cur.t[LT_EXTRA] || strcmp(merged, cur.t[LT_EXTRA]) != 0)) {
+		if (!merged) {
+			/* malformed JSON is an error, never "nothing to change" */
+			rc = lerr_set(err, EX_DATAERR, "the extra column is not a JSON object");
+		} else if (!cur.t[LT_EXTRA] || strcmp(merged, cur.t[LT_EXTRA]) != 0) {
 			sb_adds(&before, n ? "," : "{");
 			sb_adds(&before, "\"extra\":");
 			if (cur.t[LT_EXTRA])
@@ -315,8 +318,8 @@ static int update_existing(struct import_opts *o, int64_t id, const struct lead 
 			free(merged);
 		}
 	}
-	*changed = n > 0;
-	if (n) {
+	*changed = n > 0 && !rc;
+	if (n && !rc) {
 		sb_addc(&before, '}');
 		sb_addc(&after, '}');
 		struct sb data = SB_INIT;
