@@ -72,7 +72,7 @@ static const char *const migrations[] = {
 	"  ext_source TEXT, ext_id TEXT,"
 	"  import_batch INTEGER, /* imports.id; no foreign key: a bulk load would check it per row "
 	"*/"
-	"  extra TEXT," /* a JSON object; written only through the JSON1 helpers */
+	"  extra TEXT," /* a JSON object; written only through the JSON helpers (db_json.c) */
 	"  assigned_rule TEXT,"
 	"  source_line INTEGER,"
 	"  reached_pos INTEGER"
@@ -464,8 +464,8 @@ static int sqlite_open(struct db *db, const char *path, int flags, bool exists, 
 /*
  * A PostgreSQL database (conninfo: a libpq URI or key=value string): the
  * schema is created by the first writing command (DB_CREATE) and brought
- * up to date by any, as a file's is; the JSON helpers keep using SQLite's
- * JSON1, in memory, so both backends read and write JSON alike.
+ * up to date by any, as a file's is. The JSON helpers (lib/db_json.c,
+ * jansson) need no database, so both backends read and write JSON alike.
  */
 static int pg_open(const char *conninfo, int flags, struct db **out, struct lerr *err)
 {
@@ -1468,5 +1468,3 @@ int db_state_set(struct db *db, const char *key, const char *value, struct lerr 
 	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "save state");
 }
-
-/* ---- JSON through SQLite's JSON1 ---- */

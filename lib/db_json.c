@@ -180,12 +180,12 @@ bool db_json_valid(struct db *db, const char *json)
 	return obj != NULL;
 }
 
-/* RFC 7396: patch merged into target (which it may replace); new reference. */
+/* RFC 7396: patch merged into target, which it changes or replaces; a new reference. */
 static json_t *merge(json_t *target, json_t *patch)
 {
 	if (!json_is_object(patch))
 		return json_incref(patch);
-	json_t *out = json_is_object(target) ? json_deep_copy(target) : json_object();
+	json_t *out = json_is_object(target) ? json_incref(target) : json_object();
 	const char *key;
 	json_t *v;
 	json_object_foreach(patch, key, v)

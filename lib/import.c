@@ -296,7 +296,13 @@ static int update_existing(struct import_opts *o, int64_t id, const struct lead 
 		else
 			lead_set_int(&cur, (enum lead_int)f->idx, in->i[f->idx]);
 	}
-	if (in->t[LT_EXTRA]) {
+	/* The same custom fields as stored (a file imported again): merging
+	 * them would change nothing, unless a null in them removes a key.
+	 * Saves two parses per row (jansson reads ~100 instructions a byte). */
+	bool same_extra = in->t[LT_EXTRA] && cur.t[LT_EXTRA] &&
+	                  strcmp(in->t[LT_EXTRA], cur.t[LT_EXTRA]) == 0 &&
+	                  !strstr(in->t[LT_EXTRA], "null");
+	if (in->t[LT_EXTRA] && !same_extra) {
 		char *merged = db_json_patch(h->db, cur.t[LT_EXTRA], in->t[LT_EXTRA]);
 		if (!merged) {
 			/* malformed JSON is an error, never "nothing to change" */
