@@ -29,7 +29,7 @@ CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
 # libpq is opened at run time, when a PostgreSQL database is named (see
 # lib/db_pg.c): its header is needed to build, the library is not linked,
 # so that a command on a file does not load it and its twenty libraries.
-PKGS      := sqlite3 yaml-0.1
+PKGS      := sqlite3 yaml-0.1 jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpq)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS)) -ldl
 

@@ -42,11 +42,8 @@ enum {
 };
 
 const struct opt opts_import[] = {
-	[I_PRESET] = { "preset", 'p', "NAME",
-	               "salesforce, hubspot, zoho, pipedrive, suitecrm, close, leads, generic "
-	               "(default: detected)",
-	               0, COMP_WORDS,
-	               "salesforce hubspot zoho pipedrive suitecrm close leads generic" },
+	[I_PRESET] = { "preset", 'p', "NAME", IMAP_PRESET_WORDS "(default: detected)", 0,
+	               COMP_WORDS, IMAP_PRESET_WORDS },
 	[I_DETECT] = { "detect", 0, NULL, "show the preset and column mapping; import nothing", 0,
 	               COMP_NONE, NULL },
 	[I_DELIM] = { "delimiter", 0, "CHAR", "field delimiter (default: detected; 'tab' for tab)",

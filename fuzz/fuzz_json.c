@@ -1,7 +1,7 @@
 /*
  * fuzz_json.c - libFuzzer harness for the JSON reader of `leads add
  * --json`: the same steps as cmd/add.c (at most 1 MiB, valid UTF-8, then
- * db_json_object_each() with SQLite's JSON1) on a scratch database.
+ * db_json_object_each(), jansson underneath) on a scratch database.
  *
  * Every key and value handed to the callback is what `add` would store,
  * so each must be valid UTF-8, and the extra-field helpers (db_json_set,

@@ -42,8 +42,8 @@ done
 # rebuild what changed)
 make --no-print-directory -s -j"${FUZZ_JOBS:-2}" BUILD=$B CC="$CLANG" CFLAGS="$CFLAGS" $objs
 
-libs="$(pkg-config --libs sqlite3 yaml-0.1) -lm"
-incs="-Ilib $(pkg-config --cflags sqlite3 yaml-0.1)"
+libs="$(pkg-config --libs sqlite3 yaml-0.1 jansson) -lm"
+incs="-Ilib $(pkg-config --cflags sqlite3 yaml-0.1 jansson)"
 mkdir -p $B/crashes
 failed=""
 for h in $harnesses; do

@@ -72,7 +72,7 @@ static const char *const migrations[] = {
 	"  ext_source TEXT, ext_id TEXT,"
 	"  import_batch INTEGER, /* imports.id; no foreign key: a bulk load would check it per row "
 	"*/"
-	"  extra TEXT," /* a JSON object; written only through the JSON1 helpers */
+	"  extra TEXT," /* a JSON object; written only through the JSON helpers (db_json.c) */
 	"  assigned_rule TEXT,"
 	"  source_line INTEGER,"
 	"  reached_pos INTEGER"
@@ -477,8 +477,8 @@ static int sqlite_open(struct db *db, const char *path, int flags, bool exists, 
 /*
  * A PostgreSQL database (conninfo: a libpq URI or key=value string): the
  * schema is created by the first writing command (DB_CREATE) and brought
- * up to date by any, as a file's is; the JSON helpers keep using SQLite's
- * JSON1, in memory, so both backends read and write JSON alike.
+ * up to date by any, as a file's is. The JSON helpers (lib/db_json.c,
+ * jansson) need no database, so both backends read and write JSON alike.
  */
 static int pg_open(const char *conninfo, int flags, struct db **out, struct lerr *err)
 {
@@ -517,10 +517,6 @@ static int pg_open(const char *conninfo, int flags, struct db **out, struct lerr
 		rc = db_fail(db, err, "create the schema");
 		goto fail;
 	}
-	db->local = xcalloc(1, sizeof *db->local);
-	db->local->path = xstrdup(":memory:");
-	if ((rc = sqlite_open(db->local, ":memory:", 0, true, err)))
-		goto fail;
 	*out = db;
 	return 0;
 fail:
@@ -591,7 +587,6 @@ void db_close(struct db *db)
 	for (int i = 0; i < db->ncache; i++)
 		st_release(&db->cache[i].st);
 	db_disconnect(db);
-	db_close(db->local);
 	free(db->lead_cols);
 	free(db->sql_insert);
 	free(db->sql_update);
@@ -1485,189 +1480,4 @@ int db_state_set(struct db *db, const char *key, const char *value, struct lerr 
 	int rc = st_step(st);
 	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "save state");
-}
-
-/* ---- JSON through SQLite's JSON1 ---- */
-
-/*
- * A JSON escape can spell what is not text: "\u0000" (SQLite ends the
- * decoded string there, so half the value would be stored) and an
- * unpaired surrogate ("\ud800", which SQLite decodes to invalid UTF-8).
- * The first is found in the (valid) JSON text: a "u0000" after an odd
- * run of backslashes; the second in each decoded key and value.
- */
-static bool json_has_nul_escape(const char *s)
-{
-	for (const char *p = s; (p = strstr(p, "u0000")) != NULL; p++) {
-		size_t k = 0;
-		while (p - k > s && p[-1 - (ptrdiff_t)k] == '\\')
-			k++;
-		if (k % 2 == 1)
-			return true;
-	}
-	return false;
-}
-
-/*
- * SQLite 3.40's parser takes any value that ends in a string for an
- * object key ({{"a":"b"}:1} passes json_valid) and json_each then invents
- * members, some with NULL keys. On text json_valid accepted, check that
- * every key is a string: after '{', and after ',' inside an object, the
- * next token is '"' (or the '}' of an empty object).
- */
-static bool json_keys_are_strings(const char *s)
-{
-	char *open = NULL; /* '{' or '[' of each level */
-	size_t depth = 0, cap = 0;
-	bool want_key = false, ok = true;
-	for (const char *p = s; *p && ok; p++) {
-		char c = *p;
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
-			continue;
-		if (want_key) {
-			want_key = false;
-			ok = c == '"' || c == '}';
-		}
-		if (c == '"') {
-			for (p++; *p && *p != '"'; p++)
-				if (*p == '\\' && p[1])
-					p++;
-			if (!*p)
-				break;
-		} else if (c == '{' || c == '[') {
-			open = xgrow(open, &cap, depth + 1, 1);
-			open[depth++] = c;
-			want_key = c == '{';
-		} else if ((c == '}' || c == ']') && depth) {
-			depth--;
-		} else if (c == ',' && depth && open[depth - 1] == '{') {
-			want_key = true;
-		}
-	}
-	free(open);
-	return ok;
-}
-
-static bool json_col_is_text(struct dbst *st, int col)
-{
-	const char *s = st_col_text(st, col);
-	size_t n = (size_t)st_col_bytes(st, col), bad;
-	return !s || (strlen(s) == n && utf8_valid(s, n, &bad));
-}
-
-int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx, struct lerr *err)
-{
-	if (db->local)
-		db = db->local; /* SQLite's JSON1 on PostgreSQL too */
-	struct dbst *st =
-	    db_prep(db, "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) END", err);
-	if (!st)
-		return err->code;
-	st_bind_text_static(st, 1, json, -1);
-	char *type = st_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
-	st_reset(st);
-	if (!type)
-		return lerr_set(err, EX_DATAERR, "invalid JSON");
-	bool obj = strcmp(type, "object") == 0;
-	free(type);
-	if (!json_keys_are_strings(json))
-		return lerr_set(err, EX_DATAERR,
-		                "invalid JSON (an object key that is not a string)");
-	if (!obj)
-		return lerr_set(err, EX_DATAERR, "expected one JSON object");
-	if (json_has_nul_escape(json))
-		return lerr_set(err, EX_DATAERR, "expected text without \\u0000 (a NUL character)");
-
-	st = db_prep(db, "SELECT key, value, type FROM json_each(?1)", err);
-	if (!st)
-		return err->code;
-	st_bind_text_static(st, 1, json, -1);
-	int rc, ret = 0, n = 0;
-	while ((rc = st_step(st)) == SQLITE_ROW) {
-		n++;
-		if (!json_col_is_text(st, 0) || !json_col_is_text(st, 1)) {
-			ret = lerr_set(err, EX_DATAERR,
-			               "expected text without \\u0000 or unpaired surrogates "
-			               "(member %d of the object)",
-			               n);
-			break;
-		}
-		if ((ret = fn(st_col_text(st, 0), st_col_text(st, 1), st_col_text(st, 2), ctx)))
-			break;
-	}
-	if (!ret && rc != SQLITE_DONE)
-		ret = db_fail(db, err, "read JSON");
-	st_reset(st);
-	return ret;
-}
-
-char *db_json_get(struct db *db, const char *json, const char *key)
-{
-	if (db->local)
-		db = db->local; /* SQLite's JSON1 on PostgreSQL too */
-	if (!json)
-		return NULL;
-	/* Not json_extract with a path: SQLite 3.40 reads no escapes in a
-	 * quoted path label, so a key holding '"' or '\\' cannot be named by
-	 * one. json_each compares the key itself. */
-	struct dbst *st =
-	    db_prep(db, "SELECT value FROM json_each(?1) WHERE key = ?2 LIMIT 1", NULL);
-	if (!st)
-		return NULL;
-	st_bind_text_static(st, 1, json, -1);
-	st_bind_text_static(st, 2, key, -1);
-	char *out = st_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
-	st_reset(st);
-	return out;
-}
-
-bool db_json_valid(struct db *db, const char *json)
-{
-	if (db->local)
-		db = db->local; /* SQLite's JSON1 on PostgreSQL too */
-	struct dbst *st = db_prep(db, "SELECT json_valid(?1) AND json_type(?1) = 'object'", NULL);
-	if (!st)
-		return false;
-	st_bind_text_static(st, 1, json, -1);
-	bool ok = st_step(st) == SQLITE_ROW && st_col_int(st, 0);
-	st_reset(st);
-	return ok && json_keys_are_strings(json);
-}
-
-char *db_json_patch(struct db *db, const char *json, const char *patch)
-{
-	if (db->local)
-		db = db->local; /* SQLite's JSON1 on PostgreSQL too */
-	struct dbst *st = db_prep(db, "SELECT json_patch(coalesce(?1, '{}'), ?2)", NULL);
-	if (!st)
-		return NULL;
-	db_bind_text(st, 1, json);
-	db_bind_text(st, 2, patch);
-	char *out = st_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
-	st_reset(st);
-	return out;
-}
-
-char *db_json_set(struct db *db, const char *json, const char *key, const char *value)
-{
-	if (db->local)
-		db = db->local; /* SQLite's JSON1 on PostgreSQL too */
-	/* A merge patch {key: value} rather than json_set with a path, which
-	 * cannot name a key holding '"' or '\\' (see db_json_get): json_set
-	 * failed on one and the caller lost every custom field. A null value
-	 * in the patch removes the key. */
-	struct dbst *st =
-	    db_prep(db, "SELECT json_patch(coalesce(?1, '{}'), json_object(?2, ?3))", NULL);
-	if (!st)
-		return NULL;
-	db_bind_text(st, 1, json);
-	st_bind_text_static(st, 2, key, -1);
-	db_bind_text(st, 3, value);
-	char *out = st_step(st) == SQLITE_ROW ? db_col_text(st, 0) : NULL;
-	st_reset(st);
-	if (out && strcmp(out, "{}") == 0) {
-		free(out);
-		out = NULL;
-	}
-	return out;
 }

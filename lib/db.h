@@ -166,23 +166,28 @@ char *db_state_get(struct db *db, const char *key); /* NULL if unset */
 int db_state_set(struct db *db, const char *key, const char *value, struct lerr *err);
 
 /*
- * Walk one JSON object's members with SQLite's JSON1 (no hand-written
- * parser): fn(key, value-as-text, json-type) where type is "text",
- * "integer", "real", "true", "false", "null", "object" or "array".
- * Invalid JSON or not an object -> EX_DATAERR, and so is a key or string
+ * JSON text, read and written with jansson (lib/db_json.c) on both
+ * backends; db is not used. Walk one JSON object's members:
+ * fn(key, value-as-text, json-type) where type is "text",
+ * "integer", "real", "true", "false", "null", "object" or "array"
+ * (true is "1", false "0", null a NULL value, an object or array its
+ * compact text). Invalid JSON or not an object -> EX_DATAERR (the message
+ * starts "invalid JSON" or "expected"), and so is a key or string
  * that is not text once decoded ("\u0000", an unpaired "\ud800"): the
  * callback only ever sees valid UTF-8 C strings.
  */
 typedef int (*db_json_fn)(const char *key, const char *value, const char *type, void *ctx);
 int db_json_object_each(struct db *db, const char *json, db_json_fn fn, void *ctx,
                         struct lerr *err);
-/* One key of a JSON object text as text, NULL if absent. */
+/* One key of a JSON object text as text, NULL if absent, null or not an object. */
 char *db_json_get(struct db *db, const char *json, const char *key);
 /* A JSON object? */
 bool db_json_valid(struct db *db, const char *json);
-/* RFC 7396 merge of patch into a JSON object text (NULL = {}); new text. */
+/* RFC 7396 merge of patch into a JSON object text (NULL = {}); new text,
+ * NULL if either is malformed (or patch is NULL). */
 char *db_json_patch(struct db *db, const char *json, const char *patch);
-/* Set or remove (value NULL) one key of a JSON object text; returns new text. */
+/* Set or remove (value NULL) one key of a JSON object text; returns new
+ * text, NULL when no key is left or json is malformed. */
 char *db_json_set(struct db *db, const char *json, const char *key, const char *value);
 
 /* --- copying a whole database (leads db copy) --- */

@@ -194,36 +194,33 @@ int db_import_get(struct db *db, int64_t batch, struct import_info *info, struct
 }
 
 /* Put one import_update's "before" values back on its lead. */
+static int restore_field(const char *key, const char *val, const char *type, void *ctx)
+{
+	struct lead *l = ctx;
+	(void)type;
+	const struct field_desc *f = lead_field(key);
+	if (!f)
+		return 0; /* written by us: cannot happen, but never trust data */
+	if (f->kind == FK_TEXT) {
+		lead_set(l, (enum lead_text)f->idx, val);
+	} else if (f->kind == FK_MONEY) {
+		int64_t cents;
+		if (val && lead_money_parse(val, &cents))
+			lead_set_int(l, (enum lead_int)f->idx, cents);
+		else
+			l->has[f->idx] = false;
+	}
+	return 0;
+}
+
 static int restore_before(struct db *db, int64_t lead_id, const char *before, struct lerr *err)
 {
 	struct lead l;
 	int rc = db_lead_by_id(db, lead_id, &l, err);
 	if (rc)
 		return rc == EX_NOINPUT ? 0 : rc; /* deleted since: nothing to restore */
-	struct dbst *st = db_prep(db, "SELECT key, value FROM json_each(?1)", err);
-	if (!st) {
-		lead_free(&l);
-		return err->code;
-	}
-	st_bind_text_static(st, 1, before, -1);
-	while ((rc = st_step(st)) == SQLITE_ROW) {
-		const char *key = st_col_text(st, 0);
-		const char *val = st_col_text(st, 1);
-		const struct field_desc *f = lead_field(key);
-		if (!f)
-			continue; /* written by us: cannot happen, but never trust data for SQL */
-		if (f->kind == FK_TEXT) {
-			lead_set(&l, (enum lead_text)f->idx, val);
-		} else if (f->kind == FK_MONEY) {
-			int64_t cents;
-			if (val && lead_money_parse(val, &cents))
-				lead_set_int(&l, (enum lead_int)f->idx, cents);
-			else
-				l.has[f->idx] = false;
-		}
-	}
-	st_reset(st);
-	rc = rc == SQLITE_DONE ? db_lead_update(db, &l, err) : db_fail(db, err, "revert");
+	if (!(rc = db_json_object_each(db, before, restore_field, &l, err)))
+		rc = db_lead_update(db, &l, err);
 	lead_free(&l);
 	return rc;
 }

@@ -809,12 +809,6 @@ int64_t pgst_col_int64(struct pgst *st, int i)
 	return strtoll(v, NULL, 10);
 }
 
-double pgst_col_double(struct pgst *st, int i)
-{
-	const char *v = pgst_col_text(st, i);
-	return v ? strtod(v, NULL) : 0.0;
-}
-
 int pgst_col_bytes(struct pgst *st, int i)
 {
 	const char *v = pgst_col_text(st, i);

@@ -104,7 +104,6 @@ void pgst_clear(struct pgst *st);
 void pgst_finalize(struct pgst *st);
 int pgst_col_type(struct pgst *st, int i); /* SQLITE_NULL, _INTEGER, _FLOAT, _TEXT */
 int64_t pgst_col_int64(struct pgst *st, int i);
-double pgst_col_double(struct pgst *st, int i);
 const char *pgst_col_text(struct pgst *st, int i); /* NULL for NULL */
 int pgst_col_bytes(struct pgst *st, int i);
 int pgst_col_count(struct pgst *st);

@@ -31,7 +31,6 @@ struct dbst {
 struct db {
 	sqlite3 *sq;                 /* SQLite: the connection; NULL for PostgreSQL */
 	struct pgdb *pg;             /* PostgreSQL: the connection; NULL for SQLite */
-	struct db *local;            /* PostgreSQL: an in-memory SQLite for the JSON helpers */
 	char *path;                  /* the file, or the server for messages (no password) */
 	struct db_load *load;        /* PostgreSQL: a bulk import's COPY (lib/db_load.c) */
 	bool match_email, match_ext; /* the import's duplicate keys (db_import_prepare) */

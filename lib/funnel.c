@@ -752,8 +752,8 @@ static int make_funnel(struct acc *a, struct group *g, struct funnel *f)
 	return 0;
 }
 
-static int compute(struct db *db, const struct funnel_query *q, bool allow_fast,
-                   struct funnel_set *out, struct lerr *err)
+int funnel_compute(struct db *db, const struct funnel_query *q, struct funnel_set *out,
+                   struct lerr *err)
 {
 	memset(out, 0, sizeof *out);
 	struct acc a;
@@ -762,7 +762,7 @@ static int compute(struct db *db, const struct funnel_query *q, bool allow_fast,
 	bool filtered = f->owner || f->source || f->status || f->since || f->until || f->where;
 	bool same = false;
 	int rc = 0;
-	if (allow_fast && !filtered && q->by == FUNNEL_BY_NONE)
+	if (!filtered && q->by == FUNNEL_BY_NONE)
 		rc = db_funnel_in_step(db, q->cfg, &same, err);
 	out->fast = !rc && same;
 	if (!rc)
@@ -781,18 +781,6 @@ static int compute(struct db *db, const struct funnel_query *q, bool allow_fast,
 	if (rc)
 		funnel_set_free(out);
 	return rc;
-}
-
-int funnel_compute(struct db *db, const struct funnel_query *q, struct funnel_set *out,
-                   struct lerr *err)
-{
-	return compute(db, q, true, out, err);
-}
-
-int funnel_compute_slow(struct db *db, const struct funnel_query *q, struct funnel_set *out,
-                        struct lerr *err)
-{
-	return compute(db, q, false, out, err);
 }
 
 void funnel_set_free(struct funnel_set *s)

@@ -106,9 +106,6 @@ struct funnel_set {
 
 int funnel_compute(struct db *db, const struct funnel_query *q, struct funnel_set *out,
                    struct lerr *err);
-/* The general path even where the fast one applies (to compare them). */
-int funnel_compute_slow(struct db *db, const struct funnel_query *q, struct funnel_set *out,
-                        struct lerr *err);
 void funnel_set_free(struct funnel_set *s);
 
 /*

@@ -21,33 +21,6 @@ void hooks_register_config(void)
 	import_register_config();
 }
 
-const char *hook_event_name(const struct hook_event *ev)
-{
-	switch (ev->kind) {
-	case HK_RECEIVED:
-		return "lead.received";
-	case HK_ASSIGNED:
-		return "lead.assigned";
-	case HK_STAGE_ENTERED:
-		return "stage.entered";
-	case HK_DISCARDED:
-		return "lead.discarded";
-	case HK_ACTIVITY:
-		if (ev->detail && strcmp(ev->detail, "call") == 0)
-			return "call.logged";
-		if (ev->detail && strcmp(ev->detail, "email_opened") == 0)
-			return "email.opened";
-		return "activity.logged";
-	case HK_MEETING:
-		return "meeting.scheduled";
-	case HK_UPDATED:
-		return "lead.updated";
-	case HK_STATUS:
-		return "status.changed";
-	}
-	return "unknown";
-}
-
 int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 {
 	/* Engines register here as they land: route, score, workflow. */

@@ -23,6 +23,11 @@
 
 struct act_src;
 
+/*
+ * What changed. The event names that workflows react to ("lead.received",
+ * "call.logged", ...) and which hook fires each are one table, in
+ * lib/workflow.c; the names below are only reminders.
+ */
 enum hook_kind {
 	HK_RECEIVED,      /* lead.received: a new lead (add, import) */
 	HK_ASSIGNED,      /* lead.assigned: owner set or changed (detail: owner) */
@@ -69,9 +74,6 @@ struct hook_env {
  * main() calls it once before loading any config.
  */
 void hooks_register_config(void);
-
-/* The workflow event name of a hook ("lead.received", "stage.entered", ...). */
-const char *hook_event_name(const struct hook_event *ev);
 
 /* Run the engines for one event on l. 0 or an exit code with env->err. */
 int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev);

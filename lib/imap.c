@@ -688,32 +688,34 @@ static const struct vocab generic_vocab[] = {
 	{ "junk", S_FIRST_LOST, "unqualified" },
 };
 
-#define PRESET(n, l, x, c, v, f, g)                                                                \
-	{                                                                                          \
-		n, l, x, c, ARRAY_LEN(c), v, ARRAY_LEN(v), f, g                                    \
-	}
+/* Each preset's index, and its name, come from IMAP_PRESETS (imap.h). */
+#define PRESET_ENUM_(n) P_##n,
+enum { IMAP_PRESETS(PRESET_ENUM_) P__N };
+_Static_assert(P_generic == P__N - 1, "generic is the last preset (detection skips it)");
 
-static const struct imap_preset presets[] = {
-	PRESET("salesforce", "Salesforce (Data Loader or report export)", "salesforce",
+#define PRESET(n, l, x, c, v, f, g) [P_##n] = { #n, l, x, c, ARRAY_LEN(c), v, ARRAY_LEN(v), f, g }
+#define PRESET_OWN(n, l, f, g)      [P_##n] = { #n, l, NULL, NULL, 0, NULL, 0, f, g }
+
+static const struct imap_preset presets[P__N] = {
+	PRESET(salesforce, "Salesforce (Data Loader or report export)", "salesforce",
 	       salesforce_cols, salesforce_vocab, false, true),
-	PRESET("hubspot", "HubSpot contacts export (labels or internal names)", "hubspot",
+	PRESET(hubspot, "HubSpot contacts export (labels or internal names)", "hubspot",
 	       hubspot_cols, hubspot_vocab, false, true),
-	PRESET("zoho", "Zoho CRM leads export (labels or API names)", "zoho", zoho_cols, zoho_vocab,
+	PRESET(zoho, "Zoho CRM leads export (labels or API names)", "zoho", zoho_cols, zoho_vocab,
 	       false, true),
-	PRESET("pipedrive", "Pipedrive leads, people or deals export", "pipedrive", pipedrive_cols,
+	PRESET(pipedrive, "Pipedrive leads, people or deals export", "pipedrive", pipedrive_cols,
 	       pipedrive_vocab, false, true),
-	PRESET("suitecrm", "SuiteCRM leads export (labels or database names)", "suitecrm",
+	PRESET(suitecrm, "SuiteCRM leads export (labels or database names)", "suitecrm",
 	       suitecrm_cols, suitecrm_vocab, false, true),
-	PRESET("close", "Close leads export", "close", close_cols, close_vocab, false, true),
-	{ "leads", "leads' own `leads export`", NULL, NULL, 0, NULL, 0, true, false },
-	{ "generic", "any CSV with common column names", NULL, NULL, 0, NULL, 0, false, true },
+	PRESET(close, "Close leads export", "close", close_cols, close_vocab, false, true),
+	PRESET_OWN(leads, "leads' own `leads export`", true, false),
+	PRESET_OWN(generic, "any CSV with common column names", false, true),
 };
 #define NPRESETS ARRAY_LEN(presets)
-#define GENERIC  (&presets[NPRESETS - 1])
+#define GENERIC  (&presets[P_generic])
 
-const char *const imap_preset_names[] = { "salesforce", "hubspot",  "zoho",
-	                                  "pipedrive",  "suitecrm", "close",
-	                                  "leads",      "generic",  NULL };
+#define PRESET_NAME_(n) #n,
+const char *const imap_preset_names[] = { IMAP_PRESETS(PRESET_NAME_) NULL };
 
 const struct imap_preset *imap_preset_find(const char *name)
 {
@@ -895,6 +897,9 @@ static bool preset_target(const char *to, const char *rest, struct target *t)
 int imap_presets_check(struct lerr *err)
 {
 	for (size_t p = 0; p < NPRESETS; p++) {
+		if (!presets[p].name) /* a word in IMAP_PRESETS without a row */
+			return lerr_set(err, EX_SOFTWARE, "preset %s: no table row",
+			                imap_preset_names[p]);
 		for (size_t i = 0; i < presets[p].ncols; i++) {
 			struct target t;
 			if (!preset_target(presets[p].cols[i].to, "x", &t))

@@ -39,6 +39,17 @@
 
 struct imap_preset; /* opaque; one per vendor, plus "leads" and "generic" */
 
+/*
+ * The presets, generic last: the one list that lib/imap.c's table, its
+ * names below, and `import --preset`'s help and completion are made of.
+ * A new preset is a word here and a row in that table.
+ */
+#define IMAP_PRESETS(X)                                                                            \
+	X(salesforce) X(hubspot) X(zoho) X(pipedrive) X(suitecrm) X(close) X(leads) X(generic)
+#define IMAP_PRESET_WORD_(n) #n " "
+/* "salesforce hubspot ... generic " (space-separated, for COMP_WORDS) */
+#define IMAP_PRESET_WORDS IMAP_PRESETS(IMAP_PRESET_WORD_)
+
 /* salesforce, hubspot, zoho, pipedrive, suitecrm, close, leads, generic; NULL-terminated. */
 extern const char *const imap_preset_names[];
 /* By name, case-insensitive; NULL if none. */

@@ -296,9 +296,18 @@ static int update_existing(struct import_opts *o, int64_t id, const struct lead 
 		else
 			lead_set_int(&cur, (enum lead_int)f->idx, in->i[f->idx]);
 	}
-	if (in->t[LT_EXTRA]) {
+	/* The same custom fields as stored (a file imported again): merging
+	 * them would change nothing, unless a null in them removes a key.
+	 * Saves two parses per row (jansson reads ~100 instructions a byte). */
+	bool same_extra = in->t[LT_EXTRA] && cur.t[LT_EXTRA] &&
+	                  strcmp(in->t[LT_EXTRA], cur.t[LT_EXTRA]) == 0 &&
+	                  !strstr(in->t[LT_EXTRA], "null");
+	if (in->t[LT_EXTRA] && !same_extra) {
 		char *merged = db_json_patch(h->db, cur.t[LT_EXTRA], in->t[LT_EXTRA]);
-		if (merged && (!cur.t[LT_EXTRA] || strcmp(merged, cur.t[LT_EXTRA]) != 0)) {
+		if (!merged) {
+			/* malformed JSON is an error, never "nothing to change" */
+			rc = lerr_set(err, EX_DATAERR, "the extra column is not a JSON object");
+		} else if (!cur.t[LT_EXTRA] || strcmp(merged, cur.t[LT_EXTRA]) != 0) {
 			sb_adds(&before, n ? "," : "{");
 			sb_adds(&before, "\"extra\":");
 			if (cur.t[LT_EXTRA])
@@ -315,8 +324,8 @@ static int update_existing(struct import_opts *o, int64_t id, const struct lead 
 			free(merged);
 		}
 	}
-	*changed = n > 0;
-	if (n) {
+	*changed = n > 0 && !rc;
+	if (n && !rc) {
 		sb_addc(&before, '}');
 		sb_addc(&after, '}');
 		struct sb data = SB_INIT;

@@ -159,14 +159,6 @@ static char loose_char(char c)
 	return c;
 }
 
-char *jsonval_loose_key(const char *key)
-{
-	char *k = xstrdup(key);
-	for (char *p = k; *p; p++)
-		*p = loose_char(*p);
-	return k;
-}
-
 static bool loose_eq(const char *a, size_t na, const char *b)
 {
 	size_t i = 0;

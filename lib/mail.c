@@ -55,11 +55,6 @@ static bool no_lead(enum mail_kind k)
 
 static const char *const lead_extra_vars[] = { "name", "stage", "group" };
 
-const char *mail_placeholders(enum mail_kind k)
-{
-	return (unsigned)k < MK__N ? kind_vars[k] : "";
-}
-
 static bool word_in(const char *list, const char *w, size_t n)
 {
 	for (const char *p = list; *p;) {

@@ -95,13 +95,11 @@ struct mail_templates {
 
 /*
  * Parse the `templates:` mapping: kind -> {subject:, body:}. Every
- * {{placeholder}} must be one the kind provides (mail_placeholders):
+ * {{placeholder}} must be one the kind provides:
  * an unknown one is a config error at its line and column.
  */
 struct mail_templates *mail_templates_parse(struct yaml_ctx *y, yaml_node_t *n);
 void mail_templates_free(struct mail_templates *t);
-/* The placeholders of a kind, for messages and the man page. */
-const char *mail_placeholders(enum mail_kind k);
 
 /* Values for placeholders: name -> value (NULL prints as empty). */
 struct mail_vars {
@@ -114,8 +112,8 @@ void mail_var(struct mail_vars *v, const char *name, const char *value);
 void mail_varf(struct mail_vars *v, const char *name, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /*
  * lead.<field> for every lead field, plus lead.name (display name),
- * lead.stage (stage name) and lead.group. Times are shown in tz_name's
- * zone when the caller formats them; here they are ISO 8601 UTC.
+ * lead.stage (stage name) and lead.group. Times are ISO 8601 UTC here;
+ * a caller that shows them formats them in the configured zone.
  */
 void mail_lead_vars(struct mail_vars *v, const struct config *cfg, const struct lead *l);
 void mail_vars_free(struct mail_vars *v);

@@ -46,11 +46,6 @@ struct tz {
 	struct posix_rule rule;
 };
 
-const char *tz_name(const struct tz *tz)
-{
-	return tz->name;
-}
-
 void tz_free(struct tz *tz)
 {
 	if (!tz)

@@ -38,7 +38,6 @@ int tz_parse(const char *name, const unsigned char *buf, size_t len, struct tz *
 /* UTC, no file needed. Never fails. */
 struct tz *tz_utc(void);
 void tz_free(struct tz *tz);
-const char *tz_name(const struct tz *tz);
 
 /* Offset from UTC in seconds at instant t (local = t + offset). */
 int32_t tz_offset(const struct tz *tz, int64_t t);

@@ -13,20 +13,41 @@
 #include "cond.h"
 #include "queue.h"
 
-static const char *const event_names[WF__N] = {
-	"lead.received",     "lead.discarded", "lead.assigned", "stage.entered",
-	"meeting.scheduled", "email.opened",   "call.logged",   "score.threshold",
+/*
+ * The one table of event names: what `on:` says in a config, and which
+ * hook (lib/hooks.h) fires it; an activity by its kind. score.threshold
+ * comes from the scoring engine, not from a hook.
+ */
+static const struct {
+	const char *name;
+	int hook;           /* enum hook_kind, -1 for none */
+	const char *detail; /* HK_ACTIVITY: the activity kind */
+} events[WF__N] = {
+	[WF_RECEIVED] = { "lead.received", HK_RECEIVED, NULL },
+	[WF_DISCARDED] = { "lead.discarded", HK_DISCARDED, NULL },
+	[WF_ASSIGNED] = { "lead.assigned", HK_ASSIGNED, NULL },
+	[WF_STAGE_ENTERED] = { "stage.entered", HK_STAGE_ENTERED, NULL },
+	[WF_MEETING] = { "meeting.scheduled", HK_MEETING, NULL },
+	[WF_EMAIL_OPENED] = { "email.opened", HK_ACTIVITY, "email_opened" },
+	[WF_CALL] = { "call.logged", HK_ACTIVITY, "call" },
+	[WF_THRESHOLD] = { "score.threshold", -1, NULL },
 };
-
-const char *wf_event_name(enum wf_event e)
-{
-	return (unsigned)e < WF__N ? event_names[e] : "?";
-}
 
 int wf_event_parse(const char *s)
 {
 	for (int i = 0; i < WF__N; i++)
-		if (s && strcmp(s, event_names[i]) == 0)
+		if (s && strcmp(s, events[i].name) == 0)
+			return i;
+	return -1;
+}
+
+/* The workflow event a hook is, -1 if workflows do not react to it. */
+static int wf_event_of(const struct hook_event *ev)
+{
+	for (int i = 0; i < WF__N; i++)
+		if (events[i].hook == (int)ev->kind &&
+		    (!events[i].detail ||
+		     (ev->detail && strcmp(ev->detail, events[i].detail) == 0)))
 			return i;
 	return -1;
 }
@@ -236,11 +257,11 @@ static int h_on(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly
 		const char *best = NULL;
 		size_t bestd = 4;
 		for (int i = 0; i < WF__N; i++) {
-			sb_addf(&names, "%s%s", i ? ", " : "", event_names[i]);
-			size_t d = s ? str_distance(s, event_names[i]) : 99;
+			sb_addf(&names, "%s%s", i ? ", " : "", events[i].name);
+			size_t d = s ? str_distance(s, events[i].name) : 99;
 			if (d < bestd) {
 				bestd = d;
-				best = event_names[i];
+				best = events[i].name;
 			}
 		}
 		if (best)
@@ -574,7 +595,7 @@ static int create_task(struct hook_env *env, const struct lead *l, const struct 
 	const char *owner = t->assignee ? t->assignee : l->t[LT_OWNER];
 	struct sb key = SB_INIT;
 	sb_addf(&key, "wf:%s#%zu:%lld:%s:%lld", r->name, ti + 1, (long long)l->i[LI_ID],
-	        event_names[e], (long long)env->now);
+	        events[e].name, (long long)env->now);
 	if (e == WF_MEETING)
 		sb_addf(&key, ":%lld", (long long)at);
 	struct task_new tn = { .lead_id = l->i[LI_ID],
@@ -648,33 +669,7 @@ int workflow_fire(struct hook_env *env, const struct lead *l, enum wf_event e, c
 
 int workflow_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 {
-	int e = -1;
-	switch (ev->kind) {
-	case HK_RECEIVED:
-		e = WF_RECEIVED;
-		break;
-	case HK_ASSIGNED:
-		e = WF_ASSIGNED;
-		break;
-	case HK_STAGE_ENTERED:
-		e = WF_STAGE_ENTERED;
-		break;
-	case HK_DISCARDED:
-		e = WF_DISCARDED;
-		break;
-	case HK_MEETING:
-		e = WF_MEETING;
-		break;
-	case HK_ACTIVITY:
-		if (ev->detail && strcmp(ev->detail, "call") == 0)
-			e = WF_CALL;
-		else if (ev->detail && strcmp(ev->detail, "email_opened") == 0)
-			e = WF_EMAIL_OPENED;
-		break;
-	case HK_UPDATED:
-	case HK_STATUS:
-		break;
-	}
+	int e = wf_event_of(ev);
 	if (e < 0)
 		return 0;
 	return workflow_fire(env, l, (enum wf_event)e, ev->detail, ev->at);

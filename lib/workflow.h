@@ -101,8 +101,7 @@ struct workflow_config {
 /* Register business_hours and workflows (hooks_register_config calls it). */
 void workflow_register_config(void);
 
-/* The event name of e ("lead.received"); and back, -1 if unknown. */
-const char *wf_event_name(enum wf_event e);
+/* The event named s ("lead.received"), -1 if unknown. */
 int wf_event_parse(const char *s);
 
 /*

@@ -5,7 +5,7 @@
 set -eu
 pkgs="
   make gcc pkg-config libc6-dev
-  libsqlite3-dev sqlite3 libyaml-dev libpq-dev
+  libsqlite3-dev sqlite3 libyaml-dev libpq-dev libjansson-dev
   bats bats-assert bats-support bats-file
   clang-14 libclang-rt-14-dev clang-format-14
   mandoc jq libxml2-utils valgrind tzdata

@@ -53,7 +53,7 @@ b@example.com|EFBFBDEFBFBD58EFBFBD"
 	assert_failure 65
 	run --separate-stderr leads add --json <<<'{"email":"a@example.com","company":"\ud800x"}'
 	assert_failure 65
-	assert_equal "$stderr" 'leads add: --json: expected text without \u0000 or unpaired surrogates (member 2 of the object)'
+	assert_equal "$stderr" 'leads add: --json: expected text without \u0000 or unpaired surrogates (near byte 44)'
 	run --separate-stderr leads add --json <<<'{"email":"a@example.com","\udc00":"x"}'
 	assert_failure 65
 	# an escaped backslash before u0000 is just text
