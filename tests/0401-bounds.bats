@@ -1,0 +1,64 @@
+#!/usr/bin/env bats
+# Bounds and refusals of the reliability issue: money sums checked in 64
+# bits and values bounded on input; invalid UTF-8 refused on every input
+# path with its byte offset; the database file checked like the config,
+# read commands on a read-only database; non-regular and NUL-bearing
+# configs; the CSV formula guard.
+load test_helper
+
+@test "a value beyond the bound is refused by add, edit and --json, kept aside by import" {
+	run --separate-stderr leads add --email a@example.com --value 1000000000000
+	assert_success
+	run --separate-stderr leads add --email b@example.com --value 1000000000000.01
+	assert_failure 65
+	assert_equal "$stderr" "leads add: bad value '1000000000000.01' for value (expected an amount like 12000 or 12,000.50, at most 1,000,000,000,000 either sign)"
+	run --separate-stderr leads add --email b@example.com --value=-90000000000000000
+	assert_failure 65
+	run --separate-stderr leads edit 1 --value 90000000000000000
+	assert_failure 65
+	run --separate-stderr leads add --json <<<'{"email":"c@example.com","value":9000000000000000}'
+	assert_failure 65
+	assert_equal "$(sql 'SELECT count(*), sum(value) FROM leads')" "1|100000000000000"
+	printf 'email,value\nd@example.com,9000000000000000\n' >big.csv
+	run --separate-stderr leads import --strict big.csv
+	assert_failure 65
+	assert_output --partial ""
+	[[ $stderr == *"'9000000000000000' is not a money amount (at most 1,000,000,000,000)"* ]]
+	run --separate-stderr leads import big.csv
+	assert_success
+	assert_equal "$(sql "SELECT count(*) FROM leads WHERE email = 'd@example.com' AND value IS NULL")" 1
+}
+
+@test "funnel refuses a value sum beyond 64 bits instead of printing a wrapped total" {
+	for i in 1 2 3; do
+		leads add --email "v$i@example.com" --value 1000 >/dev/null
+	done
+	run --separate-stderr leads funnel --format json
+	assert_success
+	# three values a hand-written UPDATE made 4e16 (cents 4e18) each: 1.2e19 > 2^63
+	sql 'UPDATE leads SET value = 4000000000000000000'
+	run --separate-stderr leads funnel
+	assert_failure 65
+	assert_equal "$stderr" "leads funnel: the sum of the leads' value does not fit in 64 bits; refusing to show a wrong total"
+	assert_output ""
+	run --separate-stderr leads funnel --by owner
+	assert_failure 65
+	# two of them still fit, and print exactly
+	sql "UPDATE leads SET value = NULL WHERE email = 'v3@example.com'"
+	run --separate-stderr leads funnel --format json
+	assert_success
+	assert_output --partial '80000000000000000'
+	# the most negative value a hand edit can write prints without overflow
+	sql "UPDATE leads SET value = -9223372036854775807 - 1 WHERE email = 'v1@example.com'"
+	sql "UPDATE leads SET value = NULL WHERE email = 'v2@example.com'"
+	run --separate-stderr leads list --format csv -C email,value
+	assert_success
+	assert_output --partial 'v1@example.com,-92233720368547758.08'
+	# a stay that began before time can hold: its length is checked too
+	sql "UPDATE leads SET value = NULL, stage_entered_at = -9223372036854775807 - 1"
+	run --separate-stderr leads funnel
+	assert_failure 65
+	assert_equal "$stderr" "leads funnel: the sum of the leads' time in stage does not fit in 64 bits; refusing to show a wrong total"
+	run --separate-stderr leads funnel --owner none
+	assert_failure 65
+}
