@@ -390,6 +390,12 @@ static int bad_byte(struct csv_reader *r, const char *p)
 	if (*p == '\0')
 		return lerr_set(&r->err, EX_DATAERR,
 		                "line %" PRIu64 ": NUL byte (is this a binary file?)", r->line);
+	if (!r->conv) /* the window is the file's own bytes: say where, for a hex dump */
+		return lerr_set(&r->err, EX_DATAERR,
+		                "line %" PRIu64 ", column %zu (field %zu): invalid UTF-8 "
+		                "(byte 0x%02X at byte %" PRIu64 " of the file)",
+		                r->line, column(r, p), r->nf + 1, (unsigned)(unsigned char)*p,
+		                r->nread - (r->end - (size_t)(p - r->buf)) + 1);
 	return lerr_set(&r->err, EX_DATAERR,
 	                "line %" PRIu64 ", column %zu (field %zu): invalid UTF-8 (byte 0x%02X)",
 	                r->line, column(r, p), r->nf + 1, (unsigned)(unsigned char)*p);

@@ -62,3 +62,42 @@ load test_helper
 	run --separate-stderr leads funnel --owner none
 	assert_failure 65
 }
+
+@test "invalid UTF-8 on the command line is refused with its byte offset (64), in data with 65" {
+	run --separate-stderr leads add --first $'Ana\xff' --email a@example.com
+	assert_failure 64
+	assert_equal "$stderr" "leads add: --first: invalid UTF-8 at byte 4"
+	run --separate-stderr leads add --first=$'\xc3\x28' --email a@example.com
+	assert_failure 64
+	assert_equal "$stderr" "leads add: --first: invalid UTF-8 at byte 1"
+	run --separate-stderr leads add --email a@example.com -f $'city=Lisb\xe3o'
+	assert_failure 64
+	assert_equal "$stderr" "leads add: --field: invalid UTF-8 at byte 10"
+	add_lead --email a@example.com
+	run --separate-stderr leads edit "$id" --company $'Caf\xe9'
+	assert_failure 64
+	assert_equal "$stderr" "leads edit: --company: invalid UTF-8 at byte 4"
+	run --separate-stderr leads note "$id" $'called \xed\xa0\x80'
+	assert_failure 64
+	assert_equal "$stderr" "leads note: argument 2: invalid UTF-8 at byte 8"
+	run --separate-stderr leads list --search $'\xff'
+	assert_failure 64
+	assert_equal "$stderr" "leads list: --search: invalid UTF-8 at byte 1"
+	assert_equal "$(sql 'SELECT count(*) FROM events')" "$(sql "SELECT count(*) FROM events WHERE kind <> 'note'")"
+	# so what export writes, import reads back
+	leads export -O out.csv
+	run --separate-stderr leads import out.csv
+	assert_success
+	# file names are bytes, not text: a non-UTF-8 name still works
+	printf 'email\nb@example.com\n' >$'caf\xe9.csv'
+	run --separate-stderr leads import $'caf\xe9.csv'
+	assert_success
+	# inside data: 65, with where
+	printf 'email,first_name\nc@example.com,Caf\xe9\n' >bad.csv
+	run --separate-stderr leads import bad.csv
+	assert_failure 65
+	assert_equal "$stderr" "leads import: bad.csv: line 2, column 18 (field 2): invalid UTF-8 (byte 0xE9 at byte 35 of the file)"
+	run --separate-stderr leads add --json <<<$'{"email":"d@example.com","company":"Caf\xe9"}'
+	assert_failure 65
+	assert_equal "$stderr" "leads add: --json: invalid UTF-8 at byte 40"
+}
