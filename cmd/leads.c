@@ -672,6 +672,9 @@ static int run(struct ctx *c, const struct cmd *cmd, struct args *a)
 		int flags = cmd->needs & NEED_DB ? DB_READONLY : DB_CREATE;
 		if (cmd->needs & NEED_NO_CREATE)
 			flags &= ~DB_CREATE;
+		if (cmd->fn == cmd_init)
+			flags |= DB_EMPTY_OK; /* DECISIONS.md: only init takes a 0-byte file */
+		warn_db_file(c, c->db_path);
 		if ((rc = db_open(c->db_path, flags, &c->db, &c->err)))
 			return fail_err(c);
 	}

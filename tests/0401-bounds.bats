@@ -101,3 +101,116 @@ load test_helper
 	assert_failure 65
 	assert_equal "$stderr" "leads add: --json: invalid UTF-8 at byte 40"
 }
+
+# ---- the database file -------------------------------------------------------
+
+@test "a database file another user owns, or others may write, is warned about like the config" {
+	pg_skip "the owner and mode of the SQLite file"
+	add_lead --email a@example.com
+	chmod 0666 "$LEADS_DB"
+	run --separate-stderr leads list
+	assert_success
+	assert_equal "$stderr" "warning: $LEADS_DB: the file is writable by group and others (mode 0666): whoever can change it can change every lead and the mail leads sends; chmod go-w it"
+	chmod 0620 "$LEADS_DB"
+	run --separate-stderr leads add --email b@example.com
+	assert_success
+	assert_equal "$stderr" "warning: $LEADS_DB: the file is writable by its group (mode 0620): whoever can change it can change every lead and the mail leads sends; chmod go-w it"
+	run --separate-stderr leads -q list
+	assert_equal "$stderr" ""
+	chmod 0600 "$LEADS_DB"
+	if [ "$(id -u)" = 0 ]; then
+		chown nobody "$LEADS_DB"
+		run --separate-stderr leads list
+		assert_success
+		assert_equal "$stderr" "warning: $LEADS_DB: the file is owned by uid $(id -u nobody) (nobody), not by you or root: whoever can change it can change every lead and the mail leads sends; chown it"
+		chown 0 "$LEADS_DB"
+	fi
+	run --separate-stderr leads list
+	assert_equal "$stderr" ""
+	# the config's rule is the same one, owner included
+	cp "$EXAMPLES/full-sales-cycle.yaml" cfg.yaml
+	chmod 0644 cfg.yaml
+	if [ "$(id -u)" = 0 ]; then
+		chown nobody cfg.yaml
+		run --separate-stderr leads -c cfg.yaml list
+		assert_success
+		assert_equal "$stderr" "warning: cfg.yaml: the file is owned by uid $(id -u nobody) (nobody), not by you or root: whoever can change it decides who gets leads and which sendmail command runs; chown it"
+	fi
+}
+
+@test "a 0-byte database file is taken by init only, 65 elsewhere" {
+	pg_skip "an empty SQLite file"
+	: >"$LEADS_DB"
+	for cmd in list "add --email a@example.com" "funnel" "import /dev/null"; do
+		run --separate-stderr leads $cmd
+		assert_failure 65
+		assert_equal "$stderr" "leads ${cmd%% *}: '$LEADS_DB' is an empty file, not a leads database ('leads init' makes it one)"
+	done
+	[ ! -s "$LEADS_DB" ]
+	run --separate-stderr leads init
+	assert_success
+	run -0 leads add --email a@example.com
+	# a database leads creates is never seen empty: made aside, then linked
+	new_db other
+	run -0 leads -d "$other" add --email a@example.com
+	[ "$(stat -c %a "$other")" = 600 ]
+	run -0 ls "$(dirname "$other")"
+	refute_output --partial ".XXXXXX"
+}
+
+@test "a reading command never upgrades an older database: it names 'leads init'" {
+	pg_skip "sets the SQLite file's user_version by hand"
+	add_lead --email a@example.com
+	local want
+	want=$(sql 'PRAGMA user_version')
+	sql "PRAGMA user_version = $((want - 1))"
+	for cmd in list "show 1" export funnel "report tasks"; do
+		run --separate-stderr leads $cmd
+		assert_failure 75
+		assert_equal "$stderr" "leads ${cmd%% *}: '$LEADS_DB' has schema version $((want - 1)), older than this leads ($want); a reading command does not upgrade it: run 'leads init' (or any command that writes) first"
+	done
+	assert_equal "$(sql 'PRAGMA user_version')" "$((want - 1))"
+	sql "PRAGMA user_version = $((want + 1))"
+	run --separate-stderr leads list
+	assert_failure 65
+	assert_equal "$stderr" "leads list: '$LEADS_DB' has schema version $((want + 1)), newer than this leads ($want); upgrade leads"
+}
+
+# Run leads as nobody (CI runs as root: root can write anywhere).
+as_nobody() {
+	runuser -u nobody -- env HOME=/ LEADS_DB="$LEADS_DB" LEADS_NOW="$LEADS_NOW" \
+		LEADS_USER=tester NO_COLOR=1 "$LEADS_BIN" "$@"
+}
+
+@test "reading commands work on a read-only database file in a read-only directory" {
+	pg_skip "file and directory permissions of the SQLite file"
+	[ "$(id -u)" = 0 ] || skip "needs root to run leads as another user (runuser -u nobody)"
+	command -v runuser >/dev/null || skip "runuser is not installed"
+	local dir
+	dir=$(mktemp -d /tmp/leads-ro.XXXXXX)
+	LEADS_DB=$dir/leads.db
+	leads add --email a@example.com --first Ana --value 100 >/dev/null
+	leads add --email b@example.com >/dev/null
+	leads move 2 --next >/dev/null
+	chmod 0644 "$LEADS_DB"
+	chmod 0755 "$dir"
+	[ ! -e "$LEADS_DB-wal" ] && [ ! -e "$LEADS_DB-shm" ]
+	local before
+	before=$(sha256sum <"$LEADS_DB")
+	run --separate-stderr as_nobody list --format csv
+	assert_success
+	assert_equal "$stderr" ""
+	assert_line --partial "a@example.com"
+	run -0 as_nobody show 1
+	run -0 as_nobody export
+	assert_line --partial "b@example.com"
+	run -0 as_nobody funnel --format csv
+	run -0 as_nobody report sources
+	run -0 as_nobody config show
+	# writing commands fail cleanly, and nothing was left behind or changed
+	run --separate-stderr as_nobody add --email c@example.com
+	assert_failure
+	[ ! -e "$LEADS_DB-wal" ] && [ ! -e "$LEADS_DB-shm" ]
+	assert_equal "$(sha256sum <"$LEADS_DB")" "$before"
+	rm -rf "$dir"
+}
