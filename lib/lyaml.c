@@ -492,9 +492,20 @@ static void load_text(struct yaml_ctx *y)
 	yaml_parser_delete(&p);
 	y->have_doc = true;
 
+	/* "UTC\u0000x" is a valid YAML string that every C string reading it
+	 * would cut at the NUL (to "UTC"): refuse it where it is */
+	bool nul = false;
+	for (yaml_node_t *n = y->doc.nodes.start; n < y->doc.nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE &&
+		    memchr(n->data.scalar.value, '\0', n->data.scalar.length)) {
+			ly_error(y, n,
+			         "a NUL character in a string (\\0, \\x00 or \\u0000): "
+			         "leads cannot keep one");
+			nul = true;
+		}
 	yaml_node_t *root = yaml_document_get_root_node(&y->doc);
-	if (!root)
-		return; /* an empty file */
+	if (!root || nul)
+		return; /* an empty file, or one refused */
 	size_t nnodes = (size_t)(y->doc.nodes.top - y->doc.nodes.start);
 	struct expand x = {
 		.y = y,
