@@ -852,13 +852,17 @@ void csv_close(struct csv_reader *r)
 
 /* ---- writing ---------------------------------------------------------- */
 
-static bool number_like(const char *s)
+/* After the sign: digits with at most one decimal point, nothing else.
+ * Anything looser lets a formula through: "-1-1", "+1-555-0101" compute. */
+static bool strict_number(const char *s)
 {
-	bool digit = false;
+	bool digit = false, dot = false;
 	for (; *s; s++) {
 		if (*s >= '0' && *s <= '9')
 			digit = true;
-		else if (!strchr(" .,-()", *s))
+		else if (*s == '.' && !dot)
+			dot = true;
+		else
 			return false;
 	}
 	return digit;
@@ -874,7 +878,7 @@ static bool needs_guard(const char *s)
 		return true;
 	case '+':
 	case '-':
-		return !number_like(s + 1);
+		return !strict_number(s + 1);
 	default:
 		return false;
 	}

@@ -854,10 +854,16 @@ static void test_writer(void)
 	field_is("-", ',', true, "'-");
 	field_is("-12", ',', true, "-12");
 	field_is("-1.5", ',', true, "-1.5");
-	field_is("-1,234.50", ',', true, "\"-1,234.50\"");
-	field_is("+1 555 0100", ',', true, "+1 555 0100");
-	field_is("+1 (555) 010-0100", ',', true, "+1 (555) 010-0100");
-	field_is("+351-912-000-000", ',', true, "+351-912-000-000");
+	field_is("+3.5", ',', true, "+3.5");
+	field_is("-.5", ',', true, "-.5");
+	/* strict numbers only: anything else a spreadsheet may compute */
+	field_is("-1-1", ',', true, "'-1-1");
+	field_is("+1-555-0101", ',', true, "'+1-555-0101");
+	field_is("-1.2.3", ',', true, "'-1.2.3");
+	field_is("-1,234.50", ',', true, "\"'-1,234.50\"");
+	field_is("+1 555 0100", ',', true, "'+1 555 0100");
+	field_is("+1 (555) 010-0100", ',', true, "'+1 (555) 010-0100");
+	field_is("+351-912-000-000", ',', true, "'+351-912-000-000");
 	field_is("-1e3", ',', true, "'-1e3");
 	field_is("a=b", ',', true, "a=b");
 	field_is("ana@example.com", ',', true, "ana@example.com");
