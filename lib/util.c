@@ -457,3 +457,19 @@ const char *file_untrusted(const struct stat *st, char *buf, size_t n, const cha
 	*fix = "chmod go-w it";
 	return buf;
 }
+
+char *utf8_repair(const char *s)
+{
+	struct sb out = SB_INIT;
+	size_t n = strlen(s), i = 0, bad;
+	while (i < n) {
+		if (utf8_valid(s + i, n - i, &bad)) {
+			sb_add(&out, s + i, n - i);
+			break;
+		}
+		sb_add(&out, s + i, bad);
+		sb_adds(&out, "\xef\xbf\xbd");
+		i += bad + 1;
+	}
+	return sb_detach(&out);
+}

@@ -116,6 +116,9 @@ size_t str_distance(const char *a, const char *b);
 bool str_to_i64(const char *s, int64_t *out);
 /* Check s is valid UTF-8; on failure *bad is the byte offset. */
 bool utf8_valid(const char *s, size_t n, size_t *bad);
+/* A copy of s with each invalid byte as U+FFFD: for a file name (bytes to
+ * the kernel) that is stored or shown as text. */
+char *utf8_repair(const char *s);
 
 /*
  * The rule for files whose contents steer leads (the config, the database):
