@@ -214,3 +214,57 @@ as_nobody() {
 	assert_equal "$(sha256sum <"$LEADS_DB")" "$before"
 	rm -rf "$dir"
 }
+
+# ---- the config file ---------------------------------------------------------
+
+@test "a config that is a FIFO or a device is refused with 78 instead of blocking" {
+	mkfifo cfg.fifo
+	run --separate-stderr timeout 10 "$LEADS_BIN" -c cfg.fifo list
+	assert_failure 78
+	assert_equal "$stderr" "leads list: cannot read cfg.fifo: not a regular file (a FIFO)"
+	LEADS_CONFIG=$PWD/cfg.fifo run --separate-stderr timeout 10 "$LEADS_BIN" config check
+	assert_failure 78
+	run --separate-stderr timeout 10 "$LEADS_BIN" -c /dev/zero list
+	assert_failure 78
+	assert_equal "$stderr" "leads list: cannot read /dev/zero: not a regular file (a character device)"
+	# /dev/null stays the way to say "no config": the built-in pipeline
+	leads add --email a@example.com >/dev/null
+	run -0 leads -c /dev/null list --format csv
+	assert_line --index 1 --partial ",Prospecting,"
+}
+
+@test "a NUL in a YAML string is refused with its line and column, not cut short" {
+	cp "$EXAMPLES/full-sales-cycle.yaml" cfg.yaml
+	printf 'mail:\n  from: "Leads \\u0000<leads@example.com>"\n' >>cfg.yaml
+	local line
+	line=$(grep -n 'u0000' cfg.yaml | cut -d: -f1)
+	run --separate-stderr leads -c cfg.yaml list
+	assert_failure 78
+	assert_equal "${stderr_lines[0]}" "error: cfg.yaml:$line:9: a NUL character in a string (\\0, \\x00 or \\u0000): leads cannot keep one"
+	sed -i 's/\\u0000/\\x00/' cfg.yaml
+	run --separate-stderr leads -c cfg.yaml config check
+	assert_failure
+	[[ $stderr == *"cfg.yaml:$line:9: a NUL character in a string"* ]]
+}
+
+# ---- the CSV formula guard ---------------------------------------------------
+
+@test "export leaves only strict numbers unguarded, and import takes the guard off again" {
+	leads add --email a@example.com --phone '+1 (555) 010-0100' --company '-1-1' \
+		--title '+1-555-0101' --first '-12' --last '+3.5' --value -5 >/dev/null
+	run -0 leads export --format csv
+	assert_line --index 1 --regexp "^1,a@example.com,-12,\+3\.5,'\+1 \(555\) 010-0100,'-1-1,'\+1-555-0101,"
+	assert_line --index 1 --partial ',-5,'
+	run -0 leads export --no-escape
+	assert_line --index 1 --regexp "^1,a@example.com,-12,\+3\.5,\+1 \(555\) 010-0100,-1-1,\+1-555-0101,"
+	# the round trip gives back the values, not the apostrophes
+	leads export -O out.csv
+	new_db two
+	LEADS_DB=$two run --separate-stderr leads import out.csv
+	assert_success
+	LEADS_DB=$two run -0 leads export -O back.csv
+	cmp out.csv back.csv
+	LEADS_DB=$two run -0 leads show 1 --format json
+	assert_output --partial '"phone": "+1 (555) 010-0100"'
+	assert_output --partial '"company": "-1-1"'
+}
