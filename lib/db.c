@@ -372,11 +372,19 @@ static int create_file(const char *path, struct lerr *err)
 	if (sqlite3_close(sq) != SQLITE_OK && rc == SQLITE_OK)
 		rc = SQLITE_IOERR;
 	int e = 0;
+	struct stat st;
 	if (rc == SQLITE_OK && link(tmp, path) != 0 && errno != EEXIST) {
 		/* a file system without hard links: rename, unless it appeared meanwhile */
 		e = errno;
 		if (access(path, F_OK) == 0 || rename(tmp, path) == 0)
 			e = 0;
+	} else if (rc == SQLITE_OK && stat(path, &st) != 0 && errno == ENOENT) {
+		/* a symbolic link to a file to be: create its target, as before */
+		int fd2 = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd2 < 0)
+			e = errno;
+		else
+			close(fd2);
 	}
 	unlink(tmp);
 	free(tmp);

@@ -154,8 +154,12 @@ load test_helper
 	new_db other
 	run -0 leads -d "$other" add --email a@example.com
 	[ "$(stat -c %a "$other")" = 600 ]
-	run -0 ls "$(dirname "$other")"
-	refute_output --partial ".XXXXXX"
+	run -0 ls -a "$(dirname "$other")"
+	refute_output --regexp '\.db\.[A-Za-z0-9]{6}$'
+	# a symbolic link to a database to be: its target is created
+	ln -s "$BATS_TEST_TMPDIR/target.db" link.db
+	run -0 leads -d link.db add --email a@example.com
+	[ -L link.db ] && [ -s "$BATS_TEST_TMPDIR/target.db" ]
 }
 
 @test "a reading command never upgrades an older database: it names 'leads init'" {
