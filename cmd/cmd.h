@@ -111,6 +111,10 @@ void note(struct ctx *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* A usage error: the message, then "usage: ..." ; returns 64. */
 int usage_error(struct ctx *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
 
+/* The config's ownership rule for the database file: a warning on stderr
+ * (unless -q) when another user owns it or others may write to it. */
+void warn_db_file(struct ctx *c, const char *path);
+
 /* Parse an option value as a time (ISO 8601) or a duration ago ("30d"). */
 bool parse_when(struct ctx *c, const char *s, int64_t *out);
 

@@ -103,3 +103,15 @@ int run_hook(struct ctx *c, struct lead *l, enum hook_kind kind, const char *det
 		return fail_err(c);
 	return 0;
 }
+
+void warn_db_file(struct ctx *c, const char *path)
+{
+	char why[128];
+	const char *fix;
+	if (c->quiet || !db_file_untrusted(path, why, sizeof why, &fix))
+		return;
+	fprintf(stderr,
+	        "warning: %s: the file is %s: whoever can change it can change every lead "
+	        "and the mail leads sends; %s\n",
+	        path, why, fix);
+}

@@ -47,6 +47,8 @@ static int check(struct ctx *c)
 	}
 	/* Leads whose stage the config lost: their history stays, but say so. */
 	struct orphans o = { c, 0 };
+	if (!errors)
+		warn_db_file(c, c->db_path);
 	if (!errors && db_open(c->db_path, DB_READONLY, &c->db, &c->err) == 0)
 		db_stage_counts(c->db, orphan_stage, &o, &c->err);
 	warnings += (size_t)o.n;

@@ -74,6 +74,8 @@ static int copy(struct ctx *c, struct args *a)
 	struct db *from = NULL, *to = NULL;
 	int rc;
 	/* the source first: a missing one must not leave a new empty target behind */
+	warn_db_file(c, src);
+	warn_db_file(c, dst);
 	if (db_open(src, DB_READONLY, &from, &c->err))
 		return fail(c, c->err.code, "source: %s", c->err.msg);
 	struct stat st;

@@ -79,7 +79,8 @@ int set_field(struct ctx *c, struct lead *l, const char *name, const char *value
 		if (*v && !lead_money_parse(v, &cents))
 			return fail(c, EX_DATAERR,
 			            "bad value '%s' for %s (expected an amount like "
-			            "12000 or 12,000.50)",
+			            "12000 or 12,000.50, at most " LEAD_MONEY_MAX_TEXT
+			            " either sign)",
 			            v, f->name);
 		if (l->has[f->idx])
 			lead_money_fmt(l->i[f->idx], old);

@@ -246,6 +246,7 @@ static int batch_row(const struct import_batch *b, void *p)
  */
 static int open_db(struct ctx *c, bool create)
 {
+	warn_db_file(c, c->db_path);
 	if (db_open(c->db_path, create ? DB_CREATE : 0, &c->db, &c->err))
 		return fail_err(c);
 	return 0;

@@ -451,6 +451,23 @@ static int cmd_complete(struct ctx *c, struct args *a)
 /* ---- option parsing ---- */
 
 /*
+ * Every value given on the command line is text that may end up in the
+ * database, in an export, in a mail: it must be UTF-8, checked here once
+ * for every command (a bad value given as an option or argument is 64).
+ * File names are bytes to the kernel and are left alone: the values of
+ * COMP_FILE options and the positionals of commands that take files.
+ */
+static int check_utf8(struct ctx *c, const char *v, const char *opt, int argn)
+{
+	size_t bad;
+	if (utf8_valid(v, strlen(v), &bad))
+		return 0;
+	if (opt)
+		return fail(c, EX_USAGE, "--%s: invalid UTF-8 at byte %zu", opt, bad + 1);
+	return fail(c, EX_USAGE, "argument %d: invalid UTF-8 at byte %zu", argn, bad + 1);
+}
+
+/*
  * Parse argv (argv[0] is the command name) against the command's options
  * followed by the global ones. Global options land in c; the command's in a.
  */
@@ -487,6 +504,10 @@ static int parse_args(struct ctx *c, const struct cmd *cmd, int argc, char **arg
 	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		size_t idx;
 		if (ch == 1) {
+			if (cmd->args_comp != COMP_FILE && check_utf8(c, optarg, NULL, npos + 1)) {
+				free(pos);
+				return EX_USAGE;
+			}
 			pos[npos++] = optarg;
 			continue;
 		}
@@ -514,6 +535,10 @@ static int parse_args(struct ctx *c, const struct cmd *cmd, int argc, char **arg
 		}
 		const struct opt *o = idx < nc ? &cmd->opts[idx] : &global_opts[idx - nc];
 		const char *v = o->arg ? optarg : "1";
+		if (o->arg && o->comp != COMP_FILE && check_utf8(c, v, o->lng, 0)) {
+			free(pos);
+			return EX_USAGE;
+		}
 		if (idx >= nc) {
 			size_t g = idx - nc;
 			if (g == G_VERBOSE)
@@ -530,8 +555,13 @@ static int parse_args(struct ctx *c, const struct cmd *cmd, int argc, char **arg
 			a->multi[idx][nmulti[idx]] = NULL;
 		}
 	}
-	for (int i = optind; i < argc; i++)
+	for (int i = optind; i < argc; i++) {
+		if (cmd->args_comp != COMP_FILE && check_utf8(c, argv[i], NULL, npos + 1)) {
+			free(pos);
+			return EX_USAGE;
+		}
 		pos[npos++] = argv[i];
+	}
 	a->argc = npos;
 	a->argv = pos;
 	return 0;
@@ -649,6 +679,9 @@ static int run(struct ctx *c, const struct cmd *cmd, struct args *a)
 		int flags = cmd->needs & NEED_DB ? DB_READONLY : DB_CREATE;
 		if (cmd->needs & NEED_NO_CREATE)
 			flags &= ~DB_CREATE;
+		if (cmd->fn == cmd_init)
+			flags |= DB_EMPTY_OK; /* DECISIONS.md: only init takes a 0-byte file */
+		warn_db_file(c, c->db_path);
 		if ((rc = db_open(c->db_path, flags, &c->db, &c->err)))
 			return fail_err(c);
 	}

@@ -757,15 +757,13 @@ static struct config *load_ctx(struct yaml_ctx *y)
 {
 	struct config *cfg = config_default();
 	struct pstate ps = { .y = y, .cfg = cfg };
-	if (S_ISREG(y->mode) && (y->mode & 022))
+	char why[128];
+	const char *fix;
+	if (y->mode && file_untrusted(&y->st, why, sizeof why, &fix))
 		ly_warning(y, NULL,
-		           "the file is writable by %s (mode %04o): whoever can change it "
-		           "decides who gets leads and which sendmail command runs; "
-		           "chmod go-w it",
-		           (y->mode & 020) && (y->mode & 002) ? "group and others"
-		           : (y->mode & 020)                  ? "its group"
-		                                              : "others",
-		           y->mode & 07777u);
+		           "the file is %s: whoever can change it decides who gets leads and "
+		           "which sendmail command runs; %s",
+		           why, fix);
 	if (y->root)
 		parse_root(&ps, y->root);
 	free(ps.stage_maps);

@@ -390,6 +390,12 @@ static int bad_byte(struct csv_reader *r, const char *p)
 	if (*p == '\0')
 		return lerr_set(&r->err, EX_DATAERR,
 		                "line %" PRIu64 ": NUL byte (is this a binary file?)", r->line);
+	if (!r->conv) /* the window is the file's own bytes: say where, for a hex dump */
+		return lerr_set(&r->err, EX_DATAERR,
+		                "line %" PRIu64 ", column %zu (field %zu): invalid UTF-8 "
+		                "(byte 0x%02X at byte %" PRIu64 " of the file)",
+		                r->line, column(r, p), r->nf + 1, (unsigned)(unsigned char)*p,
+		                r->nread - (r->end - (size_t)(p - r->buf)) + 1);
 	return lerr_set(&r->err, EX_DATAERR,
 	                "line %" PRIu64 ", column %zu (field %zu): invalid UTF-8 (byte 0x%02X)",
 	                r->line, column(r, p), r->nf + 1, (unsigned)(unsigned char)*p);
@@ -846,13 +852,17 @@ void csv_close(struct csv_reader *r)
 
 /* ---- writing ---------------------------------------------------------- */
 
-static bool number_like(const char *s)
+/* After the sign: digits with at most one decimal point, nothing else.
+ * Anything looser lets a formula through: "-1-1", "+1-555-0101" compute. */
+static bool strict_number(const char *s)
 {
-	bool digit = false;
+	bool digit = false, dot = false;
 	for (; *s; s++) {
 		if (*s >= '0' && *s <= '9')
 			digit = true;
-		else if (!strchr(" .,-()", *s))
+		else if (*s == '.' && !dot)
+			dot = true;
+		else
 			return false;
 	}
 	return digit;
@@ -868,7 +878,7 @@ static bool needs_guard(const char *s)
 		return true;
 	case '+':
 	case '-':
-		return !number_like(s + 1);
+		return !strict_number(s + 1);
 	default:
 		return false;
 	}

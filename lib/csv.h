@@ -104,11 +104,12 @@ void csv_close(struct csv_reader *r);
  *
  * guard_formula (CSV injection guard, for files meant for spreadsheets):
  * a field is prefixed with a single quote (') when it starts with '=',
- * '@', TAB or CR, or starts with '+' or '-' and is not number-like.
- * Number-like: after the sign, at least one digit and nothing but digits,
- * spaces and . , - ( ) -- so "-12", "-1,234.50" and "+1 (555) 010-0100"
- * stay as they are, while "-1+cmd|' /C calc'!A0", "+A1" and "-" are
- * guarded. Such a cell has no letters, so it cannot call a function.
+ * '@', TAB or CR, or starts with '+' or '-' and is not a strict numeric
+ * literal: after the sign, digits with at most one decimal point and
+ * nothing else -- so "-12" and "+3.5" stay as they are, while "-1-1" and
+ * "+1-555-0101" (which a spreadsheet computes), "+1 (555) 010-0100",
+ * "-1,234.50", "-1+cmd|' /C calc'!A0", "+A1" and "-" are guarded. Import
+ * of leads' own export takes the apostrophe off again (lib/import.c).
  *
  * csv_write_row() writes n fields separated by delim and ends the row
  * with "\n" (LF, not CRLF: what Unix tools and our reader expect; every

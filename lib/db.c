@@ -350,13 +350,94 @@ static int create_file(const char *path, struct lerr *err)
 		}
 		free(dir);
 	}
-	/* 0600: lead data is personal data. SQLite gives -wal/-shm the same mode. */
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
+	/*
+	 * Made under a temporary name (0600: lead data is personal data; SQLite
+	 * gives -wal/-shm the same mode) until it has SQLite's header, then
+	 * linked into place: nobody ever sees the database as an empty file,
+	 * which only init accepts, and of two processes creating it at once
+	 * one links and the other finds the file there.
+	 */
+	size_t n = strlen(path);
+	char *tmp = xmalloc(n + sizeof ".XXXXXX");
+	memcpy(tmp, path, n);
+	memcpy(tmp + n, ".XXXXXX", sizeof ".XXXXXX");
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+		free(tmp);
 		return lerr_set(err, EX_IOERR, "cannot create database '%s': %s", path,
-		                strerror(errno));
+		                strerror(e));
+	}
 	close(fd);
+	sqlite3 *sq = NULL;
+	int rc = sqlite3_open_v2(tmp, &sq, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) /* 8 KiB pages halve the page work of bulk loads and index builds */
+		rc = sqlite3_exec(sq, "PRAGMA page_size = 8192; PRAGMA journal_mode = WAL", NULL,
+		                  NULL, NULL);
+	char msg[256];
+	snprintf(msg, sizeof msg, "%s", sq ? sqlite3_errmsg(sq) : "out of memory");
+	if (sqlite3_close(sq) != SQLITE_OK && rc == SQLITE_OK)
+		rc = SQLITE_IOERR;
+	int e = 0;
+	struct stat st;
+	if (rc == SQLITE_OK && link(tmp, path) != 0 && errno != EEXIST) {
+		/* a file system without hard links: rename, unless it appeared meanwhile */
+		e = errno;
+		if (access(path, F_OK) == 0 || rename(tmp, path) == 0)
+			e = 0;
+	} else if (rc == SQLITE_OK && stat(path, &st) != 0 && errno == ENOENT) {
+		/* a symbolic link to a file to be: create its target, as before */
+		int fd2 = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd2 < 0)
+			e = errno;
+		else
+			close(fd2);
+	}
+	unlink(tmp);
+	free(tmp);
+	if (rc != SQLITE_OK)
+		return lerr_set(err, EX_IOERR, "cannot create database '%s': %s", path, msg);
+	if (e)
+		return lerr_set(err, EX_IOERR, "cannot create database '%s': %s", path,
+		                strerror(e));
 	return 0;
+}
+
+const char *db_file_untrusted(const char *path, char *buf, size_t n, const char **fix)
+{
+	struct stat st;
+	if (pg_is_conninfo(path) || stat(path, &st) != 0)
+		return NULL;
+	return file_untrusted(&st, buf, n, fix);
+}
+
+/* The -wal beside path has frames (changes not yet in the file)? */
+static bool wal_has_frames(const char *path)
+{
+	struct sb s = SB_INIT;
+	sb_adds(&s, path);
+	sb_adds(&s, "-wal");
+	struct stat st;
+	bool r = stat(sb_str(&s), &st) == 0 && st.st_size > 0;
+	sb_free(&s);
+	return r;
+}
+
+/* "file:" URI of path with immutable=1: its bytes percent-encoded but the
+ * unreserved ones, so '?', '#' and '%' in a name stay part of it. */
+static char *immutable_uri(const char *path)
+{
+	struct sb s = SB_INIT;
+	sb_adds(&s, "file:");
+	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._-~", *p))
+			sb_addc(&s, (char)*p);
+		else
+			sb_addf(&s, "%%%02X", *p);
+	}
+	sb_adds(&s, "?immutable=1");
+	return s.buf;
 }
 
 /* SQLite only */
@@ -451,7 +532,14 @@ static int sqlite_open(struct db *db, const char *path, int flags, bool exists, 
 {
 	int oflags = SQLITE_OPEN_NOMUTEX;
 	oflags |= (flags & DB_READONLY) ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
-	if (sqlite3_open_v2(path, &db->sq, oflags, NULL) != SQLITE_OK)
+	char *uri = NULL;
+	if (flags & DB__IMMUTABLE) {
+		uri = immutable_uri(path);
+		oflags |= SQLITE_OPEN_URI;
+	}
+	int orc = sqlite3_open_v2(uri ? uri : path, &db->sq, oflags, NULL);
+	free(uri);
+	if (orc != SQLITE_OK)
 		return lerr_set(err, EX_IOERR, "cannot open database '%s': %s", path,
 		                db->sq ? sqlite3_errmsg(db->sq) : "out of memory");
 	sqlite3_extended_result_codes(db->sq, 1);
@@ -513,6 +601,14 @@ static int pg_open(const char *conninfo, int flags, struct db **out, struct lerr
 		              db->path);
 		goto fail;
 	}
+	if (have < want && (flags & DB_READONLY)) {
+		rc = lerr_set(err, EX_TEMPFAIL,
+		              "'%s' has schema version %d, older than this leads (%d); a reading "
+		              "command does not upgrade it: run 'leads init' (or any command that "
+		              "writes) first",
+		              db->path, have, want);
+		goto fail;
+	}
 	if (have < want && pg_migrate(db->pg, want)) {
 		rc = db_fail(db, err, "create the schema");
 		goto fail;
@@ -534,6 +630,15 @@ int db_open(const char *path, int flags, struct db **out, struct lerr *err)
 	bool exists = stat(path, &st) == 0;
 	if (exists && S_ISDIR(st.st_mode))
 		return lerr_set(err, EX_NOINPUT, "database '%s' is a directory", path);
+	/* leads never leaves an empty file (create_file); one found was made by
+	 * hand or cut short: init may make it the database, nothing else uses it */
+	if (exists && S_ISREG(st.st_mode) && st.st_size == 0 && !(flags & DB_EMPTY_OK) &&
+	    !wal_has_frames(path))
+		return lerr_set(
+		    err, EX_DATAERR,
+		    "'%s' is an empty file, not a leads database ('leads init' makes it "
+		    "one)",
+		    path);
 	if (!exists) {
 		if (!(flags & DB_CREATE))
 			return lerr_set(err, EX_NOINPUT,
@@ -556,20 +661,35 @@ int db_open(const char *path, int flags, struct db **out, struct lerr *err)
 			goto fail;
 	} else {
 		int have = 0;
-		if ((rc = user_version(db, &have, err)))
+		if ((rc = user_version(db, &have, err))) {
+			/*
+			 * A WAL file needs its -shm, which a reader cannot make in a
+			 * read-only directory or beside another user's file: read the
+			 * file as immutable then, unless its -wal holds changes the
+			 * file lacks (they would be missed: better the error).
+			 */
+			int prim = sqlite3_errcode(db->sq) & 0xff;
+			if (!(flags & DB__IMMUTABLE) &&
+			    (prim == SQLITE_CANTOPEN || prim == SQLITE_READONLY) &&
+			    !wal_has_frames(path)) {
+				db_close(db);
+				return db_open(path, flags | DB__IMMUTABLE, out, err);
+			}
 			goto fail;
-		if (have < db_schema_version()) {
-			/* an older file: any command may upgrade it, reads included */
-			db_close(db);
-			return db_open(path, flags & ~DB_READONLY, out, err);
 		}
 		if (have != db_schema_version()) {
-			rc = lerr_set(err, have > db_schema_version() ? EX_DATAERR : EX_TEMPFAIL,
-			              "'%s' has schema version %d, this leads needs %d%s", path,
-			              have, db_schema_version(),
-			              have < db_schema_version()
-			                  ? " (any writing command upgrades it)"
-			                  : "; upgrade leads");
+			/* a reading command never writes, so never upgrades an older
+			 * file: 75 as documented, a writing command (the next sweep,
+			 * 'leads init') upgrades it and the read then works */
+			rc = lerr_set(
+			    err, have > db_schema_version() ? EX_DATAERR : EX_TEMPFAIL,
+			    have > db_schema_version()
+			        ? "'%s' has schema version %d, newer than this leads (%d); "
+			          "upgrade leads"
+			        : "'%s' has schema version %d, older than this leads (%d); "
+			          "a reading command does not upgrade it: run 'leads init' "
+			          "(or any command that writes) first",
+			    path, have, db_schema_version());
 			goto fail;
 		}
 	}

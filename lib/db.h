@@ -24,8 +24,10 @@
 struct db;
 
 enum db_open_flags {
-	DB_READONLY = 1 << 0, /* read-only commands: never create or migrate */
-	DB_CREATE = 1 << 1,   /* create the file (and its directory) if missing */
+	DB_READONLY = 1 << 0,   /* read-only commands: never create or migrate */
+	DB_CREATE = 1 << 1,     /* create the file (and its directory) if missing */
+	DB_EMPTY_OK = 1 << 2,   /* init: an existing 0-byte file becomes the database */
+	DB__IMMUTABLE = 1 << 3, /* internal: the read-only fallback (db_open) */
 };
 
 /* The SQLite library version, for --version. */
@@ -34,7 +36,17 @@ const char *db_sqlite_version(void);
 /* Schema version this build writes (PRAGMA user_version). */
 int db_schema_version(void);
 
+/*
+ * Open (and with a writing command, create or upgrade) the database.
+ * DB_READONLY never writes: a file at an older schema version is refused
+ * (75, naming 'leads init'), and a WAL file whose -shm cannot be made (a
+ * read-only directory, another user's file) is read as immutable. A 0-byte
+ * file is a database only to DB_EMPTY_OK (init); 65 otherwise.
+ */
 int db_open(const char *path, int flags, struct db **out, struct lerr *err);
+/* The ownership rule of the config (file_untrusted) for a database file:
+ * NULL for a server, a missing file or a file that keeps the rule. */
+const char *db_file_untrusted(const char *path, char *buf, size_t n, const char **fix);
 void db_close(struct db *db);
 const char *db_path(const struct db *db);
 /* A PostgreSQL server, not a file? */

@@ -15,12 +15,15 @@ int db_import_begin(struct db *db, const char *file, const char *preset, const c
 	                          err);
 	if (!st)
 		return err->code;
-	st_bind_text_static(st, 1, file, -1);
+	/* a file name is bytes; the column is text (PostgreSQL refuses bad UTF-8) */
+	char *name = utf8_repair(file);
+	st_bind_text_static(st, 1, name, -1);
 	db_bind_text(st, 2, preset);
 	st_bind_int64(st, 3, now);
 	db_bind_text(st, 4, actor);
 	int rc = st_step(st);
 	st_reset(st);
+	free(name);
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "record import");
 	*batch = db_last_id(db);

@@ -103,7 +103,31 @@ struct acc {
 	size_t idhtcap;
 	int rc;
 	struct lerr *err;
+	const char *overflow; /* what summed beyond 64 bits, first seen */
 };
+
+/*
+ * Sums of money and of durations are checked: a sum beyond 64 bits is an
+ * error (leads-funnel(1)), never a wrapped total. The first one is noted
+ * here and reported once the pass over the data is done.
+ */
+static void add_checked(struct acc *a, int64_t *sum, int64_t x, const char *what)
+{
+	if (__builtin_add_overflow(*sum, x, sum) && !a->overflow)
+		a->overflow = what;
+}
+
+/* now - start: a stay's length so far, checked like the sums */
+static int64_t stay_len(struct acc *a, int64_t start)
+{
+	int64_t r;
+	if (__builtin_sub_overflow(a->q->now, start, &r)) {
+		if (!a->overflow)
+			a->overflow = "time in stage";
+		return start < 0 ? INT64_MAX : 0;
+	}
+	return r;
+}
 
 static bool is_lost(const struct acc *a, size_t idx)
 {
@@ -251,7 +275,7 @@ static void fast_lead(void *p, const char *stage, size_t len, int64_t entered, i
 	struct cell *c = &g->cells[idx];
 	add_current(c, entered);
 	if (has_value) {
-		c->value += value;
+		add_checked(a, &c->value, value, "value");
 		c->nvalue++;
 	}
 	if (a->nst)
@@ -284,7 +308,7 @@ static void fast_hist(void *p, const char *stage, int64_t lo, int64_t n, int64_t
 	c->nhist++;
 	c->hist_key = a->cfg->stages[idx].key;
 	c->na += n;
-	c->sum_a += secs;
+	add_checked(a, &c->sum_a, secs, "time in stage");
 }
 
 static int fast_path(struct acc *a)
@@ -304,7 +328,7 @@ static int fast_path(struct acc *a)
 			rc = db_funnel_stay_range(db, h.other[i], 0, INT64_MAX, &v, &n, a->err);
 		for (size_t k = 0; k < n; k++) {
 			vec_push(&oc->a, v[k]);
-			oc->sum_a += v[k];
+			add_checked(a, &oc->sum_a, v[k], "time in stage");
 		}
 		oc->na += (int64_t)n;
 		free(v);
@@ -402,7 +426,7 @@ static void gen_lead(void *p, const struct db_funnel_lead *l)
 	struct cell *c = &g->cells[idx];
 	add_current(c, l->entered);
 	if (l->has_value) {
-		c->value += l->value;
+		add_checked(a, &c->value, l->value, "value");
 		c->nvalue++;
 	}
 	struct plead *pl = pl_find(a, l->id, false);
@@ -422,7 +446,7 @@ static void gen_stay(void *p, int64_t lead_id, const char *stage, size_t len, in
 	struct cell *c = &a->g[pl->g].cells[idx];
 	vec_push(&c->a, secs);
 	c->na++;
-	c->sum_a += secs;
+	add_checked(a, &c->sum_a, secs, "time in stage");
 	if (a->lost_ord[idx] >= 0)
 		pl->lost |= (uint64_t)1 << a->lost_ord[idx];
 	else if (idx < a->nst && !is_lost(a, idx) && (int32_t)idx > pl->max)
@@ -646,9 +670,9 @@ static int cell_times(struct acc *a, struct cell *c, struct funnel_row *r)
 			qsort(c->b.v, nd, sizeof *c->b.v, cmp_i64);
 		int64_t *d = xmalloc((nd ? nd : 1) * sizeof *d);
 		for (size_t i = 0; i < nd; i++) {
-			int64_t len = a->q->now - c->b.v[nd - 1 - i];
+			int64_t len = stay_len(a, c->b.v[nd - 1 - i]);
 			d[i] = len > 0 ? len : 0;
-			sum += d[i];
+			add_checked(a, &sum, d[i], "time in stage");
 		}
 		rc = kth_hist(a, c, d, nd, k, &m1);
 		if (!rc && n % 2 == 0)
@@ -660,9 +684,9 @@ static int cell_times(struct acc *a, struct cell *c, struct funnel_row *r)
 		if (c->a.n)
 			memcpy(u, c->a.v, c->a.n * sizeof *u);
 		for (size_t i = 0; i < nd; i++) {
-			int64_t len = a->q->now - c->b.v[i];
+			int64_t len = stay_len(a, c->b.v[i]);
 			u[c->a.n + i] = len > 0 ? len : 0;
-			sum += u[c->a.n + i];
+			add_checked(a, &sum, u[c->a.n + i], "time in stage");
 		}
 		m1 = select_k(u, n, k - 1);
 		if (n % 2 == 0) { /* the next one up: the least of those after it */
@@ -673,7 +697,8 @@ static int cell_times(struct acc *a, struct cell *c, struct funnel_row *r)
 		}
 		free(u);
 	}
-	r->mean = (sum + (int64_t)n / 2) / (int64_t)n;
+	/* rounded to the nearest second without sum + n/2, which may not fit */
+	r->mean = sum / (int64_t)n + (sum % (int64_t)n >= ((int64_t)n + 1) / 2);
 	r->median = n % 2 ? m1 : m1 + (m2 - m1) / 2;
 	return rc;
 }
@@ -736,7 +761,7 @@ static int make_funnel(struct acc *a, struct group *g, struct funnel *f)
 		r->value = c->value;
 		r->nvalue = c->nvalue;
 		f->leads += c->cur;
-		f->value += c->value;
+		add_checked(a, &f->value, c->value, "value");
 		int rc = cell_times(a, c, r);
 		if (rc)
 			return rc;
@@ -777,6 +802,11 @@ int funnel_compute(struct db *db, const struct funnel_query *q, struct funnel_se
 		}
 		qsort(out->v, out->n, sizeof *out->v, cmp_group);
 	}
+	if (!rc && a.overflow)
+		rc = lerr_set(err, EX_DATAERR,
+		              "the sum of the leads' %s does not fit in 64 bits; "
+		              "refusing to show a wrong total",
+		              a.overflow);
 	acc_free(&a);
 	if (rc)
 		funnel_set_free(out);

@@ -2315,7 +2315,9 @@ static int apply_field(struct rowctx *x, const struct imap_col *c, const char *r
 				x->w->bad_value++;
 			row_warn(x->w, "column '%s': '%.*s' is not a %s; kept as a custom field",
 			         c->name, (int)(vn > 64 ? 64 : vn), v,
-			         f->kind == FK_MONEY ? "money amount" : "number");
+			         f->kind == FK_MONEY ? "money amount (at most " LEAD_MONEY_MAX_TEXT
+			                               ")"
+			                             : "number");
 			kv_add(x, c->key, v, vn);
 			return 0;
 		}

@@ -239,17 +239,20 @@ bool lead_money_parse(const char *s, int64_t *cents)
 	if (fdigits == 1)
 		frac *= 10;
 	int64_t v = whole * 100 + frac;
+	if (v > LEAD_MONEY_MAX)
+		return false;
 	*cents = neg ? -v : v;
 	return true;
 }
 
 void lead_money_fmt(int64_t cents, char *buf)
 {
-	int64_t a = cents < 0 ? -cents : cents;
+	/* the magnitude unsigned: INT64_MIN (a hand-written value) has no int64 negation */
+	uint64_t a = cents < 0 ? 0 - (uint64_t)cents : (uint64_t)cents;
 	if (a % 100)
-		sprintf(buf, "%s%" PRId64 ".%02" PRId64, cents < 0 ? "-" : "", a / 100, a % 100);
+		sprintf(buf, "%s%" PRIu64 ".%02" PRIu64, cents < 0 ? "-" : "", a / 100, a % 100);
 	else
-		sprintf(buf, "%s%" PRId64, cents < 0 ? "-" : "", a / 100);
+		sprintf(buf, "%s%" PRIu64, cents < 0 ? "-" : "", a / 100);
 }
 
 const char *const lead_statuses[] = { "new", "active", "inactive", "unqualified", NULL };

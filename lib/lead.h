@@ -105,7 +105,15 @@ bool lead_email_normalize(const char *in, char **out);
 /* The same in place (the result is never longer). */
 bool lead_email_canon(char *s);
 
-/* Money "12000", "12,000.50", "$1,200" -> cents; false on junk. */
+/*
+ * The largest amount a lead's value may hold, in cents (one trillion, either
+ * sign): beyond any deal, and far enough below 2^63 that 92,000 leads at
+ * the bound still sum in 64 bits (the funnel refuses a sum that does not).
+ */
+#define LEAD_MONEY_MAX      INT64_C(100000000000000)
+#define LEAD_MONEY_MAX_TEXT "1,000,000,000,000"
+/* Money "12000", "12,000.50", "$1,200" -> cents; false on junk or beyond
+ * LEAD_MONEY_MAX. */
 bool lead_money_parse(const char *s, int64_t *cents);
 /* cents -> "12000" or "12000.50" (buf >= 32). */
 void lead_money_fmt(int64_t cents, char *buf);

@@ -492,9 +492,20 @@ static void load_text(struct yaml_ctx *y)
 	yaml_parser_delete(&p);
 	y->have_doc = true;
 
+	/* "UTC\u0000x" is a valid YAML string that every C string reading it
+	 * would cut at the NUL (to "UTC"): refuse it where it is */
+	bool nul = false;
+	for (yaml_node_t *n = y->doc.nodes.start; n < y->doc.nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE &&
+		    memchr(n->data.scalar.value, '\0', n->data.scalar.length)) {
+			ly_error(y, n,
+			         "a NUL character in a string (\\0, \\x00 or \\u0000): "
+			         "leads cannot keep one");
+			nul = true;
+		}
 	yaml_node_t *root = yaml_document_get_root_node(&y->doc);
-	if (!root)
-		return; /* an empty file */
+	if (!root || nul)
+		return; /* an empty file, or one refused */
 	size_t nnodes = (size_t)(y->doc.nodes.top - y->doc.nodes.start);
 	struct expand x = {
 		.y = y,
@@ -531,9 +542,32 @@ void ly_load_mem(struct yaml_ctx *y, const char *name, const char *text, size_t 
 	load_text(y);
 }
 
+/* A character device that reads as nothing: `-c /dev/null`, no config. */
+static bool is_dev_null(const struct stat *st)
+{
+	struct stat dn;
+	return S_ISCHR(st->st_mode) && stat("/dev/null", &dn) == 0 && S_ISCHR(dn.st_mode) &&
+	       dn.st_rdev == st->st_rdev;
+}
+
 int ly_load_file(struct yaml_ctx *y, const char *path, struct lerr *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * Only a regular file (or /dev/null): a FIFO nobody writes to would
+	 * block open() and read() forever, a terminal would wait for typing.
+	 * Checked before open(), which is what blocks on a FIFO; O_NONBLOCK
+	 * and the fstat() after it close the window of a swap in between.
+	 */
+	struct stat pre;
+	if (stat(path, &pre) == 0 && !S_ISREG(pre.st_mode) && !S_ISDIR(pre.st_mode) &&
+	    !is_dev_null(&pre))
+		return lerr_set(err, EX_CONFIG, "cannot read %s: not a regular file (%s)", path,
+		                S_ISFIFO(pre.st_mode)   ? "a FIFO"
+		                : S_ISSOCK(pre.st_mode) ? "a socket"
+		                : S_ISCHR(pre.st_mode)  ? "a character device"
+		                : S_ISBLK(pre.st_mode)  ? "a block device"
+		                                        : "not a file");
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		int e = errno;
 		return lerr_set(err,
@@ -549,6 +583,10 @@ int ly_load_file(struct yaml_ctx *y, const char *path, struct lerr *err)
 	if (S_ISDIR(st.st_mode)) {
 		close(fd);
 		return lerr_set(err, EX_NOINPUT, "cannot read %s: it is a directory", path);
+	}
+	if (!S_ISREG(st.st_mode) && !is_dev_null(&st)) {
+		close(fd);
+		return lerr_set(err, EX_CONFIG, "cannot read %s: not a regular file", path);
 	}
 	/* Read at most one byte past the limit: enough to know it is too big. */
 	struct sb sb = SB_INIT;
@@ -572,6 +610,7 @@ int ly_load_file(struct yaml_ctx *y, const char *path, struct lerr *err)
 	close(fd);
 	ly_load_mem(y, path, sb_str(&sb), sb.len);
 	y->mode = (unsigned)st.st_mode;
+	y->st = st;
 	sb_free(&sb);
 	return 0;
 }

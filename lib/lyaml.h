@@ -51,7 +51,8 @@ struct yaml_ctx {
 	size_t len;
 	size_t *lines; /* byte offset where each line starts */
 	size_t nlines;
-	unsigned mode; /* st_mode of the file, 0 for text given in memory */
+	unsigned mode;  /* st_mode of the file, 0 for text given in memory */
+	struct stat st; /* the file's, for the ownership rule (file_untrusted) */
 	yaml_document_t doc;
 	bool have_doc;
 	yaml_node_t *root; /* NULL if empty or unusable (errors reported) */

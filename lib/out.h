@@ -29,12 +29,14 @@
  *        one line per row. A cell is quoted (inner quotes doubled) when it
  *        holds a comma, quote, CR or LF or starts or ends with a space or
  *        tab. NULL is empty. Formula guard (unless OUT_NO_ESCAPE): a cell
- *        starting with =, @, TAB or CR, or with + or - and not number-like,
- *        gets a leading apostrophe (OWASP's advice against CSV injection);
- *        number-like is csv_write_field()'s rule (lib/csv.h): digits,
- *        spaces and . , - ( ) after the sign, so "-12", "-1,234.50" and
- *        "+1 (555) 010-0100" stay as they are. Bytes pass through
- *        unchanged otherwise.
+ *        starting with =, @, TAB or CR, or with + or - and not a strict
+ *        numeric literal, gets a leading apostrophe (OWASP's advice
+ *        against CSV injection); strict is csv_write_field()'s rule
+ *        (lib/csv.h): only digits and at most one decimal point after the
+ *        sign, so "-12" and "-3.5" stay as they are while "-1-1",
+ *        "+1-555-0101" and "+1 (555) 010-0100" (a spreadsheet computes
+ *        the first two) are guarded. Bytes pass through unchanged
+ *        otherwise.
  * tsv    A header line of names, then rows; tab, LF, CR and backslash inside
  *        a cell are written \t \n \r \\ (the convention of PostgreSQL
  *        COPY and MySQL), so every line is one row. NULL is empty. No

@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <pwd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static void oom(size_t n)
 {
@@ -431,4 +433,43 @@ int mkdir_p(const char *dir)
 	free(p);
 	errno = e;
 	return rc;
+}
+
+const char *file_untrusted(const struct stat *st, char *buf, size_t n, const char **fix)
+{
+	if (!S_ISREG(st->st_mode))
+		return NULL;
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		const struct passwd *pw = getpwuid(st->st_uid);
+		snprintf(buf, n, "owned by uid %u%s%s%s, not by you or root", (unsigned)st->st_uid,
+		         pw ? " (" : "", pw ? pw->pw_name : "", pw ? ")" : "");
+		*fix = "chown it";
+		return buf;
+	}
+	unsigned mode = (unsigned)st->st_mode;
+	if (!(mode & 022))
+		return NULL;
+	snprintf(buf, n, "writable by %s (mode %04o)",
+	         (mode & 020) && (mode & 002) ? "group and others"
+	         : (mode & 020)               ? "its group"
+	                                      : "others",
+	         mode & 07777u);
+	*fix = "chmod go-w it";
+	return buf;
+}
+
+char *utf8_repair(const char *s)
+{
+	struct sb out = SB_INIT;
+	size_t n = strlen(s), i = 0, bad;
+	while (i < n) {
+		if (utf8_valid(s + i, n - i, &bad)) {
+			sb_add(&out, s + i, n - i);
+			break;
+		}
+		sb_add(&out, s + i, bad);
+		sb_adds(&out, "\xef\xbf\xbd");
+		i += bad + 1;
+	}
+	return sb_detach(&out);
 }

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -115,6 +116,18 @@ size_t str_distance(const char *a, const char *b);
 bool str_to_i64(const char *s, int64_t *out);
 /* Check s is valid UTF-8; on failure *bad is the byte offset. */
 bool utf8_valid(const char *s, size_t n, size_t *bad);
+/* A copy of s with each invalid byte as U+FFFD: for a file name (bytes to
+ * the kernel) that is stored or shown as text. */
+char *utf8_repair(const char *s);
+
+/*
+ * The rule for files whose contents steer leads (the config, the database):
+ * owned by the user running leads (or root) and writable by nobody else.
+ * NULL when st keeps it; else what is wrong, "writable by its group (mode
+ * 0664)" or "owned by uid 1001 (ben), not by you or root", in buf, and in
+ * *fix the remedy ("chmod go-w it", "chown it"), for a warning.
+ */
+const char *file_untrusted(const struct stat *st, char *buf, size_t n, const char **fix);
 
 /* mkdir -p with mode 0700 for what it creates; 0 or -1 with errno. */
 int mkdir_p(const char *dir);

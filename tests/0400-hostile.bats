@@ -29,7 +29,7 @@ fast() {
 	printf 'email,first_name\na@example.com,Ana\nb@example.com,Caf\xe9\nc@example.com,Cy\n' >bad.csv
 	run --separate-stderr leads import bad.csv
 	assert_failure 65
-	assert_equal "$stderr" "leads import: bad.csv: line 3, column 18 (field 2): invalid UTF-8 (byte 0xE9)"
+	assert_equal "$stderr" "leads import: bad.csv: line 3, column 18 (field 2): invalid UTF-8 (byte 0xE9 at byte 53 of the file)"
 	run -0 counts
 	assert_output "1 0 1"
 }
@@ -112,7 +112,7 @@ $.x=5'
 	printf '\x89PNG\r\n\x1a\n\xde\xad\xbe\xef' >image.csv
 	run --separate-stderr leads import image.csv
 	assert_failure 65
-	assert_equal "$stderr" "leads import: image.csv: line 1, column 1 (field 1): invalid UTF-8 (byte 0x89)"
+	assert_equal "$stderr" "leads import: image.csv: line 1, column 1 (field 1): invalid UTF-8 (byte 0x89 at byte 1 of the file)"
 	head -c 262144 /dev/urandom >random.csv
 	run --separate-stderr fast leads import random.csv
 	assert_failure 65
@@ -228,7 +228,7 @@ leads list: 1 error in config 'bomb.yaml'"
 	for v in 99999999999999999999 92233720368547758.08 -92233720368547758.08 1e30 NaN inf 0x10; do
 		run --separate-stderr leads add --email "v@example.com" --value "$v"
 		assert_failure 65
-		assert_equal "$stderr" "leads add: bad value '$v' for value (expected an amount like 12000 or 12,000.50)"
+		assert_equal "$stderr" "leads add: bad value '$v' for value (expected an amount like 12000 or 12,000.50, at most 1,000,000,000,000 either sign)"
 	done
 	run --separate-stderr leads list -n 99999999999999999999
 	assert_failure 64
@@ -249,7 +249,7 @@ leads list: 1 error in config 'bomb.yaml'"
 	printf 'Email,Amount\na@example.com,1e400\nb@example.com,99999999999999999999\n' >amounts.csv
 	run --separate-stderr leads import amounts.csv
 	assert_success
-	assert_equal "${stderr_lines[1]}" "first warning: line 2: column 'Amount': '1e400' is not a money amount; kept as a custom field"
+	assert_equal "${stderr_lines[1]}" "first warning: line 2: column 'Amount': '1e400' is not a money amount (at most 1,000,000,000,000); kept as a custom field"
 	run -0 sql "SELECT email, value, extra FROM leads WHERE email LIKE '_@example.com' ORDER BY id"
 	assert_output 'a@example.com||{"Amount":"1e400"}
 b@example.com||{"Amount":"99999999999999999999"}'

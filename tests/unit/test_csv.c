@@ -456,7 +456,7 @@ static void test_encodings(void)
 		{ 1, { "name", "price" } },
 	};
 	CHECK("windows-1252.csv", NULL, cp1252_head,
-	      "line 2, column 4 (field 1): invalid UTF-8 (byte 0xE9)");
+	      "line 2, column 4 (field 1): invalid UTF-8 (byte 0xE9 at byte 15 of the file)");
 
 	static const struct row latin1[] = {
 		{ 1, { "Zoë", "½" } },
@@ -513,7 +513,7 @@ static void test_invalid_utf8(void)
 		{ 2, { "Ana", "Lisboa" } },
 	};
 	CHECK("invalid-utf8.csv", NULL, head,
-	      "line 3, column 7 (field 2): invalid UTF-8 (byte 0xE3)");
+	      "line 3, column 7 (field 2): invalid UTF-8 (byte 0xE3 at byte 29 of the file)");
 
 	static const struct row replaced[] = {
 		{ 1, { "name", "city" } },
@@ -536,13 +536,14 @@ static void test_invalid_utf8(void)
 		{ 1, { "h" } },
 	};
 	CHECK_DATA("invalid UTF-8 on line 2 of a quoted field", "h\na,\"x\ny\xFF\"\n", NULL,
-	           quoted_ml, "line 3, column 2 (field 2): invalid UTF-8 (byte 0xFF)");
+	           quoted_ml,
+	           "line 3, column 2 (field 2): invalid UTF-8 (byte 0xFF at byte 9 of the file)");
 	CHECK_DATA("overlong encoding", "h\n\xC0\x80\n", NULL, quoted_ml,
-	           "line 2, column 1 (field 1): invalid UTF-8 (byte 0xC0)");
+	           "line 2, column 1 (field 1): invalid UTF-8 (byte 0xC0 at byte 3 of the file)");
 	CHECK_DATA("UTF-16 surrogate in UTF-8", "h\nab\xED\xA0\x80\n", NULL, quoted_ml,
-	           "line 2, column 3 (field 1): invalid UTF-8 (byte 0xED)");
+	           "line 2, column 3 (field 1): invalid UTF-8 (byte 0xED at byte 5 of the file)");
 	CHECK_DATA("truncated at EOF", "h\nab\xE2\x82", NULL, quoted_ml,
-	           "line 2, column 3 (field 1): invalid UTF-8 (byte 0xE2)");
+	           "line 2, column 3 (field 1): invalid UTF-8 (byte 0xE2 at byte 5 of the file)");
 
 	static const struct row nul[] = {
 		{ 1, { "a", "b" } },
@@ -853,10 +854,16 @@ static void test_writer(void)
 	field_is("-", ',', true, "'-");
 	field_is("-12", ',', true, "-12");
 	field_is("-1.5", ',', true, "-1.5");
-	field_is("-1,234.50", ',', true, "\"-1,234.50\"");
-	field_is("+1 555 0100", ',', true, "+1 555 0100");
-	field_is("+1 (555) 010-0100", ',', true, "+1 (555) 010-0100");
-	field_is("+351-912-000-000", ',', true, "+351-912-000-000");
+	field_is("+3.5", ',', true, "+3.5");
+	field_is("-.5", ',', true, "-.5");
+	/* strict numbers only: anything else a spreadsheet may compute */
+	field_is("-1-1", ',', true, "'-1-1");
+	field_is("+1-555-0101", ',', true, "'+1-555-0101");
+	field_is("-1.2.3", ',', true, "'-1.2.3");
+	field_is("-1,234.50", ',', true, "\"'-1,234.50\"");
+	field_is("+1 555 0100", ',', true, "'+1 555 0100");
+	field_is("+1 (555) 010-0100", ',', true, "'+1 (555) 010-0100");
+	field_is("+351-912-000-000", ',', true, "'+351-912-000-000");
 	field_is("-1e3", ',', true, "'-1e3");
 	field_is("a=b", ',', true, "a=b");
 	field_is("ana@example.com", ',', true, "ana@example.com");
