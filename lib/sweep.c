@@ -358,7 +358,10 @@ static int reroute(struct sw *s)
 		return 0;
 	struct sweep_assigned *v;
 	size_t n;
-	int rc = db_sweep_assigned(s->db, s->o->now, &v, &n, s->err);
+	int64_t cutoff;
+	if (!route_reassign_cutoff(s->cfg, s->o->now, &cutoff))
+		return 0; /* no rule passes leads on */
+	int rc = db_sweep_assigned(s->db, cutoff, &v, &n, s->err);
 	for (size_t i = 0; i < n; i++) {
 		struct ldur d;
 		if (rc || !route_reassign_after(s->cfg, v[i].rule, &d) ||
