@@ -68,16 +68,17 @@ int cmd_sweep(struct ctx *c, struct args *a)
 	if (db_begin(c->db, &c->err))
 		return fail_err(c);
 	/* queued: what this sweep added to the outbox, by any engine */
-	if (db_sync_stages(c->db, c->cfg, &c->err) ||
+	/* a dry run writes nothing, not even the stage names */
+	if ((!dry && db_sync_stages(c->db, c->cfg, &c->err)) ||
 	    db_outbox_counts(c->db, &queued, &failed, &c->err) ||
 	    sweep_run(c->db, c->cfg, &o, &sw, &c->err) ||
 	    db_outbox_counts(c->db, &waiting, &failed, &c->err)) {
 		db_rollback(c->db);
 		return fail_err(c);
 	}
-	queued = waiting - queued;
+	queued = dry ? sw.queued : waiting - queued;
 	if (dry)
-		db_rollback(c->db); /* a dry run changes nothing */
+		db_rollback(c->db); /* nothing was written: end the transaction */
 	else if (db_commit(c->db, &c->err))
 		return fail_err(c);
 

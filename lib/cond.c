@@ -89,7 +89,8 @@ struct op {
 struct cond {
 	enum ckind kind;
 	bool uses_act;
-	bool uses_owner; /* owner, assigned_*, score: see cond_uses_assignment */
+	bool uses_owner;  /* owner, assigned_*, score: see cond_uses_assignment */
+	bool uses_status; /* status, updated_at: see cond_uses_status */
 	struct cond **kids;
 	size_t nkids;
 	/* leaf */
@@ -139,6 +140,11 @@ bool cond_uses_activity(const struct cond *c)
 bool cond_uses_assignment(const struct cond *c)
 {
 	return c && c->uses_owner;
+}
+
+bool cond_uses_status(const struct cond *c)
+{
+	return c && c->uses_status;
 }
 
 /* ---- numbers ---- */
@@ -324,6 +330,8 @@ static int resolve_field(struct yaml_ctx *y, yaml_node_t *n, struct cond *c)
 	c->uses_owner =
 	    (f->kind == FK_TEXT && (f->idx == LT_OWNER || f->idx == LT_ASSIGNED_RULE)) ||
 	    (f->kind != FK_TEXT && (f->idx == LI_ASSIGNED_AT || f->idx == LI_SCORE));
+	c->uses_status = (f->kind == FK_TEXT && f->idx == LT_STATUS) ||
+	                 (f->kind != FK_TEXT && f->idx == LI_UPDATED_AT);
 	switch (f->kind) {
 	case FK_TEXT:
 		c->src = f->idx == LT_STAGE ? FS_STAGE : FS_TEXT;
@@ -651,6 +659,7 @@ static struct cond *compile_list(struct yaml_ctx *y, yaml_node_t *n, const struc
 		}
 		c->uses_act = c->uses_act || k->uses_act;
 		c->uses_owner = c->uses_owner || k->uses_owner;
+		c->uses_status = c->uses_status || k->uses_status;
 		c->kids[c->nkids++] = k;
 	}
 	if (bad) {
@@ -720,6 +729,7 @@ static struct cond *compile_node(struct yaml_ctx *y, yaml_node_t *n, const struc
 	c->nkids = 1;
 	c->uses_act = k->uses_act;
 	c->uses_owner = k->uses_owner;
+	c->uses_status = k->uses_status;
 	return c;
 }
 

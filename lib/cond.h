@@ -105,5 +105,7 @@ bool cond_uses_activity(const struct cond *c);
  * owner). Lets the scorer skip recomputing on lead.assigned.
  */
 bool cond_uses_assignment(const struct cond *c);
+/* Does c read what a change of status changes (status, updated_at)? */
+bool cond_uses_status(const struct cond *c);
 
 #endif

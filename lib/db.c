@@ -220,6 +220,34 @@ static const char *const migrations[] = {
 	 * resent it until it gave up, up to 6 copies). A column of its own,
 	 * not failed_at: a failed message was certainly not sent. */
 	"ALTER TABLE outbox ADD COLUMN unknown_at INTEGER;",
+
+	/* 4: indexes that let the hot queries ask for what they need instead
+	 * of walking a table (issue 18).
+	 * - Owners are matched case-insensitively (`owner = ? COLLATE NOCASE`),
+	 *   which a BINARY index cannot serve: the owner indexes are NOCASE now.
+	 *   A query wanting the exact spelling adds `AND owner = ?` (the
+	 *   capacity count of routing) and still uses them. Without the status
+	 *   the index gives an owner's leads in id order, so the first page of
+	 *   `list --owner X [--status S]` stops after its rows instead of
+	 *   sorting all of the owner's leads.
+	 * - leads_idle replaces leads_status: by status, then by the time of the
+	 *   last activity (the creation for a lead without any), so the sweep
+	 *   asks for the leads that went idle before a time by a range.
+	 * - leads_unrouted: the leads nobody touched since their assignment,
+	 *   by status and time of assignment, all the re-routing of the sweep
+	 *   looks at.
+	 * - tasks_pending: open tasks not yet marked late, by due time, all the
+	 *   late-task pass of the sweep looks at. */
+	"DROP INDEX leads_owner;"
+	"CREATE INDEX leads_owner_ci ON leads(owner COLLATE NOCASE) WHERE owner IS NOT "
+	"NULL;"
+	"DROP INDEX leads_status;"
+	"CREATE INDEX leads_idle ON leads(status, coalesce(last_activity_at, created_at));"
+	"CREATE INDEX leads_unrouted ON leads(status, assigned_at) WHERE assigned_rule IS NOT NULL "
+	"AND (last_activity_at IS NULL OR last_activity_at < assigned_at);"
+	"DROP INDEX tasks_owner;"
+	"CREATE INDEX tasks_owner_ci ON tasks(owner COLLATE NOCASE, due_at);"
+	"CREATE INDEX tasks_pending ON tasks(due_at) WHERE done_at IS NULL AND late = 0;",
 };
 
 /* SQLite only */
@@ -260,6 +288,27 @@ int db_fail(struct db *db, struct lerr *err, const char *what)
 
 static int events_flush(struct db *db, struct lerr *err);
 
+/*
+ * LEADS_TRACE_SQL=1 (hidden, for tests/0470-query-plans.bats): every
+ * statement's text goes to stderr when it is first prepared, one line
+ * each, "leads-sql: " first, so a test can run EXPLAIN QUERY PLAN over
+ * exactly the SQL a command runs.
+ */
+static void trace_sql(const char *sql)
+{
+	static int on = -1;
+	if (on < 0) {
+		const char *e = getenv("LEADS_TRACE_SQL");
+		on = e && *e && strcmp(e, "0") != 0;
+	}
+	if (!on)
+		return;
+	fputs("leads-sql: ", stderr);
+	for (const char *p = sql; *p; p++)
+		fputc(*p == '\n' || *p == '\t' ? ' ' : *p, stderr);
+	fputc('\n', stderr);
+}
+
 struct dbst *db_prep(struct db *db, const char *sql, struct lerr *err)
 {
 	if (db->npend && events_flush(db, err))
@@ -280,6 +329,7 @@ struct dbst *db_prep_keep(struct db *db, const char *sql, struct lerr *err)
 		}
 	}
 	struct dbst st;
+	trace_sql(sql);
 	if (st_prepare(db, sql, true, &st) != SQLITE_OK) {
 		db_fail(db, err, "prepare");
 		return NULL;
@@ -300,6 +350,7 @@ struct dbst *db_prepare_once(struct db *db, const char *sql, struct lerr *err)
 	if (db->load && db_load_flush(db, err))
 		return NULL;
 	struct dbst *st = xcalloc(1, sizeof *st);
+	trace_sql(sql);
 	if (st_prepare(db, sql, false, st) != SQLITE_OK) {
 		free(st);
 		db_fail(db, err, "prepare");

@@ -25,10 +25,11 @@
  *              SEARCH s USING COVERING INDEX stays_stage (stage=?)
  *              SEARCH l USING INTEGER PRIMARY KEY (rowid=?)
  *   scan       SELECT funnel_row(id, stage, ...) FROM leads WHERE <filters>
- *              SCAN leads   (or SEARCH leads USING INDEX leads_owner (owner=?) with --owner)
+ *              SCAN leads   (or SEARCH leads USING INDEX leads_owner_ci (owner=?) with --owner)
  *   stays      SELECT funnel_row(lead_id, stage, secs) FROM stays
  *              SCAN stays
- *   tasks      SEARCH tasks USING INDEX tasks_owner / SCAN tasks, USE TEMP B-TREE FOR GROUP BY
+ *   tasks      SCAN tasks, USE TEMP B-TREE FOR GROUP BY ("+owner": walking tasks_owner_ci
+ *              read every task by rowid, at random, 26 times slower at a million)
  *   activity   SEARCH e USING INDEX events_kind (kind=? AND at>? AND at<?) per kind,
  *              SEARCH l USING INTEGER PRIMARY KEY (rowid=?)
  *   sources    SCAN leads, USE TEMP B-TREE FOR GROUP BY
@@ -418,7 +419,7 @@ int db_report_tasks(struct db *db, int64_t since, int64_t now, bool by_owner, re
 	                         "  count(*) FILTER (WHERE done_at > due_at),"
 	                         "  count(*) FILTER (WHERE done_at IS NULL) "
 	                         "FROM tasks WHERE due_at >= ?1 AND due_at < ?2 "
-	                         "GROUP BY owner ORDER BY owner IS NULL, owner COLLATE NOCASE";
+	                         "GROUP BY +owner ORDER BY owner IS NULL, owner COLLATE NOCASE";
 	static const char all[] = "SELECT NULL, count(*), "
 	                          "  count(*) FILTER (WHERE done_at <= due_at),"
 	                          "  count(*) FILTER (WHERE done_at > due_at),"

@@ -967,6 +967,18 @@ static const char *const pg_migrations[] = {
 
 	/* 3 */
 	"ALTER TABLE outbox ADD COLUMN unknown_at bigint;",
+
+	/* 4: as SQLite's 4 (see db.c) */
+	"DROP INDEX leads_owner;"
+	"CREATE INDEX leads_owner_ci ON leads(owner COLLATE NOCASE) WHERE owner IS NOT "
+	"NULL;"
+	"DROP INDEX leads_status;"
+	"CREATE INDEX leads_idle ON leads(status, coalesce(last_activity_at, created_at));"
+	"CREATE INDEX leads_unrouted ON leads(status, assigned_at) WHERE assigned_rule IS NOT NULL "
+	"AND (last_activity_at IS NULL OR last_activity_at < assigned_at);"
+	"DROP INDEX tasks_owner;"
+	"CREATE INDEX tasks_owner_ci ON tasks(owner COLLATE NOCASE, due_at);"
+	"CREATE INDEX tasks_pending ON tasks(due_at) WHERE done_at IS NULL AND late = 0;",
 };
 
 int pg_migration_count(void)

@@ -44,6 +44,18 @@ static char *one_line(const char *s)
 	return p;
 }
 
+int mail_queued(struct db *db, const char *idem_key, bool *has, struct lerr *err)
+{
+	struct dbst *st = db_prep(db, "SELECT 1 FROM outbox WHERE idem_key = ?1", err);
+	if (!st)
+		return err->code;
+	st_bind_text_static(st, 1, idem_key, -1);
+	int rc = st_step(st);
+	st_reset(st);
+	*has = rc == SQLITE_ROW;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, err, "read the outbox");
+}
+
 int mail_queue(struct db *db, const struct mail_new *m, int64_t now, int *queued, struct lerr *err)
 {
 	if (str_empty(m->idem_key) || str_empty(m->rcpt))

@@ -76,9 +76,13 @@ int db_act_range(struct db *db, int64_t lo, int64_t hi, db_act_fn fn, void *ctx,
 
 int db_route_open_count(struct db *db, const char *owner, int64_t *n, struct lerr *err)
 {
-	/* leads_owner(owner, status) narrows to the owner's leads */
+	/* leads_owner_ci (owner COLLATE NOCASE) narrows to the owner's leads;
+	 * the exact spelling is checked on them */
 	struct dbst *st =
-	    db_prep(db, "SELECT count(*) FROM leads WHERE owner = ?1 AND " OPEN_LEAD, err);
+	    db_prep(db,
+	            "SELECT count(*) FROM leads WHERE owner = ?1 COLLATE NOCASE AND owner = ?1 "
+	            "AND " OPEN_LEAD,
+	            err);
 	if (!st)
 		return err->code;
 	st_bind_text_static(st, 1, owner, -1);

@@ -8,11 +8,12 @@
 
 int db_sweep_idle(struct db *db, int64_t cutoff, int64_t **ids, size_t *n, struct lerr *err)
 {
-	/* two arms so each can use leads_status(status, last_activity_at) */
+	/* a range of leads_idle(status, coalesce(last_activity_at, created_at))
+	 * per status: the leads that went idle before the cutoff, not a walk
+	 * over every open lead */
 	struct dbst *st = db_prep(db,
 	                          "SELECT id FROM leads WHERE status IN ('new', 'active') AND "
-	                          "(last_activity_at <= ?1 OR (last_activity_at IS NULL AND "
-	                          "created_at <= ?1)) ORDER BY id",
+	                          "coalesce(last_activity_at, created_at) <= ?1 ORDER BY id",
 	                          err);
 	if (!st)
 		return err->code;
@@ -32,13 +33,17 @@ int db_sweep_idle(struct db *db, int64_t cutoff, int64_t **ids, size_t *n, struc
 int db_sweep_stage_idle(struct db *db, const char *stage, int64_t cutoff, struct sweep_idle **v,
                         size_t *n, struct lerr *err)
 {
+	/* since <= cutoff is both of its parts <= cutoff: leads_stage(stage,
+	 * stage_entered_at, ...) gives the leads in the stage since before the
+	 * cutoff by a range instead of every lead of the stage */
 	struct dbst *st = db_prep(db,
-	                          "SELECT id, since FROM (SELECT id, CASE WHEN "
+	                          "SELECT id, CASE WHEN "
 	                          "coalesce(last_activity_at, created_at) > stage_entered_at "
 	                          "THEN coalesce(last_activity_at, created_at) "
-	                          "ELSE stage_entered_at END AS since FROM leads "
-	                          "WHERE stage = ?1 AND status <> 'unqualified') idle "
-	                          "WHERE since <= ?2 ORDER BY id",
+	                          "ELSE stage_entered_at END FROM leads "
+	                          "WHERE stage = ?1 AND stage_entered_at <= ?2 "
+	                          "AND coalesce(last_activity_at, created_at) <= ?2 "
+	                          "AND status <> 'unqualified' ORDER BY id",
 	                          err);
 	if (!st)
 		return err->code;
@@ -82,13 +87,16 @@ int db_sweep_last_reminder(struct db *db, int64_t lead_id, int64_t since, int64_
 int db_sweep_assigned(struct db *db, int64_t cutoff, struct sweep_assigned **v, size_t *n,
                       struct lerr *err)
 {
+	/* the terms of the partial index leads_unrouted, word for word (SQLite
+	 * uses a partial index only when the query repeats its WHERE), then a
+	 * range of it per status: the open leads untouched since their
+	 * assignment and assigned before the cutoff */
 	struct dbst *st =
 	    db_prep(db,
 	            "SELECT id, assigned_at, assigned_rule FROM leads "
-	            "WHERE assigned_rule IS NOT NULL AND assigned_at <= ?1 "
-	            "AND status IN ('new', 'active') "
+	            "WHERE assigned_rule IS NOT NULL "
 	            "AND (last_activity_at IS NULL OR last_activity_at < assigned_at) "
-	            "ORDER BY id",
+	            "AND status IN ('new', 'active') AND assigned_at <= ?1 ORDER BY id",
 	            err);
 	if (!st)
 		return err->code;

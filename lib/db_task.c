@@ -52,28 +52,60 @@ void task_free(struct task *t)
 	memset(t, 0, sizeof *t);
 }
 
+/*
+ * The statement for the filters given, each only as its own condition: a
+ * catch-all `(?2 = 0 OR t.lead_id = ?2)` keeps the planner from any
+ * index, and every task was read to show one lead's. Built once per
+ * combination from constant fragments (values are bound; the unused
+ * parameters stay unbound) and kept for the process: the statement cache
+ * is keyed by the address of the text. With a lead: tasks_lead; with an
+ * owner: tasks_owner_ci (owner COLLATE NOCASE, due_at), which gives them
+ * in due_at, id order; open ones: tasks_open, in that order too.
+ */
+static const char *task_query_sql(const struct task_filter *f)
+{
+	static char *sql[64];
+	unsigned k = (f->owner ? 1u : 0) | (f->lead_id ? 2u : 0) | (f->open_only ? 4u : 0) |
+	             (f->late_only ? 8u : 0) | (f->due_from ? 16u : 0) | (f->due_until ? 32u : 0);
+	if (!sql[k]) {
+		struct sb b = SB_INIT;
+		sb_adds(&b, "SELECT " TASK_COLS " FROM tasks t JOIN leads l ON l.id = t.lead_id "
+		            "WHERE TRUE");
+		if (k & 1)
+			sb_adds(&b, " AND t.owner = ?1 COLLATE NOCASE");
+		if (k & 2)
+			sb_adds(&b, " AND t.lead_id = ?2");
+		if (k & 4)
+			sb_adds(&b, " AND t.done_at IS NULL");
+		if (k & 8)
+			sb_adds(&b, " AND (t.late <> 0 OR t.done_at > t.due_at OR "
+			            "(t.done_at IS NULL AND t.due_at < ?7))");
+		if (k & 16)
+			sb_adds(&b, " AND t.due_at >= ?5");
+		if (k & 32)
+			sb_adds(&b, " AND t.due_at < ?6");
+		sb_adds(&b, " ORDER BY t.due_at, t.id");
+		sql[k] = sb_detach(&b);
+	}
+	return sql[k];
+}
+
 int db_task_query(struct db *db, const struct task_filter *f, db_task_fn fn, void *ctx,
                   struct lerr *err)
 {
-	struct dbst *st =
-	    db_prep(db,
-	            "SELECT " TASK_COLS " FROM tasks t JOIN leads l ON l.id = t.lead_id "
-	            "WHERE (?1 IS NULL OR t.owner = ?1 COLLATE NOCASE) "
-	            "AND (?2 = 0 OR t.lead_id = ?2) "
-	            "AND (NOT ?3 OR t.done_at IS NULL) AND (NOT ?4 OR t.late <> 0 OR "
-	            "t.done_at > t.due_at OR (t.done_at IS NULL AND t.due_at < ?7)) "
-	            "AND (?5 = 0 OR t.due_at >= ?5) AND (?6 = 0 OR t.due_at < ?6) "
-	            "ORDER BY t.due_at, t.id",
-	            err);
+	struct dbst *st = db_prep(db, task_query_sql(f), err);
 	if (!st)
 		return err->code;
-	db_bind_text(st, 1, f->owner);
-	st_bind_int64(st, 2, f->lead_id);
-	st_bind_int64(st, 3, f->open_only);
-	st_bind_int64(st, 4, f->late_only);
-	st_bind_int64(st, 5, f->due_from);
-	st_bind_int64(st, 6, f->due_until);
-	st_bind_int64(st, 7, f->now);
+	if (f->owner)
+		st_bind_text(st, 1, f->owner, -1);
+	if (f->lead_id)
+		st_bind_int64(st, 2, f->lead_id);
+	if (f->due_from)
+		st_bind_int64(st, 5, f->due_from);
+	if (f->due_until)
+		st_bind_int64(st, 6, f->due_until);
+	if (f->late_only)
+		st_bind_int64(st, 7, f->now);
 	int rc, ret = 0;
 	while ((rc = st_step(st)) == SQLITE_ROW) {
 		struct task t;
@@ -166,8 +198,8 @@ static int ids_of(struct db *db, struct dbst *st, int64_t **ids, size_t *n, stru
 int db_tasks_past_due(struct db *db, int64_t now, int64_t **ids, size_t *n, struct lerr *err)
 {
 	struct dbst *st = db_prep(db,
-	                          "SELECT id FROM tasks WHERE done_at IS NULL AND due_at < ?1 "
-	                          "AND late = 0 ORDER BY id",
+	                          "SELECT id FROM tasks WHERE done_at IS NULL AND late = 0 "
+	                          "AND due_at < ?1 ORDER BY +id",
 	                          err);
 	if (!st)
 		return err->code;
@@ -189,7 +221,7 @@ int db_tasks_notify_due(struct db *db, int64_t now, int64_t **ids, size_t *n, st
 	struct dbst *st =
 	    db_prep(db,
 	            "SELECT id FROM tasks WHERE done_at IS NULL AND notified_at IS NULL "
-	            "AND notify_at <= ?1 AND due_at > ?1 ORDER BY id",
+	            "AND notify_at <= ?1 AND due_at > ?1 ORDER BY +id",
 	            err);
 	if (!st)
 		return err->code;

@@ -145,6 +145,7 @@ char *pgsql_translate(const char *sql, unsigned *flags, int *nparams)
 			    (k >= 3 && (strncasecmp(out.buf + k - 3, "AND", 3) == 0 ||
 			                strncasecmp(out.buf + k - 3, "NOT", 3) == 0)) ||
 			    (k >= 2 && strncasecmp(out.buf + k - 2, "OR", 2) == 0) ||
+			    (k >= 3 && strncasecmp(out.buf + k - 3, " BY", 3) == 0) ||
 			    (k >= 5 && strncasecmp(out.buf + k - 5, "WHERE", 5) == 0)) {
 				p++;
 				continue;

@@ -39,5 +39,7 @@ struct mail_new {
 
 /* Queue a message in the outbox; *queued is 1, or 0 if the key existed. */
 int mail_queue(struct db *db, const struct mail_new *m, int64_t now, int *queued, struct lerr *err);
+/* Is a message with idem_key in the outbox (what mail_queue would skip)? */
+int mail_queued(struct db *db, const char *idem_key, bool *has, struct lerr *err);
 
 #endif

@@ -1319,6 +1319,33 @@ bool route_reassign_after(const struct config *cfg, const char *rule, struct ldu
 	return true;
 }
 
+static void rset_cutoff(const struct rset *set, int64_t now, bool *any, int64_t *cutoff)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const struct rrule *r = &set->r[i];
+		if (!r->has_reassign)
+			continue;
+		/* ldur_sub is not quite ldur_add's inverse where a month end clamped */
+		int64_t t =
+		    ldur_sub(now, r->reassign_after) + (r->reassign_after.months ? 4 * 86400 : 0);
+		if (!*any || t > *cutoff)
+			*cutoff = t;
+		*any = true;
+	}
+}
+
+bool route_reassign_cutoff(const struct config *cfg, int64_t now, int64_t *cutoff)
+{
+	const struct route_config *rc = rc_of(cfg);
+	bool any = false;
+	if (!rc)
+		return false;
+	rset_cutoff(&rc->main, now, &any, cutoff);
+	for (size_t j = 0; j < rc->nrouters; j++)
+		rset_cutoff(&rc->routers[j], now, &any, cutoff);
+	return any;
+}
+
 int route_reassign(struct hook_env *env, struct lead *l, struct route_result *res,
                    struct sb *explain)
 {

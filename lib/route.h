@@ -133,6 +133,12 @@ int route_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev
  */
 bool route_reassign_after(const struct config *cfg, const char *rule, struct ldur *out);
 /*
+ * The latest assignment time a lead may have and be due for re-routing at
+ * now by some rule (a little later, never earlier, where calendar months
+ * make it inexact); false when no rule has a reassign_after.
+ */
+bool route_reassign_cutoff(const struct config *cfg, int64_t now, int64_t *cutoff);
+/*
  * Pass l on to the next available member of the pool of the rule that
  * assigned it, skipping the current owner; records the change (reason
  * "no activity within <reassign_after>") and mails both the new and the

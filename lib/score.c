@@ -58,6 +58,7 @@ struct score_config {
 	bool has_default;
 	bool uses_act;
 	bool uses_assignment; /* a rule looks at what an assignment changes */
+	bool uses_status;     /* a rule looks at what a change of status changes */
 };
 
 static void srule_free(struct srule *r)
@@ -470,9 +471,11 @@ static int parse_scoring(struct yaml_ctx *y, struct yaml_node_s *node, struct co
 	}
 	for (size_t i = 0; i < sc->n; i++) {
 		sc->uses_act = sc->uses_act || sc->d[i].uses_act;
-		for (size_t j = 0; j < sc->d[i].nr; j++)
+		for (size_t j = 0; j < sc->d[i].nr; j++) {
 			sc->uses_assignment =
 			    sc->uses_assignment || cond_uses_assignment(sc->d[i].r[j].when);
+			sc->uses_status = sc->uses_status || cond_uses_status(sc->d[i].r[j].when);
+		}
 	}
 	return rc;
 }
@@ -587,8 +590,9 @@ static int64_t compute(const struct sdef *d, const struct cond_env *ce, struct a
 
 /* ---- thresholds ---- */
 
+/* fresh: a lead just received, which cannot have fired a threshold yet */
 static int fire(struct hook_env *env, const struct lead *l, const struct sdef *d,
-                const struct thresh *t, int64_t from, int64_t to, bool up)
+                const struct thresh *t, int64_t from, int64_t to, bool up, bool fresh)
 {
 	struct sb data = SB_INIT;
 	sb_adds(&data, "{\"score\":");
@@ -599,7 +603,7 @@ static int fire(struct hook_env *env, const struct lead *l, const struct sdef *d
 	        to);
 	int64_t n = 0;
 	int rc = 0;
-	if (up)
+	if (up && !fresh)
 		rc = db_threshold_fired(env->db, l->i[LI_ID], d->name, t->name, &n, env->err);
 	struct event ev = { .lead_id = l->i[LI_ID],
 		            .at = env->now,
@@ -688,7 +692,7 @@ static int fire(struct hook_env *env, const struct lead *l, const struct sdef *d
 }
 
 static int crossings(struct hook_env *env, const struct lead *l, const struct sdef *d, int64_t from,
-                     int64_t to, struct score_stats *stats)
+                     int64_t to, struct score_stats *stats, bool fresh)
 {
 	for (size_t i = 0; i < d->nt; i++) {
 		const struct thresh *t = &d->t[i];
@@ -701,7 +705,7 @@ static int crossings(struct hook_env *env, const struct lead *l, const struct sd
 		}
 		if (env->dry_run)
 			continue;
-		int rc = fire(env, l, d, t, from, to, up);
+		int rc = fire(env, l, d, t, from, to, up, fresh);
 		if (rc)
 			return rc;
 	}
@@ -723,8 +727,13 @@ bool score_new_lead(const struct config *cfg, const struct lead *l, int64_t now,
 	return none.rc == 0;
 }
 
-int score_lead(struct hook_env *env, struct lead *l, struct act_src *acts,
-               struct score_stats *stats)
+/*
+ * fresh: l was just received (lead.received), so it has no named score
+ * stored and no threshold fired: neither is read back, a statement each
+ * per score and lead of an import.
+ */
+static int score_run(struct hook_env *env, struct lead *l, struct act_src *acts,
+                     struct score_stats *stats, bool fresh)
 {
 	const struct score_config *sc = sc_of(env->cfg);
 	if (!sc || sc->n == 0)
@@ -748,7 +757,8 @@ int score_lead(struct hook_env *env, struct lead *l, struct act_src *acts,
 		bool found;
 		if (i == 0 && sc->has_default)
 			old = l->has[LI_SCORE] ? l->i[LI_SCORE] : 0;
-		else if ((rc = db_score_get(env->db, l->i[LI_ID], d->name, &old, &found, env->err)))
+		else if (!fresh &&
+		         (rc = db_score_get(env->db, l->i[LI_ID], d->name, &old, &found, env->err)))
 			break;
 		if (v == old) /* a named score never computed reads as 0 */
 			continue;
@@ -759,10 +769,16 @@ int score_lead(struct hook_env *env, struct lead *l, struct act_src *acts,
 		else if (!env->dry_run &&
 		         (rc = db_score_set(env->db, l->i[LI_ID], d->name, v, env->err)))
 			break;
-		rc = crossings(env, l, d, old, v, stats);
+		rc = crossings(env, l, d, old, v, stats, fresh);
 	}
 	act_list_free(&own.list);
 	return rc;
+}
+
+int score_lead(struct hook_env *env, struct lead *l, struct act_src *acts,
+               struct score_stats *stats)
+{
+	return score_run(env, l, acts, stats, false);
 }
 
 /*
@@ -785,7 +801,12 @@ int score_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev
 	if (ev->kind == HK_ASSIGNED && !sc->uses_assignment && last.cfg == env->cfg &&
 	    last.id == l->i[LI_ID] && last.now == env->now)
 		return 0;
-	int rc = score_lead(env, l, acts, NULL);
+	/* a change of status (the sweep making idle leads inactive) rescored
+	 * from the lead's events for nothing when no rule reads the status: a
+	 * third of the sweep's work per lead */
+	if (ev->kind == HK_STATUS && !sc->uses_status)
+		return 0;
+	int rc = score_run(env, l, acts, NULL, ev->kind == HK_RECEIVED);
 	last.cfg = rc ? NULL : env->cfg;
 	last.id = l->i[LI_ID];
 	last.now = env->now;

@@ -36,7 +36,9 @@
  *
  * Every lead event recomputes the lead's scores (hooks_run), and `leads
  * score --recalc` does the same computation for many leads, so the two
- * always agree for the same "now". A threshold fires once per upward
+ * always agree for the same "now" -- except a change of status (`leads
+ * status`, the sweep's inactivity), which rescores only when a rule reads
+ * the status or updated_at: nothing else of the lead changed. A threshold fires once per upward
  * crossing (old < at <= new): a "score.threshold" history event, a task
  * for the owner and a queued mail with the lead's details and the
  * instructions; a downward crossing records "score.dropped", after which

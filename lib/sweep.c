@@ -78,6 +78,12 @@ static char *mailbox(const struct member *m)
 static int queue(struct sw *s, enum mail_kind k, const char *key, int64_t lead_id,
                  const struct member *to, const struct member *cc, struct mail_vars *v)
 {
+	if (s->o->dry_run) { /* what would be queued: a message not there yet */
+		bool has = false;
+		int rc = mail_queued(s->db, key, &has, s->err);
+		s->c->queued += !rc && !has;
+		return rc;
+	}
 	mail_var(v, "rep.name", to->name);
 	mail_var(v, "rep.email", to->email);
 	char *subject, *body;
@@ -152,7 +158,8 @@ static int inactivity(struct sw *s)
 		lead_set_int(&l, LI_UPDATED_AT, s->o->now);
 		struct hook_env env = henv(s);
 		struct hook_event ev = { .kind = HK_STATUS, .detail = "inactive", .at = 0 };
-		if (!(rc = event(s, l.i[LI_ID], "status", from, "inactive", data.buf)) &&
+		if (!s->o->dry_run &&
+		    !(rc = event(s, l.i[LI_ID], "status", from, "inactive", data.buf)) &&
 		    !(rc = hooks_run(&env, &l, &ev)))
 			rc = db_lead_update(s->db, &l, s->err);
 		if (!rc) {
@@ -225,7 +232,8 @@ static int remind_one(struct sw *s, const struct stage *st, const struct sweep_i
 		sb_add_json_str(&data, cc->name);
 	}
 	sb_adds(&data, "}");
-	rc = event(s, l.i[LI_ID], "reminder", NULL, to ? to->name : NULL, data.buf);
+	if (!s->o->dry_run)
+		rc = event(s, l.i[LI_ID], "reminder", NULL, to ? to->name : NULL, data.buf);
 	if (!rc && to) {
 		struct mail_vars v = { 0 };
 		mail_lead_vars(&v, s->cfg, &l);
@@ -307,7 +315,7 @@ static int late_tasks(struct sw *s)
 			break;
 		struct sb key = SB_INIT;
 		sb_addf(&key, "late:%lld", (long long)t.id);
-		if (!(rc = db_task_set_late(s->db, t.id, s->err)) &&
+		if (!(rc = s->o->dry_run ? 0 : db_task_set_late(s->db, t.id, s->err)) &&
 		    !(rc = task_mail(s, MK_LATE, &t, key.buf))) {
 			s->c->late++;
 			char due[64];
@@ -334,7 +342,8 @@ static int due_soon(struct sw *s)
 			break;
 		struct sb key = SB_INIT;
 		sb_addf(&key, "due_soon:%lld:%lld", (long long)t.id, (long long)t.notify_at);
-		if (!(rc = db_task_set_notified(s->db, t.id, s->o->now, s->err)) &&
+		if (!(rc = s->o->dry_run ? 0
+		                         : db_task_set_notified(s->db, t.id, s->o->now, s->err)) &&
 		    !(rc = task_mail(s, MK_DUE_SOON, &t, key.buf))) {
 			s->c->due_soon++;
 			char due[64];
@@ -358,7 +367,10 @@ static int reroute(struct sw *s)
 		return 0;
 	struct sweep_assigned *v;
 	size_t n;
-	int rc = db_sweep_assigned(s->db, s->o->now, &v, &n, s->err);
+	int64_t cutoff;
+	if (!route_reassign_cutoff(s->cfg, s->o->now, &cutoff))
+		return 0; /* no rule passes leads on */
+	int rc = db_sweep_assigned(s->db, cutoff, &v, &n, s->err);
 	for (size_t i = 0; i < n; i++) {
 		struct ldur d;
 		if (rc || !route_reassign_after(s->cfg, v[i].rule, &d) ||
@@ -369,10 +381,11 @@ static int reroute(struct sw *s)
 			continue;
 		char *from = l.t[LT_OWNER] ? xstrdup(l.t[LT_OWNER]) : NULL;
 		struct hook_env env = henv(s);
+		env.dry_run = s->o->dry_run; /* who would get it; nothing written */
 		struct route_result res;
 		if (!(rc = route_reassign(&env, &l, &res, NULL)) && res.changed) {
 			struct hook_event ev = { .kind = HK_ASSIGNED, .detail = l.t[LT_OWNER] };
-			if (!(rc = hooks_run(&env, &l, &ev)))
+			if (!s->o->dry_run && !(rc = hooks_run(&env, &l, &ev)))
 				rc = db_lead_update(s->db, &l, s->err);
 			if (!rc) {
 				s->c->rerouted++;
@@ -467,6 +480,8 @@ int sweep_run(struct db *db, const struct config *cfg, const struct sweep_opts *
 	if ((rc = inactivity(&s)) || (rc = reroute(&s)) || (rc = reminders(&s)) ||
 	    (rc = late_tasks(&s)) || (rc = due_soon(&s)) || (o->digest && (rc = digests(&s))))
 		return rc;
+	if (o->dry_run)
+		return 0;
 	char now[LTIME_BUFSZ];
 	ltime_fmt(o->now, now);
 	return db_state_set(db, "sweep.last", now, err);

@@ -46,7 +46,11 @@
 
 struct sweep_opts {
 	int64_t now;
-	bool dry_run; /* say what would happen; the caller rolls back */
+	/* say what would happen, write nothing (no history, no rescoring, no
+	 * workflows): counts.queued is what would be queued, the messages of
+	 * the sweep itself not in the outbox yet; the caller rolls back all the
+	 * same */
+	bool dry_run;
 	bool digest;
 	bool no_route; /* leave owners alone: no re-routing */
 	/* one line per action ("lead #3 inactive (idle since ...)"), may be NULL */

@@ -251,6 +251,32 @@ setup_busy_day() {
 	assert_equal "$(mails)" 32
 }
 
+@test "--dry-run writes nothing and rescores nothing, even before its rollback" {
+	setup_busy_day
+	cat >>"$LEADS_CONFIG" <<-YAML
+	scoring:
+	  rules:
+	    - {name: calls, on: call, points: 5}
+	    - {name: gone, when: {field: status, eq: inactive}, points: -10}
+	routing:
+	  rules:
+	    - {name: pool, assign: {round_robin: [ana, ben]}, reassign_after: 2h}
+	YAML
+	export LEADS_NOW=2026-11-02T09:00:00Z
+	# LEADS_TRACE_SQL (lib/db.c) shows every statement prepared: only reads
+	run -0 --separate-stderr env LEADS_TRACE_SQL=1 "$LEADS_BIN" sweep --dry-run --digest
+	assert_line "sweep (dry run, nothing changed): would make 29 leads inactive, 30 reminders (28 to a manager too), 1 task late, 1 due-soon notice, 0 leads re-routed, 1 digest; 33 messages would be queued, 0 waiting"
+	local writes
+	writes=$(grep '^leads-sql: ' <<<"$stderr" | grep -vE '^leads-sql: (SELECT|PRAGMA user_version$)' || true)
+	assert_equal "$writes" ""
+	# no rescoring: the activities of a lead are never read
+	run -1 grep -c 'FROM events WHERE lead_id = ?1 AND kind IN' <<<"$stderr"
+	assert_output 0
+	# which the real sweep does: a rule reads the status
+	run -0 --separate-stderr env LEADS_TRACE_SQL=1 "$LEADS_BIN" sweep -q --no-deliver
+	run -0 grep -c 'FROM events WHERE lead_id = ?1 AND kind IN' <<<"$stderr"
+}
+
 @test "-q is silent on success; a failed delivery is reported and exits 1" {
 	setup_busy_day
 	export LEADS_NOW=2026-11-02T09:00:00Z

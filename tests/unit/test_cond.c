@@ -430,6 +430,30 @@ static void test_errors(void)
 	is_int((long long)cfg->nerrors, 2, "both mistakes reported");
 }
 
+/* What a condition reads decides which changes rescore a lead (score_hook). */
+static void test_uses(void)
+{
+	static const struct {
+		const char *when;
+		bool status, assignment;
+	} t[] = {
+		{ "{field: status, eq: inactive}", true, false },
+		{ "{field: updated_at, gt: 2026-01-01}", true, false },
+		{ "{not: {all: [{field: title, eq: CEO}, {field: status, ne: new}]}}", true,
+		  false },
+		{ "{field: title, eq: CEO}", false, false },
+		{ "{field: last_activity_age, gte: 60d}", false, false },
+		{ "{any: [{field: owner, eq: ana}, {field: stage, eq: New}]}", false, true },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct cond *c = compile(t[i].when);
+		ok(c && cond_uses_status(c) == t[i].status &&
+		       cond_uses_assignment(c) == t[i].assignment,
+		   "reads status %d, assignment %d: %s", t[i].status, t[i].assignment, t[i].when);
+		cond_free(c);
+	}
+}
+
 int main(void)
 {
 	config_register_section("test", parse_test, NULL, NULL);
@@ -441,6 +465,7 @@ int main(void)
 	test_combinators();
 	test_explain();
 	test_errors();
+	test_uses();
 	config_free(cfg);
 	lead_free(&lead);
 	act_list_free(&acts.list);

@@ -67,6 +67,8 @@ int main(void)
 	check("SELECT a + b, +c FROM e WHERE +kind IN ('x') AND +at >= ?1 AND (+at) < 2 OR +x = 1",
 	      "SELECT a + b, c FROM e WHERE kind IN ('x') AND at >= $1 AND (at) < 2 OR x = 1", 0,
 	      1);
+	check("SELECT owner, count(*) FROM tasks GROUP BY +owner ORDER BY +id, nearby +1",
+	      "SELECT owner, count(*) FROM tasks GROUP BY owner ORDER BY id, nearby +1", 0, 0);
 	static const char *const masks[][2] = {
 		{ "postgresql://ana:s3cret@db.example.com:5432/leads",
 		  "postgresql://ana:***@db.example.com:5432/leads" },

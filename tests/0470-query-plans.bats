@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# The hot queries use an index (issue 18): the first page of `leads list`
+# by owner, status and stage, the tasks of `leads show` and of one rep's
+# `leads task list`, the sweep's queries for what is due (idle leads,
+# reminders, re-routing, late tasks, notices) and `report tasks --by owner`.
+#
+# How: LEADS_TRACE_SQL=1 (hidden, lib/db.c) makes leads print the text of
+# every statement it prepares to stderr ("leads-sql: SQL", one a line), so
+# the plans checked are those of the very SQL the command runs, not a copy
+# that could drift. Each statement on leads, tasks or events goes through
+# EXPLAIN QUERY PLAN on the test's database (a few rows, no ANALYZE: the
+# plans are the planner's own choice from the schema) and a full `SCAN` of
+# one of those tables (or of their aliases t, l, e) fails the test.
+# SQLite only: the plans are SQLite's.
+load test_helper
+load wf_helper
+
+eval "plans_$(declare -f setup)"
+setup() {
+	plans_setup
+	pg_skip "EXPLAIN QUERY PLAN of SQLite"
+	wf_config <<-YAML
+	routing:
+	  rules:
+	    - {name: pool, assign: {round_robin: [ana, ben]}, reassign_after: 2h}
+	YAML
+	LEADS_NOW=2026-10-01T09:00:00Z
+	add_lead --email a@example.com --owner ana
+	add_lead --email b@example.com --owner Ben --stage contacted
+	add_lead --email c@example.com
+	leads task add 1 "Call" --due 2d >/dev/null
+	leads task add 2 "Write" --due 1h --notify-before 30m >/dev/null
+}
+
+# The statements "$@" prepares that read leads, tasks or events.
+traced() {
+	LEADS_TRACE_SQL=1 leads "$@" 2>&1 >/dev/null |
+		sed -n 's/^leads-sql: //p' |
+		grep -E '\b(leads|tasks|events)\b' |
+		grep -vE '^(INSERT|UPDATE|DELETE|PRAGMA)' || true
+}
+
+# Fail when a statement of "$@" scans leads, tasks or events whole; at
+# least $MIN (default 1) statements must have been checked.
+no_scan() {
+	local q plan n=0 bad=''
+	while IFS= read -r q; do
+		plan=$(sqlite3 "$LEADS_DB" "EXPLAIN QUERY PLAN $q") || fail "cannot explain: $q"
+		n=$((n + 1))
+		if grep -qE 'SCAN (leads|tasks|events|t|l|e)( |$)' <<<"$plan"; then
+			bad+="$q"$'\n'"$plan"$'\n'
+		fi
+	done < <(traced "$@")
+	[ -z "$bad" ] || fail "leads $* scans a whole table:"$'\n'"$bad"
+	[ "$n" -ge "${MIN:-1}" ] || fail "leads $*: only $n statements traced"
+}
+
+@test "LEADS_TRACE_SQL prints every statement prepared, one a line" {
+	run -0 traced list --owner ana
+	assert_line --partial "FROM leads WHERE TRUE AND owner = ?3 COLLATE NOCASE ORDER BY id ASC"
+	run --separate-stderr leads list --owner ana
+	assert_equal "$stderr" ""
+}
+
+@test "list: the first page by owner, status and stage uses an index" {
+	no_scan list --owner ben --status active -n 20
+	no_scan list --owner BEN -n 20
+	no_scan list --owner ben --status inactive -n 20
+	no_scan list --status inactive -n 20
+	no_scan list --stage contacted -n 20
+	no_scan list --stage prospecting --stage contacted --sort created_at -n 20
+}
+
+@test "the owner filter of list matches case-insensitively" {
+	sql "UPDATE leads SET owner = 'Ben' WHERE id = 2" # as another CRM spelled it
+	run -0 leads list --owner BEN --format tsv -C id,owner
+	assert_output "id	owner
+2	Ben"
+	run -0 leads list --owner bEn --status new --format tsv -C id
+	assert_output "id
+2"
+}
+
+@test "show and task list: the tasks of one lead, of one rep" {
+	MIN=3 no_scan show 1
+	MIN=3 no_scan show b@example.com
+	no_scan task list --owner ben
+	no_scan task list --owner ANA --all
+	no_scan task list --lead 2
+	no_scan task list --due overdue
+	run -0 leads task list --owner ANA --format tsv
+	assert_output --partial "Call"
+	refute_output --partial "Write"
+}
+
+@test "sweep: idle leads, reminders, re-routing, late tasks and notices by index" {
+	# nothing due: every query of the sweep ran and asked an index
+	MIN=5 LEADS_NOW=2026-10-01T10:00:00Z no_scan sweep --dry-run
+	run -0 traced sweep --dry-run
+	assert_line --partial "coalesce(last_activity_at, created_at) <= ?1"
+	assert_line --partial "assigned_at <= ?1"
+	assert_line --partial "late = 0 AND due_at < ?1"
+	assert_line --partial "notify_at <= ?1"
+	assert_line --partial "stage_entered_at <= ?2"
+	# with something due the same statements run
+	MIN=5 LEADS_NOW=2026-11-20T09:00:00Z no_scan sweep --dry-run
+}
+
+@test "report tasks --by owner reads the tasks in file order, not by an owner index" {
+	run -0 traced report tasks --by owner
+	assert_line --partial "GROUP BY +owner"
+	local q
+	q=$(traced report tasks --by owner | grep 'GROUP BY')
+	run -0 sqlite3 "$LEADS_DB" "EXPLAIN QUERY PLAN $q"
+	refute_output --partial "INDEX tasks_owner"
+}
