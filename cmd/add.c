@@ -77,6 +77,7 @@ static int update_existing(struct ctx *c, int64_t id, struct lead *given)
 	if (db_lead_by_id(c->db, id, &l, &c->err))
 		return fail_err(c);
 	int rc = 0;
+	char *owner = l.t[LT_OWNER] ? xstrdup(l.t[LT_OWNER]) : NULL;
 	for (int i = 0; i < lead_nfields && !rc; i++) {
 		const struct field_desc *f = &lead_fields[i];
 		if (!(f->flags & FF_EDIT))
@@ -94,6 +95,10 @@ static int update_existing(struct ctx *c, int64_t id, struct lead *given)
 		struct json_ctx j = { c, &l, false, NULL };
 		rc = db_json_object_each(c->db, given->t[LT_EXTRA], merge_extra, &j, &c->err);
 	}
+	struct lc lc = ctx_lc(c);
+	if (!rc && (rc = lc_owner_changed(&lc, &l, owner, true)))
+		rc = fail_err(c);
+	free(owner);
 	if (!rc && !(rc = lead_action(c, &l))) {
 		if (!(rc = db_lead_update(c->db, &l, &c->err)))
 			printf("%lld\n", (long long)id);
@@ -202,9 +207,14 @@ int cmd_add(struct ctx *c, struct args *a)
 		goto out;
 	if (l.t[LT_OWNER] && (rc = record(c, &l, "assigned", NULL, l.t[LT_OWNER], NULL)))
 		goto out;
-	if ((rc = run_hook(c, &l, HK_RECEIVED, NULL)) ||
-	    (l.t[LT_OWNER] && (rc = run_hook(c, &l, HK_ASSIGNED, l.t[LT_OWNER]))))
+	struct lc lc = ctx_lc(c);
+	if ((rc = run_hook(c, &l, HK_RECEIVED, NULL)))
 		goto out;
+	/* an owner given by hand is told like one chosen by routing */
+	if (l.t[LT_OWNER] && (rc = lc_owner_changed(&lc, &l, NULL, true))) {
+		rc = fail_err(c);
+		goto out;
+	}
 	if ((rc = db_lead_update(c->db, &l, &c->err))) {
 		rc = fail_err(c);
 		goto out;

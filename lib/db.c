@@ -213,6 +213,15 @@ static const char *const migrations[] = {
 	 * (import --revert) and a bulk import, whose foreign keys are checked
 	 * at COMMIT, look up its mails; without it each lead scanned them all */
 	"CREATE INDEX outbox_lead ON outbox(lead_id);",
+
+	/* 3: the lead's lifecycle (lib/lifecycle.h). A task closed because its
+	 * lead was won, lost or disqualified is done (done_at) and cancelled
+	 * (cancelled_at): it leaves every "open" query without a new index, and
+	 * reports leave it out of on time and late. owner_given marks a task
+	 * handed to someone by name (task add --owner, task reassign, a workflow
+	 * assignee): it stays with them when the lead changes owner. */
+	"ALTER TABLE tasks ADD COLUMN cancelled_at INTEGER;"
+	"ALTER TABLE tasks ADD COLUMN owner_given INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* SQLite only */

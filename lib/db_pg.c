@@ -886,6 +886,9 @@ static const char *const pg_migrations[] = {
 	"ALTER TABLE leads ADD COLUMN import_owner text COLLATE \"C\";"
 	"ALTER TABLE leads ADD COLUMN import_rule text COLLATE \"C\";"
 	"CREATE INDEX outbox_lead ON outbox(lead_id);",
+	/* 3: lifecycle (db.c) */
+	"ALTER TABLE tasks ADD COLUMN cancelled_at bigint;"
+	"ALTER TABLE tasks ADD COLUMN owner_given integer NOT NULL DEFAULT 0;",
 };
 
 int pg_migration_count(void)

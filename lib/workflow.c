@@ -11,6 +11,7 @@
 
 #include "activity.h"
 #include "cond.h"
+#include "lifecycle.h"
 #include "queue.h"
 
 static const char *const event_names[WF__N] = {
@@ -463,6 +464,8 @@ static const struct ly_key rule_keys[] = {
 	{ .key = "task", .fn = h_task },
 	{ .key = "tasks", .fn = h_task },
 	{ .key = "actions", .fn = h_actions },
+	{ .key = "keep_open", .fn = ly_h_bool, .off = offsetof(struct rule_ps, r.keep_open) },
+	{ .key = "repeat", .fn = ly_h_bool, .off = offsetof(struct rule_ps, r.repeat) },
 };
 
 static int parse_workflows(struct yaml_ctx *y, yaml_node_t *n, struct config *cfg)
@@ -481,8 +484,9 @@ static int parse_workflows(struct yaml_ctx *y, yaml_node_t *n, struct config *cf
 		struct rule_ps rp = { .cfg = cfg };
 		int bad = ly_walk(y, item, "workflow rule", rule_keys, ARRAY_LEN(rule_keys), &rp);
 		if (rp.on_ok) {
-			if (rp.stage_n && rp.r.on != WF_STAGE_ENTERED)
-				bad = ly_error(y, rp.stage_n, "stage: needs on: stage.entered");
+			if (rp.stage_n && rp.r.on != WF_STAGE_ENTERED && rp.r.on != WF_DISCARDED)
+				bad = ly_error(y, rp.stage_n,
+				               "stage: needs on: stage.entered or lead.discarded");
 			if (rp.threshold_n && rp.r.on != WF_THRESHOLD)
 				bad = ly_error(y, rp.threshold_n,
 				               "threshold: needs on: score.threshold");
@@ -551,7 +555,7 @@ static bool owner_in_groups(const struct config *cfg, const char *owner, const s
 }
 
 static int create_task(struct hook_env *env, const struct lead *l, const struct wf_rule *r,
-                       size_t ti, enum wf_event e, int64_t at)
+                       size_t ti, enum wf_event e, const char *detail, int64_t at)
 {
 	const struct wf_task *t = &r->tasks[ti];
 	const struct config *cfg = env->cfg;
@@ -584,7 +588,8 @@ static int create_task(struct hook_env *env, const struct lead *l, const struct 
 		               .due_at = due,
 		               .notify_at = notify,
 		               .rule = r->name,
-		               .idem_key = key.buf };
+		               .idem_key = key.buf,
+		               .owner_given = t->assignee != NULL };
 	int64_t id = 0;
 	int rc = env->dry_run ? 0 : task_create(env->db, &tn, env->now, &id, env->err);
 	if (!rc && id) {
@@ -594,6 +599,10 @@ static int create_task(struct hook_env *env, const struct lead *l, const struct 
 		sb_add_json_str(&data, t->title);
 		sb_adds(&data, ",\"rule\":");
 		sb_add_json_str(&data, r->name);
+		if (e == WF_DISCARDED && detail) {
+			sb_adds(&data, ",\"from_stage\":");
+			sb_add_json_str(&data, detail);
+		}
 		sb_adds(&data, "}");
 		struct event ev = { .lead_id = l->i[LI_ID],
 			            .at = env->now,
@@ -621,7 +630,9 @@ int workflow_fire(struct hook_env *env, const struct lead *l, enum wf_event e, c
 		const struct wf_rule *r = &w->rules[i];
 		if (r->on != e)
 			continue;
-		if (e == WF_STAGE_ENTERED && r->stage && (!detail || strcmp(r->stage, detail) != 0))
+		/* stage.entered: the stage entered; lead.discarded: the stage it left */
+		if ((e == WF_STAGE_ENTERED || e == WF_DISCARDED) && r->stage &&
+		    (!detail || strcmp(r->stage, detail) != 0))
 			continue;
 		if (e == WF_THRESHOLD && r->threshold &&
 		    (!detail || !str_ieq(r->threshold, detail)))
@@ -639,8 +650,16 @@ int workflow_fire(struct hook_env *env, const struct lead *l, enum wf_event e, c
 			if (!match)
 				continue;
 		}
+		/* at most once while a task it created is open (a new lead has none) */
+		if (!r->repeat && e != WF_RECEIVED && !env->dry_run) {
+			bool open;
+			if ((rc = db_lc_rule_open(env->db, l->i[LI_ID], r->name, &open, env->err)))
+				break;
+			if (open)
+				continue;
+		}
 		for (size_t t = 0; t < r->ntasks && !rc; t++)
-			rc = create_task(env, l, r, t, e, at);
+			rc = create_task(env, l, r, t, e, detail, at);
 	}
 	act_list_free(&acts.list);
 	return rc;

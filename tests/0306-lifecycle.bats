@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# The lead's lifecycle (lib/lifecycle.h), whichever way a lead changes:
+# the new owner is told and takes the open tasks along; a closed lead's
+# tasks are cancelled; a workflow fires once while its task is open; the
+# stage a discarded lead came from; task reassign.
+load test_helper
+load wf_helper
+
+tasks() {
+	sql "SELECT id, owner, owner_given, CAST(done_at IS NOT NULL AS INTEGER),
+		CAST(cancelled_at IS NOT NULL AS INTEGER) FROM tasks ORDER BY id"
+}
+
+@test "add --owner and edit --owner queue the assignment mail; the config turns it off" {
+	WF_ASSIGN_MAIL=true wf_config </dev/null
+	add_lead --email a@example.com --first Ann --owner ana
+	leads edit 1 --owner ben
+	leads edit 1 --owner ben # unchanged: no mail
+	leads edit 1 --owner none
+	run -0 sql "SELECT rcpt, kind, subject FROM outbox ORDER BY id"
+	assert_output "ana@example.com|assignment|Lead assigned to you: Ann
+ben@example.com|assignment|Lead assigned to you: Ann"
+	run -0 sql "SELECT body FROM outbox WHERE rcpt = 'ben@example.com'"
+	assert_line --partial "Lead #1 Ann is yours now: tester gave it to you (it was ana's)."
+	# add --update is an owner change too (a mail is one per lead, owner and second)
+	LEADS_NOW=2026-11-24T10:00:00Z leads add --email a@example.com --owner ana --update >/dev/null
+	run -0 sql "SELECT count(*) FROM outbox WHERE rcpt = 'ana@example.com'"
+	assert_output 2
+	wf_config </dev/null # assignment_mail: false
+	leads edit 1 --owner ben
+	run -0 sql "SELECT count(*) FROM outbox"
+	assert_output 3
+}
+
+@test "open tasks follow the new owner unless they were given to someone by name" {
+	wf_config <<-'YAML'
+	workflows:
+	  - {name: first, on: lead.received, task: {title: First call, due: 1h}}
+	  - {name: mgr, on: lead.received, task: {title: Check, due: 1h, assignee: mia}}
+	YAML
+	add_lead --email a@example.com
+	leads task add 1 "By name" --due 2d --owner ana >/dev/null
+	leads task add 1 "Anyone's" --due 2d >/dev/null
+	leads task done 4
+	leads edit 1 --owner ben
+	# the unowned workflow task follows, mia's and ana's stay; a done one stays
+	run -0 tasks
+	assert_output "1|ben|0|0|0
+2|mia|1|0|0
+3|ana|1|0|0
+4||0|1|0"
+	leads task reassign 1 ana
+	leads edit 1 --owner mia
+	run -0 sql "SELECT owner, owner_given FROM tasks WHERE id = 1"
+	assert_output "ana|1"
+	run -0 sql "SELECT from_val, to_val, data FROM events WHERE kind = 'task.reassigned'"
+	assert_output 'ben|ana|{"task":1}'
+}
+
+@test "routing a lead hands its open tasks to the routed owner" {
+	wf_config <<-'YAML'
+	routing:
+	  rules:
+	    - {name: all, assign: ben}
+	YAML
+	add_lead --email a@example.com --no-route
+	leads task add 1 "Call" --due 2d >/dev/null
+	leads route 1 >/dev/null
+	run -0 sql "SELECT owner FROM tasks"
+	assert_output ben
+}
+
+@test "won, lost or unqualified cancels the open tasks; keep_open keeps them; no late mail" {
+	wf_config <<-'YAML'
+	workflows:
+	  - {name: call, on: lead.received, task: {title: Call, due: 1h}}
+	  - {name: recover, on: lead.discarded, task: {title: Recover, due: 3mo}}
+	  - {name: survey, on: lead.received, keep_open: true, task: {title: Survey, due: 2h}}
+	YAML
+	add_lead --email won@example.com --owner ana
+	add_lead --email lost@example.com --owner ana
+	add_lead --email unq@example.com --owner ana
+	leads move 1 'Closed Deal'
+	leads move 2 Lost --reason budget
+	leads status 3 unqualified
+	run -0 sql "SELECT lead_id, title, CAST(cancelled_at IS NOT NULL AS INTEGER),
+		CAST(done_at IS NULL AS INTEGER) FROM tasks ORDER BY id"
+	assert_output "1|Call|1|0
+1|Survey|0|1
+2|Call|1|0
+2|Survey|0|1
+3|Call|1|0
+3|Survey|0|1
+2|Recover|0|1
+3|Recover|0|1"
+	run -0 sql "SELECT lead_id, data FROM events WHERE kind = 'tasks.cancelled' ORDER BY id"
+	assert_output '1|{"tasks":[1],"reason":"won"}
+2|{"tasks":[3],"reason":"lost"}
+3|{"tasks":[5],"reason":"unqualified"}'
+	run -0 leads --format csv task list --all --lead 1
+	assert_line --partial ",Call,"
+	assert_line --regexp ',cancelled$'
+	# a day later: late mail for the open ones only, never for a cancelled task
+	LEADS_NOW=2026-11-25T09:00:00Z run -0 leads sweep -q
+	run -0 sql "SELECT count(*) FROM outbox WHERE kind = 'late'"
+	assert_output 3
+	run -0 sql "SELECT count(*) FROM tasks WHERE late <> 0 AND cancelled_at IS NOT NULL"
+	assert_output 0
+}
+
+@test "a workflow fires once while a task it created is open; repeat: true fires again" {
+	wf_config <<-'YAML'
+	workflows:
+	  - {name: once, on: call.logged, task: {title: Write up, due: 1h}}
+	  - {name: each, on: call.logged, repeat: true, task: {title: Log it, due: 1h}}
+	YAML
+	add_lead --email a@example.com --owner ana
+	LEADS_NOW=2026-11-24T09:00:00Z leads log 1 call
+	LEADS_NOW=2026-11-24T09:05:00Z leads log 1 call
+	run -0 sql "SELECT rule, count(*) FROM tasks GROUP BY rule ORDER BY rule"
+	assert_output "each|2
+once|1"
+	leads task done 1
+	LEADS_NOW=2026-11-24T09:10:00Z leads log 1 call
+	run -0 sql "SELECT rule, count(*) FROM tasks GROUP BY rule ORDER BY rule"
+	assert_output "each|3
+once|2"
+}
+
+@test "lead.discarded carries the stage the lead came from" {
+	wf_config <<-'YAML'
+	workflows:
+	  - name: recover-contacted
+	    on: lead.discarded
+	    stage: Contacted
+	    task: {title: Recover lead, due: 3mo}
+	YAML
+	add_lead --email a@example.com --owner ana
+	add_lead --email b@example.com --owner ana
+	add_lead --email c@example.com --owner ana
+	leads move 1 Contacted
+	leads move 1 Lost --reason budget
+	leads move 2 Lost --reason budget # from Prospecting: no task
+	leads move 3 Contacted
+	leads status 3 unqualified # discarded at Contacted
+	run -0 sql "SELECT lead_id, title FROM tasks ORDER BY id"
+	assert_output "1|Recover lead
+3|Recover lead"
+	run -0 sql "SELECT data FROM events WHERE kind = 'task' AND lead_id = 1"
+	assert_output --partial '"from_stage":"contacted"'
+}
+
+@test "task reassign: usage errors" {
+	wf_config </dev/null
+	add_lead --email a@example.com
+	run leads task reassign 9 ana
+	assert_failure 66
+	leads task add 1 T --due 1d >/dev/null
+	run leads task reassign 1 zed
+	assert_failure 64
+	run -0 leads task reassign 1 none
+	run -0 sql "SELECT coalesce(owner, '-'), owner_given FROM tasks"
+	assert_output "-|0"
+}
