@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hooks.h"
+#include "lifecycle.h"
 #include "mail.h"
 #include "queue.h"
 #include "route.h"
@@ -273,14 +274,34 @@ static int reminders(struct sw *s)
 
 /* ---- tasks ---- */
 
-static int task_mail(struct sw *s, enum mail_kind k, const struct task *t, const char *key)
+static int task_mail(struct sw *s, enum mail_kind k, struct task *t, const char *key)
 {
 	const struct member *to = t->owner ? config_member(s->cfg, t->owner) : NULL;
+	struct member addr = { 0 };
+	int rc = 0;
+	if (!t->owner) {
+		/* nothing due is nobody's: the manager takes it (lifecycle.h) */
+		const char *a = NULL;
+		to = lc_unowned_to(s->cfg, &a);
+		if (to) {
+			struct sb data = SB_INIT;
+			sb_addf(&data, "{\"task\":%lld,\"reason\":\"unowned\"}", (long long)t->id);
+			if (!(rc = db_lc_task_owner(s->db, t->id, to->name, false, s->err)))
+				rc = event(s, t->lead_id, "task.reassigned", NULL, to->name,
+				           data.buf);
+			sb_free(&data);
+			if (rc)
+				return rc;
+			t->owner = xstrdup(to->name);
+		} else if (a) {
+			addr.name = addr.email = (char *)a;
+			to = &addr;
+		}
+	}
 	if (!to)
 		return 0;
 	struct lead l;
-	int rc = db_lead_by_id(s->db, t->lead_id, &l, s->err);
-	if (rc)
+	if ((rc = db_lead_by_id(s->db, t->lead_id, &l, s->err)))
 		return rc;
 	struct mail_vars v = { 0 };
 	mail_lead_vars(&v, s->cfg, &l);

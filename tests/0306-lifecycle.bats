@@ -159,6 +159,44 @@ once|2"
 	run leads task reassign 1 zed
 	assert_failure 64
 	run -0 leads task reassign 1 none
-	run -0 sql "SELECT coalesce(owner, '-'), owner_given FROM tasks"
-	assert_output "-|0"
+	run -0 sql "SELECT coalesce(owner, 'nobody'), owner_given FROM tasks"
+	assert_output "nobody|0"
+}
+
+@test "a task due with no owner goes to the manager, or to the configured address" {
+	wf_config <<-'YAML'
+	workflows:
+	  - {name: call, on: lead.received, task: {title: Call, due: 1h, notify_before: 30m}}
+	YAML
+	add_lead --email a@example.com
+	run -0 sql "SELECT coalesce(owner, 'nobody') FROM tasks"
+	assert_output nobody
+	LEADS_NOW=2026-11-24T09:40:00Z run -0 leads sweep -q
+	run -0 sql "SELECT owner FROM tasks"
+	assert_output mia
+	run -0 sql "SELECT kind, rcpt FROM outbox"
+	assert_output "due_soon|mia <mia@example.com>"
+	run -0 sql "SELECT to_val, data FROM events WHERE kind = 'task.reassigned'"
+	assert_output 'mia|{"task":1,"reason":"unowned"}'
+	# the lead gets an owner: the task follows (mia had it by default, not by name)
+	leads edit 1 --owner ana
+	run -0 sql "SELECT owner FROM tasks"
+	assert_output ana
+
+	reset_db
+	WF_LIFECYCLE="unowned_tasks: ops@example.com" wf_config <<-'YAML'
+	workflows:
+	  - {name: call, on: lead.received, task: {title: Call, due: 1h}}
+	YAML
+	add_lead --email a@example.com
+	LEADS_NOW=2026-11-24T11:00:00Z run -0 leads sweep -q
+	run -0 sql "SELECT kind, rcpt, coalesce(owner, '-') FROM outbox, tasks"
+	assert_output "late|ops@example.com <ops@example.com>|-"
+}
+
+@test "lifecycle: config errors" {
+	WF_LIFECYCLE="unowned_tasks: nobody" wf_config </dev/null
+	run --separate-stderr leads config check
+	assert_failure
+	stderr_has "expected manager, a team member or an address for unowned_tasks, got 'nobody'"
 }

@@ -36,7 +36,7 @@ wf_config() {
 	  - {name: ana, email: ana@example.com, groups: [east]}
 	  - {name: ben, email: ben@example.com, groups: [west]}
 	  - {name: mia, email: mia@example.com, role: manager}
-	lifecycle: {assignment_mail: ${WF_ASSIGN_MAIL:-false}}
+	lifecycle: {assignment_mail: ${WF_ASSIGN_MAIL:-false}${WF_LIFECYCLE:+, $WF_LIFECYCLE}}
 	mail:
 	  from: "Leads <leads@example.com>"
 	  sendmail: $FIXTURES/sendmail -t -i
