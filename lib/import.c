@@ -22,6 +22,8 @@
 #include "route.h"
 #include "rules.h"
 #include "score.h"
+#include "lifecycle.h"
+#include "workflow.h"
 
 /* The cells of a record as the const char * array imap wants. */
 struct cells {
@@ -470,15 +472,47 @@ static bool engines_on(const struct hook_env *h)
 	return !h->no_route || !h->no_events;
 }
 
-/* What a new lead goes through, as with `leads add`: received, then assigned if it has an owner. */
+/* The run's options and counts, for run_engines (one import at a time). */
+static struct {
+	enum import_events mode;
+	int64_t recent; /* created at or after this: recent */
+	struct import_stats *st;
+} ev_gate;
+
+/* Does this new lead fire workflows (enum import_events)? */
+static bool row_events(const struct hook_env *h, const struct lead *l)
+{
+	if (ev_gate.mode != IMPORT_EVENTS_RECENT)
+		return ev_gate.mode == IMPORT_EVENTS_ALL;
+	const char *status = lead_get(l, LT_STATUS);
+	if (strcmp(status, "new") != 0 && strcmp(status, "active") != 0)
+		return false;
+	if (lc_closed(h->cfg, l->t[LT_STAGE], status))
+		return false;
+	return !l->has[LI_CREATED_AT] || l->i[LI_CREATED_AT] >= ev_gate.recent;
+}
+
+/*
+ * What a new lead goes through, as with `leads add`: received, then
+ * assigned if it has an owner; workflows only for the rows --events lets
+ * through (routing and scoring always).
+ */
 static int run_engines(struct hook_env *h, struct lead *l)
 {
+	bool quiet = h->no_events;
+	if (!quiet && h->cfg->workflow && h->cfg->workflow->nrules && ev_gate.st) {
+		bool fire = row_events(h, l);
+		ev_gate.st->events_fired += fire;
+		ev_gate.st->events_quiet += !fire;
+		h->no_events = !fire;
+	}
 	struct hook_event ev = { .kind = HK_RECEIVED };
 	int rc = hooks_run(h, l, &ev);
 	if (!rc && l->t[LT_OWNER]) {
 		struct hook_event as = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
 		rc = hooks_run(h, l, &as);
 	}
+	h->no_events = quiet;
 	return rc;
 }
 
@@ -1160,6 +1194,9 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	struct imap_vmap *vm = NULL;
 	bool routing = false;
 	memset(st, 0, sizeof *st);
+	ev_gate.mode = o->events;
+	ev_gate.recent = ldur_sub(h->now, lc_import_events_within(h->cfg));
+	ev_gate.st = st;
 	enum imap_datefmt forced = IMAP_DATE_AUTO;
 	if (o->date_format && !imap_datefmt_parse(o->date_format, &forced))
 		return lerr_set(err, EX_USAGE,
@@ -1267,6 +1304,7 @@ out:
 		route_bulk_end(h);
 		h->dry_run = dry;
 	}
+	ev_gate.st = NULL;
 	imap_vmap_free(vm);
 	imap_free(&m);
 	free(c.v);

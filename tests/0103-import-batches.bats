@@ -230,10 +230,10 @@ YAML
 	assert_success
 	assert_equal "$stderr" ""
 	run -0 jq -c 'del(.elapsed, .rows_per_s)' <<<"$output"
-	assert_output '{"batch":1,"preset":"generic","read":4,"inserted":2,"updated":0,"duplicates":2,"rejected":0,"not_found":0,"warnings":0,"dry_run":false}'
+	assert_output '{"batch":1,"preset":"generic","read":4,"inserted":2,"updated":0,"duplicates":2,"rejected":0,"not_found":0,"warnings":0,"events_fired":0,"events_quiet":0,"dry_run":false}'
 	run --separate-stderr leads import --format json -n dup.csv
 	run -0 jq -c 'del(.elapsed, .rows_per_s)' <<<"$output"
-	assert_output '{"batch":0,"preset":"generic","read":4,"inserted":0,"updated":0,"duplicates":4,"rejected":0,"not_found":0,"warnings":0,"dry_run":true}'
+	assert_output '{"batch":0,"preset":"generic","read":4,"inserted":0,"updated":0,"duplicates":4,"rejected":0,"not_found":0,"warnings":0,"events_fired":0,"events_quiet":0,"dry_run":true}'
 }
 
 @test "-q prints nothing on success" {

@@ -200,3 +200,52 @@ once|2"
 	assert_failure
 	stderr_has "expected manager, a team member or an address for unowned_tasks, got 'nobody'"
 }
+
+@test "import: only open leads created lately fire workflows, unless --events says otherwise" {
+	wf_config <<-'YAML'
+	workflows:
+	  - {name: call, on: lead.received, task: {title: First call, due: 2h}}
+	routing:
+	  rules:
+	    - {name: all, assign: ana}
+	YAML
+	cat >in.csv <<-'CSV'
+	email,stage,status,created_at
+	new@example.com,Prospecting,new,2026-11-23T10:00:00Z
+	old@example.com,Prospecting,new,2024-01-10T10:00:00Z
+	lost@example.com,Lost,new,2026-11-23T10:00:00Z
+	unq@example.com,Prospecting,unqualified,2026-11-23T10:00:00Z
+	won@example.com,Closed Deal,active,2026-11-23T10:00:00Z
+	CSV
+	run --separate-stderr leads import in.csv
+	assert_success
+	stderr_has "workflows fired for 1 (4 imported quietly)"
+	run -0 sql "SELECT l.email FROM tasks t JOIN leads l ON l.id = t.lead_id"
+	assert_output new@example.com
+	# routing assigns them all the same
+	run -0 sql "SELECT count(*) FROM leads WHERE coalesce(owner, import_owner) = 'ana'"
+	assert_output 5
+
+	reset_db
+	run --separate-stderr leads import --events all in.csv
+	stderr_has "workflows fired for 5 (0 imported quietly)"
+	run -0 sql "SELECT count(*) FROM tasks"
+	assert_output 5
+	reset_db
+	run -0 leads --format json import --events none in.csv
+	assert_output --partial '"events_fired":0,"events_quiet":5'
+	run -0 sql "SELECT count(*) FROM tasks"
+	assert_output 0
+	run leads import --events some in.csv
+	assert_failure 64
+}
+
+@test "import: lifecycle: import_events_within widens what counts as recent" {
+	WF_LIFECYCLE="import_events_within: 1000d" wf_config <<-'YAML'
+	workflows:
+	  - {name: call, on: lead.received, task: {title: First call, due: 2h}}
+	YAML
+	printf 'email,created_at\nold@example.com,2024-06-10T10:00:00Z\n' >in.csv
+	run --separate-stderr leads import in.csv
+	stderr_has "workflows fired for 1 (0 imported quietly)"
+}
