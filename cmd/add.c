@@ -145,8 +145,8 @@ int cmd_add(struct ctx *c, struct args *a)
 	}
 	if ((rc = set_fields_from_args(c, &l, a)))
 		goto out;
-	if (!l.t[LT_EMAIL] && !l.t[LT_FIRST_NAME] && !l.t[LT_LAST_NAME] && !l.t[LT_COMPANY] &&
-	    !l.t[LT_PHONE]) {
+	if (lc_identifiable(&l, &c->err)) {
+		/* a missing option: 64, as before (import refuses the same row, 65) */
 		rc = usage_error(c, "a lead needs at least an email, a name, a company or a phone");
 		goto out;
 	}
@@ -180,14 +180,10 @@ int cmd_add(struct ctx *c, struct args *a)
 		rc = fail(c, EX_DATAERR, "no stage '%s' in the pipeline", stage_name);
 		goto out;
 	}
-	if (st->grp == GRP_LOST) {
-		rc =
-		    fail(c, EX_DATAERR,
-		         "a new lead cannot start in lost stage '%s' (add it, then 'leads move' it "
-		         "with a --reason)",
-		         st->name);
-		goto out;
-	}
+	/* a lead that arrives closed (a lost or won stage), as import accepts it,
+	 * fires no workflows: nothing is left to do for it */
+	if (st->grp != GRP_ACTIVE)
+		c->no_events = true;
 	lead_set(&l, LT_STAGE, st->key);
 	lead_set(&l, LT_STATUS, "new");
 	if (!l.t[LT_PRIORITY])
@@ -196,7 +192,9 @@ int cmd_add(struct ctx *c, struct args *a)
 	lead_set_int(&l, LI_CREATED_AT, c->now);
 	lead_set_int(&l, LI_UPDATED_AT, c->now);
 	lead_set_int(&l, LI_STAGE_ENTERED_AT, c->now);
-	lead_set_int(&l, LI_REACHED_POS, config_stage_pos(c->cfg, st->key));
+	/* the funnel: a lead lost on arrival got no further than the top, as on import */
+	lead_set_int(&l, LI_REACHED_POS,
+	             st->grp == GRP_LOST ? 0 : config_stage_pos(c->cfg, st->key));
 	if (l.t[LT_OWNER])
 		lead_set_int(&l, LI_ASSIGNED_AT, c->now);
 	if ((rc = db_lead_insert(c->db, &l, &c->err))) {

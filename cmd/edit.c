@@ -22,8 +22,10 @@ int cmd_edit(struct ctx *c, struct args *a)
 	if (rc)
 		return rc;
 	char *owner = l.t[LT_OWNER] ? xstrdup(l.t[LT_OWNER]) : NULL;
-	if (!(rc = set_fields_from_args(c, &l, a)) && !(rc = lead_action(c, &l)) &&
-	    !(rc = run_hook(c, &l, HK_UPDATED, NULL))) {
+	if (!(rc = set_fields_from_args(c, &l, a)) && lc_identifiable(&l, &c->err))
+		rc = usage_error(c, "lead #%lld would have no email, name, company or phone left",
+		                 (long long)l.i[LI_ID]);
+	if (!rc && !(rc = lead_action(c, &l)) && !(rc = run_hook(c, &l, HK_UPDATED, NULL))) {
 		/* the new owner is told, the open tasks follow (lib/lifecycle.h) */
 		struct lc lc = ctx_lc(c);
 		if ((rc = lc_owner_changed(&lc, &l, owner, true)))

@@ -356,8 +356,8 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 		if (!lead_email_canon(l->t[LT_EMAIL]))
 			return lerr_set(err, EX_DATAERR, "invalid email '%s'", raw);
 	}
-	if (!l->t[LT_EMAIL] && !l->t[LT_FIRST_NAME] && !l->t[LT_LAST_NAME] && !l->t[LT_COMPANY])
-		return lerr_set(err, EX_DATAERR, "no email and no name");
+	if (lc_identifiable(l, err)) /* the one rule add and edit keep too */
+		return err->code;
 	if (o->extra_json && l->t[LT_EXTRA] && !db_json_valid(h->db, l->t[LT_EXTRA]))
 		return lerr_set(err, EX_DATAERR, "the extra column is not a JSON object");
 	lead_set(l, LT_ASSIGNED_RULE, NULL);

@@ -127,6 +127,16 @@ const struct member *lc_unowned_to(const struct config *cfg, const char **addr)
 
 /* ---- the basics ---- */
 
+int lc_identifiable(const struct lead *l, struct lerr *err)
+{
+	static const enum lead_text id[] = { LT_EMAIL, LT_FIRST_NAME, LT_LAST_NAME, LT_COMPANY,
+		                             LT_PHONE };
+	for (size_t i = 0; i < ARRAY_LEN(id); i++)
+		if (!str_empty(l->t[id[i]]))
+			return 0;
+	return lerr_set(err, EX_DATAERR, "no email, name, company or phone");
+}
+
 int lc_record(struct lc *c, const struct lead *l, const char *kind, const char *from,
               const char *to, const char *data)
 {

@@ -63,6 +63,13 @@ void lifecycle_register_config(void);
 bool lc_assignment_mail(const struct config *cfg);
 struct ldur lc_import_events_within(const struct config *cfg);
 
+/*
+ * One definition of a valid lead for add, edit, --json and import: it is
+ * identifiable by an email, a first or last name, a company or a phone.
+ * 0, or EX_DATAERR with "no email, name, company or phone".
+ */
+int lc_identifiable(const struct lead *l, struct lerr *err);
+
 /* One history event on l at now, by the actor. */
 int lc_record(struct lc *c, const struct lead *l, const char *kind, const char *from,
               const char *to, const char *data);

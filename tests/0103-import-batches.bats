@@ -130,7 +130,7 @@ generic: 4 read, 2 inserted, 0 updated, 0 duplicates skipped, 2 rejected, 0 warn
 	run -0 cat rej.csv
 	assert_output "rejected_line,rejected_reason,Email,First Name,Notes
 3,invalid email 'not-an-email',not-an-email,Bad,\"has, comma\"
-5,no email and no name,,,only a note
+5,\"no email, name, company or phone\",,,only a note
 6,\"too many fields: 4, the header has 3\",x@example.com,X,a,b
 7,invalid email 'multi@bad',multi@bad,M,\"line one
 line two\""
@@ -149,7 +149,7 @@ x@example.com|X|{"Notes":"a,b"}'
 	# the rejects of a rejects file: the line in rej.csv, the original columns
 	run -0 cat rej2.csv
 	assert_output "rejected_line,rejected_reason,rejected_line,rejected_reason,Email,First Name,Notes
-3,no email and no name,5,no email and no name,,,only a note
+3,\"no email, name, company or phone\",5,\"no email, name, company or phone\",,,only a note
 5,invalid email 'multi@bad',7,invalid email 'multi@bad',multi@bad,M,\"line one
 line two\""
 }
