@@ -257,6 +257,7 @@ static int update_existing(struct import_opts *o, int64_t id, const struct lead 
 		return rc;
 	struct sb before = SB_INIT, after = SB_INIT;
 	int n = 0;
+	char *owner = cur.t[LT_OWNER] ? xstrdup(cur.t[LT_OWNER]) : NULL;
 	for (int i = 0; i < lead_nfields; i++) {
 		const struct field_desc *f = &lead_fields[i];
 		if (!updatable(f))
@@ -333,7 +334,17 @@ static int update_existing(struct import_opts *o, int64_t id, const struct lead 
 		if (!(rc = db_event_add(h->db, &ev, err)))
 			rc = db_lead_update(h->db, &cur, err);
 		sb_free(&data);
+		/* a new owner from the file: the open tasks follow, the owner is
+		 * told in the run's digest (lib/lifecycle.h) */
+		const char *to = cur.t[LT_OWNER];
+		if (!rc && to && (!owner || strcmp(owner, to) != 0)) {
+			const struct member *m = config_member(h->cfg, to);
+			rc = db_lc_tasks_follow(h->db, id, to, err);
+			if (!rc && m && lc_assignment_mail(h->cfg))
+				rc = route_owner_digest(h, &cur, m, "owner in the file");
+		}
 	}
+	free(owner);
 	sb_free(&before);
 	sb_free(&after);
 	lead_free(&cur);
@@ -500,14 +511,25 @@ static bool row_events(const struct hook_env *h, const struct lead *l)
 static int run_engines(struct hook_env *h, struct lead *l)
 {
 	bool quiet = h->no_events;
-	if (!quiet && h->cfg->workflow && h->cfg->workflow->nrules && ev_gate.st) {
-		bool fire = row_events(h, l);
+	bool wf = !quiet && h->cfg->workflow && h->cfg->workflow->nrules && ev_gate.st;
+	bool fire = (wf || l->t[LT_OWNER]) && row_events(h, l);
+	if (wf) {
 		ev_gate.st->events_fired += fire;
 		ev_gate.st->events_quiet += !fire;
 		h->no_events = !fire;
 	}
+	/* an owner the file gives: told like a routed one, in the run's digest
+	 * (only for the rows that arrive as live work, as workflows) */
+	const char *given = l->t[LT_OWNER];
+	int rc = 0;
+	if (given && fire && lc_assignment_mail(h->cfg)) {
+		const struct member *m = config_member(h->cfg, given);
+		if (m)
+			rc = route_owner_digest(h, l, m, "owner in the file");
+	}
 	struct hook_event ev = { .kind = HK_RECEIVED };
-	int rc = hooks_run(h, l, &ev);
+	if (!rc)
+		rc = hooks_run(h, l, &ev);
 	if (!rc && l->t[LT_OWNER]) {
 		struct hook_event as = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
 		rc = hooks_run(h, l, &as);
@@ -1251,9 +1273,9 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	 * assignment stays on the lead (hook_env.import_assign).
 	 */
 	h->import_assign = true;
-	routing = !h->no_route;
-	if (routing)
-		route_bulk_begin();
+	/* a bulk run for the digests too: the file's own owners are told in them */
+	routing = true;
+	route_bulk_begin();
 	bool piped = o->bulk && !o->extra_json;
 	struct engines en = { 0 };
 	struct rows rows = { o, &m, vm, r, &c, st, NULL };

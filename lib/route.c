@@ -1119,6 +1119,18 @@ static int digest_mail(struct hook_env *env, const struct member *m, const struc
 	return rc;
 }
 
+int route_owner_digest(struct hook_env *env, const struct lead *l, const struct member *m,
+                       const char *why)
+{
+	if (env->dry_run || str_empty(m->email))
+		return 0;
+	if (mem.bulk) {
+		digest_add(env, l, m, why);
+		return 0;
+	}
+	return new_lead_mail(env, l, m, why);
+}
+
 /* Queue the mails of the run (unless dry) and forget it. */
 static int digest_flush(struct hook_env *env)
 {

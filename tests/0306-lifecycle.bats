@@ -249,3 +249,26 @@ once|2"
 	run --separate-stderr leads import in.csv
 	stderr_has "workflows fired for 1 (0 imported quietly)"
 }
+
+@test "import: an owner in the file is told, in one digest; an update's new owner takes the tasks" {
+	WF_ASSIGN_MAIL=true wf_config </dev/null
+	cat >in.csv <<-'CSV'
+	email,owner,created_at
+	a@example.com,ana,2026-11-23T10:00:00Z
+	b@example.com,ana,2026-11-23T11:00:00Z
+	c@example.com,ben,2026-11-23T12:00:00Z
+	old@example.com,ben,2023-01-01T00:00:00Z
+	CSV
+	leads -q import in.csv
+	# ana: one digest for two leads; ben: the single-lead mail; the old row: nothing
+	run -0 sql "SELECT rcpt, kind FROM outbox ORDER BY id"
+	assert_output "ana@example.com|assignment_digest
+ben@example.com|assignment"
+	leads task add 3 "Call" --due 1d >/dev/null
+	printf 'email,owner\nc@example.com,ana\n' >upd.csv
+	LEADS_NOW=2026-11-24T10:00:00Z leads -q import --on-duplicate update upd.csv
+	run -0 sql "SELECT owner FROM tasks"
+	assert_output ana
+	run -0 sql "SELECT rcpt, kind FROM outbox WHERE id > 2"
+	assert_output "ana@example.com|assignment"
+}
