@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lyaml.h"
+#include "queue.h"
 #include "route.h"
 #include "rules.h"
 #include "workflow.h"
@@ -354,5 +355,62 @@ int lc_task_reassign(struct lc *c, int64_t task_id, const char *owner)
 		lead_free(&l);
 	}
 	free(old);
+	return rc;
+}
+
+/* ---- notify: ---- */
+
+int lc_notify_parse(struct yaml_ctx *y, yaml_node_t *val, const struct config *cfg,
+                    const char *what, char ***v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	if (ly_is_scalar(val) && !ly_is_null(val)) {
+		*v = xcalloc(1, sizeof **v);
+		(*v)[0] = xstrdup(ly_scalar(val));
+		*n = 1;
+	} else if (ly_strv(y, val, what, v, n) != 0) {
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < *n; i++) {
+		const struct member *m = config_member(cfg, (*v)[i]);
+		if (m) {
+			free((*v)[i]);
+			(*v)[i] = xstrdup(m->name);
+		} else if (!strchr((*v)[i], '@') || strpbrk((*v)[i], " \t\r\n<>,")) {
+			yaml_node_t *at = ly_is_seq(val) ? ly_seq_at(y, val, i) : val;
+			rc = ly_error(y, at ? at : val,
+			              "%s: '%s' is neither a team member nor a mail address", what,
+			              (*v)[i]);
+		}
+	}
+	return rc;
+}
+
+int lc_notify_mail(struct lc *c, const struct lead *l, char *const *who, size_t n, const char *kind,
+                   const char *key_base, const char *subject, const char *intro, const char *skip)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct member *m = config_member(c->cfg, who[i]);
+		const char *addr = m ? m->email : who[i];
+		if (str_empty(addr) || (skip && str_ieq(addr, skip)))
+			continue;
+		struct sb key = SB_INIT, body = SB_INIT;
+		sb_addf(&key, "%s:%s", key_base, addr);
+		sb_addf(&body, "Hello%s%s,\n\n%s\n\n", m ? " " : "", m ? m->name : "", intro);
+		rules_lead_details(c->cfg, l, &body);
+		struct mail_new mail = { .kind = kind,
+			                 .idem_key = key.buf,
+			                 .lead_id = l->i[LI_ID],
+			                 .rcpt = addr,
+			                 .subject = subject,
+			                 .body = body.buf };
+		int queued;
+		rc = mail_queue(c->db, &mail, c->now, &queued, c->err);
+		sb_free(&key);
+		sb_free(&body);
+	}
 	return rc;
 }

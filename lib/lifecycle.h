@@ -105,6 +105,20 @@ int64_t lc_inactive_at(const struct config *cfg, const struct lead *l);
  * set to a plain address, or both NULL when nobody is configured. */
 const struct member *lc_unowned_to(const struct config *cfg, const char **addr);
 
+/*
+ * `notify:` of thresholds and workflows: a team member's name or a plain
+ * address, or a list of them. lc_notify_parse reports problems with
+ * ly_error and stores member names canonical; lc_notify_mail queues one
+ * message per recipient (key: key_base:ADDRESS), skipping `skip` (an
+ * address already mailed).
+ */
+struct yaml_ctx;
+struct yaml_node_s;
+int lc_notify_parse(struct yaml_ctx *y, struct yaml_node_s *val, const struct config *cfg,
+                    const char *what, char ***v, size_t *n);
+int lc_notify_mail(struct lc *c, const struct lead *l, char *const *who, size_t n, const char *kind,
+                   const char *key_base, const char *subject, const char *intro, const char *skip);
+
 /* storage (db_lifecycle.c) */
 /* The open tasks of a lead: ids and the rules that created them. */
 struct lc_open_task {

@@ -81,6 +81,7 @@ static void free_rule(struct wf_rule *r)
 	free(r->threshold);
 	cond_free(r->when);
 	strv_free(r->groups, r->ngroups);
+	strv_free(r->notify, r->nnotify);
 	for (size_t i = 0; i < r->ntasks; i++)
 		free_task(&r->tasks[i]);
 	free(r->tasks);
@@ -454,7 +455,14 @@ static int h_actions(struct yaml_ctx *y, yaml_node_t *val, void *obj, const stru
 	return rc;
 }
 
+static int h_notify(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct rule_ps *rp = obj;
+	return lc_notify_parse(y, val, rp->cfg, k->key, &rp->r.notify, &rp->r.nnotify);
+}
+
 static const struct ly_key rule_keys[] = {
+	{ .key = "notify", .fn = h_notify },
 	{ .key = "name", .fn = ly_h_str, .off = offsetof(struct rule_ps, r.name) },
 	{ .key = "on", .fn = h_on, .required = true },
 	{ .key = "stage", .fn = h_stage },
@@ -612,6 +620,26 @@ static int create_task(struct hook_env *env, const struct lead *l, const struct 
 			            .data = data.buf };
 		rc = db_event_add(env->db, &ev, env->err);
 		sb_free(&data);
+	}
+	if (!rc && id && r->nnotify) {
+		/* notify: the people named hear of the task, whoever owns it */
+		char name[256], when[LTIME_BUFSZ];
+		lead_display_name(l, name, sizeof name);
+		ltime_fmt(due, when);
+		struct sb subject = SB_INIT, intro = SB_INIT, kb = SB_INIT;
+		sb_addf(&subject, "New task: %s: %s", t->title, name);
+		sb_addf(&intro,
+		        "Workflow '%s' created task #%lld \"%s\" for lead #%lld %s, due %s, "
+		        "owned by %s.",
+		        r->name, (long long)id, t->title, (long long)l->i[LI_ID], name, when,
+		        owner ? owner : "nobody");
+		sb_addf(&kb, "wf-notify:%lld", (long long)id);
+		struct lc c = { .db = env->db, .cfg = env->cfg, .now = env->now, .err = env->err };
+		rc = lc_notify_mail(&c, l, r->notify, r->nnotify, "workflow", kb.buf, subject.buf,
+		                    intro.buf, NULL);
+		sb_free(&subject);
+		sb_free(&intro);
+		sb_free(&kb);
 	}
 	sb_free(&key);
 	return rc;

@@ -272,3 +272,39 @@ ben@example.com|assignment"
 	run -0 sql "SELECT rcpt, kind FROM outbox WHERE id > 2"
 	assert_output "ana@example.com|assignment"
 }
+
+@test "notify: thresholds and workflows tell members and plain addresses; an unowned hot lead, the manager" {
+	wf_config <<-'YAML'
+	scoring:
+	  rules:
+	    - {name: exec, when: {field: title, eq: CEO}, points: 60}
+	  thresholds:
+	    - {name: hot, at: 50, notify: [ben, sales@example.com]}
+	workflows:
+	  - {name: call, on: lead.received, notify: ops@example.com, task: {title: First call, due: 1h}}
+	YAML
+	add_lead --email a@example.com --title CEO --owner ana
+	run -0 sql "SELECT kind || ' ' || rcpt FROM outbox ORDER BY kind, rcpt"
+	assert_output "threshold ana@example.com
+threshold ben@example.com
+threshold sales@example.com
+workflow ops@example.com"
+	run -0 sql "SELECT subject FROM outbox WHERE kind = 'workflow'"
+	assert_output "New task: First call: a@example.com"
+	# no owner: the manager is told too
+	add_lead --email b@example.com --title CEO --no-route
+	run -0 sql "SELECT rcpt FROM outbox WHERE kind = 'threshold' AND lead_id = 2 ORDER BY rcpt"
+	assert_output "ben@example.com
+mia@example.com
+sales@example.com"
+}
+
+@test "notify: a name that is neither a member nor an address is a config error" {
+	wf_config <<-'YAML'
+	workflows:
+	  - {name: call, on: lead.received, notify: [zed], task: {title: First call, due: 1h}}
+	YAML
+	run --separate-stderr leads config check
+	assert_failure
+	stderr_has "notify: 'zed' is neither a team member nor a mail address"
+}
