@@ -37,7 +37,7 @@
 #define STAY_HIST_COLS "stage, lo, n, secs"
 #define TASKS_COLS                                                                                 \
 	"id, lead_id, owner, title, notes, created_at, due_at, notify_at, notified_at, "           \
-	"done_at, late, rule, idem_key"
+	"done_at, late, rule, idem_key, cancelled_at, owner_given"
 #define OUTBOX_COLS                                                                                \
 	"id, idem_key, kind, lead_id, rcpt, cc, subject, body, created_at, next_try_at, "          \
 	"tries, last_error, sent_at, failed_at, claim, claim_until"
@@ -76,7 +76,7 @@ static const struct copy_table tables[DB_COPY_NTABLES] = {
 	TABLE("events", EVENTS_COLS, 8, "id", P5 ", ?6, ?7, ?8"),
 	TABLE("stays", STAYS_COLS, 6, "id", P5 ", ?6"),
 	TABLE("stay_hist", STAY_HIST_COLS, 4, "stage, lo", "?1, ?2, ?3, ?4"),
-	TABLE("tasks", TASKS_COLS, 13, "id", P10 ", ?11, ?12, ?13"),
+	TABLE("tasks", TASKS_COLS, 15, "id", P15),
 	TABLE("outbox", OUTBOX_COLS, 16, "id", P15 ", ?16"),
 	TABLE("state", STATE_COLS, 2, "key", "?1, ?2"),
 	TABLE("scores", SCORES_COLS, 3, "lead_id, name", "?1, ?2, ?3"),

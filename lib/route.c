@@ -1197,8 +1197,11 @@ static int take(struct hook_env *env, struct lead *l, const struct member *m, co
 			goto done;
 	}
 	if (!reason) {
-		/* routed by a rule: one mail now, or one per member at the end of a bulk run */
-		if (mem.bulk)
+		/* routed by a rule: one mail now, or one per member at the end of a
+		 * bulk run; none with lifecycle: assignment_mail: false */
+		if (!lc_assignment_mail(env->cfg))
+			;
+		else if (mem.bulk)
 			digest_add(env, l, m, rule);
 		else
 			rc = new_lead_mail(env, l, m, rule);

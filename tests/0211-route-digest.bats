@@ -5,6 +5,8 @@
 # mail per lead.
 load test_helper
 load wf_helper
+# routing mail is what this suite is about
+export WF_ASSIGN_MAIL=true
 
 # ana and ben (wf_config), Acme's leads to ben, the rest to ana; stdin
 # goes on the mail section (templates).

@@ -308,3 +308,15 @@ sales@example.com"
 	assert_failure
 	stderr_has "notify: 'zed' is neither a team member nor a mail address"
 }
+
+@test "assignment_mail: false silences routing's new-owner mail too" {
+	wf_config <<-'YAML'
+	routing:
+	  rules:
+	    - {name: all, assign: ben}
+	YAML
+	add_lead --email a@example.com
+	run -0 sql "SELECT owner FROM leads; SELECT count(*) FROM outbox"
+	assert_output "ben
+0"
+}

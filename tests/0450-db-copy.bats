@@ -5,6 +5,8 @@
 # was. The source is $LEADS_DB, so the suite runs on PostgreSQL too.
 load test_helper
 load wf_helper
+# every kind of row, the assignment mails included
+export WF_ASSIGN_MAIL=true
 
 # A database with every kind of row: leads (one imported batch), moves
 # (stays), notes, named scores, a reverted batch, tasks, outbox mail (sent and queued), and
