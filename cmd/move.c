@@ -186,15 +186,9 @@ int cmd_step(struct ctx *c, struct args *a)
 			return rc;
 		}
 	}
-	char *from = l.t[LT_STEP] ? xstrdup(l.t[LT_STEP]) : NULL;
-	if (!(from == step || (from && step && strcmp(from, step) == 0))) {
-		lead_set(&l, LT_STEP, step);
-		if (!(rc = record(c, &l, "step", from, step, NULL)) && !(rc = lead_action(c, &l)) &&
-		    !(rc = run_hook(c, &l, HK_UPDATED, "step")) &&
-		    (rc = db_lead_update(c->db, &l, &c->err)))
-			rc = fail_err(c);
-	}
-	free(from);
+	struct lc lc = ctx_lc(c);
+	if (lc_step(&lc, &l, step))
+		rc = fail_err(c);
 	lead_free(&l);
 	return rc;
 }

@@ -194,6 +194,54 @@ static void json_reason(struct sb *out, const char *reason)
 	sb_addc(out, '}');
 }
 
+/* ---- activities ---- */
+
+int lc_log(struct lc *c, struct lead *l, const char *kind, const char *data, int64_t at,
+           const char *detail, int64_t meeting)
+{
+	struct event ev = { .lead_id = l->i[LI_ID],
+		            .at = at ? at : c->now,
+		            .actor = c->actor,
+		            .kind = kind,
+		            .data = data };
+	struct hook_env env = { .db = c->db,
+		                .cfg = c->cfg,
+		                .now = c->now,
+		                .actor = c->actor,
+		                .no_route = c->no_route,
+		                .no_events = c->no_events,
+		                .err = c->err };
+	struct hook_event hev = { .kind = meeting ? HK_MEETING : HK_ACTIVITY,
+		                  .detail = detail,
+		                  .at = meeting };
+	int rc = db_event_add(c->db, &ev, c->err);
+	if (!rc)
+		rc = lc_action(c, l);
+	if (!rc)
+		rc = hooks_run(&env, l, &hev);
+	if (!rc)
+		rc = db_lead_update(c->db, l, c->err);
+	return rc;
+}
+
+int lc_step(struct lc *c, struct lead *l, const char *step)
+{
+	const char *cur = l->t[LT_STEP];
+	if (cur == step || (cur && step && strcmp(cur, step) == 0))
+		return 0;
+	char *from = cur ? xstrdup(cur) : NULL;
+	lead_set(l, LT_STEP, step);
+	int rc = lc_record(c, l, "step", from, step, NULL);
+	if (!rc)
+		rc = lc_action(c, l);
+	if (!rc)
+		rc = lc_hook(c, l, HK_UPDATED, "step");
+	if (!rc)
+		rc = db_lead_update(c->db, l, c->err);
+	free(from);
+	return rc;
+}
+
 /* ---- closing ---- */
 
 bool lc_closed(const struct config *cfg, const char *stage_key, const char *status)

@@ -81,6 +81,18 @@ int lc_action(struct lc *c, struct lead *l);
 /* Run the engines (route, score, workflows) for one event on l. */
 int lc_hook(struct lc *c, struct lead *l, enum hook_kind kind, const char *detail);
 
+/*
+ * Log an activity on l and save it: a `kind` history row (note, call,
+ * email, meeting, meeting_scheduled...) at `at` (0: now) with data, an
+ * action on the lead, then the engines: meeting.scheduled when meeting is
+ * the future meeting's time, else the activity `detail` (call,
+ * email_opened, ...).
+ */
+int lc_log(struct lc *c, struct lead *l, const char *kind, const char *data, int64_t at,
+           const char *detail, int64_t meeting);
+/* Set l's step in its stage (NULL: none) as an action and save it. */
+int lc_step(struct lc *c, struct lead *l, const char *step);
+
 /* Move l to stage `to` (a lost stage needs a reason) and save it. */
 int lc_move(struct lc *c, struct lead *l, const struct stage *to, const char *reason);
 /* Set l's status (new, active, inactive, unqualified) by hand and save it. */
