@@ -286,6 +286,28 @@ int lc_close_tasks(struct lc *c, const struct lead *l, const char *why)
 	return rc;
 }
 
+int lc_task_check_closed(struct lc *c, int64_t task_id, int64_t lead_id, const char *rule,
+                         bool *cancelled)
+{
+	*cancelled = false;
+	if (keeps_open(c->cfg, rule))
+		return 0;
+	struct lead l;
+	int rc = db_lead_by_id(c->db, lead_id, &l, c->err);
+	if (rc)
+		return rc;
+	if (lc_closed(c->cfg, l.t[LT_STAGE], lead_get(&l, LT_STATUS))) {
+		struct sb data = SB_INIT;
+		sb_addf(&data, "{\"tasks\":[%lld],\"reason\":\"closed\"}", (long long)task_id);
+		if (!(rc = db_lc_task_cancel(c->db, task_id, c->now, c->err)))
+			rc = lc_record(c, &l, "tasks.cancelled", NULL, NULL, data.buf);
+		sb_free(&data);
+		*cancelled = !rc;
+	}
+	lead_free(&l);
+	return rc;
+}
+
 /* ---- moves and statuses ---- */
 
 int lc_move(struct lc *c, struct lead *l, const struct stage *to, const char *reason)

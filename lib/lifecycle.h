@@ -109,6 +109,14 @@ int lc_task_reassign(struct lc *c, int64_t task_id, const char *owner);
 
 /* Close the open tasks of lead l as cancelled (keep_open workflows aside). */
 int lc_close_tasks(struct lc *c, const struct lead *l, const char *why);
+/*
+ * For the sweep, before a late or due-soon mail: if the task's lead is
+ * closed (a lead closed before the lifecycle existed, or changed by a path
+ * that bypassed it) and its rule does not keep_open, cancel the task now
+ * and set *cancelled, so no mail goes out for it.
+ */
+int lc_task_check_closed(struct lc *c, int64_t task_id, int64_t lead_id, const char *rule,
+                         bool *cancelled);
 /* Whether a lead in stage key with status is closed (won, lost, unqualified). */
 bool lc_closed(const struct config *cfg, const char *stage_key, const char *status);
 /* When the sweep would make l inactive, or 0 if it never will as things stand. */

@@ -317,6 +317,14 @@ static int task_mail(struct sw *s, enum mail_kind k, struct task *t, const char 
 	return rc;
 }
 
+static int closed_task(struct sw *s, const struct task *t, bool *gone)
+{
+	struct lc c = {
+		.db = s->db, .cfg = s->cfg, .now = s->o->now, .actor = SWEEP_ACTOR, .err = s->err
+	};
+	return lc_task_check_closed(&c, t->id, t->lead_id, t->rule, gone);
+}
+
 static int late_tasks(struct sw *s)
 {
 	int64_t *ids;
@@ -326,6 +334,11 @@ static int late_tasks(struct sw *s)
 		struct task t;
 		if ((rc = db_task_get(s->db, ids[i], &t, s->err)))
 			break;
+		bool gone = false; /* a closed lead's task: cancelled, no mail */
+		if ((rc = closed_task(s, &t, &gone)) || gone) {
+			task_free(&t);
+			continue;
+		}
 		struct sb key = SB_INIT;
 		sb_addf(&key, "late:%lld", (long long)t.id);
 		if (!(rc = db_task_set_late(s->db, t.id, s->err)) &&
@@ -353,6 +366,11 @@ static int due_soon(struct sw *s)
 		struct task t;
 		if ((rc = db_task_get(s->db, ids[i], &t, s->err)))
 			break;
+		bool gone = false;
+		if ((rc = closed_task(s, &t, &gone)) || gone) {
+			task_free(&t);
+			continue;
+		}
 		struct sb key = SB_INIT;
 		sb_addf(&key, "due_soon:%lld:%lld", (long long)t.id, (long long)t.notify_at);
 		if (!(rc = db_task_set_notified(s->db, t.id, s->o->now, s->err)) &&

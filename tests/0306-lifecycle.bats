@@ -320,3 +320,16 @@ sales@example.com"
 	assert_output "ben
 0"
 }
+
+@test "the sweep cancels, unmailed, the tasks of a lead closed before tasks were cancelled" {
+	wf_config </dev/null
+	add_lead --email a@example.com --owner ana
+	leads task add 1 Call --due 1h >/dev/null
+	# as a database from before the lifecycle module: lost, its task still open
+	sql "UPDATE leads SET stage = 'lost'"
+	LEADS_NOW=2026-11-25T09:00:00Z run -0 leads sweep -q
+	run -0 sql "SELECT CAST(cancelled_at IS NOT NULL AS INTEGER), late FROM tasks"
+	assert_output "1|0"
+	run -0 sql "SELECT count(*) FROM outbox"
+	assert_output 0
+}
