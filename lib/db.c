@@ -221,7 +221,11 @@ static const char *const migrations[] = {
 	 * handed to someone by name (task add --owner, task reassign, a workflow
 	 * assignee): it stays with them when the lead changes owner. */
 	"ALTER TABLE tasks ADD COLUMN cancelled_at INTEGER;"
-	"ALTER TABLE tasks ADD COLUMN owner_given INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE tasks ADD COLUMN owner_given INTEGER NOT NULL DEFAULT 0;"
+	/* rows describe the past: the leads of a batch created before
+	 * quiet_before were imported quietly (import --events), and their
+	 * reminder clock starts at the import, not at their old dates */
+	"ALTER TABLE imports ADD COLUMN quiet_before INTEGER;",
 };
 
 /* SQLite only */

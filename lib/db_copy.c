@@ -24,8 +24,9 @@
 
 #include "dbi.h"
 
-#define STAGES_COLS  "key, name, position, grp, in_config"
-#define IMPORTS_COLS "id, file, preset, started_at, finished_at, actor, counts, reverted_at"
+#define STAGES_COLS "key, name, position, grp, in_config"
+#define IMPORTS_COLS                                                                               \
+	"id, file, preset, started_at, finished_at, actor, counts, reverted_at, quiet_before"
 #define LEADS_COLS                                                                                 \
 	"id, email, first_name, last_name, phone, company, title, website, industry, city, "       \
 	"state, country, source, owner, stage, step, status, priority, category, score, "          \
@@ -71,7 +72,7 @@ struct copy_table {
 /* parents first */
 static const struct copy_table tables[DB_COPY_NTABLES] = {
 	TABLE("stages", STAGES_COLS, 5, "key", P5),
-	TABLE("imports", IMPORTS_COLS, 8, "id", P5 ", ?6, ?7, ?8"),
+	TABLE("imports", IMPORTS_COLS, 9, "id", P5 ", ?6, ?7, ?8, ?9"),
 	TABLE("leads", LEADS_COLS, 35, "id", P30 ", ?31, ?32, ?33, ?34, ?35"),
 	TABLE("events", EVENTS_COLS, 8, "id", P5 ", ?6, ?7, ?8"),
 	TABLE("stays", STAYS_COLS, 6, "id", P5 ", ?6"),

@@ -121,3 +121,31 @@ int db_lc_task_lead(struct db *db, int64_t id, int64_t *lead_id, char **owner, s
 		return lerr_set(err, EX_NOINPUT, "no task #%lld", (long long)id);
 	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "find a task");
 }
+
+int db_lc_import_quiet_set(struct db *db, int64_t batch, int64_t before, struct lerr *err)
+{
+	struct dbst *st = db_prep(db, "UPDATE imports SET quiet_before = ?2 WHERE id = ?1", err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, batch);
+	st_bind_int64(st, 2, before);
+	return step_done(db, st, "mark an import's quiet rows", err);
+}
+
+int db_lc_import_quiet(struct db *db, int64_t batch, int64_t *started, int64_t *before,
+                       struct lerr *err)
+{
+	*started = *before = 0;
+	struct dbst *st = db_prep(
+	    db, "SELECT started_at, coalesce(quiet_before, 0) FROM imports WHERE id = ?1", err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, batch);
+	int rc = st_step(st);
+	if (rc == SQLITE_ROW) {
+		*started = st_col_int64(st, 0);
+		*before = st_col_int64(st, 1);
+	}
+	st_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, err, "read an import");
+}

@@ -888,7 +888,8 @@ static const char *const pg_migrations[] = {
 	"CREATE INDEX outbox_lead ON outbox(lead_id);",
 	/* 3: lifecycle (db.c) */
 	"ALTER TABLE tasks ADD COLUMN cancelled_at bigint;"
-	"ALTER TABLE tasks ADD COLUMN owner_given integer NOT NULL DEFAULT 0;",
+	"ALTER TABLE tasks ADD COLUMN owner_given integer NOT NULL DEFAULT 0;"
+	"ALTER TABLE imports ADD COLUMN quiet_before bigint;",
 };
 
 int pg_migration_count(void)

@@ -1266,6 +1266,12 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 		goto out;
 	if ((rc = db_import_begin(h->db, o->file, st->preset, h->actor, h->now, &st->batch, err)))
 		goto out;
+	/* which rows came quietly: their stage reminders count from now (sweep) */
+	int64_t quiet = h->no_events || o->events == IMPORT_EVENTS_NONE ? INT64_MAX / 2
+	                : o->events == IMPORT_EVENTS_ALL                ? 0
+	                                                                : ev_gate.recent;
+	if (quiet && (rc = db_lc_import_quiet_set(h->db, st->batch, quiet, err)))
+		goto out;
 
 	/*
 	 * Routing keeps its pool cursors in memory and gathers one digest mail

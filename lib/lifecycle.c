@@ -308,6 +308,18 @@ int lc_task_check_closed(struct lc *c, int64_t task_id, int64_t lead_id, const c
 	return rc;
 }
 
+int lc_reminder_since(struct lc *c, const struct lead *l, int64_t since, int64_t *out)
+{
+	*out = since;
+	if (!l->has[LI_IMPORT_BATCH] || !l->i[LI_IMPORT_BATCH])
+		return 0;
+	int64_t started, before;
+	int rc = db_lc_import_quiet(c->db, l->i[LI_IMPORT_BATCH], &started, &before, c->err);
+	if (!rc && before && l->i[LI_CREATED_AT] < before && started > since)
+		*out = started;
+	return rc;
+}
+
 /* ---- moves and statuses ---- */
 
 int lc_move(struct lc *c, struct lead *l, const struct stage *to, const char *reason)

@@ -156,6 +156,18 @@ int db_lc_tasks_follow(struct db *db, int64_t lead_id, const char *owner, struct
 /* The lead and owner of task id (EX_NOINPUT "no task #ID" when missing). */
 int db_lc_task_lead(struct db *db, int64_t id, int64_t *lead_id, char **owner, struct lerr *err);
 int db_lc_task_owner(struct db *db, int64_t id, const char *owner, bool given, struct lerr *err);
+/* Mark import batch: its leads created before `before` came in quietly. */
+int db_lc_import_quiet_set(struct db *db, int64_t batch, int64_t before, struct lerr *err);
+/* When batch started, and before what creation time its leads came quietly
+ * (0 when none did). */
+int db_lc_import_quiet(struct db *db, int64_t batch, int64_t *started, int64_t *before,
+                       struct lerr *err);
+/*
+ * The start of a lead's idle spell for stage reminders: `since`, or the
+ * import's time for a lead imported quietly (import --events) when that
+ * is later. Reads the batch only for imported leads.
+ */
+int lc_reminder_since(struct lc *c, const struct lead *l, int64_t since, int64_t *out);
 /* Whether lead has an open task created by rule. */
 int db_lc_rule_open(struct db *db, int64_t lead_id, const char *rule, bool *open, struct lerr *err);
 

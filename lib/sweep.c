@@ -202,6 +202,18 @@ static int remind_one(struct sw *s, const struct stage *st, const struct sweep_i
 	struct lead l;
 	if ((rc = db_lead_by_id(s->db, it->id, &l, s->err)))
 		return rc;
+	/* a lead imported quietly: idle from the import on, not from its old dates */
+	struct lc c = { .db = s->db, .cfg = s->cfg, .now = s->o->now, .err = s->err };
+	int64_t from = it->since;
+	if ((rc = lc_reminder_since(&c, &l, it->since, &from)) ||
+	    (from != it->since &&
+	     ((k = reminders_due(st, from, s->o->now)) == 0 ||
+	      (rc = db_sweep_last_reminder(s->db, it->id, from, &last, s->err)) || last >= k))) {
+		lead_free(&l);
+		return rc;
+	}
+	struct sweep_idle quiet = { .id = it->id, .since = from };
+	it = &quiet;
 	const struct member *owner = l.t[LT_OWNER] ? config_member(s->cfg, l.t[LT_OWNER]) : NULL;
 	const struct member *mgr = first_manager(s->cfg);
 	const struct member *to = owner ? owner : mgr;

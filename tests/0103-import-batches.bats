@@ -418,9 +418,10 @@ YAML
 	leads import -q r.csv
 	run -0 sql "SELECT group_concat(coalesce(owner, '-') || '/' || coalesce(assigned_rule, '-'), ' ') FROM (SELECT owner, assigned_rule FROM leads WHERE import_batch = 2 ORDER BY id) AS q"
 	assert_output 'ben/pool cy/- ana/pool cy/pool ben/pool'
-	# one mail per member for the import: ben's lists his two leads
+	# one mail per member for the import: ben's lists his two leads, cy's
+	# the one the file gave him and the one routed to him
 	run -0 sql "SELECT rcpt || ' ' || kind FROM outbox ORDER BY id"
-	assert_output $'ben@example.com assignment_digest\nana@example.com assignment\ncy@example.com assignment'
+	assert_output $'ben@example.com assignment_digest\ncy@example.com assignment_digest\nana@example.com assignment'
 	# reverting the batch takes back the mails it queued and did not send
 	leads add -q --email keep@example.com >/dev/null
 	run --separate-stderr leads import --revert 2

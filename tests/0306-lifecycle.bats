@@ -333,3 +333,23 @@ sales@example.com"
 	run -0 sql "SELECT count(*) FROM outbox"
 	assert_output 0
 }
+
+@test "import: a row imported quietly is reminded from the import on, not from its old dates" {
+	wf_config </dev/null # Prospecting reminds after 7d, every 7d
+	printf 'email,owner,created_at,stage_entered_at\nold@example.com,ana,2024-01-10T10:00:00Z,2024-01-10T10:00:00Z\n' >in.csv
+	leads -q import in.csv
+	LEADS_NOW=2026-11-25T09:00:00Z run -0 leads sweep -q
+	run -0 sql "SELECT count(*) FROM outbox WHERE kind = 'reminder'"
+	assert_output 0
+	LEADS_NOW=2026-12-01T09:00:00Z run -0 leads sweep -q
+	run -0 sql "SELECT count(*) FROM outbox WHERE kind = 'reminder'"
+	assert_output 1
+	run -0 sql "SELECT json_extract(data, '$.n') FROM events WHERE kind = 'reminder'"
+	assert_output 1
+	# --events all: the old dates count, as before
+	reset_db
+	leads -q import --events all in.csv
+	LEADS_NOW=2026-11-25T09:00:00Z run -0 leads sweep -q
+	run -0 sql "SELECT count(*) FROM outbox WHERE kind = 'reminder'"
+	assert_output 1
+}
