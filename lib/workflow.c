@@ -678,8 +678,9 @@ int workflow_fire(struct hook_env *env, const struct lead *l, enum wf_event e, c
 			if (!match)
 				continue;
 		}
-		/* at most once while a task it created is open (a new lead has none) */
-		if (!r->repeat && e != WF_RECEIVED && !env->dry_run) {
+		/* at most once while a task it created is open (a new lead, added
+		 * or imported, has none: no query per imported row) */
+		if (!r->repeat && e != WF_RECEIVED && !env->import_assign && !env->dry_run) {
 			bool open;
 			if ((rc = db_lc_rule_open(env->db, l->i[LI_ID], r->name, &open, env->err)))
 				break;
