@@ -57,17 +57,16 @@ void task_free(struct task *t)
 int db_task_query(struct db *db, const struct task_filter *f, db_task_fn fn, void *ctx,
                   struct lerr *err)
 {
-	struct dbst *st =
-	    db_prep(db,
-	            "SELECT " TASK_COLS " FROM tasks t JOIN leads l ON l.id = t.lead_id "
-	            "WHERE (?1 IS NULL OR t.owner = ?1 COLLATE NOCASE) "
-	            "AND (?2 = 0 OR t.lead_id = ?2) "
-	            "AND (NOT ?3 OR t.done_at IS NULL) AND (NOT ?4 OR t.late <> 0 OR "
-	            "(t.done_at > t.due_at AND t.cancelled_at IS NULL) OR (t.done_at IS NULL AND "
-	            "t.due_at < ?7)) "
-	            "AND (?5 = 0 OR t.due_at >= ?5) AND (?6 = 0 OR t.due_at < ?6) "
-	            "ORDER BY t.due_at, t.id",
-	            err);
+	struct dbst *st = db_prep(
+	    db,
+	    "SELECT " TASK_COLS " FROM tasks t JOIN leads l ON l.id = t.lead_id "
+	    "WHERE (?1 IS NULL OR t.owner = ?1 COLLATE NOCASE) "
+	    "AND (?2 = 0 OR t.lead_id = ?2) "
+	    "AND (NOT ?3 OR t.done_at IS NULL) AND (NOT ?4 OR (t.cancelled_at IS NULL AND "
+	    "(t.late <> 0 OR t.done_at > t.due_at OR (t.done_at IS NULL AND t.due_at < ?7)))) "
+	    "AND (?5 = 0 OR t.due_at >= ?5) AND (?6 = 0 OR t.due_at < ?6) "
+	    "ORDER BY t.due_at, t.id",
+	    err);
 	if (!st)
 		return err->code;
 	db_bind_text(st, 1, f->owner);

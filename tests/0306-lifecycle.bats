@@ -106,6 +106,10 @@ ben@example.com|assignment|Lead assigned to you: Ann"
 	assert_output 3
 	run -0 sql "SELECT count(*) FROM tasks WHERE late <> 0 AND cancelled_at IS NOT NULL"
 	assert_output 0
+	# late lists the open Survey tasks only: a cancelled task is never late
+	run -0 leads --format csv task list --due late --all
+	assert_equal "${#lines[@]}" 4
+	refute_output --partial ",Call,"
 }
 
 @test "a workflow fires once while a task it created is open; repeat: true fires again" {
