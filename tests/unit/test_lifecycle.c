@@ -107,6 +107,18 @@ int main(void)
 	ok(lc_assignment_mail(cfg), "assignment mail on by default");
 	is_int(lc_import_events_within(cfg).secs, 7 * 86400, "import events: 7d by default");
 
+	/* one definition of a valid lead */
+	struct lead v;
+	lead_init(&v);
+	struct lerr verr = { 0 };
+	is_int(lc_identifiable(&v, &verr), EX_DATAERR, "nothing: refused");
+	is_str(verr.msg, "no email, name, company or phone", "why");
+	lead_set(&v, LT_TITLE, "CEO");
+	is_int(lc_identifiable(&v, &verr), EX_DATAERR, "a title alone: refused");
+	lead_set(&v, LT_PHONE, "555-0100");
+	is_int(lc_identifiable(&v, &verr), 0, "a phone alone: accepted");
+	lead_free(&v);
+
 	/* a status by hand restarts the idle clock */
 	int64_t id = new_lead(db, "a@x.com");
 	struct lead l;
