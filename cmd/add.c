@@ -77,6 +77,7 @@ static int update_existing(struct ctx *c, int64_t id, struct lead *given)
 	if (db_lead_by_id(c->db, id, &l, &c->err))
 		return fail_err(c);
 	int rc = 0;
+	char *owner = l.t[LT_OWNER] ? xstrdup(l.t[LT_OWNER]) : NULL;
 	for (int i = 0; i < lead_nfields && !rc; i++) {
 		const struct field_desc *f = &lead_fields[i];
 		if (!(f->flags & FF_EDIT))
@@ -94,6 +95,10 @@ static int update_existing(struct ctx *c, int64_t id, struct lead *given)
 		struct json_ctx j = { c, &l, false, NULL };
 		rc = db_json_object_each(c->db, given->t[LT_EXTRA], merge_extra, &j, &c->err);
 	}
+	struct lc lc = ctx_lc(c);
+	if (!rc && (rc = lc_owner_changed(&lc, &l, owner, true)))
+		rc = fail_err(c);
+	free(owner);
 	if (!rc && !(rc = lead_action(c, &l))) {
 		if (!(rc = db_lead_update(c->db, &l, &c->err)))
 			printf("%lld\n", (long long)id);
@@ -140,8 +145,8 @@ int cmd_add(struct ctx *c, struct args *a)
 	}
 	if ((rc = set_fields_from_args(c, &l, a)))
 		goto out;
-	if (!l.t[LT_EMAIL] && !l.t[LT_FIRST_NAME] && !l.t[LT_LAST_NAME] && !l.t[LT_COMPANY] &&
-	    !l.t[LT_PHONE]) {
+	if (lc_identifiable(&l, &c->err)) {
+		/* a missing option: 64, as before (import refuses the same row, 65) */
 		rc = usage_error(c, "a lead needs at least an email, a name, a company or a phone");
 		goto out;
 	}
@@ -175,14 +180,10 @@ int cmd_add(struct ctx *c, struct args *a)
 		rc = fail(c, EX_DATAERR, "no stage '%s' in the pipeline", stage_name);
 		goto out;
 	}
-	if (st->grp == GRP_LOST) {
-		rc =
-		    fail(c, EX_DATAERR,
-		         "a new lead cannot start in lost stage '%s' (add it, then 'leads move' it "
-		         "with a --reason)",
-		         st->name);
-		goto out;
-	}
+	/* a lead that arrives closed (a lost or won stage), as import accepts it,
+	 * fires no workflows: nothing is left to do for it */
+	if (st->grp != GRP_ACTIVE)
+		c->no_events = true;
 	lead_set(&l, LT_STAGE, st->key);
 	lead_set(&l, LT_STATUS, "new");
 	if (!l.t[LT_PRIORITY])
@@ -191,7 +192,9 @@ int cmd_add(struct ctx *c, struct args *a)
 	lead_set_int(&l, LI_CREATED_AT, c->now);
 	lead_set_int(&l, LI_UPDATED_AT, c->now);
 	lead_set_int(&l, LI_STAGE_ENTERED_AT, c->now);
-	lead_set_int(&l, LI_REACHED_POS, config_stage_pos(c->cfg, st->key));
+	/* the funnel: a lead lost on arrival got no further than the top, as on import */
+	lead_set_int(&l, LI_REACHED_POS,
+	             st->grp == GRP_LOST ? 0 : config_stage_pos(c->cfg, st->key));
 	if (l.t[LT_OWNER])
 		lead_set_int(&l, LI_ASSIGNED_AT, c->now);
 	if ((rc = db_lead_insert(c->db, &l, &c->err))) {
@@ -202,9 +205,14 @@ int cmd_add(struct ctx *c, struct args *a)
 		goto out;
 	if (l.t[LT_OWNER] && (rc = record(c, &l, "assigned", NULL, l.t[LT_OWNER], NULL)))
 		goto out;
-	if ((rc = run_hook(c, &l, HK_RECEIVED, NULL)) ||
-	    (l.t[LT_OWNER] && (rc = run_hook(c, &l, HK_ASSIGNED, l.t[LT_OWNER]))))
+	struct lc lc = ctx_lc(c);
+	if ((rc = run_hook(c, &l, HK_RECEIVED, NULL)))
 		goto out;
+	/* an owner given by hand is told like one chosen by routing */
+	if (l.t[LT_OWNER] && (rc = lc_owner_changed(&lc, &l, NULL, true))) {
+		rc = fail_err(c);
+		goto out;
+	}
 	if ((rc = db_lead_update(c->db, &l, &c->err))) {
 		rc = fail_err(c);
 		goto out;

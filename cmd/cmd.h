@@ -18,6 +18,7 @@
 #include "db.h"
 #include "hooks.h"
 #include "lead.h"
+#include "lifecycle.h"
 #include "out.h"
 #include "util.h"
 
@@ -123,6 +124,9 @@ struct out *ctx_out(struct ctx *c);
 
 /* Find a lead by id or email; on failure prints the error, returns code. */
 int find_lead(struct ctx *c, const char *ref, struct lead *l);
+
+/* The lifecycle context of this command (lib/lifecycle.h). */
+struct lc ctx_lc(struct ctx *c);
 
 /* Record one history event on lead l now, by the actor. */
 int record(struct ctx *c, const struct lead *l, const char *kind, const char *from, const char *to,

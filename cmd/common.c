@@ -30,19 +30,22 @@ int find_lead(struct ctx *c, const char *ref, struct lead *l)
 	return 0;
 }
 
+struct lc ctx_lc(struct ctx *c)
+{
+	return (struct lc){ .db = c->db,
+		            .cfg = c->cfg,
+		            .now = c->now,
+		            .actor = c->actor,
+		            .no_route = c->no_route,
+		            .no_events = c->no_events,
+		            .err = &c->err };
+}
+
 int record(struct ctx *c, const struct lead *l, const char *kind, const char *from, const char *to,
            const char *data)
 {
-	struct event ev = { .lead_id = l->i[LI_ID],
-		            .at = c->now,
-		            .actor = c->actor,
-		            .kind = kind,
-		            .from = from,
-		            .to = to,
-		            .data = data };
-	if (db_event_add(c->db, &ev, &c->err))
-		return fail_err(c);
-	return 0;
+	struct lc lc = ctx_lc(c);
+	return lc_record(&lc, l, kind, from, to, data) ? fail_err(c) : 0;
 }
 
 const char *stage_label(struct ctx *c, const char *key, char *buf, size_t n)
@@ -58,22 +61,14 @@ const char *stage_label(struct ctx *c, const char *key, char *buf, size_t n)
 
 void lead_touch(struct ctx *c, struct lead *l, bool activity)
 {
-	lead_set_int(l, LI_UPDATED_AT, c->now);
-	if (activity)
-		lead_set_int(l, LI_LAST_ACTIVITY_AT, c->now);
+	struct lc lc = ctx_lc(c);
+	lc_touch(&lc, l, activity);
 }
 
 int lead_action(struct ctx *c, struct lead *l)
 {
-	lead_touch(c, l, true);
-	const char *st = lead_get(l, LT_STATUS);
-	if (strcmp(st, "new") != 0 && strcmp(st, "inactive") != 0)
-		return 0;
-	char *from = xstrdup(st);
-	lead_set(l, LT_STATUS, "active");
-	int rc = record(c, l, "status", from, "active", "{\"reason\":\"activity\"}");
-	free(from);
-	return rc;
+	struct lc lc = ctx_lc(c);
+	return lc_action(&lc, l) ? fail_err(c) : 0;
 }
 
 int json_obj1(struct sb *out, const char *key, const char *value)
@@ -91,17 +86,8 @@ int json_obj1(struct sb *out, const char *key, const char *value)
 
 int run_hook(struct ctx *c, struct lead *l, enum hook_kind kind, const char *detail)
 {
-	struct hook_env env = { .db = c->db,
-		                .cfg = c->cfg,
-		                .now = c->now,
-		                .actor = c->actor,
-		                .no_route = c->no_route,
-		                .no_events = c->no_events,
-		                .err = &c->err };
-	struct hook_event ev = { .kind = kind, .detail = detail, .at = 0 };
-	if (hooks_run(&env, l, &ev))
-		return fail_err(c);
-	return 0;
+	struct lc lc = ctx_lc(c);
+	return lc_hook(&lc, l, kind, detail) ? fail_err(c) : 0;
 }
 
 void warn_db_file(struct ctx *c, const char *path)

@@ -22,11 +22,14 @@ int cmd_edit(struct ctx *c, struct args *a)
 	if (rc)
 		return rc;
 	char *owner = l.t[LT_OWNER] ? xstrdup(l.t[LT_OWNER]) : NULL;
-	if (!(rc = set_fields_from_args(c, &l, a)) && !(rc = lead_action(c, &l)) &&
-	    !(rc = run_hook(c, &l, HK_UPDATED, NULL))) {
-		bool reassigned = l.t[LT_OWNER] && (!owner || strcmp(owner, l.t[LT_OWNER]) != 0);
-		if (reassigned)
-			rc = run_hook(c, &l, HK_ASSIGNED, l.t[LT_OWNER]);
+	if (!(rc = set_fields_from_args(c, &l, a)) && lc_identifiable(&l, &c->err))
+		rc = usage_error(c, "lead #%lld would have no email, name, company or phone left",
+		                 (long long)l.i[LI_ID]);
+	if (!rc && !(rc = lead_action(c, &l)) && !(rc = run_hook(c, &l, HK_UPDATED, NULL))) {
+		/* the new owner is told, the open tasks follow (lib/lifecycle.h) */
+		struct lc lc = ctx_lc(c);
+		if ((rc = lc_owner_changed(&lc, &l, owner, true)))
+			rc = fail_err(c);
 		if (!rc && (rc = db_lead_update(c->db, &l, &c->err)))
 			rc = fail_err(c);
 	}

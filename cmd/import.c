@@ -36,6 +36,7 @@ enum {
 	I_DRY_RUN,
 	I_NO_ROUTE,
 	I_NO_EVENTS,
+	I_EVENTS,
 	I_LIST,
 	I_REVERT,
 	I_FORCE,
@@ -85,6 +86,10 @@ const struct opt opts_import[] = {
 	                 NULL },
 	[I_NO_EVENTS] = { "no-events", 0, NULL, "run no workflows for the imported leads", 0,
 	                  COMP_NONE, NULL },
+	[I_EVENTS] = { "events", 0, "WHICH",
+	               "which new leads fire workflows: recent (default: open leads created "
+	               "lately), all or none",
+	               0, COMP_WORDS, "recent all none" },
 	[I_LIST] = { "list", 'l', NULL, "list past imports", 0, COMP_NONE, NULL },
 	[I_REVERT] = { "revert", 0, "BATCH", "undo an import batch", 0, COMP_NONE, NULL },
 	[I_FORCE] = { "force", 0, NULL, "with --revert: also leads changed since", 0, COMP_NONE,
@@ -353,12 +358,14 @@ static void summary(struct ctx *c, const struct import_stats *s, double secs, bo
 	if (c->fmt == OUT_JSON || c->fmt == OUT_JSONL) {
 		printf("{\"batch\":%lld,\"preset\":\"%s\",\"read\":%llu,\"inserted\":%llu,"
 		       "\"updated\":%llu,\"duplicates\":%llu,\"rejected\":%llu,"
-		       "\"not_found\":%llu,\"warnings\":%llu,\"dry_run\":%s,"
+		       "\"not_found\":%llu,\"warnings\":%llu,\"events_fired\":%llu,"
+		       "\"events_quiet\":%llu,\"dry_run\":%s,"
 		       "\"elapsed\":%.3f,\"rows_per_s\":%.0f}\n",
 		       dry ? 0LL : (long long)s->batch, s->preset, (unsigned long long)s->read,
 		       (unsigned long long)s->inserted, (unsigned long long)s->updated,
 		       (unsigned long long)s->dup_skipped, (unsigned long long)s->rejected,
 		       (unsigned long long)s->not_found, (unsigned long long)s->warnings,
+		       (unsigned long long)s->events_fired, (unsigned long long)s->events_quiet,
 		       dry ? "true" : "false", secs, rate);
 		return;
 	}
@@ -373,6 +380,9 @@ static void summary(struct ctx *c, const struct import_stats *s, double secs, bo
 	        (unsigned long long)s->warnings);
 	if (s->not_found)
 		fprintf(stderr, ", %llu not found", (unsigned long long)s->not_found);
+	if (s->events_fired + s->events_quiet)
+		fprintf(stderr, ", workflows fired for %llu (%llu imported quietly)",
+		        (unsigned long long)s->events_fired, (unsigned long long)s->events_quiet);
 	fprintf(stderr, " (%.2fs, %.0f rows/s)", secs, rate);
 	if (!dry)
 		fprintf(stderr, "; batch %lld", (long long)s->batch);
@@ -535,6 +545,19 @@ int cmd_import(struct ctx *c, struct args *a)
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 	c->no_route = a->val[I_NO_ROUTE] != NULL;
 	c->no_events = a->val[I_NO_EVENTS] != NULL;
+	if (a->val[I_EVENTS]) {
+		const char *e = a->val[I_EVENTS];
+		if (strcmp(e, "all") == 0)
+			io.events = IMPORT_EVENTS_ALL;
+		else if (strcmp(e, "recent") == 0)
+			io.events = IMPORT_EVENTS_RECENT;
+		else if (strcmp(e, "none") == 0)
+			io.events = IMPORT_EVENTS_NONE;
+		else {
+			rc = usage_error(c, "bad --events '%s' (recent, all or none)", e);
+			goto out;
+		}
+	}
 	if ((rc = open_db(c, true)))
 		goto out;
 	struct hook_env env = { .db = c->db,

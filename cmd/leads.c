@@ -149,12 +149,14 @@ static const struct cmd commands[] = {
 	  "changes and sends nothing more. Exit 1 if a message could not be delivered.",
 	  opts_sweep, COMP_NONE },
 	{ "task", NULL, cmd_task, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, 3,
-	  "list [FILTERS] | add LEAD TITLE --due WHEN | done ID | snooze ID DURATION",
+	  "list [FILTERS] | add LEAD TITLE --due WHEN | done ID | snooze ID DURATION |\n"
+	  "reassign ID OWNER",
 	  "list, add, finish or postpone tasks",
 	  "list: open tasks (--all: done ones too), filtered by owner, due date or lead.\n"
 	  "add: a task for a lead, due in a duration or at a time, owned by the lead's owner\n"
 	  "unless --owner says otherwise. done: finish a task (after its due time it is\n"
-	  "recorded late). snooze: push its due time back by DURATION.",
+	  "recorded late). snooze: push its due time back by DURATION. reassign: give it to\n"
+	  "OWNER ('none': nobody); it then stays with them when the lead changes owner.",
 	  opts_task, COMP_WORDS },
 };
 
@@ -439,7 +441,7 @@ static int cmd_complete(struct ctx *c, struct args *a)
 	else if (cmd->opts == opts_task || cmd->opts == opts_outbox)
 		complete_words(c, COMP_WORDS,
 		               pos                      ? NULL
-		               : cmd->opts == opts_task ? "list add done snooze"
+		               : cmd->opts == opts_task ? "list add done snooze reassign"
 		                                        : "list retry show");
 	else if (cmd->args_comp != COMP_NONE && pos >= 1)
 		complete_words(c, cmd->args_comp, NULL);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "ltime.h"
 
 enum { M_NEXT, M_BACK, M_REASON };
 const struct opt opts_move[] = {
@@ -117,23 +118,9 @@ int cmd_move(struct ctx *c, struct args *a)
 		                 (long long)l.i[LI_ID], to->name);
 		goto out;
 	}
-	char *from = xstrdup(lead_get(&l, LT_STAGE));
-	lead_set(&l, LT_STAGE, to->key);
-	lead_set(&l, LT_STEP, NULL); /* steps belong to a stage */
-	lead_set_int(&l, LI_STAGE_ENTERED_AT, c->now);
-	/* the furthest position reached, for the funnel: lost stages do not count */
-	int pos = to->grp == GRP_LOST ? 0 : config_stage_pos(c->cfg, to->key);
-	if (!l.has[LI_REACHED_POS] || pos > l.i[LI_REACHED_POS])
-		lead_set_int(&l, LI_REACHED_POS, pos);
-	struct sb data = SB_INIT;
-	json_obj1(&data, "reason", reason);
-	if (!(rc = record(c, &l, "moved", from, to->key, data.len ? data.buf : NULL)) &&
-	    !(rc = lead_action(c, &l)) && !(rc = run_hook(c, &l, HK_STAGE_ENTERED, to->key)) &&
-	    !(to->grp == GRP_LOST && (rc = run_hook(c, &l, HK_DISCARDED, to->key))) &&
-	    (rc = db_lead_update(c->db, &l, &c->err)))
+	struct lc lc = ctx_lc(c);
+	if ((rc = lc_move(&lc, &l, to, reason)))
 		rc = fail_err(c);
-	sb_free(&data);
-	free(from);
 	if (!rc && c->verbose)
 		note(c, "lead #%lld moved to '%s'", (long long)l.i[LI_ID], to->name);
 out:
@@ -156,18 +143,16 @@ int cmd_status(struct ctx *c, struct args *a)
 		lead_free(&l);
 		return 0;
 	}
-	char *from = xstrdup(lead_get(&l, LT_STATUS));
-	lead_set(&l, LT_STATUS, to);
-	lead_touch(c, &l, false);
-	struct sb data = SB_INIT;
-	json_obj1(&data, "reason", a->val[S_REASON]);
-	if (!(rc = record(c, &l, "status", from, to, data.len ? data.buf : NULL)) &&
-	    !(rc = run_hook(c, &l, HK_STATUS, to)) &&
-	    !(strcmp(to, "unqualified") == 0 && (rc = run_hook(c, &l, HK_DISCARDED, NULL))) &&
-	    (rc = db_lead_update(c->db, &l, &c->err)))
+	struct lc lc = ctx_lc(c);
+	if ((rc = lc_set_status(&lc, &l, to, a->val[S_REASON])))
 		rc = fail_err(c);
-	sb_free(&data);
-	free(from);
+	int64_t idle = rc ? 0 : lc_inactive_at(c->cfg, &l);
+	if (idle) {
+		char when[64];
+		ltime_fmt(idle, when);
+		note(c, "lead #%lld is %s; with no activity the sweep makes it inactive at %s",
+		     (long long)l.i[LI_ID], to, when);
+	}
 	lead_free(&l);
 	return rc;
 }
@@ -201,15 +186,9 @@ int cmd_step(struct ctx *c, struct args *a)
 			return rc;
 		}
 	}
-	char *from = l.t[LT_STEP] ? xstrdup(l.t[LT_STEP]) : NULL;
-	if (!(from == step || (from && step && strcmp(from, step) == 0))) {
-		lead_set(&l, LT_STEP, step);
-		if (!(rc = record(c, &l, "step", from, step, NULL)) && !(rc = lead_action(c, &l)) &&
-		    !(rc = run_hook(c, &l, HK_UPDATED, "step")) &&
-		    (rc = db_lead_update(c->db, &l, &c->err)))
-			rc = fail_err(c);
-	}
-	free(from);
+	struct lc lc = ctx_lc(c);
+	if (lc_step(&lc, &l, step))
+		rc = fail_err(c);
 	lead_free(&l);
 	return rc;
 }

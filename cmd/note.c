@@ -34,9 +34,8 @@ static int activity(struct ctx *c, const char *ref, const char *kind, const char
 		return rc;
 	struct sb data = SB_INIT;
 	json_obj1(&data, "text", text);
-	if (!(rc = record(c, &l, kind, NULL, NULL, data.len ? data.buf : NULL)) &&
-	    !(rc = lead_action(c, &l)) && !(rc = run_hook(c, &l, HK_ACTIVITY, kind)) &&
-	    (rc = db_lead_update(c->db, &l, &c->err)))
+	struct lc lc = ctx_lc(c);
+	if (lc_log(&lc, &l, kind, data.len ? data.buf : NULL, 0, kind, 0))
 		rc = fail_err(c);
 	sb_free(&data);
 	lead_free(&l);
@@ -79,24 +78,10 @@ static int meeting_at(struct ctx *c, const char *ref, const char *when, const ch
 		sb_add_json_str(&data, text);
 	}
 	sb_addc(&data, '}');
-	struct event ev = { .lead_id = l.i[LI_ID],
-		            .at = future ? c->now : at,
-		            .actor = c->actor,
-		            .kind = future ? "meeting_scheduled" : "meeting",
-		            .data = data.buf };
-	struct hook_env env = { .db = c->db,
-		                .cfg = c->cfg,
-		                .now = c->now,
-		                .actor = c->actor,
-		                .no_route = c->no_route,
-		                .no_events = c->no_events,
-		                .err = &c->err };
-	struct hook_event hev = { .kind = future ? HK_MEETING : HK_ACTIVITY,
-		                  .detail = "meeting",
-		                  .at = future ? at : 0 };
-	if (db_event_add(c->db, &ev, &c->err) || (rc = lead_action(c, &l)) ||
-	    hooks_run(&env, &l, &hev) || db_lead_update(c->db, &l, &c->err))
-		rc = rc ? rc : fail_err(c);
+	struct lc lc = ctx_lc(c);
+	if (lc_log(&lc, &l, future ? "meeting_scheduled" : "meeting", data.buf,
+	           future ? c->now : at, "meeting", future ? at : 0))
+		rc = fail_err(c);
 	sb_free(&data);
 	lead_free(&l);
 	return rc;

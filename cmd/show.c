@@ -37,7 +37,8 @@ static int task_row(const struct task *t, void *p)
 	out_str(o, t->title);
 	out_str(o, t->owner);
 	out_str(o, due);
-	out_str(o, t->done_at ? (t->late || t->done_at > t->due_at ? "done late" : "done")
+	out_str(o, t->cancelled_at ? "cancelled"
+	           : t->done_at    ? (t->late || t->done_at > t->due_at ? "done late" : "done")
 	           : t->late || t->due_at < now ? "late"
 	                                        : "open");
 	out_end_row(o);

@@ -51,6 +51,7 @@ static const struct {
 	  "add LEAD TITLE --due WHEN [--owner NAME] [--notes TEXT] [--notify-before DUR]" },
 	{ "done", 1 << T_NOTE, 1, 1, "done ID [--note TEXT]" },
 	{ "snooze", 0, 2, 2, "snooze ID DURATION" },
+	{ "reassign", 0, 2, 2, "reassign ID OWNER" },
 };
 
 static bool parse_id(const char *s, int64_t *id)
@@ -62,6 +63,8 @@ static bool parse_id(const char *s, int64_t *id)
 
 static const char *task_state(const struct task *t, int64_t now)
 {
+	if (t->cancelled_at)
+		return "cancelled";
 	if (t->done_at)
 		return t->late || t->done_at > t->due_at ? "done late" : "done";
 	if (t->late || t->due_at < now)
@@ -239,7 +242,9 @@ static int task_add(struct ctx *c, struct args *a)
 		               .title = a->argv[2],
 		               .notes = a->val[T_NOTES],
 		               .due_at = due,
-		               .notify_at = ldur_is_zero(nb) ? 0 : ldur_sub(due, nb) };
+		               .notify_at = ldur_is_zero(nb) ? 0 : ldur_sub(due, nb),
+		               /* given by name: it stays when the lead changes owner */
+		               .owner_given = a->val[T_OWNER] != NULL };
 	int64_t id = 0;
 	struct task t = { 0 };
 	if (task_create(c->db, &tn, c->now, &id, &c->err))
@@ -338,13 +343,39 @@ static int task_snooze(struct ctx *c, struct args *a)
 	return end(c, rc);
 }
 
+/* task reassign ID OWNER: hand a task to someone by name ('none': nobody) */
+static int task_reassign(struct ctx *c, struct args *a)
+{
+	int64_t id;
+	if (!parse_id(a->argv[1], &id))
+		return usage_error(c, "bad task id '%s'", a->argv[1]);
+	const char *owner = a->argv[2];
+	if (str_ieq(owner, "none") || strcmp(owner, "-") == 0) {
+		owner = NULL;
+	} else {
+		const struct member *m = config_member(c->cfg, owner);
+		if (!m && c->cfg->nteam)
+			return fail(c, EX_USAGE, "no team member '%s'", owner);
+		owner = m ? m->name : owner;
+	}
+	int rc = begin(c);
+	if (rc)
+		return rc;
+	struct lc lc = ctx_lc(c);
+	if (lc_task_reassign(&lc, id, owner))
+		rc = fail_err(c);
+	if (!rc && c->verbose)
+		note(c, "task #%lld is %s's now", (long long)id, owner ? owner : "nobody");
+	return end(c, rc);
+}
+
 int cmd_task(struct ctx *c, struct args *a)
 {
 	size_t i = 0;
 	while (i < ARRAY_LEN(subs) && strcmp(subs[i].name, a->argv[0]) != 0)
 		i++;
 	if (i == ARRAY_LEN(subs))
-		return usage_error(c, "unknown subcommand '%s' (list, add, done, snooze)",
+		return usage_error(c, "unknown subcommand '%s' (list, add, done, snooze, reassign)",
 		                   a->argv[0]);
 	int npos = a->argc - 1;
 	if (npos < subs[i].min)
@@ -363,7 +394,9 @@ int cmd_task(struct ctx *c, struct args *a)
 		return task_add(c, a);
 	case 2:
 		return task_done(c, a);
-	default:
+	case 3:
 		return task_snooze(c, a);
+	default:
+		return task_reassign(c, a);
 	}
 }

@@ -79,7 +79,8 @@ struct config {
 	/* Filled in by the modules that own them; NULL when absent. */
 	struct rules_config *rules;
 	struct workflow_config *workflow;
-	struct import_config *import; /* lib/import.c */
+	struct import_config *import;       /* lib/import.c */
+	struct lifecycle_config *lifecycle; /* lib/lifecycle.c */
 
 	/* Everything found while loading, errors and warnings, by position. */
 	struct config_diag *diags;

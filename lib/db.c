@@ -248,6 +248,19 @@ static const char *const migrations[] = {
 	"DROP INDEX tasks_owner;"
 	"CREATE INDEX tasks_owner_ci ON tasks(owner COLLATE NOCASE, due_at);"
 	"CREATE INDEX tasks_pending ON tasks(due_at) WHERE done_at IS NULL AND late = 0;",
+
+	/* 5: the lead's lifecycle (lib/lifecycle.h). A task closed because its
+	 * lead was won, lost or disqualified is done (done_at) and cancelled
+	 * (cancelled_at): it leaves every "open" query without a new index, and
+	 * reports leave it out of on time and late. owner_given marks a task
+	 * handed to someone by name (task add --owner, task reassign, a workflow
+	 * assignee): it stays with them when the lead changes owner. */
+	"ALTER TABLE tasks ADD COLUMN cancelled_at INTEGER;"
+	"ALTER TABLE tasks ADD COLUMN owner_given INTEGER NOT NULL DEFAULT 0;"
+	/* rows describe the past: the leads of a batch created before
+	 * quiet_before were imported quietly (import --events), and their
+	 * reminder clock starts at the import, not at their old dates */
+	"ALTER TABLE imports ADD COLUMN quiet_before INTEGER;",
 };
 
 /* SQLite only */

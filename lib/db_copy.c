@@ -24,8 +24,9 @@
 
 #include "dbi.h"
 
-#define STAGES_COLS  "key, name, position, grp, in_config"
-#define IMPORTS_COLS "id, file, preset, started_at, finished_at, actor, counts, reverted_at"
+#define STAGES_COLS "key, name, position, grp, in_config"
+#define IMPORTS_COLS                                                                               \
+	"id, file, preset, started_at, finished_at, actor, counts, reverted_at, quiet_before"
 #define LEADS_COLS                                                                                 \
 	"id, email, first_name, last_name, phone, company, title, website, industry, city, "       \
 	"state, country, source, owner, stage, step, status, priority, category, score, "          \
@@ -37,7 +38,7 @@
 #define STAY_HIST_COLS "stage, lo, n, secs"
 #define TASKS_COLS                                                                                 \
 	"id, lead_id, owner, title, notes, created_at, due_at, notify_at, notified_at, "           \
-	"done_at, late, rule, idem_key"
+	"done_at, late, rule, idem_key, cancelled_at, owner_given"
 #define OUTBOX_COLS                                                                                \
 	"id, idem_key, kind, lead_id, rcpt, cc, subject, body, created_at, next_try_at, "          \
 	"tries, last_error, sent_at, failed_at, claim, claim_until, unknown_at"
@@ -71,12 +72,12 @@ struct copy_table {
 /* parents first */
 static const struct copy_table tables[DB_COPY_NTABLES] = {
 	TABLE("stages", STAGES_COLS, 5, "key", P5),
-	TABLE("imports", IMPORTS_COLS, 8, "id", P5 ", ?6, ?7, ?8"),
+	TABLE("imports", IMPORTS_COLS, 9, "id", P5 ", ?6, ?7, ?8, ?9"),
 	TABLE("leads", LEADS_COLS, 35, "id", P30 ", ?31, ?32, ?33, ?34, ?35"),
 	TABLE("events", EVENTS_COLS, 8, "id", P5 ", ?6, ?7, ?8"),
 	TABLE("stays", STAYS_COLS, 6, "id", P5 ", ?6"),
 	TABLE("stay_hist", STAY_HIST_COLS, 4, "stage, lo", "?1, ?2, ?3, ?4"),
-	TABLE("tasks", TASKS_COLS, 13, "id", P10 ", ?11, ?12, ?13"),
+	TABLE("tasks", TASKS_COLS, 15, "id", P15),
 	TABLE("outbox", OUTBOX_COLS, 17, "id", P15 ", ?16, ?17"),
 	TABLE("state", STATE_COLS, 2, "key", "?1, ?2"),
 	TABLE("scores", SCORES_COLS, 3, "lead_id, name", "?1, ?2, ?3"),

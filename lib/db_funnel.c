@@ -414,17 +414,19 @@ int db_report_tasks(struct db *db, int64_t since, int64_t now, bool by_owner, re
                     void *ctx, struct lerr *err)
 {
 	/* due: came due in [since, now); on time: done by the due time */
-	static const char by[] = "SELECT owner, count(*), "
-	                         "  count(*) FILTER (WHERE done_at <= due_at),"
-	                         "  count(*) FILTER (WHERE done_at > due_at),"
-	                         "  count(*) FILTER (WHERE done_at IS NULL) "
-	                         "FROM tasks WHERE due_at >= ?1 AND due_at < ?2 "
-	                         "GROUP BY +owner ORDER BY owner IS NULL, owner COLLATE NOCASE";
-	static const char all[] = "SELECT NULL, count(*), "
-	                          "  count(*) FILTER (WHERE done_at <= due_at),"
-	                          "  count(*) FILTER (WHERE done_at > due_at),"
-	                          "  count(*) FILTER (WHERE done_at IS NULL) "
-	                          "FROM tasks WHERE due_at >= ?1 AND due_at < ?2";
+	static const char by[] =
+	    "SELECT owner, count(*), "
+	    "  count(*) FILTER (WHERE done_at <= due_at),"
+	    "  count(*) FILTER (WHERE done_at > due_at),"
+	    "  count(*) FILTER (WHERE done_at IS NULL) "
+	    "FROM tasks WHERE due_at >= ?1 AND due_at < ?2 AND cancelled_at IS NULL "
+	    "GROUP BY +owner ORDER BY owner IS NULL, owner COLLATE NOCASE";
+	static const char all[] =
+	    "SELECT NULL, count(*), "
+	    "  count(*) FILTER (WHERE done_at <= due_at),"
+	    "  count(*) FILTER (WHERE done_at > due_at),"
+	    "  count(*) FILTER (WHERE done_at IS NULL) "
+	    "FROM tasks WHERE due_at >= ?1 AND due_at < ?2 AND cancelled_at IS NULL";
 	struct dbst *st = db_prep(db, by_owner ? by : all, err);
 	if (!st)
 		return err->code;

@@ -979,6 +979,11 @@ static const char *const pg_migrations[] = {
 	"DROP INDEX tasks_owner;"
 	"CREATE INDEX tasks_owner_ci ON tasks(owner COLLATE NOCASE, due_at);"
 	"CREATE INDEX tasks_pending ON tasks(due_at) WHERE done_at IS NULL AND late = 0;",
+
+	/* 5: lifecycle (db.c) */
+	"ALTER TABLE tasks ADD COLUMN cancelled_at bigint;"
+	"ALTER TABLE tasks ADD COLUMN owner_given integer NOT NULL DEFAULT 0;"
+	"ALTER TABLE imports ADD COLUMN quiet_before bigint;",
 };
 
 int pg_migration_count(void)

@@ -10,8 +10,8 @@ int task_create(struct db *db, const struct task_new *t, int64_t now, int64_t *i
 {
 	struct dbst *st = db_prep(db,
 	                          "INSERT INTO tasks(lead_id, owner, title, notes, created_at, "
-	                          "due_at, notify_at, rule, idem_key) "
-	                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+	                          "due_at, notify_at, rule, idem_key, owner_given) "
+	                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
 	                          "ON CONFLICT(idem_key) DO NOTHING",
 	                          err);
 	if (!st)
@@ -26,6 +26,7 @@ int task_create(struct db *db, const struct task_new *t, int64_t now, int64_t *i
 		st_bind_int64(st, 7, t->notify_at);
 	db_bind_text(st, 8, t->rule);
 	db_bind_text(st, 9, t->idem_key);
+	st_bind_int64(st, 10, t->owner_given);
 	int rc = st_step(st);
 	st_reset(st);
 	if (rc != SQLITE_DONE)

@@ -10,7 +10,7 @@
 #define TASK_COLS                                                                                  \
 	"t.id, t.lead_id, t.created_at, t.due_at, t.notify_at, t.notified_at, t.done_at, t.late, " \
 	"t.owner, t.title, t.notes, t.rule, l.first_name, l.last_name, l.company, l.email, "       \
-	"l.owner"
+	"l.owner, t.cancelled_at, t.owner_given"
 
 static void read_task(struct dbst *st, struct task *t)
 {
@@ -38,6 +38,8 @@ static void read_task(struct dbst *st, struct task *t)
 	lead_display_name(&l, buf, sizeof buf);
 	t->lead_name = xstrdup(buf);
 	t->lead_owner = db_col_text(st, 16);
+	t->cancelled_at = st_col_int64(st, 17);
+	t->owner_given = st_col_int(st, 18) != 0;
 	lead_free(&l);
 }
 
@@ -78,8 +80,8 @@ static const char *task_query_sql(const struct task_filter *f)
 		if (k & 4)
 			sb_adds(&b, " AND t.done_at IS NULL");
 		if (k & 8)
-			sb_adds(&b, " AND (t.late <> 0 OR t.done_at > t.due_at OR "
-			            "(t.done_at IS NULL AND t.due_at < ?7))");
+			sb_adds(&b, " AND t.cancelled_at IS NULL AND (t.late <> 0 OR "
+			            "t.done_at > t.due_at OR (t.done_at IS NULL AND t.due_at < ?7))");
 		if (k & 16)
 			sb_adds(&b, " AND t.due_at >= ?5");
 		if (k & 32)

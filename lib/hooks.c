@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "import.h"
+#include "lifecycle.h"
 #include "route.h"
 #include "score.h"
 #include "workflow.h"
@@ -19,6 +20,7 @@ void hooks_register_config(void)
 	score_register_config();
 	workflow_register_config();
 	import_register_config();
+	lifecycle_register_config();
 }
 
 int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)

@@ -3,7 +3,8 @@
  * workflows react to one stream of lead events.
  *
  * Every command that changes a lead (add, import, move, status, note, log,
- * edit, step) calls hooks_run() once per event, inside its write
+ * edit, step) calls hooks_run() once per event (most through
+ * lib/lifecycle.h, which decides which events a change fires), inside its write
  * transaction, after the change is made in `l` and before `l` is saved:
  * the engines may change `l` further (owner, score) and may write their own
  * rows (history, tasks, queued mail) through the storage layer. The caller

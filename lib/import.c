@@ -22,6 +22,8 @@
 #include "route.h"
 #include "rules.h"
 #include "score.h"
+#include "lifecycle.h"
+#include "workflow.h"
 
 /* The cells of a record as the const char * array imap wants. */
 struct cells {
@@ -255,6 +257,7 @@ static int update_existing(struct import_opts *o, int64_t id, const struct lead 
 		return rc;
 	struct sb before = SB_INIT, after = SB_INIT;
 	int n = 0;
+	char *owner = cur.t[LT_OWNER] ? xstrdup(cur.t[LT_OWNER]) : NULL;
 	for (int i = 0; i < lead_nfields; i++) {
 		const struct field_desc *f = &lead_fields[i];
 		if (!updatable(f))
@@ -340,7 +343,17 @@ static int update_existing(struct import_opts *o, int64_t id, const struct lead 
 		if (!(rc = db_event_add(h->db, &ev, err)))
 			rc = db_lead_update(h->db, &cur, err);
 		sb_free(&data);
+		/* a new owner from the file: the open tasks follow, the owner is
+		 * told in the run's digest (lib/lifecycle.h) */
+		const char *to = cur.t[LT_OWNER];
+		if (!rc && to && (!owner || strcmp(owner, to) != 0)) {
+			const struct member *m = config_member(h->cfg, to);
+			rc = db_lc_tasks_follow(h->db, id, to, err);
+			if (!rc && m && lc_assignment_mail(h->cfg))
+				rc = route_owner_digest(h, &cur, m, "owner in the file");
+		}
 	}
+	free(owner);
 	sb_free(&before);
 	sb_free(&after);
 	lead_free(&cur);
@@ -363,8 +376,8 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 		if (!lead_email_canon(l->t[LT_EMAIL]))
 			return lerr_set(err, EX_DATAERR, "invalid email '%s'", raw);
 	}
-	if (!l->t[LT_EMAIL] && !l->t[LT_FIRST_NAME] && !l->t[LT_LAST_NAME] && !l->t[LT_COMPANY])
-		return lerr_set(err, EX_DATAERR, "no email and no name");
+	if (lc_identifiable(l, err)) /* the one rule add and edit keep too */
+		return err->code;
 	if (o->extra_json && l->t[LT_EXTRA] && !db_json_valid(h->db, l->t[LT_EXTRA]))
 		return lerr_set(err, EX_DATAERR, "the extra column is not a JSON object");
 	lead_set(l, LT_ASSIGNED_RULE, NULL);
@@ -479,15 +492,58 @@ static bool engines_on(const struct hook_env *h)
 	return !h->no_route || !h->no_events;
 }
 
-/* What a new lead goes through, as with `leads add`: received, then assigned if it has an owner. */
+/* The run's options and counts, for run_engines (one import at a time). */
+static struct {
+	enum import_events mode;
+	int64_t recent; /* created at or after this: recent */
+	struct import_stats *st;
+} ev_gate;
+
+/* Does this new lead fire workflows (enum import_events)? */
+static bool row_events(const struct hook_env *h, const struct lead *l)
+{
+	if (ev_gate.mode != IMPORT_EVENTS_RECENT)
+		return ev_gate.mode == IMPORT_EVENTS_ALL;
+	const char *status = lead_get(l, LT_STATUS);
+	if (strcmp(status, "new") != 0 && strcmp(status, "active") != 0)
+		return false;
+	if (lc_closed(h->cfg, l->t[LT_STAGE], status))
+		return false;
+	return !l->has[LI_CREATED_AT] || l->i[LI_CREATED_AT] >= ev_gate.recent;
+}
+
+/*
+ * What a new lead goes through, as with `leads add`: received, then
+ * assigned if it has an owner; workflows only for the rows --events lets
+ * through (routing and scoring always).
+ */
 static int run_engines(struct hook_env *h, struct lead *l)
 {
+	bool quiet = h->no_events;
+	bool wf = !quiet && h->cfg->workflow && h->cfg->workflow->nrules && ev_gate.st;
+	bool fire = (wf || l->t[LT_OWNER]) && row_events(h, l);
+	if (wf) {
+		ev_gate.st->events_fired += fire;
+		ev_gate.st->events_quiet += !fire;
+		h->no_events = !fire;
+	}
+	/* an owner the file gives: told like a routed one, in the run's digest
+	 * (only for the rows that arrive as live work, as workflows) */
+	const char *given = l->t[LT_OWNER];
+	int rc = 0;
+	if (given && fire && lc_assignment_mail(h->cfg)) {
+		const struct member *m = config_member(h->cfg, given);
+		if (m)
+			rc = route_owner_digest(h, l, m, "owner in the file");
+	}
 	struct hook_event ev = { .kind = HK_RECEIVED };
-	int rc = hooks_run(h, l, &ev);
+	if (!rc)
+		rc = hooks_run(h, l, &ev);
 	if (!rc && l->t[LT_OWNER]) {
 		struct hook_event as = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
 		rc = hooks_run(h, l, &as);
 	}
+	h->no_events = quiet;
 	return rc;
 }
 
@@ -1169,6 +1225,9 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	struct imap_vmap *vm = NULL;
 	bool routing = false;
 	memset(st, 0, sizeof *st);
+	ev_gate.mode = o->events;
+	ev_gate.recent = ldur_sub(h->now, lc_import_events_within(h->cfg));
+	ev_gate.st = st;
 	enum imap_datefmt forced = IMAP_DATE_AUTO;
 	if (o->date_format && !imap_datefmt_parse(o->date_format, &forced))
 		return lerr_set(err, EX_USAGE,
@@ -1216,6 +1275,12 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 		goto out;
 	if ((rc = db_import_begin(h->db, o->file, st->preset, h->actor, h->now, &st->batch, err)))
 		goto out;
+	/* which rows came quietly: their stage reminders count from now (sweep) */
+	int64_t quiet = h->no_events || o->events == IMPORT_EVENTS_NONE ? INT64_MAX / 2
+	                : o->events == IMPORT_EVENTS_ALL                ? 0
+	                                                                : ev_gate.recent;
+	if (quiet && (rc = db_lc_import_quiet_set(h->db, st->batch, quiet, err)))
+		goto out;
 
 	/*
 	 * Routing keeps its pool cursors in memory and gathers one digest mail
@@ -1223,9 +1288,9 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	 * assignment stays on the lead (hook_env.import_assign).
 	 */
 	h->import_assign = true;
-	routing = !h->no_route;
-	if (routing)
-		route_bulk_begin();
+	/* a bulk run for the digests too: the file's own owners are told in them */
+	routing = true;
+	route_bulk_begin();
 	bool piped = o->bulk && !o->extra_json;
 	struct engines en = { 0 };
 	struct rows rows = { o, &m, vm, r, &c, st, NULL };
@@ -1276,6 +1341,7 @@ out:
 		route_bulk_end(h);
 		h->dry_run = dry;
 	}
+	ev_gate.st = NULL;
 	imap_vmap_free(vm);
 	imap_free(&m);
 	free(c.v);

@@ -21,6 +21,14 @@
 
 enum import_dup { DUP_SKIP, DUP_UPDATE, DUP_ERROR };
 
+/*
+ * Which imported rows fire workflows (--events). Rows describe the past:
+ * by default only rows that arrive as open leads (an active stage, status
+ * new or active) created within lifecycle: import_events_within (7d) do;
+ * the rest are imported quietly. Routing assigns either way.
+ */
+enum import_events { IMPORT_EVENTS_RECENT, IMPORT_EVENTS_ALL, IMPORT_EVENTS_NONE };
+
 /* What identifies a duplicate, tried in the order given (--match). */
 enum import_match { MATCH_EMAIL, MATCH_EXT_ID, MATCH_PHONE, MATCH_NAME_COMPANY };
 #define IMPORT_MAX_MATCH 4
@@ -40,6 +48,7 @@ struct import_opts {
 	enum import_dup on_dup;
 	bool only_update;
 	bool strict;
+	enum import_events events;
 	struct hook_env *hooks; /* db, cfg, now, actor, no_route, no_events */
 	/*
 	 * Bulk mode (import_bulk_ok() and db_bulk_begin(all) dropped every
@@ -66,6 +75,8 @@ struct import_opts {
 struct import_stats {
 	int64_t batch;
 	uint64_t read, inserted, updated, dup_skipped, rejected, not_found, footer, warnings;
+	uint64_t events_fired; /* new leads that went through the workflows */
+	uint64_t events_quiet; /* new leads imported quietly (--events) */
 	char first_warning[512];
 	char preset[32];
 };

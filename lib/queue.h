@@ -21,6 +21,7 @@ struct task_new {
 	int64_t notify_at;    /* 0 = no "due soon" notice */
 	const char *rule;     /* workflow/threshold that created it, or NULL for by hand */
 	const char *idem_key; /* NULL = always create */
+	bool owner_given;     /* owner named explicitly: does not follow the lead's owner */
 };
 
 /* Create a task; *id gets its id, or 0 if idem_key existed already. */

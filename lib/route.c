@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cond.h"
+#include "lifecycle.h"
 #include "lyaml.h"
 #include "queue.h"
 #include "rules.h"
@@ -983,6 +984,22 @@ static int new_lead_mail(struct hook_env *env, const struct lead *l, const struc
 	return rc;
 }
 
+int route_owner_mail(struct hook_env *env, const struct lead *l, const struct member *m,
+                     const char *from)
+{
+	char name[256];
+	lead_display_name(l, name, sizeof name);
+	struct sb intro = SB_INIT;
+	sb_addf(&intro, "Lead #%lld %s is yours now: %s gave it to you", (long long)l->i[LI_ID],
+	        name, env->actor ? env->actor : "someone");
+	if (!str_empty(from))
+		sb_addf(&intro, " (it was %s's)", from);
+	sb_addc(&intro, '.');
+	int rc = assign_mail(env, l, m, "by hand", "Lead assigned to you", intro.buf);
+	sb_free(&intro);
+	return rc;
+}
+
 /* ---- assignment digests (bulk runs) ---- */
 
 /*
@@ -1102,6 +1119,18 @@ static int digest_mail(struct hook_env *env, const struct member *m, const struc
 	return rc;
 }
 
+int route_owner_digest(struct hook_env *env, const struct lead *l, const struct member *m,
+                       const char *why)
+{
+	if (env->dry_run || str_empty(m->email))
+		return 0;
+	if (mem.bulk) {
+		digest_add(env, l, m, why);
+		return 0;
+	}
+	return new_lead_mail(env, l, m, why);
+}
+
 /* Queue the mails of the run (unless dry) and forget it. */
 static int digest_flush(struct hook_env *env)
 {
@@ -1146,6 +1175,11 @@ static int take(struct hook_env *env, struct lead *l, const struct member *m, co
 	lead_set_int(l, LI_UPDATED_AT, env->now);
 	if (env->dry_run)
 		goto out;
+	/* the lead's open tasks follow it (lib/lifecycle.h); a lead new to an
+	 * import has none yet */
+	if (!(env->import_assign && !from) &&
+	    (rc = db_lc_tasks_follow(env->db, l->i[LI_ID], m->name, env->err)))
+		goto out;
 	struct sb data = SB_INIT, intro = SB_INIT;
 	if (env->import_assign && !from) {
 		/* a new lead of an import: kept on the lead (lib/hooks.h) */
@@ -1163,8 +1197,11 @@ static int take(struct hook_env *env, struct lead *l, const struct member *m, co
 			goto done;
 	}
 	if (!reason) {
-		/* routed by a rule: one mail now, or one per member at the end of a bulk run */
-		if (mem.bulk)
+		/* routed by a rule: one mail now, or one per member at the end of a
+		 * bulk run; none with lifecycle: assignment_mail: false */
+		if (!lc_assignment_mail(env->cfg))
+			;
+		else if (mem.bulk)
 			digest_add(env, l, m, rule);
 		else
 			rc = new_lead_mail(env, l, m, rule);

@@ -150,6 +150,14 @@ int route_reassign(struct hook_env *env, struct lead *l, struct route_result *re
 /* --- storage (lib/db_route.c) --- */
 
 /* Open leads owned by owner: stage in an active group, status not unqualified. */
+/* The assignment mail of an owner change by hand (lib/lifecycle.c): to m,
+ * naming the actor and the previous owner `from` (NULL: nobody). */
+int route_owner_mail(struct hook_env *env, const struct lead *l, const struct member *m,
+                     const char *from);
+/* An owner that came with a lead in a bulk run (an import's owner column):
+ * into the run's digests like a routed lead, or mailed at once outside one. */
+int route_owner_digest(struct hook_env *env, const struct lead *l, const struct member *m,
+                       const char *why);
 int db_route_open_count(struct db *db, const char *owner, int64_t *n, struct lerr *err);
 
 #endif

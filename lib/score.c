@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cond.h"
+#include "lifecycle.h"
 #include "ltime.h"
 #include "lyaml.h"
 #include "queue.h"
@@ -39,6 +40,8 @@ struct thresh {
 	char *instructions;
 	struct ldur due;
 	int line;
+	char **notify; /* notify: team members or addresses, besides the owner */
+	size_t nnotify;
 };
 
 struct sdef {
@@ -78,6 +81,7 @@ static void sdef_free(struct sdef *d)
 	for (size_t i = 0; i < d->nt; i++) {
 		free(d->t[i].name);
 		free(d->t[i].instructions);
+		strv_free(d->t[i].notify, d->t[i].nnotify);
 	}
 	free(d->t);
 	free(d->name);
@@ -321,7 +325,14 @@ static int h_due(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct l
 	return ly_dur(y, val, k->key, &p->th->due);
 }
 
+static int h_notify(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct pctx *p = obj;
+	return lc_notify_parse(y, val, p->cfg, k->key, &p->th->notify, &p->th->nnotify);
+}
+
 static const struct ly_key thresh_keys[] = {
+	{ .key = "notify", .fn = h_notify },
 	{ .key = "name", .fn = h_tname, .required = true },
 	{ .key = "at", .fn = h_at, .required = true },
 	{ .key = "instructions", .fn = h_instructions },
@@ -344,6 +355,7 @@ static int parse_thresholds(struct yaml_ctx *y, yaml_node_t *n, const struct con
 		if (ly_walk(y, it, "threshold", thresh_keys, ARRAY_LEN(thresh_keys), &p) != 0) {
 			free(t.name);
 			free(t.instructions);
+			strv_free(t.notify, t.nnotify);
 			rc = -1;
 			continue;
 		}
@@ -639,6 +651,30 @@ static int fire(struct hook_env *env, const struct lead *l, const struct sdef *d
 	int64_t id;
 	rc = task_create(env->db, &task, env->now, &id, env->err);
 	const struct member *m = owner ? config_member(env->cfg, owner) : NULL;
+	/* an unowned lead crossing a threshold: the manager hears of it
+	 * (or lifecycle: unowned_tasks), never nobody */
+	const char *fb = NULL;
+	if (!owner)
+		m = lc_unowned_to(env->cfg, &fb);
+	if (!rc && (t->nnotify || fb)) {
+		struct sb subject = SB_INIT, intro = SB_INIT;
+		sb_addf(&subject, "%s is %s: %s %" PRId64, name, t->name, d->name, to);
+		sb_addf(&intro,
+		        "Lead #%" PRId64 " %s crossed the '%s' threshold of %s (%" PRId64
+		        "): %s went from %" PRId64 " to %" PRId64 ".",
+		        l->i[LI_ID], name, t->name, d->name, t->at, d->name, from, to);
+		if (t->instructions)
+			sb_addf(&intro, "\n\nWhat to do:\n  %s", t->instructions);
+		struct lc c = { .db = env->db, .cfg = env->cfg, .now = env->now, .err = env->err };
+		char *fbv[1] = { (char *)fb };
+		rc = lc_notify_mail(&c, l, t->notify, t->nnotify, "threshold", key.buf, subject.buf,
+		                    intro.buf, m ? m->email : NULL);
+		if (!rc && fb)
+			rc = lc_notify_mail(&c, l, fbv, 1, "threshold", key.buf, subject.buf,
+			                    intro.buf, NULL);
+		sb_free(&subject);
+		sb_free(&intro);
+	}
 	if (!rc && m && m->email) {
 		struct sb subject = SB_INIT, body = SB_INIT;
 		const struct mail_templates *tpl = workflow_templates(env->cfg);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "hooks.h"
+#include "lifecycle.h"
 #include "mail.h"
 #include "queue.h"
 #include "route.h"
@@ -208,6 +209,18 @@ static int remind_one(struct sw *s, const struct stage *st, const struct sweep_i
 	struct lead l;
 	if ((rc = db_lead_by_id(s->db, it->id, &l, s->err)))
 		return rc;
+	/* a lead imported quietly: idle from the import on, not from its old dates */
+	struct lc c = { .db = s->db, .cfg = s->cfg, .now = s->o->now, .err = s->err };
+	int64_t from = it->since;
+	if ((rc = lc_reminder_since(&c, &l, it->since, &from)) ||
+	    (from != it->since &&
+	     ((k = reminders_due(st, from, s->o->now)) == 0 ||
+	      (rc = db_sweep_last_reminder(s->db, it->id, from, &last, s->err)) || last >= k))) {
+		lead_free(&l);
+		return rc;
+	}
+	struct sweep_idle quiet = { .id = it->id, .since = from };
+	it = &quiet;
 	const struct member *owner = l.t[LT_OWNER] ? config_member(s->cfg, l.t[LT_OWNER]) : NULL;
 	const struct member *mgr = first_manager(s->cfg);
 	const struct member *to = owner ? owner : mgr;
@@ -281,14 +294,34 @@ static int reminders(struct sw *s)
 
 /* ---- tasks ---- */
 
-static int task_mail(struct sw *s, enum mail_kind k, const struct task *t, const char *key)
+static int task_mail(struct sw *s, enum mail_kind k, struct task *t, const char *key)
 {
 	const struct member *to = t->owner ? config_member(s->cfg, t->owner) : NULL;
+	struct member addr = { 0 };
+	int rc = 0;
+	if (!t->owner) {
+		/* nothing due is nobody's: the manager takes it (lifecycle.h) */
+		const char *a = NULL;
+		to = lc_unowned_to(s->cfg, &a);
+		if (to) {
+			struct sb data = SB_INIT;
+			sb_addf(&data, "{\"task\":%lld,\"reason\":\"unowned\"}", (long long)t->id);
+			if (!(rc = db_lc_task_owner(s->db, t->id, to->name, false, s->err)))
+				rc = event(s, t->lead_id, "task.reassigned", NULL, to->name,
+				           data.buf);
+			sb_free(&data);
+			if (rc)
+				return rc;
+			t->owner = xstrdup(to->name);
+		} else if (a) {
+			addr.name = addr.email = (char *)a;
+			to = &addr;
+		}
+	}
 	if (!to)
 		return 0;
 	struct lead l;
-	int rc = db_lead_by_id(s->db, t->lead_id, &l, s->err);
-	if (rc)
+	if ((rc = db_lead_by_id(s->db, t->lead_id, &l, s->err)))
 		return rc;
 	struct mail_vars v = { 0 };
 	mail_lead_vars(&v, s->cfg, &l);
@@ -304,6 +337,14 @@ static int task_mail(struct sw *s, enum mail_kind k, const struct task *t, const
 	return rc;
 }
 
+static int closed_task(struct sw *s, const struct task *t, bool *gone)
+{
+	struct lc c = {
+		.db = s->db, .cfg = s->cfg, .now = s->o->now, .actor = SWEEP_ACTOR, .err = s->err
+	};
+	return lc_task_check_closed(&c, t->id, t->lead_id, t->rule, gone);
+}
+
 static int late_tasks(struct sw *s)
 {
 	int64_t *ids;
@@ -313,6 +354,11 @@ static int late_tasks(struct sw *s)
 		struct task t;
 		if ((rc = db_task_get(s->db, ids[i], &t, s->err)))
 			break;
+		bool gone = false; /* a closed lead's task: cancelled, no mail */
+		if ((rc = closed_task(s, &t, &gone)) || gone) {
+			task_free(&t);
+			continue;
+		}
 		struct sb key = SB_INIT;
 		sb_addf(&key, "late:%lld", (long long)t.id);
 		if (!(rc = s->o->dry_run ? 0 : db_task_set_late(s->db, t.id, s->err)) &&
@@ -340,6 +386,11 @@ static int due_soon(struct sw *s)
 		struct task t;
 		if ((rc = db_task_get(s->db, ids[i], &t, s->err)))
 			break;
+		bool gone = false;
+		if ((rc = closed_task(s, &t, &gone)) || gone) {
+			task_free(&t);
+			continue;
+		}
 		struct sb key = SB_INIT;
 		sb_addf(&key, "due_soon:%lld:%lld", (long long)t.id, (long long)t.notify_at);
 		if (!(rc = s->o->dry_run ? 0

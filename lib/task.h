@@ -20,6 +20,8 @@
 struct task {
 	int64_t id, lead_id, created_at, due_at, notify_at, notified_at, done_at;
 	bool late;
+	int64_t cancelled_at; /* closed with its lead (won, lost, unqualified); done_at too */
+	bool owner_given;     /* handed to someone by name: stays when the lead changes owner */
 	char *owner, *title, *notes, *rule;
 	char *lead_name; /* display name of the lead (listing only) */
 	char *lead_owner;

@@ -11,6 +11,7 @@
 
 #include "activity.h"
 #include "cond.h"
+#include "lifecycle.h"
 #include "queue.h"
 
 /*
@@ -101,6 +102,7 @@ static void free_rule(struct wf_rule *r)
 	free(r->threshold);
 	cond_free(r->when);
 	strv_free(r->groups, r->ngroups);
+	strv_free(r->notify, r->nnotify);
 	for (size_t i = 0; i < r->ntasks; i++)
 		free_task(&r->tasks[i]);
 	free(r->tasks);
@@ -474,7 +476,14 @@ static int h_actions(struct yaml_ctx *y, yaml_node_t *val, void *obj, const stru
 	return rc;
 }
 
+static int h_notify(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct rule_ps *rp = obj;
+	return lc_notify_parse(y, val, rp->cfg, k->key, &rp->r.notify, &rp->r.nnotify);
+}
+
 static const struct ly_key rule_keys[] = {
+	{ .key = "notify", .fn = h_notify },
 	{ .key = "name", .fn = ly_h_str, .off = offsetof(struct rule_ps, r.name) },
 	{ .key = "on", .fn = h_on, .required = true },
 	{ .key = "stage", .fn = h_stage },
@@ -484,6 +493,8 @@ static const struct ly_key rule_keys[] = {
 	{ .key = "task", .fn = h_task },
 	{ .key = "tasks", .fn = h_task },
 	{ .key = "actions", .fn = h_actions },
+	{ .key = "keep_open", .fn = ly_h_bool, .off = offsetof(struct rule_ps, r.keep_open) },
+	{ .key = "repeat", .fn = ly_h_bool, .off = offsetof(struct rule_ps, r.repeat) },
 };
 
 static int parse_workflows(struct yaml_ctx *y, yaml_node_t *n, struct config *cfg)
@@ -502,8 +513,9 @@ static int parse_workflows(struct yaml_ctx *y, yaml_node_t *n, struct config *cf
 		struct rule_ps rp = { .cfg = cfg };
 		int bad = ly_walk(y, item, "workflow rule", rule_keys, ARRAY_LEN(rule_keys), &rp);
 		if (rp.on_ok) {
-			if (rp.stage_n && rp.r.on != WF_STAGE_ENTERED)
-				bad = ly_error(y, rp.stage_n, "stage: needs on: stage.entered");
+			if (rp.stage_n && rp.r.on != WF_STAGE_ENTERED && rp.r.on != WF_DISCARDED)
+				bad = ly_error(y, rp.stage_n,
+				               "stage: needs on: stage.entered or lead.discarded");
 			if (rp.threshold_n && rp.r.on != WF_THRESHOLD)
 				bad = ly_error(y, rp.threshold_n,
 				               "threshold: needs on: score.threshold");
@@ -572,7 +584,7 @@ static bool owner_in_groups(const struct config *cfg, const char *owner, const s
 }
 
 static int create_task(struct hook_env *env, const struct lead *l, const struct wf_rule *r,
-                       size_t ti, enum wf_event e, int64_t at)
+                       size_t ti, enum wf_event e, const char *detail, int64_t at)
 {
 	const struct wf_task *t = &r->tasks[ti];
 	const struct config *cfg = env->cfg;
@@ -605,7 +617,8 @@ static int create_task(struct hook_env *env, const struct lead *l, const struct 
 		               .due_at = due,
 		               .notify_at = notify,
 		               .rule = r->name,
-		               .idem_key = key.buf };
+		               .idem_key = key.buf,
+		               .owner_given = t->assignee != NULL };
 	int64_t id = 0;
 	int rc = env->dry_run ? 0 : task_create(env->db, &tn, env->now, &id, env->err);
 	if (!rc && id) {
@@ -615,6 +628,10 @@ static int create_task(struct hook_env *env, const struct lead *l, const struct 
 		sb_add_json_str(&data, t->title);
 		sb_adds(&data, ",\"rule\":");
 		sb_add_json_str(&data, r->name);
+		if (e == WF_DISCARDED && detail) {
+			sb_adds(&data, ",\"from_stage\":");
+			sb_add_json_str(&data, detail);
+		}
 		sb_adds(&data, "}");
 		struct event ev = { .lead_id = l->i[LI_ID],
 			            .at = env->now,
@@ -624,6 +641,26 @@ static int create_task(struct hook_env *env, const struct lead *l, const struct 
 			            .data = data.buf };
 		rc = db_event_add(env->db, &ev, env->err);
 		sb_free(&data);
+	}
+	if (!rc && id && r->nnotify) {
+		/* notify: the people named hear of the task, whoever owns it */
+		char name[256], when[LTIME_BUFSZ];
+		lead_display_name(l, name, sizeof name);
+		ltime_fmt(due, when);
+		struct sb subject = SB_INIT, intro = SB_INIT, kb = SB_INIT;
+		sb_addf(&subject, "New task: %s: %s", t->title, name);
+		sb_addf(&intro,
+		        "Workflow '%s' created task #%lld \"%s\" for lead #%lld %s, due %s, "
+		        "owned by %s.",
+		        r->name, (long long)id, t->title, (long long)l->i[LI_ID], name, when,
+		        owner ? owner : "nobody");
+		sb_addf(&kb, "wf-notify:%lld", (long long)id);
+		struct lc c = { .db = env->db, .cfg = env->cfg, .now = env->now, .err = env->err };
+		rc = lc_notify_mail(&c, l, r->notify, r->nnotify, "workflow", kb.buf, subject.buf,
+		                    intro.buf, NULL);
+		sb_free(&subject);
+		sb_free(&intro);
+		sb_free(&kb);
 	}
 	sb_free(&key);
 	return rc;
@@ -642,7 +679,9 @@ int workflow_fire(struct hook_env *env, const struct lead *l, enum wf_event e, c
 		const struct wf_rule *r = &w->rules[i];
 		if (r->on != e)
 			continue;
-		if (e == WF_STAGE_ENTERED && r->stage && (!detail || strcmp(r->stage, detail) != 0))
+		/* stage.entered: the stage entered; lead.discarded: the stage it left */
+		if ((e == WF_STAGE_ENTERED || e == WF_DISCARDED) && r->stage &&
+		    (!detail || strcmp(r->stage, detail) != 0))
 			continue;
 		if (e == WF_THRESHOLD && r->threshold &&
 		    (!detail || !str_ieq(r->threshold, detail)))
@@ -660,8 +699,17 @@ int workflow_fire(struct hook_env *env, const struct lead *l, enum wf_event e, c
 			if (!match)
 				continue;
 		}
+		/* at most once while a task it created is open (a new lead, added
+		 * or imported, has none: no query per imported row) */
+		if (!r->repeat && e != WF_RECEIVED && !env->import_assign && !env->dry_run) {
+			bool open;
+			if ((rc = db_lc_rule_open(env->db, l->i[LI_ID], r->name, &open, env->err)))
+				break;
+			if (open)
+				continue;
+		}
 		for (size_t t = 0; t < r->ntasks && !rc; t++)
-			rc = create_task(env, l, r, t, e, at);
+			rc = create_task(env, l, r, t, e, detail, at);
 	}
 	act_list_free(&acts.list);
 	return rc;

@@ -87,6 +87,10 @@ struct wf_rule {
 	struct wf_task *tasks;
 	size_t ntasks;
 	int line;
+	bool keep_open; /* its open tasks outlive the lead's closing (won, lost, unqualified) */
+	bool repeat;    /* fire again while a task it created is open */
+	char **notify;  /* notify: members or addresses told of each task it creates */
+	size_t nnotify;
 };
 
 struct workflow_config {

@@ -147,10 +147,54 @@ YAML
 	assert_output ana
 }
 
-@test "a new lead cannot start in a lost stage" {
-	run --separate-stderr leads add --email a@example.com --stage lost
-	assert_failure 65
-	assert_equal "$stderr" "leads add: a new lead cannot start in lost stage 'Lost' (add it, then 'leads move' it with a --reason)"
+@test "a new lead may start in a lost stage, as an imported one may; it fires no workflows" {
+	cat >wf.yaml <<-'YAML'
+	workflows:
+	  - {on: lead.received, task: {title: First call, due: 1h}}
+	YAML
+	run -0 leads -c wf.yaml add --email a@example.com --stage lost
+	run -0 sql "SELECT stage, reached_pos FROM leads; SELECT count(*) FROM tasks"
+	assert_output "lost|0
+0"
+}
+
+# One definition of a valid lead: each case through add, add --json and
+# import must be accepted by all three or refused by all three.
+@test "add, add --json and import accept and refuse the same leads" {
+	# what | add options | JSON | CSV header | CSV row | accepted?
+	cases=(
+		"phone only|--phone 555-0100|{\"phone\":\"555-0100\"}|phone|555-0100|yes"
+		"company only|--company Acme|{\"company\":\"Acme\"}|company|Acme|yes"
+		"last name only|--last Lee|{\"last_name\":\"Lee\"}|last_name|Lee|yes"
+		"a title only|--title CEO|{\"title\":\"CEO\"}|title|CEO|no"
+		"a bad email|--email not-an-email|{\"email\":\"not-an-email\"}|email|not-an-email|no"
+		"a lost stage|--email l@example.com --stage Lost|{\"email\":\"l@example.com\",\"stage\":\"Lost\"}|email,stage|l@example.com,Lost|yes"
+		"a won stage|--email w@example.com --stage Customer|{\"email\":\"w@example.com\",\"stage\":\"Customer\"}|email,stage|w@example.com,Customer|yes"
+	)
+	for c in "${cases[@]}"; do
+		IFS='|' read -r what opts json header row want <<<"$c"
+		reset_db
+		# shellcheck disable=SC2086
+		if leads add $opts >/dev/null 2>&1; then by_add=yes; else by_add=no; fi
+		reset_db
+		if leads add --json <<<"$json" >/dev/null 2>&1; then by_json=yes; else by_json=no; fi
+		reset_db
+		printf '%s\n%s\n' "$header" "$row" >one.csv
+		leads -q import one.csv 2>/dev/null || true
+		n=$(sql "SELECT count(*) FROM leads")
+		if [ "$n" = 1 ]; then by_import=yes; else by_import=no; fi
+		[ "$by_add|$by_json|$by_import" = "$want|$want|$want" ] ||
+			fail "$what: add $by_add, --json $by_json, import $by_import (want $want)"
+	done
+}
+
+@test "edit refuses to leave a lead with nothing to identify it" {
+	add_lead --email a@example.com
+	run --separate-stderr leads edit 1 --email ''
+	assert_failure 64
+	[[ ${stderr_lines[0]} == "leads edit: lead #1 would have no email, name, company or phone left" ]]
+	run -0 sql "SELECT email FROM leads"
+	assert_output a@example.com
 }
 
 @test "add --update with --stage is refused" {

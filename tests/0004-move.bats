@@ -98,11 +98,21 @@ load test_helper
 	[[ ${stderr_lines[0]} == "leads status: unknown status 'sleepy' (new, active, inactive, unqualified)" ]]
 }
 
-@test "status does not count as activity" {
-	add_lead --email a@example.com
-	leads status 1 inactive
-	run sql "SELECT status, CAST(last_activity_at IS NULL AS INTEGER) FROM leads ORDER BY id"
-	assert_output "inactive|1"
+@test "a status set by hand counts as activity: the sweep does not undo it" {
+	printf 'status:\n  inactive_after: 30d\n' >cfg.yaml
+	export LEADS_CONFIG=$PWD/cfg.yaml
+	LEADS_NOW=2026-01-01T00:00:00Z add_lead --email a@example.com
+	LEADS_NOW=2026-03-01T00:00:00Z leads sweep -q
+	run sql "SELECT status FROM leads"
+	assert_output "inactive"
+	LEADS_NOW=2026-03-02T10:00:00Z run --separate-stderr leads status 1 active
+	assert_success
+	[[ $stderr == *"lead #1 is active; with no activity the sweep makes it inactive at 2026-04-01"* ]]
+	run sql "SELECT last_activity_at FROM leads"
+	assert_output "1772445600"
+	LEADS_NOW=2026-03-02T10:15:00Z leads sweep -q
+	run sql "SELECT status FROM leads"
+	assert_output "active"
 }
 
 steps_config() {

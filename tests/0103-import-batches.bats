@@ -130,7 +130,7 @@ generic: 4 read, 2 inserted, 0 updated, 0 duplicates skipped, 2 rejected, 0 warn
 	run -0 cat rej.csv
 	assert_output "rejected_line,rejected_reason,Email,First Name,Notes
 3,invalid email 'not-an-email',not-an-email,Bad,\"has, comma\"
-5,no email and no name,,,only a note
+5,\"no email, name, company or phone\",,,only a note
 6,\"too many fields: 4, the header has 3\",x@example.com,X,a,b
 7,invalid email 'multi@bad',multi@bad,M,\"line one
 line two\""
@@ -149,7 +149,7 @@ x@example.com|X|{"Notes":"a,b"}'
 	# the rejects of a rejects file: the line in rej.csv, the original columns
 	run -0 cat rej2.csv
 	assert_output "rejected_line,rejected_reason,rejected_line,rejected_reason,Email,First Name,Notes
-3,no email and no name,5,no email and no name,,,only a note
+3,\"no email, name, company or phone\",5,\"no email, name, company or phone\",,,only a note
 5,invalid email 'multi@bad',7,invalid email 'multi@bad',multi@bad,M,\"line one
 line two\""
 }
@@ -230,10 +230,10 @@ YAML
 	assert_success
 	assert_equal "$stderr" ""
 	run -0 jq -c 'del(.elapsed, .rows_per_s)' <<<"$output"
-	assert_output '{"batch":1,"preset":"generic","read":4,"inserted":2,"updated":0,"duplicates":2,"rejected":0,"not_found":0,"warnings":0,"dry_run":false}'
+	assert_output '{"batch":1,"preset":"generic","read":4,"inserted":2,"updated":0,"duplicates":2,"rejected":0,"not_found":0,"warnings":0,"events_fired":0,"events_quiet":0,"dry_run":false}'
 	run --separate-stderr leads import --format json -n dup.csv
 	run -0 jq -c 'del(.elapsed, .rows_per_s)' <<<"$output"
-	assert_output '{"batch":0,"preset":"generic","read":4,"inserted":0,"updated":0,"duplicates":4,"rejected":0,"not_found":0,"warnings":0,"dry_run":true}'
+	assert_output '{"batch":0,"preset":"generic","read":4,"inserted":0,"updated":0,"duplicates":4,"rejected":0,"not_found":0,"warnings":0,"events_fired":0,"events_quiet":0,"dry_run":true}'
 }
 
 @test "-q prints nothing on success" {
@@ -418,9 +418,10 @@ YAML
 	leads import -q r.csv
 	run -0 sql "SELECT group_concat(coalesce(owner, '-') || '/' || coalesce(assigned_rule, '-'), ' ') FROM (SELECT owner, assigned_rule FROM leads WHERE import_batch = 2 ORDER BY id) AS q"
 	assert_output 'ben/pool cy/- ana/pool cy/pool ben/pool'
-	# one mail per member for the import: ben's lists his two leads
+	# one mail per member for the import: ben's lists his two leads, cy's
+	# the one the file gave him and the one routed to him
 	run -0 sql "SELECT rcpt || ' ' || kind FROM outbox ORDER BY id"
-	assert_output $'ben@example.com assignment_digest\nana@example.com assignment\ncy@example.com assignment'
+	assert_output $'ben@example.com assignment_digest\ncy@example.com assignment_digest\nana@example.com assignment'
 	# reverting the batch takes back the mails it queued and did not send
 	leads add -q --email keep@example.com >/dev/null
 	run --separate-stderr leads import --revert 2

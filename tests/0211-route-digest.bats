@@ -5,6 +5,8 @@
 # mail per lead.
 load test_helper
 load wf_helper
+# routing mail is what this suite is about
+export WF_ASSIGN_MAIL=true
 
 # ana and ben (wf_config), Acme's leads to ben, the rest to ana; stdin
 # goes on the mail section (templates).
@@ -130,7 +132,7 @@ YAML
 YAML
 	run --separate-stderr leads route --all
 	assert_failure 78
-	assert_equal "${stderr_lines[0]}" "error: $LEADS_CONFIG:19:16: unknown placeholder '{{lead.name}}' in the assignment_digest template (it is about no single lead: use rep.name rep.email digest.count digest.leads digest.more digest.command)"
+	assert_equal "${stderr_lines[0]}" "error: $LEADS_CONFIG:20:16: unknown placeholder '{{lead.name}}' in the assignment_digest template (it is about no single lead: use rep.name rep.email digest.count digest.leads digest.more digest.command)"
 	assert_equal "${stderr_lines[1]}" '        subject: "{{lead.name}} and others"'
 }
 

@@ -25,7 +25,7 @@ tasks() {
 	    task: {title: Send the deck, due: 2h}
 	  - {name: discarded, on: lead.discarded, task: {title: Try to recover, due: 3mo}}
 	  - {name: meeting, on: meeting.scheduled, task: {title: Confirm, due: 120m before meeting}}
-	  - {name: opened, on: email.opened, task: {title: Follow the open, due: 1d}}
+	  - {name: opened, on: email.opened, repeat: true, task: {title: Follow the open, due: 1d}}
 	  - {name: called, on: call.logged, task: {title: Write the call up, due: 1w}}
 	  - {name: hot, on: score.threshold, threshold: hot, task: {title: Call now, due: 30m}}
 	YAML
@@ -70,7 +70,7 @@ discarded|Try to recover|2027-02-24 09:00:00"
 @test "replaying an event at the same time creates no second task" {
 	wf_config <<-'YAML'
 	workflows:
-	  - {on: call.logged, task: {title: Write up, due: 1h}}
+	  - {on: call.logged, repeat: true, task: {title: Write up, due: 1h}}
 	YAML
 	add_lead --email a@example.com
 	leads log 1 call
@@ -199,15 +199,15 @@ d|In days||2026-03-08 16:00:00"
 	assert_failure 1
 	f=$LEADS_CONFIG
 	assert_equal "$(grep -c "^error: $f:" <<<"$stderr")" 9
-	stderr_has "$f:18:9: unknown event 'lead.recieved' for on; did you mean 'lead.received'?"
-	stderr_has "$f:21:34: due '10m' is too soon: a task is due at least 30m after the event"
-	stderr_has "$f:23:33: a due 'before meeting' needs on: meeting.scheduled"
-	stderr_has "$f:25:47: business_hours: true needs a business_hours section"
-	stderr_has "$f:27:12: unknown stage 'Negotiation'"
-	stderr_has "$f:30:41: unknown team member 'zed'"
-	stderr_has "$f:31:5: a workflow rule needs a task (task: {title:, due:})"
-	stderr_has "$f:33:20: no team member is in group 'north'"
-	stderr_has "$f:34:27: invalid due 'soon'"
+	stderr_has "$f:19:9: unknown event 'lead.recieved' for on; did you mean 'lead.received'?"
+	stderr_has "$f:22:34: due '10m' is too soon: a task is due at least 30m after the event"
+	stderr_has "$f:24:33: a due 'before meeting' needs on: meeting.scheduled"
+	stderr_has "$f:26:47: business_hours: true needs a business_hours section"
+	stderr_has "$f:28:12: unknown stage 'Negotiation'"
+	stderr_has "$f:31:41: unknown team member 'zed'"
+	stderr_has "$f:32:5: a workflow rule needs a task (task: {title:, due:})"
+	stderr_has "$f:34:20: no team member is in group 'north'"
+	stderr_has "$f:35:27: invalid due 'soon'"
 	# and any other command refuses to run with exit 78
 	run --separate-stderr leads list
 	assert_failure 78
@@ -221,8 +221,8 @@ d|In days||2026-03-08 16:00:00"
 	YAML
 	run --separate-stderr leads config check
 	assert_failure 1
-	stderr_has "$LEADS_CONFIG:18:13: unknown time zone 'Europe/Atlantis'"
-	stderr_has "$LEADS_CONFIG:19:10: hours '18:00-09:00' end before they start"
+	stderr_has "$LEADS_CONFIG:19:13: unknown time zone 'Europe/Atlantis'"
+	stderr_has "$LEADS_CONFIG:20:10: hours '18:00-09:00' end before they start"
 }
 
 @test "mail templates: unknown placeholders are config errors" {
@@ -235,7 +235,7 @@ d|In days||2026-03-08 16:00:00"
 	YAML
 	run --separate-stderr leads config check
 	assert_failure 1
-	stderr_has "$LEADS_CONFIG:19:16: unknown placeholder '{{lead.nickname}}' in the reminder template"
+	stderr_has "$LEADS_CONFIG:20:16: unknown placeholder '{{lead.nickname}}' in the reminder template"
 }
 
 @test "the example workflows config is accepted and shows back the same" {

@@ -129,7 +129,7 @@ history:"
 	assert_failure 64
 	run --separate-stderr leads task frob
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "leads task: unknown subcommand 'frob' (list, add, done, snooze)"
+	assert_equal "${stderr_lines[0]}" "leads task: unknown subcommand 'frob' (list, add, done, snooze, reassign)"
 	run --separate-stderr leads task add 1 "No due"
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "leads task: task add needs --due (a duration such as 2h, or a time)"

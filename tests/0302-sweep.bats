@@ -298,7 +298,7 @@ setup_busy_day() {
 }
 
 @test "a lead past its routing response deadline is re-routed once, with its mail" {
-	wf_config <<-'YAML'
+	WF_ASSIGN_MAIL=true wf_config <<-'YAML'
 	routing:
 	  rules:
 	    - name: pool

@@ -76,7 +76,9 @@ model() {
 			S[i] = t0 - (i % 45) * 86400
 			st[i] = i % 11 == 0 ? "unqualified" : i % 4 != 0 ? "active" : "new"
 			last[i] = 0
-			if (own[i] == "ana" && m == 0) { # the workflow: First call, due 3d, notice 1d before
+			# the workflow: First call, due 3d, notice 1d before; an unqualified
+			# lead is closed, so the sweep cancels its task without a mail
+			if (own[i] == "ana" && m == 0 && i % 11 != 0) {
 				task[i] = 1; due[i] = t0 + 3 * 86400; nfy[i] = t0 + 2 * 86400
 			}
 		}
@@ -148,7 +150,8 @@ iso() {
 	# the fake sendmail is fast here: one process, appending
 	sed -i "s|sendmail: .*|sendmail: tee -a $MAIL_DIR/log|" "$LEADS_CONFIG"
 	leads_csv >leads.csv
-	LEADS_NOW=$(iso $T0) leads -q import leads.csv
+	# rows of the past: their workflows fire all the same (--events all)
+	LEADS_NOW=$(iso $T0) leads -q import --events all leads.csv
 	run -0 sql "SELECT count(*), sum(CASE WHEN owner = 'ana' THEN 1 ELSE 0 END) FROM leads; SELECT count(*) FROM tasks"
 	assert_output $'3000|1000\n50'
 

@@ -187,6 +187,8 @@ reminders() {
 	    - {name: Lost, group: lost}
 	team:
 	  - {name: ana, email: ana@example.com}
+	lifecycle:
+	  assignment_mail: false # the import's digest: only reminders counted here
 	mail:
 	  sendmail: $FIXTURES/sendmail -t -i
 	YAML

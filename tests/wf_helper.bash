@@ -18,7 +18,9 @@ wf_setup() {
 	export LEADS_CONFIG=$BATS_TEST_TMPDIR/leads.yaml
 }
 
-# The standard team and pipeline, plus whatever the test appends.
+# The standard team and pipeline, plus whatever the test appends. These
+# suites count reminder and task mail: the mail to an owner given by hand
+# is off here unless WF_ASSIGN_MAIL=true (its own tests turn it on).
 wf_config() {
 	cat >"$LEADS_CONFIG" <<-YAML
 	pipeline:
@@ -34,6 +36,7 @@ wf_config() {
 	  - {name: ana, email: ana@example.com, groups: [east]}
 	  - {name: ben, email: ben@example.com, groups: [west]}
 	  - {name: mia, email: mia@example.com, role: manager}
+	lifecycle: {assignment_mail: ${WF_ASSIGN_MAIL:-false}${WF_LIFECYCLE:+, $WF_LIFECYCLE}}
 	mail:
 	  from: "Leads <leads@example.com>"
 	  sendmail: $FIXTURES/sendmail -t -i

@@ -1,0 +1,498 @@
+/*
+ * lifecycle.c - the lead's lifecycle (see lifecycle.h): moves, statuses,
+ * actions, owner changes, and the tasks and mail that follow them.
+ */
+#include "lifecycle.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lyaml.h"
+#include "queue.h"
+#include "route.h"
+#include "rules.h"
+#include "workflow.h"
+
+/* ---- config ---- */
+
+struct lc_ps {
+	struct lifecycle_config *c;
+	const struct config *cfg;
+};
+
+static int h_unowned(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct lc_ps *p = obj;
+	char *s = NULL;
+	if (ly_str(y, val, k->key, &s) != 0)
+		return -1;
+	if (strcmp(s, "manager") != 0 && !config_member(p->cfg, s) && !strchr(s, '@')) {
+		ly_error(y, val, "expected manager, a team member or an address for %s, got '%s'",
+		         k->key, s);
+		free(s);
+		return -1;
+	}
+	free(p->c->unowned_tasks);
+	p->c->unowned_tasks = s;
+	return 0;
+}
+
+static int h_within(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct lc_ps *p = obj;
+	struct ly_key k2 = *k;
+	k2.off = 0;
+	if (ly_h_dur(y, val, &p->c->import_events_within, &k2) != 0)
+		return -1;
+	p->c->has_import_within = true;
+	return 0;
+}
+
+static int h_mail(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct lc_ps *p = obj;
+	struct ly_key k2 = *k;
+	k2.off = 0;
+	return ly_h_bool(y, val, &p->c->assignment_mail, &k2);
+}
+
+static const struct ly_key lc_keys[] = {
+	{ .key = "assignment_mail", .fn = h_mail },
+	{ .key = "unowned_tasks", .fn = h_unowned },
+	{ .key = "import_events_within", .fn = h_within },
+};
+
+static void lc_release(struct config *cfg)
+{
+	if (!cfg->lifecycle)
+		return;
+	free(cfg->lifecycle->unowned_tasks);
+	free(cfg->lifecycle->src);
+	free(cfg->lifecycle);
+	cfg->lifecycle = NULL;
+}
+
+static int parse_lifecycle(struct yaml_ctx *y, yaml_node_t *node, struct config *cfg)
+{
+	lc_release(cfg);
+	struct lifecycle_config *c = xcalloc(1, sizeof *c);
+	c->assignment_mail = true;
+	cfg->lifecycle = c;
+	c->src = rules_yaml_echo(y, "lifecycle", node);
+	if (ly_is_null(node))
+		return 0;
+	struct lc_ps p = { c, cfg };
+	return ly_walk(y, node, "lifecycle", lc_keys, ARRAY_LEN(lc_keys), &p);
+}
+
+static void write_lifecycle(const struct config *cfg, struct sb *out)
+{
+	if (cfg->lifecycle && cfg->lifecycle->src)
+		sb_adds(out, cfg->lifecycle->src);
+}
+
+void lifecycle_register_config(void)
+{
+	config_register_section("lifecycle", parse_lifecycle, write_lifecycle, lc_release);
+}
+
+bool lc_assignment_mail(const struct config *cfg)
+{
+	return !cfg || !cfg->lifecycle || cfg->lifecycle->assignment_mail;
+}
+
+struct ldur lc_import_events_within(const struct config *cfg)
+{
+	if (cfg && cfg->lifecycle && cfg->lifecycle->has_import_within)
+		return cfg->lifecycle->import_events_within;
+	return (struct ldur){ .secs = 7 * 86400, .months = 0 };
+}
+
+const struct member *lc_unowned_to(const struct config *cfg, const char **addr)
+{
+	*addr = NULL;
+	const char *u = cfg && cfg->lifecycle ? cfg->lifecycle->unowned_tasks : NULL;
+	if (u && strcmp(u, "manager") != 0) {
+		const struct member *m = config_member(cfg, u);
+		if (m)
+			return m;
+		*addr = u;
+		return NULL;
+	}
+	for (size_t i = 0; cfg && i < cfg->nteam; i++)
+		if (cfg->team[i].role && strcmp(cfg->team[i].role, "manager") == 0)
+			return &cfg->team[i];
+	return NULL;
+}
+
+/* ---- the basics ---- */
+
+int lc_identifiable(const struct lead *l, struct lerr *err)
+{
+	static const enum lead_text id[] = { LT_EMAIL, LT_FIRST_NAME, LT_LAST_NAME, LT_COMPANY,
+		                             LT_PHONE };
+	for (size_t i = 0; i < ARRAY_LEN(id); i++)
+		if (!str_empty(l->t[id[i]]))
+			return 0;
+	return lerr_set(err, EX_DATAERR, "no email, name, company or phone");
+}
+
+int lc_record(struct lc *c, const struct lead *l, const char *kind, const char *from,
+              const char *to, const char *data)
+{
+	struct event ev = { .lead_id = l->i[LI_ID],
+		            .at = c->now,
+		            .actor = c->actor,
+		            .kind = kind,
+		            .from = from,
+		            .to = to,
+		            .data = data };
+	return db_event_add(c->db, &ev, c->err);
+}
+
+void lc_touch(struct lc *c, struct lead *l, bool activity)
+{
+	lead_set_int(l, LI_UPDATED_AT, c->now);
+	if (activity)
+		lead_set_int(l, LI_LAST_ACTIVITY_AT, c->now);
+}
+
+int lc_action(struct lc *c, struct lead *l)
+{
+	lc_touch(c, l, true);
+	const char *st = lead_get(l, LT_STATUS);
+	if (strcmp(st, "new") != 0 && strcmp(st, "inactive") != 0)
+		return 0;
+	char *from = xstrdup(st);
+	lead_set(l, LT_STATUS, "active");
+	int rc = lc_record(c, l, "status", from, "active", "{\"reason\":\"activity\"}");
+	free(from);
+	return rc;
+}
+
+int lc_hook(struct lc *c, struct lead *l, enum hook_kind kind, const char *detail)
+{
+	struct hook_env env = { .db = c->db,
+		                .cfg = c->cfg,
+		                .now = c->now,
+		                .actor = c->actor,
+		                .no_route = c->no_route,
+		                .no_events = c->no_events,
+		                .err = c->err };
+	struct hook_event ev = { .kind = kind, .detail = detail, .at = 0 };
+	return hooks_run(&env, l, &ev);
+}
+
+static void json_reason(struct sb *out, const char *reason)
+{
+	sb_reset(out);
+	if (!reason)
+		return;
+	sb_adds(out, "{\"reason\":");
+	sb_add_json_str(out, reason);
+	sb_addc(out, '}');
+}
+
+/* ---- activities ---- */
+
+int lc_log(struct lc *c, struct lead *l, const char *kind, const char *data, int64_t at,
+           const char *detail, int64_t meeting)
+{
+	struct event ev = { .lead_id = l->i[LI_ID],
+		            .at = at ? at : c->now,
+		            .actor = c->actor,
+		            .kind = kind,
+		            .data = data };
+	struct hook_env env = { .db = c->db,
+		                .cfg = c->cfg,
+		                .now = c->now,
+		                .actor = c->actor,
+		                .no_route = c->no_route,
+		                .no_events = c->no_events,
+		                .err = c->err };
+	struct hook_event hev = { .kind = meeting ? HK_MEETING : HK_ACTIVITY,
+		                  .detail = detail,
+		                  .at = meeting };
+	int rc = db_event_add(c->db, &ev, c->err);
+	if (!rc)
+		rc = lc_action(c, l);
+	if (!rc)
+		rc = hooks_run(&env, l, &hev);
+	if (!rc)
+		rc = db_lead_update(c->db, l, c->err);
+	return rc;
+}
+
+int lc_step(struct lc *c, struct lead *l, const char *step)
+{
+	const char *cur = l->t[LT_STEP];
+	if (cur == step || (cur && step && strcmp(cur, step) == 0))
+		return 0;
+	char *from = cur ? xstrdup(cur) : NULL;
+	lead_set(l, LT_STEP, step);
+	int rc = lc_record(c, l, "step", from, step, NULL);
+	if (!rc)
+		rc = lc_action(c, l);
+	if (!rc)
+		rc = lc_hook(c, l, HK_UPDATED, "step");
+	if (!rc)
+		rc = db_lead_update(c->db, l, c->err);
+	free(from);
+	return rc;
+}
+
+/* ---- closing ---- */
+
+bool lc_closed(const struct config *cfg, const char *stage_key, const char *status)
+{
+	if (status && strcmp(status, "unqualified") == 0)
+		return true;
+	const struct stage *s = stage_key ? config_stage(cfg, stage_key) : NULL;
+	return s && s->grp != GRP_ACTIVE;
+}
+
+static bool keeps_open(const struct config *cfg, const char *rule)
+{
+	const struct workflow_config *w = cfg ? cfg->workflow : NULL;
+	for (size_t i = 0; rule && w && i < w->nrules; i++)
+		if (strcmp(w->rules[i].name, rule) == 0)
+			return w->rules[i].keep_open;
+	return false;
+}
+
+int lc_close_tasks(struct lc *c, const struct lead *l, const char *why)
+{
+	struct lc_open_task *v;
+	size_t n;
+	int rc = db_lc_open_tasks(c->db, l->i[LI_ID], &v, &n, c->err);
+	struct sb ids = SB_INIT;
+	for (size_t i = 0; i < n && !rc; i++) {
+		if (keeps_open(c->cfg, v[i].rule))
+			continue;
+		rc = db_lc_task_cancel(c->db, v[i].id, c->now, c->err);
+		sb_addf(&ids, "%s%lld", ids.len ? "," : "", (long long)v[i].id);
+	}
+	if (!rc && ids.len) {
+		struct sb data = SB_INIT;
+		sb_addf(&data, "{\"tasks\":[%s],\"reason\":", ids.buf);
+		sb_add_json_str(&data, why);
+		sb_addc(&data, '}');
+		rc = lc_record(c, l, "tasks.cancelled", NULL, NULL, data.buf);
+		sb_free(&data);
+	}
+	sb_free(&ids);
+	lc_open_tasks_free(v, n);
+	return rc;
+}
+
+int lc_task_check_closed(struct lc *c, int64_t task_id, int64_t lead_id, const char *rule,
+                         bool *cancelled)
+{
+	*cancelled = false;
+	if (keeps_open(c->cfg, rule))
+		return 0;
+	struct lead l;
+	int rc = db_lead_by_id(c->db, lead_id, &l, c->err);
+	if (rc)
+		return rc;
+	if (lc_closed(c->cfg, l.t[LT_STAGE], lead_get(&l, LT_STATUS))) {
+		struct sb data = SB_INIT;
+		sb_addf(&data, "{\"tasks\":[%lld],\"reason\":\"closed\"}", (long long)task_id);
+		if (!(rc = db_lc_task_cancel(c->db, task_id, c->now, c->err)))
+			rc = lc_record(c, &l, "tasks.cancelled", NULL, NULL, data.buf);
+		sb_free(&data);
+		*cancelled = !rc;
+	}
+	lead_free(&l);
+	return rc;
+}
+
+int lc_reminder_since(struct lc *c, const struct lead *l, int64_t since, int64_t *out)
+{
+	*out = since;
+	if (!l->has[LI_IMPORT_BATCH] || !l->i[LI_IMPORT_BATCH])
+		return 0;
+	int64_t started, before;
+	int rc = db_lc_import_quiet(c->db, l->i[LI_IMPORT_BATCH], &started, &before, c->err);
+	if (!rc && before && l->i[LI_CREATED_AT] < before && started > since)
+		*out = started;
+	return rc;
+}
+
+/* ---- moves and statuses ---- */
+
+int lc_move(struct lc *c, struct lead *l, const struct stage *to, const char *reason)
+{
+	if (to->grp == GRP_LOST && str_empty(reason))
+		return lerr_set(c->err, EX_USAGE,
+		                "moving lead #%lld to lost stage '%s' needs a reason",
+		                (long long)l->i[LI_ID], to->name);
+	char *from = xstrdup(lead_get(l, LT_STAGE));
+	lead_set(l, LT_STAGE, to->key);
+	lead_set(l, LT_STEP, NULL); /* steps belong to a stage */
+	lead_set_int(l, LI_STAGE_ENTERED_AT, c->now);
+	/* the furthest position reached, for the funnel: lost stages do not count */
+	int pos = to->grp == GRP_LOST ? 0 : config_stage_pos(c->cfg, to->key);
+	if (!l->has[LI_REACHED_POS] || pos > l->i[LI_REACHED_POS])
+		lead_set_int(l, LI_REACHED_POS, pos);
+	struct sb data = SB_INIT;
+	json_reason(&data, reason);
+	int rc = lc_record(c, l, "moved", from, to->key, data.len ? data.buf : NULL);
+	if (!rc)
+		rc = lc_action(c, l);
+	/* closed first: the tasks of the stage it leaves go, a workflow of the
+	 * stage it enters (a recovery task, say) stays */
+	if (!rc && to->grp != GRP_ACTIVE && !lc_closed(c->cfg, from, lead_get(l, LT_STATUS)))
+		rc = lc_close_tasks(c, l, to->grp == GRP_WON ? "won" : "lost");
+	if (!rc)
+		rc = lc_hook(c, l, HK_STAGE_ENTERED, to->key);
+	if (!rc && to->grp == GRP_LOST)
+		rc = lc_hook(c, l, HK_DISCARDED, from); /* the stage it came from */
+	if (!rc)
+		rc = db_lead_update(c->db, l, c->err);
+	sb_free(&data);
+	free(from);
+	return rc;
+}
+
+int lc_set_status(struct lc *c, struct lead *l, const char *to, const char *reason)
+{
+	if (!lead_status_ok(to))
+		return lerr_set(c->err, EX_USAGE,
+		                "unknown status '%s' (new, active, inactive, unqualified)", to);
+	char *from = xstrdup(lead_get(l, LT_STATUS));
+	lead_set(l, LT_STATUS, to);
+	/* a status set by hand is an action: the idle clock restarts from it,
+	 * so the next sweep does not undo `leads status 1 active` */
+	lc_touch(c, l, true);
+	struct sb data = SB_INIT;
+	json_reason(&data, reason);
+	int rc = lc_record(c, l, "status", from, to, data.len ? data.buf : NULL);
+	bool disq = strcmp(to, "unqualified") == 0;
+	if (!rc && disq && !lc_closed(c->cfg, lead_get(l, LT_STAGE), from))
+		rc = lc_close_tasks(c, l, "unqualified");
+	if (!rc)
+		rc = lc_hook(c, l, HK_STATUS, to);
+	if (!rc && disq)
+		rc = lc_hook(c, l, HK_DISCARDED, lead_get(l, LT_STAGE));
+	if (!rc)
+		rc = db_lead_update(c->db, l, c->err);
+	sb_free(&data);
+	free(from);
+	return rc;
+}
+
+int64_t lc_inactive_at(const struct config *cfg, const struct lead *l)
+{
+	const char *st = lead_get(l, LT_STATUS);
+	if (ldur_is_zero(cfg->inactive_after) ||
+	    (strcmp(st, "new") != 0 && strcmp(st, "active") != 0))
+		return 0;
+	int64_t since =
+	    l->has[LI_LAST_ACTIVITY_AT] ? l->i[LI_LAST_ACTIVITY_AT] : l->i[LI_CREATED_AT];
+	return ldur_add(since, cfg->inactive_after);
+}
+
+/* ---- owners ---- */
+
+int lc_owner_changed(struct lc *c, struct lead *l, const char *from, bool mail)
+{
+	const char *to = l->t[LT_OWNER];
+	if ((from ? from : "")[0] == '\0' && (to ? to : "")[0] == '\0')
+		return 0;
+	if (from && to && strcmp(from, to) == 0)
+		return 0;
+	int rc = db_lc_tasks_follow(c->db, l->i[LI_ID], to, c->err);
+	if (!rc && to && mail && lc_assignment_mail(c->cfg)) {
+		const struct member *m = config_member(c->cfg, to);
+		if (m && !str_empty(m->email)) {
+			struct hook_env env = { .db = c->db,
+				                .cfg = c->cfg,
+				                .now = c->now,
+				                .actor = c->actor,
+				                .err = c->err };
+			rc = route_owner_mail(&env, l, m, from);
+		}
+	}
+	if (!rc && to)
+		rc = lc_hook(c, l, HK_ASSIGNED, to);
+	return rc;
+}
+
+int lc_task_reassign(struct lc *c, int64_t task_id, const char *owner)
+{
+	struct lead l;
+	int64_t lead_id = 0;
+	char *old = NULL;
+	int rc = db_lc_task_lead(c->db, task_id, &lead_id, &old, c->err);
+	if (rc)
+		return rc;
+	if (!(rc = db_lc_task_owner(c->db, task_id, owner, owner != NULL, c->err)) &&
+	    !(rc = db_lead_by_id(c->db, lead_id, &l, c->err))) {
+		struct sb data = SB_INIT;
+		sb_addf(&data, "{\"task\":%lld}", (long long)task_id);
+		rc = lc_record(c, &l, "task.reassigned", old, owner, data.buf);
+		sb_free(&data);
+		lead_free(&l);
+	}
+	free(old);
+	return rc;
+}
+
+/* ---- notify: ---- */
+
+int lc_notify_parse(struct yaml_ctx *y, yaml_node_t *val, const struct config *cfg,
+                    const char *what, char ***v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	if (ly_is_scalar(val) && !ly_is_null(val)) {
+		*v = xcalloc(1, sizeof **v);
+		(*v)[0] = xstrdup(ly_scalar(val));
+		*n = 1;
+	} else if (ly_strv(y, val, what, v, n) != 0) {
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < *n; i++) {
+		const struct member *m = config_member(cfg, (*v)[i]);
+		if (m) {
+			free((*v)[i]);
+			(*v)[i] = xstrdup(m->name);
+		} else if (!strchr((*v)[i], '@') || strpbrk((*v)[i], " \t\r\n<>,")) {
+			yaml_node_t *at = ly_is_seq(val) ? ly_seq_at(y, val, i) : val;
+			rc = ly_error(y, at ? at : val,
+			              "%s: '%s' is neither a team member nor a mail address", what,
+			              (*v)[i]);
+		}
+	}
+	return rc;
+}
+
+int lc_notify_mail(struct lc *c, const struct lead *l, char *const *who, size_t n, const char *kind,
+                   const char *key_base, const char *subject, const char *intro, const char *skip)
+{
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		const struct member *m = config_member(c->cfg, who[i]);
+		const char *addr = m ? m->email : who[i];
+		if (str_empty(addr) || (skip && str_ieq(addr, skip)))
+			continue;
+		struct sb key = SB_INIT, body = SB_INIT;
+		sb_addf(&key, "%s:%s", key_base, addr);
+		sb_addf(&body, "Hello%s%s,\n\n%s\n\n", m ? " " : "", m ? m->name : "", intro);
+		rules_lead_details(c->cfg, l, &body);
+		struct mail_new mail = { .kind = kind,
+			                 .idem_key = key.buf,
+			                 .lead_id = l->i[LI_ID],
+			                 .rcpt = addr,
+			                 .subject = subject,
+			                 .body = body.buf };
+		int queued;
+		rc = mail_queue(c->db, &mail, c->now, &queued, c->err);
+		sb_free(&key);
+		sb_free(&body);
+	}
+	return rc;
+}

@@ -1,0 +1,174 @@
+/*
+ * lifecycle.h - the one place that changes where a lead stands and fires
+ * what follows: moving between stages, setting a status, logging an
+ * action, assigning an owner, and the tasks and mail these imply.
+ *
+ * Every function takes a context (config, database, now, actor), works
+ * inside the caller's write transaction, returns 0 or an exit code with
+ * the message in ctx->err, and never prints. The engines (route, score,
+ * workflow) decide; the lifecycle writes.
+ *
+ * The rules it keeps, whichever way a lead changes (add, edit, import,
+ * move, status, route):
+ * - an owner change records `assigned`, queues the assignment mail to the
+ *   new owner (`lifecycle: assignment_mail: false` turns that off; bulk
+ *   paths keep their digests) and hands the lead's open tasks to the new
+ *   owner, except tasks given to someone by name (owner_given);
+ * - reaching a won or lost stage, or status unqualified, closes the lead's
+ *   open tasks as cancelled (kept, shown as cancelled), except those of a
+ *   workflow with `keep_open: true`;
+ * - a status set by hand is an action: the idle clock restarts from it;
+ * - lead.discarded carries the stage the lead came from.
+ *
+ *   lifecycle:
+ *     assignment_mail: true     # mail the new owner on any owner change
+ *     unowned_tasks: manager    # who gets a task that comes due unowned:
+ *                               #   manager, a team member or an address
+ *     import_events_within: 7d  # import fires workflows only for open
+ *                               #   leads created this recently
+ */
+#ifndef LEADS_LIFECYCLE_H
+#define LEADS_LIFECYCLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "db.h"
+#include "hooks.h"
+#include "lead.h"
+#include "util.h"
+
+struct lifecycle_config {
+	bool assignment_mail;             /* default true */
+	char *unowned_tasks;              /* NULL: the team's manager */
+	struct ldur import_events_within; /* default 7d */
+	bool has_import_within;
+	char *src; /* the section as written, for config show */
+};
+
+struct lc {
+	struct db *db;
+	const struct config *cfg;
+	int64_t now;
+	const char *actor;
+	bool no_route;  /* leave owners alone */
+	bool no_events; /* no workflows */
+	struct lerr *err;
+};
+
+/* Register the `lifecycle:` section (hooks_register_config calls it). */
+void lifecycle_register_config(void);
+/* The settings, defaults when the config has no such section. */
+bool lc_assignment_mail(const struct config *cfg);
+struct ldur lc_import_events_within(const struct config *cfg);
+
+/*
+ * One definition of a valid lead for add, edit, --json and import: it is
+ * identifiable by an email, a first or last name, a company or a phone.
+ * 0, or EX_DATAERR with "no email, name, company or phone".
+ */
+int lc_identifiable(const struct lead *l, struct lerr *err);
+
+/* One history event on l at now, by the actor. */
+int lc_record(struct lc *c, const struct lead *l, const char *kind, const char *from,
+              const char *to, const char *data);
+/* Mark l changed (and, with activity, acted on by a person) at now. */
+void lc_touch(struct lc *c, struct lead *l, bool activity);
+/* An action by a person: restarts the idle clocks and makes a new or
+ * inactive lead active (recorded in history). Does not save l. */
+int lc_action(struct lc *c, struct lead *l);
+/* Run the engines (route, score, workflows) for one event on l. */
+int lc_hook(struct lc *c, struct lead *l, enum hook_kind kind, const char *detail);
+
+/*
+ * Log an activity on l and save it: a `kind` history row (note, call,
+ * email, meeting, meeting_scheduled...) at `at` (0: now) with data, an
+ * action on the lead, then the engines: meeting.scheduled when meeting is
+ * the future meeting's time, else the activity `detail` (call,
+ * email_opened, ...).
+ */
+int lc_log(struct lc *c, struct lead *l, const char *kind, const char *data, int64_t at,
+           const char *detail, int64_t meeting);
+/* Set l's step in its stage (NULL: none) as an action and save it. */
+int lc_step(struct lc *c, struct lead *l, const char *step);
+
+/* Move l to stage `to` (a lost stage needs a reason) and save it. */
+int lc_move(struct lc *c, struct lead *l, const struct stage *to, const char *reason);
+/* Set l's status (new, active, inactive, unqualified) by hand and save it. */
+int lc_set_status(struct lc *c, struct lead *l, const char *to, const char *reason);
+/*
+ * What follows an owner change of l from `from` (already set on l, not yet
+ * saved): the lead.assigned event, the mail to the new owner unless
+ * `mail` is false, the open tasks handed on. `assigned` must already be
+ * in the history (set_field and the router record it).
+ */
+int lc_owner_changed(struct lc *c, struct lead *l, const char *from, bool mail);
+/* Hand task id to owner by name (NULL: nobody); records it on the lead. */
+int lc_task_reassign(struct lc *c, int64_t task_id, const char *owner);
+
+/* Close the open tasks of lead l as cancelled (keep_open workflows aside). */
+int lc_close_tasks(struct lc *c, const struct lead *l, const char *why);
+/*
+ * For the sweep, before a late or due-soon mail: if the task's lead is
+ * closed (a lead closed before the lifecycle existed, or changed by a path
+ * that bypassed it) and its rule does not keep_open, cancel the task now
+ * and set *cancelled, so no mail goes out for it.
+ */
+int lc_task_check_closed(struct lc *c, int64_t task_id, int64_t lead_id, const char *rule,
+                         bool *cancelled);
+/* Whether a lead in stage key with status is closed (won, lost, unqualified). */
+bool lc_closed(const struct config *cfg, const char *stage_key, const char *status);
+/* When the sweep would make l inactive, or 0 if it never will as things stand. */
+int64_t lc_inactive_at(const struct config *cfg, const struct lead *l);
+/* Who gets an unowned task that comes due: a team member, or NULL with *addr
+ * set to a plain address, or both NULL when nobody is configured. */
+const struct member *lc_unowned_to(const struct config *cfg, const char **addr);
+
+/*
+ * `notify:` of thresholds and workflows: a team member's name or a plain
+ * address, or a list of them. lc_notify_parse reports problems with
+ * ly_error and stores member names canonical; lc_notify_mail queues one
+ * message per recipient (key: key_base:ADDRESS), skipping `skip` (an
+ * address already mailed).
+ */
+struct yaml_ctx;
+struct yaml_node_s;
+int lc_notify_parse(struct yaml_ctx *y, struct yaml_node_s *val, const struct config *cfg,
+                    const char *what, char ***v, size_t *n);
+int lc_notify_mail(struct lc *c, const struct lead *l, char *const *who, size_t n, const char *kind,
+                   const char *key_base, const char *subject, const char *intro, const char *skip);
+
+/* storage (db_lifecycle.c) */
+/* The open tasks of a lead: ids and the rules that created them. */
+struct lc_open_task {
+	int64_t id;
+	char *rule;
+	char *owner;
+	bool owner_given;
+};
+int db_lc_open_tasks(struct db *db, int64_t lead_id, struct lc_open_task **v, size_t *n,
+                     struct lerr *err);
+void lc_open_tasks_free(struct lc_open_task *v, size_t n);
+int db_lc_task_cancel(struct db *db, int64_t id, int64_t now, struct lerr *err);
+/* Hand the lead's open tasks not given by name to owner (NULL: nobody). */
+int db_lc_tasks_follow(struct db *db, int64_t lead_id, const char *owner, struct lerr *err);
+/* The lead and owner of task id (EX_NOINPUT "no task #ID" when missing). */
+int db_lc_task_lead(struct db *db, int64_t id, int64_t *lead_id, char **owner, struct lerr *err);
+int db_lc_task_owner(struct db *db, int64_t id, const char *owner, bool given, struct lerr *err);
+/* Mark import batch: its leads created before `before` came in quietly. */
+int db_lc_import_quiet_set(struct db *db, int64_t batch, int64_t before, struct lerr *err);
+/* When batch started, and before what creation time its leads came quietly
+ * (0 when none did). */
+int db_lc_import_quiet(struct db *db, int64_t batch, int64_t *started, int64_t *before,
+                       struct lerr *err);
+/*
+ * The start of a lead's idle spell for stage reminders: `since`, or the
+ * import's time for a lead imported quietly (import --events) when that
+ * is later. Reads the batch only for imported leads.
+ */
+int lc_reminder_since(struct lc *c, const struct lead *l, int64_t since, int64_t *out);
+/* Whether lead has an open task created by rule. */
+int db_lc_rule_open(struct db *db, int64_t lead_id, const char *rule, bool *open, struct lerr *err);
+
+#endif

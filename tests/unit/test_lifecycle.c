@@ -1,0 +1,201 @@
+/*
+ * test_lifecycle.c - lib/lifecycle.h on a real database: closing a lead
+ * cancels its open tasks (keep_open aside), a new owner takes the tasks
+ * not given by name and gets the assignment mail, a status set by hand
+ * restarts the idle clock, and the small rules (closed, inactive at,
+ * who takes unowned tasks) read the config as documented.
+ */
+#include "tap.h"
+
+#include "config.h"
+#include "db.h"
+#include "hooks.h"
+#include "lead.h"
+#include "lifecycle.h"
+#include "outbox.h"
+#include "queue.h"
+#include "task.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char yaml[] = "team:\n"
+                           "  - {name: ana, email: ana@example.com}\n"
+                           "  - {name: ben, email: ben@example.com}\n"
+                           "  - {name: mia, email: mia@example.com, role: manager}\n"
+                           "status:\n"
+                           "  inactive_after: 30d\n"
+                           "workflows:\n"
+                           "  - {name: keep, on: lead.discarded, keep_open: true,\n"
+                           "     task: {title: Recover, due: 3mo}}\n";
+
+static int64_t new_lead(struct db *db, const char *email)
+{
+	struct lead l;
+	lead_init(&l);
+	lead_set(&l, LT_EMAIL, email);
+	lead_set(&l, LT_STAGE, "prospecting");
+	lead_set(&l, LT_STATUS, "new");
+	lead_set_int(&l, LI_CREATED_AT, 1000);
+	lead_set_int(&l, LI_UPDATED_AT, 1000);
+	lead_set_int(&l, LI_STAGE_ENTERED_AT, 1000);
+	lead_set_int(&l, LI_SCORE, 0);
+	struct lerr err = { 0 };
+	if (db_lead_insert(db, &l, &err))
+		diag("insert: %s", err.msg);
+	int64_t id = l.i[LI_ID];
+	lead_free(&l);
+	return id;
+}
+
+static int64_t add_task(struct db *db, int64_t lead, const char *owner, bool given,
+                        const char *rule)
+{
+	struct task_new tn = { .lead_id = lead,
+		               .owner = owner,
+		               .title = "T",
+		               .due_at = 5000,
+		               .rule = rule,
+		               .owner_given = given };
+	int64_t id = 0;
+	struct lerr err = { 0 };
+	if (task_create(db, &tn, 1000, &id, &err))
+		diag("task: %s", err.msg);
+	return id;
+}
+
+static struct task get(struct db *db, int64_t id)
+{
+	struct task t;
+	struct lerr err = { 0 };
+	if (db_task_get(db, id, &t, &err))
+		diag("task get: %s", err.msg);
+	return t;
+}
+
+int main(void)
+{
+	hooks_register_config();
+	struct config *cfg = config_load_mem("t.yaml", yaml, strlen(yaml));
+	if (!cfg || cfg->nerrors) {
+		printf("Bail out! config\n");
+		return 2;
+	}
+	char dir[] = "/tmp/leads-lc-XXXXXX";
+	if (!mkdtemp(dir))
+		return 2;
+	char path[64];
+	snprintf(path, sizeof path, "%s/t.db", dir);
+	struct db *db;
+	struct lerr err = { 0 };
+	if (db_open(path, DB_CREATE, &db, &err) != 0 || db_sync_stages(db, cfg, &err) != 0) {
+		printf("Bail out! %s\n", err.msg);
+		return 2;
+	}
+	struct lc c = { .db = db, .cfg = cfg, .now = 2000, .actor = "t", .err = &err };
+
+	/* the small rules */
+	ok(!lc_closed(cfg, "prospecting", "new"), "an active stage is open");
+	ok(lc_closed(cfg, "closed-deal", "active"), "a won stage is closed");
+	ok(lc_closed(cfg, "lost", "new"), "a lost stage is closed");
+	ok(lc_closed(cfg, "prospecting", "unqualified"), "unqualified is closed");
+	const char *addr;
+	const struct member *m = lc_unowned_to(cfg, &addr);
+	is_str(m ? m->name : "(none)", "mia", "unowned tasks go to the manager");
+	ok(lc_assignment_mail(cfg), "assignment mail on by default");
+	is_int(lc_import_events_within(cfg).secs, 7 * 86400, "import events: 7d by default");
+
+	/* one definition of a valid lead */
+	struct lead v;
+	lead_init(&v);
+	struct lerr verr = { 0 };
+	is_int(lc_identifiable(&v, &verr), EX_DATAERR, "nothing: refused");
+	is_str(verr.msg, "no email, name, company or phone", "why");
+	lead_set(&v, LT_TITLE, "CEO");
+	is_int(lc_identifiable(&v, &verr), EX_DATAERR, "a title alone: refused");
+	lead_set(&v, LT_PHONE, "555-0100");
+	is_int(lc_identifiable(&v, &verr), 0, "a phone alone: accepted");
+	lead_free(&v);
+
+	/* a status by hand restarts the idle clock */
+	int64_t id = new_lead(db, "a@x.com");
+	struct lead l;
+	is_int(db_lead_by_id(db, id, &l, &err), 0, "read the lead");
+	is_int(lc_inactive_at(cfg, &l), 1000 + 30 * 86400, "inactive 30d after creation");
+	is_int(lc_set_status(&c, &l, "active", NULL), 0, "status active");
+	is_int(l.i[LI_LAST_ACTIVITY_AT], 2000, "the idle clock restarts");
+	is_int(lc_inactive_at(cfg, &l), 2000 + 30 * 86400, "inactive 30d after the status");
+	is_int(lc_set_status(&c, &l, "sleepy", NULL), EX_USAGE, "an unknown status");
+
+	/* a new owner: tasks not given by name follow, a mail is queued */
+	int64_t t1 = add_task(db, id, NULL, false, NULL);
+	int64_t t2 = add_task(db, id, "ben", true, NULL);
+	lead_set(&l, LT_OWNER, "ana");
+	is_int(lc_owner_changed(&c, &l, NULL, true), 0, "owner changed");
+	struct task t = get(db, t1);
+	is_str(t.owner, "ana", "an unowned task follows the new owner");
+	task_free(&t);
+	t = get(db, t2);
+	is_str(t.owner, "ben", "a task given by name stays");
+	task_free(&t);
+	int64_t *ids;
+	size_t n;
+	is_int(db_outbox_due(db, 1 << 30, true, 0, &ids, &n, &err), 0, "outbox");
+	is_int((long long)n, 1, "one mail");
+	struct outbox_msg msg = { 0 };
+	if (n && db_outbox_get(db, ids[0], &msg, &err) == 0) {
+		is_str(msg.rcpt, "ana@example.com", "to the new owner");
+		is_str(msg.kind, "assignment", "an assignment mail");
+		outbox_msg_free(&msg);
+	}
+	free(ids);
+	is_int(lc_owner_changed(&c, &l, "ana", true), 0, "the same owner again");
+	is_int(db_outbox_due(db, 1 << 30, true, 0, &ids, &n, &err), 0, "outbox again");
+	is_int((long long)n, 1, "no second mail for no change");
+	free(ids);
+
+	/* won: the open tasks are cancelled, kept */
+	const struct stage *won = config_stage(cfg, "Closed Deal");
+	is_int(lc_move(&c, &l, won, NULL), 0, "move to a won stage");
+	t = get(db, t1);
+	ok(t.cancelled_at == 2000 && t.done_at == 2000, "open task cancelled (and done)");
+	task_free(&t);
+	t = get(db, t2);
+	ok(t.cancelled_at == 2000, "the task given by name too");
+	task_free(&t);
+	const struct stage *lost = config_stage(cfg, "Lost");
+	is_int(lc_move(&c, &l, lost, NULL), EX_USAGE, "lost needs a reason");
+
+	/* keep_open: a workflow's tasks survive the closing */
+	int64_t id2 = new_lead(db, "b@x.com");
+	struct lead l2;
+	is_int(db_lead_by_id(db, id2, &l2, &err), 0, "second lead");
+	int64_t k = add_task(db, id2, NULL, false, "keep");
+	int64_t o = add_task(db, id2, NULL, false, "other");
+	is_int(lc_set_status(&c, &l2, "unqualified", NULL), 0, "unqualified");
+	t = get(db, k);
+	ok(!t.done_at && !t.cancelled_at, "keep_open: still open");
+	task_free(&t);
+	t = get(db, o);
+	ok(t.cancelled_at != 0, "another rule's task cancelled");
+	task_free(&t);
+
+	/* task reassign: given by name from then on */
+	is_int(lc_task_reassign(&c, k, "ben"), 0, "reassign");
+	t = get(db, k);
+	ok(t.owner && strcmp(t.owner, "ben") == 0 && t.owner_given, "ben's, by name");
+	task_free(&t);
+	is_int(lc_task_reassign(&c, 999, "ben"), EX_NOINPUT, "no such task");
+
+	lead_free(&l);
+	lead_free(&l2);
+	db_close(db);
+	config_free(cfg);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 2;
+	return done_testing();
+}
