@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "ltime.h"
+#include "pager.h"
 
 static int cmd_help(struct ctx *c, struct args *a);
 static int cmd_complete(struct ctx *c, struct args *a);
@@ -157,7 +159,18 @@ static const struct cmd commands[] = {
 };
 
 /* Options every command accepts, before or after its name. */
-enum { G_DB, G_CONFIG, G_FORMAT, G_NOW, G_QUIET, G_VERBOSE, G_HELP, G_VERSION, G__COUNT };
+enum {
+	G_DB,
+	G_CONFIG,
+	G_FORMAT,
+	G_NOW,
+	G_QUIET,
+	G_VERBOSE,
+	G_NO_PAGER,
+	G_HELP,
+	G_VERSION,
+	G__COUNT
+};
 static const struct opt global_opts[] = {
 	[G_DB] = { "db", 'd', "FILE",
 	           "database file (default $LEADS_DB, else "
@@ -174,6 +187,8 @@ static const struct opt global_opts[] = {
 	[G_QUIET] = { "quiet", 'q', NULL, "print nothing but data and errors", 0, COMP_NONE, NULL },
 	[G_VERBOSE] = { "verbose", 'v', NULL, "say more about what happens", OPT_MULTI, COMP_NONE,
 	                NULL },
+	[G_NO_PAGER] = { "no-pager", 0, NULL, "do not page long output (also $LEADS_PAGER=cat)", 0,
+	                 COMP_NONE, NULL },
 	[G_HELP] = { "help", 'h', NULL, "show this help", 0, COMP_NONE, NULL },
 	[G_VERSION] = { "version", 0, NULL, "print the version", 0, COMP_NONE, NULL },
 	{ 0 },
@@ -561,6 +576,8 @@ static int apply_globals(struct ctx *c, const char *gval[G__COUNT])
 {
 	if (gval[G_QUIET])
 		c->quiet = true;
+	if (gval[G_NO_PAGER])
+		c->no_pager = true;
 	if (gval[G_DB])
 		c->db_path = gval[G_DB];
 	if (gval[G_CONFIG])
@@ -669,11 +686,27 @@ static int run(struct ctx *c, const struct cmd *cmd, struct args *a)
 	return 0;
 }
 
+/* The width of the terminal on standard output; 0 when it is not one. */
+static int term_columns(void)
+{
+	if (!isatty(1))
+		return 0;
+	struct winsize ws;
+	if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	const char *env = getenv("COLUMNS");
+	int64_t n;
+	if (env && str_to_i64(env, &n) && n > 0 && n < 10000)
+		return (int)n;
+	return 80;
+}
+
 int main(int argc, char **argv)
 {
 	/* Lead data is personal data: everything leads creates is private. */
 	umask(077);
 	hooks_register_config();
+	pager_register_config();
 
 	struct ctx c = { 0 };
 	c.fmt = OUT_TABLE;
@@ -698,6 +731,7 @@ int main(int argc, char **argv)
 	char *defdb = NULL;
 	if (str_empty(c.db_path))
 		c.db_path = defdb = default_path("XDG_DATA_HOME", ".local/share", "leads.db");
+	c.term_cols = term_columns();
 	if (isatty(1) && str_empty(getenv("NO_COLOR")) && !str_ieq(getenv("TERM"), "dumb"))
 		c.out_flags |= OUT_COLOR;
 
