@@ -1438,6 +1438,11 @@ char *out_term_dup(const char *s, int flags)
 	return sb.buf;
 }
 
+size_t out_term_width(const char *s)
+{
+	return s ? term_width(s) : 0;
+}
+
 void out_term_puts(FILE *fp, const char *s, int flags)
 {
 	struct sb sb = SB_INIT;

@@ -200,6 +200,8 @@ enum out_term_flags {
 };
 /* A cleaned copy of s, to free; "" for NULL. */
 char *out_term_dup(const char *s, int flags);
+/* The display width of s once cleaned (0 for NULL). */
+size_t out_term_width(const char *s);
 /* Write s cleaned (nothing is appended). */
 void out_term_puts(FILE *fp, const char *s, int flags);
 /*
