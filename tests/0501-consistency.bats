@@ -24,3 +24,32 @@ load test_helper
 	refute_output --partial 'Prospecting    '
 	[ ! -e ./- ]
 }
+
+sort_leads() {
+	leads add -q --first Zed --last Adams --priority low >/dev/null
+	leads add -q --first Amy --last Young --priority urgent >/dev/null
+	leads add -q --first bob --last adams --priority high >/dev/null
+	leads add -q --company Lonely >/dev/null
+	leads move -q 1 'Proposal Sent'
+	leads move -q 3 Contacted
+}
+
+@test "--sort priority: urgent, high, normal, low (--reverse: low first)" {
+	sort_leads
+	run -0 leads list --sort priority --format tsv -C id,priority
+	assert_output $'id\tpriority\n2\turgent\n3\thigh\n4\tnormal\n1\tlow'
+	run -0 leads list --sort priority -r --format tsv -C id
+	assert_output $'id\n1\n4\n3\n2'
+}
+
+@test "--sort stage follows the pipeline, not the alphabet" {
+	sort_leads
+	run -0 leads list --sort stage --format tsv -C id,stage
+	assert_output $'id\tstage\n2\tProspecting\n4\tProspecting\n3\tContacted\n1\tProposal Sent'
+}
+
+@test "--sort name: last name, then first, any case" {
+	sort_leads
+	run -0 leads list --sort name --format tsv -C id,name
+	assert_output $'id\tname\n3\tbob adams\n1\tZed Adams\n4\tLonely\n2\tAmy Young'
+}
