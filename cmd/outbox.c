@@ -24,10 +24,14 @@ const struct opt opts_outbox[] = {
 };
 
 static const struct out_col cols[] = {
-	{ "id", "ID", OUT_T_INT, 0 },           { "kind", "KIND", OUT_T_STR, 0 },
-	{ "to", "TO", OUT_T_STR, 0 },           { "subject", "SUBJECT", OUT_T_STR, 0 },
-	{ "created", "CREATED", OUT_T_STR, 0 }, { "state", "STATE", OUT_T_STR, 0 },
-	{ "tries", "TRIES", OUT_T_INT, 0 },     { "next_try", "NEXT TRY", OUT_T_STR, 0 },
+	{ "id", "ID", OUT_T_INT, 0 },
+	{ "kind", "KIND", OUT_T_STR, 0 },
+	{ "to", "TO", OUT_T_STR, 0 },
+	{ "subject", "SUBJECT", OUT_T_STR, 0 },
+	{ "created_at", "CREATED", OUT_T_STR, 0 },
+	{ "state", "STATE", OUT_T_STR, 0 },
+	{ "tries", "TRIES", OUT_T_INT, 0 },
+	{ "next_try", "NEXT TRY", OUT_T_STR, 0 },
 	{ "error", "ERROR", OUT_T_STR, 0 },
 };
 
