@@ -69,6 +69,7 @@ static int outbox_list(struct ctx *c, struct args *a)
 	                                         : OB_PENDING;
 	struct out *o = ctx_out(c);
 	out_begin(o, cols, (int)ARRAY_LEN(cols));
+	out_drop_order(o, "kind created_at next_try tries"); /* on a narrow terminal */
 	int rc = db_outbox_list(c->db, w, row, o, &c->err);
 	out_finish(o);
 	out_free(o);

@@ -149,6 +149,7 @@ static int task_list(struct ctx *c, struct args *a)
 	}
 	struct out *o = ctx_out(c);
 	out_begin(o, list_cols, (int)ARRAY_LEN(list_cols));
+	out_drop_order(o, "lead owner name"); /* on a narrow terminal */
 	struct lst ls = { c, o };
 	int rc = db_task_query(c->db, &f, list_row, &ls, &c->err);
 	out_finish(o);
