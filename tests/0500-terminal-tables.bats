@@ -190,3 +190,16 @@ EOF
 	assert_output --regexp '\[#* *\] +[0-9.]+%'
 	assert_output --partial 'generic: 10000 read, 10000 inserted'
 }
+
+@test "on a narrow terminal the progress bar is cut, never wrapped" {
+	awk 'BEGIN { print "Email"; for (i = 1; i <= 10000; i++) printf "u%d@example.com\n", i }' >p.csv
+	command -v script >/dev/null || skip "no script(1)"
+	script -qec true /dev/null >/dev/null 2>&1 || skip "no pseudo-terminal here"
+	run -0 script -qec "stty cols 40 rows 40; '$LEADS_BIN' import p.csv" /dev/null
+	assert_output --partial '['
+	local seg
+	while IFS= read -r -d $'\r' seg; do
+		[[ $seg == '['* ]] || continue # the summary after it is a message
+		((${#seg} < 40)) || fail "progress line as wide as the terminal: '$seg'"
+	done <<<"$output"$'\r'
+}
