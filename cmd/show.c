@@ -210,6 +210,12 @@ static void describe(struct ctx *c, const struct event *ev, struct sb *out)
 	sb_free(&d2);
 }
 
+static void pad_to(struct sb *sb, size_t n)
+{
+	while (n--)
+		sb_addc(sb, ' ');
+}
+
 /*
  * Append text to out, wrapped at word boundaries to lines of at most
  * width display columns (0: one line), continuation lines indented by ind.
@@ -274,12 +280,17 @@ static void timeline(struct ctx *c, const struct hist *h, bool reverse)
 		size_t ind = 2 + strlen(when) + 2 + whow + 2 + kindw + 2;
 		describe(c, ev, &what);
 		if (what.len) {
-			for (size_t i = out_term_width(kind); i < kindw + 2; i++)
-				sb_addc(&line, ' ');
-			size_t room = c->term_cols > 0 && (size_t)c->term_cols > ind + 10
-			                  ? (size_t)c->term_cols - ind
-			              : c->term_cols > 0 ? 10
-			                                 : 0;
+			size_t cols = c->term_cols > 0 ? (size_t)c->term_cols : 0;
+			if (cols && cols < ind + 30) {
+				/* too narrow beside the time: the text on lines of its own */
+				ind = 4;
+				sb_addc(&line, '\n');
+				pad_to(&line, ind);
+			} else {
+				for (size_t i = out_term_width(kind); i < kindw + 2; i++)
+					sb_addc(&line, ' ');
+			}
+			size_t room = !cols ? 0 : cols > ind + 10 ? cols - ind : 10;
 			wrap(&line, what.buf, room, ind);
 		}
 		sb_addc(&line, '\n');

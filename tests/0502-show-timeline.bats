@@ -61,12 +61,12 @@ seed_history() {
 	script -qec true /dev/null >/dev/null 2>&1 || skip "no pseudo-terminal here"
 	add_lead --first Ana
 	leads note -q 1 'alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima mike november oscar papa quebec romeo sierra tango'
-	run script -qec "stty cols 60 rows 40; LEADS_PAGER=cat '$LEADS_BIN' show 1" /dev/null
+	run script -qec "stty cols 80 rows 40; LEADS_PAGER=cat '$LEADS_BIN' show 1" /dev/null
 	assert_success
 	output=${output//$'\r'/}
 	local line
 	while IFS= read -r line; do
-		((${#line} <= 60)) || fail "wider than 60: '$line'"
+		((${#line} <= 80)) || fail "wider than 80: '$line'"
 		[[ $line != *' ' ]] || fail "trailing space: '$line'"
 	done <<<"$output"
 	assert_output --regexp $'note +alpha bravo [a-z ]+\n +[a-z]'
@@ -80,4 +80,15 @@ seed_history() {
 	leads note -q 1 "$(printf 'word%.0s ' $(seq 1 60))"
 	history_of 1
 	assert_line --regexp '^  2026-11-24T09:00:00Z  tester  note +(word ){59}word$'
+}
+
+@test "on a narrow terminal the text goes on lines of its own" {
+	command -v script >/dev/null || skip "no script(1)"
+	script -qec true /dev/null >/dev/null 2>&1 || skip "no pseudo-terminal here"
+	add_lead --first Ana
+	leads note -q 1 'alpha bravo charlie delta echo foxtrot golf hotel india juliett kilo lima'
+	run script -qec "stty cols 50 rows 40; LEADS_PAGER=cat '$LEADS_BIN' show 1" /dev/null
+	assert_success
+	output=${output//$'\r'/}
+	assert_output --regexp $'\n  2026-11-24T09:00:00Z  tester  note\n    alpha bravo charlie delta echo foxtrot golf\n    hotel india juliett kilo lima\n'
 }
