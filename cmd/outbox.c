@@ -108,8 +108,21 @@ static int outbox_retry(struct ctx *c, struct args *a)
 	struct mail_counts mc = { 0 };
 	if ((rc = deliver_outbox(c, id, true, ms, &mc)))
 		return rc;
-	if (!c->quiet)
+	if (c->fmt != OUT_TABLE) {
+		struct out *o = ctx_out(c);
+		char buf[32];
+		out_record_begin(o);
+		snprintf(buf, sizeof buf, "%d", mc.sent);
+		out_record_field(o, "sent", OUT_T_INT, buf);
+		snprintf(buf, sizeof buf, "%d", mc.retry);
+		out_record_field(o, "retry", OUT_T_INT, buf);
+		snprintf(buf, sizeof buf, "%d", mc.failed);
+		out_record_field(o, "failed", OUT_T_INT, buf);
+		out_record_end(o);
+		out_free(o);
+	} else if (!c->quiet) {
 		printf("outbox: %d sent, %d to retry, %d failed\n", mc.sent, mc.retry, mc.failed);
+	}
 	return mc.retry || mc.failed ? EX_FAIL : 0;
 }
 
@@ -132,9 +145,26 @@ static int outbox_show(struct ctx *c, struct args *a)
 		               .date = m.created_at,
 		               .msgid = msgid };
 	char *text;
-	if (mail_render(&mm, &text, &c->err))
+	if (mail_render(&mm, &text, &c->err)) {
 		rc = fail_err(c);
-	else if (isatty(STDOUT_FILENO)) /* lead data in a body must not drive the terminal */
+	} else if (c->fmt != OUT_TABLE) {
+		/* --format: the message's fields and the text sendmail gets */
+		struct out *o = ctx_out(c);
+		char buf[LTIME_BUFSZ + 32];
+		out_record_begin(o);
+		snprintf(buf, sizeof buf, "%lld", (long long)m.id);
+		out_record_field(o, "id", OUT_T_INT, buf);
+		out_record_field(o, "kind", OUT_T_STR, m.kind);
+		out_record_field(o, "to", OUT_T_STR, m.rcpt);
+		out_record_field(o, "cc", OUT_T_STR, m.cc);
+		out_record_field(o, "subject", OUT_T_STR, m.subject);
+		ltime_fmt(m.created_at, buf);
+		out_record_field(o, "created_at", OUT_T_STR, buf);
+		out_record_field(o, "message_id", OUT_T_STR, msgid);
+		out_record_field(o, "message", OUT_T_STR, text);
+		out_record_end(o);
+		out_free(o);
+	} else if (isatty(STDOUT_FILENO)) /* lead data in a body must not drive the terminal */
 		out_term_puts(stdout, text, OUT_TERM_LINES);
 	else /* the message exactly as sendmail would get it */
 		fputs(text, stdout);

@@ -193,3 +193,13 @@ This is reminder 1.
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "leads outbox: --all, --failed and --sent are options of outbox list"
 }
+
+@test "outbox show and retry honour --format" {
+	one_reminder --first Ann --last Lee
+	run -0 leads sweep -q --no-deliver
+	run -0 leads outbox show 1 --format json
+	echo "$output" | jq -e '.id == 1 and .kind == "reminder" and (.subject | test("^Reminder: Ann Lee"))
+		and (.message | test("^From: ")) and .created_at == "2026-11-08T09:00:00Z"'
+	run -0 --separate-stderr leads outbox retry --format jsonl
+	assert_output '{"sent":1,"retry":0,"failed":0}'
+}
