@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "pager.h"
 #include "deliver.h"
 #include "ltime.h"
 #include "mail.h"
@@ -67,6 +68,7 @@ static int outbox_list(struct ctx *c, struct args *a)
 	                      : a->val[B_FAILED] ? OB_FAILED
 	                      : a->val[B_SENT]   ? OB_SENT
 	                                         : OB_PENDING;
+	pager_start_reading(c); /* listing only: nothing to interrupt */
 	struct out *o = ctx_out(c);
 	out_begin(o, cols, (int)ARRAY_LEN(cols));
 	out_drop_order(o, "kind created_at next_try tries"); /* on a narrow terminal */

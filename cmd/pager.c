@@ -7,7 +7,9 @@
  * set when not set already (git's defaults), so less quits at once when the
  * output fits one screen (-F), shows colour (-R) and leaves the text on the
  * screen (-X). An empty pager, "cat", `pager: false`, `--no-pager` or
- * output that is not a terminal turn it off. At exit leads closes its end
+ * output that is not a terminal turn it off. Commands that write are not
+ * paged (quitting the pager would kill them mid-transaction), except the
+ * read-only subcommands that say so (task list, outbox list). At exit leads closes its end
  * of the pipe and waits for the pager.
  */
 #include <errno.h>
@@ -102,6 +104,14 @@ static void pager_wait(void)
 }
 
 void pager_start(struct ctx *c)
+{
+	/* quitting the pager must never kill a command that is writing */
+	if (c->cmd && (c->cmd->needs & (NEED_WRITE | NEED_RW)))
+		return;
+	pager_start_reading(c);
+}
+
+void pager_start_reading(struct ctx *c)
 {
 	if (pager_pid >= 0 || c->no_pager || c->fmt != OUT_TABLE || !c->term_cols)
 		return;

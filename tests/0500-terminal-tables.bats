@@ -203,3 +203,19 @@ EOF
 		((${#seg} < 40)) || fail "progress line as wide as the terminal: '$seg'"
 	done <<<"$output"$'\r'
 }
+
+@test "task list is paged; a command that writes never is" {
+	leads add -q --first Bo >/dev/null
+	leads task add -q 1 Call --due 1d >/dev/null
+	fake_pager
+	on_tty 120 "PAGER='$PWD/bin/pager' '$LEADS_BIN' task list"
+	assert_success
+	assert_output --partial 'Call'
+	[ -e paged ] || fail "task list was not paged"
+	rm paged
+	export LEADS_CONFIG=$EXAMPLES/team-routing.yaml
+	on_tty 120 "PAGER='$PWD/bin/pager' '$LEADS_BIN' route 1"
+	assert_success
+	assert_output --partial 'Bo'
+	[ ! -e paged ] || fail "route was paged: quitting the pager would kill it"
+}
