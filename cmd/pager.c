@@ -130,8 +130,9 @@ void pager_start_reading(struct ctx *c)
 	}
 	if (pid == 0) {
 		dup2(fd[0], 0);
-		close(fd[0]);
-		close(fd[1]);
+		/* the database file or connection is none of the pager's business */
+		for (int i = 3; i < 1024; i++)
+			close(i);
 		setenv("LESS", "FRX", 0);
 		setenv("LV", "-c", 0);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
