@@ -97,6 +97,8 @@ struct ctx {
 	bool quiet;
 	int verbose;
 	bool tty_err;      /* stderr is a terminal: progress bars */
+	int term_cols;     /* stdout is a terminal this wide: tables fit it; else 0 */
+	bool no_pager;     /* --no-pager */
 	const char *actor; /* who is acting: $LEADS_USER, else $USER */
 	bool no_route;     /* leave owners alone (add/import --no-route) */
 	bool no_events;    /* run no workflows (--no-events) */

@@ -5,6 +5,7 @@
 
 #include "cmd.h"
 #include "ltime.h"
+#include "pager.h"
 
 bool parse_when(struct ctx *c, const char *s, int64_t *out)
 {
@@ -20,7 +21,10 @@ bool parse_when(struct ctx *c, const char *s, int64_t *out)
 
 struct out *ctx_out(struct ctx *c)
 {
-	return out_new(stdout, c->fmt, c->out_flags);
+	pager_start(c);
+	struct out *o = out_new(stdout, c->fmt, c->out_flags);
+	out_set_width(o, c->term_cols);
+	return o;
 }
 
 int find_lead(struct ctx *c, const char *ref, struct lead *l)

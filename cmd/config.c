@@ -37,9 +37,11 @@ static int check(struct ctx *c)
 		c->cfg = config_default();
 	}
 	size_t errors = 0, warnings = 0;
+	bool machine = c->fmt != OUT_TABLE;
 	for (size_t i = 0; i < c->cfg->ndiags; i++) {
 		const struct config_diag *d = &c->cfg->diags[i];
-		out_tprintf(stderr, "%s: %s\n", d->warning ? "warning" : "error", d->text);
+		if (!machine)
+			out_tprintf(stderr, "%s: %s\n", d->warning ? "warning" : "error", d->text);
 		if (d->warning)
 			warnings++;
 		else
@@ -52,6 +54,35 @@ static int check(struct ctx *c)
 	if (!errors && db_open(c->db_path, DB_READONLY, &c->db, &c->err) == 0)
 		db_stage_counts(c->db, orphan_stage, &o, &c->err);
 	warnings += (size_t)o.n;
+	if (machine) {
+		/* one record: the verdict and every problem (orphan stages on stderr) */
+		static const struct out_col cols[] = { { "level", NULL, OUT_T_STR, 0 },
+			                               { "text", NULL, OUT_T_STR, 0 } };
+		struct out *out = ctx_out(c);
+		char buf[32];
+		out_record_begin(out);
+		out_record_field(out, "path", OUT_T_STR, path);
+		out_record_field(out, "ok", OUT_T_BOOL, errors ? "false" : "true");
+		snprintf(buf, sizeof buf, "%zu", errors);
+		out_record_field(out, "errors", OUT_T_INT, buf);
+		snprintf(buf, sizeof buf, "%zu", warnings);
+		out_record_field(out, "warnings", OUT_T_INT, buf);
+		snprintf(buf, sizeof buf, "%zu", c->cfg->nstages);
+		out_record_field(out, "stages", OUT_T_INT, buf);
+		snprintf(buf, sizeof buf, "%zu", c->cfg->nteam);
+		out_record_field(out, "team", OUT_T_INT, buf);
+		out_record_list_begin(out, "diagnostics");
+		out_begin(out, cols, 2);
+		for (size_t i = 0; i < c->cfg->ndiags; i++) {
+			out_str(out, c->cfg->diags[i].warning ? "warning" : "error");
+			out_str(out, c->cfg->diags[i].text);
+			out_end_row(out);
+		}
+		out_record_list_end(out);
+		out_record_end(out);
+		out_free(out);
+		return errors ? EX_FAIL : 0;
+	}
 	if (errors) {
 		out_tprintf(stderr, "%s: %zu error%s, %zu warning%s\n", path ? path : "(built-in)",
 		            errors, errors == 1 ? "" : "s", warnings, warnings == 1 ? "" : "s");
@@ -67,6 +98,9 @@ static int check(struct ctx *c)
 
 static int show(struct ctx *c)
 {
+	if (c->fmt_given && c->fmt != OUT_TABLE)
+		return usage_error(c,
+		                   "config show prints the config as YAML; --format is not for it");
 	if (c->config_path) {
 		c->cfg = config_load(c->config_path, &c->err);
 		if (!c->cfg)

@@ -269,11 +269,36 @@ int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filte
 			                   v[F_MINSCORE]);
 		f->has_min_score = true;
 	}
-	if (v[F_SORT]) {
+	if (v[F_SORT] && strcmp(v[F_SORT], "name") == 0) {
+		f->sort = "name"; /* last name, then first */
+	} else if (v[F_SORT]) {
 		const struct field_desc *sf = lead_field(v[F_SORT]);
 		if (!sf || !(sf->flags & (FF_EXPORT | FF_LIST)))
 			return usage_error(c, "cannot sort by '%s': no such field", v[F_SORT]);
 		f->sort = v[F_SORT];
+		/* by meaning: the most urgent priority first, stages in pipeline order */
+		static struct sb sort_order; /* one list per run: kept until exit */
+		struct sb *order = &sort_order;
+		sb_reset(order);
+		if (sf->idx == LT_PRIORITY && sf->kind == FK_TEXT) {
+			sb_addc(order, '[');
+			for (size_t i = c->cfg->npriorities; i-- > 0;) {
+				sb_add_json_str(order, c->cfg->priorities[i]);
+				if (i)
+					sb_addc(order, ',');
+			}
+			sb_addc(order, ']');
+		} else if (sf->idx == LT_STAGE && sf->kind == FK_TEXT) {
+			sb_addc(order, '[');
+			for (size_t i = 0; i < c->cfg->nstages; i++) {
+				if (i)
+					sb_addc(order, ',');
+				sb_add_json_str(order, c->cfg->stages[i].key);
+			}
+			sb_addc(order, ']');
+		}
+		if (order->len)
+			f->sort_order_json = order->buf;
 	}
 	f->desc = v[F_REVERSE] != NULL;
 	if (v[F_LIMIT] && (!str_to_i64(v[F_LIMIT], &f->limit) || f->limit < 0))

@@ -60,7 +60,10 @@ int set_fields_from_args(struct ctx *c, struct lead *l, struct args *a);
 	    { "search", 'S',       "TEXT", "TEXT in name, email, company, phone or title",         \
 	      0,        COMP_NONE, NULL },                                                         \
 	    { "min-score", 0, "N", "score at least N", 0, COMP_NONE, NULL },                       \
-	    { "sort", 0, "FIELD", "sort by FIELD (default id)", 0, COMP_FIELD, NULL },             \
+	    { "sort",  0,                                                                          \
+	      "FIELD", "sort by FIELD (default id); priority, stage and name by meaning",          \
+	      0,       COMP_FIELD,                                                                 \
+	      NULL },                                                                              \
 	    { "reverse", 'r', NULL, "reverse the order", 0, COMP_NONE, NULL },                     \
 	{                                                                                          \
 		"limit", 'n', "N", "at most N leads", 0, COMP_NONE, NULL                           \

@@ -18,6 +18,7 @@
 #include "funnel.h"
 #include "ltime.h"
 #include "lyaml.h"
+#include "pager.h"
 
 enum {
 	F_STAGE,
@@ -55,7 +56,9 @@ const struct opt opts_funnel[] = {
 	[F_BY] = { "by", 'b', "WHAT", "one funnel per owner, source or month (of creation)", 0,
 	           COMP_WORDS, "owner source month" },
 	[F_ASCII] = { "ascii", 0, NULL, "draw the bars with ASCII characters", 0, COMP_NONE, NULL },
-	[F_SVG] = { "svg", 0, "FILE", "also draw the funnel as an SVG picture in FILE (mode 0600)",
+	[F_SVG] = { "svg", 0, "FILE",
+	            "also draw the funnel as SVG in FILE (mode 0600); - for stdout, instead of the "
+	            "table",
 	            0, COMP_FILE, NULL },
 	{ 0 },
 };
@@ -177,7 +180,10 @@ static void print_table(struct ctx *c, const struct funnel *f, bool ascii)
 		{ "mean", "MEAN", OUT_T_STR, 1 },
 	};
 	struct out *o = out_new(stdout, OUT_TABLE, c->out_flags);
+	out_set_width(o, c->term_cols);
 	out_begin(o, cols, (int)ARRAY_LEN(cols));
+	/* 80 columns keep the stage, the counts, the bar and the conversion */
+	out_drop_order(o, "group mean drop_off median conv_top value bar");
 	struct sb b = SB_INIT;
 	for (size_t i = 0; i < f->nrows; i++) {
 		const struct funnel_row *r = &f->rows[i];
@@ -361,8 +367,14 @@ static int list_leads(struct ctx *c, const struct funnel_query *q, const char *k
 
 /* ---- the SVG file: written beside the target, then renamed ---- */
 
+/* Write text to path, or to standard output for "-" (as export -O - does). */
 static int write_file(struct ctx *c, const char *path, const struct sb *text)
 {
+	if (strcmp(path, "-") == 0) {
+		if (text->len && fwrite(text->buf, 1, text->len, stdout) != text->len)
+			return fail(c, EX_IOERR, "error writing the SVG: %s", strerror(errno));
+		return 0;
+	}
 	if (afile_write(path, text->buf, text->len, &c->err))
 		return fail_err(c);
 	return 0;
@@ -516,11 +528,15 @@ int cmd_funnel(struct ctx *c, struct args *a)
 		sb_free(&title);
 		sb_free(&svg);
 	}
-	if (!rc && c->fmt != OUT_TABLE) {
+	if (!rc && a->val[F_SVG] && strcmp(a->val[F_SVG], "-") == 0) {
+		/* standard output has the picture: the figures would spoil it */
+	} else if (!rc && c->fmt != OUT_TABLE) {
 		print_machine(c, &fs, q.by);
 	} else if (!rc) {
 		if (!fs.n)
 			note(c, "no leads%s", sb_str(&desc));
+		else
+			pager_start(c);
 		for (size_t i = 0; i < fs.n; i++) {
 			if (q.by != FUNNEL_BY_NONE)
 				out_tprintf(stdout, "%s%s: %s\n", i ? "\n" : "", by_names[q.by],

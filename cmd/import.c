@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,8 +162,16 @@ static void on_progress(void *p, uint64_t bytes, uint64_t rows)
 	double rate = t > 0 ? (double)rows / t : 0;
 	double eta = pct > 0 ? t * (100.0 - pct) / pct : 0;
 	int w = (int)(pct / 5);
-	fprintf(stderr, "\r[%-20.*s] %5.1f%%  %llu rows  %.0f rows/s  ETA %.0fs ", w,
-	        "####################", pct, (unsigned long long)rows, rate, eta);
+	char line[160];
+	int n = snprintf(line, sizeof line, "[%-20.*s] %5.1f%%  %llu rows  %.0f rows/s  ETA %.0fs ",
+	                 w, "####################", pct, (unsigned long long)rows, rate, eta);
+	/* never as wide as the terminal: a wrapped line would not be redrawn by \r */
+	struct winsize ws;
+	if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && n >= (int)ws.ws_col)
+		n = ws.ws_col - 1;
+	if (n > (int)sizeof line - 1)
+		n = (int)sizeof line - 1;
+	fprintf(stderr, "\r%.*s", n, line);
 	fflush(stderr);
 }
 

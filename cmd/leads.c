@@ -12,12 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "ltime.h"
+#include "pager.h"
 
 static int cmd_help(struct ctx *c, struct args *a);
 static int cmd_complete(struct ctx *c, struct args *a);
@@ -161,7 +163,18 @@ static const struct cmd commands[] = {
 };
 
 /* Options every command accepts, before or after its name. */
-enum { G_DB, G_CONFIG, G_FORMAT, G_NOW, G_QUIET, G_VERBOSE, G_HELP, G_VERSION, G__COUNT };
+enum {
+	G_DB,
+	G_CONFIG,
+	G_FORMAT,
+	G_NOW,
+	G_QUIET,
+	G_VERBOSE,
+	G_NO_PAGER,
+	G_HELP,
+	G_VERSION,
+	G__COUNT
+};
 static const struct opt global_opts[] = {
 	[G_DB] = { "db", 'd', "FILE",
 	           "database file (default $LEADS_DB, else "
@@ -178,6 +191,8 @@ static const struct opt global_opts[] = {
 	[G_QUIET] = { "quiet", 'q', NULL, "print nothing but data and errors", 0, COMP_NONE, NULL },
 	[G_VERBOSE] = { "verbose", 'v', NULL, "say more about what happens", OPT_MULTI, COMP_NONE,
 	                NULL },
+	[G_NO_PAGER] = { "no-pager", 0, NULL, "do not page long output (also $LEADS_PAGER=cat)", 0,
+	                 COMP_NONE, NULL },
 	[G_HELP] = { "help", 'h', NULL, "show this help", 0, COMP_NONE, NULL },
 	[G_VERSION] = { "version", 0, NULL, "print the version", 0, COMP_NONE, NULL },
 	{ 0 },
@@ -380,60 +395,144 @@ static const struct opt *find_long(const struct opt *o, const char *name)
 	return NULL;
 }
 
+static const struct opt *find_short(const struct opt *o, char c)
+{
+	for (; o && o->lng; o++)
+		if (o->shrt == c)
+			return o;
+	return NULL;
+}
+
+/*
+ * The option a word names, if it is one: "--db", "--db=x" (then *inline
+ * is set), "-d", or a cluster "-qd" (its last letter). NULL otherwise.
+ */
+static const struct opt *word_opt(const struct opt *cmd_opts, const char *w, bool *inline_val)
+{
+	*inline_val = false;
+	if (w[0] != '-' || !w[1])
+		return NULL;
+	if (w[1] == '-') {
+		const char *eq = strchr(w, '=');
+		char *name = xstrndup(w + 2, eq ? (size_t)(eq - w - 2) : strlen(w + 2));
+		const struct opt *o = find_long(cmd_opts, name);
+		if (!o)
+			o = find_long(global_opts, name);
+		free(name);
+		*inline_val = eq != NULL;
+		return o;
+	}
+	const struct opt *o = NULL;
+	for (const char *p = w + 1; *p; p++) {
+		o = find_short(cmd_opts, *p);
+		if (!o)
+			o = find_short(global_opts, *p);
+		if (o && o->arg) { /* "-dFILE": the rest is its value */
+			*inline_val = p[1] != '\0';
+			return o;
+		}
+	}
+	return o;
+}
+
+static bool complete_desc; /* $LEADS_COMPLETE_DESC: "word\tdescription" lines */
+
+static void cand(const char *word, const char *desc)
+{
+	if (complete_desc && desc && *desc)
+		printf("%s\t%s\n", word, desc);
+	else
+		puts(word);
+}
+
+static void complete_opts(const struct opt *o)
+{
+	for (; o && o->lng; o++) {
+		char w[64];
+		snprintf(w, sizeof w, "--%s", o->lng);
+		cand(w, o->help);
+	}
+}
+
+static void complete_commands(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(commands); i++)
+		if (commands[i].summary)
+			cand(commands[i].name, commands[i].summary);
+}
+
 /*
  * `leads __complete WORD...`: the words typed so far, the last being the one
- * to complete (possibly empty). Prints candidates, one a line; the special
- * line "__files__" asks the shell for file names.
+ * to complete (possibly empty). Prints candidates, one a line (with
+ * LEADS_COMPLETE_DESC set, "word<TAB>description" where there is one); the
+ * special line "__files__" asks the shell for file names. Option values are
+ * completed after a long or short option (--db FILE, -d FILE, -s STAGE),
+ * global ones before the command too; `help` completes command names.
  */
 static int cmd_complete(struct ctx *c, struct args *a)
 {
+	complete_desc = !str_empty(getenv("LEADS_COMPLETE_DESC"));
 	int n = a->argc;
 	const char *cur = n ? a->argv[n - 1] : "";
-	const char *prev = n >= 2 ? a->argv[n - 2] : NULL;
 	const struct cmd *cmd = NULL;
 	int first = -1;
+	bool want_value = false; /* the word before cur is an option wanting a value */
+	const struct opt *vopt = NULL;
+	int pos = 0; /* positionals after the command, before cur */
+	bool dashdash = false;
 	for (int i = 0; i < n - 1; i++) {
-		if (a->argv[i][0] != '-' &&
-		    (!i || a->argv[i - 1][0] != '-' || strchr(a->argv[i - 1], '='))) {
-			cmd = find_cmd(a->argv[i]);
+		const char *w = a->argv[i];
+		if (want_value) {
+			want_value = false;
+			continue;
+		}
+		if (!dashdash && strcmp(w, "--") == 0) {
+			dashdash = true;
+			continue;
+		}
+		bool inl;
+		const struct opt *o = dashdash ? NULL : word_opt(cmd ? cmd->opts : NULL, w, &inl);
+		if (o || (!dashdash && w[0] == '-' && w[1])) {
+			if (o && o->arg && !inl)
+				want_value = true;
+			continue;
+		}
+		if (!cmd) {
+			cmd = find_cmd(w);
 			first = i;
-			break;
-		}
-	}
-	if (!cmd) {
-		if (cur[0] == '-') {
-			for (const struct opt *o = global_opts; o->lng; o++)
-				printf("--%s\n", o->lng);
+			if (!cmd)
+				return 0; /* not a command: nothing to offer */
 		} else {
-			for (size_t i = 0; i < ARRAY_LEN(commands); i++)
-				if (commands[i].summary)
-					puts(commands[i].name);
+			pos++;
 		}
-		return 0;
 	}
-	if (prev && strncmp(prev, "--", 2) == 0) {
-		const struct opt *o = find_long(cmd->opts, prev + 2);
-		if (!o)
-			o = find_long(global_opts, prev + 2);
-		if (o && o->arg) {
-			complete_words(c, o->comp, o->words);
+	(void)first;
+	if (want_value) {
+		bool inl;
+		vopt = word_opt(cmd ? cmd->opts : NULL, a->argv[n - 2], &inl);
+		if (vopt && vopt->arg) {
+			complete_words(c, vopt->comp, vopt->words);
 			return 0;
 		}
 	}
-	if (cur[0] == '-') {
-		for (const struct opt *o = cmd->opts; o && o->lng; o++)
-			printf("--%s\n", o->lng);
-		for (const struct opt *o = global_opts; o->lng; o++)
-			printf("--%s\n", o->lng);
+	if (cur[0] == '-' && !dashdash) {
+		if (cmd)
+			complete_opts(cmd->opts);
+		complete_opts(global_opts);
+		return 0;
+	}
+	if (!cmd) {
+		complete_commands();
+		return 0;
+	}
+	if (cmd->fn == cmd_help) {
+		if (pos == 0)
+			complete_commands();
 		return 0;
 	}
 	/* positional: the command's own words after the first (lead) argument */
-	int pos = 0;
-	for (int i = first + 1; i < n - 1; i++)
-		if (a->argv[i][0] != '-')
-			pos++;
 	if (cmd->args_comp == COMP_WORDS && cmd->opts == opts_config)
-		complete_words(c, COMP_WORDS, "check show");
+		complete_words(c, COMP_WORDS, pos == 0 ? "check show" : NULL);
 	else if (cmd->opts == opts_db && pos == 0)
 		complete_words(c, COMP_WORDS, "copy");
 	else if (cmd->opts == opts_report && pos == 0)
@@ -443,10 +542,10 @@ static int cmd_complete(struct ctx *c, struct args *a)
 		               pos                      ? NULL
 		               : cmd->opts == opts_task ? "list add done snooze reassign"
 		                                        : "list retry show");
-	else if (cmd->args_comp != COMP_NONE && pos >= 1)
+	else if (cmd->args_comp == COMP_FILE && pos == 0)
+		complete_words(c, COMP_FILE, NULL);
+	else if (cmd->args_comp != COMP_NONE && cmd->args_comp != COMP_FILE && pos >= 1)
 		complete_words(c, cmd->args_comp, NULL);
-	else if (cmd == find_cmd("help"))
-		complete_words(c, COMP_NONE, NULL);
 	return 0;
 }
 
@@ -595,6 +694,8 @@ static int apply_globals(struct ctx *c, const char *gval[G__COUNT])
 {
 	if (gval[G_QUIET])
 		c->quiet = true;
+	if (gval[G_NO_PAGER])
+		c->no_pager = true;
 	if (gval[G_DB])
 		c->db_path = gval[G_DB];
 	if (gval[G_CONFIG])
@@ -706,11 +807,27 @@ static int run(struct ctx *c, const struct cmd *cmd, struct args *a)
 	return 0;
 }
 
+/* The width of the terminal on standard output; 0 when it is not one. */
+static int term_columns(void)
+{
+	if (!isatty(1))
+		return 0;
+	struct winsize ws;
+	if (ioctl(1, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	const char *env = getenv("COLUMNS");
+	int64_t n;
+	if (env && str_to_i64(env, &n) && n > 0 && n < 10000)
+		return (int)n;
+	return 80;
+}
+
 int main(int argc, char **argv)
 {
 	/* Lead data is personal data: everything leads creates is private. */
 	umask(077);
 	hooks_register_config();
+	pager_register_config();
 
 	struct ctx c = { 0 };
 	c.fmt = OUT_TABLE;
@@ -735,6 +852,7 @@ int main(int argc, char **argv)
 	char *defdb = NULL;
 	if (str_empty(c.db_path))
 		c.db_path = defdb = default_path("XDG_DATA_HOME", ".local/share", "leads.db");
+	c.term_cols = term_columns();
 	if (isatty(1) && str_empty(getenv("NO_COLOR")) && !str_ieq(getenv("TERM"), "dumb"))
 		c.out_flags |= OUT_COLOR;
 

@@ -8,6 +8,7 @@
 #include "afile.h"
 #include "fields.h"
 #include "ltime.h"
+#include "pager.h"
 
 enum { L_COLUMNS = NFILTER_OPTS };
 const struct opt opts_list[] = {
@@ -90,7 +91,8 @@ static int emit_row(const struct lead *l, void *p)
 		emit_field(w->c, w->o, l, w->cols[i].f);
 	out_end_row(w->o);
 	w->n++;
-	return 0;
+	/* the reader went away (`list | head` with SIGPIPE ignored): stop */
+	return out_failed(w->o) ? 1 : 0;
 }
 
 static enum out_type col_type(const struct field_desc *f)
@@ -127,10 +129,18 @@ static int run_query(struct ctx *c, struct args *a, struct col *cols, int ncols,
 		oc[i].type = col_type(cols[i].f);
 		oc[i].right = cols[i].f && cols[i].f->kind != FK_TEXT && cols[i].f->kind != FK_TIME;
 	}
+	if (fp == stdout)
+		pager_start(c);
 	struct out *o = out_new(fp, c->fmt, flags);
+	if (fp == stdout)
+		out_set_width(o, c->term_cols);
 	out_begin(o, oc, ncols);
+	/* on a narrow terminal these go first, the id, name and stage last */
+	out_drop_order(o, "score step status owner company email");
 	struct walk w = { c, o, cols, ncols, 0 };
 	rc = db_lead_query(c->db, &f, emit_row, &w, &c->err);
+	if (rc && out_failed(o))
+		rc = 0; /* stopped by a write error: main (stdout) or afile reports it */
 	out_finish(o);
 	out_free(o);
 	free(oc);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "pager.h"
 #include "deliver.h"
 #include "ltime.h"
 #include "mail.h"
@@ -29,10 +30,14 @@ const struct opt opts_outbox[] = {
 };
 
 static const struct out_col cols[] = {
-	{ "id", "ID", OUT_T_INT, 0 },           { "kind", "KIND", OUT_T_STR, 0 },
-	{ "to", "TO", OUT_T_STR, 0 },           { "subject", "SUBJECT", OUT_T_STR, 0 },
-	{ "created", "CREATED", OUT_T_STR, 0 }, { "state", "STATE", OUT_T_STR, 0 },
-	{ "tries", "TRIES", OUT_T_INT, 0 },     { "next_try", "NEXT TRY", OUT_T_STR, 0 },
+	{ "id", "ID", OUT_T_INT, 0 },
+	{ "kind", "KIND", OUT_T_STR, 0 },
+	{ "to", "TO", OUT_T_STR, 0 },
+	{ "subject", "SUBJECT", OUT_T_STR, 0 },
+	{ "created_at", "CREATED", OUT_T_STR, 0 },
+	{ "state", "STATE", OUT_T_STR, 0 },
+	{ "tries", "TRIES", OUT_T_INT, 0 },
+	{ "next_try", "NEXT TRY", OUT_T_STR, 0 },
 	{ "error", "ERROR", OUT_T_STR, 0 },
 };
 
@@ -71,8 +76,10 @@ static int outbox_list(struct ctx *c, struct args *a)
 	                      : a->val[B_SENT]    ? OB_SENT
 	                      : a->val[B_UNKNOWN] ? OB_UNKNOWN
 	                                          : OB_PENDING;
+	pager_start_reading(c); /* listing only: nothing to interrupt */
 	struct out *o = ctx_out(c);
 	out_begin(o, cols, (int)ARRAY_LEN(cols));
+	out_drop_order(o, "kind created_at next_try tries"); /* on a narrow terminal */
 	int rc = db_outbox_list(c->db, w, row, o, &c->err);
 	out_finish(o);
 	out_free(o);
@@ -137,7 +144,21 @@ static int outbox_retry(struct ctx *c, struct args *a)
 		return rc;
 	if (nids && !mc.sent && !mc.retry && !mc.failed && !mc.unknown && !mc.busy)
 		return 0; /* each was sent already: said so */
-	if (!c->quiet) {
+	if (c->fmt != OUT_TABLE) {
+		struct out *o = ctx_out(c);
+		char buf[32];
+		out_record_begin(o);
+		snprintf(buf, sizeof buf, "%d", mc.sent);
+		out_record_field(o, "sent", OUT_T_INT, buf);
+		snprintf(buf, sizeof buf, "%d", mc.retry);
+		out_record_field(o, "retry", OUT_T_INT, buf);
+		snprintf(buf, sizeof buf, "%d", mc.failed);
+		out_record_field(o, "failed", OUT_T_INT, buf);
+		snprintf(buf, sizeof buf, "%d", mc.unknown);
+		out_record_field(o, "unknown", OUT_T_INT, buf);
+		out_record_end(o);
+		out_free(o);
+	} else if (!c->quiet) {
 		printf("outbox: %d sent, %d to retry, %d failed", mc.sent, mc.retry, mc.failed);
 		if (mc.unknown)
 			printf(", %d maybe sent", mc.unknown);
@@ -171,9 +192,26 @@ static int outbox_show(struct ctx *c, struct args *a)
 		               .date = m.created_at,
 		               .msgid = msgid };
 	char *text;
-	if (mail_render(&mm, &text, &c->err))
+	if (mail_render(&mm, &text, &c->err)) {
 		rc = fail_err(c);
-	else if (isatty(STDOUT_FILENO)) /* lead data in a body must not drive the terminal */
+	} else if (c->fmt != OUT_TABLE) {
+		/* --format: the message's fields and the text sendmail gets */
+		struct out *o = ctx_out(c);
+		char buf[LTIME_BUFSZ + 32];
+		out_record_begin(o);
+		snprintf(buf, sizeof buf, "%lld", (long long)m.id);
+		out_record_field(o, "id", OUT_T_INT, buf);
+		out_record_field(o, "kind", OUT_T_STR, m.kind);
+		out_record_field(o, "to", OUT_T_STR, m.rcpt);
+		out_record_field(o, "cc", OUT_T_STR, m.cc);
+		out_record_field(o, "subject", OUT_T_STR, m.subject);
+		ltime_fmt(m.created_at, buf);
+		out_record_field(o, "created_at", OUT_T_STR, buf);
+		out_record_field(o, "message_id", OUT_T_STR, msgid);
+		out_record_field(o, "message", OUT_T_STR, text);
+		out_record_end(o);
+		out_free(o);
+	} else if (isatty(STDOUT_FILENO)) /* lead data in a body must not drive the terminal */
 		out_term_puts(stdout, text, OUT_TERM_LINES);
 	else /* the message exactly as sendmail would get it */
 		fputs(text, stdout);

@@ -127,7 +127,7 @@ int cmd_report(struct ctx *c, struct args *a)
 	if (kind == 0) {
 		static const struct out_col cols[] = {
 			{ "owner", "OWNER", OUT_T_STR, 0 },
-			{ "due", "DUE", OUT_T_INT, 0 },
+			{ "due_count", "DUE", OUT_T_INT, 0 },
 			{ "on_time", "ON TIME", OUT_T_INT, 0 },
 			{ "done_late", "DONE LATE", OUT_T_INT, 0 },
 			{ "still_late", "STILL LATE", OUT_T_INT, 0 },

@@ -35,9 +35,10 @@ const struct opt opts_route[] = {
 };
 
 static const struct out_col cols[] = {
-	{ "id", NULL, OUT_T_INT, 0 },    { "name", NULL, OUT_T_STR, 0 },
-	{ "owner", NULL, OUT_T_STR, 0 }, { "previous", NULL, OUT_T_STR, 0 },
-	{ "rule", NULL, OUT_T_STR, 0 },  { "result", NULL, OUT_T_STR, 0 },
+	{ "id", NULL, OUT_T_INT, 0 },      { "name", NULL, OUT_T_STR, 0 },
+	{ "owner", NULL, OUT_T_STR, 0 },   { "previous", NULL, OUT_T_STR, 0 },
+	{ "rule", NULL, OUT_T_STR, 0 },    { "result", NULL, OUT_T_STR, 0 },
+	{ "explain", NULL, OUT_T_STR, 0 }, /* --explain in a machine format: the text */
 };
 
 struct run {
@@ -89,7 +90,7 @@ static int route_one(struct run *r, struct lead *l, struct act_src *acts)
 		r->nobody++;
 	char name[256];
 	lead_display_name(l, name, sizeof name);
-	if (r->explain) {
+	if (r->explain && !r->o) {
 		out_tprintf(stdout, "%s#%lld %s", r->n > 1 ? "\n" : "", (long long)l->i[LI_ID],
 		            name);
 		if (l->t[LT_EMAIL] && strcmp(name, l->t[LT_EMAIL]) != 0)
@@ -102,6 +103,8 @@ static int route_one(struct run *r, struct lead *l, struct act_src *acts)
 		out_str(r->o, prev);
 		out_str(r->o, res.rule[0] ? res.rule : NULL);
 		out_str(r->o, result_word(&res, prev));
+		if (r->explain)
+			out_str(r->o, sb_str(&ex));
 		out_end_row(r->o);
 	}
 	free(prev);
@@ -150,9 +153,10 @@ int cmd_route(struct ctx *c, struct args *a)
 		db_rollback(c->db);
 		return fail_err(c);
 	}
-	if (!r.explain) {
+	/* --explain: text for a person, or a row with an explain field (--format) */
+	if (!r.explain || c->fmt != OUT_TABLE) {
 		r.o = ctx_out(c);
-		out_begin(r.o, cols, (int)ARRAY_LEN(cols));
+		out_begin(r.o, cols, (int)ARRAY_LEN(cols) - !r.explain);
 	}
 	if (a->argc > 0) {
 		for (int i = 0; i < a->argc && !rc; i++) {

@@ -58,7 +58,43 @@ static int show(struct ctx *c, const char *ref, bool explain)
 		return rc;
 	size_t n = score_count(c->cfg);
 	int64_t *now_v = xcalloc(n + 1, sizeof *now_v);
-	if (explain) {
+	if (explain && c->fmt != OUT_TABLE) {
+		/* a machine format: the scores as computed now, stored, and the text */
+		struct sb out = SB_INIT;
+		struct hook_env env = env_of(c, NULL);
+		if (score_explain(&env, &l, NULL, &out, now_v)) {
+			rc = fail_err(c);
+		} else {
+			static const struct out_col cols[] = {
+				{ "score", NULL, OUT_T_STR, 0 },
+				{ "value", NULL, OUT_T_INT, 0 },
+				{ "stored", NULL, OUT_T_INT, 0 },
+			};
+			struct out *o = ctx_out(c);
+			char buf[32], name[256];
+			out_record_begin(o);
+			snprintf(buf, sizeof buf, "%" PRId64, l.i[LI_ID]);
+			out_record_field(o, "id", OUT_T_INT, buf);
+			lead_display_name(&l, name, sizeof name);
+			out_record_field(o, "name", OUT_T_STR, name);
+			out_record_field(o, "explain", OUT_T_STR, sb_str(&out));
+			out_record_list_begin(o, "scores");
+			out_begin(o, cols, (int)ARRAY_LEN(cols));
+			for (size_t i = 0; i < n && !rc; i++) {
+				int64_t v = 0;
+				if ((rc = stored(c, &l, i, &v)))
+					break;
+				out_str(o, score_name(c->cfg, i));
+				out_int(o, now_v[i]);
+				out_int(o, v);
+				out_end_row(o);
+			}
+			out_record_list_end(o);
+			out_record_end(o);
+			out_free(o);
+		}
+		sb_free(&out);
+	} else if (explain) {
 		struct sb out = SB_INIT;
 		struct hook_env env = env_of(c, NULL);
 		if (score_explain(&env, &l, NULL, &out, now_v)) {

@@ -34,12 +34,60 @@ const struct opt opts_sweep[] = {
 struct say_ctx {
 	struct ctx *c;
 	bool dry;
+	char **would; /* a dry run in a machine format: the lines, for the record */
+	size_t nwould, cap;
 };
+
+static void put_int(struct out *o, const char *key, int64_t v)
+{
+	char buf[32];
+	snprintf(buf, sizeof buf, "%lld", (long long)v);
+	out_record_field(o, key, OUT_T_INT, buf);
+}
+
+/* The summary as one record (--format): the same counts as the text line. */
+static void summary_record(struct ctx *c, const struct say_ctx *sc, const struct sweep_counts *sw,
+                           bool digest, int64_t queued, const struct mail_counts *mc,
+                           int64_t waiting)
+{
+	static const struct out_col cols[] = { { "action", NULL, OUT_T_STR, 0 } };
+	struct out *o = ctx_out(c);
+	out_record_begin(o);
+	out_record_field(o, "dry_run", OUT_T_BOOL, sc->dry ? "true" : "false");
+	put_int(o, "inactive", sw->inactive);
+	put_int(o, "reminders", sw->reminders);
+	put_int(o, "escalated", sw->escalated);
+	put_int(o, "late", sw->late);
+	put_int(o, "due_soon", sw->due_soon);
+	put_int(o, "rerouted", sw->rerouted);
+	if (digest)
+		put_int(o, "digests", sw->digests);
+	put_int(o, "queued", queued);
+	put_int(o, "sent", mc->sent);
+	put_int(o, "retry", mc->retry);
+	put_int(o, "failed", mc->failed);
+	put_int(o, "unknown", mc->unknown);
+	put_int(o, "waiting", waiting);
+	if (sc->dry) {
+		out_record_list_begin(o, "would");
+		out_begin(o, cols, 1);
+		for (size_t i = 0; i < sc->nwould; i++) {
+			out_str(o, sc->would[i]);
+			out_end_row(o);
+		}
+		out_record_list_end(o);
+	}
+	out_record_end(o);
+	out_free(o);
+}
 
 static void say(void *p, const char *line)
 {
 	struct say_ctx *s = p;
-	if (s->dry)
+	if (s->dry && s->c->fmt != OUT_TABLE) {
+		s->would = xgrow(s->would, &s->cap, s->nwould + 1, sizeof(*s->would));
+		s->would[s->nwould++] = xstrdup(line);
+	} else if (s->dry)
 		out_tprintf(stdout, "would: %s\n", line);
 	else if (s->c->verbose)
 		note(s->c, "%s", line);
@@ -56,7 +104,7 @@ int cmd_sweep(struct ctx *c, struct args *a)
 	int ms, rc = 0;
 	if (!deliver_timeout(c, a->val[W_TIMEOUT], &ms, &rc))
 		return rc;
-	struct say_ctx sc = { c, dry };
+	struct say_ctx sc = { c, dry, NULL, 0, 0 };
 	struct sweep_opts o = { .now = c->now,
 		                .dry_run = dry,
 		                .digest = a->val[W_DIGEST] != NULL,
@@ -88,7 +136,9 @@ int cmd_sweep(struct ctx *c, struct args *a)
 	if (db_outbox_counts(c->db, &waiting, &failed, &c->err))
 		return fail_err(c);
 
-	if (!c->quiet) {
+	if (c->fmt != OUT_TABLE) {
+		summary_record(c, &sc, &sw, o.digest, queued, &mc, waiting);
+	} else if (!c->quiet) {
 		/* only when it happened: "maybe sent" is rare, and a line cron
 		 * wrappers parse keeps its shape otherwise */
 		char unknown[48] = "";
@@ -117,5 +167,8 @@ int cmd_sweep(struct ctx *c, struct args *a)
 			            (long long)waiting);
 		sb_free(&s);
 	}
+	for (size_t i = 0; i < sc.nwould; i++)
+		free(sc.would[i]);
+	free(sc.would);
 	return mc.retry || mc.failed || mc.unknown ? EX_FAIL : 0;
 }

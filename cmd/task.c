@@ -12,6 +12,7 @@
 
 #include "bizhours.h"
 #include "cmd.h"
+#include "pager.h"
 #include "ltime.h"
 #include "queue.h"
 #include "task.h"
@@ -150,8 +151,10 @@ static int task_list(struct ctx *c, struct args *a)
 		f.lead_id = l.i[LI_ID];
 		lead_free(&l);
 	}
+	pager_start_reading(c); /* listing only: nothing to interrupt */
 	struct out *o = ctx_out(c);
 	out_begin(o, list_cols, (int)ARRAY_LEN(list_cols));
+	out_drop_order(o, "lead owner name"); /* on a narrow terminal */
 	struct lst ls = { c, o };
 	int rc = db_task_query(c->db, &f, list_row, &ls, &c->err);
 	out_finish(o);

@@ -12,7 +12,7 @@ _leads()
 		cword=$COMP_CWORD
 	fi
 	local out
-	out=$("${words[0]}" __complete "${words[@]:1:cword}" 2>/dev/null) || return
+	out=$(LEADS_COMPLETE_DESC= "${words[0]}" __complete "${words[@]:1:cword}" 2>/dev/null) || return
 	if [[ $out == __files__ ]]; then
 		compopt -o filenames 2>/dev/null
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")

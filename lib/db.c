@@ -1403,13 +1403,26 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 		sb_adds(&sql, " AND coalesce(last_activity_at, created_at) < ?9");
 	if (f->has_min_score)
 		sb_adds(&sql, " AND score >= ?10");
-	const struct field_desc *sort = f->sort ? lead_field(f->sort) : NULL;
-	if (f->sort && !sort) {
+	bool by_name = f->sort && strcmp(f->sort, "name") == 0;
+	const struct field_desc *sort = f->sort && !by_name ? lead_field(f->sort) : NULL;
+	if (f->sort && !sort && !by_name) {
 		sb_free(&sql);
 		return lerr_set(err, EX_USAGE, "cannot sort by '%s': no such field", f->sort);
 	}
-	sb_addf(&sql, " ORDER BY %s %s%s", sort ? sort->name : "id", f->desc ? "DESC" : "ASC",
-	        sort && sort->idx != LI_ID ? ", id" : "");
+	const char *dir = f->desc ? "DESC" : "ASC";
+	if (by_name) /* as people file names: last, then first, any case */
+		sb_addf(&sql,
+		        " ORDER BY lower(coalesce(last_name, first_name, company, email)) %s, "
+		        "lower(coalesce(first_name, '')) %s, id %s",
+		        dir, dir, dir);
+	else if (sort && f->sort_order_json) /* an order by meaning: ?12 lists it */
+		sb_addf(&sql,
+		        " ORDER BY coalesce((SELECT CAST(key AS INTEGER) FROM json_each(?12) "
+		        "WHERE value = leads.%s), 1000000) %s, id",
+		        sort->name, dir);
+	else
+		sb_addf(&sql, " ORDER BY %s %s%s", sort ? sort->name : "id", dir,
+		        sort && sort->idx != LI_ID ? ", id" : "");
 	if (f->limit > 0)
 		sb_adds(&sql, " LIMIT ?11");
 
@@ -1441,6 +1454,8 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	st_bind_int64(st, 9, f->activity_until);
 	st_bind_int64(st, 10, f->min_score);
 	st_bind_int64(st, 11, f->limit);
+	if (sort && f->sort_order_json)
+		db_bind_text(st, 12, f->sort_order_json);
 	if (f->stream)
 		st_stream(st);
 

@@ -134,7 +134,10 @@ struct lead_filter {
 	int64_t activity_since, activity_until; /* last activity */
 	int64_t min_score;
 	bool has_min_score;
-	const char *sort; /* a lead field name; NULL = id */
+	const char *sort; /* a lead field name, or "name" (last, first); NULL = id */
+	/* a JSON array: sort by the place of the sort field's value in it
+	 * (priority, stage: an order by meaning); values not in it go last */
+	const char *sort_order_json;
 	bool desc;
 	int64_t limit; /* 0 = all */
 	bool stream;   /* fn runs no statement: on PostgreSQL the rows come as

@@ -80,8 +80,9 @@ static const char *task_query_sql(const struct task_filter *f)
 		if (k & 4)
 			sb_adds(&b, " AND t.done_at IS NULL");
 		if (k & 8)
-			sb_adds(&b, " AND t.cancelled_at IS NULL AND (t.late <> 0 OR "
-			            "t.done_at > t.due_at OR (t.done_at IS NULL AND t.due_at < ?7))");
+			sb_adds(&b,
+			        " AND t.cancelled_at IS NULL AND (t.late <> 0 OR "
+			        "t.done_at > t.due_at OR (t.done_at IS NULL AND t.due_at < ?7))");
 		if (k & 16)
 			sb_adds(&b, " AND t.due_at >= ?5");
 		if (k & 32)

@@ -2,8 +2,9 @@
  * out.c - the data emitter: aligned tables, CSV, TSV, JSON and JSON lines.
  *
  * Rows arrive one cell at a time into the current table (struct tbl).
- * CSV, TSV, JSON and JSONL are streamed row by row; the terminal table is
- * buffered until out_finish because its column widths depend on every row.
+ * CSV, TSV, JSON and JSONL are streamed row by row; the terminal table
+ * holds its first OUT_LOOKAHEAD rows to choose the column widths (and, on
+ * a terminal, which columns fit), then streams too.
  * A record (out_record_*) is collected whole, nested lists included, and
  * rendered at out_record_end. Everything is rendered into a string buffer
  * first and written with one fwrite.
@@ -26,11 +27,26 @@
 /* A table being filled: its columns and the buffered rows. */
 struct tbl {
 	struct out_col *cols; /* owned copies */
+	int *drop;            /* out_drop_order: 1 = left out first, 0 = kept */
 	int ncols;
 	char **cells; /* nrows * ncols, NULL = null */
 	size_t nrows;
 	size_t cap; /* in cells */
 	int cur;    /* cells given in the row being filled */
+};
+
+/*
+ * How a table is laid out: each column's width and whether it is shown,
+ * and whether cells are cut to their width (a table fitted to a terminal)
+ * or printed whole when wider (a later row of a streamed table).
+ */
+/* A text column cut to this width still reads well (see layout_fit). */
+#define OUT_COMFORT 20
+
+struct layout {
+	size_t *w;
+	bool *show;
+	bool cut;
 };
 
 /* An item of a record: a scalar field or a nested list. */
@@ -48,9 +64,12 @@ struct out {
 	FILE *fp;
 	enum out_format fmt;
 	int flags;
-	struct tbl t;   /* the table being filled (top level or a nested list) */
-	bool begun;     /* out_begin was called at the top level */
-	size_t emitted; /* top-level rows streamed so far */
+	struct tbl t;      /* the table being filled (top level or a nested list) */
+	bool begun;        /* out_begin was called at the top level */
+	size_t emitted;    /* top-level rows streamed so far */
+	size_t width;      /* fit tables to this many columns; 0: do not */
+	struct layout lay; /* a streamed table's layout, once laid out */
+	bool laid;         /* the look-ahead is printed; rows now go straight out */
 	enum rec_state rec;
 	struct ritem *items;
 	size_t nitems, icap;
@@ -698,25 +717,83 @@ static char *col_header(const struct out_col *c)
 	return h;
 }
 
+/*
+ * Append s cleaned for the terminal, cut to at most maxw display columns:
+ * a cut is marked by an ellipsis (one column) at the end. Returns the
+ * width appended.
+ */
+static size_t term_text_cut(struct sb *sb, const char *s, size_t maxw)
+{
+	struct sb tmp = SB_INIT;
+	size_t w = term_text(&tmp, s);
+	if (w <= maxw) {
+		if (tmp.len)
+			sb_add(sb, tmp.buf, tmp.len);
+		sb_free(&tmp);
+		return w;
+	}
+	size_t used = 0;
+	const unsigned char *p = (const unsigned char *)tmp.buf;
+	size_t n = tmp.len;
+	while (n > 0 && maxw > 0) {
+		int32_t c;
+		size_t k = utf8_next(p, n, &c);
+		size_t cw = cp_width(c);
+		if (used + cw > maxw - 1)
+			break;
+		sb_add(sb, (const char *)p, k);
+		used += cw;
+		p += k;
+		n -= k;
+	}
+	if (maxw > 0) {
+		sb_adds(sb, "\xe2\x80\xa6"); /* U+2026 */
+		used++;
+	}
+	sb_free(&tmp);
+	return used;
+}
+
+static void layout_free(struct layout *L)
+{
+	free(L->w);
+	free(L->show);
+	memset(L, 0, sizeof(*L));
+}
+
 /* Append one table line (cells NULL = empty) with no trailing spaces. */
 static void table_line(struct sb *sb, const struct tbl *t, const char *const *cells,
-                       const size_t *widths, int ind, bool bold)
+                       const struct layout *L, int ind, bool bold)
 {
 	size_t start = sb->len;
+	int last = -1;
+	for (int i = 0; i < t->ncols; i++)
+		if (L->show[i])
+			last = i;
 	indent(sb, ind);
 	if (bold)
 		sb_adds(sb, BOLD);
 	size_t text_start = sb->len;
+	bool first = true;
 	for (int i = 0; i < t->ncols; i++) {
+		if (!L->show[i])
+			continue;
 		const char *s = cells[i] ? cells[i] : "";
 		size_t w = term_width(s);
-		if (i)
+		if (L->cut && w > L->w[i])
+			w = L->w[i];
+		size_t gap = w < L->w[i] ? L->w[i] - w : 0;
+		if (!first)
 			sb_adds(sb, "  ");
+		first = false;
 		if (col_right(&t->cols[i]))
-			pad(sb, widths[i] - w);
-		term_text(sb, s);
-		if (!col_right(&t->cols[i]) && i + 1 < t->ncols)
-			pad(sb, widths[i] - w);
+			pad(sb, gap);
+		if (L->cut)
+			term_text_cut(sb, s, L->w[i]);
+		else
+			term_text(sb, s);
+		if (!col_right(&t->cols[i]) && i != last)
+			pad(sb, gap);
 	}
 	while (sb->len > text_start && sb->buf[sb->len - 1] == ' ')
 		sb->len--;
@@ -729,37 +806,188 @@ static void table_line(struct sb *sb, const struct tbl *t, const char *const *ce
 	sb_addc(sb, '\n');
 }
 
-static void table_render(struct sb *sb, const struct tbl *t, int flags, int ind)
+/* The width of the shown columns with their separators. */
+static size_t layout_total(const struct layout *L, const size_t *w, size_t n)
+{
+	size_t sum = 0, shown = 0;
+	for (size_t i = 0; i < n; i++)
+		if (L->show[i]) {
+			sum += w[i];
+			shown++;
+		}
+	return sum + (shown ? 2 * (shown - 1) : 0);
+}
+
+static size_t layout_shown(const struct layout *L, size_t n)
+{
+	size_t shown = 0;
+	for (size_t i = 0; i < n; i++)
+		shown += L->show[i];
+	return shown;
+}
+
+/*
+ * Fit the natural widths in L->w into budget columns (see out.h, "table"):
+ * cut text columns down to a floor, leave out dispensable columns, then
+ * share what room there is from the widest column down.
+ */
+static void layout_fit(struct layout *L, const struct tbl *t, const size_t *hdrw, size_t budget)
 {
 	size_t n = (size_t)t->ncols;
-	size_t *widths = xcalloc(n, sizeof(*widths));
-	char **headers = xcalloc(n, sizeof(*headers));
-	const char **line = xcalloc(n, sizeof(*line));
-	bool header = !(flags & OUT_NO_HEADER);
+	if (budget < 1)
+		budget = 1;
+	L->cut = true;
+	if (layout_total(L, L->w, n) <= budget)
+		return;
+	size_t *min = xcalloc(n, sizeof(*min));
 	for (size_t i = 0; i < n; i++) {
-		headers[i] = col_header(&t->cols[i]);
+		size_t floor = hdrw[i] < 4 ? 4 : hdrw[i] > 10 ? 10 : hdrw[i];
+		min[i] = col_right(&t->cols[i]) || L->w[i] < floor ? L->w[i] : floor;
+	}
+	/*
+	 * Leave out the most dispensable columns while the rest would not fit
+	 * even cut to a comfortable width (OUT_COMFORT): a column left out
+	 * reads better than every column cut short. Then, as a last resort,
+	 * while their floors do not fit.
+	 */
+	size_t *comfort = xcalloc(n, sizeof(*comfort));
+	for (size_t i = 0; i < n; i++)
+		comfort[i] = L->w[i] < OUT_COMFORT || min[i] > OUT_COMFORT ? L->w[i]
+		             : OUT_COMFORT > min[i]                        ? OUT_COMFORT
+		                                                           : min[i];
+	while (layout_total(L, comfort, n) > budget && t->drop) {
+		int drop = -1;
+		for (size_t i = 0; i < n; i++)
+			if (L->show[i] && t->drop[i] > 0 &&
+			    (drop < 0 || t->drop[i] < t->drop[drop]))
+				drop = (int)i;
+		if (drop < 0 || layout_shown(L, n) <= 1)
+			break;
+		L->show[drop] = false;
+	}
+	free(comfort);
+	while (layout_total(L, min, n) > budget && layout_shown(L, n) > 1) {
+		int drop = -1;
+		for (size_t i = 0; i < n; i++)
+			if (L->show[i] && t->drop && t->drop[i] > 0 &&
+			    (drop < 0 || t->drop[i] < t->drop[drop]))
+				drop = (int)i;
+		if (drop < 0) /* none left: the rightmost */
+			for (size_t i = n; i-- > 0 && drop < 0;)
+				if (L->show[i])
+					drop = (int)i;
+		L->show[drop] = false;
+	}
+	size_t shown = layout_shown(L, n);
+	size_t seps = shown ? 2 * (shown - 1) : 0;
+	size_t avail = budget > seps ? budget - seps : 1;
+	if (layout_total(L, L->w, n) > budget) {
+		/* the largest cap on widths that fits, then the rest one by one */
+		size_t lo = 0, hi = 0;
+		for (size_t i = 0; i < n; i++)
+			if (L->show[i] && L->w[i] > hi)
+				hi = L->w[i];
+		while (lo < hi) {
+			size_t mid = (lo + hi + 1) / 2, sum = 0;
+			for (size_t i = 0; i < n; i++)
+				if (L->show[i])
+					sum += L->w[i] < mid  ? L->w[i]
+					       : mid > min[i] ? mid
+					                      : min[i];
+			if (sum <= avail)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		size_t sum = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (!L->show[i])
+				continue;
+			size_t natural = L->w[i];
+			L->w[i] = natural < lo ? natural : lo > min[i] ? lo : min[i];
+			min[i] = natural; /* from here: the natural width */
+			sum += L->w[i];
+		}
+		for (size_t i = 0; i < n && sum < avail; i++)
+			if (L->show[i] && L->w[i] < min[i]) {
+				L->w[i]++;
+				sum++;
+			}
+		/* one column wider than everything: cut to the width */
+		for (size_t i = 0; i < n; i++)
+			if (L->show[i] && sum > avail && L->w[i] > avail) {
+				sum -= L->w[i] - avail;
+				L->w[i] = avail;
+			}
+	}
+	free(min);
+}
+
+/* Widths from the header and the rows held in t; fitted to width if > 0. */
+static void layout_make(struct layout *L, const struct tbl *t, int flags, size_t width)
+{
+	size_t n = (size_t)t->ncols;
+	bool header = !(flags & OUT_NO_HEADER);
+	L->w = xcalloc(n, sizeof(*L->w));
+	L->show = xcalloc(n, sizeof(*L->show));
+	L->cut = false;
+	size_t *hdrw = xcalloc(n, sizeof(*hdrw));
+	for (size_t i = 0; i < n; i++) {
+		char *h = col_header(&t->cols[i]);
+		hdrw[i] = term_width(h);
+		free(h);
 		if (header)
-			widths[i] = term_width(headers[i]);
+			L->w[i] = hdrw[i];
+		L->show[i] = true;
 	}
 	for (size_t r = 0; r < t->nrows; r++)
 		for (size_t i = 0; i < n; i++) {
 			size_t w = term_width(cell_text(t->cols[i].type, t->cells[r * n + i]));
-			if (w > widths[i])
-				widths[i] = w;
+			if (w > L->w[i])
+				L->w[i] = w;
 		}
-	if (header)
-		table_line(sb, t, (const char *const *)headers, widths, ind,
-		           (flags & OUT_COLOR) != 0);
-	for (size_t r = 0; r < t->nrows; r++) {
-		for (size_t i = 0; i < n; i++)
-			line[i] = cell_text(t->cols[i].type, t->cells[r * n + i]);
-		table_line(sb, t, line, widths, ind, false);
-	}
+	if (width > 0)
+		layout_fit(L, t, hdrw, width);
+	free(hdrw);
+}
+
+static void table_header(struct sb *sb, const struct tbl *t, const struct layout *L, int flags,
+                         int ind)
+{
+	if (flags & OUT_NO_HEADER)
+		return;
+	size_t n = (size_t)t->ncols;
+	char **headers = xcalloc(n, sizeof(*headers));
+	for (size_t i = 0; i < n; i++)
+		headers[i] = col_header(&t->cols[i]);
+	table_line(sb, t, (const char *const *)headers, L, ind, (flags & OUT_COLOR) != 0);
 	for (size_t i = 0; i < n; i++)
 		free(headers[i]);
 	free(headers);
-	free(widths);
+}
+
+/* The rows held in t, in layout L. */
+static void table_rows(struct sb *sb, const struct tbl *t, const struct layout *L, int ind)
+{
+	size_t n = (size_t)t->ncols;
+	const char **line = xcalloc(n, sizeof(*line));
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (size_t i = 0; i < n; i++)
+			line[i] = cell_text(t->cols[i].type, t->cells[r * n + i]);
+		table_line(sb, t, line, L, ind, false);
+	}
 	free(line);
+}
+
+/* A whole table (a record's nested list), fitted to width if > 0. */
+static void table_render(struct sb *sb, const struct tbl *t, int flags, int ind, size_t width)
+{
+	struct layout L;
+	size_t room = width > (size_t)(2 * ind) ? width - (size_t)(2 * ind) : width ? 1 : 0;
+	layout_make(&L, t, flags, room);
+	table_header(sb, t, &L, flags, ind);
+	table_rows(sb, t, &L, ind);
+	layout_free(&L);
 }
 
 /* Tables being filled */
@@ -771,6 +999,7 @@ static void tbl_free(struct tbl *t)
 		free((char *)t->cols[i].header);
 	}
 	free(t->cols);
+	free(t->drop);
 	for (size_t i = 0; i < t->nrows * (size_t)t->ncols + (size_t)t->cur; i++)
 		free(t->cells[i]);
 	free(t->cells);
@@ -840,6 +1069,16 @@ struct out *out_new(FILE *fp, enum out_format fmt, int flags)
 	return o;
 }
 
+void out_set_width(struct out *o, int width)
+{
+	o->width = width > 0 ? (size_t)width : 0;
+}
+
+bool out_failed(const struct out *o)
+{
+	return ferror(o->fp) != 0;
+}
+
 void out_begin(struct out *o, const struct out_col *cols, int ncols)
 {
 	if (o->rec == REC_LIST) {
@@ -855,6 +1094,25 @@ void out_begin(struct out *o, const struct out_col *cols, int ncols)
 	if ((o->fmt == OUT_CSV || o->fmt == OUT_TSV) && !(o->flags & OUT_NO_HEADER)) {
 		sep_header(&o->sb, o->fmt, o->flags, &o->t);
 		flush_sb(o);
+	}
+}
+
+void out_drop_order(struct out *o, const char *names)
+{
+	struct tbl *t = &o->t;
+	assert(t->ncols > 0); /* after out_begin */
+	if (!t->drop)
+		t->drop = xcalloc((size_t)t->ncols, sizeof(*t->drop));
+	int rank = 0;
+	for (const char *p = names; p && *p;) {
+		size_t n = strcspn(p, " ");
+		rank++;
+		for (int i = 0; i < t->ncols; i++)
+			if (strlen(t->cols[i].name) == n && strncmp(t->cols[i].name, p, n) == 0)
+				t->drop[i] = rank;
+		p += n;
+		while (*p == ' ')
+			p++;
 	}
 }
 
@@ -910,6 +1168,25 @@ static void stream_rows(struct out *o)
 	flush_sb(o);
 }
 
+/*
+ * A top-level table: lay it out from the rows held (the look-ahead) and
+ * print them; from then on each row is printed as it ends.
+ */
+static void table_stream(struct out *o)
+{
+	struct tbl *t = &o->t;
+	if (!o->laid) {
+		if (t->nrows < OUT_LOOKAHEAD)
+			return;
+		layout_make(&o->lay, t, o->flags, o->width);
+		table_header(&o->sb, t, &o->lay, o->flags, 0);
+		o->laid = true;
+	}
+	table_rows(&o->sb, t, &o->lay, 0);
+	tbl_drop_rows(t);
+	flush_sb(o);
+}
+
 void out_end_row(struct out *o)
 {
 	struct tbl *t = &o->t;
@@ -920,7 +1197,9 @@ void out_end_row(struct out *o)
 		tbl_add(t, NULL); /* a short row is padded with nulls */
 	t->cur = 0;
 	t->nrows++;
-	if (o->rec == REC_NONE && o->fmt != OUT_TABLE)
+	if (o->rec == REC_NONE && o->fmt == OUT_TABLE)
+		table_stream(o);
+	else if (o->rec == REC_NONE)
 		stream_rows(o);
 }
 
@@ -929,8 +1208,10 @@ void out_finish(struct out *o)
 	assert(o->t.cur == 0);                            /* a row was left unfinished */
 	assert(o->rec == REC_NONE || o->rec == REC_DONE); /* out_record_end missing */
 	if (o->rec == REC_NONE) {
-		if (o->fmt == OUT_TABLE && o->t.nrows > 0)
-			table_render(&o->sb, &o->t, o->flags, 0);
+		if (o->fmt == OUT_TABLE && !o->laid && o->t.nrows > 0)
+			table_render(&o->sb, &o->t, o->flags, 0, o->width);
+		else if (o->fmt == OUT_TABLE && o->laid)
+			table_rows(&o->sb, &o->t, &o->lay, 0);
 		else if (o->fmt == OUT_JSON)
 			sb_adds(&o->sb, o->emitted ? "\n]\n" : "[]\n");
 		tbl_drop_rows(&o->t);
@@ -952,6 +1233,7 @@ void out_free(struct out *o)
 	if (!o)
 		return;
 	tbl_free(&o->t);
+	layout_free(&o->lay);
 	for (size_t i = 0; i < o->nitems; i++)
 		ritem_free(&o->items[i]);
 	free(o->items);
@@ -1052,7 +1334,7 @@ static void record_table(struct out *o)
 		if (it->list.nrows == 0)
 			sb_adds(sb, "  (none)\n");
 		else
-			table_render(sb, &it->list, o->flags, 1);
+			table_render(sb, &it->list, o->flags, 1, o->width);
 	}
 }
 
@@ -1154,6 +1436,11 @@ char *out_term_dup(const char *s, int flags)
 	if (s)
 		term_text_n(&sb, s, strlen(s), flags);
 	return sb.buf;
+}
+
+size_t out_term_width(const char *s)
+{
+	return s ? term_width(s) : 0;
 }
 
 void out_term_puts(FILE *fp, const char *s, int flags)

@@ -16,8 +16,22 @@
  *
  * The formats, exactly:
  *
- * table  Buffered until out_finish, which prints nothing when there are no
- *        rows. A header line (col.header, or the name upper-cased; bold only
+ * table  Streamed from a bounded look-ahead: the first OUT_LOOKAHEAD rows
+ *        (or all of them, if fewer, at out_finish) are held to work out
+ *        the column widths; they are printed then, and every later row as
+ *        soon as it ends, in those widths. A later cell wider than its
+ *        column is printed whole (the row is then misaligned, no data is
+ *        lost) unless the table is fitted to a width, where it is cut with
+ *        an ellipsis. Nothing is printed when there are no rows.
+ *        Fitting (out_set_width, on a terminal): when the natural widths do
+ *        not fit, the columns named by out_drop_order are left out, most
+ *        dispensable first, while the others would not fit even cut to 20
+ *        columns each; then text columns are cut from the widest down (an
+ *        ellipsis "…" marks the cut; not below their header's width, or
+ *        10, while more columns can be left out: dispensable ones first,
+ *        then the rightmost). Numbers are never cut. So a row is never
+ *        wider than the width and never wraps.
+ *        A header line (col.header, or the name upper-cased; bold only
  *        with OUT_COLOR), columns two spaces apart, padded by display width:
  *        UTF-8 code points, East Asian wide characters count 2 and
  *        combining marks 0 (a small built-in table, not full wcwidth).
@@ -61,6 +75,7 @@
 #define LEADS_OUT_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -83,6 +98,9 @@ struct out_col {
 	int right; /* right-align in tables (implied for OUT_T_INT and OUT_T_NUM) */
 };
 
+/* Rows held to align a streamed table (see "table" above). */
+#define OUT_LOOKAHEAD 200
+
 enum out_flags {
 	OUT_NO_HEADER = 1 << 0, /* csv/tsv/table without the header line */
 	OUT_COLOR = 1 << 1,     /* table may use colour (TTY and no NO_COLOR) */
@@ -95,8 +113,24 @@ struct out;
 int out_format_parse(const char *s);
 
 struct out *out_new(FILE *fp, enum out_format fmt, int flags);
+/*
+ * Fit tables (and a record's nested lists) to this many terminal columns;
+ * 0 (the default) does not fit. Call before out_begin.
+ */
+void out_set_width(struct out *o, int width);
+/*
+ * True once writing failed (the reader went away: `list | head`); a
+ * command producing many rows stops then.
+ */
+bool out_failed(const struct out *o);
 /* Once per emitter (and once per nested list of a record); ncols > 0. */
 void out_begin(struct out *o, const struct out_col *cols, int ncols);
+/*
+ * The columns a table may leave out to fit a terminal, most dispensable
+ * first: space-separated column names (unknown names are ignored). The
+ * others are kept. After out_begin; machine formats ignore it.
+ */
+void out_drop_order(struct out *o, const char *names);
 /*
  * The next cell of the row. More cells than columns is a programming error
  * (assert); out_end_row pads a short row with nulls.
@@ -106,7 +140,7 @@ void out_int(struct out *o, int64_t v);
 void out_null(struct out *o);
 void out_end_row(struct out *o);
 /*
- * Flush (a table is buffered to align columns); prints "[]" for empty JSON
+ * Flush (a table's look-ahead rows are printed); prints "[]" for empty JSON
  * (also when out_begin was never called). After a record it only flushes.
  */
 void out_finish(struct out *o);
@@ -168,6 +202,8 @@ enum out_term_flags {
 };
 /* A cleaned copy of s, to free; "" for NULL. */
 char *out_term_dup(const char *s, int flags);
+/* The display width of s once cleaned (0 for NULL). */
+size_t out_term_width(const char *s);
 /* Write s cleaned (nothing is appended). */
 void out_term_puts(FILE *fp, const char *s, int flags);
 /*

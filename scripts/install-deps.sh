@@ -10,6 +10,7 @@ pkgs="
   clang-14 libclang-rt-14-dev clang-format-14
   mandoc jq libxml2-utils valgrind tzdata
   sqlite-utils time bc parallel
+  zsh fish bsdutils
   postgresql-15 postgresql-client-15
 "
 if [ "$(id -u)" -ne 0 ]; then

@@ -45,7 +45,7 @@ This is reminder 1.
 	assert_failure 1
 	assert_output "sweep: 0 leads inactive, 1 reminder, 0 tasks late, 0 due-soon notices, 0 leads re-routed; mail: 1 queued, 0 sent, 1 to retry, 0 failed, 1 waiting"
 	run -0 leads outbox list --format tsv
-	assert_output "id	kind	to	subject	created	state	tries	next_try	error
+	assert_output "id	kind	to	subject	created_at	state	tries	next_try	error
 1	reminder	ana <ana@example.com>	Reminder: a@example.com idle for 1w in Prospecting	2026-11-08T09:00:00Z	retry	1	2026-11-08T09:05:00Z	'$FIXTURES/sendmail' exited with status 75: fake sendmail: failing with status 75 as told"
 	# not due again yet: nothing is tried, nothing is sent
 	run -0 leads sweep
@@ -195,4 +195,14 @@ This is reminder 1.
 	run --separate-stderr leads outbox retry --failed
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "leads outbox: --all, --failed, --sent and --unknown are options of outbox list"
+}
+
+@test "outbox show and retry honour --format" {
+	one_reminder --first Ann --last Lee
+	run -0 leads sweep -q --no-deliver
+	run -0 leads outbox show 1 --format json
+	echo "$output" | jq -e '.id == 1 and .kind == "reminder" and (.subject | test("^Reminder: Ann Lee"))
+		and (.message | test("^From: ")) and .created_at == "2026-11-08T09:00:00Z"'
+	run -0 --separate-stderr leads outbox retry --format jsonl
+	assert_output '{"sent":1,"retry":0,"failed":0,"unknown":0}'
 }

@@ -54,12 +54,12 @@ gone() {
 	assert_equal "$(mails)" 1
 	gone "$(cat "$MAIL_DIR/hang.pid")" || fail "the sendmail's child survived the timeout"
 	run -0 leads outbox list --format tsv
-	assert_output "id	kind	to	subject	created	state	tries	next_try	error
+	assert_output "id	kind	to	subject	created_at	state	tries	next_try	error
 1	reminder	ana <ana@example.com>	Reminder: a@example.com idle for 1w in Prospecting	2026-11-08T09:00:00Z	unknown	1		'$FIXTURES/sendmail' timed out after 300 ms"
 	run -0 leads outbox list --unknown --format tsv
 	assert_line --index 1 --regexp $'^1\treminder\t.*\tunknown\t1\t\t'
 	run -0 leads outbox list --failed --format tsv
-	assert_output "id	kind	to	subject	created	state	tries	next_try	error"
+	assert_output "id	kind	to	subject	created_at	state	tries	next_try	error"
 	# no sweep sends it again (the next reminder is due on 11-15)
 	LEADS_NOW=2026-11-14T23:00:00Z run --separate-stderr leads sweep
 	assert_success

@@ -52,7 +52,7 @@ DUE  ON TIME  DONE LATE  STILL LATE  ON-TIME RATE
 OUT
 	run -0 leads report tasks --by owner --format csv
 	assert_output - <<'OUT'
-owner,due,on_time,done_late,still_late,on_time_rate
+owner,due_count,on_time,done_late,still_late,on_time_rate
 ana,4,2,1,1,0.5000
 ben,2,0,1,1,0.0000
 ,1,1,0,0,1.0000
@@ -63,17 +63,17 @@ OUT
 	seed_tasks
 	run -0 leads report tasks --by owner --since 2026-11-05 --format csv
 	assert_output - <<'OUT'
-owner,due,on_time,done_late,still_late,on_time_rate
+owner,due_count,on_time,done_late,still_late,on_time_rate
 ana,2,0,1,1,0.0000
 ben,1,0,0,1,0.0000
 ,1,1,0,0,1.0000
 OUT
 	# a duration means that long before now (the 24th): from the 14th
 	run -0 leads report tasks --since 10d --format csv
-	assert_output $'due,on_time,done_late,still_late,on_time_rate\n2,0,0,2,0.0000'
+	assert_output $'due_count,on_time,done_late,still_late,on_time_rate\n2,0,0,2,0.0000'
 	# at the 3rd, a2 is due this very second: not yet
 	LEADS_NOW=2026-11-03T09:00:00Z run -0 leads report tasks --format csv
-	assert_output $'due,on_time,done_late,still_late,on_time_rate\n1,1,0,0,1.0000'
+	assert_output $'due_count,on_time,done_late,still_late,on_time_rate\n1,1,0,0,1.0000'
 }
 
 @test "tasks: made by leads task add and done count the same" {
@@ -83,7 +83,7 @@ OUT
 	at 02 task done 1 2>/dev/null
 	at 05 task done 2 2>/dev/null
 	run -0 leads report tasks --by owner --format csv
-	assert_output $'owner,due,on_time,done_late,still_late,on_time_rate\nana,2,1,1,0,0.5000'
+	assert_output $'owner,due_count,on_time,done_late,still_late,on_time_rate\nana,2,1,1,0,0.5000'
 }
 
 @test "activity: calls, emails, meetings, notes, moves and leads gone inactive per owner" {
@@ -160,7 +160,7 @@ OUT
 	assert_output '[]'
 	run -0 leads report tasks --format jsonl
 	run -0 jq -c 'keys_unsorted' <<<"$output"
-	assert_output '["due","on_time","done_late","still_late","on_time_rate"]'
+	assert_output '["due_count","on_time","done_late","still_late","on_time_rate"]'
 	run -0 leads report activity --format jsonl
 	run -0 jq -c 'keys_unsorted' <<<"$output"
 	assert_output '["calls","emails","meetings","notes","moves","gone_inactive"]'

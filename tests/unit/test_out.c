@@ -679,10 +679,91 @@ static void test_misuse(void)
 	ok(1, "out_free(NULL) is fine");
 }
 
+/* A table streams: rows are written once the look-ahead is full, not at out_finish. */
+static void test_table_stream(void)
+{
+	static const struct out_col cols[] = { { "id", NULL, OUT_T_INT, 0 },
+		                               { "name", NULL, OUT_T_STR, 0 } };
+	struct cap c;
+	struct out *o = start(&c, OUT_TABLE, 0);
+	out_begin(o, cols, 2);
+	for (int i = 1; i < OUT_LOOKAHEAD; i++) {
+		out_int(o, i);
+		out_str(o, "ab");
+		out_end_row(o);
+	}
+	fflush(c.fp);
+	ok(c.len == 0, "table: nothing written before the look-ahead is full");
+	out_int(o, OUT_LOOKAHEAD);
+	out_str(o, "ab");
+	out_end_row(o);
+	fflush(c.fp);
+	size_t at_lookahead = c.len;
+	ok(at_lookahead > 0, "table: the look-ahead is written when full");
+	out_int(o, OUT_LOOKAHEAD + 1);
+	out_str(o, "a much longer name than before");
+	out_end_row(o);
+	fflush(c.fp);
+	ok(c.len > at_lookahead, "table: a later row is written as it ends");
+	const char *got = text(&c);
+	ok(strstr(got, "\n 10  ab\n") != NULL, "table: widths from the look-ahead");
+	ok(strstr(got, "\n201  a much longer name than before\n") != NULL,
+	   "table: a later wider cell is printed whole, not cut, off a terminal");
+	free(c.buf);
+}
+
+/* Fitting to a width: cut with an ellipsis, dispensable columns left out. */
+static void test_table_fit(void)
+{
+	static const struct out_col cols[] = { { "id", NULL, OUT_T_INT, 0 },
+		                               { "name", NULL, OUT_T_STR, 0 },
+		                               { "email", NULL, OUT_T_STR, 0 },
+		                               { "score", NULL, OUT_T_INT, 0 } };
+	struct cap c;
+	struct out *o = start(&c, OUT_TABLE, 0);
+	out_set_width(o, 50);
+	out_begin(o, cols, 4);
+	out_drop_order(o, "score email");
+	out_int(o, 1);
+	out_str(o, "Maximiliana Vandenberghe");
+	out_str(o, "maximiliana@example.com");
+	out_int(o, 7);
+	out_end_row(o);
+	expect(&c,
+	       "ID  NAME                    EMAIL\n"
+	       " 1  Maximiliana Vandenber…  maximiliana@example.c…\n",
+	       "fit: score left out first, then name and email cut alike");
+
+	o = start(&c, OUT_TABLE, 0);
+	out_set_width(o, 20);
+	out_begin(o, cols, 4);
+	out_drop_order(o, "score email");
+	out_int(o, 1);
+	out_str(o, "Maximiliana Vandenberghe");
+	out_str(o, "maximiliana@example.com");
+	out_int(o, 7);
+	out_end_row(o);
+	expect(&c, "ID  NAME\n 1  Maximiliana Van…\n", "fit: email left out too, the name cut");
+
+	o = start(&c, OUT_TABLE, 0);
+	out_set_width(o, 200);
+	out_begin(o, cols, 4);
+	out_drop_order(o, "score email");
+	out_int(o, 1);
+	out_str(o, "Ana");
+	out_str(o, "a@x");
+	out_int(o, 7);
+	out_end_row(o);
+	expect(&c, "ID  NAME  EMAIL  SCORE\n 1  Ana   a@x        7\n",
+	       "fit: room enough, all shown");
+}
+
 int main(void)
 {
 	test_format_parse();
 	test_table();
+	test_table_stream();
+	test_table_fit();
 	test_csv();
 	test_tsv();
 	test_json();
