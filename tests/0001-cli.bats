@@ -5,7 +5,8 @@ load test_helper
 @test "--version prints the version" {
 	run --separate-stderr leads --version
 	assert_success
-	assert_output --regexp '^leads [0-9]+\.[0-9]+\.[0-9]+ \(sqlite 3\.[0-9.]+\)$'
+	# scripts/version.sh: a tag (0.2.0), or commits since one (0.2.0-3-gabc1234), maybe -dirty
+	assert_output --regexp '^leads [0-9]+\.[0-9]+\.[0-9]+(-[0-9]+-g[0-9a-f]+)?(-dirty)? \(sqlite 3\.[0-9.]+\)$'
 }
 
 @test "no command prints help on stderr and exits 64" {
