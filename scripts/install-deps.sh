@@ -11,6 +11,7 @@ pkgs="
   mandoc jq libxml2-utils valgrind tzdata
   sqlite-utils time bc parallel
   postgresql-15 postgresql-client-15
+  build-essential debhelper dpkg-dev git lintian man-db systemd
 "
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo
