@@ -133,18 +133,21 @@ fi
 dir=${1:-build/deb}
 deb=$(ls "$dir"/leads_*.deb 2>/dev/null | head -n 1)
 changes=$(ls "$dir"/leads_*.changes 2>/dev/null | head -n 1)
-[ -n "$deb" ] && [ -n "$changes" ] || { echo "check-deb: no package in $dir (make deb)" >&2; exit 1; }
+dsc=$(ls "$dir"/leads_*.dsc 2>/dev/null | head -n 1)
+[ -n "$deb" ] && [ -n "$changes" ] && [ -n "$dsc" ] || { echo "check-deb: no package in $dir (make deb)" >&2; exit 1; }
 version=$(sh scripts/version.sh)
 
 status=0
 if command -v lintian >/dev/null 2>&1; then
-	out=$(lintian --fail-on error,warning "$changes" 2>&1) || status=1
-	out=$(printf '%s\n' "$out" | grep -v '^running with root privileges is not recommended' || true)
-	if [ -n "$out" ]; then
-		printf 'check-deb: lintian %s:\n%s\n' "${changes##*/}" "$out"
-	else
-		echo "check-deb: lintian ${changes##*/}: no errors, no warnings"
-	fi
+	for f in "$dsc" "$changes"; do
+		out=$(lintian --fail-on error,warning "$f" 2>&1) || status=1
+		out=$(printf '%s\n' "$out" | grep -v '^running with root privileges is not recommended' || true)
+		if [ -n "$out" ]; then
+			printf 'check-deb: lintian %s:\n%s\n' "${f##*/}" "$out"
+		else
+			echo "check-deb: lintian ${f##*/}: no errors, no warnings"
+		fi
+	done
 else
 	echo "check-deb: lintian is missing (sh scripts/install-deps.sh installs it)" >&2
 	status=1

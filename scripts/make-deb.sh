@@ -1,7 +1,8 @@
 #!/bin/sh
 # make deb: build the Debian package with `dpkg-buildpackage -us -uc -b`
 # in a temporary copy of the tree (it writes the .deb into the parent
-# directory) and move the results into OUTDIR (default build/deb).
+# directory) and move the results, with the source package (.dsc), into
+# OUTDIR (default build/deb).
 # The copy gets a VERSION file and debian/changelog's version from
 # scripts/version.sh, so the package and `leads --version` agree.
 set -eu
@@ -32,6 +33,13 @@ printf '%s\n' "$version" > "$src/VERSION"
 sed -i "1s/^leads ([^)]*)/leads ($debversion)/" "$src/debian/changelog"
 
 echo "deb: building leads $debversion"
+# The source package too, from the clean copy, so that lintian can judge
+# debian/ itself (make check-deb); nothing else uses it.
+(cd "$tmp" && dpkg-source -b "leads-$debversion") >"$tmp/source.log" 2>&1 || {
+	cat "$tmp/source.log" >&2
+	echo "make deb: dpkg-source failed" >&2
+	exit 1
+}
 (cd "$src" && dpkg-buildpackage -us -uc -b) > "$tmp/build.log" 2>&1 || {
 	tail -n 40 "$tmp/build.log" >&2
 	echo "make deb: dpkg-buildpackage failed (last 40 lines above)" >&2
@@ -39,7 +47,7 @@ echo "deb: building leads $debversion"
 }
 mkdir -p "$out"
 rm -f "$out"/leads_* "$out"/leads-dbgsym_*
-for f in "$tmp"/*.deb "$tmp"/*.ddeb "$tmp"/*.buildinfo "$tmp"/*.changes; do
+for f in "$tmp"/*.deb "$tmp"/*.ddeb "$tmp"/*.buildinfo "$tmp"/*.changes "$tmp"/*.dsc "$tmp"/*.tar.*; do
 	[ -e "$f" ] && mv "$f" "$out/"
 done
 cp "$tmp/build.log" "$out/build.log"
