@@ -2,7 +2,7 @@
 # make check-deb: the .deb that `make deb` left in DIR (default build/deb)
 # passes lintian with no error or warning, and installs, runs and purges
 # cleanly in a throw-away root: an overlay of / (lowerdir=/, upper and work
-# dirs on a tmpfs) in a private mount namespace, entered with chroot. No
+# dirs on a tmpfs) in a mount namespace of its own, entered with chroot. No
 # network: the package's dependencies are those the build needed, already
 # on the machine. Without root or overlayfs the install test is skipped
 # (exit 0, "skipped: ..."); lintian runs either way.
@@ -14,6 +14,15 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = --root ]; then
 	deb=$2 version=$3 tmp=$4
 	root=$tmp/root
+	# Nothing mounted here may show outside: make every mount private, or,
+	# in a chroot (where / is no mount point, as in the fresh Debian 12
+	# test), the temporary directory that holds them all.
+	held=
+	trap 'umount "$root/proc" "$root/dev" "$root" "$tmp/rw" $held 2>/dev/null || true' EXIT
+	if ! mount --make-rprivate / 2>/dev/null; then
+		mount --bind "$tmp" "$tmp" && mount --make-private "$tmp" || exit 77
+		held=$tmp
+	fi
 	mkdir "$tmp/rw" "$root"
 	mount -t tmpfs -o mode=755,size=1g tmpfs "$tmp/rw" || exit 77
 	mkdir "$tmp/rw/upper" "$tmp/rw/work"
@@ -27,7 +36,6 @@ if [ "${1:-}" = --root ]; then
 		mknod -m 666 "$root/dev/$name" c "$maj" "$min"
 	done
 	mount -t proc proc "$root/proc"
-	trap 'umount "$root/proc" "$root/dev" "$root" "$tmp/rw" 2>/dev/null || true' EXIT
 
 	# Every path of the root before the install, without what changes on
 	# its own (dpkg's books and logs, caches, temporary and virtual dirs).
@@ -161,7 +169,7 @@ if ! command -v unshare >/dev/null 2>&1; then
 	echo "check-deb: skipped: unshare(1) is missing, no private mount namespace"
 	exit $status
 fi
-if ! unshare --mount --propagation private true 2>/dev/null; then
+if ! unshare --mount --propagation unchanged true 2>/dev/null; then
 	echo "check-deb: skipped: no private mount namespace here (unshare --mount failed)"
 	exit $status
 fi
@@ -169,9 +177,11 @@ case $deb in /*) ;; *) deb=$(pwd)/$deb ;; esac
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/leads-check-deb.XXXXXX")
 # The mounts live in the namespace and die with it; by the time this runs,
 # $tmp holds plain files, and --one-file-system guards against the worst.
-trap 'rm -rf --one-file-system "$tmp"' EXIT INT TERM
+# (In a chroot, a copy of the bind of $tmp onto itself may have reached
+# this namespace: unmount it first.)
+trap 'umount "$tmp" 2>/dev/null; rm -rf --one-file-system "$tmp"' EXIT INT TERM
 rc=0
-unshare --mount --propagation private sh "$0" --root "$deb" "$version" "$tmp" || rc=$?
+unshare --mount --propagation unchanged sh "$0" --root "$deb" "$version" "$tmp" || rc=$?
 case $rc in
 0) ;;
 77) echo "check-deb: skipped: overlayfs cannot be mounted here (lowerdir=/ on a tmpfs upper dir)" ;;
