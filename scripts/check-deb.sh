@@ -179,7 +179,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/leads-check-deb.XXXXXX")
 # $tmp holds plain files, and --one-file-system guards against the worst.
 # (In a chroot, a copy of the bind of $tmp onto itself may have reached
 # this namespace: unmount it first.)
-trap 'umount "$tmp" 2>/dev/null; rm -rf --one-file-system "$tmp"' EXIT INT TERM
+trap 'umount "$tmp" 2>/dev/null || true; rm -rf --one-file-system "$tmp"' EXIT INT TERM
 rc=0
 unshare --mount --propagation unchanged sh "$0" --root "$deb" "$version" "$tmp" || rc=$?
 case $rc in
