@@ -12,16 +12,35 @@
 #   make fuzz          run each libFuzzer harness for FUZZ_SECONDS
 #   make valgrind      the bats suite under valgrind memcheck
 #   make soak          30 minutes of mixed load and SIGKILLs (SOAK_SECONDS)
-#   make install       PREFIX=/usr/local DESTDIR=
+#   make install       PREFIX=/usr/local DESTDIR= (BINDIR, MANDIR, the
+#                      completion dirs: see "Install" below); make uninstall
+#                      with the same variables removes what it put there
+#   make deb           a Debian package in build/deb (dpkg-buildpackage)
+#   make check-deb     build it, lintian, install/run/purge it in a
+#                      throw-away overlay of / (root; called by .ci/run)
+#   make dist          a reproducible build/dist/leads-VERSION.tar.gz
+#
+# WERROR=1 turns warnings into errors: `make check` and .ci/run set it, and
+# a developer exports it; a plain user build and the .deb leave it off, so a
+# newer compiler's new warning cannot break them. CPPFLAGS, CFLAGS and
+# LDFLAGS are honoured (dpkg-buildflags' hardening goes through them), and
+# a change of flags rebuilds what they compiled.
 #
 # Objects go to $(BUILD) so that several builds (plain, sanitized, a
 # helper's scratch build) can live side by side.
 
-VERSION   := 0.1.0
+# From the git tags in a checkout, from VERSION in a release tarball.
+VERSION   := $(shell sh scripts/version.sh)
 PREFIX    ?= /usr/local
 BINDIR    ?= $(PREFIX)/bin
-MANDIR    ?= $(PREFIX)/share/man
 DATADIR   ?= $(PREFIX)/share
+MANDIR    ?= $(DATADIR)/man
+# zsh reads site-functions under /usr/local; the .deb passes
+# ZSHCOMPDIR=/usr/share/zsh/vendor-completions, Debian's place.
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+INSTALL   ?= install
 BUILD     ?= build/default
 CC        ?= cc
 CLANG_FORMAT ?= $(shell command -v clang-format-14 || command -v clang-format)
@@ -33,11 +52,21 @@ PKGS      := sqlite3 yaml-0.1 jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libpq)
 PKG_LIBS  := $(shell pkg-config --libs $(PKGS)) -ldl
 
-WARN      := -Wall -Wextra -Werror -Wshadow -Wconversion -Wno-sign-conversion \
+# `make check` is built with -Werror whatever the environment says, unless
+# WERROR is given on the command line; sub-makes inherit it.
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+ifneq ($(origin WERROR),command line)
+WERROR    := 1
+endif
+endif
+WERROR    ?=
+export WERROR
+
+WARN      := -Wall -Wextra $(if $(filter 1 yes,$(WERROR)),-Werror) -Wshadow -Wconversion -Wno-sign-conversion \
              -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla
 CFLAGS    ?= -O2 -g
 ALL_CFLAGS := -std=c11 -pthread $(WARN) -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
-             -DLEADS_VERSION='"$(VERSION)"' -Ilib $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+             -Ilib $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS    := $(PKG_LIBS) -lm $(EXTRA_LDLIBS)
 
 LIB_SRC   := $(sort $(wildcard lib/*.c))
@@ -55,7 +84,7 @@ C_FILES   := $(sort $(wildcard lib/*.[ch] cmd/*.[ch] tests/unit/*.[ch] fuzz/*.c 
 
 SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all check check-pg unit bats fixture-modes valgrind check-san fmt fmt-check lint-man demo bench fuzz soak install clean
+.PHONY: all check check-pg unit bats fixture-modes valgrind check-san fmt fmt-check lint-man demo bench fuzz soak install uninstall deb check-deb dist clean FORCE
 
 all: leads
 
@@ -85,6 +114,21 @@ $(BUILD)/unit/%: tests/unit/%.c $(LIB_OBJ)
 	$(call say,LINK,$@)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB_OBJ) $(LDLIBS) $(LDFLAGS)
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d)
+
+# The flags and the version are kept in files that change only when they
+# do: new flags (WERROR=1, CFLAGS, a sanitizer) rebuild everything, a new
+# version only cmd/leads.c, the one file that prints it.
+quote = '$(subst ','\'',$(1))'
+$(BUILD)/flags: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' $(call quote,$(CC) $(ALL_CFLAGS) $(LDLIBS) $(LDFLAGS)) | cmp -s - $@ || \
+	  printf '%s\n' $(call quote,$(CC) $(ALL_CFLAGS) $(LDLIBS) $(LDFLAGS)) > $@
+$(BUILD)/version: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(VERSION)' | cmp -s - $@ || printf '%s\n' '$(VERSION)' > $@
+$(LIB_OBJ) $(CMD_OBJ) $(UNIT_BIN): $(BUILD)/flags
+$(BUILD)/cmd/leads.o: $(BUILD)/version
+$(BUILD)/cmd/leads.o: private ALL_CFLAGS += -DLEADS_VERSION='"$(VERSION)"'
 
 # the replay test includes the fuzz harnesses: rebuild it when one changes
 $(BUILD)/unit/test_fuzz_replay: $(wildcard fuzz/fuzz_*.c)
@@ -148,16 +192,41 @@ soak: leads
 valgrind:
 	@sh scripts/valgrind-suite.sh
 
+# What `make install` puts in place; `make uninstall` removes exactly these
+# files. Directories are left, as automake's uninstall leaves them: bin,
+# man1 or site-functions may hold other programs' files.
+INSTALLED := $(BINDIR)/leads $(MAN1:man/%=$(MANDIR)/man1/%) $(MAN5:man/%=$(MANDIR)/man5/%) \
+             $(BASHCOMPDIR)/leads $(ZSHCOMPDIR)/_leads $(FISHCOMPDIR)/leads.fish
+
 install: leads
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
-	  $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/vendor-completions \
-	  $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
-	install -m 755 leads $(DESTDIR)$(BINDIR)/leads
-	install -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
-	install -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
-	install -m 644 completions/leads.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/leads
-	install -m 644 completions/_leads $(DESTDIR)$(DATADIR)/zsh/vendor-completions/_leads
-	install -m 644 completions/leads.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/leads.fish
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+	  $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	$(INSTALL) -m 755 leads $(DESTDIR)$(BINDIR)/leads
+	$(INSTALL) -m 644 $(MAN1) $(DESTDIR)$(MANDIR)/man1/
+	$(INSTALL) -m 644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	$(INSTALL) -m 644 completions/leads.bash $(DESTDIR)$(BASHCOMPDIR)/leads
+	$(INSTALL) -m 644 completions/_leads $(DESTDIR)$(ZSHCOMPDIR)/_leads
+	$(INSTALL) -m 644 completions/leads.fish $(DESTDIR)$(FISHCOMPDIR)/leads.fish
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+
+# A Debian package (debian/), built by dpkg-buildpackage in a temporary
+# copy of the tree, since it writes into the parent directory; the .deb,
+# .buildinfo and .changes land in DEB_DIR.
+DEB_DIR ?= build/deb
+deb:
+	@sh scripts/make-deb.sh $(DEB_DIR)
+
+# Not in check (DECISIONS: long checks get their own target; .ci/run
+# calls it): lintian, then install, run and purge in a throw-away root.
+check-deb: deb
+	@sh scripts/check-deb.sh $(DEB_DIR)
+
+# A release tarball of HEAD with a VERSION file, byte for byte the same
+# every time for the same commit.
+dist:
+	@sh scripts/dist.sh build/dist
 
 clean:
 	rm -rf build leads leads.tmp

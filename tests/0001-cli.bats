@@ -5,7 +5,9 @@ load test_helper
 @test "--version prints the version" {
 	run --separate-stderr leads --version
 	assert_success
-	assert_output --regexp '^leads [0-9]+\.[0-9]+\.[0-9]+ \(sqlite 3\.[0-9.]+, schema [0-9]+\)$'
+	# scripts/version.sh: a tag (0.2.0), commits since one (0.2.0-3-gabc1234), maybe -dirty;
+	# a git archive of an untagged commit: 0.0.0-gabc1234
+	assert_output --regexp '^leads [0-9]+\.[0-9]+\.[0-9]+(-([0-9]+-)?g[0-9a-f]+)?(-dirty)? \(sqlite 3\.[0-9.]+, schema [0-9]+\)$'
 }
 
 @test "no command prints help on stderr and exits 64" {
