@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -73,6 +74,9 @@ struct pgst {
 	X(PQcmdStatus)                                                                             \
 	X(PQcmdTuples)                                                                             \
 	X(PQconnectdbParams)                                                                       \
+	X(PQconninfoFree)                                                                          \
+	X(PQconninfoParse)                                                                         \
+	X(PQfreemem)                                                                               \
 	X(PQerrorMessage)                                                                          \
 	X(PQexec)                                                                                  \
 	X(PQexecPrepared)                                                                          \
@@ -243,46 +247,253 @@ static void no_notices(void *arg, const char *message)
 }
 
 /*
- * The connection string as given, for messages, with any password
- * masked: user:PASSWORD@ in a URI, password=... in its query or in a
- * key=value string.
+ * The connection string as given, for messages, with every secret libpq
+ * accepts masked, however it is spelled: password and sslpassword as
+ * keywords (spaces around '=', quoted or not), the password of a URI's
+ * user:PASSWORD@ (up to the last '@' before the query, so that an
+ * unencoded '/' or '@' in it is masked whole), and password= or
+ * sslpassword= among its query parameters (their names percent-decoded,
+ * as libpq does). The secrets found are kept in *sec for scrub(), which
+ * takes them out of libpq's own messages too.
  */
-char *pg_mask_password(const char *conninfo)
+struct secrets {
+	char *v[32];
+	int n;
+	bool misread; /* a URI's password holds '/' or '@': libpq reads it otherwise */
+};
+
+static void secret_add(struct secrets *sec, const char *s, size_t n)
 {
-	struct sb sb = SB_INIT;
-	const char *p = conninfo;
-	const char *scheme = strstr(p, "://");
-	if (scheme) {
-		const char *auth = scheme + 3, *at = strchr(auth, '@'), *colon = strchr(auth, ':');
-		const char *slash = strchr(auth, '/');
-		if (at && colon && colon < at && (!slash || at < slash)) {
-			sb_add(&sb, p, (size_t)(colon + 1 - p));
-			sb_adds(&sb, "***");
+	if (sec && n && sec->n < (int)ARRAY_LEN(sec->v))
+		sec->v[sec->n++] = xstrndup(s, n);
+}
+
+static void secrets_free(struct secrets *sec)
+{
+	for (int i = 0; i < sec->n; i++)
+		free(sec->v[i]);
+	sec->n = 0;
+}
+
+static int hexval(int c)
+{
+	return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
+}
+
+/* s[0..n) percent-decoded (a bad escape kept as it is) */
+static char *pct_decode(const char *s, size_t n)
+{
+	struct sb b = SB_INIT;
+	for (size_t i = 0; i < n; i++) {
+		int h, l;
+		if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+			sb_addc(&b, (char)(h * 16 + l));
+			i += 2;
+		} else {
+			sb_addc(&b, s[i]);
+		}
+	}
+	return sb_detach(&b);
+}
+
+static bool secret_key(const char *k, size_t n)
+{
+	return (n == 8 && strncasecmp(k, "password", 8) == 0) ||
+	       (n == 11 && strncasecmp(k, "sslpassword", 11) == 0);
+}
+
+/* a secret as given and as libpq reads it (percent-decoded) */
+static void secret_add_pct(struct secrets *sec, const char *s, size_t n)
+{
+	secret_add(sec, s, n);
+	char *d = pct_decode(s, n);
+	if (strlen(d) != n || memcmp(d, s, n) != 0)
+		secret_add(sec, d, strlen(d));
+	free(d);
+}
+
+static void mask_uri(struct sb *sb, const char *s, struct secrets *sec)
+{
+	const char *auth = strstr(s, "://") + 3;
+	const char *q = auth + strcspn(auth, "?");
+	const char *at = NULL;
+	for (const char *p = auth; p < q; p++)
+		if (*p == '@')
+			at = p;
+	const char *p = s;
+	if (at) {
+		const char *colon = memchr(auth, ':', (size_t)(at - auth));
+		if (colon) {
+			sb_add(sb, p, (size_t)(colon + 1 - p));
+			sb_adds(sb, "***");
+			secret_add_pct(sec, colon + 1, (size_t)(at - colon - 1));
+			if (sec && (memchr(auth, '/', (size_t)(at - auth)) ||
+			            memchr(auth, '@', (size_t)(at - auth))))
+				sec->misread = true;
 			p = at;
 		}
 	}
-	while (*p) {
-		const char *k = strstr(p, "password=");
-		if (!k || (k > conninfo && (isalnum((unsigned char)k[-1]) || k[-1] == '_'))) {
-			sb_adds(&sb, p);
-			break;
+	sb_add(sb, p, (size_t)(q - p));
+	p = q;
+	while (*p) { /* '?' or '&', then key=value */
+		sb_addc(sb, *p++);
+		size_t n = strcspn(p, "&");
+		const char *eq = memchr(p, '=', n);
+		char *key = eq ? pct_decode(p, (size_t)(eq - p)) : NULL;
+		if (key && secret_key(key, strlen(key))) {
+			sb_add(sb, p, (size_t)(eq + 1 - p));
+			sb_adds(sb, "***");
+			secret_add_pct(sec, eq + 1, n - (size_t)(eq + 1 - p));
+		} else {
+			sb_add(sb, p, n);
 		}
-		k += 9;
-		sb_add(&sb, p, (size_t)(k - p));
-		sb_adds(&sb, "***");
-		p = k;
-		if (*p == '\'') { /* a quoted value */
-			for (p++; *p && *p != '\''; p++)
+		free(key);
+		p += n;
+	}
+}
+
+static void mask_kv(struct sb *sb, const char *s, struct secrets *sec)
+{
+	const char *p = s;
+	while (*p) {
+		const char *w = p;
+		while (isspace((unsigned char)*p))
+			p++;
+		const char *k = p;
+		while (*p && !isspace((unsigned char)*p) && *p != '=')
+			p++;
+		bool secret = secret_key(k, (size_t)(p - k));
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '=') { /* libpq refuses it; what follows a secret's name is hidden */
+			if (secret) {
+				sb_add(sb, w, (size_t)(p - w));
+				if (*p) {
+					sb_adds(sb, "***");
+					secret_add(sec, p, strlen(p));
+				}
+				return;
+			}
+			sb_add(sb, w, (size_t)(p - w));
+			continue;
+		}
+		p++;
+		while (isspace((unsigned char)*p))
+			p++;
+		sb_add(sb, w, (size_t)(p - w));
+		const char *v = p;
+		struct sb val = SB_INIT;
+		if (*p == '\'') {
+			for (p++; *p && *p != '\''; p++) {
 				if (*p == '\\' && p[1])
 					p++;
+				sb_addc(&val, *p);
+			}
 			if (*p)
 				p++;
 		} else {
-			while (*p && !isspace((unsigned char)*p) && *p != '&')
+			for (; *p && !isspace((unsigned char)*p); p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				sb_addc(&val, *p);
+			}
+		}
+		if (secret) {
+			sb_adds(sb, *v == '\'' ? "'***'" : "***");
+			secret_add(sec, v, (size_t)(p - v));
+			secret_add(sec, sb_str(&val), strlen(sb_str(&val)));
+		} else {
+			sb_add(sb, v, (size_t)(p - v));
+		}
+		sb_free(&val);
+	}
+}
+
+static char *mask_secrets(const char *conninfo, struct secrets *sec)
+{
+	struct sb sb = SB_INIT;
+	if (strncmp(conninfo, "postgres://", 11) == 0 ||
+	    strncmp(conninfo, "postgresql://", 13) == 0)
+		mask_uri(&sb, conninfo, sec);
+	else
+		mask_kv(&sb, conninfo, sec);
+	return sb_detach(&sb);
+}
+
+char *pg_mask_password(const char *conninfo)
+{
+	return mask_secrets(conninfo, NULL);
+}
+
+/* s with every from replaced by to */
+static char *replace_all(char *s, const char *from, const char *to)
+{
+	size_t n = strlen(from);
+	if (!n || !strstr(s, from))
+		return s;
+	struct sb b = SB_INIT;
+	const char *p = s, *f;
+	while ((f = strstr(p, from))) {
+		sb_add(&b, p, (size_t)(f - p));
+		sb_adds(&b, to);
+		p = f + n;
+	}
+	sb_adds(&b, p);
+	free(s);
+	return sb_detach(&b);
+}
+
+/*
+ * One of libpq's messages about conninfo, without its secrets: libpq
+ * quotes the whole string (a bad IPv6 address), a value (a bad
+ * %-escape), or a piece of a password misread as a port (an unencoded
+ * '/' in a URI's password).
+ */
+static char *scrub(const char *msg, const char *conninfo, const char *masked,
+                   const struct secrets *sec)
+{
+	char *s = replace_all(xstrdup(msg), conninfo, masked);
+	for (int i = 0; i < sec->n; i++) {
+		s = replace_all(s, sec->v[i], "***");
+		/* and its pieces, as libpq splits a URI */
+		const char *p = sec->v[i];
+		while (*p) {
+			size_t n = strcspn(p, "/@:?&,=");
+			if (n >= 2) {
+				char *piece = xstrndup(p, n);
+				s = replace_all(s, piece, "***");
+				free(piece);
+			}
+			p += n;
+			if (*p)
 				p++;
 		}
 	}
-	return sb_detach(&sb);
+	return s;
+}
+
+/* A reason libpq gives for a failed connection that passes: try again. */
+static bool busy_reason(const char *m)
+{
+	static const char *const busy[] = {
+		"starting up",
+		"in recovery",
+		"shutting down",
+		"too many clients",
+		"too many connections",
+		"remaining connection slots",
+		"hot standby",
+		"session is read-only",
+		"not yet accepting connections",
+		"not accepting connections",
+		"is not the primary server",
+		"in standby mode",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(busy); i++)
+		if (strstr(m, busy[i]))
+			return true;
+	return false;
 }
 
 int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr *err)
@@ -291,35 +502,64 @@ int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr
 	int lrc = pq_load(err);
 	if (lrc)
 		return lrc;
+	struct secrets sec = { 0 };
+	char *disp = mask_secrets(conninfo, &sec);
+	/* a string libpq cannot read is said so, not blamed on a server it never named */
+	char *perr = NULL;
+	PQconninfoOption *opts = pq.PQconninfoParse(conninfo, &perr);
+	if (!opts) {
+		char *why = scrub(perr ? perr : "out of memory", conninfo, disp, &sec);
+		size_t n = strcspn(why, "\n");
+		int rc = lerr_set(err, EX_USAGE, "'%s' is not a PostgreSQL connection string: %.*s",
+		                  disp, (int)n, why);
+		free(why);
+		if (perr)
+			pq.PQfreemem(perr);
+		free(disp);
+		secrets_free(&sec);
+		return rc;
+	}
+	pq.PQconninfoFree(opts);
 	const char *keys[] = { "dbname", "fallback_application_name", NULL };
 	const char *vals[] = { conninfo, "leads", NULL };
 	PGconn *c = pq.PQconnectdbParams(keys, vals, 1);
-	if (!c)
+	if (!c) {
+		free(disp);
+		secrets_free(&sec);
 		return lerr_set(err, EX_OSERR, "cannot connect to PostgreSQL: out of memory");
+	}
 	if (pq.PQstatus(c) != CONNECTION_OK) {
-		const char *m = pq.PQerrorMessage(c);
+		char *m = scrub(pq.PQerrorMessage(c), conninfo, disp, &sec);
 		/* "connection to server at ... failed: REASON" or just the reason */
 		const char *why = strstr(m, "failed: ");
 		why = why ? why + 8 : m;
 		size_t n = strcspn(why, "\n");
-		char *disp = pg_mask_password(conninfo);
-		bool busy = strstr(why, "starting up") || strstr(why, "in recovery") ||
-		            strstr(why, "shutting down") || strstr(why, "too many clients") ||
-		            strstr(why, "remaining connection slots");
+		/* any host's reason: with several hosts, the standby's is the one that counts */
+		bool busy = busy_reason(m);
 		const char *host = pq.PQhost(c), *port = pq.PQport(c);
-		int rc = lerr_set(err, busy ? EX_TEMPFAIL : EX_IOERR,
-		                  "cannot connect to '%s' (host %s, port %s): %.*s%s", disp,
-		                  host && *host ? host : "localhost", port && *port ? port : "5432",
-		                  (int)n, why, busy ? " (try again)" : "");
+		struct sb lb = SB_INIT;
+		sb_addf(&lb, "(host %s, port %s): %.*s%s%s", host && *host ? host : "localhost",
+		        port && *port ? port : "5432", (int)n, why, busy ? " (try again)" : "",
+		        sec.misread ? " (in a URI, a password's '/' is written %2F and its '@' %40)"
+		                    : "");
+		char *line = sb_detach(&lb);
+		char *clean = scrub(line, conninfo, disp, &sec);
+		int rc = lerr_set(err, busy ? EX_TEMPFAIL : EX_IOERR, "cannot connect to '%s' %s",
+		                  disp, clean);
+		free(line);
+		free(clean);
+		free(m);
 		free(disp);
+		secrets_free(&sec);
 		pq.PQfinish(c);
 		return rc;
 	}
+	secrets_free(&sec);
 	pq.PQsetNoticeProcessor(c, no_notices, NULL);
 	struct pgdb *pg = xcalloc(1, sizeof *pg);
 	pg->c = c;
 	pg->busy_ms = busy_ms;
-	pg->display = pg_mask_password(conninfo);
+	pg->display = disp;
 	pg->trace = getenv("LEADS_TRACE_SQL") != NULL;
 	/* the session speaks what the storage layer expects, whatever the role's defaults */
 	int rc = pg_exec(pg, "SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
