@@ -78,6 +78,8 @@ struct pgst {
 	X(PQconninfoParse)                                                                         \
 	X(PQfreemem)                                                                               \
 	X(PQerrorMessage)                                                                          \
+	X(PQdb)                                                                                    \
+	X(PQescapeIdentifier)                                                                      \
 	X(PQexec)                                                                                  \
 	X(PQexecPrepared)                                                                          \
 	X(PQfinish)                                                                                \
@@ -172,10 +174,20 @@ static void set_err(struct pgdb *pg, int code, const char *msg)
 	pg->msg = xstrndup(msg, n);
 }
 
+/*
+ * SQLite's code for a SQLSTATE. Waiting too long for the write lock is
+ * SQLITE_BUSY (db_fail: "locked by another leads process"); what the
+ * server says passes with a retry is SQLITE_BUSY_RECOVERY (db_fail:
+ * the server's reason, "try again"): a serialization failure, a
+ * deadlock, a limit (too many connections for the server, the role or
+ * the database: class 53 but a full disk or memory), a server starting
+ * up or going down (class 57P), a read-only session (a standby, the
+ * old primary during a failover), and a connection lost.
+ */
 static int code_of(const char *state)
 {
 	if (!state)
-		return SQLITE_IOERR; /* no SQLSTATE: the connection is gone */
+		return SQLITE_BUSY_RECOVERY; /* no SQLSTATE: the connection is gone */
 	if (strcmp(state, "23505") == 0)
 		return SQLITE_CONSTRAINT_UNIQUE;
 	if (strcmp(state, "23503") == 0)
@@ -186,15 +198,19 @@ static int code_of(const char *state)
 		return SQLITE_CONSTRAINT_NOTNULL;
 	if (strncmp(state, "23", 2) == 0)
 		return SQLITE_CONSTRAINT;
-	/* lock timeout, serialization failure, deadlock, starting up, too many clients */
-	if (strcmp(state, "55P03") == 0 || strcmp(state, "40001") == 0 ||
-	    strcmp(state, "40P01") == 0 || strcmp(state, "57P03") == 0 ||
-	    strcmp(state, "53300") == 0)
+	if (strcmp(state, "55P03") == 0) /* lock timeout */
 		return SQLITE_BUSY;
-	if (strncmp(state, "08", 2) == 0) /* connection exception */
-		return SQLITE_IOERR;
 	if (strcmp(state, "53100") == 0) /* disk full */
 		return SQLITE_FULL;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "53300") == 0 || strcmp(state, "53400") == 0 ||
+	    strcmp(state, "53000") == 0 || strncmp(state, "57P", 3) == 0 ||
+	    strcmp(state, "25006") == 0 || strcmp(state, "08006") == 0 ||
+	    strcmp(state, "08003") == 0 || strcmp(state, "08001") == 0 ||
+	    strcmp(state, "08004") == 0)
+		return SQLITE_BUSY_RECOVERY;
+	if (strncmp(state, "08", 2) == 0) /* connection exception */
+		return SQLITE_IOERR;
 	return SQLITE_ERROR;
 }
 
@@ -496,7 +512,49 @@ static bool busy_reason(const char *m)
 	return false;
 }
 
-int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr *err)
+/* libpq's reason for a failed connection: the database named does not exist */
+static bool no_such_db(PGconn *c)
+{
+	const char *m = pq.PQerrorMessage(c);
+	return strstr(m, "database \"") && strstr(m, "\" does not exist");
+}
+
+/*
+ * CREATE DATABASE for conninfo's database, through the maintenance
+ * database (postgres) on the same server, as the same role: 0, else
+ * the reason in *why (malloc'd). Another leads creating it meanwhile is
+ * no failure.
+ */
+static int create_db(const char *conninfo, const char *name, char **why)
+{
+	const char *keys[] = { "dbname", "dbname", "fallback_application_name", NULL };
+	const char *vals[] = { conninfo, "postgres", "leads", NULL };
+	PGconn *c = pq.PQconnectdbParams(keys, vals, 1);
+	if (!c || pq.PQstatus(c) != CONNECTION_OK) {
+		*why = xstrdup(c ? pq.PQerrorMessage(c) : "out of memory");
+		pq.PQfinish(c);
+		return -1;
+	}
+	char *ident = pq.PQescapeIdentifier(c, name, strlen(name));
+	struct sb sql = SB_INIT;
+	sb_addf(&sql, "CREATE DATABASE %s", ident ? ident : "\"\"");
+	if (ident)
+		pq.PQfreemem(ident);
+	PGresult *r = pq.PQexec(c, sb_str(&sql));
+	sb_free(&sql);
+	const char *state = r ? pq.PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	int rc = 0;
+	if (pq.PQresultStatus(r) != PGRES_COMMAND_OK && !(state && strcmp(state, "42P04") == 0)) {
+		const char *m = r ? pq.PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+		*why = xstrdup(m ? m : pq.PQerrorMessage(c));
+		rc = -1;
+	}
+	pq.PQclear(r);
+	pq.PQfinish(c);
+	return rc;
+}
+
+int pg_connect(const char *conninfo, int busy_ms, bool create, struct pgdb **out, struct lerr *err)
 {
 	*out = NULL;
 	int lrc = pq_load(err);
@@ -527,6 +585,40 @@ int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr
 		free(disp);
 		secrets_free(&sec);
 		return lerr_set(err, EX_OSERR, "cannot connect to PostgreSQL: out of memory");
+	}
+	if (pq.PQstatus(c) != CONNECTION_OK && no_such_db(c)) {
+		/* as a file: a writer creates it, a reader finds none */
+		char *name = xstrdup(pq.PQdb(c) ? pq.PQdb(c) : "");
+		char *why = NULL;
+		int rc = 0;
+		if (!create)
+			rc = lerr_set(
+			    err, EX_NOINPUT,
+			    "no database at '%s' (create it with 'leads init' or 'leads add')",
+			    disp);
+		else if (create_db(conninfo, name, &why)) {
+			char *clean = scrub(why, conninfo, disp, &sec);
+			rc = lerr_set(err, EX_CANTCREAT,
+			              "cannot create database '%s' for '%s': %.*s", name, disp,
+			              (int)strcspn(clean, "\n"), clean);
+			free(clean);
+		}
+		free(why);
+		free(name);
+		if (rc) {
+			free(disp);
+			secrets_free(&sec);
+			pq.PQfinish(c);
+			return rc;
+		}
+		pq.PQfinish(c);
+		c = pq.PQconnectdbParams(keys, vals, 1);
+		if (!c) {
+			free(disp);
+			secrets_free(&sec);
+			return lerr_set(err, EX_OSERR,
+			                "cannot connect to PostgreSQL: out of memory");
+		}
 	}
 	if (pq.PQstatus(c) != CONNECTION_OK) {
 		char *m = scrub(pq.PQerrorMessage(c), conninfo, disp, &sec);

@@ -36,10 +36,14 @@ bool pg_is_conninfo(const char *s);
 
 /*
  * Connect. A failure is one line naming the server and the reason:
- * EX_TEMPFAIL when it is merely busy (starting, in recovery, too many
- * connections), else EX_IOERR.
+ * EX_TEMPFAIL when it is merely busy (starting, in recovery, a standby,
+ * too many connections for the server, the role or the database),
+ * EX_USAGE for a string libpq cannot read, else EX_IOERR. A database
+ * that does not exist is EX_NOINPUT, or, with create, is created
+ * (CREATE DATABASE through the maintenance database postgres, as the
+ * same role; EX_CANTCREAT when the role may not).
  */
-int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr *err);
+int pg_connect(const char *conninfo, int busy_ms, bool create, struct pgdb **out, struct lerr *err);
 void pg_disconnect(struct pgdb *pg);
 /* The database for messages: the connection string, any password masked. */
 const char *pg_display(const struct pgdb *pg);
