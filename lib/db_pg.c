@@ -42,6 +42,30 @@ struct pgdb {
 	unsigned nstmt; /* names of prepared statements: s1, s2, ... */
 	bool trace;
 	const char *trace_sql;
+	FILE *wire; /* LEADS_PG_TRACE: libpq's trace of the protocol messages */
+	/*
+	 * pg_begin() sends nothing: BEGIN and the lock go with the next
+	 * statement, in the same round trip (begin_key: the lock's key).
+	 */
+	bool begin_pending;
+	long long begin_key;
+	/* statements finalized, deallocated in a later round trip once many */
+	char (*unused)[16];
+	unsigned nunused;
+	/*
+	 * The results expected from the open pipeline, in order (settle()):
+	 * 'b' BEGIN and the lock, 'p' a Parse, 'P' the Parse of the statement
+	 * waited for, 'd' a write deferred (its result: changes and id), 'x'
+	 * the statement waited for, 'q' anything else.
+	 */
+	struct pexp {
+		char kind;
+		unsigned flags;
+	} * exp;
+	unsigned nexp, capexp;
+	bool batch_tx; /* the pipeline runs in a transaction */
+	bool retype;   /* the Parse waited for failed to type a parameter (outside a transaction) */
+	int sticky;    /* a deferred write failed: the transaction's error until ROLLBACK */
 	struct pgst *streaming; /* the statement whose rows are coming (pgst_stream) */
 };
 
@@ -58,6 +82,7 @@ struct pgst {
 	int row, nrows;
 	bool done;
 	bool stream; /* rows one at a time as they come, not the whole result */
+	bool risky;  /* a parameter the server may fail to type: prepared under a savepoint */
 };
 
 /* ---- libpq, loaded when a PostgreSQL database is named ----
@@ -78,6 +103,8 @@ struct pgst {
 	X(PQconninfoParse)                                                                         \
 	X(PQfreemem)                                                                               \
 	X(PQerrorMessage)                                                                          \
+	X(PQenterPipelineMode)                                                                     \
+	X(PQexitPipelineMode)                                                                      \
 	X(PQdb)                                                                                    \
 	X(PQescapeIdentifier)                                                                      \
 	X(PQexec)                                                                                  \
@@ -90,17 +117,23 @@ struct pgst {
 	X(PQhost)                                                                                  \
 	X(PQnfields)                                                                               \
 	X(PQntuples)                                                                               \
+	X(PQpipelineStatus)                                                                        \
 	X(PQport)                                                                                  \
+	X(PQpipelineSync)                                                                          \
 	X(PQprepare)                                                                               \
 	X(PQputCopyData)                                                                           \
 	X(PQputCopyEnd)                                                                            \
 	X(PQresultErrorField)                                                                      \
 	X(PQresultErrorMessage)                                                                    \
 	X(PQresultStatus)                                                                          \
+	X(PQsendPrepare)                                                                           \
+	X(PQsendQueryParams)                                                                       \
 	X(PQsendQueryPrepared)                                                                     \
 	X(PQsetNoticeProcessor)                                                                    \
 	X(PQsetSingleRowMode)                                                                      \
 	X(PQstatus)                                                                                \
+	X(PQsetTraceFlags)                                                                         \
+	X(PQtrace)                                                                                 \
 	X(PQtransactionStatus)
 
 static struct {
@@ -162,6 +195,10 @@ bool pg_is_conninfo(const char *s)
 }
 
 /* ---- errors ---- */
+
+static int settle(struct pgdb *pg, struct pgst *st);
+static bool pipe_query(struct pgdb *pg, const char *sql, char kind);
+static int prepare(struct pgst *st);
 
 static void set_err(struct pgdb *pg, int code, const char *msg)
 {
@@ -244,13 +281,23 @@ const char *pg_errmsg(const struct pgdb *pg)
 	return pg->msg ? pg->msg : "not an error";
 }
 
+/* The writes deferred, settled to be counted; an error is the transaction's. */
+static void settle_for(const struct pgdb *cpg)
+{
+	struct pgdb *pg = (struct pgdb *)(uintptr_t)cpg;
+	if (pg->nexp && !pg->sticky)
+		pg->sticky = settle(pg, NULL);
+}
+
 int64_t pg_changes(const struct pgdb *pg)
 {
+	settle_for(pg);
 	return pg->changes;
 }
 
 int64_t pg_last_id(const struct pgdb *pg)
 {
+	settle_for(pg);
 	return pg->last_id;
 }
 
@@ -577,13 +624,30 @@ int pg_connect(const char *conninfo, int busy_ms, bool create, struct pgdb **out
 		secrets_free(&sec);
 		return rc;
 	}
+	/*
+	 * The session speaks what the storage layer expects, whatever the
+	 * role's defaults: said in the startup packet (options, after the
+	 * user's own), which costs no round trip as SET statements did.
+	 */
+	const char *user_opts = getenv("PGOPTIONS");
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val)
+			user_opts = o->val;
+	struct sb ob = SB_INIT;
+	sb_addf(&ob,
+	        "%s%s-c client_min_messages=warning -c TimeZone=UTC "
+	        "-c standard_conforming_strings=on",
+	        user_opts ? user_opts : "", user_opts && *user_opts ? " " : "");
+	char *options = sb_detach(&ob);
 	pq.PQconninfoFree(opts);
-	const char *keys[] = { "dbname", "fallback_application_name", NULL };
-	const char *vals[] = { conninfo, "leads", NULL };
+	const char *keys[] = { "dbname", "options", "client_encoding", "fallback_application_name",
+		               NULL };
+	const char *vals[] = { conninfo, options, "UTF8", "leads", NULL };
 	PGconn *c = pq.PQconnectdbParams(keys, vals, 1);
 	if (!c) {
 		free(disp);
 		secrets_free(&sec);
+		free(options);
 		return lerr_set(err, EX_OSERR, "cannot connect to PostgreSQL: out of memory");
 	}
 	if (pq.PQstatus(c) != CONNECTION_OK && no_such_db(c)) {
@@ -608,6 +672,7 @@ int pg_connect(const char *conninfo, int busy_ms, bool create, struct pgdb **out
 		if (rc) {
 			free(disp);
 			secrets_free(&sec);
+			free(options);
 			pq.PQfinish(c);
 			return rc;
 		}
@@ -616,6 +681,7 @@ int pg_connect(const char *conninfo, int busy_ms, bool create, struct pgdb **out
 		if (!c) {
 			free(disp);
 			secrets_free(&sec);
+			free(options);
 			return lerr_set(err, EX_OSERR,
 			                "cannot connect to PostgreSQL: out of memory");
 		}
@@ -643,23 +709,23 @@ int pg_connect(const char *conninfo, int busy_ms, bool create, struct pgdb **out
 		free(m);
 		free(disp);
 		secrets_free(&sec);
+		free(options);
 		pq.PQfinish(c);
 		return rc;
 	}
 	secrets_free(&sec);
+	free(options);
 	pq.PQsetNoticeProcessor(c, no_notices, NULL);
 	struct pgdb *pg = xcalloc(1, sizeof *pg);
 	pg->c = c;
 	pg->busy_ms = busy_ms;
 	pg->display = disp;
 	pg->trace = getenv("LEADS_TRACE_SQL") != NULL;
-	/* the session speaks what the storage layer expects, whatever the role's defaults */
-	int rc = pg_exec(pg, "SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
-	                     "SET standard_conforming_strings = on; SET client_encoding = 'UTF8'");
-	if (rc) {
-		lerr_set(err, EX_IOERR, "'%s': %s", pg->display, pg_errmsg(pg));
-		pg_disconnect(pg);
-		return EX_IOERR;
+	/* for the tests that count round trips: every message after the connection */
+	const char *wire = getenv("LEADS_PG_TRACE");
+	if (wire && *wire && (pg->wire = fopen(wire, "a"))) {
+		pq.PQtrace(c, pg->wire);
+		pq.PQsetTraceFlags(c, PQTRACE_SUPPRESS_TIMESTAMPS);
 	}
 	*out = pg;
 	return 0;
@@ -670,6 +736,10 @@ void pg_disconnect(struct pgdb *pg)
 	if (!pg)
 		return;
 	pq.PQfinish(pg->c);
+	if (pg->wire)
+		fclose(pg->wire);
+	free(pg->unused);
+	free(pg->exp);
 	free(pg->display);
 	free(pg->msg);
 	free(pg);
@@ -693,20 +763,67 @@ static int streaming(struct pgdb *pg)
 	return pg->code;
 }
 
+/* The statements of BEGIN and the lock, waiting at most the busy timeout. */
+static void begin_sql(const struct pgdb *pg, long long key, char *sql, size_t n)
+{
+	snprintf(sql, n, "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%lld)",
+	         pg->busy_ms > 0 ? pg->busy_ms : 1, key);
+}
+
+/* Run a command whose outcome does not matter (savepoints, a ROLLBACK). */
+static void quietly(struct pgdb *pg, const char *sql);
+
 /* Run PostgreSQL's own SQL (no rewriting, no rows wanted): 0 or an error code. */
 static int run(struct pgdb *pg, const char *sql)
 {
 	if (streaming(pg))
 		return pg->code;
-	PGresult *r = pq.PQexec(pg->c, sql);
+	if (strcmp(sql, "ROLLBACK") == 0) {
+		(void)settle(pg, NULL); /* what was deferred goes with the transaction */
+		pg->sticky = 0;
+	} else if (pg->sticky) {
+		return pg->sticky;
+	} else if (pq.PQpipelineStatus(pg->c) != PQ_PIPELINE_OFF) {
+		/* one statement (COMMIT): in the same round trip as the writes deferred */
+		if (!strchr(sql, ';')) {
+			if (!pipe_query(pg, sql, 'q')) {
+				set_err(pg, SQLITE_BUSY_RECOVERY, pq.PQerrorMessage(pg->c));
+				(void)settle(pg, NULL);
+				return pg->code;
+			}
+			return settle(pg, NULL);
+		}
+		int rc = settle(pg, NULL);
+		if (rc)
+			return rc;
+	}
+	char *with = NULL;
+	if (pg->begin_pending) {
+		pg->begin_pending = false;
+		if (strcmp(sql, "ROLLBACK") == 0) /* nothing was sent: nothing to undo */
+			return 0;
+		char b[200];
+		begin_sql(pg, pg->begin_key, b, sizeof b);
+		struct sb sb = SB_INIT;
+		sb_addf(&sb, "%s; %s", b, sql); /* one round trip; an error stops the rest */
+		with = sb_detach(&sb);
+	}
+	PGresult *r = pq.PQexec(pg->c, with ? with : sql);
 	int rc = result_err(pg, r);
 	pq.PQclear(r);
+	if (rc && with && pg_in_tx(pg))
+		quietly(pg, "ROLLBACK");
+	free(with);
 	return rc;
 }
 
 /* Run a command whose outcome does not matter (savepoints, a ROLLBACK). */
 static void quietly(struct pgdb *pg, const char *sql)
 {
+	if (pq.PQpipelineStatus(pg->c) != PQ_PIPELINE_OFF)
+		(void)settle(pg, NULL);
+	if (strcmp(sql, "ROLLBACK") == 0)
+		pg->sticky = 0;
 	pq.PQclear(pq.PQexec(pg->c, sql));
 }
 
@@ -723,28 +840,48 @@ int pg_exec(struct pgdb *pg, const char *sql)
 }
 
 /*
- * BEGIN and the transaction-level advisory lock key,
+ * BEGIN and the transaction-level advisory lock key, now,
  * waiting for it at most the busy timeout; rolled back if it fails.
  */
 static int begin_locked(struct pgdb *pg, long long key)
 {
 	char sql[200];
-	snprintf(sql, sizeof sql,
-	         "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%lld)",
-	         pg->busy_ms > 0 ? pg->busy_ms : 1, key);
+	begin_sql(pg, key, sql, sizeof sql);
 	int rc = run(pg, sql);
 	if (rc && pg_in_tx(pg))
 		quietly(pg, "ROLLBACK");
 	return rc;
 }
 
+/*
+ * The write transaction: BEGIN and the lock are sent with the next
+ * statement (execute, run), which saves a round trip per command; a
+ * lock not granted in time is that statement's error (SQLITE_BUSY).
+ */
 int pg_begin(struct pgdb *pg)
 {
-	return begin_locked(pg, WRITE_LOCK);
+	if (streaming(pg))
+		return pg->code;
+	if (pg->begin_pending || pq.PQtransactionStatus(pg->c) != PQTRANS_IDLE)
+		return begin_locked(pg, WRITE_LOCK); /* as before: the server says what is wrong */
+	pg->begin_pending = true;
+	pg->begin_key = WRITE_LOCK;
+	return 0;
+}
+
+/* BEGIN and the lock, if pg_begin() left them to go with a statement, now. */
+static int flush_begin(struct pgdb *pg)
+{
+	if (!pg->begin_pending)
+		return 0;
+	pg->begin_pending = false;
+	return begin_locked(pg, pg->begin_key);
 }
 
 bool pg_in_tx(const struct pgdb *pg)
 {
+	if (pg->begin_pending)
+		return true;
 	PGTransactionStatusType t = pq.PQtransactionStatus(pg->c);
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
@@ -753,7 +890,7 @@ bool pg_in_tx(const struct pgdb *pg)
 
 int pg_copy_begin(struct pgdb *pg, const char *sql)
 {
-	if (streaming(pg))
+	if (streaming(pg) || settle(pg, NULL) || flush_begin(pg))
 		return pg->code;
 	PGresult *r = pq.PQexec(pg->c, sql);
 	int rc = pq.PQresultStatus(r) == PGRES_COPY_IN ? 0 : result_err(pg, r);
@@ -875,6 +1012,26 @@ struct pgst *pgst_prepare(struct pgdb *pg, const char *sql)
 				st->types[n - 1] = 0; /* the server infers it from its use */
 		}
 	}
+	/*
+	 * A parameter the SQL casts to text is text (pgsql_translate writes
+	 * "?1 IS NULL OR x = ?1 COLLATE NOCASE" so, and the server would
+	 * deduce two types for it). One left to the server that is tested
+	 * with IS may still be untypable (42P18): such a statement is
+	 * prepared under a savepoint in a transaction (prepare()), the others
+	 * with no more than their first run's round trip (execute()).
+	 */
+	for (const char *p = st->sql; (p = strstr(p, "CAST($")); p++) {
+		int n = atoi(p + 6);
+		if (n >= 1 && n <= st->nparams &&
+		    strncmp(p + 6 + strspn(p + 6, "0123456789"), " AS text)", 9) == 0)
+			st->types[n - 1] = TEXTOID;
+	}
+	for (const char *p = st->sql; (p = strchr(p, '$')); p++) {
+		int n = atoi(p + 1);
+		if (n >= 1 && n <= st->nparams && !st->types[n - 1] &&
+		    strncmp(p + 1 + strspn(p + 1, "0123456789"), " IS ", 4) == 0)
+			st->risky = true;
+	}
 	st->row = -1;
 	return st;
 }
@@ -929,9 +1086,9 @@ static void count_changes(struct pgdb *pg, PGresult *r)
 static int prepare(struct pgst *st)
 {
 	struct pgdb *pg = st->pg;
-	if (streaming(pg))
+	if (streaming(pg) || settle(pg, NULL))
 		return pg->code;
-	bool tx = pq.PQtransactionStatus(pg->c) == PQTRANS_INTRANS;
+	bool tx = st->risky && pq.PQtransactionStatus(pg->c) == PQTRANS_INTRANS;
 	snprintf(st->name, sizeof st->name, "s%u", ++pg->nstmt);
 	if (tx)
 		quietly(pg, "SAVEPOINT leads_prepare");
@@ -986,28 +1143,24 @@ static int stream_next(struct pgst *st)
 	return rc ? rc : SQLITE_DONE;
 }
 
-/* Run st with its bindings: its rows kept in st->res, or done; 0 or an error code. */
-static int execute(struct pgst *st)
+/* The result of the next query in the pipeline (its last), NULL if none came. */
+static PGresult *pipe_take(struct pgdb *pg)
+{
+	PGresult *last = NULL, *r;
+	while ((r = pq.PQgetResult(pg->c))) {
+		bool sync = pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		pq.PQclear(last);
+		last = r;
+		if (sync)
+			break;
+	}
+	return last;
+}
+
+/* What a statement's result says: its rows kept in st->res, or done. */
+static void took(struct pgst *st, PGresult *r)
 {
 	struct pgdb *pg = st->pg;
-	if (streaming(pg) || (!st->name[0] && prepare(st)))
-		return pg->code;
-	if (st->stream) {
-		if (!pq.PQsendQueryPrepared(pg->c, st->name, st->nparams,
-		                            (const char *const *)st->val, NULL, NULL, 0)) {
-			set_err(pg, SQLITE_IOERR, pq.PQerrorMessage(pg->c));
-			return pg->code;
-		}
-		(void)pq.PQsetSingleRowMode(pg->c); /* if not, the rows come whole (stream_next) */
-		pg->streaming = st;
-		return 0;
-	}
-	PGresult *r = pq.PQexecPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
-	                                NULL, NULL, 0);
-	if (result_err(pg, r)) {
-		pq.PQclear(r);
-		return pg->code;
-	}
 	count_changes(pg, r);
 	if (pq.PQresultStatus(r) != PGRES_TUPLES_OK || (st->flags & PGSQL_RETURNS_ID)) {
 		int n = pq.PQntuples(r);
@@ -1015,11 +1168,223 @@ static int execute(struct pgst *st)
 			pg->last_id = strtoll(pq.PQgetvalue(r, n - 1, 0), NULL, 10);
 		pq.PQclear(r);
 		st->done = true;
-		return 0;
+		return;
 	}
 	st->res = r;
 	st->nrows = pq.PQntuples(r);
 	st->row = -1;
+}
+
+/*
+ * Round trips. A statement is sent in libpq's pipeline mode: BEGIN and
+ * the lock if pending, its Parse the first time, its Bind and Execute,
+ * then one Sync and the results, all in one round trip. A write in a
+ * transaction whose result nobody waits for (an INSERT, UPDATE or
+ * DELETE, except on leads, whose unique keys the callers check by the
+ * statement's outcome) is deferred: sent, not synced, its result read
+ * with the next statement's, or when its changes or id are asked for,
+ * or at COMMIT. Its error is then the error of what comes next, and the
+ * transaction's until it is rolled back.
+ */
+static bool pipe_open(struct pgdb *pg)
+{
+	return pq.PQpipelineStatus(pg->c) != PQ_PIPELINE_OFF || pq.PQenterPipelineMode(pg->c);
+}
+
+static void expect(struct pgdb *pg, char kind, unsigned flags)
+{
+	if (pg->nexp == pg->capexp) {
+		pg->capexp = pg->capexp ? pg->capexp * 2 : 16;
+		pg->exp = xrealloc(pg->exp, pg->capexp * sizeof *pg->exp);
+	}
+	pg->exp[pg->nexp].kind = kind;
+	pg->exp[pg->nexp++].flags = flags;
+}
+
+static bool pipe_query(struct pgdb *pg, const char *sql, char kind)
+{
+	if (!pq.PQsendQueryParams(pg->c, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return false;
+	expect(pg, kind, 0);
+	return true;
+}
+
+static bool pipe_begin(struct pgdb *pg)
+{
+	if (!pg->begin_pending)
+		return true;
+	pg->begin_pending = false;
+	char lt[64], lk[64];
+	snprintf(lt, sizeof lt, "SET LOCAL lock_timeout = %d", pg->busy_ms > 0 ? pg->busy_ms : 1);
+	snprintf(lk, sizeof lk, "SELECT pg_advisory_xact_lock(%lld)", pg->begin_key);
+	return pipe_query(pg, "BEGIN", 'b') && pipe_query(pg, lt, 'b') && pipe_query(pg, lk, 'b');
+}
+
+static bool pipe_stmt(struct pgst *st, bool deferred)
+{
+	struct pgdb *pg = st->pg;
+	if (!st->name[0]) {
+		snprintf(st->name, sizeof st->name, "s%u", ++pg->nstmt);
+		if (!pq.PQsendPrepare(pg->c, st->name, st->sql, st->nparams, st->types))
+			return false;
+		expect(pg, deferred ? 'p' : 'P', 0);
+	}
+	if (!pq.PQsendQueryPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
+	                            NULL, NULL, 0))
+		return false;
+	expect(pg, deferred ? 'd' : 'x', st->flags);
+	return true;
+}
+
+/* the statements finalized so far, once there are many */
+static bool pipe_dealloc(struct pgdb *pg)
+{
+	if (pg->nunused < 32)
+		return true;
+	bool ok = true;
+	for (unsigned i = 0; ok && i < pg->nunused; i++) {
+		char sql[40];
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", pg->unused[i]);
+		ok = pipe_query(pg, sql, 'q');
+	}
+	pg->nunused = 0;
+	return ok;
+}
+
+/*
+ * Sync the open pipeline and read its results: 0, or the first error
+ * (a lock not granted rolls the transaction back, as begin_locked).
+ * st: the statement waited for ('P', 'x'), its rows kept.
+ */
+static int settle(struct pgdb *pg, struct pgst *st)
+{
+	PGconn *c = pg->c;
+	if (pq.PQpipelineStatus(c) == PQ_PIPELINE_OFF)
+		return 0;
+	int rc = 0;
+	bool from_begin = false, ok = pq.PQpipelineSync(c);
+	if (!ok) {
+		set_err(pg, SQLITE_BUSY_RECOVERY, pq.PQerrorMessage(c));
+		rc = pg->code;
+	}
+	for (unsigned i = 0; ok && i < pg->nexp; i++) {
+		const struct pexp *e = &pg->exp[i];
+		PGresult *r = pipe_take(pg);
+		if (e->kind == 'P' && st) {
+			const char *state = r ? pq.PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+			if (!rc && !pg->batch_tx && state &&
+			    (strcmp(state, "42P08") == 0 || strcmp(state, "42P18") == 0))
+				pg->retype = true;
+			else if (!rc)
+				rc = result_err(pg, r);
+			if (rc || pg->retype)
+				st->name[0] = '\0';
+		} else if (e->kind == 'x' && st) {
+			if (!rc && !pg->retype && !(rc = result_err(pg, r))) {
+				took(st, r);
+				r = NULL;
+			}
+		} else if (!rc) {
+			rc = result_err(pg, r);
+			from_begin = rc && e->kind == 'b';
+			if (!rc && e->kind == 'd') {
+				count_changes(pg, r);
+				int n = pq.PQntuples(r);
+				if ((e->flags & PGSQL_RETURNS_ID) && n > 0)
+					pg->last_id = strtoll(pq.PQgetvalue(r, n - 1, 0), NULL, 10);
+			}
+		}
+		pq.PQclear(r);
+	}
+	if (ok)
+		pq.PQclear(pipe_take(pg)); /* the Sync's */
+	pg->nexp = 0;
+	if (!pq.PQexitPipelineMode(c)) {
+		PGresult *r;
+		while ((r = pq.PQgetResult(c)))
+			pq.PQclear(r);
+		if (!pq.PQexitPipelineMode(c) && !rc) {
+			set_err(pg, SQLITE_BUSY_RECOVERY, pq.PQerrorMessage(c));
+			rc = pg->code;
+		}
+	}
+	if (rc && from_begin && pg_in_tx(pg))
+		quietly(pg, "ROLLBACK");
+	return rc;
+}
+
+/* A write whose result no caller waits for (see settle). */
+static bool deferrable(const struct pgst *st)
+{
+	const char *q = st->sql;
+	while (isspace((unsigned char)*q))
+		q++;
+	const char *t = NULL;
+	if (strncasecmp(q, "INSERT INTO ", 12) == 0)
+		t = q + 12;
+	else if (strncasecmp(q, "UPDATE ", 7) == 0)
+		t = q + 7;
+	else if (strncasecmp(q, "DELETE FROM ", 12) == 0)
+		t = q + 12;
+	if (!t || (strncmp(t, "leads", 5) == 0 && !isalnum((unsigned char)t[5]) && t[5] != '_'))
+		return false;
+	/* rows of its own to return: waited for */
+	return !strstr(q, "RETURNING") || (st->flags & PGSQL_RETURNS_ID);
+}
+
+static int pipelined(struct pgst *st, bool tx)
+{
+	struct pgdb *pg = st->pg;
+	bool deferred = tx && deferrable(st);
+	if (!pipe_open(pg)) {
+		set_err(pg, SQLITE_BUSY_RECOVERY, pq.PQerrorMessage(pg->c));
+		return pg->code;
+	}
+	if (!pg->nexp)
+		pg->batch_tx = tx;
+	bool ok = pipe_begin(pg) && pipe_stmt(st, deferred) && (deferred || pipe_dealloc(pg));
+	if (ok && deferred) {
+		st->done = true;
+		return 0;
+	}
+	int rc = settle(pg, ok ? st : NULL);
+	if (!ok && !rc) {
+		set_err(pg, SQLITE_BUSY_RECOVERY, pq.PQerrorMessage(pg->c));
+		rc = pg->code;
+	}
+	if (pg->retype) { /* outside a transaction: prepared again, typed by what was bound */
+		pg->retype = false;
+		if (prepare(st))
+			return pg->code;
+		return pipelined(st, false);
+	}
+	return rc;
+}
+
+/* Run st with its bindings: its rows kept in st->res, or done; 0 or an error code. */
+static int execute(struct pgst *st)
+{
+	struct pgdb *pg = st->pg;
+	if (streaming(pg))
+		return pg->code;
+	if (pg->sticky)
+		return pg->sticky;
+	bool tx = pg->begin_pending || pq.PQpipelineStatus(pg->c) != PQ_PIPELINE_OFF ||
+	          pq.PQtransactionStatus(pg->c) == PQTRANS_INTRANS;
+	if (!st->stream && !(st->risky && tx && !st->name[0]))
+		return pipelined(st, tx);
+	/* the rows as they come, or a Parse that may fail: BEGIN first, on its own */
+	if (settle(pg, NULL) || flush_begin(pg) || (!st->name[0] && prepare(st)))
+		return pg->code;
+	if (!st->stream)
+		return pipelined(st, tx);
+	if (!pq.PQsendQueryPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
+	                            NULL, NULL, 0)) {
+		set_err(pg, SQLITE_IOERR, pq.PQerrorMessage(pg->c));
+		return pg->code;
+	}
+	(void)pq.PQsetSingleRowMode(pg->c); /* if not, the rows come whole (stream_next) */
+	pg->streaming = st;
 	return 0;
 }
 
@@ -1083,10 +1448,12 @@ void pgst_finalize(struct pgst *st)
 		return;
 	pgst_reset(st);
 	pgst_clear(st);
-	if (st->name[0] && pq.PQstatus(st->pg->c) == CONNECTION_OK) {
-		char sql[40];
-		snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
-		quietly(st->pg, sql);
+	if (st->name[0]) { /* DEALLOCATEd in a later round trip, or at the end of the session */
+		struct pgdb *pg = st->pg;
+		if (!(pg->nunused & (pg->nunused + 1)) || !pg->unused) /* 0, 1, 3, 7, ...: grow */
+			pg->unused =
+			    xrealloc(pg->unused, (pg->nunused + 1) * 2 * sizeof *pg->unused);
+		memcpy(pg->unused[pg->nunused++], st->name, sizeof st->name);
 	}
 	free(st->val);
 	free(st->types);
@@ -1333,11 +1700,23 @@ static int read_version(struct pgdb *pg, int *have)
 int pg_schema_version(struct pgdb *pg, int *have)
 {
 	*have = 0;
-	PGresult *r = pq.PQexec(pg->c, "SELECT to_regclass('leads_schema') IS NOT NULL");
+	/* one round trip: a table that is not there (42P01) is version 0 */
+	PGresult *r = pq.PQexec(pg->c, "SELECT version FROM leads_schema");
+	const char *state = r ? pq.PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state && strcmp(state, "42P01") == 0) {
+		pq.PQclear(r);
+		return 0;
+	}
 	int rc = result_err(pg, r);
-	bool exists = !rc && pq.PQntuples(r) == 1 && *pq.PQgetvalue(r, 0, 0) == 't';
+	int rows = rc ? 0 : pq.PQntuples(r);
+	if (rows == 1)
+		*have = atoi(pq.PQgetvalue(r, 0, 0));
 	pq.PQclear(r);
-	return rc || !exists ? rc : read_version(pg, have);
+	if (!rc && (*have < 0 || rows > 1)) {
+		set_err(pg, SQLITE_CORRUPT, "leads_schema holds a version no leads writes");
+		rc = pg->code;
+	}
+	return rc;
 }
 
 int pg_migrate(struct pgdb *pg, int want)
