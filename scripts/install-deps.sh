@@ -11,6 +11,7 @@ pkgs="
   mandoc jq libxml2-utils valgrind tzdata
   sqlite-utils time bc parallel
   postgresql-15 postgresql-client-15
+  python3
 "
 if [ "$(id -u)" -ne 0 ]; then
 	SUDO=sudo
