@@ -550,6 +550,8 @@ static bool busy_reason(const char *m)
 		"session is read-only",
 		"not yet accepting connections",
 		"not accepting connections",
+		"closed the connection unexpectedly",
+		"terminating connection",
 		"is not the primary server",
 		"in standby mode",
 	};
