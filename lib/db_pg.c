@@ -1347,6 +1347,13 @@ static int pipelined(struct pgst *st, bool tx)
 	bool ok = pipe_begin(pg) && pipe_stmt(st, deferred) && (deferred || pipe_dealloc(pg));
 	if (ok && deferred) {
 		st->done = true;
+		/*
+		 * Results unread pile up on the server, which stops reading
+		 * once its socket buffer is full while this side is still
+		 * writing: synced every few hundred.
+		 */
+		if (pg->nexp >= 256 && (pg->sticky = settle(pg, NULL)))
+			return pg->sticky;
 		return 0;
 	}
 	int rc = settle(pg, ok ? st : NULL);
