@@ -1183,7 +1183,8 @@ static void took(struct pgst *st, PGresult *r)
  * then one Sync and the results, all in one round trip. A write in a
  * transaction whose result nobody waits for (an INSERT, UPDATE or
  * DELETE, except on leads, whose unique keys the callers check by the
- * statement's outcome) is deferred: sent, not synced, its result read
+ * statement's outcome: an INSERT, or an UPDATE that sets the email or
+ * the external id) is deferred: sent, not synced, its result read
  * with the next statement's, or when its changes or id are asked for,
  * or at COMMIT. Its error is then the error of what comes next, and the
  * transaction's until it is rolled back.
@@ -1328,7 +1329,11 @@ static bool deferrable(const struct pgst *st)
 		t = q + 7;
 	else if (strncasecmp(q, "DELETE FROM ", 12) == 0)
 		t = q + 12;
-	if (!t || (strncmp(t, "leads", 5) == 0 && !isalnum((unsigned char)t[5]) && t[5] != '_'))
+	if (!t)
+		return false;
+	/* on leads, only an UPDATE that sets neither unique key (route, score) */
+	if (strncmp(t, "leads", 5) == 0 && !isalnum((unsigned char)t[5]) && t[5] != '_' &&
+	    (toupper((unsigned char)*q) != 'U' || strstr(t, "email") || strstr(t, "ext_id")))
 		return false;
 	/* rows of its own to return: waited for */
 	return !strstr(q, "RETURNING") || (st->flags & PGSQL_RETURNS_ID);

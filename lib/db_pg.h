@@ -14,10 +14,19 @@
  *   takes a transaction-scoped advisory lock, waiting at most the busy
  *   timeout (lock_timeout), so every writing command sees the data as
  *   its own: round-robin cursors, outbox claims and duplicate checks
- *   need nothing more.
+ *   need nothing more. BEGIN and the lock are sent with the first
+ *   statement after pg_begin(), in its round trip.
+ * - Round trips: a statement's Parse, Bind and Execute go in one (libpq
+ *   pipeline mode). A write in a transaction that no caller waits on (not
+ *   an INSERT into leads, not an UPDATE setting its email or external id)
+ *   steps to SQLITE_DONE at once and is sent with the next statement,
+ *   pg_changes(), pg_last_id() or COMMIT; its error is theirs.
  * - Errors map to SQLite's codes: unique/check/not-null/foreign key ->
- *   SQLITE_CONSTRAINT_*, lock timeout, deadlock, serialization failure,
- *   a server starting or in recovery -> SQLITE_BUSY, else SQLITE_ERROR.
+ *   SQLITE_CONSTRAINT_*, the write lock's timeout -> SQLITE_BUSY; what
+ *   passes with a retry (deadlock, serialization failure, a limit of
+ *   connections, a server starting, stopping, in recovery or a standby,
+ *   a connection lost) -> SQLITE_BUSY_RECOVERY (exit 75 with the
+ *   server's reason); else SQLITE_ERROR.
  */
 #ifndef LEADS_DB_PG_H
 #define LEADS_DB_PG_H
