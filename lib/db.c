@@ -280,6 +280,8 @@ int db_fail(struct db *db, struct lerr *err, const char *what)
 {
 	int rc = db_errcode(db);
 	int prim = rc & 0xff;
+	if (db->pg && rc == SQLITE_BUSY_RECOVERY) /* the server's reason (db_pg.c code_of) */
+		return lerr_set(err, EX_TEMPFAIL, "'%s': %s (try again)", db->path, db_errmsg(db));
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return lerr_set(err, EX_TEMPFAIL,
 		                "database busy: '%s' is locked by another leads process "
@@ -636,7 +638,7 @@ static int pg_open(const char *conninfo, int flags, struct db **out, struct lerr
 {
 	struct db *db = xcalloc(1, sizeof *db);
 	db->busy_ms = busy_ms_default();
-	int rc = pg_connect(conninfo, db->busy_ms, &db->pg, err);
+	int rc = pg_connect(conninfo, db->busy_ms, (flags & DB_CREATE) != 0, &db->pg, err);
 	if (rc) {
 		free(db);
 		return rc;
