@@ -2,20 +2,165 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "ltime.h"
+#include "tz.h"
+#include "when.h"
 
 bool parse_when(struct ctx *c, const char *s, int64_t *out)
 {
 	struct ldur d;
-	if (ltime_parse(s, out))
+	if (when_parse(s, c->now, user_tz(c), WHEN_START, out))
 		return true;
 	if (ldur_parse(s, &d)) { /* "30d": that long ago */
 		*out = ldur_sub(c->now, d);
 		return true;
 	}
 	return false;
+}
+
+bool parse_due(struct ctx *c, const char *s, int64_t *out)
+{
+	struct ldur d;
+	if (when_parse(s, c->now, user_tz(c), WHEN_END, out))
+		return true;
+	if (ldur_parse(s, &d)) { /* "2h": that long from now */
+		*out = ldur_add(c->now, d);
+		return true;
+	}
+	return false;
+}
+
+/* /etc/localtime, read as a TZif file: the system's zone. */
+static struct tz *system_tz(void)
+{
+	int fd = open("/etc/localtime", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct stat st;
+	struct tz *tz = NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    st.st_size < (1 << 20)) {
+		size_t n = (size_t)st.st_size, got = 0;
+		unsigned char *buf = xmalloc(n);
+		ssize_t r;
+		while (got < n && ((r = read(fd, buf + got, n - got)) > 0 || errno == EINTR))
+			got += r > 0 ? (size_t)r : 0;
+		struct lerr e = { 0 };
+		char name[256] = "localtime";
+		char link[256];
+		ssize_t ln = readlink("/etc/localtime", link, sizeof link - 1);
+		if (ln > 0) {
+			link[ln] = '\0';
+			const char *z = strstr(link, "zoneinfo/");
+			if (z)
+				snprintf(name, sizeof name, "%s", z + 9);
+		}
+		if (got == n && tz_parse(name, buf, n, &tz, &e) != 0)
+			tz = NULL;
+		free(buf);
+	}
+	close(fd);
+	return tz;
+}
+
+const struct tz *user_tz(struct ctx *c)
+{
+	if (c->cfg && c->cfg->tz)
+		return c->cfg->tz;
+	if (c->tz)
+		return c->tz;
+	const char *env = getenv("TZ");
+	struct lerr e = { 0 };
+	if (env && *env == ':')
+		env++;
+	if (env && *env && tz_load(env, &c->tz, &e) == 0)
+		return c->tz;
+	if (!env || !*env)
+		c->tz = system_tz();
+	if (!c->tz)
+		c->tz = tz_utc();
+	return c->tz;
+}
+
+const char *fmt_time(struct ctx *c, int64_t t, char *buf)
+{
+	if (c->fmt == OUT_TABLE)
+		when_fmt_local(user_tz(c), t, buf);
+	else if (c->local)
+		tz_fmt(user_tz(c), t, buf);
+	else
+		ltime_fmt(t, buf);
+	return buf;
+}
+
+const char *fmt_time_msg(struct ctx *c, int64_t t, char *buf)
+{
+	const struct tz *tz = user_tz(c);
+	char iso[LTIME_BUFSZ];
+	tz_fmt(tz, t, iso);
+	when_fmt_local(tz, t, buf);
+	const char *off = strlen(iso) > 19 && strcmp(iso + 19, "Z") != 0 ? iso + 19 : "UTC";
+	size_t n = strlen(buf);
+	snprintf(buf + n, LTIME_BUFSZ - n, " %s", off);
+	return buf;
+}
+
+static char *git_email(void)
+{
+	FILE *p = popen("git config user.email 2>/dev/null", "r");
+	if (!p)
+		return NULL;
+	char buf[256];
+	char *r = fgets(buf, sizeof buf, p) ? xstrdup(str_trim(buf)) : NULL;
+	pclose(p);
+	return r;
+}
+
+static const struct member *member_by_user(const struct config *cfg, const char *user)
+{
+	if (str_empty(user))
+		return NULL;
+	const struct member *m = config_member(cfg, user);
+	for (size_t i = 0; !m && i < cfg->nteam; i++) {
+		const char *e = cfg->team[i].email, *at = e ? strchr(e, '@') : NULL;
+		if (at && (size_t)(at - e) == strlen(user) &&
+		    strncasecmp(e, user, strlen(user)) == 0)
+			m = &cfg->team[i];
+	}
+	return m;
+}
+
+const char *my_name(struct ctx *c, char *why, size_t n)
+{
+	const char *lu = getenv("LEADS_USER"), *user = getenv("USER");
+	if (!c->cfg || !c->cfg->nteam)
+		return !str_empty(lu) ? lu : !str_empty(user) ? user : NULL;
+	if (!str_empty(lu)) {
+		const struct member *m = config_member(c->cfg, lu);
+		if (m)
+			return m->name;
+		snprintf(why, n, "LEADS_USER '%s' is no team member's name or email", lu);
+		return NULL;
+	}
+	const struct member *m = member_by_user(c->cfg, user);
+	if (m)
+		return m->name;
+	char *ge = git_email();
+	m = config_member(c->cfg, ge);
+	if (!m)
+		snprintf(
+		    why, n, "no team member is '%s'%s%s%s; set LEADS_USER to your name or email",
+		    str_empty(user) ? "" : user, ge ? " or '" : "", ge ? ge : "", ge ? "'" : "");
+	free(ge);
+	return m ? m->name : NULL;
 }
 
 struct out *ctx_out(struct ctx *c)

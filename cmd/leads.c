@@ -18,6 +18,7 @@
 
 #include "cmd.h"
 #include "ltime.h"
+#include "tz.h"
 
 static int cmd_help(struct ctx *c, struct args *a);
 static int cmd_complete(struct ctx *c, struct args *a);
@@ -146,18 +147,19 @@ static const struct cmd commands[] = {
 	  "with --digest, each rep's daily digest; then deliver the outbox. Running it twice\n"
 	  "changes and sends nothing more. Exit 1 if a message could not be delivered.",
 	  opts_sweep, COMP_NONE },
-	{ "task", NULL, cmd_task, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, 3,
-	  "list [FILTERS] | add LEAD TITLE --due WHEN | done ID | snooze ID DURATION",
+	{ "task", NULL, cmd_task, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 0, 3,
+	  "[list [FILTERS] | add LEAD TITLE --due WHEN | done ID | snooze ID DURATION|WHEN]",
 	  "list, add, finish or postpone tasks",
+	  "Alone: my day, my open tasks that are late or due today, then the next few.\n"
 	  "list: open tasks (--all: done ones too), filtered by owner, due date or lead.\n"
 	  "add: a task for a lead, due in a duration or at a time, owned by the lead's owner\n"
 	  "unless --owner says otherwise. done: finish a task (after its due time it is\n"
-	  "recorded late). snooze: push its due time back by DURATION.",
+	  "recorded late). snooze: push its due time back by DURATION, or to WHEN.",
 	  opts_task, COMP_WORDS },
 };
 
 /* Options every command accepts, before or after its name. */
-enum { G_DB, G_CONFIG, G_FORMAT, G_NOW, G_QUIET, G_VERBOSE, G_HELP, G_VERSION, G__COUNT };
+enum { G_DB, G_CONFIG, G_FORMAT, G_NOW, G_QUIET, G_VERBOSE, G_HELP, G_VERSION, G_LOCAL, G__COUNT };
 static const struct opt global_opts[] = {
 	[G_DB] = { "db", 'd', "FILE",
 	           "database file (default $LEADS_DB, else "
@@ -176,6 +178,9 @@ static const struct opt global_opts[] = {
 	                NULL },
 	[G_HELP] = { "help", 'h', NULL, "show this help", 0, COMP_NONE, NULL },
 	[G_VERSION] = { "version", 0, NULL, "print the version", 0, COMP_NONE, NULL },
+	[G_LOCAL] = { "local", 0, NULL,
+	              "csv, tsv, json, jsonl: times in your zone with its offset, not UTC", 0,
+	              COMP_NONE, NULL },
 	{ 0 },
 };
 
@@ -561,6 +566,8 @@ static int apply_globals(struct ctx *c, const char *gval[G__COUNT])
 {
 	if (gval[G_QUIET])
 		c->quiet = true;
+	if (gval[G_LOCAL])
+		c->local = true;
 	if (gval[G_DB])
 		c->db_path = gval[G_DB];
 	if (gval[G_CONFIG])
@@ -773,6 +780,7 @@ out:
 	}
 	db_close(c.db);
 	config_free(c.cfg);
+	tz_free(c.tz);
 	free(defdb);
 	free(defcfg);
 	return rc;
