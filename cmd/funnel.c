@@ -346,10 +346,8 @@ static int list_leads(struct ctx *c, const struct funnel_query *q, const char *k
 		out_str(o, stage_label(c, l.t[LT_STAGE], buf, sizeof buf));
 		out_str(o, l.t[LT_STATUS]);
 		money(o, l.i[LI_VALUE], !l.has[LI_VALUE]);
-		ltime_fmt(l.i[LI_CREATED_AT], buf);
-		out_str(o, buf);
-		ltime_fmt(l.i[LI_STAGE_ENTERED_AT], buf);
-		out_str(o, buf);
+		out_str(o, fmt_time(c, l.i[LI_CREATED_AT], buf));
+		out_str(o, fmt_time(c, l.i[LI_STAGE_ENTERED_AT], buf));
 		out_end_row(o);
 		lead_free(&l);
 	}

@@ -69,8 +69,7 @@ static void emit_field(struct ctx *c, struct out *o, const struct lead *l,
 			out_null(o);
 			return;
 		}
-		ltime_fmt(l->i[f->idx], buf);
-		out_str(o, buf);
+		out_str(o, fmt_time(c, l->i[f->idx], buf));
 		return;
 	case FK_MONEY:
 		if (!l->has[f->idx]) {

@@ -59,10 +59,10 @@ int cmd_note(struct ctx *c, struct args *a)
 static int meeting_at(struct ctx *c, const char *ref, const char *when, const char *text)
 {
 	int64_t at;
-	if (!ltime_parse(when, &at))
+	if (!parse_when(c, when, &at))
 		return usage_error(c,
-		                   "bad time '%s' for --at (use ISO 8601, e.g. "
-		                   "2026-11-26T15:00:00Z)",
+		                   "bad time '%s' for --at (e.g. 2026-11-26 15:00, tomorrow 10:00, "
+		                   "fri 3pm; see leads(1), TIMES)",
 		                   when);
 	struct lead l;
 	int rc = find_lead(c, ref, &l);

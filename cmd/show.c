@@ -104,7 +104,7 @@ int cmd_show(struct ctx *c, struct args *a)
 			show_field(c, o, f->name, OUT_T_INT, l.has[f->idx] ? buf : NULL);
 			break;
 		case FK_TIME:
-			ltime_fmt(l.i[f->idx], buf);
+			fmt_time(c, l.i[f->idx], buf);
 			show_field(c, o, f->name, OUT_T_STR, l.has[f->idx] ? buf : NULL);
 			break;
 		case FK_MONEY:
