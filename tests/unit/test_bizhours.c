@@ -282,7 +282,8 @@ static void test_parse_errors(void)
 	static const struct {
 		const char *text, *want;
 	} cases[] = {
-		{ "days: [mon]\n", "bh.yaml:1:1: missing key 'timezone'" },
+		{ "days: [mon]\n", "bh.yaml:1:1: business_hours needs a timezone (its own, or a "
+		                   "top-level timezone: in the config)" },
 		{ "timezone: Mars/Base\n", "bh.yaml:1:11: unknown time zone 'Mars/Base'" },
 		{ "timezone: UTC\ndays: [mon, funday]\n", "bh.yaml:2:13: invalid day 'funday'" },
 		{ "timezone: UTC\nhours: \"18:00-09:00\"\n",
