@@ -168,11 +168,61 @@ struct out *ctx_out(struct ctx *c)
 	return out_new(stdout, c->fmt, c->out_flags);
 }
 
+/*
+ * An id or an email first (db_lead_find); then a part of the name, company
+ * or email: one match is the lead, several are listed (exit 65), as git
+ * does with an ambiguous ref.
+ */
 int find_lead(struct ctx *c, const char *ref, struct lead *l)
 {
-	if (db_lead_find(c->db, ref, l, &c->err))
+	struct lerr e = { 0 };
+	int rc = db_lead_find(c->db, ref, l, &e);
+	if (rc != EX_NOINPUT) {
+		c->err = e;
+		return rc ? fail_err(c) : 0;
+	}
+	const char *r = ref + strspn(ref, " \t");
+	if (!*r || (r[0] == '#' && r[1] >= '0' && r[1] <= '9') ||
+	    strspn(r, "0123456789") == strlen(r))
+		return fail(c, EX_NOINPUT, "no lead matches '%s'", ref);
+	enum { SHOW = 10 };
+	int64_t ids[SHOW + 1];
+	int n = 0;
+	if (db_lead_lookup(c->db, r, ids, SHOW + 1, &n, &c->err))
 		return fail_err(c);
-	return 0;
+	if (n == 0 && strchr(r, '@'))
+		return fail(c, EX_NOINPUT, "no lead matches '%s'", ref);
+	if (n == 0)
+		return fail(c, EX_NOINPUT,
+		            "no lead matches '%s' (give an id, an email, or a part of a name "
+		            "or company)",
+		            ref);
+	if (n == 1) {
+		if (db_lead_by_id(c->db, ids[0], l, &c->err))
+			return fail_err(c);
+		return 0;
+	}
+	fail(c, EX_DATAERR, "'%s' is ambiguous; it matches %s%d leads:", ref,
+	     n > SHOW ? "more than " : "", n > SHOW ? SHOW : n);
+	for (int i = 0; i < n && i < SHOW; i++) {
+		struct lead m;
+		if (db_lead_by_id(c->db, ids[i], &m, &c->err))
+			return fail_err(c);
+		char name[256];
+		lead_display_name(&m, name, sizeof name);
+		const char *email = lead_get(&m, LT_EMAIL), *co = lead_get(&m, LT_COMPANY);
+		struct sb line = SB_INIT;
+		sb_addf(&line, "  %6lld  %s", (long long)ids[i], name);
+		if (*email && strcmp(email, name) != 0)
+			sb_addf(&line, " <%s>", email);
+		if (*co && strcmp(co, name) != 0)
+			sb_addf(&line, ", %s", co);
+		out_tprintf(stderr, "%s\n", line.buf);
+		sb_free(&line);
+		lead_free(&m);
+	}
+	out_tprintf(stderr, "give the id or the email to say which\n");
+	return EX_DATAERR;
 }
 
 int record(struct ctx *c, const struct lead *l, const char *kind, const char *from, const char *to,

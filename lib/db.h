@@ -108,6 +108,12 @@ int db_lead_save(struct db *db, const struct lead *before, const struct lead *l,
  */
 int db_lead_find(struct db *db, const char *ref, struct lead *out, struct lerr *err);
 int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err);
+/*
+ * The ids (at most max, ascending) of the leads whose name, company or email
+ * contains text, case-insensitively (ASCII). *n = how many.
+ */
+int db_lead_lookup(struct db *db, const char *text, int64_t *ids, int max, int *n,
+                   struct lerr *err);
 /* 1 if found (id in *id), 0 if not. */
 int db_lead_id_by_email(struct db *db, const char *email, int64_t *id, struct lerr *err);
 int64_t db_lead_count(struct db *db);

@@ -116,5 +116,5 @@ OUT
 	assert_equal "$stderr" "leads show: no lead matches 'nobody@example.com'"
 	run --separate-stderr leads show bob
 	assert_failure 66
-	assert_equal "$stderr" "leads show: no lead matches 'bob' (give a lead id or an email address)"
+	assert_equal "$stderr" "leads show: no lead matches 'bob' (give an id, an email, or a part of a name or company)"
 }
