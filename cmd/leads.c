@@ -613,6 +613,104 @@ static int load_config(struct ctx *c, const char *path)
 	if (errors)
 		return fail(c, EX_CONFIG, "%d error%s in config '%s'", errors,
 		            errors > 1 ? "s" : "", c->cfg->path);
+	for (size_t i = 0; i < c->cfg->naliases && !c->quiet; i++)
+		if (find_cmd(c->cfg->alias_names[i]))
+			out_tprintf(stderr,
+			            "warning: alias '%s' in config '%s' is never used: '%s' is a "
+			            "command\n",
+			            c->cfg->alias_names[i], c->cfg->path, c->cfg->alias_names[i]);
+	return 0;
+}
+
+/*
+ * Split an alias into words: blanks separate them, '...' and "..." quote
+ * (no escapes inside '...'; \" and \\ inside "..."). NULL on an unclosed
+ * quote. The words point into one allocation, returned in *store.
+ */
+static char **split_words(const char *s, int *n, char **store)
+{
+	size_t len = strlen(s);
+	char *buf = xmalloc(len + 1), *o = buf;
+	char **v = xcalloc(len / 2 + 2, sizeof *v);
+	*n = 0;
+	const char *p = s;
+	while (*p) {
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		v[(*n)++] = o;
+		while (*p && *p != ' ' && *p != '\t') {
+			char q = *p;
+			if (q == '\'' || q == '"') {
+				p++;
+				while (*p && *p != q) {
+					if (q == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+						p++;
+					*o++ = *p++;
+				}
+				if (!*p) {
+					free(buf);
+					free(v);
+					return NULL;
+				}
+				p++;
+			} else {
+				*o++ = *p++;
+			}
+		}
+		*o++ = '\0';
+	}
+	*store = buf;
+	return v;
+}
+
+/*
+ * `alias: {today: "task --mine --due today"}`: argv with the alias word at
+ * argv[i] replaced by its words (git's aliases). A command always wins over
+ * an alias of the same name. Returns 0 and sets *out (or leaves it NULL when
+ * name is no alias), or an exit code after the message.
+ */
+static int expand_alias(struct ctx *c, const char *cfgpath, int argc, char **argv, int i,
+                        char ***out, int *outc, char **store)
+{
+	*out = NULL;
+	if (!cfgpath)
+		return 0;
+	if (!c->cfg) {
+		int rc = load_config(c, cfgpath);
+		if (rc)
+			return rc;
+	}
+	const char *val = config_alias(c->cfg, argv[i]);
+	if (!val)
+		return 0;
+	int n;
+	char **w = split_words(val, &n, store);
+	if (!w || n == 0) {
+		free(w);
+		return fail(c, EX_CONFIG, "alias '%s' in config '%s': unclosed quote", argv[i],
+		            c->cfg->path);
+	}
+	if (!find_cmd(w[0])) {
+		fail(c, EX_CONFIG,
+		     "alias '%s' in config '%s' expands to '%s', which is not a command", argv[i],
+		     c->cfg->path, w[0]);
+		free(w);
+		free(*store);
+		*store = NULL;
+		return EX_CONFIG;
+	}
+	char **v = xcalloc((size_t)(argc + n) + 1, sizeof *v);
+	int k = 0;
+	for (int j = 0; j < i; j++)
+		v[k++] = argv[j];
+	for (int j = 0; j < n; j++)
+		v[k++] = w[j];
+	for (int j = i + 1; j < argc; j++)
+		v[k++] = argv[j];
+	free(w);
+	*out = v;
+	*outc = k;
 	return 0;
 }
 
@@ -646,7 +744,7 @@ static int run(struct ctx *c, const struct cmd *cmd, struct args *a)
 	if (cmd->max_args >= 0 && a->argc > cmd->max_args)
 		return usage_error(c, "unexpected argument '%s'", a->argv[cmd->max_args]);
 
-	if (cmd->needs & NEED_CONFIG || cmd->fn == cmd_complete) {
+	if ((cmd->needs & NEED_CONFIG || cmd->fn == cmd_complete) && !c->cfg) {
 		if ((rc = load_config(c, c->config_path)) && cmd->fn != cmd_complete)
 			return rc;
 	}
@@ -683,6 +781,7 @@ int main(int argc, char **argv)
 	hooks_register_config();
 
 	struct ctx c = { 0 };
+	char **aargv = NULL, *astore = NULL; /* an alias's expansion */
 	c.fmt = OUT_TABLE;
 	c.now = (int64_t)time(NULL);
 	c.tty_err = isatty(2);
@@ -752,6 +851,19 @@ int main(int argc, char **argv)
 	}
 	const struct cmd *cmd = find_cmd(argv[i]);
 	if (!cmd) {
+		int ac;
+		c.quiet = gval[G_QUIET] != NULL;
+		rc = expand_alias(&c, gval[G_CONFIG] ? gval[G_CONFIG] : c.config_path, argc, argv,
+		                  i, &aargv, &ac, &astore);
+		if (rc)
+			goto out;
+		if (aargv) {
+			argv = aargv;
+			argc = ac;
+			cmd = find_cmd(argv[i]);
+		}
+	}
+	if (!cmd) {
 		rc = unknown_command(&c, argv[i]);
 		goto out;
 	}
@@ -774,6 +886,8 @@ int main(int argc, char **argv)
 	}
 	args_free(&a);
 out:
+	free(aargv);
+	free(astore);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (rc == 0 && errno != EPIPE)
 			rc = fail(&c, EX_IOERR, "error writing output: %s", strerror(errno));

@@ -390,12 +390,10 @@ static int task_snooze(struct ctx *c, struct args *a)
 
 int cmd_task(struct ctx *c, struct args *a)
 {
-	if (a->argc == 0) {
+	if (a->argc == 0) { /* my day; with options, what list makes of them */
 		for (int o = 0; opts_task[o].lng; o++)
 			if (a->val[o])
-				return usage_error(c,
-				                   "--%s needs a subcommand: leads task list --%s",
-				                   opts_task[o].lng, opts_task[o].lng);
+				return task_list(c, a);
 		return my_day(c);
 	}
 	size_t i = 0;

@@ -321,28 +321,35 @@ char *str_lower(const char *s)
 
 size_t str_distance(const char *a, const char *b)
 {
+	/* optimal string alignment: a transposition ("mvoe", "lsit") is one edit */
 	size_t la = strlen(a), lb = strlen(b);
-	size_t *row = xcalloc(lb + 1, sizeof *row);
+	size_t *pp = xcalloc(lb + 1, sizeof *pp), *prev = xcalloc(lb + 1, sizeof *prev),
+	       *row = xcalloc(lb + 1, sizeof *row);
 	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
+		prev[j] = j;
 	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
 		row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost =
-			    tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-			size_t best = diag + cost;
-			if (up + 1 < best)
-				best = up + 1;
+			int ca = tolower((unsigned char)a[i - 1]),
+			    cb = tolower((unsigned char)b[j - 1]);
+			size_t best = prev[j - 1] + (ca != cb);
+			if (prev[j] + 1 < best)
+				best = prev[j] + 1;
 			if (row[j - 1] + 1 < best)
 				best = row[j - 1] + 1;
-			/* a transposition ("mvoe") costs one edit, not two */
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == cb && pp[j - 2] + 1 < best)
+				best = pp[j - 2] + 1;
 			row[j] = best;
-			diag = up;
 		}
+		size_t *t = pp;
+		pp = prev;
+		prev = row;
+		row = t;
 	}
-	size_t d = row[lb];
+	size_t d = prev[lb];
+	free(pp);
+	free(prev);
 	free(row);
 	return d;
 }
