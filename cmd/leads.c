@@ -96,8 +96,10 @@ static const struct cmd commands[] = {
 	  "Move a lead to a named stage (case-insensitive), or one stage forward or back.\n"
 	  "Moving into a lost stage needs --reason.",
 	  opts_move, COMP_STAGE },
-	{ "note", NULL, cmd_note, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2, "LEAD TEXT",
-	  "add a note to a lead", "Add a note to the lead's history. A note counts as activity.",
+	{ "note", NULL, cmd_note, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, 2, "LEAD [TEXT|-]",
+	  "add a note to a lead",
+	  "Add a note to the lead's history. A note counts as activity. With - the text is\n"
+	  "read from standard input; without TEXT, on a terminal, $VISUAL or $EDITOR opens.",
 	  opts_note, COMP_NONE },
 	{ "outbox", NULL, cmd_outbox, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, 2,
 	  "list [--all|--failed|--sent] | retry [ID] | show ID", "list, retry or show queued mail",
