@@ -144,6 +144,26 @@ const char *fmt_time_msg(struct ctx *c, int64_t t, char *buf);
  */
 const char *my_name(struct ctx *c, char *why, size_t n);
 
+/*
+ * A value typed for a named set (stages, owners, statuses, sources): an
+ * exact case-insensitive match, else the one name it is a prefix of. Else
+ * exit 64 after "unknown WHAT 'x'; did you mean 'y'?" (edit distance) or
+ * "'x' is ambiguous for WHAT: a, b". names[i] may be NULL (skipped);
+ * ids[i] (or i when ids is NULL) says which thing name i stands for, so a
+ * stage's name and key count once. *out = that id.
+ */
+int pick(struct ctx *c, const char *what, const char *s, const char *const *names, const int *ids,
+         size_t n, int *out);
+/* Stage by name, key or unique prefix; 64 with a suggestion. */
+int pick_stage(struct ctx *c, const char *s, const struct stage **out);
+/* Team member by name, email or unique prefix; without a team, an owner
+ * the leads have (for filters). */
+int pick_owner(struct ctx *c, const char *s, const char **out);
+/* A lead status (new, active, inactive, unqualified) or unique prefix. */
+int pick_status(struct ctx *c, const char *s, const char **out);
+/* A source the leads have (sources are not configured); 64 when none has it. */
+int pick_source(struct ctx *c, const char *s, char **out);
+
 /* The emitter for this command's data output. */
 struct out *ctx_out(struct ctx *c);
 

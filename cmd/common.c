@@ -163,6 +163,140 @@ const char *my_name(struct ctx *c, char *why, size_t n)
 	return m ? m->name : NULL;
 }
 
+int pick(struct ctx *c, const char *what, const char *s, const char *const *names, const int *ids,
+         size_t n, int *out)
+{
+	size_t len = strlen(s);
+	int found = -1, nfound = 0;
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && str_ieq(names[i], s)) {
+			*out = ids ? ids[i] : (int)i;
+			return 0;
+		}
+	struct sb amb = SB_INIT;
+	for (size_t i = 0; len && i < n; i++) {
+		int id = ids ? ids[i] : (int)i;
+		if (!names[i] || strncasecmp(names[i], s, len) != 0 || id == found)
+			continue;
+		sb_addf(&amb, "%s'%s'", nfound ? ", " : "", names[i]);
+		if (found < 0 || id != found)
+			nfound++;
+		found = id;
+	}
+	if (nfound == 1) {
+		sb_free(&amb);
+		*out = found;
+		return 0;
+	}
+	if (nfound > 1) {
+		int rc = fail(c, EX_USAGE, "'%s' is ambiguous for %s: %s", s, what, amb.buf);
+		sb_free(&amb);
+		return rc;
+	}
+	sb_free(&amb);
+	const char *best = NULL;
+	size_t bd = len <= 3 ? 1 : len <= 6 ? 2 : 3; /* "zed" is not "ben" */
+	for (size_t i = 0; i < n; i++) {
+		if (!names[i])
+			continue;
+		size_t d = str_distance(s, names[i]);
+		if (d <= bd && (!best || d < str_distance(s, best)))
+			best = names[i];
+	}
+	if (best)
+		return fail(c, EX_USAGE, "unknown %s '%s'; did you mean '%s'?", what, s, best);
+	struct sb all = SB_INIT;
+	size_t shown = 0;
+	for (size_t i = 0; i < n && shown < 12; i++)
+		if (names[i] && (!ids || i == 0 || ids[i] != ids[i - 1]))
+			sb_addf(&all, "%s'%s'", shown++ ? ", " : "", names[i]);
+	int rc = n ? fail(c, EX_USAGE, "unknown %s '%s' (%s%s)", what, s, all.buf,
+	                  shown < n && !ids ? ", ..." : "")
+	           : fail(c, EX_USAGE, "unknown %s '%s'", what, s);
+	sb_free(&all);
+	return rc;
+}
+
+int pick_stage(struct ctx *c, const char *s, const struct stage **out)
+{
+	size_t n = c->cfg->nstages;
+	const char **names = xcalloc(2 * n + 1, sizeof *names);
+	int *ids = xcalloc(2 * n + 1, sizeof *ids);
+	for (size_t i = 0; i < n; i++) {
+		names[2 * i] = c->cfg->stages[i].name;
+		names[2 * i + 1] = c->cfg->stages[i].key;
+		ids[2 * i] = ids[2 * i + 1] = (int)i;
+	}
+	int k = 0;
+	int rc = pick(c, "stage", s, names, ids, 2 * n, &k);
+	free(names);
+	free(ids);
+	if (!rc)
+		*out = &c->cfg->stages[k];
+	return rc;
+}
+
+/* A value of the leads' column col (owner, source) or a unique prefix. */
+static int pick_distinct(struct ctx *c, const char *col, const char *s, char **out)
+{
+	char **v = NULL;
+	size_t n = 0;
+	if (db_lead_distinct(c->db, col, &v, &n, &c->err))
+		return fail_err(c);
+	int k = 0;
+	int rc = pick(c, col, s, (const char *const *)v, NULL, n, &k);
+	if (!rc)
+		*out = xstrdup(v[k]);
+	strv_free(v, n);
+	return rc;
+}
+
+int pick_owner(struct ctx *c, const char *s, const char **out)
+{
+	size_t n = c->cfg->nteam;
+	if (!n && !c->db) {
+		*out = s;
+		return 0;
+	}
+	if (!n) { /* no team: the owners the leads have */
+		static char *owner;
+		free(owner);
+		owner = NULL;
+		int rc = pick_distinct(c, "owner", s, &owner);
+		*out = owner;
+		return rc;
+	}
+	const char **names = xcalloc(2 * n + 1, sizeof *names);
+	int *ids = xcalloc(2 * n + 1, sizeof *ids);
+	for (size_t i = 0; i < n; i++) {
+		names[2 * i] = c->cfg->team[i].name;
+		names[2 * i + 1] = c->cfg->team[i].email;
+		ids[2 * i] = ids[2 * i + 1] = (int)i;
+	}
+	int k = 0;
+	int rc = pick(c, "owner", s, names, ids, 2 * n, &k);
+	free(names);
+	free(ids);
+	if (!rc)
+		*out = c->cfg->team[k].name;
+	return rc;
+}
+
+int pick_status(struct ctx *c, const char *s, const char **out)
+{
+	static const char *const st[] = { "new", "active", "inactive", "unqualified" };
+	int k = 0;
+	int rc = pick(c, "status", s, st, NULL, ARRAY_LEN(st), &k);
+	if (!rc)
+		*out = st[k];
+	return rc;
+}
+
+int pick_source(struct ctx *c, const char *s, char **out)
+{
+	return pick_distinct(c, "source", s, out);
+}
+
 struct out *ctx_out(struct ctx *c)
 {
 	return out_new(stdout, c->fmt, c->out_flags);

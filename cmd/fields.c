@@ -195,14 +195,26 @@ int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filte
 				return usage_error(c, "unknown group '%s' (active, won or lost)",
 				                   v[F_GROUP]);
 		}
+		/* each --stage: a name, key or unique prefix (64 otherwise) */
+		size_t nwant = 0;
+		while (stages && stages[nwant])
+			nwant++;
+		const struct stage **want = xcalloc(nwant + 1, sizeof *want);
+		for (size_t k = 0; k < nwant; k++) {
+			int rc = pick_stage(c, stages[k], &want[k]);
+			if (rc) {
+				free(want);
+				return rc;
+			}
+		}
 		struct sb js = SB_INIT;
 		sb_addc(&js, '[');
 		int n = 0;
 		for (size_t i = 0; i < c->cfg->nstages; i++) {
 			const struct stage *s = &c->cfg->stages[i];
 			bool in = !stages;
-			for (int k = 0; stages && stages[k]; k++)
-				if (config_stage(c->cfg, stages[k]) == s)
+			for (size_t k = 0; k < nwant; k++)
+				if (want[k] == s)
 					in = true;
 			if (grp >= 0 && (int)s->grp != grp)
 				in = false;
@@ -213,31 +225,24 @@ int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filte
 			}
 		}
 		sb_addc(&js, ']');
-		for (int k = 0; stages && stages[k]; k++) {
-			if (!config_stage(c->cfg, stages[k])) {
-				sb_free(&js);
-				return fail(c, EX_USAGE, "no stage '%s' in the pipeline",
-				            stages[k]);
-			}
-		}
+		free(want);
 		*stages_json = sb_detach(&js);
 		f->stages_json = *stages_json;
 	}
-	if (v[F_STATUS]) {
-		if (!lead_status_ok(v[F_STATUS]))
-			return usage_error(c,
-			                   "unknown status '%s' (new, active, inactive, "
-			                   "unqualified)",
-			                   v[F_STATUS]);
-		f->status = v[F_STATUS];
-	}
-	if (v[F_OWNER]) {
-		f->owner = str_ieq(v[F_OWNER], "none") ? "-" : v[F_OWNER];
-		const struct member *m = config_member(c->cfg, v[F_OWNER]);
-		if (m)
-			f->owner = m->name;
-	}
-	f->source = v[F_SOURCE];
+	/* names: any unique case-insensitive prefix; unknown ones are 64 */
+	int prc;
+	if (v[F_STATUS] && (prc = pick_status(c, v[F_STATUS], &f->status)))
+		return prc;
+	if (v[F_OWNER] && (str_ieq(v[F_OWNER], "none") || strcmp(v[F_OWNER], "-") == 0))
+		f->owner = "-";
+	else if (v[F_OWNER] && (prc = pick_owner(c, v[F_OWNER], &f->owner)))
+		return prc;
+	static char *source; /* the source as the leads spell it */
+	free(source);
+	source = NULL;
+	if (v[F_SOURCE] && (prc = pick_source(c, v[F_SOURCE], &source)))
+		return prc;
+	f->source = source;
 	f->search = v[F_SEARCH];
 	static const struct {
 		int opt;

@@ -157,10 +157,8 @@ static int task_list(struct ctx *c, struct args *a)
 	int rc;
 	if (a->val[T_MINE] && (rc = mine(c, &f.owner)))
 		return rc;
-	if (a->val[T_OWNER]) {
-		const struct member *m = config_member(c->cfg, a->val[T_OWNER]);
-		f.owner = m ? m->name : a->val[T_OWNER];
-	}
+	if (a->val[T_OWNER] && (rc = pick_owner(c, a->val[T_OWNER], &f.owner)))
+		return rc;
 	const char *due = a->val[T_DUE];
 	int64_t from, until;
 	if (due && (str_ieq(due, "late") || str_ieq(due, "overdue"))) {
@@ -270,13 +268,11 @@ static int task_add(struct ctx *c, struct args *a)
 	if ((rc = find_lead(c, a->argv[1], &l)))
 		return end(c, rc);
 	const char *owner = l.t[LT_OWNER];
-	if (a->val[T_OWNER]) {
-		const struct member *m = config_member(c->cfg, a->val[T_OWNER]);
-		if (!m && c->cfg->nteam) {
-			lead_free(&l);
-			return end(c, fail(c, EX_USAGE, "no team member '%s'", a->val[T_OWNER]));
-		}
-		owner = m ? m->name : a->val[T_OWNER];
+	if (a->val[T_OWNER] && !c->cfg->nteam) /* no team: anyone may own it */
+		owner = a->val[T_OWNER];
+	else if (a->val[T_OWNER] && (rc = pick_owner(c, a->val[T_OWNER], &owner))) {
+		lead_free(&l);
+		return end(c, rc);
 	}
 	struct task_new tn = { .lead_id = l.i[LI_ID],
 		               .owner = owner,

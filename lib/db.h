@@ -114,6 +114,9 @@ int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err)
  */
 int db_lead_lookup(struct db *db, const char *text, int64_t *ids, int max, int *n,
                    struct lerr *err);
+/* The distinct values of column "source" or "owner" of the leads, sorted
+ * (strv_free them). */
+int db_lead_distinct(struct db *db, const char *col, char ***v, size_t *n, struct lerr *err);
 /* 1 if found (id in *id), 0 if not. */
 int db_lead_id_by_email(struct db *db, const char *email, int64_t *id, struct lerr *err);
 int64_t db_lead_count(struct db *db);

@@ -40,3 +40,36 @@ int db_lead_lookup(struct db *db, const char *text, int64_t *ids, int max, int *
 		return db_fail(db, err, "look up a lead");
 	return 0;
 }
+
+int db_lead_distinct(struct db *db, const char *col, char ***v, size_t *n, struct lerr *err)
+{
+	*v = NULL;
+	*n = 0;
+	/* the column is one of two constants, never the caller's text */
+	bool owner = strcmp(col, "owner") == 0;
+	struct dbst *st = db_prep(
+	    db,
+	    owner ? "SELECT DISTINCT owner FROM leads WHERE owner IS NOT NULL ORDER BY owner"
+	          : "SELECT DISTINCT source FROM leads WHERE source IS NOT NULL ORDER BY source",
+	    err);
+	if (!st)
+		return err->code;
+	size_t cap = 0;
+	int rc;
+	while ((rc = st_step(st)) == SQLITE_ROW) {
+		if (*n + 1 >= cap) {
+			cap = cap ? 2 * cap : 16;
+			*v = xrealloc(*v, cap * sizeof **v);
+		}
+		(*v)[(*n)++] = db_col_text(st, 0);
+		(*v)[*n] = NULL;
+	}
+	st_reset(st);
+	if (rc != SQLITE_DONE) {
+		strv_free(*v, *n);
+		*v = NULL;
+		*n = 0;
+		return db_fail(db, err, "list the sources");
+	}
+	return 0;
+}

@@ -56,10 +56,10 @@ load test_helper
 	assert_output $'stage\nAppointment Set'
 }
 
-@test "add --stage unknown is exit 65 and adds nothing" {
+@test "add --stage unknown is exit 64 (a bad option value) and adds nothing" {
 	run --separate-stderr leads add --email a@example.com --stage Nowhere
-	assert_failure 65
-	assert_equal "$stderr" "leads add: no stage 'Nowhere' in the pipeline"
+	assert_failure 64
+	assert_equal "$stderr" "leads add: unknown stage 'Nowhere' ('Prospecting', 'Contacted', 'Appointment Set', 'Proposal Sent', 'Customer Agreed', 'Closed Deal', 'Customer', 'Lost')"
 	run sql "SELECT count(*) FROM leads"
 	assert_output 0
 }

@@ -141,7 +141,7 @@ history:"
 	assert_failure 64
 	run --separate-stderr leads task add 1 "X" --due 1h --owner zed
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "leads task: no team member 'zed'"
+	assert_equal "${stderr_lines[0]}" "leads task: unknown owner 'zed' ('ana', 'ben', 'mia')"
 	run --separate-stderr leads task list --note x
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "leads task: --note is not an option of task list"

@@ -64,3 +64,57 @@ give the id or the email to say which"
 	run --separate-stderr leads show "_"
 	assert_failure 66
 }
+
+@test "stage, status, owner and source names: any unique case-insensitive prefix" {
+	mkdir -p "$XDG_CONFIG_HOME/leads"
+	printf 'team:\n  - {name: Ana Souza, email: ana@example.com}\n  - {name: Bruno, email: bruno@example.com}\n' \
+		>"$XDG_CONFIG_HOME/leads/config.yaml"
+	add_lead --email a@example.com --owner ana@example.com --source Webinar
+	add_lead --email b@example.com --owner bruno --source "Web form" --stage prop
+	run -0 leads list -s proposal --format csv --columns id,stage
+	assert_output $'id,stage\n2,Proposal Sent'
+	run -0 leads move 1 APPOINT
+	run -0 leads list --stage appointment-set --format csv --columns id
+	assert_output $'id\n1'
+	run -0 leads status 1 unq
+	run -0 leads list --status UNQ --owner an --format csv --columns id,owner,status
+	assert_output $'id,owner,status\n1,Ana Souza,unqualified'
+	run -0 leads list --source webi --format csv --columns id
+	assert_output $'id\n1'
+	run -0 leads task add 1 call --due 1h --owner bru
+	run -0 leads task list --owner BRU --format csv
+	assert_line --index 1 --partial ",Bruno,call,"
+	run -0 leads funnel --source "web f" --format csv
+}
+
+@test "an unknown or ambiguous name is 64 with 'did you mean' in every command alike" {
+	add_lead --email a@example.com --owner ana --source Webinar
+	add_lead --email b@example.com --source "Web form"
+	for cmd in "list -s contcted" "move 1 contcted" "add --email c@example.com --stage contcted" \
+		"funnel --stage contcted"; do
+		run --separate-stderr leads $cmd
+		assert_failure 64
+		[[ $stderr == *"unknown stage 'contcted'; did you mean 'Contacted'?" ]] || fail "$cmd: $stderr"
+	done
+	run --separate-stderr leads list --stage c
+	assert_failure 64
+	assert_equal "$stderr" "leads list: 'c' is ambiguous for stage: 'Contacted', 'Customer Agreed', 'Closed Deal', 'Customer'"
+	run --separate-stderr leads status 1 actve
+	assert_failure 64
+	assert_equal "$stderr" "leads status: unknown status 'actve'; did you mean 'active'?"
+	# unknown owner and source in a filter: 64, not an empty list
+	run --separate-stderr leads list --owner bob
+	assert_failure 64
+	assert_equal "$stderr" "leads list: unknown owner 'bob' ('ana')"
+	run --separate-stderr leads list --source webnar
+	assert_failure 64
+	assert_equal "$stderr" "leads list: unknown source 'webnar'; did you mean 'Webinar'?"
+	run --separate-stderr leads export --source web
+	assert_failure 64
+	assert_equal "$stderr" "leads export: 'web' is ambiguous for source: 'Web form', 'Webinar'"
+	run --separate-stderr leads funnel --owner zed
+	assert_failure 64
+	# a stage inside --json data stays a data error (65)
+	run --separate-stderr leads add --json <<<'{"email": "d@example.com", "stage": "contcted"}'
+	assert_failure 65
+}
