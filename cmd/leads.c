@@ -82,10 +82,12 @@ static const struct cmd commands[] = {
 	  "Create the database file (mode 0600). With --template, also write a starter\n"
 	  "config from one of the shipped templates to the config path.",
 	  opts_init, COMP_NONE },
-	{ "list", "ls", cmd_list, NEED_CONFIG | NEED_DB, 0, 0, "[FILTERS] [--sort FIELD] [-n N]",
-	  "list leads",
-	  "List leads, filtered by stage, group, status, owner, source, dates or text.", opts_list,
-	  COMP_NONE },
+	{ "list", "ls", cmd_list, NEED_CONFIG | NEED_DB, 0, 1,
+	  "[TEXT] [FILTERS] [--sort FIELD] [-n N]", "list leads",
+	  "List leads, filtered by stage, group, status, owner, source, dates or text.\n"
+	  "TEXT: leads whose name, company, email, phone, title, custom fields or notes\n"
+	  "have words starting with each word of TEXT (a full-text index).",
+	  opts_list, COMP_NONE },
 	{ "log", NULL, cmd_log, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2,
 	  "LEAD call|email|meeting|email-opened [--note TEXT] [--at TIME]", "log an activity",
 	  "Record an activity with the lead. It counts as activity: the lead's idle clock\n"

@@ -113,6 +113,18 @@ static int run_query(struct ctx *c, struct args *a, struct col *cols, int ncols,
 		free(stages);
 		return rc;
 	}
+	if (a->argc > 0) { /* list TEXT: the full-text index (db_text_query) */
+		char *q = db_text_query(c->db, a->argv[0]);
+		free(q);
+		if (!q) {
+			free(stages);
+			return usage_error(c,
+			                   "nothing to search for in '%s' (give a word of a name, "
+			                   "company, email, phone or note)",
+			                   a->argv[0]);
+		}
+		f.text = a->argv[0];
+	}
 	/* emit_row only prints, and names stages no longer in the config from
 	 * what is read here: the leads can come as they are sent */
 	f.stream = true;

@@ -213,6 +213,41 @@ static const char *const migrations[] = {
 	 * (import --revert) and a bulk import, whose foreign keys are checked
 	 * at COMMIT, look up its mails; without it each lead scanned them all */
 	"CREATE INDEX outbox_lead ON outbox(lead_id);",
+
+	/* 3: `leads list TEXT` searches names, company, email, phone, title,
+	 * custom fields and the text of notes and logged activities through a
+	 * full-text index (FTS5), kept in step by triggers: a lead's own fields
+	 * in doc, the notes appended to notes as they are written. */
+	"CREATE VIRTUAL TABLE lead_fts USING fts5(doc, notes, tokenize = 'unicode61 "
+	"remove_diacritics 2', prefix = '2 3');"
+	"INSERT INTO lead_fts(rowid, doc, notes) SELECT l.id, coalesce(l.first_name, "
+	"'') || ' ' || coalesce(l.last_name, '') || ' ' || coalesce(l.company, '') || ' "
+	"' || coalesce(l.email, '') || ' ' || coalesce(l.phone, '') || ' ' || "
+	"coalesce(l.title, '') || ' ' || coalesce((SELECT group_concat(value, ' ') FROM "
+	"json_each(l.extra)), ''), coalesce((SELECT group_concat(json_extract(e.data, "
+	"'$.text'), ' ') FROM events e WHERE e.lead_id = l.id AND e.kind IN ('note', "
+	"'call', 'email', 'meeting', 'meeting_scheduled')), '') FROM leads l;"
+	"CREATE TRIGGER lead_fts_insert AFTER INSERT ON leads BEGIN INSERT INTO "
+	"lead_fts(rowid, doc, notes) VALUES (new.id, coalesce(new.first_name, '') || ' "
+	"' || coalesce(new.last_name, '') || ' ' || coalesce(new.company, '') || ' ' || "
+	"coalesce(new.email, '') || ' ' || coalesce(new.phone, '') || ' ' || "
+	"coalesce(new.title, '') || ' ' || coalesce((SELECT group_concat(value, ' ') "
+	"FROM json_each(new.extra)), ''), ''); END;"
+	"CREATE TRIGGER lead_fts_update AFTER UPDATE ON leads WHEN old.id IS NOT new.id "
+	"OR old.first_name IS NOT new.first_name OR old.last_name IS NOT new.last_name "
+	"OR old.company IS NOT new.company OR old.email IS NOT new.email OR old.phone "
+	"IS NOT new.phone OR old.title IS NOT new.title OR old.extra IS NOT new.extra "
+	"BEGIN UPDATE lead_fts SET rowid = new.id, doc = coalesce(new.first_name, '') "
+	"|| ' ' || coalesce(new.last_name, '') || ' ' || coalesce(new.company, '') || ' "
+	"' || coalesce(new.email, '') || ' ' || coalesce(new.phone, '') || ' ' || "
+	"coalesce(new.title, '') || ' ' || coalesce((SELECT group_concat(value, ' ') "
+	"FROM json_each(new.extra)), '') WHERE rowid = old.id; END;"
+	"CREATE TRIGGER lead_fts_delete AFTER DELETE ON leads BEGIN DELETE FROM "
+	"lead_fts WHERE rowid = old.id; END;"
+	"CREATE TRIGGER lead_fts_note AFTER INSERT ON events WHEN new.kind IN ('note', "
+	"'call', 'email', 'meeting', 'meeting_scheduled') AND json_extract(new.data, "
+	"'$.text') IS NOT NULL BEGIN UPDATE lead_fts SET notes = notes || ' ' || "
+	"json_extract(new.data, '$.text') WHERE rowid = new.lead_id; END;",
 };
 
 /* SQLite only */
@@ -1217,9 +1252,13 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 		sb_adds(&sql, " AND coalesce(last_activity_at, created_at) < ?9");
 	if (f->has_min_score)
 		sb_adds(&sql, " AND score >= ?10");
+	char *tq = f->text ? db_text_query(db, f->text) : NULL;
+	if (tq)
+		sb_adds(&sql, db_text_clause(db));
 	const struct field_desc *sort = f->sort ? lead_field(f->sort) : NULL;
 	if (f->sort && !sort) {
 		sb_free(&sql);
+		free(tq);
 		return lerr_set(err, EX_USAGE, "cannot sort by '%s': no such field", f->sort);
 	}
 	sb_addf(&sql, " ORDER BY %s %s%s", sort ? sort->name : "id", f->desc ? "DESC" : "ASC",
@@ -1230,6 +1269,7 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	struct dbst *st = db_prepare_once(db, sql.buf, NULL);
 	if (!st) {
 		sb_free(&sql);
+		free(tq);
 		return db_fail(db, err, "list leads");
 	}
 	sb_free(&sql);
@@ -1255,6 +1295,9 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	st_bind_int64(st, 9, f->activity_until);
 	st_bind_int64(st, 10, f->min_score);
 	st_bind_int64(st, 11, f->limit);
+	if (tq)
+		st_bind_text(st, 12, tq, -1);
+	free(tq); /* st_bind_text copies */
 	if (f->stream)
 		st_stream(st);
 

@@ -114,6 +114,14 @@ int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err)
  */
 int db_lead_lookup(struct db *db, const char *text, int64_t *ids, int max, int *n,
                    struct lerr *err);
+/*
+ * The full-text query for the words of text (`leads list TEXT`): each word a
+ * prefix, all of them required. NULL when text has no letter or digit.
+ */
+char *db_text_query(struct db *db, const char *text);
+/* " AND id IN (...)": the leads matching the full-text query bound to ?12. */
+const char *db_text_clause(struct db *db);
+
 /* The distinct values of column "source" or "owner" of the leads, sorted
  * (strv_free them). */
 int db_lead_distinct(struct db *db, const char *col, char ***v, size_t *n, struct lerr *err);
@@ -126,7 +134,8 @@ struct lead_filter {
 	const char *status;
 	const char *owner; /* "-" or "" = unassigned */
 	const char *source;
-	const char *search;                     /* substring of name, email, company, ... */
+	const char *search; /* substring of name, email, company, ... */
+	const char *text;   /* words of name, company, email, phone, notes, ... (full text) */
 	int64_t created_since, created_until;   /* 0 = open */
 	int64_t activity_since, activity_until; /* last activity */
 	int64_t min_score;

@@ -3,6 +3,7 @@
  * the name, the company or the email (db_lead_lookup in db.h).
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,4 +73,43 @@ int db_lead_distinct(struct db *db, const char *col, char ***v, size_t *n, struc
 		return db_fail(db, err, "list the sources");
 	}
 	return 0;
+}
+
+char *db_text_query(struct db *db, const char *text)
+{
+	/* words: runs of ASCII letters and digits and of any non-ASCII bytes */
+	struct sb q = SB_INIT;
+	int n = 0;
+	for (const unsigned char *p = (const unsigned char *)text; *p;) {
+		size_t len = 0;
+		while (p[len] && (isalnum(p[len]) || p[len] >= 0x80))
+			len++;
+		if (!len) {
+			p++;
+			continue;
+		}
+		if (n++)
+			sb_adds(&q, db->pg ? " & " : " ");
+		sb_addc(&q, db->pg ? '\'' : '"');
+		for (size_t i = 0; i < len; i++)
+			sb_addc(&q, (char)tolower(p[i]));
+		sb_adds(&q, db->pg ? "':*" : "\"*");
+		p += len;
+	}
+	if (!n) {
+		sb_free(&q);
+		return NULL;
+	}
+	return sb_detach(&q);
+}
+
+const char *db_text_clause(struct db *db)
+{
+	if (db->pg)
+		return " AND id IN (SELECT id FROM leads WHERE leads_text(first_name, last_name, "
+		       "company, email, phone, title, extra) @@ to_tsquery('simple', ?12) UNION "
+		       "SELECT lead_id FROM events WHERE kind IN ('note', 'call', 'email', "
+		       "'meeting', 'meeting_scheduled') AND leads_note_text(data) @@ "
+		       "to_tsquery('simple', ?12))";
+	return " AND id IN (SELECT rowid FROM lead_fts WHERE lead_fts MATCH ?12)";
 }

@@ -126,7 +126,7 @@ load test_helper
 	run --separate-stderr leads init
 	assert_success
 	assert_output ''
-	assert_equal "$stderr" "leads init: database '$LEADS_DB' is ready (schema version 2)"
+	assert_equal "$stderr" "leads init: database '$LEADS_DB' is ready (schema version 3)"
 	[ -n "${LEADS_TEST_PG:-}" ] || [ "$(stat -c %a "$LEADS_DB")" = 600 ]
 	run --separate-stderr leads -q init
 	assert_success

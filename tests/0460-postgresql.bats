@@ -33,7 +33,7 @@ load test_helper
 	run -0 leads -d "$other" add --email a@example.com
 	assert_output 1
 	run -0 psql -X -At -d "$other" -c "SELECT version FROM leads_schema"
-	assert_output 2
+	assert_output 3
 }
 
 @test "PostgreSQL: a writer waiting past the busy timeout for another host's lock exits 75" {

@@ -118,3 +118,67 @@ give the id or the email to say which"
 	run --separate-stderr leads add --json <<<'{"email": "d@example.com", "stage": "contcted"}'
 	assert_failure 65
 }
+
+@test "list TEXT searches names, company, email, phone, custom fields and notes" {
+	add_lead --email ana@acme.com --first Ana --last Lima --company Acme --field color=Teal
+	add_lead --email bo@example.org --first Bo --company "Lima Foods" --phone "+55 11 5555-0100"
+	add_lead --email cy@example.com --first Cy --last Young --title CTO
+	leads note cy "wants a demo of the pricing"
+	leads log bo call --note "asked about Zürich delivery"
+	ids() { leads list "$@" --format csv --columns id | tail -n +2 | paste -sd' '; }
+	run -0 ids lima
+	assert_output "1 2"
+	run -0 ids "ana lim" # every word, each a prefix
+	assert_output "1"
+	run -0 ids ACME
+	assert_output "1"
+	run -0 ids teal
+	assert_output "1"
+	run -0 ids 5555
+	assert_output "2"
+	run -0 ids pric
+	assert_output "3"
+	run -0 ids zurich # accents folded (SQLite)
+	[[ -n ${LEADS_TEST_PG:-} ]] || assert_output "2"
+	run -0 ids zürich
+	assert_output "2"
+	run -0 ids cto
+	assert_output "3"
+	run -0 ids cy@example.com
+	assert_output "3"
+	# with the other filters, and kept in step as leads change
+	run -0 ids lima --stage prosp -n 1
+	assert_output "1"
+	leads edit 3 --first Cyrus --company Lima >/dev/null
+	run -0 ids cyr
+	assert_output "3"
+	run -0 ids lima
+	assert_output "1 2 3"
+	run -0 ids nobody
+	assert_output ""
+	run --separate-stderr leads list "@@"
+	assert_failure 64
+	assert_equal "${stderr_lines[0]}" "leads list: nothing to search for in '@@' (give a word of a name, company, email, phone or note)"
+}
+
+@test "list TEXT uses the full-text index (query plan), and an older database gets it" {
+	pg_skip "SQLite's FTS5 index; PostgreSQL's GIN index is checked in the PG suite"
+	add_lead --email a@example.com --first Ann
+	run -0 sqlite3 "$LEADS_DB" "EXPLAIN QUERY PLAN SELECT id FROM leads WHERE id IN (SELECT rowid FROM lead_fts WHERE lead_fts MATCH '\"ann\"*') ORDER BY id LIMIT 20"
+	assert_line --partial "SCAN lead_fts VIRTUAL TABLE INDEX"
+	refute_line --partial "SCAN leads"
+	# a database from before the index: the migration fills it from the leads and notes
+	sqlite3 "$LEADS_DB" "DROP TRIGGER lead_fts_insert; DROP TRIGGER lead_fts_update; DROP TRIGGER lead_fts_delete; DROP TRIGGER lead_fts_note; DROP TABLE lead_fts; PRAGMA user_version = 2;"
+	sqlite3 "$LEADS_DB" "INSERT INTO events (lead_id, at, kind, data) VALUES (1, 0, 'note', '{\"text\":\"blue widgets\"}')"
+	run -0 leads edit 1 --last Old
+	run -0 leads list widget --format csv --columns id,name
+	assert_output $'id,name\n1,Ann Old'
+}
+
+@test "list TEXT on PostgreSQL: the GIN indexes answer the query" {
+	[ -n "${LEADS_TEST_PG:-}" ] || skip "PostgreSQL only"
+	add_lead --email a@example.com --first Ann
+	run -0 sql "SET enable_seqscan = off; EXPLAIN SELECT id FROM leads WHERE id IN (SELECT id FROM leads WHERE leads_text(first_name, last_name, company, email, phone, title, extra) @@ to_tsquery('simple', 'ann:*') UNION SELECT lead_id FROM events WHERE kind IN ('note', 'call', 'email', 'meeting', 'meeting_scheduled') AND leads_note_text(data) @@ to_tsquery('simple', 'ann:*')) ORDER BY id LIMIT 20"
+	assert_output --partial "Bitmap Index Scan on leads_text"
+	assert_output --partial "Bitmap Index Scan on events_text"
+}
