@@ -179,7 +179,8 @@ int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filte
 		F_MINSCORE,
 		F_SORT,
 		F_REVERSE,
-		F_LIMIT
+		F_LIMIT,
+		F_MINE
 	};
 	const char **v = a->val + first;
 	memset(f, 0, sizeof *f);
@@ -233,6 +234,14 @@ int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filte
 	int prc;
 	if (v[F_STATUS] && (prc = pick_status(c, v[F_STATUS], &f->status)))
 		return prc;
+	if (v[F_MINE] && v[F_OWNER])
+		return usage_error(c, "give --mine or --owner, not both");
+	if (v[F_MINE]) {
+		char why[512] = "";
+		if (!(f->owner = my_name(c, why, sizeof why)))
+			return fail(c, EX_USAGE, "--mine: %s",
+			            why[0] ? why : "who you are is unknown (set LEADS_USER)");
+	}
 	if (v[F_OWNER] && (str_ieq(v[F_OWNER], "none") || strcmp(v[F_OWNER], "-") == 0))
 		f->owner = "-";
 	else if (v[F_OWNER] && (prc = pick_owner(c, v[F_OWNER], &f->owner)))
