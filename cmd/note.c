@@ -212,7 +212,7 @@ static int meeting_at(struct ctx *c, const char *ref, const char *when, const ch
 	if (!parse_when(c, when, &at))
 		return usage_error(c,
 		                   "bad time '%s' for --at (e.g. 2026-11-26 15:00, tomorrow 10:00, "
-		                   "fri 3pm; see leads(1), TIMES)",
+		                   "fri 3pm; see leads(1), Times)",
 		                   when);
 	struct lead l;
 	int rc = find_lead(c, ref, &l);

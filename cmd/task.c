@@ -255,7 +255,7 @@ static int task_add(struct ctx *c, struct args *a)
 	else
 		return usage_error(c,
 		                   "bad --due '%s' (a duration: 30m, 2h, 3d; a time: tomorrow, "
-		                   "fri 10:00, in 3h, 2026-12-06T10:00; see leads(1), TIMES)",
+		                   "fri 10:00, in 3h, 2026-12-06T10:00; see leads(1), Times)",
 		                   due_s);
 	struct ldur nb = { 0, 0 };
 	if (a->val[T_NOTIFY] && !ldur_parse(a->val[T_NOTIFY], &nb))
@@ -351,7 +351,7 @@ static int task_snooze(struct ctx *c, struct args *a)
 	if (!dur && !parse_due(c, a->argv[2], &until))
 		return usage_error(c,
 		                   "bad duration or time '%s' (30m, 2h, 1d; tomorrow, mon 9:00, "
-		                   "in 3h; see leads(1), TIMES)",
+		                   "in 3h; see leads(1), Times)",
 		                   a->argv[2]);
 	int rc = begin(c);
 	if (rc)

@@ -1,7 +1,7 @@
 /*
  * when.h - times as a person types and reads them, in the user's zone.
  *
- * The rules (written for users in leads(1), TIMES):
+ * The rules (written for users in leads(1), Times):
  *   - ISO 8601 with "Z" or an offset is that instant; without one it is a
  *     local time in the zone given ("2026-12-06T10:00", "2026-12-06 10:00").
  *   - now; today, tomorrow, yesterday; weekday names (monday or mon: the
