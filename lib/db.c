@@ -1225,7 +1225,16 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
                   struct lerr *err)
 {
 	struct sb sql = SB_INIT;
-	sb_addf(&sql, "SELECT id, %s FROM leads WHERE TRUE", lead_cols(db));
+	/* list TEXT in id order on SQLite: the index drives, in rowid order, so
+	 * the first page needs only the first matches (db_text_clause) */
+	char *tq = f->text ? db_text_query(db, f->text) : NULL;
+	bool fts_drives = tq && !db->pg && !f->sort;
+	sb_addf(&sql, "SELECT id, %s FROM %s WHERE TRUE", lead_cols(db),
+	        fts_drives ? "lead_fts CROSS JOIN leads ON leads.id = lead_fts.rowid" : "leads");
+	if (fts_drives)
+		sb_adds(&sql, " AND lead_fts MATCH ?12");
+	else if (tq)
+		sb_adds(&sql, db_text_clause(db));
 	if (f->stages_json)
 		sb_adds(&sql, " AND stage IN (SELECT value FROM json_each(?1))");
 	if (f->status)
@@ -1252,17 +1261,17 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 		sb_adds(&sql, " AND coalesce(last_activity_at, created_at) < ?9");
 	if (f->has_min_score)
 		sb_adds(&sql, " AND score >= ?10");
-	char *tq = f->text ? db_text_query(db, f->text) : NULL;
-	if (tq)
-		sb_adds(&sql, db_text_clause(db));
 	const struct field_desc *sort = f->sort ? lead_field(f->sort) : NULL;
 	if (f->sort && !sort) {
 		sb_free(&sql);
 		free(tq);
 		return lerr_set(err, EX_USAGE, "cannot sort by '%s': no such field", f->sort);
 	}
-	sb_addf(&sql, " ORDER BY %s %s%s", sort ? sort->name : "id", f->desc ? "DESC" : "ASC",
-	        sort && sort->idx != LI_ID ? ", id" : "");
+	sb_addf(&sql, " ORDER BY %s %s%s",
+	        sort         ? sort->name
+	        : fts_drives ? "lead_fts.rowid"
+	                     : "id",
+	        f->desc ? "DESC" : "ASC", sort && sort->idx != LI_ID ? ", id" : "");
 	if (f->limit > 0)
 		sb_adds(&sql, " LIMIT ?11");
 

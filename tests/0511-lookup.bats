@@ -149,6 +149,10 @@ give the id or the email to say which"
 	# with the other filters, and kept in step as leads change
 	run -0 ids lima --stage prosp -n 1
 	assert_output "1"
+	run -0 ids lima -r
+	assert_output "2 1"
+	run -0 ids lima --sort email
+	assert_output "1 2"
 	leads edit 3 --first Cyrus --company Lima >/dev/null
 	run -0 ids cyr
 	assert_output "3"
@@ -164,7 +168,14 @@ give the id or the email to say which"
 @test "list TEXT uses the full-text index (query plan), and an older database gets it" {
 	pg_skip "SQLite's FTS5 index; PostgreSQL's GIN index is checked in the PG suite"
 	add_lead --email a@example.com --first Ann
-	run -0 sqlite3 "$LEADS_DB" "EXPLAIN QUERY PLAN SELECT id FROM leads WHERE id IN (SELECT rowid FROM lead_fts WHERE lead_fts MATCH '\"ann\"*') ORDER BY id LIMIT 20"
+	# the query of lib/db.c in id order: the index drives, in rowid order, no sort
+	run -0 sqlite3 "$LEADS_DB" "EXPLAIN QUERY PLAN SELECT id FROM lead_fts CROSS JOIN leads ON leads.id = lead_fts.rowid WHERE TRUE AND lead_fts MATCH '\"ann\"*' AND status = 'new' ORDER BY lead_fts.rowid ASC LIMIT 20"
+	assert_line --partial "SCAN lead_fts VIRTUAL TABLE INDEX"
+	assert_line --partial "SEARCH leads USING INTEGER PRIMARY KEY"
+	refute_line --partial "SCAN leads"
+	refute_line --partial "TEMP B-TREE"
+	# sorted by another field: the matches as a list
+	run -0 sqlite3 "$LEADS_DB" "EXPLAIN QUERY PLAN SELECT id FROM leads WHERE TRUE AND id IN (SELECT rowid FROM lead_fts WHERE lead_fts MATCH '\"ann\"*') ORDER BY score DESC, id LIMIT 20"
 	assert_line --partial "SCAN lead_fts VIRTUAL TABLE INDEX"
 	refute_line --partial "SCAN leads"
 	# a database from before the index: the migration fills it from the leads and notes
