@@ -110,7 +110,9 @@ int db_lead_find(struct db *db, const char *ref, struct lead *out, struct lerr *
 int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err);
 /*
  * The ids (at most max, ascending) of the leads whose name, company or email
- * contains text, case-insensitively (ASCII). *n = how many.
+ * contains text, case-insensitively (ASCII). Those whose words start with
+ * the words of text are found through the full-text index; only when there
+ * are none is every lead scanned for text inside a word. *n = how many.
  */
 int db_lead_lookup(struct db *db, const char *text, int64_t *ids, int max, int *n,
                    struct lerr *err);

@@ -10,18 +10,33 @@
 #include "db.h"
 #include "dbi.h"
 
-int db_lead_lookup(struct db *db, const char *text, int64_t *ids, int max, int *n, struct lerr *err)
+#define LOOKUP_LIKE                                                                                \
+	"(lower(coalesce(first_name, '') || ' ' || coalesce(last_name, '')) LIKE ?1 ESCAPE '\\' "  \
+	"OR lower(company) LIKE ?1 ESCAPE '\\' OR lower(email) LIKE ?1 ESCAPE '\\')"
+
+/* The leads of sql (?1 the LIKE pattern, ?2 the limit, ?3 the text query). */
+static int lookup_run(struct db *db, const char *sql, const char *pat, const char *tq, int64_t *ids,
+                      int max, int *n, struct lerr *err)
 {
 	*n = 0;
-	struct dbst *st =
-	    db_prep(db,
-	            "SELECT id FROM leads WHERE lower(coalesce(first_name, '') || ' ' "
-	            "|| coalesce(last_name, '')) LIKE ?1 ESCAPE '\\' OR "
-	            "lower(company) LIKE ?1 ESCAPE '\\' OR lower(email) LIKE ?1 "
-	            "ESCAPE '\\' ORDER BY id LIMIT ?2",
-	            err);
+	struct dbst *st = db_prep(db, sql, err);
 	if (!st)
 		return err->code;
+	st_bind_text(st, 1, pat, -1);
+	st_bind_int64(st, 2, max);
+	if (tq)
+		st_bind_text(st, 3, tq, -1);
+	int rc;
+	while ((rc = st_step(st)) == SQLITE_ROW && *n < max)
+		ids[(*n)++] = st_col_int64(st, 0);
+	st_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(db, err, "look up a lead");
+	return 0;
+}
+
+int db_lead_lookup(struct db *db, const char *text, int64_t *ids, int max, int *n, struct lerr *err)
+{
 	struct sb pat = SB_INIT;
 	sb_addc(&pat, '%');
 	for (const char *p = text; *p; p++) {
@@ -30,16 +45,29 @@ int db_lead_lookup(struct db *db, const char *text, int64_t *ids, int max, int *
 		sb_addc(&pat, (char)tolower((unsigned char)*p));
 	}
 	sb_addc(&pat, '%');
-	st_bind_text(st, 1, pat.buf, -1);
-	st_bind_int64(st, 2, max);
-	int rc;
-	while ((rc = st_step(st)) == SQLITE_ROW && *n < max)
-		ids[(*n)++] = st_col_int64(st, 0);
-	st_reset(st);
+	/* first the leads whose words start with the words of text, through the
+	 * full-text index (fast at any size); only when there are none, every
+	 * lead's name, company and email for text anywhere in them (a scan) */
+	char *tq = db_text_query(db, text);
+	int rc = 0;
+	*n = 0;
+	if (tq)
+		rc = lookup_run(
+		    db,
+		    db->pg ? "SELECT id FROM leads WHERE leads_text(first_name, last_name, "
+		             "company, email, phone, title, extra) @@ to_tsquery('simple', "
+		             "?3) AND " LOOKUP_LIKE " ORDER BY id LIMIT ?2"
+		           : "SELECT id FROM lead_fts CROSS JOIN leads ON leads.id = "
+		             "lead_fts.rowid WHERE lead_fts MATCH ?3 AND " LOOKUP_LIKE
+		             " ORDER BY lead_fts.rowid LIMIT ?2",
+		    pat.buf, tq, ids, max, n, err);
+	if (!rc && *n == 0)
+		rc = lookup_run(db,
+		                "SELECT id FROM leads WHERE " LOOKUP_LIKE " ORDER BY id LIMIT ?2",
+		                pat.buf, NULL, ids, max, n, err);
+	free(tq);
 	sb_free(&pat);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		return db_fail(db, err, "look up a lead");
-	return 0;
+	return rc;
 }
 
 int db_lead_distinct(struct db *db, const char *col, char ***v, size_t *n, struct lerr *err)

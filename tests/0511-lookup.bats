@@ -14,6 +14,9 @@ seed_lookup() {
 	seed_lookup
 	run -0 leads show young --format json
 	echo "$output" | jq -e '.id == 3'
+	# inside a word too (found by a scan when no word starts with it)
+	run -0 leads show OUNG --format json
+	echo "$output" | jq -e '.id == 3'
 	run -0 leads note YOUNG "called back"
 	run -0 leads log Young call
 	run -0 leads edit young --title CTO
