@@ -222,20 +222,24 @@ static int parse_match(struct ctx *c, const char *spec, struct import_opts *o)
 	return rc;
 }
 
+struct batch_rows {
+	struct ctx *c;
+	struct out *o;
+};
+
 static int batch_row(const struct import_batch *b, void *p)
 {
-	struct out *o = p;
+	struct out *o = ((struct batch_rows *)p)->o;
+	struct ctx *c = ((struct batch_rows *)p)->c;
 	char t[LTIME_BUFSZ];
 	out_int(o, b->id);
-	ltime_fmt(b->started_at, t);
-	out_str(o, t);
+	out_str(o, fmt_time(c, b->started_at, t));
 	out_str(o, b->actor);
 	out_str(o, b->preset);
 	out_str(o, b->file);
 	out_str(o, b->counts);
 	if (b->reverted_at) {
-		ltime_fmt(b->reverted_at, t);
-		out_str(o, t);
+		out_str(o, fmt_time(c, b->reverted_at, t));
 	} else {
 		out_null(o);
 	}
@@ -270,7 +274,8 @@ static int list_batches(struct ctx *c)
 	};
 	struct out *o = ctx_out(c);
 	out_begin(o, cols, (int)ARRAY_LEN(cols));
-	rc = db_import_list(c->db, batch_row, o, &c->err);
+	struct batch_rows br = { c, o };
+	rc = db_import_list(c->db, batch_row, &br, &c->err);
 	out_finish(o);
 	out_free(o);
 	return rc ? fail_err(c) : 0;

@@ -119,9 +119,9 @@ mia|{"task":2,"title":"Review"}'
 	run -0 leads show 1
 	assert_output --partial "
 tasks:
-  ID  TITLE     OWNER  DUE                   STATE
-   3  Review    mia    2026-11-23T12:00:00Z  late
-   1  Call Ann  ana    2026-11-24T11:00:00Z  open
+  ID  TITLE     OWNER  DUE               STATE
+   3  Review    mia    2026-11-23 12:00  late
+   1  Call Ann  ana    2026-11-24 11:00  open
 
 history:"
 	run -0 leads show 2 --format json
