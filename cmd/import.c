@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "tz.h"
 #include "cmd.h"
 #include "csv.h"
 #include "fields.h"
@@ -39,6 +40,7 @@ enum {
 	I_LIST,
 	I_REVERT,
 	I_FORCE,
+	I_TIMEZONE,
 };
 
 const struct opt opts_import[] = {
@@ -92,6 +94,10 @@ const struct opt opts_import[] = {
 	[I_REVERT] = { "revert", 0, "BATCH", "undo an import batch", 0, COMP_NONE, NULL },
 	[I_FORCE] = { "force", 0, NULL, "with --revert: also leads changed since", 0, COMP_NONE,
 	              NULL },
+	[I_TIMEZONE] = { "timezone", 0, "ZONE",
+	                 "the zone of the file's times without an offset (default: the config's "
+	                 "timezone:, else UTC; never $TZ)",
+	                 0, COMP_NONE, NULL },
 	{ 0 },
 };
 
@@ -459,6 +465,18 @@ int cmd_import(struct ctx *c, struct args *a)
 	io.stage_map = a->val[I_STAGE_MAP];
 	io.status_map = a->val[I_STATUS_MAP];
 	io.date_format = a->val[I_DATE_FORMAT];
+	/* the file's zone is not the machine's: --timezone, the config's, UTC */
+	static struct tz *file_tz;
+	tz_free(file_tz);
+	file_tz = NULL;
+	if (a->val[I_TIMEZONE]) {
+		struct lerr e = { 0 };
+		if (tz_load(a->val[I_TIMEZONE], &file_tz, &e))
+			return usage_error(c, "--timezone: %s", e.msg);
+		io.tz = file_tz;
+	} else if (c->cfg && c->cfg->tz) {
+		io.tz = c->cfg->tz;
+	}
 	io.strict = a->val[I_STRICT] != NULL;
 	io.only_update = a->val[I_ONLY_UPDATE] != NULL;
 	io.csv.encoding = a->val[I_ENCODING];

@@ -117,3 +117,41 @@ load test_helper
 	run -0 leads list --columns id,created_at
 	[ -e /etc/localtime ] || assert_line --partial "2026-11-24 12:00"
 }
+
+@test "times inside an imported file: --timezone, else the config's timezone:, else UTC; never \$TZ" {
+	printf '%s\n' 'Email,Created Date' 'a@example.com,2024-03-14 09:30' 'b@example.com,2024-03-14' \
+		'c@example.com,2024-03-14T09:30:00Z' 'd@example.com,2024-03-14T09:30:00+01:00' >d.csv
+	created() {
+		sql "SELECT email || ' ' || strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch') FROM leads ORDER BY id"
+	}
+	# $TZ is the machine's, not the file's: UTC
+	TZ=Asia/Tokyo leads import -q d.csv
+	run -0 created
+	assert_output 'a@example.com 2024-03-14T09:30:00Z
+b@example.com 2024-03-14T00:00:00Z
+c@example.com 2024-03-14T09:30:00Z
+d@example.com 2024-03-14T08:30:00Z'
+	# --timezone: local times only; instants stay
+	leads import -q --revert 1 >/dev/null
+	leads import -q --timezone America/New_York d.csv
+	run -0 created
+	assert_output 'a@example.com 2024-03-14T13:30:00Z
+b@example.com 2024-03-14T04:00:00Z
+c@example.com 2024-03-14T09:30:00Z
+d@example.com 2024-03-14T08:30:00Z'
+	# other formats and epoch numbers alike
+	printf '%s\n' 'Email,Created Date,Last Modified' 'e@example.com,3/14/2024 9:30 PM,1710408600' >e.csv
+	leads import -q --timezone America/New_York e.csv
+	run -0 sql "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch') FROM leads WHERE email = 'e@example.com'"
+	assert_output "2024-03-15T01:30:00Z"
+	# the config's timezone:
+	leads import -q --revert 3 >/dev/null
+	leads import -q --revert 2 >/dev/null
+	printf 'timezone: America/Sao_Paulo\n' >cfg.yaml
+	leads -c cfg.yaml import -q d.csv
+	run -0 sql "SELECT strftime('%H:%M', created_at, 'unixepoch') FROM leads WHERE email = 'a@example.com'"
+	assert_output "12:30"
+	run --separate-stderr leads import --timezone Mars/Base d.csv
+	assert_failure 64
+	[[ $stderr == *"unknown time zone 'Mars/Base'"* ]]
+}
