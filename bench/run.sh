@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 rows=${BENCH_ROWS:-1000000}
 echo "leads benchmarks on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ); rows=$rows"
 sh "$here/import.sh" "$leads" "$rows"
-for b in route-score funnel; do
+for b in route-score funnel search; do
 	if [ -f "$here/$b.sh" ]; then
 		sh "$here/$b.sh" "$leads" "$rows"
 	fi

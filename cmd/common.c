@@ -50,9 +50,14 @@ static struct tz *system_tz(void)
 	    st.st_size < (1 << 20)) {
 		size_t n = (size_t)st.st_size, got = 0;
 		unsigned char *buf = xmalloc(n);
-		ssize_t r;
-		while (got < n && ((r = read(fd, buf + got, n - got)) > 0 || errno == EINTR))
-			got += r > 0 ? (size_t)r : 0;
+		while (got < n) {
+			ssize_t r = read(fd, buf + got, n - got);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
 		struct lerr e = { 0 };
 		char name[256] = "localtime";
 		char link[256];
@@ -119,7 +124,7 @@ static char *git_email(void)
 	if (!p)
 		return NULL;
 	char buf[256];
-	char *r = fgets(buf, sizeof buf, p) ? xstrdup(str_trim(buf)) : NULL;
+	char *r = fgets(buf, sizeof buf, p) && *str_trim(buf) ? xstrdup(buf) : NULL;
 	pclose(p);
 	return r;
 }
