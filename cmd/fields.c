@@ -144,9 +144,16 @@ int set_field(struct ctx *c, struct lead *l, const char *name, const char *value
 int set_fields_from_args(struct ctx *c, struct lead *l, struct args *a)
 {
 	int rc;
-	for (int i = 0; i < NFIELD_OPTS - 1; i++)
-		if (a->val[i] && (rc = set_field(c, l, field_opt_names[i], a->val[i])))
+	for (int i = 0; i < NFIELD_OPTS - 1; i++) {
+		const char *v = a->val[i];
+		/* --owner is typed: a unique prefix will do, an unknown one is 64
+		 * (a bad owner inside --json data stays 65, in set_field) */
+		if (v && strcmp(field_opt_names[i], "owner") == 0 && c->cfg->nteam && *v &&
+		    strcmp(v, "-") != 0 && !str_ieq(v, "none") && (rc = pick_owner(c, v, &v)))
 			return rc;
+		if (v && (rc = set_field(c, l, field_opt_names[i], v)))
+			return rc;
+	}
 	for (int i = 0; a->multi[NFIELD_OPTS - 1] && a->multi[NFIELD_OPTS - 1][i]; i++) {
 		const char *kv = a->multi[NFIELD_OPTS - 1][i];
 		const char *eq = strchr(kv, '=');

@@ -138,13 +138,19 @@ pipeline:
 team:
   - {name: ana, email: ana@example.com}
 YAML
+	# a bad value given as an option is 64 (DECISIONS, Exit codes); in --json data 65
 	run --separate-stderr leads -c team.yaml add --email x@example.com --owner bob
+	assert_failure 64
+	assert_equal "$stderr" "leads add: unknown owner 'bob' ('ana')"
+	run --separate-stderr leads -c team.yaml add --json <<<'{"email": "x@example.com", "owner": "bob"}'
 	assert_failure 65
 	assert_equal "$stderr" "leads add: no team member 'bob' in the config"
 	run --separate-stderr leads -c team.yaml add --email x@example.com --owner ANA@example.com
 	assert_success
+	run --separate-stderr leads -c team.yaml add --email y@example.com --owner an
+	assert_success
 	run sql "SELECT owner FROM leads ORDER BY id"
-	assert_output ana
+	assert_output $'ana\nana'
 }
 
 @test "a new lead cannot start in a lost stage" {
