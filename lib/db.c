@@ -18,6 +18,50 @@
 #include "import.h" /* db_import_ids */
 
 /*
+ * The full-text index of migration 3 (`leads list TEXT`): what a lead's
+ * document is, the statement that fills the index from the leads and their
+ * notes, and the triggers that keep it in step. A bulk load into an empty
+ * database drops the triggers and fills the index once at the end
+ * (db_bulk_begin/db_bulk_end): a trigger a row made an import ten times
+ * slower.
+ */
+#define FTS_NOTE_KINDS "('note', 'call', 'email', 'meeting', 'meeting_scheduled')"
+#define FTS_DOC(r)                                                                                 \
+	"coalesce(" r ".first_name, '') || ' ' || coalesce(" r ".last_name, '') || ' ' || "        \
+	"coalesce(" r ".company, '') || ' ' || coalesce(" r ".email, '') || ' ' || "               \
+	"coalesce(" r ".phone, '') || ' ' || coalesce(" r ".title, '') || ' ' || "                 \
+	"coalesce((SELECT group_concat(value, ' ') FROM json_each(" r ".extra)), '')"
+#define FTS_FILL                                                                                   \
+	"INSERT INTO lead_fts(rowid, doc, notes) SELECT l.id, " FTS_DOC(                           \
+	    "l") ", coalesce((SELECT group_concat(json_extract(e.data, '$.text'), ' ') FROM "      \
+	         "events e "                                                                       \
+	         "WHERE e.lead_id = l.id AND e.kind IN " FTS_NOTE_KINDS "), '') FROM leads l;"
+#define FTS_TRIGGERS                                                                               \
+	"CREATE TRIGGER lead_fts_insert AFTER INSERT ON leads BEGIN INSERT INTO "                  \
+	"lead_fts(rowid, doc, notes) VALUES (new.id, " FTS_DOC(                                    \
+	    "new") ", ''); END;"                                                                   \
+	           "CREATE TRIGGER lead_fts_update AFTER UPDATE ON leads WHEN old.id IS NOT "      \
+	           "new.id "                                                                       \
+	           "OR old.first_name IS NOT new.first_name OR old.last_name IS NOT "              \
+	           "new.last_name "                                                                \
+	           "OR old.company IS NOT new.company OR old.email IS NOT new.email OR old.phone " \
+	           "IS NOT new.phone OR old.title IS NOT new.title OR old.extra IS NOT new.extra " \
+	           "BEGIN UPDATE lead_fts SET rowid = new.id, doc = " FTS_DOC(                     \
+	               "new") " WHERE rowid = old.id; "                                            \
+	                      "END;"                                                               \
+	                      "CREATE TRIGGER lead_fts_delete AFTER DELETE ON leads BEGIN DELETE " \
+	                      "FROM "                                                              \
+	                      "lead_fts WHERE rowid = old.id; END;"                                \
+	                      "CREATE TRIGGER lead_fts_note AFTER INSERT ON events WHEN new.kind " \
+	                      "IN " FTS_NOTE_KINDS " AND json_extract(new.data, '$.text') IS NOT " \
+	                                           "NULL BEGIN UPDATE lead_fts SET notes = "       \
+	                      "notes || ' ' || json_extract(new.data, '$.text') WHERE rowid = "    \
+	                      "new.lead_id; END;"
+#define FTS_DROP_TRIGGERS                                                                          \
+	"DROP TRIGGER lead_fts_insert; DROP TRIGGER lead_fts_update; DROP TRIGGER "                \
+	"lead_fts_delete; DROP TRIGGER lead_fts_note;"
+
+/*
  * Schema migrations, applied in order; migration N brings the file to
  * user_version N. Each runs in its own BEGIN IMMEDIATE transaction
  * together with the version bump, so a half-applied step is impossible.
@@ -219,35 +263,7 @@ static const char *const migrations[] = {
 	 * full-text index (FTS5), kept in step by triggers: a lead's own fields
 	 * in doc, the notes appended to notes as they are written. */
 	"CREATE VIRTUAL TABLE lead_fts USING fts5(doc, notes, tokenize = 'unicode61 "
-	"remove_diacritics 2', prefix = '2 3');"
-	"INSERT INTO lead_fts(rowid, doc, notes) SELECT l.id, coalesce(l.first_name, "
-	"'') || ' ' || coalesce(l.last_name, '') || ' ' || coalesce(l.company, '') || ' "
-	"' || coalesce(l.email, '') || ' ' || coalesce(l.phone, '') || ' ' || "
-	"coalesce(l.title, '') || ' ' || coalesce((SELECT group_concat(value, ' ') FROM "
-	"json_each(l.extra)), ''), coalesce((SELECT group_concat(json_extract(e.data, "
-	"'$.text'), ' ') FROM events e WHERE e.lead_id = l.id AND e.kind IN ('note', "
-	"'call', 'email', 'meeting', 'meeting_scheduled')), '') FROM leads l;"
-	"CREATE TRIGGER lead_fts_insert AFTER INSERT ON leads BEGIN INSERT INTO "
-	"lead_fts(rowid, doc, notes) VALUES (new.id, coalesce(new.first_name, '') || ' "
-	"' || coalesce(new.last_name, '') || ' ' || coalesce(new.company, '') || ' ' || "
-	"coalesce(new.email, '') || ' ' || coalesce(new.phone, '') || ' ' || "
-	"coalesce(new.title, '') || ' ' || coalesce((SELECT group_concat(value, ' ') "
-	"FROM json_each(new.extra)), ''), ''); END;"
-	"CREATE TRIGGER lead_fts_update AFTER UPDATE ON leads WHEN old.id IS NOT new.id "
-	"OR old.first_name IS NOT new.first_name OR old.last_name IS NOT new.last_name "
-	"OR old.company IS NOT new.company OR old.email IS NOT new.email OR old.phone "
-	"IS NOT new.phone OR old.title IS NOT new.title OR old.extra IS NOT new.extra "
-	"BEGIN UPDATE lead_fts SET rowid = new.id, doc = coalesce(new.first_name, '') "
-	"|| ' ' || coalesce(new.last_name, '') || ' ' || coalesce(new.company, '') || ' "
-	"' || coalesce(new.email, '') || ' ' || coalesce(new.phone, '') || ' ' || "
-	"coalesce(new.title, '') || ' ' || coalesce((SELECT group_concat(value, ' ') "
-	"FROM json_each(new.extra)), '') WHERE rowid = old.id; END;"
-	"CREATE TRIGGER lead_fts_delete AFTER DELETE ON leads BEGIN DELETE FROM "
-	"lead_fts WHERE rowid = old.id; END;"
-	"CREATE TRIGGER lead_fts_note AFTER INSERT ON events WHEN new.kind IN ('note', "
-	"'call', 'email', 'meeting', 'meeting_scheduled') AND json_extract(new.data, "
-	"'$.text') IS NOT NULL BEGIN UPDATE lead_fts SET notes = notes || ' ' || "
-	"json_extract(new.data, '$.text') WHERE rowid = new.lead_id; END;",
+	"remove_diacritics 2', prefix = '2 3');" FTS_FILL FTS_TRIGGERS,
 };
 
 /* SQLite only */
@@ -789,6 +805,9 @@ int db_bulk_begin(struct db *db, bool all, uint64_t bytes, bool *bulk, struct le
 	st_reset(st);
 	db->nbulk = n;
 	int ret = rc == SQLITE_DONE ? 0 : db_fail(db, err, "bulk load");
+	/* the full-text index: filled once at the end, not by a trigger a row */
+	if (!ret && !(ret = db_exec(db, FTS_DROP_TRIGGERS, err)))
+		db->bulk_fts = true;
 	for (size_t i = 0; i < n; i++) {
 		/* names come from the schema, quoted as identifiers */
 		char *sql = sqlite3_mprintf("DROP INDEX \"%w\"", names[i]);
@@ -877,6 +896,9 @@ int db_bulk_end(struct db *db, struct lerr *err)
 		return db_sync_ids(db, err);
 	int rc = db_bulk_build(db, NULL, err);
 	bulk_forget(db);
+	if (!rc && db->bulk_fts)
+		rc = db_exec(db, "DELETE FROM lead_fts;" FTS_FILL FTS_TRIGGERS, err);
+	db->bulk_fts = false;
 	if (rc || !db->bulk_nofk)
 		return rc;
 	return sqlite_fk_check(db, err);
@@ -888,6 +910,7 @@ void db_bulk_finish(struct db *db)
 	db_load_free(db->load);
 	db->load = NULL;
 	bulk_forget(db);
+	db->bulk_fts = false; /* dropped triggers come back with the rollback */
 	if (db->bulk_nofk)
 		db_exec_raw(db, "PRAGMA foreign_keys = ON");
 	db->bulk_nofk = false;

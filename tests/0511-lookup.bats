@@ -196,3 +196,29 @@ give the id or the email to say which"
 	assert_output --partial "Bitmap Index Scan on leads_text"
 	assert_output --partial "Bitmap Index Scan on events_text"
 }
+
+@test "a bulk import into an empty database fills the full-text index once, triggers back after" {
+	printf '%s\n' 'Email,First Name,Last Name,Company' 'a@example.com,Ann,Lima,Acme' \
+		'b@example.com,Bob,Stone,Lima Foods' 'a@example.com,Ann,Dup,Acme' >d.csv
+	leads import -q d.csv
+	run -0 leads list lima --format csv --columns id
+	assert_output $'id\n1\n2'
+	run -0 leads list dup --format csv --columns id
+	assert_output "id"
+	if [ -z "${LEADS_TEST_PG:-}" ]; then
+		run -0 sql "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'lead_fts_%'"
+		assert_output 4
+	fi
+	leads note 2 "pricing call"
+	run -0 leads list pricing --format csv --columns id
+	assert_output $'id\n2'
+	# an import that fails leaves the triggers as they were
+	printf '%s\n' 'Email,Created Date' 'x@example.com,soon' >bad.csv
+	leads -d fresh.db init -q 2>/dev/null || true
+	run leads -d "$BATS_TEST_TMPDIR/fresh.db" import --strict bad.csv
+	assert_failure
+	if [ -z "${LEADS_TEST_PG:-}" ]; then
+		run -0 sqlite3 "$BATS_TEST_TMPDIR/fresh.db" "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'lead_fts_%'"
+		assert_output 4
+	fi
+}
