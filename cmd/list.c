@@ -124,6 +124,9 @@ static int run_query(struct ctx *c, struct args *a, struct col *cols, int ncols,
 			                   a->argv[0]);
 		}
 		f.text = a->argv[0];
+		if (db_fts_stale(c->db))
+			note(c, "the search index is not filled since a bulk import (the next "
+			        "'leads sweep' fills it): searching without it, slowly");
 	}
 	/* emit_row only prints, and names stages no longer in the config from
 	 * what is read here: the leads can come as they are sent */

@@ -54,7 +54,7 @@
 	                      "lead_fts WHERE rowid = old.id; END;"                                \
 	                      "CREATE TRIGGER lead_fts_note AFTER INSERT ON events WHEN new.kind " \
 	                      "IN " FTS_NOTE_KINDS " AND json_extract(new.data, '$.text') IS NOT " \
-	                                           "NULL BEGIN UPDATE lead_fts SET notes = "       \
+	                      "NULL BEGIN UPDATE lead_fts SET notes = "                            \
 	                      "notes || ' ' || json_extract(new.data, '$.text') WHERE rowid = "    \
 	                      "new.lead_id; END;"
 #define FTS_DROP_TRIGGERS                                                                          \
@@ -896,12 +896,35 @@ int db_bulk_end(struct db *db, struct lerr *err)
 		return db_sync_ids(db, err);
 	int rc = db_bulk_build(db, NULL, err);
 	bulk_forget(db);
-	if (!rc && db->bulk_fts)
-		rc = db_exec(db, "DELETE FROM lead_fts;" FTS_FILL FTS_TRIGGERS, err);
+	/* the index is filled later, by the sweep (db_fts_fill): filling it here
+	 * would make an import of a million leads take 10 s more */
+	if (!rc && db->bulk_fts && !(rc = db_exec(db, FTS_TRIGGERS, err)))
+		rc = db_state_set(db, "fts_stale", "1", err);
 	db->bulk_fts = false;
 	if (rc || !db->bulk_nofk)
 		return rc;
 	return sqlite_fk_check(db, err);
+}
+
+bool db_fts_stale(struct db *db)
+{
+	if (db->pg)
+		return false;
+	char *v = db_state_get(db, "fts_stale");
+	bool stale = v != NULL;
+	free(v);
+	return stale;
+}
+
+int db_fts_fill(struct db *db, bool *filled, struct lerr *err)
+{
+	*filled = false;
+	if (!db_fts_stale(db))
+		return 0;
+	int rc = db_exec(
+	    db, "DELETE FROM lead_fts;" FTS_FILL "DELETE FROM state WHERE key = 'fts_stale';", err);
+	*filled = rc == 0;
+	return rc;
 }
 
 /* SQLite only */
@@ -1250,7 +1273,9 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	struct sb sql = SB_INIT;
 	/* list TEXT in id order on SQLite: the index drives, in rowid order, so
 	 * the first page needs only the first matches (db_text_clause) */
-	char *tq = f->text ? db_text_query(db, f->text) : NULL;
+	/* after a bulk import the index waits for the sweep: search without it */
+	bool stale = f->text && db_fts_stale(db);
+	char *tq = f->text && !stale ? db_text_query(db, f->text) : NULL;
 	bool fts_drives = tq && !db->pg && !f->sort;
 	sb_addf(&sql, "SELECT id, %s FROM %s WHERE TRUE", lead_cols(db),
 	        fts_drives ? "lead_fts CROSS JOIN leads ON leads.id = lead_fts.rowid" : "leads");
@@ -1258,6 +1283,14 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 		sb_adds(&sql, " AND lead_fts MATCH ?12");
 	else if (tq)
 		sb_adds(&sql, db_text_clause(db));
+	else if (stale)
+		sb_adds(&sql, " AND (" FTS_DOC(
+		                  "leads") " || ' ' || coalesce((SELECT "
+		                           "group_concat(json_extract(e.data, '$.text'), ' ') FROM "
+		                           "events e WHERE "
+		                           "e.lead_id = leads.id AND e.kind IN " FTS_NOTE_KINDS
+		                           "), '')) LIKE ?12 "
+		                           "ESCAPE '\\'");
 	if (f->stages_json)
 		sb_adds(&sql, " AND stage IN (SELECT value FROM json_each(?1))");
 	if (f->status)
@@ -1329,7 +1362,24 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	st_bind_int64(st, 11, f->limit);
 	if (tq)
 		st_bind_text(st, 12, tq, -1);
-	free(tq); /* st_bind_text copies */
+	if (tq && db->pg) {
+		char *any = db_text_query_any(db, f->text);
+		st_bind_text(st, 13, any, -1);
+		free(any);
+	}
+	free(tq);    /* st_bind_text copies */
+	if (stale) { /* the words in order, anything between */
+		struct sb pat = SB_INIT;
+		sb_addc(&pat, '%');
+		for (const char *p = f->text; *p; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				sb_addc(&pat, '\\');
+			sb_addc(&pat, *p == ' ' ? '%' : *p);
+		}
+		sb_addc(&pat, '%');
+		st_bind_text(st, 12, pat.buf, -1);
+		sb_free(&pat);
+	}
 	if (f->stream)
 		st_stream(st);
 

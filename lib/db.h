@@ -121,8 +121,19 @@ int db_lead_lookup(struct db *db, const char *text, int64_t *ids, int max, int *
  * prefix, all of them required. NULL when text has no letter or digit.
  */
 char *db_text_query(struct db *db, const char *text);
+/* The same with any word enough (PostgreSQL's candidates, bound to ?13). */
+char *db_text_query_any(struct db *db, const char *text);
 /* " AND id IN (...)": the leads matching the full-text query bound to ?12. */
 const char *db_text_clause(struct db *db);
+/*
+ * A bulk import into an empty SQLite database leaves the full-text index
+ * to be filled later (db_fts_fill, run by the sweep): until then it is
+ * stale, and list TEXT and the lookup of a lead by a fragment scan the
+ * leads instead. Never on PostgreSQL.
+ */
+bool db_fts_stale(struct db *db);
+/* Fill a stale index (in the caller's transaction); *filled says it did. */
+int db_fts_fill(struct db *db, bool *filled, struct lerr *err);
 
 /* The distinct values of column "source" or "owner" of the leads, sorted
  * (strv_free them). */

@@ -48,7 +48,7 @@ int db_lead_lookup(struct db *db, const char *text, int64_t *ids, int max, int *
 	/* first the leads whose words start with the words of text, through the
 	 * full-text index (fast at any size); only when there are none, every
 	 * lead's name, company and email for text anywhere in them (a scan) */
-	char *tq = db_text_query(db, text);
+	char *tq = db_fts_stale(db) ? NULL : db_text_query(db, text);
 	int rc = 0;
 	*n = 0;
 	if (tq)
@@ -103,7 +103,7 @@ int db_lead_distinct(struct db *db, const char *col, char ***v, size_t *n, struc
 	return 0;
 }
 
-char *db_text_query(struct db *db, const char *text)
+static char *text_query(struct db *db, const char *text, bool any)
 {
 	/* words: runs of ASCII letters and digits and of any non-ASCII bytes */
 	struct sb q = SB_INIT;
@@ -117,7 +117,7 @@ char *db_text_query(struct db *db, const char *text)
 			continue;
 		}
 		if (n++)
-			sb_adds(&q, db->pg ? " & " : " ");
+			sb_adds(&q, db->pg ? any ? " | " : " & " : any ? " OR " : " ");
 		sb_addc(&q, db->pg ? '\'' : '"');
 		for (size_t i = 0; i < len; i++)
 			sb_addc(&q, (char)tolower(p[i]));
@@ -131,13 +131,30 @@ char *db_text_query(struct db *db, const char *text)
 	return sb_detach(&q);
 }
 
+char *db_text_query(struct db *db, const char *text)
+{
+	return text_query(db, text, false);
+}
+
+char *db_text_query_any(struct db *db, const char *text)
+{
+	return text_query(db, text, true);
+}
+
 const char *db_text_clause(struct db *db)
 {
+	/* PostgreSQL: the leads with any word in their fields or notes (the GIN
+	 * indexes, ?13), then every word in the two together (?12) */
 	if (db->pg)
-		return " AND id IN (SELECT id FROM leads WHERE leads_text(first_name, last_name, "
-		       "company, email, phone, title, extra) @@ to_tsquery('simple', ?12) UNION "
-		       "SELECT lead_id FROM events WHERE kind IN ('note', 'call', 'email', "
-		       "'meeting', 'meeting_scheduled') AND leads_note_text(data) @@ "
-		       "to_tsquery('simple', ?12))";
+		return " AND id IN (SELECT l.id FROM leads l WHERE l.id IN (SELECT id FROM leads "
+		       "WHERE leads_text(first_name, last_name, company, email, phone, title, "
+		       "extra) @@ to_tsquery('simple', ?13) UNION SELECT lead_id FROM events WHERE "
+		       "kind IN ('note', 'call', 'email', 'meeting', 'meeting_scheduled') AND "
+		       "leads_note_text(data) @@ to_tsquery('simple', ?13)) AND "
+		       "(leads_text(l.first_name, l.last_name, l.company, l.email, l.phone, "
+		       "l.title, l.extra) || to_tsvector('simple', coalesce((SELECT "
+		       "string_agg(e.data::json ->> 'text', ' ') FROM events e WHERE e.lead_id = "
+		       "l.id AND e.kind IN ('note', 'call', 'email', 'meeting', "
+		       "'meeting_scheduled')), ''))) @@ to_tsquery('simple', ?12))";
 	return " AND id IN (SELECT rowid FROM lead_fts WHERE lead_fts MATCH ?12)";
 }
