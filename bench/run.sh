@@ -24,7 +24,7 @@ fi
 [ -n "${BENCH_ROWS:-}" ] || exit 0
 rows=$BENCH_ROWS
 sh "$here/import.sh" "$leads" "$rows"
-for b in route-score funnel; do
+for b in route-score funnel search; do
 	if [ -f "$here/$b.sh" ]; then
 		sh "$here/$b.sh" "$leads" "$rows"
 	fi

@@ -1697,6 +1697,23 @@ static const char *const pg_migrations[] = {
 	"ALTER TABLE tasks ADD COLUMN cancelled_at bigint;"
 	"ALTER TABLE tasks ADD COLUMN owner_given integer NOT NULL DEFAULT 0;"
 	"ALTER TABLE imports ADD COLUMN quiet_before bigint;",
+
+	/* 6: `leads list TEXT`: PostgreSQL's own text search, GIN indexes on
+	 * the lead's fields and on the text of notes (db_lookup.c queries them) */
+	"CREATE FUNCTION leads_text(fn text, ln text, co text, em text, ph text, ti "
+	"text, ex text) RETURNS tsvector LANGUAGE sql IMMUTABLE AS $$ SELECT "
+	"to_tsvector('simple', coalesce(fn, '') || ' ' || coalesce(ln, '') || ' ' || "
+	"coalesce(co, '') || ' ' || translate(coalesce(em, ''), '@.', '  ') || ' ' || coalesce(ph, "
+	"'') || ' ' "
+	"|| coalesce(ti, '')) || CASE WHEN ex IS NULL THEN ''::tsvector ELSE "
+	"jsonb_to_tsvector('simple', ex::jsonb, '[\"string\", \"numeric\"]') END $$;"
+	"CREATE INDEX leads_text ON leads USING gin (leads_text(first_name, last_name, "
+	"company, email, phone, title, extra));"
+	"CREATE FUNCTION leads_note_text(d text) RETURNS tsvector LANGUAGE sql "
+	"IMMUTABLE AS $$ SELECT to_tsvector('simple', coalesce(d::json ->> 'text', '')) "
+	"$$;"
+	"CREATE INDEX events_text ON events USING gin (leads_note_text(data)) WHERE "
+	"kind IN ('note', 'call', 'email', 'meeting', 'meeting_scheduled');",
 };
 
 int pg_migration_count(void)
