@@ -182,7 +182,7 @@ give the id or the email to say which"
 	assert_line --partial "SCAN lead_fts VIRTUAL TABLE INDEX"
 	refute_line --partial "SCAN leads"
 	# a database from before the index: the migration fills it from the leads and notes
-	sqlite3 "$LEADS_DB" "DROP TRIGGER lead_fts_insert; DROP TRIGGER lead_fts_update; DROP TRIGGER lead_fts_delete; DROP TRIGGER lead_fts_note; DROP TABLE lead_fts; PRAGMA user_version = 2;"
+	sqlite3 "$LEADS_DB" "DROP TRIGGER lead_fts_insert; DROP TRIGGER lead_fts_update; DROP TRIGGER lead_fts_delete; DROP TRIGGER lead_fts_note; DROP TABLE lead_fts; PRAGMA user_version = $(($(schema_version) - 1));"
 	sqlite3 "$LEADS_DB" "INSERT INTO events (lead_id, at, kind, data) VALUES (1, 0, 'note', '{\"text\":\"blue widgets\"}')"
 	run -0 leads edit 1 --last Old
 	run -0 leads list widget --format csv --columns id,name
