@@ -147,8 +147,11 @@ static const struct member *member_by_user(const struct config *cfg, const char 
 const char *my_name(struct ctx *c, char *why, size_t n)
 {
 	const char *lu = getenv("LEADS_USER"), *user = getenv("USER");
-	if (!c->cfg || !c->cfg->nteam)
+	if (!c->cfg || !c->cfg->nteam) {
+		if (str_empty(lu) && str_empty(user))
+			snprintf(why, n, "who you are is unknown (set LEADS_USER)");
 		return !str_empty(lu) ? lu : !str_empty(user) ? user : NULL;
+	}
 	if (!str_empty(lu)) {
 		const struct member *m = config_member(c->cfg, lu);
 		if (m)

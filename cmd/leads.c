@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "afile.h"
 #include "cmd.h"
 #include "ltime.h"
 #include "pager.h"
@@ -937,6 +938,7 @@ int main(int argc, char **argv)
 {
 	/* Lead data is personal data: everything leads creates is private. */
 	umask(077);
+	afile_wrap_stdout();
 	hooks_register_config();
 	pager_register_config();
 
@@ -1051,8 +1053,9 @@ out:
 	free(aargv);
 	free(astore);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		if (rc == 0 && errno != EPIPE)
-			rc = fail(&c, EX_IOERR, "error writing output: %s", strerror(errno));
+		int e = afile_stdout_errno() ? afile_stdout_errno() : errno ? errno : EIO;
+		if (rc == 0 && e != EPIPE)
+			rc = fail(&c, EX_IOERR, "error writing output: %s", strerror(e));
 	}
 	db_close(c.db);
 	config_free(c.cfg);

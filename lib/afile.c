@@ -200,3 +200,28 @@ int afile_write(const char *path, const void *buf, size_t n, struct lerr *err)
 	}
 	return afile_commit(&f, err);
 }
+
+/* ---- standard output, with the reason of its first failed write ---- */
+
+static struct afile out_file = { .fd = 1 };
+
+static int stdout_close(void *p)
+{
+	(void)p; /* fd 1 stays open for whoever wrote to it after us */
+	return 0;
+}
+
+void afile_wrap_stdout(void)
+{
+	cookie_io_functions_t io = { .write = cookie_write, .close = stdout_close };
+	FILE *fp = fopencookie(&out_file, "w", io);
+	if (!fp)
+		return; /* stdout as it was: only the reason may be missing */
+	setvbuf(fp, NULL, isatty(1) ? _IOLBF : _IOFBF, BUFSIZ);
+	stdout = fp;
+}
+
+int afile_stdout_errno(void)
+{
+	return out_file.errnum;
+}

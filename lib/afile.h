@@ -44,4 +44,13 @@ void afile_abort(struct afile *f);
 /* The whole of buf as the new contents of path. */
 int afile_write(const char *path, const void *buf, size_t n, struct lerr *err);
 
+/*
+ * Make stdout write through the same kind of stream, so that a short
+ * write (a full disk under `leads export > file`) can be reported with its
+ * reason: afile_stdout_errno() is the errno of the first failed write, 0
+ * if none. Call first thing in main().
+ */
+void afile_wrap_stdout(void);
+int afile_stdout_errno(void);
+
 #endif

@@ -1699,19 +1699,23 @@ static const char *const pg_migrations[] = {
 	"ALTER TABLE imports ADD COLUMN quiet_before bigint;",
 
 	/* 6: `leads list TEXT`: PostgreSQL's own text search, GIN indexes on
-	 * the lead's fields and on the text of notes (db_lookup.c queries them) */
+	 * the lead's fields and on the text of notes (db_lookup.c queries them).
+	 * A tsvector holds at most 1 MB: the text indexed is the first 100,000
+	 * characters of the fields and of each note (a 1 MB field is stored
+	 * whole, searched by its beginning). */
 	"CREATE FUNCTION leads_text(fn text, ln text, co text, em text, ph text, ti "
 	"text, ex text) RETURNS tsvector LANGUAGE sql IMMUTABLE AS $$ SELECT "
-	"to_tsvector('simple', coalesce(fn, '') || ' ' || coalesce(ln, '') || ' ' || "
+	"to_tsvector('simple', left(coalesce(fn, '') || ' ' || coalesce(ln, '') || ' ' || "
 	"coalesce(co, '') || ' ' || translate(coalesce(em, ''), '@.', '  ') || ' ' || coalesce(ph, "
 	"'') || ' ' "
-	"|| coalesce(ti, '')) || CASE WHEN ex IS NULL THEN ''::tsvector ELSE "
+	"|| coalesce(ti, ''), 100000)) || CASE WHEN ex IS NULL THEN ''::tsvector "
+	"WHEN length(ex) > 100000 THEN to_tsvector('simple', left(ex, 100000)) ELSE "
 	"jsonb_to_tsvector('simple', ex::jsonb, '[\"string\", \"numeric\"]') END $$;"
 	"CREATE INDEX leads_text ON leads USING gin (leads_text(first_name, last_name, "
 	"company, email, phone, title, extra));"
 	"CREATE FUNCTION leads_note_text(d text) RETURNS tsvector LANGUAGE sql "
-	"IMMUTABLE AS $$ SELECT to_tsvector('simple', coalesce(d::json ->> 'text', '')) "
-	"$$;"
+	"IMMUTABLE AS $$ SELECT to_tsvector('simple', left(coalesce(d::json ->> 'text', ''), "
+	"100000)) $$;"
 	"CREATE INDEX events_text ON events USING gin (leads_note_text(data)) WHERE "
 	"kind IN ('note', 'call', 'email', 'meeting', 'meeting_scheduled');",
 };
