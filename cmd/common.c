@@ -29,8 +29,20 @@ struct out *ctx_out(struct ctx *c)
 
 int find_lead(struct ctx *c, const char *ref, struct lead *l)
 {
-	if (db_lead_find(c->db, ref, l, &c->err))
+	int rc = db_lead_find(c->db, ref, l, &c->err);
+	if (rc != EX_NOINPUT)
+		return rc ? fail_err(c) : 0;
+	/* a lead merged into another (leads merge): its id and address name that one */
+	struct lerr e = { 0 };
+	int64_t to;
+	int found = db_lc_alias_find(c->db, ref, &to, &e);
+	if (found < 0) {
+		c->err = e;
 		return fail_err(c);
+	}
+	if (found == 0 || db_lead_by_id(c->db, to, l, &c->err))
+		return fail_err(c);
+	note(c, "%s was merged into lead #%lld", ref, (long long)to);
 	return 0;
 }
 

@@ -336,6 +336,12 @@ int cmd_show(struct ctx *c, struct args *a)
 				show_field(c, o, f->name,
 				           f->idx == LT_EXTRA ? OUT_T_RAW : OUT_T_STR, l.t[f->idx]);
 			}
+			if (f->idx == LT_EMAIL) { /* a merged lead's (leads merge), if any */
+				char *also = db_lc_alias_emails(c->db, l.i[LI_ID]);
+				if (also)
+					out_record_field(o, "other_emails", OUT_T_STR, also);
+				free(also);
+			}
 			break;
 		case FK_INT:
 			snprintf(buf, sizeof buf, "%lld", (long long)l.i[f->idx]);

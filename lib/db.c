@@ -261,6 +261,23 @@ static const char *const migrations[] = {
 	 * quiet_before were imported quietly (import --events), and their
 	 * reminder clock starts at the import, not at their old dates */
 	"ALTER TABLE imports ADD COLUMN quiet_before INTEGER;",
+
+	/* 6: leads merge. A lead merged into another is deleted, its rows
+	 * moved; its id (and its address, when the kept lead has one of its
+	 * own) stays here as a name of the kept lead: `show 12` and every
+	 * command taking a lead still find it. import_batch: the batch that
+	 * created the merged lead, so `import --revert` knows what it cannot
+	 * take back alone. */
+	"CREATE TABLE lead_aliases ("
+	"  id INTEGER PRIMARY KEY," /* the merged lead's id */
+	"  lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+	"  email TEXT," /* its address, normalised, when it is a second one */
+	"  merged_at INTEGER NOT NULL,"
+	"  actor TEXT,"
+	"  import_batch INTEGER"
+	");"
+	"CREATE INDEX lead_aliases_lead ON lead_aliases(lead_id);"
+	"CREATE INDEX lead_aliases_email ON lead_aliases(email) WHERE email IS NOT NULL;",
 };
 
 /* SQLite only */

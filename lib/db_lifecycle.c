@@ -149,3 +149,158 @@ int db_lc_import_quiet(struct db *db, int64_t batch, int64_t *started, int64_t *
 	st_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, err, "read an import");
 }
+
+/*
+ * Every table whose rows point at a lead, and how they follow a merge:
+ * ?1 is the lead kept, ?2 the one merged into it. A new table that refers
+ * to leads (sequences, say) is one more line here; rows it leaves behind
+ * would go with the merged lead's ON DELETE.
+ */
+static const char *const merge_moves[] = {
+	"UPDATE events SET lead_id = ?1 WHERE lead_id = ?2",
+	"UPDATE stays SET lead_id = ?1 WHERE lead_id = ?2",
+	"UPDATE tasks SET lead_id = ?1 WHERE lead_id = ?2",
+	"UPDATE outbox SET lead_id = ?1 WHERE lead_id = ?2",
+	/* named scores add up, as both people's actions count */
+	"INSERT INTO scores (lead_id, name, value) SELECT CAST(?1 AS INTEGER), name, value "
+	"FROM scores WHERE lead_id = ?2 "
+	"ON CONFLICT (lead_id, name) DO UPDATE SET value = scores.value + excluded.value",
+	"DELETE FROM scores WHERE lead_id = ?2",
+	/* a lead merged into OTHER before now names KEEP */
+	"UPDATE lead_aliases SET lead_id = ?1 WHERE lead_id = ?2",
+};
+
+int db_lc_merge_move(struct db *db, int64_t to, int64_t from, struct lerr *err)
+{
+	for (size_t i = 0; i < ARRAY_LEN(merge_moves); i++) {
+		struct dbst *st = db_prep(db, merge_moves[i], err);
+		if (!st)
+			return err->code;
+		st_bind_int64(st, 1, to);
+		st_bind_int64(st, 2, from);
+		int rc = step_done(db, st, "move a merged lead's rows", err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int db_lc_lead_delete(struct db *db, int64_t id, struct lerr *err)
+{
+	struct dbst *st = db_prep(db, "DELETE FROM leads WHERE id = ?1", err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, id);
+	return step_done(db, st, "delete a merged lead", err);
+}
+
+int db_lc_alias_add(struct db *db, int64_t alias, int64_t lead, const char *email, int64_t batch,
+                    int64_t now, const char *actor, struct lerr *err)
+{
+	struct dbst *st = db_prep(db,
+	                          "INSERT INTO lead_aliases (id, lead_id, email, merged_at, actor, "
+	                          "import_batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	                          err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, alias);
+	st_bind_int64(st, 2, lead);
+	db_bind_text(st, 3, email);
+	st_bind_int64(st, 4, now);
+	db_bind_text(st, 5, actor);
+	if (batch)
+		st_bind_int64(st, 6, batch);
+	else
+		db_bind_text(st, 6, NULL);
+	return step_done(db, st, "keep a merged lead's id", err);
+}
+
+int db_lc_alias_find(struct db *db, const char *ref, int64_t *lead, struct lerr *err)
+{
+	int64_t id = 0;
+	char *email = NULL;
+	const char *r = *ref == '#' ? ref + 1 : ref;
+	struct dbst *st;
+	if (str_to_i64(r, &id) && id > 0)
+		st = db_prep(db, "SELECT lead_id FROM lead_aliases WHERE id = ?1", err);
+	else if (strchr(ref, '@') && lead_email_normalize(ref, &email))
+		st = db_prep(db, "SELECT lead_id FROM lead_aliases WHERE email = ?1 ORDER BY id",
+		             err);
+	else
+		return 0;
+	if (!st) {
+		free(email);
+		return -1;
+	}
+	if (email)
+		db_bind_text(st, 1, email);
+	else
+		st_bind_int64(st, 1, id);
+	free(email);
+	int rc = st_step(st);
+	if (rc == SQLITE_ROW)
+		*lead = st_col_int64(st, 0);
+	st_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	db_fail(db, err, "find a merged lead");
+	return -1;
+}
+
+char *db_lc_alias_emails(struct db *db, int64_t lead)
+{
+	struct dbst *st = db_prep(db,
+	                          "SELECT email FROM lead_aliases WHERE lead_id = ?1 "
+	                          "AND email IS NOT NULL ORDER BY id",
+	                          NULL);
+	if (!st)
+		return NULL;
+	st_bind_int64(st, 1, lead);
+	struct sb out = SB_INIT;
+	while (st_step(st) == SQLITE_ROW)
+		sb_addf(&out, "%s%s", out.len ? ", " : "", st_col_text(st, 0));
+	st_reset(st);
+	if (!out.len) {
+		sb_free(&out);
+		return NULL;
+	}
+	return out.buf;
+}
+
+/*
+ * The keys the database groups on: a name (first and last, lower-case,
+ * trimmed) with its company; a phone without its punctuation, at least 6
+ * digits long. Each partition's smallest id is the lead to keep.
+ */
+#define DUP_PHONE                                                                                  \
+	"replace(replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), "      \
+	"'(', ''), ')', ''), '.', ''), '/', ''), '+', '')"
+int db_lc_duplicates(struct db *db, db_lc_dup_fn fn, void *ctx, struct lerr *err)
+{
+	struct dbst *st = db_prep(
+	    db,
+	    "SELECT keep, id, reason FROM ("
+	    " SELECT id, first_value(id) OVER (PARTITION BY k ORDER BY id) AS keep,"
+	    "  'same name and company' AS reason FROM ("
+	    "  SELECT id, lower(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')))"
+	    "   || '|' || lower(trim(company)) AS k FROM leads"
+	    "  WHERE company IS NOT NULL AND (first_name IS NOT NULL OR last_name IS NOT NULL)) a"
+	    " UNION ALL"
+	    " SELECT id, first_value(id) OVER (PARTITION BY k ORDER BY id) AS keep,"
+	    "  'same phone' AS reason FROM ("
+	    "  SELECT id, " DUP_PHONE " AS k FROM leads WHERE phone IS NOT NULL) b"
+	    " WHERE length(k) >= 6"
+	    ") d WHERE id <> keep ORDER BY keep, id, reason",
+	    err);
+	if (!st)
+		return err->code;
+	int rc, ret = 0;
+	while (!ret && (rc = st_step(st)) == SQLITE_ROW)
+		ret = fn(st_col_int64(st, 0), st_col_int64(st, 1), st_col_text(st, 2), ctx);
+	st_reset(st);
+	if (ret)
+		return ret;
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "find duplicate leads");
+}

@@ -984,6 +984,15 @@ static const char *const pg_migrations[] = {
 	"ALTER TABLE tasks ADD COLUMN cancelled_at bigint;"
 	"ALTER TABLE tasks ADD COLUMN owner_given integer NOT NULL DEFAULT 0;"
 	"ALTER TABLE imports ADD COLUMN quiet_before bigint;",
+
+	/* 6: leads merge (db.c) */
+	"CREATE TABLE lead_aliases ("
+	"  id bigint PRIMARY KEY,"
+	"  lead_id bigint NOT NULL REFERENCES leads(id) ON DELETE CASCADE DEFERRABLE,"
+	"  email text COLLATE \"C\", merged_at bigint NOT NULL, actor text COLLATE \"C\","
+	"  import_batch bigint);"
+	"CREATE INDEX lead_aliases_lead ON lead_aliases(lead_id);"
+	"CREATE INDEX lead_aliases_email ON lead_aliases(email) WHERE email IS NOT NULL;",
 };
 
 int pg_migration_count(void)
