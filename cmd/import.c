@@ -318,8 +318,9 @@ static int revert(struct ctx *c, const char *arg, bool force)
 	     (unsigned long long)rs.deleted, rs.deleted == 1 ? "" : "s",
 	     (unsigned long long)rs.restored);
 	if (rs.merged)
-		note(c, "kept %llu lead%s of the batch that took part in a merge (leads merge), as "
-		        "they are",
+		note(c,
+		     "kept %llu lead%s of the batch that took part in a merge (leads merge), as "
+		     "they are",
 		     (unsigned long long)rs.merged, rs.merged == 1 ? "" : "s");
 	return 0;
 }

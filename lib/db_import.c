@@ -277,13 +277,14 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 		return db_fail(db, err, "revert");
 	}
 	if (rs->merged && !force) {
-		lerr_set(err, EX_DATAERR,
-		         "import batch %lld: %llu of its leads took part in a merge (%s%s); "
-		         "reverting would delete what was merged in or leave it behind, so nothing "
-		         "was reverted; use --force to revert the rest and keep the merged leads as "
-		         "they are",
-		         (long long)batch, (unsigned long long)rs->merged, sb_str(&pairs),
-		         rs->merged > 3 ? ", ..." : "");
+		lerr_set(
+		    err, EX_DATAERR,
+		    "import batch %lld: %llu of its leads took part in a merge (%s%s); "
+		    "reverting would delete what was merged in or leave it behind, so nothing "
+		    "was reverted; use --force to revert the rest and keep the merged leads as "
+		    "they are",
+		    (long long)batch, (unsigned long long)rs->merged, sb_str(&pairs),
+		    rs->merged > 3 ? ", ..." : "");
 		sb_free(&pairs);
 		return err->code;
 	}
