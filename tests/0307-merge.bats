@@ -29,6 +29,7 @@ leads merge: merged lead #2 into #1 (3 fields filled, 1 conflict); #2 and ann.le
 	assert_output '2|1|ann.lee@gmail.com'
 	run -0 leads show 1
 	assert_line --regexp '^other_emails: +ann.lee@gmail.com$'
+	assert_line --regexp "lead.merged +#2 \(ann.lee@gmail.com\) merged in; filled phone, title, extra.region; extra.plan 'gold' over 'silver'$"
 }
 
 @test "merge --prefer other: OTHER wins the conflicts and its address becomes the first" {
