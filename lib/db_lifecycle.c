@@ -277,30 +277,116 @@ char *db_lc_alias_emails(struct db *db, int64_t lead)
 #define DUP_PHONE                                                                                  \
 	"replace(replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), "      \
 	"'(', ''), ')', ''), '.', ''), '/', ''), '+', '')"
+struct dup_pair {
+	int64_t keep, other;
+	const char *reason; /* a constant */
+};
+
+static int dup_cmp(const void *a, const void *b)
+{
+	const struct dup_pair *x = a, *y = b;
+	if (x->keep != y->keep)
+		return x->keep < y->keep ? -1 : 1;
+	if (x->other != y->other)
+		return x->other < y->other ? -1 : 1;
+	return strcmp(x->reason, y->reason);
+}
+
+struct dup_addr {
+	char *key;
+	int64_t id;
+};
+
+static int dup_addr_cmp(const void *a, const void *b)
+{
+	const struct dup_addr *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* One mailbox: the local part without a "+tag", and for Gmail without dots. */
+static char *mailbox_key(const char *email)
+{
+	const char *at = strrchr(email, '@');
+	if (!at)
+		return NULL;
+	const char *dom = at + 1;
+	bool gmail = strcmp(dom, "gmail.com") == 0 || strcmp(dom, "googlemail.com") == 0;
+	struct sb k = SB_INIT;
+	for (const char *p = email; p < at && *p != '+'; p++)
+		if (!(gmail && *p == '.'))
+			sb_addc(&k, *p);
+	sb_addf(&k, "@%s", gmail ? "gmail.com" : dom);
+	return k.buf;
+}
+
 int db_lc_duplicates(struct db *db, db_lc_dup_fn fn, void *ctx, struct lerr *err)
 {
+	struct dup_pair *v = NULL;
+	size_t n = 0, cap = 0;
 	struct dbst *st = db_prep(
 	    db,
 	    "SELECT keep, id, reason FROM ("
 	    " SELECT id, first_value(id) OVER (PARTITION BY k ORDER BY id) AS keep,"
-	    "  'same name and company' AS reason FROM ("
+	    "  1 AS reason FROM ("
 	    "  SELECT id, lower(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')))"
 	    "   || '|' || lower(trim(company)) AS k FROM leads"
 	    "  WHERE company IS NOT NULL AND (first_name IS NOT NULL OR last_name IS NOT NULL)) a"
 	    " UNION ALL"
 	    " SELECT id, first_value(id) OVER (PARTITION BY k ORDER BY id) AS keep,"
-	    "  'same phone' AS reason FROM ("
+	    "  2 AS reason FROM ("
 	    "  SELECT id, " DUP_PHONE " AS k FROM leads WHERE phone IS NOT NULL) b"
 	    " WHERE length(k) >= 6"
-	    ") d WHERE id <> keep ORDER BY keep, id, reason",
+	    ") d WHERE id <> keep",
 	    err);
 	if (!st)
 		return err->code;
-	int rc, ret = 0;
-	while (!ret && (rc = st_step(st)) == SQLITE_ROW)
-		ret = fn(st_col_int64(st, 0), st_col_int64(st, 1), st_col_text(st, 2), ctx);
+	int rc;
+	while ((rc = st_step(st)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n++] = (struct dup_pair){ st_col_int64(st, 0), st_col_int64(st, 1),
+			                    st_col_int(st, 2) == 1 ? "same name and company"
+			                                           : "same phone" };
+	}
 	st_reset(st);
-	if (ret)
-		return ret;
-	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "find duplicate leads");
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, err, "find duplicate leads");
+	}
+	/* the same mailbox under two spellings: keys made here, then one sort */
+	st = db_prep(db, "SELECT id, email FROM leads WHERE email IS NOT NULL", err);
+	if (!st) {
+		free(v);
+		return err->code;
+	}
+	struct dup_addr *a = NULL;
+	size_t na = 0, acap = 0;
+	while ((rc = st_step(st)) == SQLITE_ROW) {
+		char *key = mailbox_key(st_col_text(st, 1));
+		if (!key)
+			continue;
+		a = xgrow(a, &acap, na + 1, sizeof *a);
+		a[na++] = (struct dup_addr){ key, st_col_int64(st, 0) };
+	}
+	st_reset(st);
+	int ret = rc == SQLITE_DONE ? 0 : db_fail(db, err, "find duplicate leads");
+	if (na)
+		qsort(a, na, sizeof *a, dup_addr_cmp);
+	for (size_t i = 1; i < na; i++) {
+		size_t first = i - 1;
+		while (i < na && strcmp(a[i].key, a[first].key) == 0) {
+			v = xgrow(v, &cap, n + 1, sizeof *v);
+			v[n++] = (struct dup_pair){ a[first].id, a[i].id, "same mailbox" };
+			i++;
+		}
+	}
+	for (size_t i = 0; i < na; i++)
+		free(a[i].key);
+	free(a);
+	if (n)
+		qsort(v, n, sizeof *v, dup_cmp);
+	for (size_t i = 0; !ret && i < n; i++)
+		ret = fn(v[i].keep, v[i].other, v[i].reason, ctx);
+	free(v);
+	return ret;
 }

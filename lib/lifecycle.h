@@ -222,8 +222,10 @@ char *db_lc_alias_emails(struct db *db, int64_t lead);
 /*
  * Candidate duplicates (list --duplicates): fn(keep, other, reason) per
  * pair, keep the older (smaller id), ordered by keep then other; a pair
- * found for several reasons comes once per reason, adjacent. Grouped on
- * normalised keys by the database, not compared pairwise.
+ * found for several reasons comes once per reason, adjacent. Never
+ * compared pairwise: the database groups on the normalised name+company
+ * and phone; the mailbox key (no "+tag", no dots at Gmail) is made here
+ * and sorted once.
  */
 typedef int (*db_lc_dup_fn)(int64_t keep, int64_t other, const char *reason, void *ctx);
 int db_lc_duplicates(struct db *db, db_lc_dup_fn fn, void *ctx, struct lerr *err);

@@ -147,22 +147,30 @@ leads merge: dry run: lead #2 would be merged into #1; nothing was written"
 	run -0 diff before after
 }
 
-@test "list --duplicates: same name and company, same phone; one row a pair, the merge line" {
+@test "list --duplicates: same name and company, phone, mailbox; one row a pair, the merge line" {
 	add_lead --email a@example.com --first Ann --last Lee --company Acme --phone '+1 (555) 010-0100'
 	add_lead --email b@example.com --first ann --last LEE --company 'acme ' --phone 15550100100
 	add_lead --first Bo --company Other --phone 1-555-010-0100
 	add_lead --first Cy --company Acme
 	add_lead --first Dee --phone 12 # too short to say anything
 	add_lead --first Eve --phone 12
+	add_lead --email an.n.lee@gmail.com
+	add_lead --email annlee+crm@googlemail.com
+	add_lead --email 'bo+news@other.com'
+	add_lead --email bo@other.com
+	add_lead --email bo.@other.com # dots count outside Gmail
 	run -0 leads list --duplicates --format csv
 	assert_output 'keep,other,keep_name,other_name,reason,command
 1,2,Ann Lee,ann LEE,"same name and company, same phone",leads merge 1 2
-1,3,Ann Lee,Bo,same phone,leads merge 1 3'
+1,3,Ann Lee,Bo,same phone,leads merge 1 3
+7,8,an.n.lee@gmail.com,annlee+crm@googlemail.com,same mailbox,leads merge 7 8
+9,10,bo+news@other.com,bo@other.com,same mailbox,leads merge 9 10'
 	run -0 leads list --duplicates
 	assert_line --index 0 --regexp '^KEEP +OTHER +KEEP NAME +OTHER NAME +REASON +COMMAND$'
 	run -64 leads list --duplicates --stage new
-	leads merge 1 2 2>/dev/null
-	leads merge 1 3 2>/dev/null
+	for o in 2 3; do leads merge 1 $o 2>/dev/null; done
+	leads merge 7 8 2>/dev/null
+	leads merge 9 10 2>/dev/null
 	run -0 --separate-stderr leads list --duplicates
 	assert_equal "$stderr" "leads list: no leads look like duplicates"
 }
