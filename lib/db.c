@@ -814,7 +814,9 @@ int db_sync_ids(struct db *db, struct lerr *err)
 	    db,
 	    "SELECT setval(pg_get_serial_sequence(t, 'id'), m + 1, false) FROM ("
 	    "  SELECT 'imports' AS t, (SELECT coalesce(max(id), 0) FROM imports) AS m"
-	    "  UNION ALL SELECT 'leads', (SELECT coalesce(max(id), 0) FROM leads)"
+	    /* the id of a lead merged away names another lead: never again */
+	    "  UNION ALL SELECT 'leads', GREATEST((SELECT coalesce(max(id), 0) FROM leads),"
+	    "    (SELECT coalesce(max(id), 0) FROM lead_aliases))"
 	    "  UNION ALL SELECT 'events', (SELECT coalesce(max(id), 0) FROM events)"
 	    "  UNION ALL SELECT 'stays', (SELECT coalesce(max(id), 0) FROM stays)"
 	    "  UNION ALL SELECT 'tasks', (SELECT coalesce(max(id), 0) FROM tasks)"
@@ -1249,10 +1251,31 @@ int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 		return rc;
 	}
 	db_build_lead_sql(db);
-	struct dbst *st = db_prep(db, db->sql_insert, err);
+	/* SQLite hands out the largest id plus one: never the id of a lead
+	 * merged away, which still names the lead it was merged into
+	 * (lead_aliases). PostgreSQL's identity never hands one out twice. */
+	int64_t next = 0;
+	if (!db->pg) {
+		struct dbst *q = db_prep(db,
+		                         "SELECT (SELECT max(id) FROM lead_aliases) + 1 WHERE "
+		                         "(SELECT max(id) FROM lead_aliases) >= "
+		                         "coalesce((SELECT max(id) FROM leads), 0)",
+		                         err);
+		if (!q)
+			return err->code;
+		int qrc = st_step(q);
+		if (qrc == SQLITE_ROW)
+			next = st_col_int64(q, 0);
+		st_reset(q);
+		if (qrc != SQLITE_ROW && qrc != SQLITE_DONE)
+			return db_fail(db, err, "insert lead");
+	}
+	struct dbst *st = db_prep(db, next ? db->sql_insert_id : db->sql_insert, err);
 	if (!st)
 		return err->code;
 	bind_lead(st, l);
+	if (next)
+		st_bind_int64(st, lead_nfields, next);
 	if (st_step(st) != SQLITE_DONE) {
 		int prim = db_errcode(db);
 		st_reset(st);
@@ -1265,7 +1288,7 @@ int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 		}
 		return db_fail(db, err, "insert lead");
 	}
-	lead_set_int(l, LI_ID, db_last_id(db));
+	lead_set_int(l, LI_ID, next ? next : db_last_id(db));
 	st_reset(st);
 	return 0;
 }

@@ -561,7 +561,11 @@ int db_import_ids(struct db *db, int64_t *next, bool *dense, struct lerr *err)
 	int rc = db->pg ? 0 : db_exec(db, "PRAGMA defer_foreign_keys = ON", err);
 	if (rc)
 		return rc;
-	struct dbst *st = db_prep(db, "SELECT coalesce(max(id), 0) + 1 FROM leads", err);
+	/* never the id of a lead merged away (lead_aliases): it names another */
+	struct dbst *st = db_prep(db,
+	                          "SELECT max(coalesce((SELECT max(id) FROM leads), 0), "
+	                          "coalesce((SELECT max(id) FROM lead_aliases), 0)) + 1",
+	                          err);
 	if (!st)
 		return err->code;
 	rc = st_step(st);

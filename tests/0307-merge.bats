@@ -205,3 +205,24 @@ leads merge: dry run: lead #2 would be merged into #1; nothing was written"
 	run -0 sql "SELECT count(*) FROM events WHERE lead_id = 1 AND kind = 'note'"
 	assert_output 1
 }
+
+@test "the id of a lead merged away is never handed out again, by add or import" {
+	add_lead --email a@example.com
+	add_lead --email b@example.com
+	leads merge 1 2 2>/dev/null # the newest lead merged away
+	add_lead --email c@example.com
+	assert_equal "$id" 3
+	printf '%s\n' 'Email' 'd@example.com' >d.csv
+	leads import d.csv 2>/dev/null
+	leads merge 1 4 2>/dev/null
+	printf '%s\n' 'Email' 'e@example.com' >e.csv
+	leads import e.csv 2>/dev/null
+	run -0 sql "SELECT id, email FROM leads ORDER BY id"
+	assert_output '1|a@example.com
+3|c@example.com
+5|e@example.com'
+	run -0 --separate-stderr leads show 2
+	assert_line --regexp '^id: +1$'
+	run -0 --separate-stderr leads show 4
+	assert_line --regexp '^id: +1$'
+}
