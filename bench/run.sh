@@ -8,16 +8,23 @@
 # quotes), the benchmarks of single features at that size: import,
 # routing and scoring, the funnel, and the import into PostgreSQL when
 # its packages are installed.
+# The everyday commands on PostgreSQL through a delaying proxy (bench/pg-slow.sh)
+# run whenever PostgreSQL and python3 are installed.
 # usage: bench/run.sh [LEADS]
 set -eu
 leads=${1:-./leads}
 here=$(cd "$(dirname "$0")" && pwd)
 echo "leads benchmarks on $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 bash "$here/cmds.sh" "$leads"
+# the everyday commands on PostgreSQL over a 20 ms link (a delaying proxy)
+if { [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null 2>&1; } &&
+	command -v python3 >/dev/null 2>&1; then
+	sh "$here/pg-slow.sh" "$leads"
+fi
 [ -n "${BENCH_ROWS:-}" ] || exit 0
 rows=$BENCH_ROWS
 sh "$here/import.sh" "$leads" "$rows"
-for b in route-score funnel; do
+for b in route-score funnel search; do
 	if [ -f "$here/$b.sh" ]; then
 		sh "$here/$b.sh" "$leads" "$rows"
 	fi

@@ -176,6 +176,9 @@ int cmd_add(struct ctx *c, struct args *a)
 
 	const struct stage *st =
 	    stage_name ? config_stage(c->cfg, stage_name) : config_first_stage(c->cfg);
+	/* --stage is typed (any unique prefix, 64); a stage in --json is data (65) */
+	if (a->val[O_STAGE] && (rc = pick_stage(c, a->val[O_STAGE], &st)))
+		goto out;
 	if (!st) {
 		rc = fail(c, EX_DATAERR, "no stage '%s' in the pipeline", stage_name);
 		goto out;

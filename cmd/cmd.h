@@ -102,6 +102,8 @@ struct ctx {
 	const char *actor; /* who is acting: $LEADS_USER, else $USER */
 	bool no_route;     /* leave owners alone (add/import --no-route) */
 	bool no_events;    /* run no workflows (--no-events) */
+	bool local;        /* --local: machine formats in the user's zone, not UTC */
+	struct tz *tz;     /* the user's zone, see user_tz(); owned */
 	struct lerr err;
 };
 
@@ -118,8 +120,56 @@ int usage_error(struct ctx *c, const char *fmt, ...) PRINTF_LIKE(2, 3);
  * (unless -q) when another user owns it or others may write to it. */
 void warn_db_file(struct ctx *c, const char *path);
 
-/* Parse an option value as a time (ISO 8601) or a duration ago ("30d"). */
+/*
+ * Parse an option value as a time a person typed (lib/when.h: ISO 8601,
+ * local without an offset; now, today, tomorrow, monday, +2d, in 3h ...) or
+ * a bare duration ago ("30d"). A day alone is its start.
+ */
 bool parse_when(struct ctx *c, const char *s, int64_t *out);
+/* The same for a due time: a bare duration is from now, a day alone its end. */
+bool parse_due(struct ctx *c, const char *s, int64_t *out);
+
+/*
+ * The user's time zone: the config's `timezone:`, else $TZ, else the
+ * system zone (/etc/localtime), else UTC. Loaded once; never NULL.
+ */
+const struct tz *user_tz(struct ctx *c);
+/*
+ * A time for output: "2026-12-06 10:00" local in a table; ISO 8601 with
+ * its offset in machine formats (UTC, or the user's zone with --local).
+ * buf of LTIME_BUFSZ bytes.
+ */
+const char *fmt_time(struct ctx *c, int64_t t, char *buf);
+/* A time for a message: "2026-12-06 10:00 -03:00" (buf of LTIME_BUFSZ). */
+const char *fmt_time_msg(struct ctx *c, int64_t t, char *buf);
+
+/*
+ * Who "me" is for --mine: $LEADS_USER (a team name or email), else the team
+ * member whose name or email is $USER, else the one whose email is git's
+ * user.email. Without a team, $LEADS_USER or $USER as it is. NULL when the
+ * team has nobody that matches; *why then says what was tried.
+ */
+const char *my_name(struct ctx *c, char *why, size_t n);
+
+/*
+ * A value typed for a named set (stages, owners, statuses, sources): an
+ * exact case-insensitive match, else the one name it is a prefix of. Else
+ * exit 64 after "unknown WHAT 'x'; did you mean 'y'?" (edit distance) or
+ * "'x' is ambiguous for WHAT: a, b". names[i] may be NULL (skipped);
+ * ids[i] (or i when ids is NULL) says which thing name i stands for, so a
+ * stage's name and key count once. *out = that id.
+ */
+int pick(struct ctx *c, const char *what, const char *s, const char *const *names, const int *ids,
+         size_t n, int *out);
+/* Stage by name, key or unique prefix; 64 with a suggestion. */
+int pick_stage(struct ctx *c, const char *s, const struct stage **out);
+/* Team member by name, email or unique prefix; without a team, an owner
+ * the leads have (for filters). */
+int pick_owner(struct ctx *c, const char *s, const char **out);
+/* A lead status (new, active, inactive, unqualified) or unique prefix. */
+int pick_status(struct ctx *c, const char *s, const char **out);
+/* A source the leads have (sources are not configured); 64 when none has it. */
+int pick_source(struct ctx *c, const char *s, char **out);
 
 /* The emitter for this command's data output. */
 struct out *ctx_out(struct ctx *c);

@@ -145,9 +145,16 @@ int set_field(struct ctx *c, struct lead *l, const char *name, const char *value
 int set_fields_from_args(struct ctx *c, struct lead *l, struct args *a)
 {
 	int rc;
-	for (int i = 0; i < NFIELD_OPTS - 1; i++)
-		if (a->val[i] && (rc = set_field(c, l, field_opt_names[i], a->val[i])))
+	for (int i = 0; i < NFIELD_OPTS - 1; i++) {
+		const char *v = a->val[i];
+		/* --owner is typed: a unique prefix will do, an unknown one is 64
+		 * (a bad owner inside --json data stays 65, in set_field) */
+		if (v && strcmp(field_opt_names[i], "owner") == 0 && c->cfg->nteam && *v &&
+		    strcmp(v, "-") != 0 && !str_ieq(v, "none") && (rc = pick_owner(c, v, &v)))
 			return rc;
+		if (v && (rc = set_field(c, l, field_opt_names[i], v)))
+			return rc;
+	}
 	for (int i = 0; a->multi[NFIELD_OPTS - 1] && a->multi[NFIELD_OPTS - 1][i]; i++) {
 		const char *kv = a->multi[NFIELD_OPTS - 1][i];
 		const char *eq = strchr(kv, '=');
@@ -180,7 +187,8 @@ int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filte
 		F_MINSCORE,
 		F_SORT,
 		F_REVERSE,
-		F_LIMIT
+		F_LIMIT,
+		F_MINE
 	};
 	const char **v = a->val + first;
 	memset(f, 0, sizeof *f);
@@ -196,14 +204,26 @@ int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filte
 				return usage_error(c, "unknown group '%s' (active, won or lost)",
 				                   v[F_GROUP]);
 		}
+		/* each --stage: a name, key or unique prefix (64 otherwise) */
+		size_t nwant = 0;
+		while (stages && stages[nwant])
+			nwant++;
+		const struct stage **want = xcalloc(nwant + 1, sizeof *want);
+		for (size_t k = 0; k < nwant; k++) {
+			int rc = pick_stage(c, stages[k], &want[k]);
+			if (rc) {
+				free(want);
+				return rc;
+			}
+		}
 		struct sb js = SB_INIT;
 		sb_addc(&js, '[');
 		int n = 0;
 		for (size_t i = 0; i < c->cfg->nstages; i++) {
 			const struct stage *s = &c->cfg->stages[i];
 			bool in = !stages;
-			for (int k = 0; stages && stages[k]; k++)
-				if (config_stage(c->cfg, stages[k]) == s)
+			for (size_t k = 0; k < nwant; k++)
+				if (want[k] == s)
 					in = true;
 			if (grp >= 0 && (int)s->grp != grp)
 				in = false;
@@ -214,31 +234,32 @@ int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filte
 			}
 		}
 		sb_addc(&js, ']');
-		for (int k = 0; stages && stages[k]; k++) {
-			if (!config_stage(c->cfg, stages[k])) {
-				sb_free(&js);
-				return fail(c, EX_USAGE, "no stage '%s' in the pipeline",
-				            stages[k]);
-			}
-		}
+		free(want);
 		*stages_json = sb_detach(&js);
 		f->stages_json = *stages_json;
 	}
-	if (v[F_STATUS]) {
-		if (!lead_status_ok(v[F_STATUS]))
-			return usage_error(c,
-			                   "unknown status '%s' (new, active, inactive, "
-			                   "unqualified)",
-			                   v[F_STATUS]);
-		f->status = v[F_STATUS];
+	/* names: any unique case-insensitive prefix; unknown ones are 64 */
+	int prc;
+	if (v[F_STATUS] && (prc = pick_status(c, v[F_STATUS], &f->status)))
+		return prc;
+	if (v[F_MINE] && v[F_OWNER])
+		return usage_error(c, "give --mine or --owner, not both");
+	if (v[F_MINE]) {
+		char why[512] = "";
+		if (!(f->owner = my_name(c, why, sizeof why)))
+			return fail(c, EX_USAGE, "--mine: %s",
+			            why[0] ? why : "who you are is unknown (set LEADS_USER)");
 	}
-	if (v[F_OWNER]) {
-		f->owner = str_ieq(v[F_OWNER], "none") ? "-" : v[F_OWNER];
-		const struct member *m = config_member(c->cfg, v[F_OWNER]);
-		if (m)
-			f->owner = m->name;
-	}
-	f->source = v[F_SOURCE];
+	if (v[F_OWNER] && (str_ieq(v[F_OWNER], "none") || strcmp(v[F_OWNER], "-") == 0))
+		f->owner = "-";
+	else if (v[F_OWNER] && (prc = pick_owner(c, v[F_OWNER], &f->owner)))
+		return prc;
+	static char *source; /* the source as the leads spell it */
+	free(source);
+	source = NULL;
+	if (v[F_SOURCE] && (prc = pick_source(c, v[F_SOURCE], &source)))
+		return prc;
+	f->source = source;
 	f->search = v[F_SEARCH];
 	static const struct {
 		int opt;

@@ -65,10 +65,12 @@ int set_fields_from_args(struct ctx *c, struct lead *l, struct args *a);
 	      0,       COMP_FIELD,                                                                 \
 	      NULL },                                                                              \
 	    { "reverse", 'r', NULL, "reverse the order", 0, COMP_NONE, NULL },                     \
+	    { "limit", 'n', "N", "at most N leads", 0, COMP_NONE, NULL },                          \
 	{                                                                                          \
-		"limit", 'n', "N", "at most N leads", 0, COMP_NONE, NULL                           \
+		"mine", 0, NULL, "only my leads ($LEADS_USER, $USER or git's user.email)", 0,      \
+		    COMP_NONE, NULL                                                                \
 	}
-#define NFILTER_OPTS 14
+#define NFILTER_OPTS 15
 
 /* Build a filter from the FILTER_OPTS starting at option index first. */
 int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filter *f,

@@ -352,10 +352,8 @@ static int list_leads(struct ctx *c, const struct funnel_query *q, const char *k
 		out_str(o, stage_label(c, l.t[LT_STAGE], buf, sizeof buf));
 		out_str(o, l.t[LT_STATUS]);
 		money(o, l.i[LI_VALUE], !l.has[LI_VALUE]);
-		ltime_fmt(l.i[LI_CREATED_AT], buf);
-		out_str(o, buf);
-		ltime_fmt(l.i[LI_STAGE_ENTERED_AT], buf);
-		out_str(o, buf);
+		out_str(o, fmt_time(c, l.i[LI_CREATED_AT], buf));
+		out_str(o, fmt_time(c, l.i[LI_STAGE_ENTERED_AT], buf));
 		out_end_row(o);
 		lead_free(&l);
 	}
@@ -417,22 +415,27 @@ static int parse_query(struct ctx *c, struct args *a, struct funnel_query *q, st
 	q->now = c->now;
 	*where = NULL;
 	const char **v = a->val;
+	int prc;
 	if (v[F_STATUS]) {
-		if (!lead_status_ok(v[F_STATUS]))
-			return usage_error(
-			    c, "unknown status '%s' (new, active, inactive, unqualified)",
-			    v[F_STATUS]);
-		q->f.status = v[F_STATUS];
-		sb_addf(desc, ", status %s", v[F_STATUS]);
+		if ((prc = pick_status(c, v[F_STATUS], &q->f.status)))
+			return prc;
+		sb_addf(desc, ", status %s", q->f.status);
 	}
 	if (v[F_OWNER]) {
-		const struct member *m = config_member(c->cfg, v[F_OWNER]);
-		q->f.owner = m ? m->name : str_ieq(v[F_OWNER], "none") ? "-" : v[F_OWNER];
+		if (str_ieq(v[F_OWNER], "none") || strcmp(v[F_OWNER], "-") == 0)
+			q->f.owner = "-";
+		else if ((prc = pick_owner(c, v[F_OWNER], &q->f.owner)))
+			return prc;
 		sb_addf(desc, ", owner %s", strcmp(q->f.owner, "-") ? q->f.owner : "none");
 	}
 	if (v[F_SOURCE]) {
-		q->f.source = v[F_SOURCE];
-		sb_addf(desc, ", source %s", v[F_SOURCE]);
+		static char *source; /* as the leads spell it */
+		free(source);
+		source = NULL;
+		if ((prc = pick_source(c, v[F_SOURCE], &source)))
+			return prc;
+		q->f.source = source;
+		sb_addf(desc, ", source %s", source);
 	}
 	if (v[F_PERIOD] && v[F_SINCE])
 		return usage_error(c, "give --period or --since, not both");
@@ -500,11 +503,9 @@ int cmd_funnel(struct ctx *c, struct args *a)
 			                 "--stage lists leads; it does not go with --by or --svg");
 			goto out;
 		}
-		const struct stage *s = config_stage(c->cfg, a->val[F_STAGE]);
-		if (!s && !str_ieq(a->val[F_STAGE], "other")) {
-			rc = usage_error(c, "no stage '%s' in the pipeline", a->val[F_STAGE]);
+		const struct stage *s = NULL;
+		if (!str_ieq(a->val[F_STAGE], "other") && (rc = pick_stage(c, a->val[F_STAGE], &s)))
 			goto out;
-		}
 		rc = list_leads(c, &q, s ? s->key : NULL, a->val[F_CURRENT] != NULL);
 		goto out;
 	}

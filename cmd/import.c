@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "afile.h"
+#include "tz.h"
 #include "cmd.h"
 #include "csv.h"
 #include "fields.h"
@@ -41,6 +42,7 @@ enum {
 	I_LIST,
 	I_REVERT,
 	I_FORCE,
+	I_TIMEZONE,
 };
 
 const struct opt opts_import[] = {
@@ -95,6 +97,10 @@ const struct opt opts_import[] = {
 	[I_REVERT] = { "revert", 0, "BATCH", "undo an import batch", 0, COMP_NONE, NULL },
 	[I_FORCE] = { "force", 0, NULL, "with --revert: also leads changed since", 0, COMP_NONE,
 	              NULL },
+	[I_TIMEZONE] = { "timezone", 0, "ZONE",
+	                 "the zone of the file's times without an offset (default: the config's "
+	                 "timezone:, else UTC; never $TZ)",
+	                 0, COMP_NONE, NULL },
 	{ 0 },
 };
 
@@ -233,20 +239,24 @@ static int parse_match(struct ctx *c, const char *spec, struct import_opts *o)
 	return rc;
 }
 
+struct batch_rows {
+	struct ctx *c;
+	struct out *o;
+};
+
 static int batch_row(const struct import_batch *b, void *p)
 {
-	struct out *o = p;
+	struct out *o = ((struct batch_rows *)p)->o;
+	struct ctx *c = ((struct batch_rows *)p)->c;
 	char t[LTIME_BUFSZ];
 	out_int(o, b->id);
-	ltime_fmt(b->started_at, t);
-	out_str(o, t);
+	out_str(o, fmt_time(c, b->started_at, t));
 	out_str(o, b->actor);
 	out_str(o, b->preset);
 	out_str(o, b->file);
 	out_str(o, b->counts);
 	if (b->reverted_at) {
-		ltime_fmt(b->reverted_at, t);
-		out_str(o, t);
+		out_str(o, fmt_time(c, b->reverted_at, t));
 	} else {
 		out_null(o);
 	}
@@ -282,7 +292,8 @@ static int list_batches(struct ctx *c)
 	};
 	struct out *o = ctx_out(c);
 	out_begin(o, cols, (int)ARRAY_LEN(cols));
-	rc = db_import_list(c->db, batch_row, o, &c->err);
+	struct batch_rows br = { c, o };
+	rc = db_import_list(c->db, batch_row, &br, &c->err);
 	out_finish(o);
 	out_free(o);
 	return rc ? fail_err(c) : 0;
@@ -476,6 +487,18 @@ int cmd_import(struct ctx *c, struct args *a)
 	io.stage_map = a->val[I_STAGE_MAP];
 	io.status_map = a->val[I_STATUS_MAP];
 	io.date_format = a->val[I_DATE_FORMAT];
+	/* the file's zone is not the machine's: --timezone, the config's, UTC */
+	static struct tz *file_tz;
+	tz_free(file_tz);
+	file_tz = NULL;
+	if (a->val[I_TIMEZONE]) {
+		struct lerr e = { 0 };
+		if (tz_load(a->val[I_TIMEZONE], &file_tz, &e))
+			return usage_error(c, "--timezone: %s", e.msg);
+		io.tz = file_tz;
+	} else if (c->cfg && c->cfg->tz) {
+		io.tz = c->cfg->tz;
+	}
 	io.strict = a->val[I_STRICT] != NULL;
 	io.only_update = a->val[I_ONLY_UPDATE] != NULL;
 	io.csv.encoding = a->val[I_ENCODING];

@@ -20,6 +20,7 @@
 #include "cmd.h"
 #include "ltime.h"
 #include "pager.h"
+#include "tz.h"
 
 static int cmd_help(struct ctx *c, struct args *a);
 static int cmd_complete(struct ctx *c, struct args *a);
@@ -83,10 +84,12 @@ static const struct cmd commands[] = {
 	  "Create the database file (mode 0600). With --template, also write a starter\n"
 	  "config from one of the shipped templates to the config path.",
 	  opts_init, COMP_NONE },
-	{ "list", "ls", cmd_list, NEED_CONFIG | NEED_DB, 0, 0, "[FILTERS] [--sort FIELD] [-n N]",
-	  "list leads",
-	  "List leads, filtered by stage, group, status, owner, source, dates or text.", opts_list,
-	  COMP_NONE },
+	{ "list", "ls", cmd_list, NEED_CONFIG | NEED_DB, 0, 1,
+	  "[TEXT] [FILTERS] [--sort FIELD] [-n N]", "list leads",
+	  "List leads, filtered by stage, group, status, owner, source, dates or text.\n"
+	  "TEXT: leads whose name, company, email, phone, title, custom fields or notes\n"
+	  "have words starting with each word of TEXT (a full-text index).",
+	  opts_list, COMP_NONE },
 	{ "log", NULL, cmd_log, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2,
 	  "LEAD call|email|meeting|email-opened [--note TEXT] [--at TIME]", "log an activity",
 	  "Record an activity with the lead. It counts as activity: the lead's idle clock\n"
@@ -104,8 +107,10 @@ static const struct cmd commands[] = {
 	  "Move a lead to a named stage (case-insensitive), or one stage forward or back.\n"
 	  "Moving into a lost stage needs --reason.",
 	  opts_move, COMP_STAGE },
-	{ "note", NULL, cmd_note, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2, "LEAD TEXT",
-	  "add a note to a lead", "Add a note to the lead's history. A note counts as activity.",
+	{ "note", NULL, cmd_note, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, 2, "LEAD [TEXT|-]",
+	  "add a note to a lead",
+	  "Add a note to the lead's history. A note counts as activity. With - the text is\n"
+	  "read from standard input; without TEXT, on a terminal, $VISUAL or $EDITOR opens.",
 	  opts_note, COMP_NONE },
 	{ "outbox", NULL, cmd_outbox, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, -1,
 	  "list [--all|--failed|--sent|--unknown] | retry [ID...] | show ID",
@@ -157,15 +162,17 @@ static const struct cmd commands[] = {
 	  "with --digest, each rep's daily digest; then deliver the outbox. Running it twice\n"
 	  "changes and sends nothing more. Exit 1 if a message could not be delivered.",
 	  opts_sweep, COMP_NONE },
-	{ "task", NULL, cmd_task, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, 3,
-	  "list [FILTERS] | add LEAD TITLE --due WHEN | done ID | snooze ID DURATION |\n"
-	  "reassign ID OWNER",
+	{ "task", NULL, cmd_task, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 0, 3,
+	  "[list [FILTERS] | add LEAD TITLE --due WHEN | done ID |\n"
+	  "snooze ID DURATION|WHEN | reassign ID OWNER]",
 	  "list, add, finish or postpone tasks",
+	  "Alone: my day, my open tasks that are late or due today, then the next few.\n"
 	  "list: open tasks (--all: done ones too), filtered by owner, due date or lead.\n"
 	  "add: a task for a lead, due in a duration or at a time, owned by the lead's owner\n"
 	  "unless --owner says otherwise. done: finish a task (after its due time it is\n"
-	  "recorded late). snooze: push its due time back by DURATION. reassign: give it to\n"
-	  "OWNER ('none': nobody); it then stays with them when the lead changes owner.",
+	  "recorded late). snooze: push its due time back by DURATION, or to WHEN.\n"
+	  "reassign: give it to OWNER ('none': nobody); it then stays with them when the\n"
+	  "lead changes owner.",
 	  opts_task, COMP_WORDS },
 };
 
@@ -180,6 +187,7 @@ enum {
 	G_NO_PAGER,
 	G_HELP,
 	G_VERSION,
+	G_LOCAL,
 	G__COUNT
 };
 static const struct opt global_opts[] = {
@@ -202,6 +210,9 @@ static const struct opt global_opts[] = {
 	                 COMP_NONE, NULL },
 	[G_HELP] = { "help", 'h', NULL, "show this help", 0, COMP_NONE, NULL },
 	[G_VERSION] = { "version", 0, NULL, "print the version", 0, COMP_NONE, NULL },
+	[G_LOCAL] = { "local", 0, NULL,
+	              "csv, tsv, json, jsonl: times in your zone with its offset, not UTC", 0,
+	              COMP_NONE, NULL },
 	{ 0 },
 };
 
@@ -703,6 +714,8 @@ static int apply_globals(struct ctx *c, const char *gval[G__COUNT])
 		c->quiet = true;
 	if (gval[G_NO_PAGER])
 		c->no_pager = true;
+	if (gval[G_LOCAL])
+		c->local = true;
 	if (gval[G_DB])
 		c->db_path = gval[G_DB];
 	if (gval[G_CONFIG])
@@ -748,6 +761,104 @@ static int load_config(struct ctx *c, const char *path)
 	if (errors)
 		return fail(c, EX_CONFIG, "%d error%s in config '%s'", errors,
 		            errors > 1 ? "s" : "", c->cfg->path);
+	for (size_t i = 0; i < c->cfg->naliases && !c->quiet; i++)
+		if (find_cmd(c->cfg->alias_names[i]))
+			out_tprintf(stderr,
+			            "warning: alias '%s' in config '%s' is never used: '%s' is a "
+			            "command\n",
+			            c->cfg->alias_names[i], c->cfg->path, c->cfg->alias_names[i]);
+	return 0;
+}
+
+/*
+ * Split an alias into words: blanks separate them, '...' and "..." quote
+ * (no escapes inside '...'; \" and \\ inside "..."). NULL on an unclosed
+ * quote. The words point into one allocation, returned in *store.
+ */
+static char **split_words(const char *s, int *n, char **store)
+{
+	size_t len = strlen(s);
+	char *buf = xmalloc(len + 1), *o = buf;
+	char **v = xcalloc(len / 2 + 2, sizeof *v);
+	*n = 0;
+	const char *p = s;
+	while (*p) {
+		p += strspn(p, " \t");
+		if (!*p)
+			break;
+		v[(*n)++] = o;
+		while (*p && *p != ' ' && *p != '\t') {
+			char q = *p;
+			if (q == '\'' || q == '"') {
+				p++;
+				while (*p && *p != q) {
+					if (q == '"' && *p == '\\' && (p[1] == '"' || p[1] == '\\'))
+						p++;
+					*o++ = *p++;
+				}
+				if (!*p) {
+					free(buf);
+					free(v);
+					return NULL;
+				}
+				p++;
+			} else {
+				*o++ = *p++;
+			}
+		}
+		*o++ = '\0';
+	}
+	*store = buf;
+	return v;
+}
+
+/*
+ * `alias: {today: "task --mine --due today"}`: argv with the alias word at
+ * argv[i] replaced by its words (git's aliases). A command always wins over
+ * an alias of the same name. Returns 0 and sets *out (or leaves it NULL when
+ * name is no alias), or an exit code after the message.
+ */
+static int expand_alias(struct ctx *c, const char *cfgpath, int argc, char **argv, int i,
+                        char ***out, int *outc, char **store)
+{
+	*out = NULL;
+	if (!cfgpath)
+		return 0;
+	if (!c->cfg) {
+		int rc = load_config(c, cfgpath);
+		if (rc)
+			return rc;
+	}
+	const char *val = config_alias(c->cfg, argv[i]);
+	if (!val)
+		return 0;
+	int n;
+	char **w = split_words(val, &n, store);
+	if (!w || n == 0) {
+		free(w);
+		return fail(c, EX_CONFIG, "alias '%s' in config '%s': unclosed quote", argv[i],
+		            c->cfg->path);
+	}
+	if (!find_cmd(w[0])) {
+		fail(c, EX_CONFIG,
+		     "alias '%s' in config '%s' expands to '%s', which is not a command", argv[i],
+		     c->cfg->path, w[0]);
+		free(w);
+		free(*store);
+		*store = NULL;
+		return EX_CONFIG;
+	}
+	char **v = xcalloc((size_t)(argc + n) + 1, sizeof *v);
+	int k = 0;
+	for (int j = 0; j < i; j++)
+		v[k++] = argv[j];
+	for (int j = 0; j < n; j++)
+		v[k++] = w[j];
+	for (int j = i + 1; j < argc; j++)
+		v[k++] = argv[j];
+	free(w);
+	*out = v;
+	*outc = k;
 	return 0;
 }
 
@@ -781,7 +892,7 @@ static int run(struct ctx *c, const struct cmd *cmd, struct args *a)
 	if (cmd->max_args >= 0 && a->argc > cmd->max_args)
 		return usage_error(c, "unexpected argument '%s'", a->argv[cmd->max_args]);
 
-	if (cmd->needs & NEED_CONFIG || cmd->fn == cmd_complete) {
+	if ((cmd->needs & NEED_CONFIG || cmd->fn == cmd_complete) && !c->cfg) {
 		if ((rc = load_config(c, c->config_path)) && cmd->fn != cmd_complete)
 			return rc;
 	}
@@ -837,6 +948,7 @@ int main(int argc, char **argv)
 	pager_register_config();
 
 	struct ctx c = { 0 };
+	char **aargv = NULL, *astore = NULL; /* an alias's expansion */
 	c.fmt = OUT_TABLE;
 	c.now = (int64_t)time(NULL);
 	c.tty_err = isatty(2);
@@ -908,6 +1020,19 @@ int main(int argc, char **argv)
 	}
 	const struct cmd *cmd = find_cmd(argv[i]);
 	if (!cmd) {
+		int ac;
+		c.quiet = gval[G_QUIET] != NULL;
+		rc = expand_alias(&c, gval[G_CONFIG] ? gval[G_CONFIG] : c.config_path, argc, argv,
+		                  i, &aargv, &ac, &astore);
+		if (rc)
+			goto out;
+		if (aargv) {
+			argv = aargv;
+			argc = ac;
+			cmd = find_cmd(argv[i]);
+		}
+	}
+	if (!cmd) {
 		rc = unknown_command(&c, argv[i]);
 		goto out;
 	}
@@ -930,12 +1055,15 @@ int main(int argc, char **argv)
 	}
 	args_free(&a);
 out:
+	free(aargv);
+	free(astore);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		if (rc == 0 && errno != EPIPE)
 			rc = fail(&c, EX_IOERR, "error writing output: %s", strerror(errno));
 	}
 	db_close(c.db);
 	config_free(c.cfg);
+	tz_free(c.tz);
 	free(defdb);
 	free(defcfg);
 	return rc;

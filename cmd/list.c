@@ -74,8 +74,7 @@ static void emit_field(struct ctx *c, struct out *o, const struct lead *l,
 			out_null(o);
 			return;
 		}
-		ltime_fmt(l->i[f->idx], buf);
-		out_str(o, buf);
+		out_str(o, fmt_time(c, l->i[f->idx], buf));
 		return;
 	case FK_MONEY:
 		if (!l->has[f->idx]) {
@@ -119,6 +118,21 @@ static int run_query(struct ctx *c, struct args *a, struct col *cols, int ncols,
 	if (rc) {
 		free(stages);
 		return rc;
+	}
+	if (a->argc > 0) { /* list TEXT: the full-text index (db_text_query) */
+		char *q = db_text_query(c->db, a->argv[0]);
+		free(q);
+		if (!q) {
+			free(stages);
+			return usage_error(c,
+			                   "nothing to search for in '%s' (give a word of a name, "
+			                   "company, email, phone or note)",
+			                   a->argv[0]);
+		}
+		f.text = a->argv[0];
+		if (db_fts_stale(c->db))
+			note(c, "the search index is not filled since a bulk import (the next "
+			        "'leads sweep' fills it): searching without it, slowly");
 	}
 	/* emit_row only prints, and names stages no longer in the config from
 	 * what is read here: the leads can come as they are sent */

@@ -95,16 +95,8 @@ int cmd_move(struct ctx *c, struct args *a)
 		return rc;
 	const struct stage *to;
 	if (a->argc > 1) {
-		to = config_stage(c->cfg, a->argv[1]);
-		if (!to) {
-			struct sb names = SB_INIT;
-			for (size_t i = 0; i < c->cfg->nstages; i++)
-				sb_addf(&names, "%s'%s'", i ? ", " : "", c->cfg->stages[i].name);
-			rc = fail(c, EX_USAGE, "no stage '%s' in the pipeline (stages: %s)",
-			          a->argv[1], sb_str(&names));
-			sb_free(&names);
+		if ((rc = pick_stage(c, a->argv[1], &to)))
 			goto out;
-		}
 	} else if (!(to = next_stage(c, &l, a->val[M_BACK] != NULL, &rc))) {
 		goto out;
 	}
@@ -130,10 +122,10 @@ out:
 
 int cmd_status(struct ctx *c, struct args *a)
 {
-	const char *to = a->argv[1];
-	if (!lead_status_ok(to))
-		return usage_error(c, "unknown status '%s' (new, active, inactive, unqualified)",
-		                   to);
+	const char *to;
+	int prc = pick_status(c, a->argv[1], &to);
+	if (prc)
+		return prc;
 	struct lead l;
 	int rc = find_lead(c, a->argv[0], &l);
 	if (rc)

@@ -41,12 +41,18 @@ static const struct out_col cols[] = {
 	{ "error", "ERROR", OUT_T_STR, 0 },
 };
 
+struct rows {
+	struct ctx *c;
+	struct out *o;
+};
+
 static int row(const struct outbox_msg *m, void *p)
 {
-	struct out *o = p;
+	struct out *o = ((struct rows *)p)->o;
+	struct ctx *c = ((struct rows *)p)->c;
 	char created[LTIME_BUFSZ], next[LTIME_BUFSZ];
-	ltime_fmt(m->created_at, created);
-	ltime_fmt(m->next_try_at, next);
+	fmt_time(c, m->created_at, created);
+	fmt_time(c, m->next_try_at, next);
 	const char *state = m->sent_at      ? "sent"
 	                    : m->unknown_at ? "unknown"
 	                    : m->failed_at  ? "failed"
@@ -80,7 +86,8 @@ static int outbox_list(struct ctx *c, struct args *a)
 	struct out *o = ctx_out(c);
 	out_begin(o, cols, (int)ARRAY_LEN(cols));
 	out_drop_order(o, "kind created_at next_try tries"); /* on a narrow terminal */
-	int rc = db_outbox_list(c->db, w, row, o, &c->err);
+	struct rows rs = { c, o };
+	int rc = db_outbox_list(c->db, w, row, &rs, &c->err);
 	out_finish(o);
 	out_free(o);
 	return rc ? fail_err(c) : 0;

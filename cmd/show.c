@@ -31,6 +31,7 @@ static const struct out_col task_cols[] = {
 struct tasks {
 	struct out *o;
 	int64_t now;
+	struct ctx *c;
 };
 
 static int task_row(const struct task *t, void *p)
@@ -38,7 +39,7 @@ static int task_row(const struct task *t, void *p)
 	struct out *o = ((struct tasks *)p)->o;
 	int64_t now = ((struct tasks *)p)->now;
 	char due[LTIME_BUFSZ];
-	ltime_fmt(t->due_at, due);
+	fmt_time(((struct tasks *)p)->c, t->due_at, due);
 	out_int(o, t->id);
 	out_str(o, t->title);
 	out_str(o, t->owner);
@@ -392,7 +393,7 @@ int cmd_show(struct ctx *c, struct args *a)
 			show_field(c, o, f->name, OUT_T_INT, l.has[f->idx] ? buf : NULL);
 			break;
 		case FK_TIME:
-			ltime_fmt(l.i[f->idx], buf);
+			fmt_time(c, l.i[f->idx], buf);
 			show_field(c, o, f->name, OUT_T_STR, l.has[f->idx] ? buf : NULL);
 			break;
 		case FK_MONEY:
@@ -404,7 +405,7 @@ int cmd_show(struct ctx *c, struct args *a)
 	out_record_list_begin(o, "tasks");
 	out_begin(o, task_cols, (int)ARRAY_LEN(task_cols));
 	struct task_filter tf = { .lead_id = l.i[LI_ID], .now = c->now };
-	struct tasks ts = { o, c->now };
+	struct tasks ts = { o, c->now, c };
 	rc = db_task_query(c->db, &tf, task_row, &ts, &c->err);
 	out_record_list_end(o);
 	if (rc) {

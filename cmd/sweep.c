@@ -117,7 +117,9 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		return fail_err(c);
 	/* queued: what this sweep added to the outbox, by any engine */
 	/* a dry run writes nothing, not even the stage names */
+	bool filled = false; /* the search index a bulk import left to fill */
 	if ((!dry && db_sync_stages(c->db, c->cfg, &c->err)) ||
+	    (!dry && db_fts_fill(c->db, &filled, &c->err)) ||
 	    db_outbox_counts(c->db, &queued, &failed, &c->err) ||
 	    sweep_run(c->db, c->cfg, &o, &sw, &c->err) ||
 	    db_outbox_counts(c->db, &waiting, &failed, &c->err)) {
@@ -125,6 +127,8 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		return fail_err(c);
 	}
 	queued = dry ? sw.queued : waiting - queued;
+	if (filled && c->verbose)
+		note(c, "filled the search index left by a bulk import");
 	if (dry)
 		db_rollback(c->db); /* nothing was written: end the transaction */
 	else if (db_commit(c->db, &c->err))

@@ -16,16 +16,20 @@
 #include "ltime.h"
 #include "queue.h"
 #include "task.h"
+#include "when.h"
 #include "workflow.h"
 
 enum { T_MINE, T_OWNER, T_DUE, T_LEAD, T_ALL, T_NOTE, T_NOTES, T_NOTIFY, T_BUSINESS };
 const struct opt opts_task[] = {
-	[T_MINE] = { "mine", 0, NULL, "list: only my tasks ($LEADS_USER)", 0, COMP_NONE, NULL },
+	[T_MINE] = { "mine", 0, NULL,
+	             "list: only my tasks ($LEADS_USER, $USER or git's user.email)", 0, COMP_NONE,
+	             NULL },
 	[T_OWNER] = { "owner", 'o', "NAME", "list: only NAME's tasks; add: give it to NAME", 0,
 	              COMP_MEMBER, NULL },
 	[T_DUE] = { "due", 0, "WHEN",
-	            "list: today, overdue or late; add: a duration (2h, 3d) or a time", 0,
-	            COMP_WORDS, "today overdue late" },
+	            "list: late, today (late ones too) or a day; add: 2h, tomorrow, fri 10:00, "
+	            "a time",
+	            0, COMP_WORDS, "late today tomorrow overdue" },
 	[T_LEAD] = { "lead", 'l', "LEAD", "list: only the tasks of LEAD", 0, COMP_NONE, NULL },
 	[T_ALL] = { "all", 'a', NULL, "list: done tasks too", 0, COMP_NONE, NULL },
 	[T_NOTE] = { "note", 'm', "TEXT", "done: what came of it, kept in the history", 0,
@@ -47,11 +51,11 @@ static const struct {
 	const char *usage;
 } subs[] = {
 	{ "list", 1 << T_MINE | 1 << T_OWNER | 1 << T_DUE | 1 << T_LEAD | 1 << T_ALL, 0, 0,
-	  "list [--mine | --owner NAME] [--due today|overdue|late] [--lead LEAD] [--all]" },
+	  "list [--mine | --owner NAME] [--due late|today|DAY] [--lead LEAD] [--all]" },
 	{ "add", 1 << T_OWNER | 1 << T_DUE | 1 << T_NOTES | 1 << T_NOTIFY | 1 << T_BUSINESS, 2, 2,
 	  "add LEAD TITLE --due WHEN [--owner NAME] [--notes TEXT] [--notify-before DUR]" },
 	{ "done", 1 << T_NOTE, 1, 1, "done ID [--note TEXT]" },
-	{ "snooze", 0, 2, 2, "snooze ID DURATION" },
+	{ "snooze", 0, 2, 2, "snooze ID DURATION|WHEN" },
 	{ "reassign", 0, 2, 2, "reassign ID OWNER" },
 };
 
@@ -85,13 +89,16 @@ static const struct out_col list_cols[] = {
 struct lst {
 	struct ctx *c;
 	struct out *o;
+	int limit, n; /* at most limit rows (0: all) */
 };
 
 static int list_row(const struct task *t, void *p)
 {
 	struct lst *ls = p;
 	char due[LTIME_BUFSZ];
-	ltime_fmt(t->due_at, due);
+	if (ls->limit && ls->n++ >= ls->limit)
+		return -1; /* enough: stop the query */
+	fmt_time(ls->c, t->due_at, due);
 	out_int(ls->o, t->id);
 	out_int(ls->o, t->lead_id);
 	out_str(ls->o, t->lead_name);
@@ -103,21 +110,47 @@ static int list_row(const struct task *t, void *p)
 	return 0;
 }
 
-/* The local day of now in the business zone (UTC without one): [from, until). */
-static void today(struct ctx *c, int64_t *from, int64_t *until)
+/* --mine: the owner to filter by, or NULL after saying why (exit 64). */
+static int mine(struct ctx *c, const char **owner)
 {
-	const struct tz *tz = workflow_tz(c->cfg);
-	int64_t day;
-	int32_t secs;
-	if (tz) {
-		tz_local(tz, c->now, &day, &secs);
-		*from = tz_local_to_utc(tz, day * 86400);
-		*until = tz_local_to_utc(tz, (day + 1) * 86400);
-	} else {
-		day = c->now >= 0 ? c->now / 86400 : -((-c->now + 86399) / 86400);
-		*from = day * 86400;
-		*until = *from + 86400;
+	char why[512] = "";
+	*owner = my_name(c, why, sizeof why);
+	if (*owner)
+		return 0;
+	return fail(c, EX_USAGE, "--mine: %s",
+	            why[0] ? why : "who you are is unknown (set LEADS_USER)");
+}
+
+/*
+ * Bare `leads task`, "my day": my open tasks that are late or due today,
+ * then the next few. Without a known user, everyone's, with a note.
+ */
+static int my_day(struct ctx *c)
+{
+	char why[512] = "";
+	const char *me = my_name(c, why, sizeof why);
+	if (!me)
+		note(c, "%s; showing everyone's tasks", why);
+	int64_t from, until;
+	when_day(user_tz(c), c->now, &from, &until);
+	struct task_filter f = {
+		.open_only = true, .now = c->now, .owner = me, .due_until = until
+	};
+	struct out *o = ctx_out(c);
+	out_begin(o, list_cols, (int)ARRAY_LEN(list_cols));
+	struct lst ls = { c, o, 0, 0 };
+	int rc = db_task_query(c->db, &f, list_row, &ls, &c->err);
+	if (!rc) {
+		f.due_until = 0;
+		f.due_from = until;
+		ls.limit = 5, ls.n = 0;
+		rc = db_task_query(c->db, &f, list_row, &ls, &c->err);
+		if (rc == -1)
+			rc = 0;
 	}
+	out_finish(o);
+	out_free(o);
+	return rc ? fail_err(c) : 0;
 }
 
 static int task_list(struct ctx *c, struct args *a)
@@ -125,27 +158,36 @@ static int task_list(struct ctx *c, struct args *a)
 	struct task_filter f = { .open_only = !a->val[T_ALL], .now = c->now };
 	if (a->val[T_MINE] && a->val[T_OWNER])
 		return usage_error(c, "give --mine or --owner, not both");
-	if (a->val[T_MINE])
-		f.owner = c->actor;
-	if (a->val[T_OWNER]) {
-		const struct member *m = config_member(c->cfg, a->val[T_OWNER]);
-		f.owner = m ? m->name : a->val[T_OWNER];
-	}
+	int rc;
+	if (a->val[T_MINE] && (rc = mine(c, &f.owner)))
+		return rc;
+	if (a->val[T_OWNER] && (rc = pick_owner(c, a->val[T_OWNER], &f.owner)))
+		return rc;
 	const char *due = a->val[T_DUE];
-	if (due && strcmp(due, "today") == 0) {
-		today(c, &f.due_from, &f.due_until);
-	} else if (due && strcmp(due, "overdue") == 0) {
-		f.open_only = true;
-		f.due_until = c->now;
-	} else if (due && strcmp(due, "late") == 0) {
-		f.late_only = true; /* done late ones too */
-		f.open_only = false;
+	int64_t from, until;
+	if (due && (str_ieq(due, "late") || str_ieq(due, "overdue"))) {
+		/* open ones past due; with --all, done late ones too */
+		if (a->val[T_ALL])
+			f.late_only = true;
+		else
+			f.due_until = c->now;
+	} else if (due && str_ieq(due, "today")) {
+		/* what is to be done today: the late ones too */
+		when_day(user_tz(c), c->now, &from, &until);
+		f.due_until = until;
+		if (a->val[T_ALL])
+			f.due_from = from;
+	} else if (due && parse_when(c, due, &from)) {
+		when_day(user_tz(c), from, &f.due_from, &f.due_until);
 	} else if (due) {
-		return usage_error(c, "unknown --due '%s' (today, overdue or late)", due);
+		return usage_error(c,
+		                   "unknown --due '%s' (late, today, or a day: tomorrow, fri, "
+		                   "2026-12-24)",
+		                   due);
 	}
 	struct lead l;
 	if (a->val[T_LEAD]) {
-		int rc = find_lead(c, a->val[T_LEAD], &l);
+		rc = find_lead(c, a->val[T_LEAD], &l);
 		if (rc)
 			return rc;
 		f.lead_id = l.i[LI_ID];
@@ -155,8 +197,8 @@ static int task_list(struct ctx *c, struct args *a)
 	struct out *o = ctx_out(c);
 	out_begin(o, list_cols, (int)ARRAY_LEN(list_cols));
 	out_drop_order(o, "lead owner name"); /* on a narrow terminal */
-	struct lst ls = { c, o };
-	int rc = db_task_query(c->db, &f, list_row, &ls, &c->err);
+	struct lst ls = { c, o, 0, 0 };
+	rc = db_task_query(c->db, &f, list_row, &ls, &c->err);
 	out_finish(o);
 	out_free(o);
 	return rc ? fail_err(c) : 0;
@@ -214,12 +256,12 @@ static int task_add(struct ctx *c, struct args *a)
 		            "config");
 	if (bh_dur_parse(due_s, &d))
 		due = workflow_due(c->cfg, c->now, &d, business);
-	else if (!business && ltime_parse(due_s, &due))
+	else if (!business && parse_due(c, due_s, &due))
 		;
 	else
 		return usage_error(c,
-		                   "bad --due '%s' (a duration: 30m, 2h, 3d, 1w, 3mo; or an "
-		                   "ISO 8601 time)",
+		                   "bad --due '%s' (a duration: 30m, 2h, 3d; a time: tomorrow, "
+		                   "fri 10:00, in 3h, 2026-12-06T10:00; see leads(1), Times)",
 		                   due_s);
 	struct ldur nb = { 0, 0 };
 	if (a->val[T_NOTIFY] && !ldur_parse(a->val[T_NOTIFY], &nb))
@@ -232,13 +274,11 @@ static int task_add(struct ctx *c, struct args *a)
 	if ((rc = find_lead(c, a->argv[1], &l)))
 		return end(c, rc);
 	const char *owner = l.t[LT_OWNER];
-	if (a->val[T_OWNER]) {
-		const struct member *m = config_member(c->cfg, a->val[T_OWNER]);
-		if (!m && c->cfg->nteam) {
-			lead_free(&l);
-			return end(c, fail(c, EX_USAGE, "no team member '%s'", a->val[T_OWNER]));
-		}
-		owner = m ? m->name : a->val[T_OWNER];
+	if (a->val[T_OWNER] && !c->cfg->nteam) /* no team: anyone may own it */
+		owner = a->val[T_OWNER];
+	else if (a->val[T_OWNER] && (rc = pick_owner(c, a->val[T_OWNER], &owner))) {
+		lead_free(&l);
+		return end(c, rc);
 	}
 	struct task_new tn = { .lead_id = l.i[LI_ID],
 		               .owner = owner,
@@ -289,7 +329,7 @@ static int task_done(struct ctx *c, struct args *a)
 		return end(c, rc);
 	if (t.done_at) {
 		char when[LTIME_BUFSZ];
-		ltime_fmt(t.done_at, when);
+		fmt_time_msg(c, t.done_at, when);
 		note(c, "task #%lld is already done (%s)", (long long)t.id, when);
 	} else {
 		bool late = c->now > t.due_at;
@@ -302,7 +342,7 @@ static int task_done(struct ctx *c, struct args *a)
 			rc = fail_err(c);
 		if (!rc && late) {
 			char due[LTIME_BUFSZ];
-			ltime_fmt(t.due_at, due);
+			fmt_time_msg(c, t.due_at, due);
 			note(c, "task #%lld was due %s: done late", (long long)t.id, due);
 		}
 	}
@@ -314,8 +354,13 @@ static int task_done(struct ctx *c, struct args *a)
 static int task_snooze(struct ctx *c, struct args *a)
 {
 	struct bh_dur d;
-	if (!bh_dur_parse(a->argv[2], &d))
-		return usage_error(c, "bad duration '%s' (30m, 2h, 1d, 1w, 1mo)", a->argv[2]);
+	int64_t until = 0;
+	bool dur = bh_dur_parse(a->argv[2], &d);
+	if (!dur && !parse_due(c, a->argv[2], &until))
+		return usage_error(c,
+		                   "bad duration or time '%s' (30m, 2h, 1d; tomorrow, mon 9:00, "
+		                   "in 3h; see leads(1), Times)",
+		                   a->argv[2]);
 	int rc = begin(c);
 	if (rc)
 		return rc;
@@ -329,15 +374,16 @@ static int task_snooze(struct ctx *c, struct args *a)
 	} else {
 		/* from the due time, or from now when it has passed */
 		int64_t base = t.due_at > c->now ? t.due_at : c->now;
-		int64_t due = workflow_due(c->cfg, base, &d, false);
+		int64_t due = dur ? workflow_due(c->cfg, base, &d, false) : until;
 		int64_t notify = t.notify_at ? due - (t.due_at - t.notify_at) : 0;
-		char was[LTIME_BUFSZ], now_due[LTIME_BUFSZ];
-		ltime_fmt(t.due_at, was);
-		ltime_fmt(due, now_due);
+		char was[LTIME_BUFSZ], now_due[LTIME_BUFSZ], iso[LTIME_BUFSZ];
+		fmt_time_msg(c, t.due_at, was);
+		fmt_time_msg(c, due, now_due);
+		ltime_fmt(due, iso);
 		if (db_task_reschedule(c->db, t.id, due, notify, &c->err))
 			rc = fail_err(c);
 		else
-			rc = task_event(c, &l, "task_snoozed", &t, "due", now_due);
+			rc = task_event(c, &l, "task_snoozed", &t, "due", iso);
 		if (!rc && c->verbose)
 			note(c, "task #%lld was due %s, now %s", (long long)t.id, was, now_due);
 	}
@@ -374,6 +420,12 @@ static int task_reassign(struct ctx *c, struct args *a)
 
 int cmd_task(struct ctx *c, struct args *a)
 {
+	if (a->argc == 0) { /* my day; with options, what list makes of them */
+		for (int o = 0; opts_task[o].lng; o++)
+			if (a->val[o])
+				return task_list(c, a);
+		return my_day(c);
+	}
 	size_t i = 0;
 	while (i < ARRAY_LEN(subs) && strcmp(subs[i].name, a->argv[0]) != 0)
 		i++;

@@ -1,7 +1,8 @@
 /*
  * fuzz_time.c - libFuzzer harness for durations and dates: ldur_parse
  * (config durations), ltime_parse (ISO 8601: --now, LEADS_NOW, dates in
- * conditions) and imap_date_parse in every import format.
+ * conditions), when_parse (times people type: tomorrow 10:00, in 3h) and
+ * imap_date_parse in every import format.
  *
  * The input is one value (a NUL ends it early, as in a C string). Beyond
  * not crashing, the round trips the headers promise are checked:
@@ -16,6 +17,8 @@
 
 #include "imap.h"
 #include "ltime.h"
+#include "tz.h"
+#include "when.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -66,6 +69,24 @@ static void check_time(const char *s)
 	}
 }
 
+/* Natural input in UTC and in a zone with DST; "now" alone is now. */
+static void check_when(const char *s)
+{
+	static struct tz *utc;
+	if (!utc)
+		utc = tz_utc();
+	static const int64_t nows[] = { 1795424400, 0, -2208988800 };
+	for (size_t i = 0; i < ARRAY_LEN(nows); i++) {
+		int64_t t = 0;
+		if (when_parse(s, nows[i], utc, WHEN_START, &t) && strcmp(s, "now") == 0 &&
+		    t != nows[i])
+			abort();
+		(void)when_parse(s, nows[i], NULL, WHEN_END, &t);
+		char buf[LTIME_BUFSZ];
+		when_fmt_local(utc, t, buf);
+	}
+}
+
 static void check_import_date(const char *s)
 {
 	int64_t auto_t = 0;
@@ -104,6 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *s = xstrndup((const char *)data, size);
 	check_dur(s);
 	check_time(s);
+	check_when(s);
 	check_import_date(s);
 	free(s);
 	return 0;

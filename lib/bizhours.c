@@ -505,16 +505,28 @@ static int h_holidays(struct yaml_ctx *y, yaml_node_t *val, void *obj, const str
 }
 
 static const struct ly_key bh_keys[] = {
-	{ .key = "timezone", .fn = h_timezone, .required = true },
+	{ .key = "timezone", .fn = h_timezone },
 	{ .key = "days", .fn = h_days },
 	{ .key = "hours", .fn = h_hours },
 	{ .key = "holidays", .fn = h_holidays },
 };
 
-struct bizhours *bh_parse(struct yaml_ctx *y, yaml_node_t *n)
+struct bizhours *bh_parse(struct yaml_ctx *y, yaml_node_t *n, const char *default_tz)
 {
 	struct bizhours *bh = xcalloc(1, sizeof *bh);
-	if (ly_walk(y, n, "business_hours", bh_keys, ARRAY_LEN(bh_keys), bh) != 0 || !bh->tz) {
+	if (ly_walk(y, n, "business_hours", bh_keys, ARRAY_LEN(bh_keys), bh) != 0) {
+		bh_free(bh);
+		return NULL;
+	}
+	if (!bh->tz && default_tz) { /* the config's top-level timezone: */
+		struct lerr e = { 0 };
+		if (tz_load(default_tz, &bh->tz, &e) == 0)
+			bh->tzname = xstrdup(default_tz);
+	}
+	if (!bh->tz) {
+		ly_error(y, n,
+		         "business_hours needs a timezone (its own, or a top-level "
+		         "timezone: in the config)");
 		bh_free(bh);
 		return NULL;
 	}

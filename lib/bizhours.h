@@ -61,8 +61,12 @@ struct bh_dur {
 };
 bool bh_dur_parse(const char *s, struct bh_dur *out);
 
-/* Parse the business_hours mapping; NULL after reporting through ly_error. */
-struct bizhours *bh_parse(struct yaml_ctx *y, yaml_node_t *n);
+/*
+ * Parse the business_hours mapping; its timezone defaults to default_tz (the
+ * config's top-level timezone:, may be NULL). NULL after reporting through
+ * ly_error.
+ */
+struct bizhours *bh_parse(struct yaml_ctx *y, yaml_node_t *n, const char *default_tz);
 /* Programmatic construction (tests): "mon-fri", "09:00-18:00", NULL holidays. */
 int bh_new(const char *tzname, const char *days, const char *hours, struct bizhours **out,
            struct lerr *err);

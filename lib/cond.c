@@ -457,6 +457,85 @@ static int operand(struct yaml_ctx *y, yaml_node_t *n, struct cond *c, enum opk 
 	return 0;
 }
 
+/*
+ * glibc's regcomp copies the tree of a repeated part once per repetition,
+ * so a hostile config could make it take gigabytes: `a+++...+` (a
+ * quantifier on a quantifier, undefined in POSIX EREs anyway) doubles it
+ * each time, `((a{100}){100}){100}` multiplies. Found by the fuzzer
+ * (fuzz/fuzz_cond.c). Refused before compiling: a pattern longer than
+ * REGEX_MAX_LEN, a quantifier right after another, or bounds {m,n} whose
+ * product passes REGEX_MAX_REPEAT. No rule a person writes comes near.
+ */
+#define REGEX_MAX_LEN    1024
+#define REGEX_MAX_REPEAT 10000
+
+static const char *regex_too_big(const char *re)
+{
+	if (strlen(re) > REGEX_MAX_LEN)
+		return "longer than 1024 bytes";
+	bool after_quant = false;
+	unsigned long product = 1;
+	for (const char *p = re; *p; p++) {
+		if (*p == '\\') {
+			if (p[1])
+				p++;
+			after_quant = false;
+			continue;
+		}
+		if (*p == '[') { /* a bracket expression is one atom: skip it */
+			const char *q = p + 1;
+			if (*q == '^')
+				q++;
+			if (*q == ']')
+				q++;
+			while (*q && *q != ']') {
+				if (*q == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+					char close = q[1];
+					const char *e = q + 2;
+					while (*e && !(e[0] == close && e[1] == ']'))
+						e++;
+					q = *e ? e + 1 : e;
+				}
+				if (*q)
+					q++;
+			}
+			p = *q ? q : q - 1;
+			after_quant = false;
+			continue;
+		}
+		if (*p == '*' || *p == '+' || *p == '?' || *p == '{') {
+			if (after_quant)
+				return "a quantifier on a quantifier (such as 'a++')";
+			after_quant = true;
+			if (*p == '{') {
+				unsigned long hi = 0, n = 0;
+				const char *q = p + 1;
+				for (; *q && *q != '}'; q++) {
+					if (*q >= '0' && *q <= '9') {
+						n = n * 10 + (unsigned long)(*q - '0');
+						if (n > REGEX_MAX_REPEAT)
+							return "a repetition count over 10000";
+					} else {
+						n = 0;
+					}
+					if (n > hi)
+						hi = n;
+				}
+				if (hi > 1) {
+					product *= hi;
+					if (product > REGEX_MAX_REPEAT)
+						return "repetitions that multiply past 10000";
+				}
+				if (*q)
+					p = q;
+			}
+			continue;
+		}
+		after_quant = false;
+	}
+	return NULL;
+}
+
 static int compile_op(struct yaml_ctx *y, yaml_node_t *kn, yaml_node_t *v, struct cond *c,
                       enum opk k, bool icase, const struct config *cfg)
 {
@@ -509,6 +588,9 @@ static int compile_op(struct yaml_ctx *y, yaml_node_t *kn, yaml_node_t *v, struc
 	if (k == OP_REGEX) {
 		if (!*o->v[0].s)
 			return ly_error(y, v, "empty regex for %s", c->fname);
+		const char *why = regex_too_big(o->v[0].s);
+		if (why)
+			return ly_error(y, v, "regex for %s refused: %s", c->fname, why);
 		int flags = REG_EXTENDED | REG_NOSUB | (icase ? REG_ICASE : 0);
 		int rc = regcomp(&o->re, o->v[0].s, flags);
 		if (rc != 0) {

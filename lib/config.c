@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "lyaml.h"
+#include "tz.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -45,7 +46,7 @@ static size_t nsections = 5;
 
 static const char *const core_keys[] = { "pipeline",   "priorities", "default_priority",
 	                                 "categories", "status",     "team",
-	                                 "mail" };
+	                                 "mail",       "timezone",   "alias" };
 
 int config_register_section(const char *key, config_parse_fn parse, config_write_fn write,
                             config_release_fn release)
@@ -242,6 +243,10 @@ void config_free(struct config *cfg)
 	free_team(cfg->team, cfg->nteam);
 	free(cfg->mail_from);
 	free(cfg->mail_sendmail);
+	free(cfg->timezone);
+	tz_free(cfg->tz);
+	strv_free(cfg->alias_names, cfg->naliases);
+	strv_free(cfg->alias_values, cfg->naliases);
 	for (size_t i = 0; i < cfg->ndiags; i++)
 		free(cfg->diags[i].text);
 	free(cfg->diags);
@@ -724,12 +729,76 @@ static void run_sections(struct pstate *ps, yaml_node_t *root)
 	}
 }
 
+static int h_timezone(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct pstate *ps = obj;
+	char *s = NULL;
+	if (ly_str(y, val, k->key, &s) != 0)
+		return -1;
+	struct lerr e = { 0 };
+	struct tz *tz;
+	if (tz_load(s, &tz, &e) != 0) {
+		free(s);
+		return ly_error(y, val, "%s", e.msg);
+	}
+	ps->cfg->timezone = s;
+	ps->cfg->tz = tz;
+	return 0;
+}
+
+/* `alias: {today: "task --mine --due today"}`: names are single words. */
+static int h_alias(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct pstate *ps = obj;
+	struct config *cfg = ps->cfg;
+	if (ly_is_null(val))
+		return 0;
+	if (!ly_is_map(val))
+		return ly_error(y, val,
+		                "expected a mapping of alias: \"command words\" for %s, got %s",
+		                k->key, ly_kind(val));
+	size_t n = ly_map_len(val);
+	cfg->alias_names = xcalloc(n + 1, sizeof *cfg->alias_names);
+	cfg->alias_values = xcalloc(n + 1, sizeof *cfg->alias_values);
+	int rc = 0;
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *kn = ly_map_key(y, val, i), *vn = ly_map_val(y, val, i);
+		const char *name = ly_scalar(kn);
+		if (!name || !*name || name[0] == '-' || strpbrk(name, " \t\r\n") ||
+		    has_control(name)) {
+			rc = ly_error(y, kn, "an alias name is one word not starting with '-'");
+			continue;
+		}
+		char *v = NULL;
+		if (ly_str(y, vn, name, &v) != 0) {
+			rc = -1;
+			continue;
+		}
+		if (has_control(v) || v[strspn(v, " ")] == '\0') {
+			free(v);
+			rc = ly_error(y, vn, "alias '%s' must be a command line on one line", name);
+			continue;
+		}
+		cfg->alias_names[cfg->naliases] = xstrdup(name);
+		cfg->alias_values[cfg->naliases++] = v;
+	}
+	return rc;
+}
+
+const char *config_alias(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; cfg && name && i < cfg->naliases; i++)
+		if (strcmp(cfg->alias_names[i], name) == 0)
+			return cfg->alias_values[i];
+	return NULL;
+}
+
 static void parse_root(struct pstate *ps, yaml_node_t *root)
 {
 	struct ly_key keys[ARRAY_LEN(core_keys) + MAX_SECTIONS];
 	static const ly_handler core_fn[] = { h_pipeline,   h_priorities, h_default_priority,
 		                              h_categories, h_status,     h_team,
-		                              h_mail };
+		                              h_mail,       h_timezone,   h_alias };
 	size_t n = 0;
 	for (size_t i = 0; i < ARRAY_LEN(core_keys); i++)
 		keys[n++] = (struct ly_key){ .key = core_keys[i], .fn = core_fn[i] };
@@ -949,6 +1018,8 @@ static void put_dur(struct sb *out, int indent, const char *key, struct ldur d)
 void config_write_yaml(const struct config *cfg, struct sb *out)
 {
 	sb_adds(out, "# leads configuration; see leads-config(5)\n");
+	if (cfg->timezone)
+		put_kv(out, 0, "timezone", cfg->timezone);
 	sb_adds(out, "pipeline:\n  stages:\n");
 	for (size_t i = 0; i < cfg->nstages; i++) {
 		const struct stage *st = &cfg->stages[i];
@@ -998,4 +1069,13 @@ void config_write_yaml(const struct config *cfg, struct sb *out)
 			sb_adds(out, "\n");
 			sections[i].write(cfg, out);
 		}
+	if (cfg->naliases)
+		sb_adds(out, "\nalias:\n");
+	for (size_t i = 0; i < cfg->naliases; i++) {
+		sb_adds(out, "  ");
+		ly_emit_str(out, cfg->alias_names[i]);
+		sb_adds(out, ": ");
+		ly_emit_str(out, cfg->alias_values[i]);
+		sb_adds(out, "\n");
+	}
 }

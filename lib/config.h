@@ -56,6 +56,7 @@ struct config_diag {
 };
 
 /* Sections other modules own hang off these opaque pointers. */
+struct tz;
 struct rules_config;    /* routing + scoring, lib/rules.h */
 struct workflow_config; /* workflows + business hours, lib/workflow.h */
 
@@ -71,6 +72,15 @@ struct config {
 	struct ldur inactive_after; /* default 30d */
 	struct member *team;
 	size_t nteam;
+
+	/* the user's time zone (`timezone:`); NULL when the file has none */
+	char *timezone;
+	struct tz *tz;
+
+	/* `alias: {name: "command words"}`, in file order */
+	char **alias_names;
+	char **alias_values;
+	size_t naliases;
 
 	/* mail: */
 	char *mail_from;     /* default "leads <leads@localhost>" */
@@ -155,6 +165,9 @@ const char *stage_group_name(enum stage_group g);
 
 /* Team lookup by name or email, case-insensitive; NULL if none. */
 const struct member *config_member(const struct config *cfg, const char *name);
+
+/* The words an alias stands for, or NULL when there is no such alias. */
+const char *config_alias(const struct config *cfg, const char *name);
 
 /* Priority check (case-insensitive), returns the canonical spelling. */
 const char *config_priority(const struct config *cfg, const char *p);

@@ -18,6 +18,50 @@
 #include "import.h" /* db_import_ids */
 
 /*
+ * The full-text index of migration 3 (`leads list TEXT`): what a lead's
+ * document is, the statement that fills the index from the leads and their
+ * notes, and the triggers that keep it in step. A bulk load into an empty
+ * database drops the triggers and fills the index once at the end
+ * (db_bulk_begin/db_bulk_end): a trigger a row made an import ten times
+ * slower.
+ */
+#define FTS_NOTE_KINDS "('note', 'call', 'email', 'meeting', 'meeting_scheduled')"
+#define FTS_DOC(r)                                                                                 \
+	"coalesce(" r ".first_name, '') || ' ' || coalesce(" r ".last_name, '') || ' ' || "        \
+	"coalesce(" r ".company, '') || ' ' || coalesce(" r ".email, '') || ' ' || "               \
+	"coalesce(" r ".phone, '') || ' ' || coalesce(" r ".title, '') || ' ' || "                 \
+	"coalesce((SELECT group_concat(value, ' ') FROM json_each(" r ".extra)), '')"
+#define FTS_FILL                                                                                   \
+	"INSERT INTO lead_fts(rowid, doc, notes) SELECT l.id, " FTS_DOC(                           \
+	    "l") ", coalesce((SELECT group_concat(json_extract(e.data, '$.text'), ' ') FROM "      \
+	         "events e "                                                                       \
+	         "WHERE e.lead_id = l.id AND e.kind IN " FTS_NOTE_KINDS "), '') FROM leads l;"
+#define FTS_TRIGGERS                                                                               \
+	"CREATE TRIGGER lead_fts_insert AFTER INSERT ON leads BEGIN INSERT INTO "                  \
+	"lead_fts(rowid, doc, notes) VALUES (new.id, " FTS_DOC(                                    \
+	    "new") ", ''); END;"                                                                   \
+	           "CREATE TRIGGER lead_fts_update AFTER UPDATE ON leads WHEN old.id IS NOT "      \
+	           "new.id "                                                                       \
+	           "OR old.first_name IS NOT new.first_name OR old.last_name IS NOT "              \
+	           "new.last_name "                                                                \
+	           "OR old.company IS NOT new.company OR old.email IS NOT new.email OR old.phone " \
+	           "IS NOT new.phone OR old.title IS NOT new.title OR old.extra IS NOT new.extra " \
+	           "BEGIN UPDATE lead_fts SET rowid = new.id, doc = " FTS_DOC(                     \
+	               "new") " WHERE rowid = old.id; "                                            \
+	                      "END;"                                                               \
+	                      "CREATE TRIGGER lead_fts_delete AFTER DELETE ON leads BEGIN DELETE " \
+	                      "FROM "                                                              \
+	                      "lead_fts WHERE rowid = old.id; END;"                                \
+	                      "CREATE TRIGGER lead_fts_note AFTER INSERT ON events WHEN new.kind " \
+	                      "IN " FTS_NOTE_KINDS " AND json_extract(new.data, '$.text') IS NOT " \
+	                      "NULL BEGIN UPDATE lead_fts SET notes = "                            \
+	                      "notes || ' ' || json_extract(new.data, '$.text') WHERE rowid = "    \
+	                      "new.lead_id; END;"
+#define FTS_DROP_TRIGGERS                                                                          \
+	"DROP TRIGGER lead_fts_insert; DROP TRIGGER lead_fts_update; DROP TRIGGER "                \
+	"lead_fts_delete; DROP TRIGGER lead_fts_note;"
+
+/*
  * Schema migrations, applied in order; migration N brings the file to
  * user_version N. Each runs in its own BEGIN IMMEDIATE transaction
  * together with the version bump, so a half-applied step is impossible.
@@ -262,7 +306,14 @@ static const char *const migrations[] = {
 	 * reminder clock starts at the import, not at their old dates */
 	"ALTER TABLE imports ADD COLUMN quiet_before INTEGER;",
 
-	/* 6: leads merge. A lead merged into another is deleted, its rows
+	/* 6: `leads list TEXT` searches names, company, email, phone, title,
+	 * custom fields and the text of notes and logged activities through a
+	 * full-text index (FTS5), kept in step by triggers: a lead's own fields
+	 * in doc, the notes appended to notes as they are written. */
+	"CREATE VIRTUAL TABLE lead_fts USING fts5(doc, notes, tokenize = 'unicode61 "
+	"remove_diacritics 2', prefix = '2 3');" FTS_FILL FTS_TRIGGERS,
+
+	/* 7: leads merge. A lead merged into another is deleted, its rows
 	 * moved; its id (and its address, when the kept lead has one of its
 	 * own) stays here as a name of the kept lead: `show 12` and every
 	 * command taking a lead still find it. import_batch: the batch that
@@ -297,6 +348,8 @@ int db_fail(struct db *db, struct lerr *err, const char *what)
 {
 	int rc = db_errcode(db);
 	int prim = rc & 0xff;
+	if (db->pg && rc == SQLITE_BUSY_RECOVERY) /* the server's reason (db_pg.c code_of) */
+		return lerr_set(err, EX_TEMPFAIL, "'%s': %s (try again)", db->path, db_errmsg(db));
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return lerr_set(err, EX_TEMPFAIL,
 		                "database busy: '%s' is locked by another leads process "
@@ -653,7 +706,7 @@ static int pg_open(const char *conninfo, int flags, struct db **out, struct lerr
 {
 	struct db *db = xcalloc(1, sizeof *db);
 	db->busy_ms = busy_ms_default();
-	int rc = pg_connect(conninfo, db->busy_ms, &db->pg, err);
+	int rc = pg_connect(conninfo, db->busy_ms, (flags & DB_CREATE) != 0, &db->pg, err);
 	if (rc) {
 		free(db);
 		return rc;
@@ -959,6 +1012,9 @@ int db_bulk_begin(struct db *db, bool all, uint64_t bytes, bool *bulk, struct le
 	st_reset(st);
 	db->nbulk = n;
 	int ret = rc == SQLITE_DONE ? 0 : db_fail(db, err, "bulk load");
+	/* the full-text index: filled once at the end, not by a trigger a row */
+	if (!ret && !(ret = db_exec(db, FTS_DROP_TRIGGERS, err)))
+		db->bulk_fts = true;
 	for (size_t i = 0; i < n; i++) {
 		/* names come from the schema, quoted as identifiers */
 		char *sql = sqlite3_mprintf("DROP INDEX \"%w\"", names[i]);
@@ -1047,9 +1103,35 @@ int db_bulk_end(struct db *db, struct lerr *err)
 		return db_sync_ids(db, err);
 	int rc = db_bulk_build(db, NULL, err);
 	bulk_forget(db);
+	/* the index is filled later, by the sweep (db_fts_fill): filling it here
+	 * would make an import of a million leads take 10 s more */
+	if (!rc && db->bulk_fts && !(rc = db_exec(db, FTS_TRIGGERS, err)))
+		rc = db_state_set(db, "fts_stale", "1", err);
+	db->bulk_fts = false;
 	if (rc || !db->bulk_nofk)
 		return rc;
 	return sqlite_fk_check(db, err);
+}
+
+bool db_fts_stale(struct db *db)
+{
+	if (db->pg)
+		return false;
+	char *v = db_state_get(db, "fts_stale");
+	bool stale = v != NULL;
+	free(v);
+	return stale;
+}
+
+int db_fts_fill(struct db *db, bool *filled, struct lerr *err)
+{
+	*filled = false;
+	if (!db_fts_stale(db))
+		return 0;
+	int rc = db_exec(
+	    db, "DELETE FROM lead_fts;" FTS_FILL "DELETE FROM state WHERE key = 'fts_stale';", err);
+	*filled = rc == 0;
+	return rc;
 }
 
 /* SQLite only */
@@ -1058,6 +1140,7 @@ void db_bulk_finish(struct db *db)
 	db_load_free(db->load);
 	db->load = NULL;
 	bulk_forget(db);
+	db->bulk_fts = false; /* dropped triggers come back with the rollback */
 	if (db->bulk_nofk)
 		db_exec_raw(db, "PRAGMA foreign_keys = ON");
 	db->bulk_nofk = false;
@@ -1416,7 +1499,26 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
                   struct lerr *err)
 {
 	struct sb sql = SB_INIT;
-	sb_addf(&sql, "SELECT id, %s FROM leads WHERE TRUE", lead_cols(db));
+	/* list TEXT in id order on SQLite: the index drives, in rowid order, so
+	 * the first page needs only the first matches (db_text_clause) */
+	/* after a bulk import the index waits for the sweep: search without it */
+	bool stale = f->text && db_fts_stale(db);
+	char *tq = f->text && !stale ? db_text_query(db, f->text) : NULL;
+	bool fts_drives = tq && !db->pg && !f->sort;
+	sb_addf(&sql, "SELECT id, %s FROM %s WHERE TRUE", lead_cols(db),
+	        fts_drives ? "lead_fts CROSS JOIN leads ON leads.id = lead_fts.rowid" : "leads");
+	if (fts_drives)
+		sb_adds(&sql, " AND lead_fts MATCH ?12");
+	else if (tq)
+		sb_adds(&sql, db_text_clause(db));
+	else if (stale)
+		sb_adds(&sql, " AND (" FTS_DOC(
+		                  "leads") " || ' ' || coalesce((SELECT "
+		                           "group_concat(json_extract(e.data, '$.text'), ' ') FROM "
+		                           "events e WHERE "
+		                           "e.lead_id = leads.id AND e.kind IN " FTS_NOTE_KINDS
+		                           "), '')) LIKE ?12 "
+		                           "ESCAPE '\\'");
 	if (f->stages_json)
 		sb_adds(&sql, " AND stage IN (SELECT value FROM json_each(?1))");
 	if (f->status)
@@ -1447,6 +1549,7 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	const struct field_desc *sort = f->sort && !by_name ? lead_field(f->sort) : NULL;
 	if (f->sort && !sort && !by_name) {
 		sb_free(&sql);
+		free(tq);
 		return lerr_set(err, EX_USAGE, "cannot sort by '%s': no such field", f->sort);
 	}
 	const char *dir = f->desc ? "DESC" : "ASC";
@@ -1455,20 +1558,24 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 		        " ORDER BY lower(coalesce(last_name, first_name, company, email)) %s, "
 		        "lower(coalesce(first_name, '')) %s, id %s",
 		        dir, dir, dir);
-	else if (sort && f->sort_order_json) /* an order by meaning: ?12 lists it */
+	else if (sort && f->sort_order_json) /* an order by meaning: ?14 lists it */
 		sb_addf(&sql,
-		        " ORDER BY coalesce((SELECT CAST(key AS INTEGER) FROM json_each(?12) "
+		        " ORDER BY coalesce((SELECT CAST(key AS INTEGER) FROM json_each(?14) "
 		        "WHERE value = leads.%s), 1000000) %s, id",
 		        sort->name, dir);
 	else
-		sb_addf(&sql, " ORDER BY %s %s%s", sort ? sort->name : "id", dir,
-		        sort && sort->idx != LI_ID ? ", id" : "");
+		sb_addf(&sql, " ORDER BY %s %s%s",
+		        sort         ? sort->name
+		        : fts_drives ? "lead_fts.rowid"
+		                     : "id",
+		        dir, sort && sort->idx != LI_ID ? ", id" : "");
 	if (f->limit > 0)
 		sb_adds(&sql, " LIMIT ?11");
 
 	struct dbst *st = db_prepare_once(db, sql.buf, NULL);
 	if (!st) {
 		sb_free(&sql);
+		free(tq);
 		return db_fail(db, err, "list leads");
 	}
 	sb_free(&sql);
@@ -1495,7 +1602,27 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	st_bind_int64(st, 10, f->min_score);
 	st_bind_int64(st, 11, f->limit);
 	if (sort && f->sort_order_json)
-		db_bind_text(st, 12, f->sort_order_json);
+		db_bind_text(st, 14, f->sort_order_json);
+	if (tq)
+		st_bind_text(st, 12, tq, -1);
+	if (tq && db->pg) {
+		char *any = db_text_query_any(db, f->text);
+		st_bind_text(st, 13, any, -1);
+		free(any);
+	}
+	free(tq);    /* st_bind_text copies */
+	if (stale) { /* the words in order, anything between */
+		struct sb pat = SB_INIT;
+		sb_addc(&pat, '%');
+		for (const char *p = f->text; *p; p++) {
+			if (*p == '%' || *p == '_' || *p == '\\')
+				sb_addc(&pat, '\\');
+			sb_addc(&pat, *p == ' ' ? '%' : *p);
+		}
+		sb_addc(&pat, '%');
+		st_bind_text(st, 12, pat.buf, -1);
+		sb_free(&pat);
+	}
 	if (f->stream)
 		st_stream(st);
 

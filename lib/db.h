@@ -120,6 +120,36 @@ int db_lead_save(struct db *db, const struct lead *before, const struct lead *l,
  */
 int db_lead_find(struct db *db, const char *ref, struct lead *out, struct lerr *err);
 int db_lead_by_id(struct db *db, int64_t id, struct lead *out, struct lerr *err);
+/*
+ * The ids (at most max, ascending) of the leads whose name, company or email
+ * contains text, case-insensitively (ASCII). Those whose words start with
+ * the words of text are found through the full-text index; only when there
+ * are none is every lead scanned for text inside a word. *n = how many.
+ */
+int db_lead_lookup(struct db *db, const char *text, int64_t *ids, int max, int *n,
+                   struct lerr *err);
+/*
+ * The full-text query for the words of text (`leads list TEXT`): each word a
+ * prefix, all of them required. NULL when text has no letter or digit.
+ */
+char *db_text_query(struct db *db, const char *text);
+/* The same with any word enough (PostgreSQL's candidates, bound to ?13). */
+char *db_text_query_any(struct db *db, const char *text);
+/* " AND id IN (...)": the leads matching the full-text query bound to ?12. */
+const char *db_text_clause(struct db *db);
+/*
+ * A bulk import into an empty SQLite database leaves the full-text index
+ * to be filled later (db_fts_fill, run by the sweep): until then it is
+ * stale, and list TEXT and the lookup of a lead by a fragment scan the
+ * leads instead. Never on PostgreSQL.
+ */
+bool db_fts_stale(struct db *db);
+/* Fill a stale index (in the caller's transaction); *filled says it did. */
+int db_fts_fill(struct db *db, bool *filled, struct lerr *err);
+
+/* The distinct values of column "source" or "owner" of the leads, sorted
+ * (strv_free them). */
+int db_lead_distinct(struct db *db, const char *col, char ***v, size_t *n, struct lerr *err);
 /* 1 if found (id in *id), 0 if not. */
 int db_lead_id_by_email(struct db *db, const char *email, int64_t *id, struct lerr *err);
 int64_t db_lead_count(struct db *db);
@@ -129,7 +159,8 @@ struct lead_filter {
 	const char *status;
 	const char *owner; /* "-" or "" = unassigned */
 	const char *source;
-	const char *search;                     /* substring of name, email, company, ... */
+	const char *search; /* substring of name, email, company, ... */
+	const char *text;   /* words of name, company, email, phone, notes, ... (full text) */
 	int64_t created_since, created_until;   /* 0 = open */
 	int64_t activity_since, activity_until; /* last activity */
 	int64_t min_score;

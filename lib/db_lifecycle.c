@@ -172,6 +172,23 @@ static const char *const merge_moves[] = {
 
 int db_lc_merge_move(struct db *db, int64_t to, int64_t from, struct lerr *err)
 {
+	/* SQLite's full-text index keeps a lead's notes on its row (lead_fts,
+	 * db.c): OTHER's go with the notes; PostgreSQL indexes the events */
+	if (!db->pg) {
+		struct dbst *st = db_prep(db,
+		                          "UPDATE lead_fts SET notes = notes || ' ' || "
+		                          "(SELECT notes FROM lead_fts WHERE rowid = ?2) "
+		                          "WHERE rowid = ?1 AND EXISTS "
+		                          "(SELECT 1 FROM lead_fts WHERE rowid = ?2)",
+		                          err);
+		if (!st)
+			return err->code;
+		st_bind_int64(st, 1, to);
+		st_bind_int64(st, 2, from);
+		int rc = step_done(db, st, "move a merged lead's notes", err);
+		if (rc)
+			return rc;
+	}
 	for (size_t i = 0; i < ARRAY_LEN(merge_moves); i++) {
 		struct dbst *st = db_prep(db, merge_moves[i], err);
 		if (!st)

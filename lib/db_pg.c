@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 #include <sqlite3.h>
@@ -41,6 +42,30 @@ struct pgdb {
 	unsigned nstmt; /* names of prepared statements: s1, s2, ... */
 	bool trace;
 	const char *trace_sql;
+	FILE *wire; /* LEADS_PG_TRACE: libpq's trace of the protocol messages */
+	/*
+	 * pg_begin() sends nothing: BEGIN and the lock go with the next
+	 * statement, in the same round trip (begin_key: the lock's key).
+	 */
+	bool begin_pending;
+	long long begin_key;
+	/* statements finalized, deallocated in a later round trip once many */
+	char (*unused)[16];
+	unsigned nunused;
+	/*
+	 * The results expected from the open pipeline, in order (settle()):
+	 * 'b' BEGIN and the lock, 'p' a Parse, 'P' the Parse of the statement
+	 * waited for, 'd' a write deferred (its result: changes and id), 'x'
+	 * the statement waited for, 'q' anything else.
+	 */
+	struct pexp {
+		char kind;
+		unsigned flags;
+	} * exp;
+	unsigned nexp, capexp;
+	bool batch_tx; /* the pipeline runs in a transaction */
+	bool retype;   /* the Parse waited for failed to type a parameter (outside a transaction) */
+	int sticky;    /* a deferred write failed: the transaction's error until ROLLBACK */
 	struct pgst *streaming; /* the statement whose rows are coming (pgst_stream) */
 };
 
@@ -57,6 +82,7 @@ struct pgst {
 	int row, nrows;
 	bool done;
 	bool stream; /* rows one at a time as they come, not the whole result */
+	bool risky;  /* a parameter the server may fail to type: prepared under a savepoint */
 };
 
 /* ---- libpq, loaded when a PostgreSQL database is named ----
@@ -73,7 +99,14 @@ struct pgst {
 	X(PQcmdStatus)                                                                             \
 	X(PQcmdTuples)                                                                             \
 	X(PQconnectdbParams)                                                                       \
+	X(PQconninfoFree)                                                                          \
+	X(PQconninfoParse)                                                                         \
+	X(PQfreemem)                                                                               \
 	X(PQerrorMessage)                                                                          \
+	X(PQenterPipelineMode)                                                                     \
+	X(PQexitPipelineMode)                                                                      \
+	X(PQdb)                                                                                    \
+	X(PQescapeIdentifier)                                                                      \
 	X(PQexec)                                                                                  \
 	X(PQexecPrepared)                                                                          \
 	X(PQfinish)                                                                                \
@@ -84,17 +117,23 @@ struct pgst {
 	X(PQhost)                                                                                  \
 	X(PQnfields)                                                                               \
 	X(PQntuples)                                                                               \
+	X(PQpipelineStatus)                                                                        \
 	X(PQport)                                                                                  \
+	X(PQpipelineSync)                                                                          \
 	X(PQprepare)                                                                               \
 	X(PQputCopyData)                                                                           \
 	X(PQputCopyEnd)                                                                            \
 	X(PQresultErrorField)                                                                      \
 	X(PQresultErrorMessage)                                                                    \
 	X(PQresultStatus)                                                                          \
+	X(PQsendPrepare)                                                                           \
+	X(PQsendQueryParams)                                                                       \
 	X(PQsendQueryPrepared)                                                                     \
 	X(PQsetNoticeProcessor)                                                                    \
 	X(PQsetSingleRowMode)                                                                      \
 	X(PQstatus)                                                                                \
+	X(PQsetTraceFlags)                                                                         \
+	X(PQtrace)                                                                                 \
 	X(PQtransactionStatus)
 
 static struct {
@@ -157,6 +196,10 @@ bool pg_is_conninfo(const char *s)
 
 /* ---- errors ---- */
 
+static int settle(struct pgdb *pg, struct pgst *st);
+static bool pipe_query(struct pgdb *pg, const char *sql, char kind);
+static int prepare(struct pgst *st);
+
 static void set_err(struct pgdb *pg, int code, const char *msg)
 {
 	pg->code = code;
@@ -168,10 +211,20 @@ static void set_err(struct pgdb *pg, int code, const char *msg)
 	pg->msg = xstrndup(msg, n);
 }
 
+/*
+ * SQLite's code for a SQLSTATE. Waiting too long for the write lock is
+ * SQLITE_BUSY (db_fail: "locked by another leads process"); what the
+ * server says passes with a retry is SQLITE_BUSY_RECOVERY (db_fail:
+ * the server's reason, "try again"): a serialization failure, a
+ * deadlock, a limit (too many connections for the server, the role or
+ * the database: class 53 but a full disk or memory), a server starting
+ * up or going down (class 57P), a read-only session (a standby, the
+ * old primary during a failover), and a connection lost.
+ */
 static int code_of(const char *state)
 {
 	if (!state)
-		return SQLITE_IOERR; /* no SQLSTATE: the connection is gone */
+		return SQLITE_BUSY_RECOVERY; /* no SQLSTATE: the connection is gone */
 	if (strcmp(state, "23505") == 0)
 		return SQLITE_CONSTRAINT_UNIQUE;
 	if (strcmp(state, "23503") == 0)
@@ -182,15 +235,19 @@ static int code_of(const char *state)
 		return SQLITE_CONSTRAINT_NOTNULL;
 	if (strncmp(state, "23", 2) == 0)
 		return SQLITE_CONSTRAINT;
-	/* lock timeout, serialization failure, deadlock, starting up, too many clients */
-	if (strcmp(state, "55P03") == 0 || strcmp(state, "40001") == 0 ||
-	    strcmp(state, "40P01") == 0 || strcmp(state, "57P03") == 0 ||
-	    strcmp(state, "53300") == 0)
+	if (strcmp(state, "55P03") == 0) /* lock timeout */
 		return SQLITE_BUSY;
-	if (strncmp(state, "08", 2) == 0) /* connection exception */
-		return SQLITE_IOERR;
 	if (strcmp(state, "53100") == 0) /* disk full */
 		return SQLITE_FULL;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "53300") == 0 || strcmp(state, "53400") == 0 ||
+	    strcmp(state, "53000") == 0 || strncmp(state, "57P", 3) == 0 ||
+	    strcmp(state, "25006") == 0 || strcmp(state, "08006") == 0 ||
+	    strcmp(state, "08003") == 0 || strcmp(state, "08001") == 0 ||
+	    strcmp(state, "08004") == 0)
+		return SQLITE_BUSY_RECOVERY;
+	if (strncmp(state, "08", 2) == 0) /* connection exception */
+		return SQLITE_IOERR;
 	return SQLITE_ERROR;
 }
 
@@ -224,13 +281,23 @@ const char *pg_errmsg(const struct pgdb *pg)
 	return pg->msg ? pg->msg : "not an error";
 }
 
+/* The writes deferred, settled to be counted; an error is the transaction's. */
+static void settle_for(const struct pgdb *cpg)
+{
+	struct pgdb *pg = (struct pgdb *)(uintptr_t)cpg;
+	if (pg->nexp && !pg->sticky)
+		pg->sticky = settle(pg, NULL);
+}
+
 int64_t pg_changes(const struct pgdb *pg)
 {
+	settle_for(pg);
 	return pg->changes;
 }
 
 int64_t pg_last_id(const struct pgdb *pg)
 {
+	settle_for(pg);
 	return pg->last_id;
 }
 
@@ -243,91 +310,424 @@ static void no_notices(void *arg, const char *message)
 }
 
 /*
- * The connection string as given, for messages, with any password
- * masked: user:PASSWORD@ in a URI, password=... in its query or in a
- * key=value string.
+ * The connection string as given, for messages, with every secret libpq
+ * accepts masked, however it is spelled: password and sslpassword as
+ * keywords (spaces around '=', quoted or not), the password of a URI's
+ * user:PASSWORD@ (up to the last '@' before the query, so that an
+ * unencoded '/' or '@' in it is masked whole), and password= or
+ * sslpassword= among its query parameters (their names percent-decoded,
+ * as libpq does). The secrets found are kept in *sec for scrub(), which
+ * takes them out of libpq's own messages too.
  */
-char *pg_mask_password(const char *conninfo)
+struct secrets {
+	char *v[32];
+	int n;
+	bool misread; /* a URI's password holds '/' or '@': libpq reads it otherwise */
+};
+
+static void secret_add(struct secrets *sec, const char *s, size_t n)
 {
-	struct sb sb = SB_INIT;
-	const char *p = conninfo;
-	const char *scheme = strstr(p, "://");
-	if (scheme) {
-		const char *auth = scheme + 3, *at = strchr(auth, '@'), *colon = strchr(auth, ':');
-		const char *slash = strchr(auth, '/');
-		if (at && colon && colon < at && (!slash || at < slash)) {
-			sb_add(&sb, p, (size_t)(colon + 1 - p));
-			sb_adds(&sb, "***");
+	if (sec && n && sec->n < (int)ARRAY_LEN(sec->v))
+		sec->v[sec->n++] = xstrndup(s, n);
+}
+
+static void secrets_free(struct secrets *sec)
+{
+	for (int i = 0; i < sec->n; i++)
+		free(sec->v[i]);
+	sec->n = 0;
+}
+
+static int hexval(int c)
+{
+	return isdigit(c) ? c - '0' : isxdigit(c) ? (tolower(c) - 'a' + 10) : -1;
+}
+
+/* s[0..n) percent-decoded (a bad escape kept as it is) */
+static char *pct_decode(const char *s, size_t n)
+{
+	struct sb b = SB_INIT;
+	for (size_t i = 0; i < n; i++) {
+		int h, l;
+		if (s[i] == '%' && i + 2 < n && (h = hexval((unsigned char)s[i + 1])) >= 0 &&
+		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+			sb_addc(&b, (char)(h * 16 + l));
+			i += 2;
+		} else {
+			sb_addc(&b, s[i]);
+		}
+	}
+	return sb_detach(&b);
+}
+
+static bool secret_key(const char *k, size_t n)
+{
+	return (n == 8 && strncasecmp(k, "password", 8) == 0) ||
+	       (n == 11 && strncasecmp(k, "sslpassword", 11) == 0);
+}
+
+/* a secret as given and as libpq reads it (percent-decoded) */
+static void secret_add_pct(struct secrets *sec, const char *s, size_t n)
+{
+	secret_add(sec, s, n);
+	char *d = pct_decode(s, n);
+	if (strlen(d) != n || memcmp(d, s, n) != 0)
+		secret_add(sec, d, strlen(d));
+	free(d);
+}
+
+static void mask_uri(struct sb *sb, const char *s, struct secrets *sec)
+{
+	const char *auth = strstr(s, "://") + 3;
+	const char *q = auth + strcspn(auth, "?");
+	const char *at = NULL;
+	for (const char *p = auth; p < q; p++)
+		if (*p == '@')
+			at = p;
+	const char *p = s;
+	if (at) {
+		const char *colon = memchr(auth, ':', (size_t)(at - auth));
+		if (colon) {
+			sb_add(sb, p, (size_t)(colon + 1 - p));
+			sb_adds(sb, "***");
+			secret_add_pct(sec, colon + 1, (size_t)(at - colon - 1));
+			if (sec && (memchr(auth, '/', (size_t)(at - auth)) ||
+			            memchr(auth, '@', (size_t)(at - auth))))
+				sec->misread = true;
 			p = at;
 		}
 	}
-	while (*p) {
-		const char *k = strstr(p, "password=");
-		if (!k || (k > conninfo && (isalnum((unsigned char)k[-1]) || k[-1] == '_'))) {
-			sb_adds(&sb, p);
-			break;
+	sb_add(sb, p, (size_t)(q - p));
+	p = q;
+	while (*p) { /* '?' or '&', then key=value */
+		sb_addc(sb, *p++);
+		size_t n = strcspn(p, "&");
+		const char *eq = memchr(p, '=', n);
+		char *key = eq ? pct_decode(p, (size_t)(eq - p)) : NULL;
+		if (key && secret_key(key, strlen(key))) {
+			sb_add(sb, p, (size_t)(eq + 1 - p));
+			sb_adds(sb, "***");
+			secret_add_pct(sec, eq + 1, n - (size_t)(eq + 1 - p));
+		} else {
+			sb_add(sb, p, n);
 		}
-		k += 9;
-		sb_add(&sb, p, (size_t)(k - p));
-		sb_adds(&sb, "***");
-		p = k;
-		if (*p == '\'') { /* a quoted value */
-			for (p++; *p && *p != '\''; p++)
+		free(key);
+		p += n;
+	}
+}
+
+static void mask_kv(struct sb *sb, const char *s, struct secrets *sec)
+{
+	const char *p = s;
+	while (*p) {
+		const char *w = p;
+		while (isspace((unsigned char)*p))
+			p++;
+		const char *k = p;
+		while (*p && !isspace((unsigned char)*p) && *p != '=')
+			p++;
+		bool secret = secret_key(k, (size_t)(p - k));
+		while (isspace((unsigned char)*p))
+			p++;
+		if (*p != '=') { /* libpq refuses it; what follows a secret's name is hidden */
+			if (secret) {
+				sb_add(sb, w, (size_t)(p - w));
+				if (*p) {
+					sb_adds(sb, "***");
+					secret_add(sec, p, strlen(p));
+				}
+				return;
+			}
+			sb_add(sb, w, (size_t)(p - w));
+			continue;
+		}
+		p++;
+		while (isspace((unsigned char)*p))
+			p++;
+		sb_add(sb, w, (size_t)(p - w));
+		const char *v = p;
+		struct sb val = SB_INIT;
+		if (*p == '\'') {
+			for (p++; *p && *p != '\''; p++) {
 				if (*p == '\\' && p[1])
 					p++;
+				sb_addc(&val, *p);
+			}
 			if (*p)
 				p++;
 		} else {
-			while (*p && !isspace((unsigned char)*p) && *p != '&')
-				p++;
+			for (; *p && !isspace((unsigned char)*p); p++) {
+				if (*p == '\\' && p[1])
+					p++;
+				sb_addc(&val, *p);
+			}
 		}
+		if (secret) {
+			sb_adds(sb, *v == '\'' ? "'***'" : "***");
+			secret_add(sec, v, (size_t)(p - v));
+			secret_add(sec, sb_str(&val), strlen(sb_str(&val)));
+		} else {
+			sb_add(sb, v, (size_t)(p - v));
+		}
+		sb_free(&val);
 	}
+}
+
+static char *mask_secrets(const char *conninfo, struct secrets *sec)
+{
+	struct sb sb = SB_INIT;
+	if (strncmp(conninfo, "postgres://", 11) == 0 ||
+	    strncmp(conninfo, "postgresql://", 13) == 0)
+		mask_uri(&sb, conninfo, sec);
+	else
+		mask_kv(&sb, conninfo, sec);
 	return sb_detach(&sb);
 }
 
-int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr *err)
+char *pg_mask_password(const char *conninfo)
+{
+	return mask_secrets(conninfo, NULL);
+}
+
+/* s with every from replaced by to */
+static char *replace_all(char *s, const char *from, const char *to)
+{
+	size_t n = strlen(from);
+	if (!n || !strstr(s, from))
+		return s;
+	struct sb b = SB_INIT;
+	const char *p = s, *f;
+	while ((f = strstr(p, from))) {
+		sb_add(&b, p, (size_t)(f - p));
+		sb_adds(&b, to);
+		p = f + n;
+	}
+	sb_adds(&b, p);
+	free(s);
+	return sb_detach(&b);
+}
+
+/*
+ * One of libpq's messages about conninfo, without its secrets: libpq
+ * quotes the whole string (a bad IPv6 address), a value (a bad
+ * %-escape), or a piece of a password misread as a port (an unencoded
+ * '/' in a URI's password).
+ */
+static char *scrub(const char *msg, const char *conninfo, const char *masked,
+                   const struct secrets *sec)
+{
+	char *s = replace_all(xstrdup(msg), conninfo, masked);
+	for (int i = 0; i < sec->n; i++) {
+		s = replace_all(s, sec->v[i], "***");
+		/* and its pieces, as libpq splits a URI */
+		const char *p = sec->v[i];
+		while (*p) {
+			size_t n = strcspn(p, "/@:?&,=");
+			if (n >= 2) {
+				char *piece = xstrndup(p, n);
+				s = replace_all(s, piece, "***");
+				free(piece);
+			}
+			p += n;
+			if (*p)
+				p++;
+		}
+	}
+	return s;
+}
+
+/* A reason libpq gives for a failed connection that passes: try again. */
+static bool busy_reason(const char *m)
+{
+	static const char *const busy[] = {
+		"starting up",
+		"in recovery",
+		"shutting down",
+		"too many clients",
+		"too many connections",
+		"remaining connection slots",
+		"hot standby",
+		"session is read-only",
+		"not yet accepting connections",
+		"not accepting connections",
+		"closed the connection unexpectedly",
+		"terminating connection",
+		"is not the primary server",
+		"in standby mode",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(busy); i++)
+		if (strstr(m, busy[i]))
+			return true;
+	return false;
+}
+
+/* libpq's reason for a failed connection: the database named does not exist */
+static bool no_such_db(PGconn *c)
+{
+	const char *m = pq.PQerrorMessage(c);
+	return strstr(m, "database \"") && strstr(m, "\" does not exist");
+}
+
+/*
+ * CREATE DATABASE for conninfo's database, through the maintenance
+ * database (postgres) on the same server, as the same role: 0, else
+ * the reason in *why (malloc'd). Another leads creating it meanwhile is
+ * no failure.
+ */
+static int create_db(const char *conninfo, const char *name, char **why)
+{
+	const char *keys[] = { "dbname", "dbname", "fallback_application_name", NULL };
+	const char *vals[] = { conninfo, "postgres", "leads", NULL };
+	PGconn *c = pq.PQconnectdbParams(keys, vals, 1);
+	if (!c || pq.PQstatus(c) != CONNECTION_OK) {
+		*why = xstrdup(c ? pq.PQerrorMessage(c) : "out of memory");
+		pq.PQfinish(c);
+		return -1;
+	}
+	char *ident = pq.PQescapeIdentifier(c, name, strlen(name));
+	struct sb sql = SB_INIT;
+	sb_addf(&sql, "CREATE DATABASE %s", ident ? ident : "\"\"");
+	if (ident)
+		pq.PQfreemem(ident);
+	PGresult *r = pq.PQexec(c, sb_str(&sql));
+	sb_free(&sql);
+	const char *state = r ? pq.PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	int rc = 0;
+	if (pq.PQresultStatus(r) != PGRES_COMMAND_OK && !(state && strcmp(state, "42P04") == 0)) {
+		const char *m = r ? pq.PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+		*why = xstrdup(m ? m : pq.PQerrorMessage(c));
+		rc = -1;
+	}
+	pq.PQclear(r);
+	pq.PQfinish(c);
+	return rc;
+}
+
+int pg_connect(const char *conninfo, int busy_ms, bool create, struct pgdb **out, struct lerr *err)
 {
 	*out = NULL;
 	int lrc = pq_load(err);
 	if (lrc)
 		return lrc;
-	const char *keys[] = { "dbname", "fallback_application_name", NULL };
-	const char *vals[] = { conninfo, "leads", NULL };
+	struct secrets sec = { 0 };
+	char *disp = mask_secrets(conninfo, &sec);
+	/* a string libpq cannot read is said so, not blamed on a server it never named */
+	char *perr = NULL;
+	PQconninfoOption *opts = pq.PQconninfoParse(conninfo, &perr);
+	if (!opts) {
+		char *why = scrub(perr ? perr : "out of memory", conninfo, disp, &sec);
+		size_t n = strcspn(why, "\n");
+		int rc = lerr_set(err, EX_USAGE, "'%s' is not a PostgreSQL connection string: %.*s",
+		                  disp, (int)n, why);
+		free(why);
+		if (perr)
+			pq.PQfreemem(perr);
+		free(disp);
+		secrets_free(&sec);
+		return rc;
+	}
+	/*
+	 * The session speaks what the storage layer expects, whatever the
+	 * role's defaults: said in the startup packet (options, after the
+	 * user's own), which costs no round trip as SET statements did.
+	 */
+	const char *user_opts = getenv("PGOPTIONS");
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (strcmp(o->keyword, "options") == 0 && o->val)
+			user_opts = o->val;
+	struct sb ob = SB_INIT;
+	sb_addf(&ob,
+	        "%s%s-c client_min_messages=warning -c TimeZone=UTC "
+	        "-c standard_conforming_strings=on",
+	        user_opts ? user_opts : "", user_opts && *user_opts ? " " : "");
+	char *options = sb_detach(&ob);
+	pq.PQconninfoFree(opts);
+	const char *keys[] = { "dbname", "options", "client_encoding", "fallback_application_name",
+		               NULL };
+	const char *vals[] = { conninfo, options, "UTF8", "leads", NULL };
 	PGconn *c = pq.PQconnectdbParams(keys, vals, 1);
-	if (!c)
+	if (!c) {
+		free(disp);
+		secrets_free(&sec);
+		free(options);
 		return lerr_set(err, EX_OSERR, "cannot connect to PostgreSQL: out of memory");
+	}
+	if (pq.PQstatus(c) != CONNECTION_OK && no_such_db(c)) {
+		/* as a file: a writer creates it, a reader finds none */
+		char *name = xstrdup(pq.PQdb(c) ? pq.PQdb(c) : "");
+		char *why = NULL;
+		int rc = 0;
+		if (!create)
+			rc = lerr_set(
+			    err, EX_NOINPUT,
+			    "no database at '%s' (create it with 'leads init' or 'leads add')",
+			    disp);
+		else if (create_db(conninfo, name, &why)) {
+			char *clean = scrub(why, conninfo, disp, &sec);
+			rc = lerr_set(err, EX_CANTCREAT,
+			              "cannot create database '%s' for '%s': %.*s", name, disp,
+			              (int)strcspn(clean, "\n"), clean);
+			free(clean);
+		}
+		free(why);
+		free(name);
+		if (rc) {
+			free(disp);
+			secrets_free(&sec);
+			free(options);
+			pq.PQfinish(c);
+			return rc;
+		}
+		pq.PQfinish(c);
+		c = pq.PQconnectdbParams(keys, vals, 1);
+		if (!c) {
+			free(disp);
+			secrets_free(&sec);
+			free(options);
+			return lerr_set(err, EX_OSERR,
+			                "cannot connect to PostgreSQL: out of memory");
+		}
+	}
 	if (pq.PQstatus(c) != CONNECTION_OK) {
-		const char *m = pq.PQerrorMessage(c);
+		char *m = scrub(pq.PQerrorMessage(c), conninfo, disp, &sec);
 		/* "connection to server at ... failed: REASON" or just the reason */
 		const char *why = strstr(m, "failed: ");
 		why = why ? why + 8 : m;
 		size_t n = strcspn(why, "\n");
-		char *disp = pg_mask_password(conninfo);
-		bool busy = strstr(why, "starting up") || strstr(why, "in recovery") ||
-		            strstr(why, "shutting down") || strstr(why, "too many clients") ||
-		            strstr(why, "remaining connection slots");
+		/* any host's reason: with several hosts, the standby's is the one that counts */
+		bool busy = busy_reason(m);
 		const char *host = pq.PQhost(c), *port = pq.PQport(c);
-		int rc = lerr_set(err, busy ? EX_TEMPFAIL : EX_IOERR,
-		                  "cannot connect to '%s' (host %s, port %s): %.*s%s", disp,
-		                  host && *host ? host : "localhost", port && *port ? port : "5432",
-		                  (int)n, why, busy ? " (try again)" : "");
+		struct sb lb = SB_INIT;
+		sb_addf(&lb, "(host %s, port %s): %.*s%s%s", host && *host ? host : "localhost",
+		        port && *port ? port : "5432", (int)n, why, busy ? " (try again)" : "",
+		        sec.misread ? " (in a URI, a password's '/' is written %2F and its '@' %40)"
+		                    : "");
+		char *line = sb_detach(&lb);
+		char *clean = scrub(line, conninfo, disp, &sec);
+		int rc = lerr_set(err, busy ? EX_TEMPFAIL : EX_IOERR, "cannot connect to '%s' %s",
+		                  disp, clean);
+		free(line);
+		free(clean);
+		free(m);
 		free(disp);
+		secrets_free(&sec);
+		free(options);
 		pq.PQfinish(c);
 		return rc;
 	}
+	secrets_free(&sec);
+	free(options);
 	pq.PQsetNoticeProcessor(c, no_notices, NULL);
 	struct pgdb *pg = xcalloc(1, sizeof *pg);
 	pg->c = c;
 	pg->busy_ms = busy_ms;
-	pg->display = pg_mask_password(conninfo);
+	pg->display = disp;
 	pg->trace = getenv("LEADS_TRACE_SQL") != NULL;
-	/* the session speaks what the storage layer expects, whatever the role's defaults */
-	int rc = pg_exec(pg, "SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
-	                     "SET standard_conforming_strings = on; SET client_encoding = 'UTF8'");
-	if (rc) {
-		lerr_set(err, EX_IOERR, "'%s': %s", pg->display, pg_errmsg(pg));
-		pg_disconnect(pg);
-		return EX_IOERR;
+	/* for the tests that count round trips: every message after the connection */
+	const char *wire = getenv("LEADS_PG_TRACE");
+	if (wire && *wire && (pg->wire = fopen(wire, "a"))) {
+		pq.PQtrace(c, pg->wire);
+		pq.PQsetTraceFlags(c, PQTRACE_SUPPRESS_TIMESTAMPS);
 	}
 	*out = pg;
 	return 0;
@@ -338,6 +738,10 @@ void pg_disconnect(struct pgdb *pg)
 	if (!pg)
 		return;
 	pq.PQfinish(pg->c);
+	if (pg->wire)
+		fclose(pg->wire);
+	free(pg->unused);
+	free(pg->exp);
 	free(pg->display);
 	free(pg->msg);
 	free(pg);
@@ -361,20 +765,67 @@ static int streaming(struct pgdb *pg)
 	return pg->code;
 }
 
+/* The statements of BEGIN and the lock, waiting at most the busy timeout. */
+static void begin_sql(const struct pgdb *pg, long long key, char *sql, size_t n)
+{
+	snprintf(sql, n, "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%lld)",
+	         pg->busy_ms > 0 ? pg->busy_ms : 1, key);
+}
+
+/* Run a command whose outcome does not matter (savepoints, a ROLLBACK). */
+static void quietly(struct pgdb *pg, const char *sql);
+
 /* Run PostgreSQL's own SQL (no rewriting, no rows wanted): 0 or an error code. */
 static int run(struct pgdb *pg, const char *sql)
 {
 	if (streaming(pg))
 		return pg->code;
-	PGresult *r = pq.PQexec(pg->c, sql);
+	if (strcmp(sql, "ROLLBACK") == 0) {
+		(void)settle(pg, NULL); /* what was deferred goes with the transaction */
+		pg->sticky = 0;
+	} else if (pg->sticky) {
+		return pg->sticky;
+	} else if (pq.PQpipelineStatus(pg->c) != PQ_PIPELINE_OFF) {
+		/* one statement (COMMIT): in the same round trip as the writes deferred */
+		if (!strchr(sql, ';')) {
+			if (!pipe_query(pg, sql, 'q')) {
+				set_err(pg, SQLITE_BUSY_RECOVERY, pq.PQerrorMessage(pg->c));
+				(void)settle(pg, NULL);
+				return pg->code;
+			}
+			return settle(pg, NULL);
+		}
+		int rc = settle(pg, NULL);
+		if (rc)
+			return rc;
+	}
+	char *with = NULL;
+	if (pg->begin_pending) {
+		pg->begin_pending = false;
+		if (strcmp(sql, "ROLLBACK") == 0) /* nothing was sent: nothing to undo */
+			return 0;
+		char b[200];
+		begin_sql(pg, pg->begin_key, b, sizeof b);
+		struct sb sb = SB_INIT;
+		sb_addf(&sb, "%s; %s", b, sql); /* one round trip; an error stops the rest */
+		with = sb_detach(&sb);
+	}
+	PGresult *r = pq.PQexec(pg->c, with ? with : sql);
 	int rc = result_err(pg, r);
 	pq.PQclear(r);
+	if (rc && with && pg_in_tx(pg))
+		quietly(pg, "ROLLBACK");
+	free(with);
 	return rc;
 }
 
 /* Run a command whose outcome does not matter (savepoints, a ROLLBACK). */
 static void quietly(struct pgdb *pg, const char *sql)
 {
+	if (pq.PQpipelineStatus(pg->c) != PQ_PIPELINE_OFF)
+		(void)settle(pg, NULL);
+	if (strcmp(sql, "ROLLBACK") == 0)
+		pg->sticky = 0;
 	pq.PQclear(pq.PQexec(pg->c, sql));
 }
 
@@ -391,28 +842,48 @@ int pg_exec(struct pgdb *pg, const char *sql)
 }
 
 /*
- * BEGIN and the transaction-level advisory lock key,
+ * BEGIN and the transaction-level advisory lock key, now,
  * waiting for it at most the busy timeout; rolled back if it fails.
  */
 static int begin_locked(struct pgdb *pg, long long key)
 {
 	char sql[200];
-	snprintf(sql, sizeof sql,
-	         "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%lld)",
-	         pg->busy_ms > 0 ? pg->busy_ms : 1, key);
+	begin_sql(pg, key, sql, sizeof sql);
 	int rc = run(pg, sql);
 	if (rc && pg_in_tx(pg))
 		quietly(pg, "ROLLBACK");
 	return rc;
 }
 
+/*
+ * The write transaction: BEGIN and the lock are sent with the next
+ * statement (execute, run), which saves a round trip per command; a
+ * lock not granted in time is that statement's error (SQLITE_BUSY).
+ */
 int pg_begin(struct pgdb *pg)
 {
-	return begin_locked(pg, WRITE_LOCK);
+	if (streaming(pg))
+		return pg->code;
+	if (pg->begin_pending || pq.PQtransactionStatus(pg->c) != PQTRANS_IDLE)
+		return begin_locked(pg, WRITE_LOCK); /* as before: the server says what is wrong */
+	pg->begin_pending = true;
+	pg->begin_key = WRITE_LOCK;
+	return 0;
+}
+
+/* BEGIN and the lock, if pg_begin() left them to go with a statement, now. */
+static int flush_begin(struct pgdb *pg)
+{
+	if (!pg->begin_pending)
+		return 0;
+	pg->begin_pending = false;
+	return begin_locked(pg, pg->begin_key);
 }
 
 bool pg_in_tx(const struct pgdb *pg)
 {
+	if (pg->begin_pending)
+		return true;
 	PGTransactionStatusType t = pq.PQtransactionStatus(pg->c);
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
@@ -421,7 +892,7 @@ bool pg_in_tx(const struct pgdb *pg)
 
 int pg_copy_begin(struct pgdb *pg, const char *sql)
 {
-	if (streaming(pg))
+	if (streaming(pg) || settle(pg, NULL) || flush_begin(pg))
 		return pg->code;
 	PGresult *r = pq.PQexec(pg->c, sql);
 	int rc = pq.PQresultStatus(r) == PGRES_COPY_IN ? 0 : result_err(pg, r);
@@ -543,6 +1014,26 @@ struct pgst *pgst_prepare(struct pgdb *pg, const char *sql)
 				st->types[n - 1] = 0; /* the server infers it from its use */
 		}
 	}
+	/*
+	 * A parameter the SQL casts to text is text (pgsql_translate writes
+	 * "?1 IS NULL OR x = ?1 COLLATE NOCASE" so, and the server would
+	 * deduce two types for it). One left to the server that is tested
+	 * with IS may still be untypable (42P18): such a statement is
+	 * prepared under a savepoint in a transaction (prepare()), the others
+	 * with no more than their first run's round trip (execute()).
+	 */
+	for (const char *p = st->sql; (p = strstr(p, "CAST($")); p++) {
+		int n = atoi(p + 6);
+		if (n >= 1 && n <= st->nparams &&
+		    strncmp(p + 6 + strspn(p + 6, "0123456789"), " AS text)", 9) == 0)
+			st->types[n - 1] = TEXTOID;
+	}
+	for (const char *p = st->sql; (p = strchr(p, '$')); p++) {
+		int n = atoi(p + 1);
+		if (n >= 1 && n <= st->nparams && !st->types[n - 1] &&
+		    strncmp(p + 1 + strspn(p + 1, "0123456789"), " IS ", 4) == 0)
+			st->risky = true;
+	}
 	st->row = -1;
 	return st;
 }
@@ -597,9 +1088,9 @@ static void count_changes(struct pgdb *pg, PGresult *r)
 static int prepare(struct pgst *st)
 {
 	struct pgdb *pg = st->pg;
-	if (streaming(pg))
+	if (streaming(pg) || settle(pg, NULL))
 		return pg->code;
-	bool tx = pq.PQtransactionStatus(pg->c) == PQTRANS_INTRANS;
+	bool tx = st->risky && pq.PQtransactionStatus(pg->c) == PQTRANS_INTRANS;
 	snprintf(st->name, sizeof st->name, "s%u", ++pg->nstmt);
 	if (tx)
 		quietly(pg, "SAVEPOINT leads_prepare");
@@ -654,28 +1145,24 @@ static int stream_next(struct pgst *st)
 	return rc ? rc : SQLITE_DONE;
 }
 
-/* Run st with its bindings: its rows kept in st->res, or done; 0 or an error code. */
-static int execute(struct pgst *st)
+/* The result of the next query in the pipeline (its last), NULL if none came. */
+static PGresult *pipe_take(struct pgdb *pg)
+{
+	PGresult *last = NULL, *r;
+	while ((r = pq.PQgetResult(pg->c))) {
+		bool sync = pq.PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+		pq.PQclear(last);
+		last = r;
+		if (sync)
+			break;
+	}
+	return last;
+}
+
+/* What a statement's result says: its rows kept in st->res, or done. */
+static void took(struct pgst *st, PGresult *r)
 {
 	struct pgdb *pg = st->pg;
-	if (streaming(pg) || (!st->name[0] && prepare(st)))
-		return pg->code;
-	if (st->stream) {
-		if (!pq.PQsendQueryPrepared(pg->c, st->name, st->nparams,
-		                            (const char *const *)st->val, NULL, NULL, 0)) {
-			set_err(pg, SQLITE_IOERR, pq.PQerrorMessage(pg->c));
-			return pg->code;
-		}
-		(void)pq.PQsetSingleRowMode(pg->c); /* if not, the rows come whole (stream_next) */
-		pg->streaming = st;
-		return 0;
-	}
-	PGresult *r = pq.PQexecPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
-	                                NULL, NULL, 0);
-	if (result_err(pg, r)) {
-		pq.PQclear(r);
-		return pg->code;
-	}
 	count_changes(pg, r);
 	if (pq.PQresultStatus(r) != PGRES_TUPLES_OK || (st->flags & PGSQL_RETURNS_ID)) {
 		int n = pq.PQntuples(r);
@@ -683,11 +1170,235 @@ static int execute(struct pgst *st)
 			pg->last_id = strtoll(pq.PQgetvalue(r, n - 1, 0), NULL, 10);
 		pq.PQclear(r);
 		st->done = true;
-		return 0;
+		return;
 	}
 	st->res = r;
 	st->nrows = pq.PQntuples(r);
 	st->row = -1;
+}
+
+/*
+ * Round trips. A statement is sent in libpq's pipeline mode: BEGIN and
+ * the lock if pending, its Parse the first time, its Bind and Execute,
+ * then one Sync and the results, all in one round trip. A write in a
+ * transaction whose result nobody waits for (an INSERT, UPDATE or
+ * DELETE, except on leads, whose unique keys the callers check by the
+ * statement's outcome: an INSERT, or an UPDATE that sets the email or
+ * the external id) is deferred: sent, not synced, its result read
+ * with the next statement's, or when its changes or id are asked for,
+ * or at COMMIT. Its error is then the error of what comes next, and the
+ * transaction's until it is rolled back.
+ */
+static bool pipe_open(struct pgdb *pg)
+{
+	return pq.PQpipelineStatus(pg->c) != PQ_PIPELINE_OFF || pq.PQenterPipelineMode(pg->c);
+}
+
+static void expect(struct pgdb *pg, char kind, unsigned flags)
+{
+	if (pg->nexp == pg->capexp) {
+		pg->capexp = pg->capexp ? pg->capexp * 2 : 16;
+		pg->exp = xrealloc(pg->exp, pg->capexp * sizeof *pg->exp);
+	}
+	pg->exp[pg->nexp].kind = kind;
+	pg->exp[pg->nexp++].flags = flags;
+}
+
+static bool pipe_query(struct pgdb *pg, const char *sql, char kind)
+{
+	if (!pq.PQsendQueryParams(pg->c, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return false;
+	expect(pg, kind, 0);
+	return true;
+}
+
+static bool pipe_begin(struct pgdb *pg)
+{
+	if (!pg->begin_pending)
+		return true;
+	pg->begin_pending = false;
+	char lt[64], lk[64];
+	snprintf(lt, sizeof lt, "SET LOCAL lock_timeout = %d", pg->busy_ms > 0 ? pg->busy_ms : 1);
+	snprintf(lk, sizeof lk, "SELECT pg_advisory_xact_lock(%lld)", pg->begin_key);
+	return pipe_query(pg, "BEGIN", 'b') && pipe_query(pg, lt, 'b') && pipe_query(pg, lk, 'b');
+}
+
+static bool pipe_stmt(struct pgst *st, bool deferred)
+{
+	struct pgdb *pg = st->pg;
+	if (!st->name[0]) {
+		snprintf(st->name, sizeof st->name, "s%u", ++pg->nstmt);
+		if (!pq.PQsendPrepare(pg->c, st->name, st->sql, st->nparams, st->types))
+			return false;
+		expect(pg, deferred ? 'p' : 'P', 0);
+	}
+	if (!pq.PQsendQueryPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
+	                            NULL, NULL, 0))
+		return false;
+	expect(pg, deferred ? 'd' : 'x', st->flags);
+	return true;
+}
+
+/* the statements finalized so far, once there are many */
+static bool pipe_dealloc(struct pgdb *pg)
+{
+	if (pg->nunused < 32)
+		return true;
+	bool ok = true;
+	for (unsigned i = 0; ok && i < pg->nunused; i++) {
+		char sql[40];
+		snprintf(sql, sizeof sql, "DEALLOCATE %s", pg->unused[i]);
+		ok = pipe_query(pg, sql, 'q');
+	}
+	pg->nunused = 0;
+	return ok;
+}
+
+/*
+ * Sync the open pipeline and read its results: 0, or the first error
+ * (a lock not granted rolls the transaction back, as begin_locked).
+ * st: the statement waited for ('P', 'x'), its rows kept.
+ */
+static int settle(struct pgdb *pg, struct pgst *st)
+{
+	PGconn *c = pg->c;
+	if (pq.PQpipelineStatus(c) == PQ_PIPELINE_OFF)
+		return 0;
+	int rc = 0;
+	bool from_begin = false, ok = pq.PQpipelineSync(c);
+	if (!ok) {
+		set_err(pg, SQLITE_BUSY_RECOVERY, pq.PQerrorMessage(c));
+		rc = pg->code;
+	}
+	for (unsigned i = 0; ok && i < pg->nexp; i++) {
+		const struct pexp *e = &pg->exp[i];
+		PGresult *r = pipe_take(pg);
+		if (e->kind == 'P' && st) {
+			const char *state = r ? pq.PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+			if (!rc && !pg->batch_tx && state &&
+			    (strcmp(state, "42P08") == 0 || strcmp(state, "42P18") == 0))
+				pg->retype = true;
+			else if (!rc)
+				rc = result_err(pg, r);
+			if (rc || pg->retype)
+				st->name[0] = '\0';
+		} else if (e->kind == 'x' && st) {
+			if (!rc && !pg->retype && !(rc = result_err(pg, r))) {
+				took(st, r);
+				r = NULL;
+			}
+		} else if (!rc) {
+			rc = result_err(pg, r);
+			from_begin = rc && e->kind == 'b';
+			if (!rc && e->kind == 'd') {
+				count_changes(pg, r);
+				int n = pq.PQntuples(r);
+				if ((e->flags & PGSQL_RETURNS_ID) && n > 0)
+					pg->last_id = strtoll(pq.PQgetvalue(r, n - 1, 0), NULL, 10);
+			}
+		}
+		pq.PQclear(r);
+	}
+	if (ok)
+		pq.PQclear(pipe_take(pg)); /* the Sync's */
+	pg->nexp = 0;
+	if (!pq.PQexitPipelineMode(c)) {
+		PGresult *r;
+		while ((r = pq.PQgetResult(c)))
+			pq.PQclear(r);
+		if (!pq.PQexitPipelineMode(c) && !rc) {
+			set_err(pg, SQLITE_BUSY_RECOVERY, pq.PQerrorMessage(c));
+			rc = pg->code;
+		}
+	}
+	if (rc && from_begin && pg_in_tx(pg))
+		quietly(pg, "ROLLBACK");
+	return rc;
+}
+
+/* A write whose result no caller waits for (see settle). */
+static bool deferrable(const struct pgst *st)
+{
+	const char *q = st->sql;
+	while (isspace((unsigned char)*q))
+		q++;
+	const char *t = NULL;
+	if (strncasecmp(q, "INSERT INTO ", 12) == 0)
+		t = q + 12;
+	else if (strncasecmp(q, "UPDATE ", 7) == 0)
+		t = q + 7;
+	else if (strncasecmp(q, "DELETE FROM ", 12) == 0)
+		t = q + 12;
+	if (!t)
+		return false;
+	/* on leads, only an UPDATE that sets neither unique key (route, score) */
+	if (strncmp(t, "leads", 5) == 0 && !isalnum((unsigned char)t[5]) && t[5] != '_' &&
+	    (toupper((unsigned char)*q) != 'U' || strstr(t, "email") || strstr(t, "ext_id")))
+		return false;
+	/* rows of its own to return: waited for */
+	return !strstr(q, "RETURNING") || (st->flags & PGSQL_RETURNS_ID);
+}
+
+static int pipelined(struct pgst *st, bool tx)
+{
+	struct pgdb *pg = st->pg;
+	bool deferred = tx && deferrable(st);
+	if (!pipe_open(pg)) {
+		set_err(pg, SQLITE_BUSY_RECOVERY, pq.PQerrorMessage(pg->c));
+		return pg->code;
+	}
+	if (!pg->nexp)
+		pg->batch_tx = tx;
+	bool ok = pipe_begin(pg) && pipe_stmt(st, deferred) && (deferred || pipe_dealloc(pg));
+	if (ok && deferred) {
+		st->done = true;
+		/*
+		 * Results unread pile up on the server, which stops reading
+		 * once its socket buffer is full while this side is still
+		 * writing: synced every few hundred.
+		 */
+		if (pg->nexp >= 256 && (pg->sticky = settle(pg, NULL)))
+			return pg->sticky;
+		return 0;
+	}
+	int rc = settle(pg, ok ? st : NULL);
+	if (!ok && !rc) {
+		set_err(pg, SQLITE_BUSY_RECOVERY, pq.PQerrorMessage(pg->c));
+		rc = pg->code;
+	}
+	if (pg->retype) { /* outside a transaction: prepared again, typed by what was bound */
+		pg->retype = false;
+		if (prepare(st))
+			return pg->code;
+		return pipelined(st, false);
+	}
+	return rc;
+}
+
+/* Run st with its bindings: its rows kept in st->res, or done; 0 or an error code. */
+static int execute(struct pgst *st)
+{
+	struct pgdb *pg = st->pg;
+	if (streaming(pg))
+		return pg->code;
+	if (pg->sticky)
+		return pg->sticky;
+	bool tx = pg->begin_pending || pq.PQpipelineStatus(pg->c) != PQ_PIPELINE_OFF ||
+	          pq.PQtransactionStatus(pg->c) == PQTRANS_INTRANS;
+	if (!st->stream && !(st->risky && tx && !st->name[0]))
+		return pipelined(st, tx);
+	/* the rows as they come, or a Parse that may fail: BEGIN first, on its own */
+	if (settle(pg, NULL) || flush_begin(pg) || (!st->name[0] && prepare(st)))
+		return pg->code;
+	if (!st->stream)
+		return pipelined(st, tx);
+	if (!pq.PQsendQueryPrepared(pg->c, st->name, st->nparams, (const char *const *)st->val,
+	                            NULL, NULL, 0)) {
+		set_err(pg, SQLITE_IOERR, pq.PQerrorMessage(pg->c));
+		return pg->code;
+	}
+	(void)pq.PQsetSingleRowMode(pg->c); /* if not, the rows come whole (stream_next) */
+	pg->streaming = st;
 	return 0;
 }
 
@@ -751,10 +1462,12 @@ void pgst_finalize(struct pgst *st)
 		return;
 	pgst_reset(st);
 	pgst_clear(st);
-	if (st->name[0] && pq.PQstatus(st->pg->c) == CONNECTION_OK) {
-		char sql[40];
-		snprintf(sql, sizeof sql, "DEALLOCATE %s", st->name);
-		quietly(st->pg, sql);
+	if (st->name[0]) { /* DEALLOCATEd in a later round trip, or at the end of the session */
+		struct pgdb *pg = st->pg;
+		if (!(pg->nunused & (pg->nunused + 1)) || !pg->unused) /* 0, 1, 3, 7, ...: grow */
+			pg->unused =
+			    xrealloc(pg->unused, (pg->nunused + 1) * 2 * sizeof *pg->unused);
+		memcpy(pg->unused[pg->nunused++], st->name, sizeof st->name);
 	}
 	free(st->val);
 	free(st->types);
@@ -985,7 +1698,24 @@ static const char *const pg_migrations[] = {
 	"ALTER TABLE tasks ADD COLUMN owner_given integer NOT NULL DEFAULT 0;"
 	"ALTER TABLE imports ADD COLUMN quiet_before bigint;",
 
-	/* 6: leads merge (db.c) */
+	/* 6: `leads list TEXT`: PostgreSQL's own text search, GIN indexes on
+	 * the lead's fields and on the text of notes (db_lookup.c queries them) */
+	"CREATE FUNCTION leads_text(fn text, ln text, co text, em text, ph text, ti "
+	"text, ex text) RETURNS tsvector LANGUAGE sql IMMUTABLE AS $$ SELECT "
+	"to_tsvector('simple', coalesce(fn, '') || ' ' || coalesce(ln, '') || ' ' || "
+	"coalesce(co, '') || ' ' || translate(coalesce(em, ''), '@.', '  ') || ' ' || coalesce(ph, "
+	"'') || ' ' "
+	"|| coalesce(ti, '')) || CASE WHEN ex IS NULL THEN ''::tsvector ELSE "
+	"jsonb_to_tsvector('simple', ex::jsonb, '[\"string\", \"numeric\"]') END $$;"
+	"CREATE INDEX leads_text ON leads USING gin (leads_text(first_name, last_name, "
+	"company, email, phone, title, extra));"
+	"CREATE FUNCTION leads_note_text(d text) RETURNS tsvector LANGUAGE sql "
+	"IMMUTABLE AS $$ SELECT to_tsvector('simple', coalesce(d::json ->> 'text', '')) "
+	"$$;"
+	"CREATE INDEX events_text ON events USING gin (leads_note_text(data)) WHERE "
+	"kind IN ('note', 'call', 'email', 'meeting', 'meeting_scheduled');",
+
+	/* 7: leads merge (db.c) */
 	"CREATE TABLE lead_aliases ("
 	"  id bigint PRIMARY KEY,"
 	"  lead_id bigint NOT NULL REFERENCES leads(id) ON DELETE CASCADE DEFERRABLE,"
@@ -1021,11 +1751,23 @@ static int read_version(struct pgdb *pg, int *have)
 int pg_schema_version(struct pgdb *pg, int *have)
 {
 	*have = 0;
-	PGresult *r = pq.PQexec(pg->c, "SELECT to_regclass('leads_schema') IS NOT NULL");
+	/* one round trip: a table that is not there (42P01) is version 0 */
+	PGresult *r = pq.PQexec(pg->c, "SELECT version FROM leads_schema");
+	const char *state = r ? pq.PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state && strcmp(state, "42P01") == 0) {
+		pq.PQclear(r);
+		return 0;
+	}
 	int rc = result_err(pg, r);
-	bool exists = !rc && pq.PQntuples(r) == 1 && *pq.PQgetvalue(r, 0, 0) == 't';
+	int rows = rc ? 0 : pq.PQntuples(r);
+	if (rows == 1)
+		*have = atoi(pq.PQgetvalue(r, 0, 0));
 	pq.PQclear(r);
-	return rc || !exists ? rc : read_version(pg, have);
+	if (!rc && (*have < 0 || rows > 1)) {
+		set_err(pg, SQLITE_CORRUPT, "leads_schema holds a version no leads writes");
+		rc = pg->code;
+	}
+	return rc;
 }
 
 int pg_migrate(struct pgdb *pg, int want)

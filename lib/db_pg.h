@@ -14,10 +14,19 @@
  *   takes a transaction-scoped advisory lock, waiting at most the busy
  *   timeout (lock_timeout), so every writing command sees the data as
  *   its own: round-robin cursors, outbox claims and duplicate checks
- *   need nothing more.
+ *   need nothing more. BEGIN and the lock are sent with the first
+ *   statement after pg_begin(), in its round trip.
+ * - Round trips: a statement's Parse, Bind and Execute go in one (libpq
+ *   pipeline mode). A write in a transaction that no caller waits on (not
+ *   an INSERT into leads, not an UPDATE setting its email or external id)
+ *   steps to SQLITE_DONE at once and is sent with the next statement,
+ *   pg_changes(), pg_last_id() or COMMIT; its error is theirs.
  * - Errors map to SQLite's codes: unique/check/not-null/foreign key ->
- *   SQLITE_CONSTRAINT_*, lock timeout, deadlock, serialization failure,
- *   a server starting or in recovery -> SQLITE_BUSY, else SQLITE_ERROR.
+ *   SQLITE_CONSTRAINT_*, the write lock's timeout -> SQLITE_BUSY; what
+ *   passes with a retry (deadlock, serialization failure, a limit of
+ *   connections, a server starting, stopping, in recovery or a standby,
+ *   a connection lost) -> SQLITE_BUSY_RECOVERY (exit 75 with the
+ *   server's reason); else SQLITE_ERROR.
  */
 #ifndef LEADS_DB_PG_H
 #define LEADS_DB_PG_H
@@ -36,10 +45,14 @@ bool pg_is_conninfo(const char *s);
 
 /*
  * Connect. A failure is one line naming the server and the reason:
- * EX_TEMPFAIL when it is merely busy (starting, in recovery, too many
- * connections), else EX_IOERR.
+ * EX_TEMPFAIL when it is merely busy (starting, in recovery, a standby,
+ * too many connections for the server, the role or the database),
+ * EX_USAGE for a string libpq cannot read, else EX_IOERR. A database
+ * that does not exist is EX_NOINPUT, or, with create, is created
+ * (CREATE DATABASE through the maintenance database postgres, as the
+ * same role; EX_CANTCREAT when the role may not).
  */
-int pg_connect(const char *conninfo, int busy_ms, struct pgdb **out, struct lerr *err);
+int pg_connect(const char *conninfo, int busy_ms, bool create, struct pgdb **out, struct lerr *err);
 void pg_disconnect(struct pgdb *pg);
 /* The database for messages: the connection string, any password masked. */
 const char *pg_display(const struct pgdb *pg);

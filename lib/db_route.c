@@ -269,10 +269,20 @@ int db_score_set_default(struct db *db, int64_t lead_id, int64_t v, struct lerr 
 int db_threshold_fired(struct db *db, int64_t lead_id, const char *score, const char *name,
                        int64_t *n, struct lerr *err)
 {
-	struct dbst *st = db_prep(db,
-	                          "SELECT count(*) FROM events WHERE lead_id = ?1 AND "
-	                          "kind = 'score.threshold' AND from_val = ?2 AND to_val = ?3",
-	                          err);
+	/*
+	 * The lead's events first, then the kind: with the kind beside the
+	 * lead the PostgreSQL planner took events_kind, whose statistics know
+	 * nothing of the thresholds a `score --recalc` inserted earlier in its
+	 * transaction, and rescanned them all for every lead (quadratic). The
+	 * materialized CTE is a fence on both backends: by lead only.
+	 */
+	struct dbst *st =
+	    db_prep(db,
+	            "WITH e AS MATERIALIZED (SELECT kind, from_val, to_val FROM events "
+	            "WHERE lead_id = ?1) "
+	            "SELECT count(*) FROM e WHERE "
+	            "kind = 'score.threshold' AND from_val = ?2 AND to_val = ?3",
+	            err);
 	if (!st)
 		return err->code;
 	st_bind_int64(st, 1, lead_id);

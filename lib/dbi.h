@@ -48,6 +48,7 @@ struct db {
 	size_t nbulk;
 	bool bulk_journal; /* switched to a rollback journal */
 	bool bulk_nofk;    /* foreign keys off for the load, checked before COMMIT */
+	bool bulk_fts; /* the full-text triggers dropped for the load, index filled at the end */
 	/* db_events_defer(): history rows not written yet, their text in pend_text */
 	struct pending_event {
 		int64_t lead_id, at;

@@ -71,6 +71,7 @@
 #include <strings.h>
 
 #include "ltime.h"
+#include "tz.h"
 
 /* ---- String helpers -------------------------------------------------- */
 
@@ -2264,6 +2265,24 @@ static void apply_vocab(struct rowctx *x, const struct imap_col *c, const char *
 		free(val);
 }
 
+/* A date as the file wrote it is a local time: not an epoch number, and no
+ * "Z" or offset after an ISO 8601 time. */
+static bool date_is_local(const char *raw)
+{
+	const char *b;
+	size_t n;
+	trim_span(raw, &b, &n);
+	size_t digits = 0;
+	while (digits < n && b[digits] >= '0' && b[digits] <= '9')
+		digits++;
+	if (digits == n)
+		return false;
+	for (size_t i = 10; i < n; i++)
+		if (b[i] == 'Z' || b[i] == 'z' || b[i] == '+' || b[i] == '-')
+			return false;
+	return true;
+}
+
 static int apply_field(struct rowctx *x, const struct imap_col *c, const char *raw, const char *v,
                        size_t vn, struct lerr *err)
 {
@@ -2287,7 +2306,10 @@ static int apply_field(struct rowctx *x, const struct imap_col *c, const char *r
 	char small[64];
 	switch (f->kind) {
 	case FK_TIME:
-		if (!imap_date_parse(c->date, raw, &n)) {
+		if (imap_date_parse(c->date, raw, &n)) {
+			if (x->m->tz && date_is_local(raw))
+				n = tz_local_to_utc(x->m->tz, n);
+		} else {
 			char *t = xstrndup(v, vn);
 			int rc;
 			if (c->date == IMAP_DATE_AUTO)

@@ -35,6 +35,8 @@
 #include "lead.h"
 #include "util.h"
 
+struct tz;
+
 /* ---- Presets -------------------------------------------------------- */
 
 struct imap_preset; /* opaque; one per vendor, plus "leads" and "generic" */
@@ -160,6 +162,9 @@ struct imap {
 	size_t width; /* cells of the raw header row */
 	char **notes; /* for the report: "duplicate column 'Email' renamed 'Email_2'" */
 	size_t nnotes;
+	/* the zone of the file's times that carry no offset (NULL: UTC);
+	 * epoch numbers and ISO 8601 with Z or an offset are instants */
+	const struct tz *tz;
 };
 
 /* Blank: no cells, or every cell empty or only whitespace. Skip such rows

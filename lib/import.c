@@ -105,6 +105,7 @@ static int setup_mapping(struct import_opts *o, struct csv_reader *r, struct cel
 		return rc;
 	if ((rc = imap_init(m, c->v, c->n, err)))
 		return file_err(o, rc, err);
+	m->tz = o->tz;
 	if (o->header)
 		o->header(o->ctx, c->v, c->n);
 	memset(d, 0, sizeof *d);

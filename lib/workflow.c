@@ -192,7 +192,7 @@ static char *node_text(struct yaml_ctx *y, yaml_node_t *n, int indent, bool *sam
 
 static int parse_business_hours(struct yaml_ctx *y, yaml_node_t *n, struct config *cfg)
 {
-	struct bizhours *bh = bh_parse(y, n);
+	struct bizhours *bh = bh_parse(y, n, cfg->timezone);
 	if (!bh)
 		return -1;
 	struct workflow_config *w = wfc(cfg);

@@ -56,10 +56,10 @@ load test_helper
 	assert_output $'stage\nAppointment Set'
 }
 
-@test "add --stage unknown is exit 65 and adds nothing" {
+@test "add --stage unknown is exit 64 (a bad option value) and adds nothing" {
 	run --separate-stderr leads add --email a@example.com --stage Nowhere
-	assert_failure 65
-	assert_equal "$stderr" "leads add: no stage 'Nowhere' in the pipeline"
+	assert_failure 64
+	assert_equal "$stderr" "leads add: unknown stage 'Nowhere' ('Prospecting', 'Contacted', 'Appointment Set', 'Proposal Sent', 'Customer Agreed', 'Closed Deal', 'Customer', 'Lost')"
 	run sql "SELECT count(*) FROM leads"
 	assert_output 0
 }
@@ -138,13 +138,19 @@ pipeline:
 team:
   - {name: ana, email: ana@example.com}
 YAML
+	# a bad value given as an option is 64 (DECISIONS, Exit codes); in --json data 65
 	run --separate-stderr leads -c team.yaml add --email x@example.com --owner bob
+	assert_failure 64
+	assert_equal "$stderr" "leads add: unknown owner 'bob' ('ana')"
+	run --separate-stderr leads -c team.yaml add --json <<<'{"email": "x@example.com", "owner": "bob"}'
 	assert_failure 65
 	assert_equal "$stderr" "leads add: no team member 'bob' in the config"
 	run --separate-stderr leads -c team.yaml add --email x@example.com --owner ANA@example.com
 	assert_success
+	run --separate-stderr leads -c team.yaml add --email y@example.com --owner an
+	assert_success
 	run sql "SELECT owner FROM leads ORDER BY id"
-	assert_output ana
+	assert_output $'ana\nana'
 }
 
 @test "a new lead may start in a lost stage, as an imported one may; it fires no workflows" {

@@ -60,7 +60,7 @@ OUT
 	seed
 	run --separate-stderr leads list --stage nowhere
 	assert_failure 64
-	assert_equal "$stderr" "leads list: no stage 'nowhere' in the pipeline"
+	assert_equal "$stderr" "leads list: unknown stage 'nowhere' ('Prospecting', 'Contacted', 'Appointment Set', 'Proposal Sent', 'Customer Agreed', 'Closed Deal', 'Customer', 'Lost')"
 	run --separate-stderr leads list --group maybe
 	assert_failure 64
 	run --separate-stderr leads list --sort shoe_size
@@ -116,5 +116,5 @@ OUT
 	assert_equal "$stderr" "leads show: no lead matches 'nobody@example.com'"
 	run --separate-stderr leads show bob
 	assert_failure 66
-	assert_equal "$stderr" "leads show: no lead matches 'bob' (give a lead id or an email address)"
+	assert_equal "$stderr" "leads show: no lead matches 'bob' (give an id, an email, or a part of a name or company)"
 }

@@ -57,7 +57,7 @@ load test_helper
 	add_lead --email a@example.com
 	run --separate-stderr leads move 1 Heaven
 	assert_failure 64
-	assert_equal "$stderr" "leads move: no stage 'Heaven' in the pipeline (stages: 'Prospecting', 'Contacted', 'Appointment Set', 'Proposal Sent', 'Customer Agreed', 'Closed Deal', 'Customer', 'Lost')"
+	assert_equal "$stderr" "leads move: unknown stage 'Heaven' ('Prospecting', 'Contacted', 'Appointment Set', 'Proposal Sent', 'Customer Agreed', 'Closed Deal', 'Customer', 'Lost')"
 }
 
 @test "move needs exactly one target" {
@@ -95,7 +95,7 @@ load test_helper
 	assert_output 'status|new|unqualified|{"reason":"student"}'
 	run --separate-stderr leads status 1 sleepy
 	assert_failure 64
-	[[ ${stderr_lines[0]} == "leads status: unknown status 'sleepy' (new, active, inactive, unqualified)" ]]
+	[[ ${stderr_lines[0]} == "leads status: unknown status 'sleepy' ('new', 'active', 'inactive', 'unqualified')" ]]
 }
 
 @test "a status set by hand counts as activity: the sweep does not undo it" {

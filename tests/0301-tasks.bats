@@ -22,9 +22,9 @@ setup_tasks() {
 	assert_equal "$stderr" ""
 	leads task add 1 "Review" --due 2026-11-23T12:00:00Z --owner mia >/dev/null
 	run -0 leads task list
-	assert_output "ID  LEAD  NAME  OWNER  TITLE     DUE                   STATE
- 2     1  Ann   mia    Review    2026-11-23T12:00:00Z  late
- 1     1  Ann   ana    Call Ann  2026-11-24T11:00:00Z  open"
+	assert_output "ID  LEAD  NAME  OWNER  TITLE     DUE               STATE
+ 2     1  Ann   mia    Review    2026-11-23 12:00  late
+ 1     1  Ann   ana    Call Ann  2026-11-24 11:00  open"
 	run -0 sql "SELECT to_val, data FROM events WHERE kind = 'task' ORDER BY id"
 	assert_output 'ana|{"task":1,"title":"Call Ann"}
 mia|{"task":2,"title":"Review"}'
@@ -35,16 +35,19 @@ mia|{"task":2,"title":"Review"}'
 
 @test "task list filters: --mine, --owner, --lead, --due today|overdue|late, --all" {
 	setup_tasks
-	run -0 leads task list --mine --format csv
-	assert_output "id,lead,name,owner,title,due,state"
+	# LEADS_USER=tester is nobody in the team: said, not an empty list
+	run --separate-stderr leads task list --mine --format csv
+	assert_failure 64
+	assert_equal "$stderr" "leads task: --mine: LEADS_USER 'tester' is no team member's name or email"
 	LEADS_USER=ana run -0 leads task list --mine --format tsv
 	assert_output $'id\tlead\tname\towner\ttitle\tdue\tstate\n1\t1\tAnn\tana\tCall Ann\t2026-11-24T11:00:00Z\topen'
 	run -0 leads task list --owner BEN --format csv
 	assert_output $'id,lead,name,owner,title,due,state\n2,2,Bob,ben,Mail Bob,2026-11-25T09:00:00Z,open'
 	run -0 leads task list --lead b@example.com --format csv
 	assert_line --index 1 "2,2,Bob,ben,Mail Bob,2026-11-25T09:00:00Z,open"
+	# today: the late ones too
 	run -0 leads task list --due today --format csv
-	assert_output $'id,lead,name,owner,title,due,state\n1,1,Ann,ana,Call Ann,2026-11-24T11:00:00Z,open'
+	assert_output $'id,lead,name,owner,title,due,state\n3,1,Ann,mia,Review,2026-11-23T12:00:00Z,late\n1,1,Ann,ana,Call Ann,2026-11-24T11:00:00Z,open'
 	run -0 leads task list --due overdue --format csv
 	assert_output $'id,lead,name,owner,title,due,state\n3,1,Ann,mia,Review,2026-11-23T12:00:00Z,late'
 	LEADS_NOW=2026-11-24T12:00:00Z leads task done 1 2>/dev/null
@@ -53,6 +56,9 @@ mia|{"task":2,"title":"Review"}'
 	run -0 leads task list --all --format csv
 	assert_line "1,1,Ann,ana,Call Ann,2026-11-24T11:00:00Z,done late"
 	run -0 leads task list --due late --format csv
+	assert_output "id,lead,name,owner,title,due,state
+3,1,Ann,mia,Review,2026-11-23T12:00:00Z,late"
+	run -0 leads task list --due late --all --format csv
 	assert_output "id,lead,name,owner,title,due,state
 3,1,Ann,mia,Review,2026-11-23T12:00:00Z,late
 1,1,Ann,ana,Call Ann,2026-11-24T11:00:00Z,done late"
@@ -65,10 +71,10 @@ mia|{"task":2,"title":"Review"}'
 	assert_equal "$stderr" ""
 	LEADS_NOW=2026-11-25T10:00:00Z run --separate-stderr leads task done '#2'
 	assert_success
-	assert_equal "$stderr" "leads task: task #2 was due 2026-11-25T09:00:00Z: done late"
+	assert_equal "$stderr" "leads task: task #2 was due 2026-11-25 09:00 UTC: done late"
 	run --separate-stderr leads task done 2
 	assert_success
-	assert_equal "$stderr" "leads task: task #2 is already done (2026-11-25T10:00:00Z)"
+	assert_equal "$stderr" "leads task: task #2 is already done (2026-11-25 10:00 UTC)"
 	run -0 sql "SELECT id, late, datetime(done_at, 'unixepoch') FROM tasks WHERE done_at IS NOT NULL ORDER BY id"
 	assert_output $'1|0|2026-11-24 10:00:00\n2|1|2026-11-25 10:00:00'
 	run -0 sql "SELECT lead_id, kind, data FROM events WHERE kind LIKE 'task_done%' ORDER BY id"
@@ -113,9 +119,9 @@ mia|{"task":2,"title":"Review"}'
 	run -0 leads show 1
 	assert_output --partial "
 tasks:
-  ID  TITLE     OWNER  DUE                   STATE
-   3  Review    mia    2026-11-23T12:00:00Z  late
-   1  Call Ann  ana    2026-11-24T11:00:00Z  open
+  ID  TITLE     OWNER  DUE               STATE
+   3  Review    mia    2026-11-23 12:00  late
+   1  Call Ann  ana    2026-11-24 11:00  open
 
 history:"
 	run -0 leads show 2 --format json
@@ -125,25 +131,23 @@ history:"
 
 @test "task: usage errors" {
 	setup_tasks
-	run --separate-stderr leads task
-	assert_failure 64
 	run --separate-stderr leads task frob
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "leads task: unknown subcommand 'frob' (list, add, done, snooze, reassign)"
 	run --separate-stderr leads task add 1 "No due"
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "leads task: task add needs --due (a duration such as 2h, or a time)"
-	run --separate-stderr leads task add 1 "Bad" --due tomorrow
+	run --separate-stderr leads task add 1 "Bad" --due someday
 	assert_failure 64
 	run --separate-stderr leads task add 1 "X" --due 1h --owner zed
 	assert_failure 64
-	assert_equal "${stderr_lines[0]}" "leads task: no team member 'zed'"
+	assert_equal "${stderr_lines[0]}" "leads task: unknown owner 'zed' ('ana', 'ben', 'mia')"
 	run --separate-stderr leads task list --note x
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "leads task: --note is not an option of task list"
 	run --separate-stderr leads task list --mine --owner ana
 	assert_failure 64
-	run --separate-stderr leads task list --due tomorrow
+	run --separate-stderr leads task list --due someday
 	assert_failure 64
 	run --separate-stderr leads task done 99
 	assert_failure 66

@@ -182,8 +182,10 @@ OUT
 	run --separate-stderr leads report sources --by owner
 	assert_failure 64
 	assert_equal "${stderr%%$'\n'*}" "leads report: the sources report is by source; it takes no --by"
-	run --separate-stderr leads report activity --since yesterday
+	run --separate-stderr leads report activity --since someday
 	assert_failure 64
+	# natural times are understood (leads(1), TIMES)
+	run -0 leads report activity --since yesterday
 }
 
 @test "completion: the report kinds and --by" {

@@ -129,7 +129,7 @@ leads sweep: task #1 \"Call${FFFD}[5m${FFFD}\" (nobody, lead #1): late, was due 
 	assert_failure 66
 	clean_run
 	assert_output ''
-	assert_equal "$stderr" "leads show: no lead matches 'x${FFFD}[2J${FFFD}' (give a lead id or an email address)"
+	assert_equal "$stderr" "leads show: no lead matches 'x${FFFD}[2J${FFFD}' (give an id, an email, or a part of a name or company)"
 	run --separate-stderr leads $'sh\e[2Jow'
 	assert_failure 64
 	clean_run

@@ -72,3 +72,45 @@ load test_helper
 	run -0 ldd "$LEADS_BIN"
 	refute_output --partial libpq
 }
+
+# A database that does not exist: as a file, readers find none (66) and
+# writers create it (CREATE DATABASE via the maintenance database, as the
+# same role); a role that may not is 73.
+@test "PostgreSQL: a missing database is 66 for readers, created by writers and db copy; 73 when the role may not" {
+	[ -n "${LEADS_TEST_PG:-}" ] || skip "needs a server (make check-pg)"
+	local name=lt_missing_$$_$RANDOM
+	PG_TEST_DBS+=" $name ${name}_c ${name}_r"
+	local db="postgresql:///$name?host=$LEADS_TEST_PG"
+	run --separate-stderr leads -d "$db" list
+	assert_failure 66
+	assert_equal "$stderr" "leads list: no database at '$db' (create it with 'leads init' or 'leads add')"
+	run -0 leads -d "$db" add --email a@example.com
+	assert_output 1
+	run -0 leads -d "$db" list
+	assert_output --partial a@example.com
+	# db copy into a database that is not there yet
+	run -0 leads -q db copy --from "$db" --to "postgresql:///${name}_c?host=$LEADS_TEST_PG"
+	run -0 psql -X -At -d "${name}_c" -c "SELECT email FROM leads"
+	assert_output a@example.com
+	# a role without CREATEDB
+	pg_admin -c "DROP ROLE IF EXISTS leads_nocreate" -c "CREATE ROLE leads_nocreate LOGIN"
+	run --separate-stderr leads -d "postgresql:///${name}_r?host=$LEADS_TEST_PG&user=leads_nocreate" add --email b@example.com
+	assert_failure 73
+	assert_equal "$stderr" "leads add: cannot create database '${name}_r' for 'postgresql:///${name}_r?host=$LEADS_TEST_PG&user=leads_nocreate': permission denied to create database"
+}
+
+@test "PostgreSQL: connection limits of the role, the database and the server are 75 (busy, retry)" {
+	[ -n "${LEADS_TEST_PG:-}" ] || skip "needs a server (make check-pg)"
+	leads init
+	local name=${LEADS_DB#postgresql:///}
+	name=${name%%\?*}
+	pg_admin -c "DROP ROLE IF EXISTS leads_limited" -c "CREATE ROLE leads_limited LOGIN CONNECTION LIMIT 0"
+	run --separate-stderr leads -d "$LEADS_DB&user=leads_limited" list
+	assert_failure 75
+	assert_equal "$stderr" "leads list: cannot connect to '$LEADS_DB&user=leads_limited' (host $LEADS_TEST_PG, port 5432): FATAL:  too many connections for role \"leads_limited\" (try again)"
+	pg_admin -c "ALTER ROLE leads_limited CONNECTION LIMIT -1" -c "ALTER DATABASE $name CONNECTION LIMIT 0"
+	run --separate-stderr leads -d "$LEADS_DB&user=leads_limited" list
+	assert_failure 75
+	assert_equal "$stderr" "leads list: cannot connect to '$LEADS_DB&user=leads_limited' (host $LEADS_TEST_PG, port 5432): FATAL:  too many connections for database \"$name\" (try again)"
+	pg_admin -c "ALTER DATABASE $name CONNECTION LIMIT -1" -c "DROP OWNED BY leads_limited" -c "DROP ROLE leads_limited"
+}

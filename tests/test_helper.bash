@@ -30,6 +30,7 @@ setup() {
 	export LEADS_DB
 	export LEADS_NOW=2026-11-24T09:00:00Z
 	export LEADS_USER=tester
+	export TZ=UTC # the zone people type and read in; tests that need another set it
 	export NO_COLOR=1
 	unset LEADS_CONFIG LEADS_BUSY_TIMEOUT
 	cd "$BATS_TEST_TMPDIR" || return 1

@@ -207,7 +207,7 @@ static void test_business(void)
 	const char *text = "timezone: UTC\ndays: [mon-fri]\nhours: [\"09:00-12:00\", "
 	                   "\"13:00-18:00\"]\nholidays: [2026-11-23, 12-25]\n";
 	ly_load_mem(&y, "bh.yaml", text, strlen(text));
-	bh = bh_parse(&y, y.root);
+	bh = bh_parse(&y, y.root, NULL);
 	ok(bh != NULL, "parse holidays and two ranges");
 	if (bh) {
 		is_str(add(bh, "2026-11-20T17:00Z", "2h"), "2026-11-24T10:00:00Z",
@@ -282,7 +282,8 @@ static void test_parse_errors(void)
 	static const struct {
 		const char *text, *want;
 	} cases[] = {
-		{ "days: [mon]\n", "bh.yaml:1:1: missing key 'timezone'" },
+		{ "days: [mon]\n", "bh.yaml:1:1: business_hours needs a timezone (its own, or a "
+		                   "top-level timezone: in the config)" },
 		{ "timezone: Mars/Base\n", "bh.yaml:1:11: unknown time zone 'Mars/Base'" },
 		{ "timezone: UTC\ndays: [mon, funday]\n", "bh.yaml:2:13: invalid day 'funday'" },
 		{ "timezone: UTC\nhours: \"18:00-09:00\"\n",
@@ -296,7 +297,7 @@ static void test_parse_errors(void)
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		struct yaml_ctx y;
 		ly_load_mem(&y, "bh.yaml", cases[i].text, strlen(cases[i].text));
-		struct bizhours *bh = bh_parse(&y, y.root);
+		struct bizhours *bh = bh_parse(&y, y.root, NULL);
 		ok(!bh, "refused: %s", cases[i].want);
 		const char *got = y.ndiags ? y.diags[0].text : "";
 		ok(strncmp(got, cases[i].want, strlen(cases[i].want)) == 0, "%s",

@@ -347,6 +347,19 @@ static void test_errors(void)
 	    "contains, regex, gt, gte, lt, lte, exists, missing)");
 	ERR("{field: title, eqq: x}",
 	    "t.yaml:11:24: unknown operator 'eqq' on title (did you mean 'eq'?)");
+	ERR("{field: title, regex: 'wal+++++++'}",
+	    "t.yaml:11:31: regex for title refused: a quantifier on a quantifier (such as 'a++')");
+	ERR("{field: title, regex: '((a{100}){100}){2}'}",
+	    "t.yaml:11:31: regex for title refused: repetitions that multiply past 10000");
+	ERR("{field: title, regex: 'a{99999}'}",
+	    "t.yaml:11:31: regex for title refused: a repetition count over 10000");
+	{
+		/* brackets, classes and escaped quantifiers are atoms, not quantifiers */
+		struct cond *c_ =
+		    compile("{field: title, regex: '^[+*?]{1,3}[[:digit:]]{3}\\++-[0-9]{4}$'}");
+		ok(c_ != NULL, "a regex with quantifier characters inside brackets compiles");
+		cond_free(c_);
+	}
 	ERR("{field: title, regex: 'a(b'}",
 	    "t.yaml:11:31: invalid regex 'a(b' for title: Unmatched ( or \\(");
 	ERR("{field: score, gte: high}",
