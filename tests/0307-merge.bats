@@ -76,6 +76,9 @@ intent|2'
 	assert_output active
 	run -0 sql "PRAGMA foreign_key_check"
 	assert_output ''
+	# OTHER's notes are searched as KEEP's
+	run -0 leads list fair --format csv --columns id
+	assert_output $'id\n1'
 }
 
 @test "an owner the merge brings is an owner change: assigned, and the tasks follow" {
