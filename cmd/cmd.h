@@ -221,6 +221,7 @@ int cmd_sweep(struct ctx *c, struct args *a);
 int cmd_funnel(struct ctx *c, struct args *a);
 int cmd_report(struct ctx *c, struct args *a);
 int cmd_db(struct ctx *c, struct args *a);
+int cmd_merge(struct ctx *c, struct args *a);
 
 extern const struct opt opts_init[], opts_add[], opts_list[], opts_show[], opts_move[],
     opts_status[], opts_note[], opts_log[], opts_edit[], opts_step[], opts_export[], opts_config[],
@@ -229,5 +230,6 @@ extern const struct opt opts_route[], opts_score[];
 extern const struct opt opts_task[], opts_outbox[], opts_sweep[];
 extern const struct opt opts_funnel[], opts_report[];
 extern const struct opt opts_db[];
+extern const struct opt opts_merge[];
 
 #endif

@@ -327,6 +327,19 @@ int find_lead(struct ctx *c, const char *ref, struct lead *l)
 		c->err = e;
 		return rc ? fail_err(c) : 0;
 	}
+	/* a lead merged into another (leads merge): its id and address name that one */
+	int64_t to;
+	int found = db_lc_alias_find(c->db, ref, &to, &e);
+	if (found < 0) {
+		c->err = e;
+		return fail_err(c);
+	}
+	if (found) {
+		if (db_lead_by_id(c->db, to, l, &c->err))
+			return fail_err(c);
+		note(c, "%s was merged into lead #%lld", ref, (long long)to);
+		return 0;
+	}
 	const char *r = ref + strspn(ref, " \t");
 	if (!*r || (r[0] == '#' && r[1] >= '0' && r[1] <= '9') ||
 	    strspn(r, "0123456789") == strlen(r))

@@ -328,6 +328,11 @@ static int revert(struct ctx *c, const char *arg, bool force)
 	note(c, "reverted batch %lld: %llu lead%s deleted, %llu restored", (long long)batch,
 	     (unsigned long long)rs.deleted, rs.deleted == 1 ? "" : "s",
 	     (unsigned long long)rs.restored);
+	if (rs.merged)
+		note(c,
+		     "kept %llu lead%s of the batch that took part in a merge (leads merge), as "
+		     "they are",
+		     (unsigned long long)rs.merged, rs.merged == 1 ? "" : "s");
 	return 0;
 }
 

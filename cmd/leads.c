@@ -96,6 +96,13 @@ static const struct cmd commands[] = {
 	  "Record an activity with the lead. It counts as activity: the lead's idle clock\n"
 	  "restarts and an inactive or new lead becomes active.",
 	  opts_log, COMP_ACTIVITY },
+	{ "merge", NULL, cmd_merge, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 2, 2,
+	  "KEEP OTHER [--prefer keep|other] [--dry-run]", "merge a lead entered twice into one",
+	  "One person entered twice becomes lead KEEP: fields KEEP lacks are filled from\n"
+	  "OTHER (custom fields too), conflicts are listed and won by KEEP (--prefer other:\n"
+	  "by OTHER), and OTHER's history, tasks, scores and mail move to KEEP. OTHER's id\n"
+	  "and address keep finding KEEP. One transaction; --dry-run writes nothing.",
+	  opts_merge, COMP_NONE },
 	{ "move", NULL, cmd_move, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 1, 2,
 	  "LEAD STAGE|--next|--back [--reason TEXT]", "move a lead to another stage",
 	  "Move a lead to a named stage (case-insensitive), or one stage forward or back.\n"

@@ -10,11 +10,15 @@
 #include "ltime.h"
 #include "pager.h"
 
-enum { L_COLUMNS = NFILTER_OPTS };
+enum { L_COLUMNS = NFILTER_OPTS, L_DUPLICATES };
 const struct opt opts_list[] = {
 	FILTER_OPTS,
 	[L_COLUMNS] = { "columns", 'C', "F1,F2", "show these fields instead of the default", 0,
 	                COMP_FIELD, NULL },
+	[L_DUPLICATES] = { "duplicates", 0, NULL,
+	                   "pairs of leads that look like one person, with the `leads merge` "
+	                   "line for each",
+	                   0, COMP_NONE, NULL },
 	{ 0 },
 };
 
@@ -162,8 +166,88 @@ static int run_query(struct ctx *c, struct args *a, struct col *cols, int ncols,
 	return rc ? fail_err(c) : 0;
 }
 
+/* list --duplicates: one row per pair, its reasons joined. */
+struct dups {
+	struct ctx *c;
+	struct out *o;
+	int64_t keep, other; /* the pair being gathered (0: none yet) */
+	struct sb why;
+	int64_t n;
+};
+
+static int dup_flush(struct dups *d)
+{
+	if (!d->keep)
+		return 0;
+	struct lead l;
+	char name[256], buf[96];
+	out_int(d->o, d->keep);
+	out_int(d->o, d->other);
+	for (int i = 0; i < 2; i++) {
+		if (db_lead_by_id(d->c->db, i ? d->other : d->keep, &l, &d->c->err))
+			return d->c->err.code;
+		lead_display_name(&l, name, sizeof name);
+		out_str(d->o, name);
+		lead_free(&l);
+	}
+	out_str(d->o, sb_str(&d->why));
+	snprintf(buf, sizeof buf, "leads merge %lld %lld", (long long)d->keep, (long long)d->other);
+	out_str(d->o, buf);
+	out_end_row(d->o);
+	d->n++;
+	sb_reset(&d->why);
+	return out_failed(d->o) ? EX_IOERR : 0;
+}
+
+static int dup_row(int64_t keep, int64_t other, const char *reason, void *ctx)
+{
+	struct dups *d = ctx;
+	int rc = 0;
+	if (keep != d->keep || other != d->other) {
+		rc = dup_flush(d);
+		d->keep = keep;
+		d->other = other;
+	}
+	sb_addf(&d->why, "%s%s", d->why.len ? ", " : "", reason);
+	return rc;
+}
+
+static int list_duplicates(struct ctx *c, struct args *a)
+{
+	for (int i = 0; i < L_DUPLICATES; i++)
+		if (a->val[i])
+			return usage_error(c, "--duplicates takes no filters or --columns");
+	static const struct out_col cols[] = {
+		{ "keep", "KEEP", OUT_T_INT, 1 },
+		{ "other", "OTHER", OUT_T_INT, 1 },
+		{ "keep_name", "KEEP NAME", OUT_T_STR, 0 },
+		{ "other_name", "OTHER NAME", OUT_T_STR, 0 },
+		{ "reason", "REASON", OUT_T_STR, 0 },
+		{ "command", "COMMAND", OUT_T_STR, 0 },
+	};
+	struct out *o = ctx_out(c);
+	out_begin(o, cols, (int)ARRAY_LEN(cols));
+	struct dups d = { .c = c, .o = o, .why = SB_INIT };
+	int rc = db_lc_duplicates(c->db, dup_row, &d, &c->err);
+	if (!rc)
+		rc = dup_flush(&d);
+	out_finish(o);
+	bool wfail = out_failed(o);
+	out_free(o);
+	sb_free(&d.why);
+	if (rc && wfail)
+		return 0; /* stopped by a write error: main reports it */
+	if (rc)
+		return fail_err(c);
+	if (!d.n)
+		note(c, "no leads look like duplicates");
+	return 0;
+}
+
 int cmd_list(struct ctx *c, struct args *a)
 {
+	if (a->val[L_DUPLICATES])
+		return list_duplicates(c, a);
 	static const char *const defaults[] = { "id",   "name",   "email", "company", "stage",
 		                                "step", "status", "owner", "score" };
 	struct col cols[64];

@@ -148,6 +148,48 @@ static const char *data_get(const struct event *ev, const char *key, struct sb *
 	return sb_str(buf);
 }
 
+/* lead.merged: each conflict as "company 'Acme' over 'ACME'". */
+static int merged_conflict(const char *key, const char *value, const char *type, void *ctx)
+{
+	struct sb *out = ctx;
+	if (strcmp(type, "object") != 0)
+		return 0;
+	char *kept = db_json_get(NULL, value, "kept"),
+	     *dropped = db_json_get(NULL, value, "dropped");
+	sb_addf(out, "%s %s '%s' over '%s'", out->len ? "," : ";", key, kept ? kept : "",
+	        dropped ? dropped : "");
+	free(kept);
+	free(dropped);
+	return 0;
+}
+
+/* lead.merged: "#12 (ann@example.com) merged in; filled phone, title; company 'Acme' over 'ACME'"
+ */
+static void describe_merged(const struct event *ev, struct sb *out)
+{
+	struct sb d = SB_INIT;
+	sb_addf(out, "%s", ev->from ? ev->from : "?");
+	if (data_get(ev, "other_email", &d))
+		sb_addf(out, " (%s)", sb_str(&d));
+	sb_adds(out, " merged in");
+	if (data_get(ev, "filled", &d) && strcmp(sb_str(&d), "[]") != 0) {
+		sb_adds(out, "; filled ");
+		for (const char *p = sb_str(&d); *p; p++) {
+			if (*p == ',')
+				sb_adds(out, ", ");
+			else if (*p != '[' && *p != ']' && *p != '"')
+				sb_addc(out, *p);
+		}
+	}
+	struct sb conf = SB_INIT;
+	struct lerr e = { 0 };
+	if (data_get(ev, "conflicts", &d))
+		db_json_object_each(NULL, sb_str(&d), merged_conflict, &conf, &e);
+	sb_adds(out, sb_str(&conf));
+	sb_free(&conf);
+	sb_free(&d);
+}
+
 /*
  * What an event says, in words: "value: 10,000 -> 12,000", "Contacted ->
  * Proposal Sent", a note's text.
@@ -181,6 +223,8 @@ static void describe(struct ctx *c, const struct event *ev, struct sb *out)
 			why = data_get(ev, "rule", &d2);
 		if (why && *why)
 			sb_addf(out, " (%s)", why);
+	} else if (strcmp(k, "lead.merged") == 0) {
+		describe_merged(ev, out);
 	} else if (strcmp(k, "imported") == 0) {
 		sb_adds(out, "from ");
 		sb_adds(out, data_get(ev, "file", &d2) ? sb_str(&d2) : "?");
@@ -336,6 +380,12 @@ int cmd_show(struct ctx *c, struct args *a)
 			} else {
 				show_field(c, o, f->name,
 				           f->idx == LT_EXTRA ? OUT_T_RAW : OUT_T_STR, l.t[f->idx]);
+			}
+			if (f->idx == LT_EMAIL) { /* a merged lead's (leads merge), if any */
+				char *also = db_lc_alias_emails(c->db, l.i[LI_ID]);
+				if (also)
+					out_record_field(o, "other_emails", OUT_T_STR, also);
+				free(also);
 			}
 			break;
 		case FK_INT:

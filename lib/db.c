@@ -312,6 +312,23 @@ static const char *const migrations[] = {
 	 * in doc, the notes appended to notes as they are written. */
 	"CREATE VIRTUAL TABLE lead_fts USING fts5(doc, notes, tokenize = 'unicode61 "
 	"remove_diacritics 2', prefix = '2 3');" FTS_FILL FTS_TRIGGERS,
+
+	/* 7: leads merge. A lead merged into another is deleted, its rows
+	 * moved; its id (and its address, when the kept lead has one of its
+	 * own) stays here as a name of the kept lead: `show 12` and every
+	 * command taking a lead still find it. import_batch: the batch that
+	 * created the merged lead, so `import --revert` knows what it cannot
+	 * take back alone. */
+	"CREATE TABLE lead_aliases ("
+	"  id INTEGER PRIMARY KEY," /* the merged lead's id */
+	"  lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+	"  email TEXT," /* its address, normalised, when it is a second one */
+	"  merged_at INTEGER NOT NULL,"
+	"  actor TEXT,"
+	"  import_batch INTEGER"
+	");"
+	"CREATE INDEX lead_aliases_lead ON lead_aliases(lead_id);"
+	"CREATE INDEX lead_aliases_email ON lead_aliases(email) WHERE email IS NOT NULL;",
 };
 
 /* SQLite only */
@@ -850,7 +867,9 @@ int db_sync_ids(struct db *db, struct lerr *err)
 	    db,
 	    "SELECT setval(pg_get_serial_sequence(t, 'id'), m + 1, false) FROM ("
 	    "  SELECT 'imports' AS t, (SELECT coalesce(max(id), 0) FROM imports) AS m"
-	    "  UNION ALL SELECT 'leads', (SELECT coalesce(max(id), 0) FROM leads)"
+	    /* the id of a lead merged away names another lead: never again */
+	    "  UNION ALL SELECT 'leads', GREATEST((SELECT coalesce(max(id), 0) FROM leads),"
+	    "    (SELECT coalesce(max(id), 0) FROM lead_aliases))"
 	    "  UNION ALL SELECT 'events', (SELECT coalesce(max(id), 0) FROM events)"
 	    "  UNION ALL SELECT 'stays', (SELECT coalesce(max(id), 0) FROM stays)"
 	    "  UNION ALL SELECT 'tasks', (SELECT coalesce(max(id), 0) FROM tasks)"
@@ -1315,10 +1334,31 @@ int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 		return rc;
 	}
 	db_build_lead_sql(db);
-	struct dbst *st = db_prep(db, db->sql_insert, err);
+	/* SQLite hands out the largest id plus one: never the id of a lead
+	 * merged away, which still names the lead it was merged into
+	 * (lead_aliases). PostgreSQL's identity never hands one out twice. */
+	int64_t next = 0;
+	if (!db->pg) {
+		struct dbst *q = db_prep(db,
+		                         "SELECT (SELECT max(id) FROM lead_aliases) + 1 WHERE "
+		                         "(SELECT max(id) FROM lead_aliases) >= "
+		                         "coalesce((SELECT max(id) FROM leads), 0)",
+		                         err);
+		if (!q)
+			return err->code;
+		int qrc = st_step(q);
+		if (qrc == SQLITE_ROW)
+			next = st_col_int64(q, 0);
+		st_reset(q);
+		if (qrc != SQLITE_ROW && qrc != SQLITE_DONE)
+			return db_fail(db, err, "insert lead");
+	}
+	struct dbst *st = db_prep(db, next ? db->sql_insert_id : db->sql_insert, err);
 	if (!st)
 		return err->code;
 	bind_lead(st, l);
+	if (next)
+		st_bind_int64(st, lead_nfields, next);
 	if (st_step(st) != SQLITE_DONE) {
 		int prim = db_errcode(db);
 		st_reset(st);
@@ -1331,7 +1371,7 @@ int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 		}
 		return db_fail(db, err, "insert lead");
 	}
-	lead_set_int(l, LI_ID, db_last_id(db));
+	lead_set_int(l, LI_ID, next ? next : db_last_id(db));
 	st_reset(st);
 	return 0;
 }

@@ -42,8 +42,9 @@
 #define OUTBOX_COLS                                                                                \
 	"id, idem_key, kind, lead_id, rcpt, cc, subject, body, created_at, next_try_at, "          \
 	"tries, last_error, sent_at, failed_at, claim, claim_until, unknown_at"
-#define STATE_COLS  "key, value"
-#define SCORES_COLS "lead_id, name, value"
+#define STATE_COLS   "key, value"
+#define SCORES_COLS  "lead_id, name, value"
+#define ALIASES_COLS "id, lead_id, email, merged_at, actor, import_batch"
 
 #define P5  "?1, ?2, ?3, ?4, ?5"
 #define P10 P5 ", ?6, ?7, ?8, ?9, ?10"
@@ -81,13 +82,15 @@ static const struct copy_table tables[DB_COPY_NTABLES] = {
 	TABLE("outbox", OUTBOX_COLS, 17, "id", P15 ", ?16, ?17"),
 	TABLE("state", STATE_COLS, 2, "key", "?1, ?2"),
 	TABLE("scores", SCORES_COLS, 3, "lead_id, name", "?1, ?2, ?3"),
+	TABLE("lead_aliases", ALIASES_COLS, 6, "id", P5 ", ?6"),
 };
 
 /* children first: what --force (and an empty target's synced stages) clears */
 static const char *const clear_sql[] = {
-	"DELETE FROM scores",  "DELETE FROM state",     "DELETE FROM outbox", "DELETE FROM tasks",
-	"DELETE FROM stays",   "DELETE FROM stay_hist", "DELETE FROM events", "DELETE FROM leads",
-	"DELETE FROM imports", "DELETE FROM stages",
+	"DELETE FROM lead_aliases", "DELETE FROM scores", "DELETE FROM state",
+	"DELETE FROM outbox",       "DELETE FROM tasks",  "DELETE FROM stays",
+	"DELETE FROM stay_hist",    "DELETE FROM events", "DELETE FROM leads",
+	"DELETE FROM imports",      "DELETE FROM stages",
 };
 
 /* What makes a target "not empty": the tables the commands write to. */

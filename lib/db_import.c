@@ -253,6 +253,44 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 		                (long long)batch);
 
 	/*
+	 * A lead of the batch merged into another, or one that took another in
+	 * (leads merge): deleting it would delete what was merged in, and the
+	 * merged lead holds the batch's data beside the rest. Refused; --force
+	 * reverts the rest of the batch and keeps those leads as they are.
+	 */
+	st = db_prep(db,
+	             "SELECT id, lead_id FROM lead_aliases WHERE import_batch = ?1 OR lead_id IN "
+	             "(SELECT id FROM leads WHERE import_batch = ?1) ORDER BY id",
+	             err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, batch);
+	struct sb pairs = SB_INIT;
+	while ((rc = st_step(st)) == SQLITE_ROW) {
+		if (rs->merged++ < 3)
+			sb_addf(&pairs, "%s#%lld into #%lld", pairs.len ? ", " : "",
+			        (long long)st_col_int64(st, 0), (long long)st_col_int64(st, 1));
+	}
+	st_reset(st);
+	if (rc != SQLITE_DONE) {
+		sb_free(&pairs);
+		return db_fail(db, err, "revert");
+	}
+	if (rs->merged && !force) {
+		lerr_set(
+		    err, EX_DATAERR,
+		    "import batch %lld: %llu of its leads took part in a merge (%s%s); "
+		    "reverting would delete what was merged in or leave it behind, so nothing "
+		    "was reverted; use --force to revert the rest and keep the merged leads as "
+		    "they are",
+		    (long long)batch, (unsigned long long)rs->merged, sb_str(&pairs),
+		    rs->merged > 3 ? ", ..." : "");
+		sb_free(&pairs);
+		return err->code;
+	}
+	sb_free(&pairs);
+
+	/*
 	 * Leads the batch created or updated that someone changed since:
 	 * refuse unless forced (restoring an updated lead's old values would
 	 * silently undo the later change).
@@ -289,7 +327,7 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 	    db,
 	    "SELECT id, lead_id, json_extract(data, '$.before') FROM events "
 	    "WHERE kind = 'import_update' AND CAST(json_extract(data, '$.batch') AS INTEGER) = ?1 "
-	    "ORDER BY id DESC",
+	    "AND lead_id NOT IN (SELECT lead_id FROM lead_aliases) ORDER BY id DESC",
 	    err);
 	if (!st)
 		return err->code;
@@ -337,7 +375,8 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 	st = db_prep(db,
 	             "DELETE FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL "
 	             "AND (claim_until IS NULL OR claim_until < ?2) "
-	             "AND lead_id IN (SELECT id FROM leads WHERE import_batch = ?1)",
+	             "AND lead_id IN (SELECT id FROM leads WHERE import_batch = ?1 "
+	             "AND id NOT IN (SELECT lead_id FROM lead_aliases))",
 	             err);
 	if (!st)
 		return err->code;
@@ -348,7 +387,10 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 	if (rc != SQLITE_DONE)
 		return db_fail(db, err, "revert");
 
-	st = db_prep(db, "DELETE FROM leads WHERE import_batch = ?1", err);
+	st = db_prep(db,
+	             "DELETE FROM leads WHERE import_batch = ?1 "
+	             "AND id NOT IN (SELECT lead_id FROM lead_aliases)",
+	             err);
 	if (!st)
 		return err->code;
 	st_bind_int64(st, 1, batch);
@@ -519,7 +561,11 @@ int db_import_ids(struct db *db, int64_t *next, bool *dense, struct lerr *err)
 	int rc = db->pg ? 0 : db_exec(db, "PRAGMA defer_foreign_keys = ON", err);
 	if (rc)
 		return rc;
-	struct dbst *st = db_prep(db, "SELECT coalesce(max(id), 0) + 1 FROM leads", err);
+	/* never the id of a lead merged away (lead_aliases): it names another */
+	struct dbst *st = db_prep(db,
+	                          "SELECT max(coalesce((SELECT max(id) FROM leads), 0), "
+	                          "coalesce((SELECT max(id) FROM lead_aliases), 0)) + 1",
+	                          err);
 	if (!st)
 		return err->code;
 	rc = st_step(st);

@@ -149,3 +149,261 @@ int db_lc_import_quiet(struct db *db, int64_t batch, int64_t *started, int64_t *
 	st_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, err, "read an import");
 }
+
+/*
+ * Every table whose rows point at a lead, and how they follow a merge:
+ * ?1 is the lead kept, ?2 the one merged into it. A new table that refers
+ * to leads (sequences, say) is one more line here; rows it leaves behind
+ * would go with the merged lead's ON DELETE.
+ */
+static const char *const merge_moves[] = {
+	"UPDATE events SET lead_id = ?1 WHERE lead_id = ?2",
+	"UPDATE stays SET lead_id = ?1 WHERE lead_id = ?2",
+	"UPDATE tasks SET lead_id = ?1 WHERE lead_id = ?2",
+	"UPDATE outbox SET lead_id = ?1 WHERE lead_id = ?2",
+	/* named scores add up, as both people's actions count */
+	"INSERT INTO scores (lead_id, name, value) SELECT CAST(?1 AS INTEGER), name, value "
+	"FROM scores WHERE lead_id = ?2 "
+	"ON CONFLICT (lead_id, name) DO UPDATE SET value = scores.value + excluded.value",
+	"DELETE FROM scores WHERE lead_id = ?2",
+	/* a lead merged into OTHER before now names KEEP */
+	"UPDATE lead_aliases SET lead_id = ?1 WHERE lead_id = ?2",
+};
+
+int db_lc_merge_move(struct db *db, int64_t to, int64_t from, struct lerr *err)
+{
+	/* SQLite's full-text index keeps a lead's notes on its row (lead_fts,
+	 * db.c): OTHER's go with the notes; PostgreSQL indexes the events */
+	if (!db->pg) {
+		struct dbst *st = db_prep(db,
+		                          "UPDATE lead_fts SET notes = notes || ' ' || "
+		                          "(SELECT notes FROM lead_fts WHERE rowid = ?2) "
+		                          "WHERE rowid = ?1 AND EXISTS "
+		                          "(SELECT 1 FROM lead_fts WHERE rowid = ?2)",
+		                          err);
+		if (!st)
+			return err->code;
+		st_bind_int64(st, 1, to);
+		st_bind_int64(st, 2, from);
+		int rc = step_done(db, st, "move a merged lead's notes", err);
+		if (rc)
+			return rc;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(merge_moves); i++) {
+		struct dbst *st = db_prep(db, merge_moves[i], err);
+		if (!st)
+			return err->code;
+		st_bind_int64(st, 1, to);
+		st_bind_int64(st, 2, from);
+		int rc = step_done(db, st, "move a merged lead's rows", err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int db_lc_lead_delete(struct db *db, int64_t id, struct lerr *err)
+{
+	struct dbst *st = db_prep(db, "DELETE FROM leads WHERE id = ?1", err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, id);
+	return step_done(db, st, "delete a merged lead", err);
+}
+
+int db_lc_alias_add(struct db *db, int64_t alias, int64_t lead, const char *email, int64_t batch,
+                    int64_t now, const char *actor, struct lerr *err)
+{
+	struct dbst *st = db_prep(db,
+	                          "INSERT INTO lead_aliases (id, lead_id, email, merged_at, actor, "
+	                          "import_batch) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	                          err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, alias);
+	st_bind_int64(st, 2, lead);
+	db_bind_text(st, 3, email);
+	st_bind_int64(st, 4, now);
+	db_bind_text(st, 5, actor);
+	if (batch)
+		st_bind_int64(st, 6, batch);
+	else
+		db_bind_text(st, 6, NULL);
+	return step_done(db, st, "keep a merged lead's id", err);
+}
+
+int db_lc_alias_find(struct db *db, const char *ref, int64_t *lead, struct lerr *err)
+{
+	int64_t id = 0;
+	char *email = NULL;
+	const char *r = *ref == '#' ? ref + 1 : ref;
+	struct dbst *st;
+	if (str_to_i64(r, &id) && id > 0)
+		st = db_prep(db, "SELECT lead_id FROM lead_aliases WHERE id = ?1", err);
+	else if (strchr(ref, '@') && lead_email_normalize(ref, &email))
+		st = db_prep(db, "SELECT lead_id FROM lead_aliases WHERE email = ?1 ORDER BY id",
+		             err);
+	else
+		return 0;
+	if (!st) {
+		free(email);
+		return -1;
+	}
+	if (email)
+		db_bind_text(st, 1, email);
+	else
+		st_bind_int64(st, 1, id);
+	free(email);
+	int rc = st_step(st);
+	if (rc == SQLITE_ROW)
+		*lead = st_col_int64(st, 0);
+	st_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	db_fail(db, err, "find a merged lead");
+	return -1;
+}
+
+char *db_lc_alias_emails(struct db *db, int64_t lead)
+{
+	struct dbst *st = db_prep(db,
+	                          "SELECT email FROM lead_aliases WHERE lead_id = ?1 "
+	                          "AND email IS NOT NULL ORDER BY id",
+	                          NULL);
+	if (!st)
+		return NULL;
+	st_bind_int64(st, 1, lead);
+	struct sb out = SB_INIT;
+	while (st_step(st) == SQLITE_ROW)
+		sb_addf(&out, "%s%s", out.len ? ", " : "", st_col_text(st, 0));
+	st_reset(st);
+	if (!out.len) {
+		sb_free(&out);
+		return NULL;
+	}
+	return out.buf;
+}
+
+/*
+ * The keys the database groups on: a name (first and last, lower-case,
+ * trimmed) with its company; a phone without its punctuation, at least 6
+ * digits long. Each partition's smallest id is the lead to keep.
+ */
+#define DUP_PHONE                                                                                  \
+	"replace(replace(replace(replace(replace(replace(replace(phone, ' ', ''), '-', ''), "      \
+	"'(', ''), ')', ''), '.', ''), '/', ''), '+', '')"
+struct dup_pair {
+	int64_t keep, other;
+	const char *reason; /* a constant */
+};
+
+static int dup_cmp(const void *a, const void *b)
+{
+	const struct dup_pair *x = a, *y = b;
+	if (x->keep != y->keep)
+		return x->keep < y->keep ? -1 : 1;
+	if (x->other != y->other)
+		return x->other < y->other ? -1 : 1;
+	return strcmp(x->reason, y->reason);
+}
+
+struct dup_addr {
+	char *key;
+	int64_t id;
+};
+
+static int dup_addr_cmp(const void *a, const void *b)
+{
+	const struct dup_addr *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* One mailbox: the local part without a "+tag", and for Gmail without dots. */
+static char *mailbox_key(const char *email)
+{
+	const char *at = strrchr(email, '@');
+	if (!at)
+		return NULL;
+	const char *dom = at + 1;
+	bool gmail = strcmp(dom, "gmail.com") == 0 || strcmp(dom, "googlemail.com") == 0;
+	struct sb k = SB_INIT;
+	for (const char *p = email; p < at && *p != '+'; p++)
+		if (!(gmail && *p == '.'))
+			sb_addc(&k, *p);
+	sb_addf(&k, "@%s", gmail ? "gmail.com" : dom);
+	return k.buf;
+}
+
+int db_lc_duplicates(struct db *db, db_lc_dup_fn fn, void *ctx, struct lerr *err)
+{
+	struct dup_pair *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dbst *st = db_prep(
+	    db,
+	    "SELECT keep, id, reason FROM ("
+	    " SELECT id, first_value(id) OVER (PARTITION BY k ORDER BY id) AS keep,"
+	    "  1 AS reason FROM ("
+	    "  SELECT id, lower(trim(coalesce(first_name, '') || ' ' || coalesce(last_name, '')))"
+	    "   || '|' || lower(trim(company)) AS k FROM leads"
+	    "  WHERE company IS NOT NULL AND (first_name IS NOT NULL OR last_name IS NOT NULL)) a"
+	    " UNION ALL"
+	    " SELECT id, first_value(id) OVER (PARTITION BY k ORDER BY id) AS keep,"
+	    "  2 AS reason FROM ("
+	    "  SELECT id, " DUP_PHONE " AS k FROM leads WHERE phone IS NOT NULL) b"
+	    " WHERE length(k) >= 6"
+	    ") d WHERE id <> keep",
+	    err);
+	if (!st)
+		return err->code;
+	int rc;
+	while ((rc = st_step(st)) == SQLITE_ROW) {
+		v = xgrow(v, &cap, n + 1, sizeof *v);
+		v[n++] = (struct dup_pair){ st_col_int64(st, 0), st_col_int64(st, 1),
+			                    st_col_int(st, 2) == 1 ? "same name and company"
+			                                           : "same phone" };
+	}
+	st_reset(st);
+	if (rc != SQLITE_DONE) {
+		free(v);
+		return db_fail(db, err, "find duplicate leads");
+	}
+	/* the same mailbox under two spellings: keys made here, then one sort */
+	st = db_prep(db, "SELECT id, email FROM leads WHERE email IS NOT NULL", err);
+	if (!st) {
+		free(v);
+		return err->code;
+	}
+	struct dup_addr *a = NULL;
+	size_t na = 0, acap = 0;
+	while ((rc = st_step(st)) == SQLITE_ROW) {
+		char *key = mailbox_key(st_col_text(st, 1));
+		if (!key)
+			continue;
+		a = xgrow(a, &acap, na + 1, sizeof *a);
+		a[na++] = (struct dup_addr){ key, st_col_int64(st, 0) };
+	}
+	st_reset(st);
+	int ret = rc == SQLITE_DONE ? 0 : db_fail(db, err, "find duplicate leads");
+	if (na)
+		qsort(a, na, sizeof *a, dup_addr_cmp);
+	for (size_t i = 1; i < na; i++) {
+		size_t first = i - 1;
+		while (i < na && strcmp(a[i].key, a[first].key) == 0) {
+			v = xgrow(v, &cap, n + 1, sizeof *v);
+			v[n++] = (struct dup_pair){ a[first].id, a[i].id, "same mailbox" };
+			i++;
+		}
+	}
+	for (size_t i = 0; i < na; i++)
+		free(a[i].key);
+	free(a);
+	if (n)
+		qsort(v, n, sizeof *v, dup_cmp);
+	for (size_t i = 0; !ret && i < n; i++)
+		ret = fn(v[i].keep, v[i].other, v[i].reason, ctx);
+	free(v);
+	return ret;
+}

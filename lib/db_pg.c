@@ -1718,6 +1718,15 @@ static const char *const pg_migrations[] = {
 	"100000)) $$;"
 	"CREATE INDEX events_text ON events USING gin (leads_note_text(data)) WHERE "
 	"kind IN ('note', 'call', 'email', 'meeting', 'meeting_scheduled');",
+
+	/* 7: leads merge (db.c) */
+	"CREATE TABLE lead_aliases ("
+	"  id bigint PRIMARY KEY,"
+	"  lead_id bigint NOT NULL REFERENCES leads(id) ON DELETE CASCADE DEFERRABLE,"
+	"  email text COLLATE \"C\", merged_at bigint NOT NULL, actor text COLLATE \"C\","
+	"  import_batch bigint);"
+	"CREATE INDEX lead_aliases_lead ON lead_aliases(lead_id);"
+	"CREATE INDEX lead_aliases_email ON lead_aliases(email) WHERE email IS NOT NULL;",
 };
 
 int pg_migration_count(void)

@@ -181,6 +181,7 @@ int db_import_get(struct db *db, int64_t batch, struct import_info *info, struct
  */
 struct revert_stats {
 	uint64_t deleted, restored, changed;
+	uint64_t merged; /* leads of the batch in a merge: kept as they are (--force) */
 };
 int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, const char *actor,
                      void (*changed)(void *ctx, int64_t lead_id, const char *email), void *ctx,

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lyaml.h"
 #include "queue.h"
@@ -494,5 +495,260 @@ int lc_notify_mail(struct lc *c, const struct lead *l, char *const *who, size_t 
 		sb_free(&key);
 		sb_free(&body);
 	}
+	return rc;
+}
+
+/* ---- merging two leads ---- */
+
+static void merge_conflict(struct lc_merge *m, const char *field, const char *keep,
+                           const char *other, bool other_won)
+{
+	m->conf = xrealloc(m->conf, (m->nconf + 1) * sizeof *m->conf);
+	m->conf[m->nconf++] = (struct lc_merge_conflict){ .field = xstrdup(field),
+		                                          .keep = xstrdup(keep),
+		                                          .other = xstrdup(other),
+		                                          .other_won = other_won };
+}
+
+static void merge_filled(struct lc_merge *m, const char *field)
+{
+	m->filled = xrealloc(m->filled, (m->nfilled + 1) * sizeof *m->filled);
+	m->filled[m->nfilled++] = xstrdup(field);
+}
+
+/* Equal but for ASCII case and the spaces around them. */
+static bool same_text(const char *a, const char *b)
+{
+	while (*a == ' ')
+		a++;
+	while (*b == ' ')
+		b++;
+	size_t na = strlen(a), nb = strlen(b);
+	while (na && a[na - 1] == ' ')
+		na--;
+	while (nb && b[nb - 1] == ' ')
+		nb--;
+	return na == nb && strncasecmp(a, b, na) == 0;
+}
+
+/* Two values of one field: fill an empty one, else a conflict. Returns
+ * whether OTHER's value is taken. */
+static bool merge_value(struct lc_merge *m, const char *field, const char *keep, const char *other)
+{
+	if (str_empty(other))
+		return false;
+	if (str_empty(keep)) {
+		merge_filled(m, field);
+		return true;
+	}
+	if (same_text(keep, other)) /* "ACME" and "Acme " are one company */
+		return false;
+	merge_conflict(m, field, keep, other, m->prefer_other);
+	return m->prefer_other;
+}
+
+struct merge_extra {
+	struct lc_merge *m;
+	struct db *db;
+	const char *keep; /* KEEP's custom fields as read */
+	struct sb patch;  /* what OTHER gives: {"key": value, ...} */
+};
+
+static int merge_extra_key(const char *key, const char *value, const char *type, void *ctx)
+{
+	struct merge_extra *x = ctx;
+	if (!value || strcmp(type, "null") == 0)
+		return 0;
+	char *mine = db_json_get(x->db, x->keep, key);
+	struct sb name = SB_INIT;
+	sb_addf(&name, "extra.%s", key);
+	bool take = merge_value(x->m, sb_str(&name), mine, value);
+	sb_free(&name);
+	free(mine);
+	if (!take)
+		return 0;
+	sb_addc(&x->patch, x->patch.len ? ',' : '{');
+	sb_add_json_str(&x->patch, key);
+	sb_addc(&x->patch, ':');
+	if (strcmp(type, "text") == 0)
+		sb_add_json_str(&x->patch, value);
+	else if (strcmp(type, "true") == 0 || strcmp(type, "false") == 0)
+		sb_adds(&x->patch, type);
+	else
+		sb_adds(&x->patch, value);
+	return 0;
+}
+
+int lc_merge_plan(struct lc *c, struct lead *keep, struct lead *other, bool prefer_other,
+                  struct lc_merge *m)
+{
+	memset(m, 0, sizeof *m);
+	m->keep = *keep;
+	m->other = *other;
+	m->prefer_other = prefer_other;
+	lead_init(keep);
+	lead_init(other);
+	if (m->keep.i[LI_ID] == m->other.i[LI_ID])
+		return lerr_set(c->err, EX_USAGE, "lead #%lld cannot be merged into itself",
+		                (long long)m->keep.i[LI_ID]);
+	struct lead *k = &m->keep, *o = &m->other, *r = &m->merged;
+	lead_init(r);
+	for (int i = 0; i < LT__COUNT; i++)
+		lead_set(r, (enum lead_text)i, k->t[i]);
+	for (int i = 0; i < LI__COUNT; i++) {
+		r->i[i] = k->i[i];
+		r->has[i] = k->has[i];
+	}
+	/* the fields a person edits, the address and the CRM reference aside */
+	for (int i = 0; i < lead_nfields; i++) {
+		const struct field_desc *f = &lead_fields[i];
+		if (!(f->flags & FF_EDIT) ||
+		    (f->kind == FK_TEXT && (f->idx == LT_EMAIL || f->idx == LT_EXT_ID)))
+			continue;
+		if (f->kind == FK_TEXT) {
+			if (merge_value(m, f->name, k->t[f->idx], o->t[f->idx]))
+				lead_set(r, (enum lead_text)f->idx, o->t[f->idx]);
+			continue;
+		}
+		char kb[32] = "", ob[32] = "";
+		if (k->has[f->idx])
+			lead_money_fmt(k->i[f->idx], kb);
+		if (o->has[f->idx])
+			lead_money_fmt(o->i[f->idx], ob);
+		if (merge_value(m, f->name, kb, ob))
+			lead_set_int(r, (enum lead_int)f->idx, o->i[f->idx]);
+	}
+	/* the CRM reference goes as a pair */
+	if (merge_value(m, "ext_id", k->t[LT_EXT_ID], o->t[LT_EXT_ID])) {
+		lead_set(r, LT_EXT_ID, o->t[LT_EXT_ID]);
+		lead_set(r, LT_EXT_SOURCE, o->t[LT_EXT_SOURCE]);
+	}
+	/* both addresses stay: the winner's on the lead, the other as a second */
+	const char *ke = k->t[LT_EMAIL], *oe = o->t[LT_EMAIL];
+	if (str_empty(ke) && !str_empty(oe)) {
+		merge_filled(m, "email");
+		lead_set(r, LT_EMAIL, oe);
+	} else if (!str_empty(ke) && !str_empty(oe)) {
+		if (prefer_other)
+			lead_set(r, LT_EMAIL, oe);
+		m->alias_email = xstrdup(prefer_other ? ke : oe);
+	}
+	/* custom fields, key by key */
+	if (!str_empty(o->t[LT_EXTRA])) {
+		if (!str_empty(k->t[LT_EXTRA]) && !db_json_valid(c->db, k->t[LT_EXTRA]))
+			return lerr_set(c->err, EX_DATAERR,
+			                "lead #%lld: its custom fields are not a "
+			                "JSON object",
+			                (long long)k->i[LI_ID]);
+		struct merge_extra x = { m, c->db, k->t[LT_EXTRA], SB_INIT };
+		int rc = db_json_object_each(c->db, o->t[LT_EXTRA], merge_extra_key, &x, c->err);
+		if (!rc && x.patch.len) {
+			sb_addc(&x.patch, '}');
+			char *e = db_json_patch(c->db, k->t[LT_EXTRA], x.patch.buf);
+			if (!e)
+				rc = lerr_set(c->err, EX_DATAERR, "cannot merge the custom fields");
+			free(r->t[LT_EXTRA]);
+			r->t[LT_EXTRA] = e;
+		}
+		sb_free(&x.patch);
+		if (rc)
+			return rc;
+	}
+	/* one person: known since the first, acted on at the last */
+	if (o->i[LI_CREATED_AT] < r->i[LI_CREATED_AT])
+		lead_set_int(r, LI_CREATED_AT, o->i[LI_CREATED_AT]);
+	if (o->has[LI_LAST_ACTIVITY_AT] &&
+	    (!r->has[LI_LAST_ACTIVITY_AT] || o->i[LI_LAST_ACTIVITY_AT] > r->i[LI_LAST_ACTIVITY_AT]))
+		lead_set_int(r, LI_LAST_ACTIVITY_AT, o->i[LI_LAST_ACTIVITY_AT]);
+	if (o->has[LI_REACHED_POS] &&
+	    (!r->has[LI_REACHED_POS] || o->i[LI_REACHED_POS] > r->i[LI_REACHED_POS]))
+		lead_set_int(r, LI_REACHED_POS, o->i[LI_REACHED_POS]);
+	/* a person acted on through OTHER is not new */
+	if (strcmp(lead_get(r, LT_STATUS), "new") == 0 &&
+	    strcmp(lead_get(o, LT_STATUS), "active") == 0)
+		lead_set(r, LT_STATUS, "active");
+	/* the default score adds up as the named ones do (db_lc_merge_move) */
+	lead_set_int(r, LI_SCORE, k->i[LI_SCORE] + o->i[LI_SCORE]);
+	return 0;
+}
+
+void lc_merge_free(struct lc_merge *m)
+{
+	lead_free(&m->keep);
+	lead_free(&m->other);
+	lead_free(&m->merged);
+	for (size_t i = 0; i < m->nfilled; i++)
+		free(m->filled[i]);
+	free(m->filled);
+	for (size_t i = 0; i < m->nconf; i++) {
+		free(m->conf[i].field);
+		free(m->conf[i].keep);
+		free(m->conf[i].other);
+	}
+	free(m->conf);
+	free(m->alias_email);
+	memset(m, 0, sizeof *m);
+}
+
+int lc_merge_apply(struct lc *c, struct lc_merge *m)
+{
+	struct lead *r = &m->merged;
+	int64_t keep = m->keep.i[LI_ID], other = m->other.i[LI_ID];
+	int rc;
+	if ((rc = db_lc_merge_move(c->db, keep, other, c->err)) ||
+	    (rc = db_lc_lead_delete(c->db, other, c->err)))
+		return rc;
+	lc_touch(c, r, false);
+	if ((rc = db_lead_update(c->db, r, c->err)) ||
+	    (rc = db_lc_alias_add(c->db, other, keep, m->alias_email,
+	                          m->other.has[LI_IMPORT_BATCH] ? m->other.i[LI_IMPORT_BATCH] : 0,
+	                          c->now, c->actor, c->err)))
+		return rc;
+	/* what the merge did, for the history and for whoever undoes it by hand */
+	struct sb d = SB_INIT;
+	sb_addf(&d, "{\"other\":%lld", (long long)other);
+	if (m->other.t[LT_EMAIL]) {
+		sb_adds(&d, ",\"other_email\":");
+		sb_add_json_str(&d, m->other.t[LT_EMAIL]);
+	}
+	sb_adds(&d, ",\"filled\":[");
+	for (size_t i = 0; i < m->nfilled; i++) {
+		if (i)
+			sb_addc(&d, ',');
+		sb_add_json_str(&d, m->filled[i]);
+	}
+	sb_adds(&d, "],\"conflicts\":{");
+	for (size_t i = 0; i < m->nconf; i++) {
+		const struct lc_merge_conflict *x = &m->conf[i];
+		sb_addf(&d, "%s", i ? "," : "");
+		sb_add_json_str(&d, x->field);
+		sb_adds(&d, ":{\"kept\":");
+		sb_add_json_str(&d, x->other_won ? x->other : x->keep);
+		sb_adds(&d, ",\"dropped\":");
+		sb_add_json_str(&d, x->other_won ? x->keep : x->other);
+		sb_addc(&d, '}');
+	}
+	sb_adds(&d, "}}");
+	char ref[32];
+	snprintf(ref, sizeof ref, "#%lld", (long long)other);
+	char to[32];
+	snprintf(to, sizeof to, "#%lld", (long long)keep);
+	rc = lc_record(c, r, "lead.merged", ref, to, d.buf);
+	sb_free(&d);
+	if (rc)
+		return rc;
+	/* an owner the merge gave KEEP is an owner change like any other */
+	const char *was = m->keep.t[LT_OWNER], *now = r->t[LT_OWNER];
+	if (!str_empty(now) && (str_empty(was) || strcmp(was, now) != 0)) {
+		if ((rc = lc_record(c, r, "assigned", was, now, NULL)) ||
+		    (rc = lc_owner_changed(c, r, was, true)))
+			return rc;
+	} else if (!str_empty(now) && (rc = db_lc_tasks_follow(c->db, keep, now, c->err))) {
+		/* OTHER's tasks, now KEEP's, follow KEEP's owner */
+		return rc;
+	}
+	/* a closed lead keeps no open tasks, OTHER's included */
+	if (lc_closed(c->cfg, r->t[LT_STAGE], r->t[LT_STATUS]))
+		rc = lc_close_tasks(c, r, "merged into a closed lead");
 	return rc;
 }

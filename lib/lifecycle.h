@@ -171,4 +171,63 @@ int lc_reminder_since(struct lc *c, const struct lead *l, int64_t since, int64_t
 /* Whether lead has an open task created by rule. */
 int db_lc_rule_open(struct db *db, int64_t lead_id, const char *rule, bool *open, struct lerr *err);
 
+/*
+ * Merging two leads that are one person (leads merge KEEP OTHER).
+ * lc_merge_plan reads nothing and writes nothing: from the two leads as
+ * read it works out KEEP as it will be (fields KEEP lacks filled from
+ * OTHER, custom fields likewise, a conflict won by KEEP or, with
+ * prefer_other, by OTHER), which is all --dry-run shows. lc_merge_apply
+ * then, in the caller's transaction, moves every row that points at
+ * OTHER to KEEP (history, stays, tasks, scores, outbox, aliases: one
+ * line each in db_lifecycle.c's merge_moves), deletes OTHER, saves KEEP,
+ * keeps OTHER's id and second address in lead_aliases (so `show OTHER`
+ * still finds KEEP) and records lead.merged on KEEP.
+ */
+struct lc_merge_conflict {
+	char *field;        /* "phone", or "extra.plan" for a custom field */
+	char *keep, *other; /* the two values as text */
+	bool other_won;
+};
+struct lc_merge {
+	struct lead keep, other; /* as read (the caller's, freed by lc_merge_free) */
+	struct lead merged;      /* KEEP as it will be */
+	bool prefer_other;
+	char **filled; /* fields KEEP took from OTHER */
+	size_t nfilled;
+	struct lc_merge_conflict *conf;
+	size_t nconf;
+	char *alias_email; /* the address kept as a second one, or NULL */
+};
+/* Both leads are taken over by m (freed by lc_merge_free). 64 when they are
+ * the same lead; 65 when a custom-field object is malformed. */
+int lc_merge_plan(struct lc *c, struct lead *keep, struct lead *other, bool prefer_other,
+                  struct lc_merge *m);
+int lc_merge_apply(struct lc *c, struct lc_merge *m);
+void lc_merge_free(struct lc_merge *m);
+
+/* storage of merges (db_lifecycle.c) */
+/* Move every row that points at lead `from` to lead `to` (merge_moves). */
+int db_lc_merge_move(struct db *db, int64_t to, int64_t from, struct lerr *err);
+int db_lc_lead_delete(struct db *db, int64_t id, struct lerr *err);
+/* Keep `alias` (a merged lead's old id) and its address as names of lead. */
+int db_lc_alias_add(struct db *db, int64_t alias, int64_t lead, const char *email, int64_t batch,
+                    int64_t now, const char *actor, struct lerr *err);
+/*
+ * The lead a merged lead's id ("#12", "12") or address now is: 1 with *lead
+ * set, 0 when ref names no merged lead.
+ */
+int db_lc_alias_find(struct db *db, const char *ref, int64_t *lead, struct lerr *err);
+/* The second addresses of lead (a merged lead's), comma-separated, or NULL. */
+char *db_lc_alias_emails(struct db *db, int64_t lead);
+/*
+ * Candidate duplicates (list --duplicates): fn(keep, other, reason) per
+ * pair, keep the older (smaller id), ordered by keep then other; a pair
+ * found for several reasons comes once per reason, adjacent. Never
+ * compared pairwise: the database groups on the normalised name+company
+ * and phone; the mailbox key (no "+tag", no dots at Gmail) is made here
+ * and sorted once.
+ */
+typedef int (*db_lc_dup_fn)(int64_t keep, int64_t other, const char *reason, void *ctx);
+int db_lc_duplicates(struct db *db, db_lc_dup_fn fn, void *ctx, struct lerr *err);
+
 #endif

@@ -189,6 +189,65 @@ int main(void)
 	task_free(&t);
 	is_int(lc_task_reassign(&c, 999, "ben"), EX_NOINPUT, "no such task");
 
+	/* merge: the plan fills, lists conflicts, flips with prefer_other; the
+	 * apply moves tasks, keeps the alias, deletes OTHER */
+	int64_t mk = new_lead(db, "keep@x.com"), mo = new_lead(db, "other@x.com");
+	struct lead a, b;
+	is_int(db_lead_by_id(db, mk, &a, &err), 0, "merge: KEEP");
+	is_int(db_lead_by_id(db, mo, &b, &err), 0, "merge: OTHER");
+	lead_set(&a, LT_COMPANY, "Acme");
+	lead_set(&a, LT_EXTRA, "{\"plan\":\"gold\",\"n\":1}");
+	lead_set(&b, LT_COMPANY, "Zed");
+	lead_set(&b, LT_PHONE, "555-0100");
+	lead_set(&b, LT_EXTRA, "{\"plan\":\"silver\",\"seats\":3,\"vip\":true}");
+	lead_set_int(&b, LI_VALUE, 120000);
+	lead_set_int(&b, LI_CREATED_AT, 500);
+	is_int(db_lead_update(db, &a, &err) || db_lead_update(db, &b, &err), 0, "merge: saved");
+	int64_t mt = add_task(db, mo, NULL, false, NULL);
+	struct lead a2, b2;
+	db_lead_by_id(db, mk, &a2, &err);
+	db_lead_by_id(db, mo, &b2, &err);
+	struct lc_merge mg;
+	is_int(lc_merge_plan(&c, &a2, &b2, true, &mg), 0, "merge: plan, prefer other");
+	is_str(mg.merged.t[LT_COMPANY], "Zed", "prefer other: OTHER wins the conflict");
+	is_str(mg.merged.t[LT_EMAIL], "other@x.com", "prefer other: OTHER's address first");
+	is_str(mg.alias_email, "keep@x.com", "KEEP's address second");
+	lc_merge_free(&mg);
+	db_lead_by_id(db, mk, &a2, &err);
+	db_lead_by_id(db, mo, &b2, &err);
+	is_int(lc_merge_plan(&c, &a2, &b2, false, &mg), 0, "merge: plan");
+	is_str(mg.merged.t[LT_COMPANY], "Acme", "KEEP wins a conflict");
+	is_str(mg.merged.t[LT_PHONE], "555-0100", "a field KEEP lacks is filled");
+	is_int(mg.merged.i[LI_VALUE], 120000, "value filled");
+	is_int(mg.merged.i[LI_CREATED_AT], 500, "known since the earlier");
+	is_int((long long)mg.nconf, 2, "two conflicts: company, extra.plan");
+	is_str(mg.nconf ? mg.conf[0].field : "", "company", "the first conflict");
+	is_str(mg.merged.t[LT_EXTRA], "{\"plan\":\"gold\",\"n\":1,\"seats\":3,\"vip\":true}",
+	       "custom fields merged, types kept");
+	is_str(mg.alias_email, "other@x.com", "OTHER's address kept as a second");
+	is_int(lc_merge_apply(&c, &mg), 0, "merge: apply");
+	lc_merge_free(&mg);
+	t = get(db, mt);
+	is_int(t.lead_id, mk, "OTHER's task is KEEP's");
+	task_free(&t);
+	is_int(db_lead_by_id(db, mo, &b2, &err), EX_NOINPUT, "OTHER is gone");
+	int64_t to = 0;
+	is_int(db_lc_alias_find(db, "#2", &to, &err), 0, "#2 is no merged lead");
+	char ref[32];
+	snprintf(ref, sizeof ref, "%lld", (long long)mo);
+	is_int(db_lc_alias_find(db, ref, &to, &err), 1, "OTHER's id is an alias");
+	is_int(to, mk, "of KEEP");
+	is_int(db_lc_alias_find(db, "Other@X.com", &to, &err), 1, "OTHER's address too");
+	char *also = db_lc_alias_emails(db, mk);
+	is_str(also, "other@x.com", "KEEP's second addresses");
+	free(also);
+	db_lead_by_id(db, mk, &a2, &err);
+	db_lead_by_id(db, mk, &b2, &err);
+	is_int(lc_merge_plan(&c, &a2, &b2, false, &mg), EX_USAGE, "a lead into itself");
+	lc_merge_free(&mg);
+	lead_free(&a);
+	lead_free(&b);
+
 	lead_free(&l);
 	lead_free(&l2);
 	db_close(db);
