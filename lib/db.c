@@ -261,6 +261,10 @@ static const char *const migrations[] = {
 	 * quiet_before were imported quietly (import --events), and their
 	 * reminder clock starts at the import, not at their old dates */
 	"ALTER TABLE imports ADD COLUMN quiet_before INTEGER;",
+
+	/* 6: the expected close date of a deal ("YYYY-MM-DD", a calendar day
+	 * with no zone), for `leads report forecast`. */
+	"ALTER TABLE leads ADD COLUMN close_date TEXT;",
 };
 
 /* SQLite only */

@@ -984,6 +984,9 @@ static const char *const pg_migrations[] = {
 	"ALTER TABLE tasks ADD COLUMN cancelled_at bigint;"
 	"ALTER TABLE tasks ADD COLUMN owner_given integer NOT NULL DEFAULT 0;"
 	"ALTER TABLE imports ADD COLUMN quiet_before bigint;",
+
+	/* 6: close_date (db.c) */
+	"ALTER TABLE leads ADD COLUMN close_date text COLLATE \"C\";",
 };
 
 int pg_migration_count(void)
