@@ -475,7 +475,7 @@ static void test_many_errors(void)
 	EXPECT("many-errors.yaml",
 	       "many-errors.yaml:4:5: the pipeline has no won stage (group: won)",
 	       "many-errors.yaml:5:7: unknown key 'grup' in stage (expected: name, key, group, "
-	       "steps, remind_after, repeat, escalate_after)",
+	       "steps, remind_after, repeat, escalate_after, probability)",
 	       "many-errors.yaml:7:21: invalid duration 'soon' for remind_after (expected a number "
 	       "and a unit: 30m, 2h, 3d, 1w, 3mo)",
 	       "many-errors.yaml:11:19: default_priority 'normal' is not one of the priorities "
