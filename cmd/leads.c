@@ -110,12 +110,14 @@ static const struct cmd commands[] = {
 	  "any could not be sent). show: print message ID as it is piped to sendmail.",
 	  opts_outbox, COMP_WORDS },
 	{ "report", NULL, cmd_report, NEED_CONFIG | NEED_DB, 1, 1,
-	  "tasks|activity|sources [--since WHEN] [--by owner]",
-	  "manager reports: tasks, activity, sources",
+	  "tasks|activity|sources|forecast [--since WHEN] [--by owner|month|stage] [--svg FILE]",
+	  "manager reports: tasks, activity, sources, forecast",
 	  "tasks: per rep, the tasks that came due, done on time, done late and still late,\n"
 	  "with the on-time rate. activity: per rep, the calls, emails, meetings and notes\n"
 	  "logged on their leads, stage moves and leads gone inactive. sources: per lead\n"
-	  "source, leads, open, won, lost, win rate and average score.",
+	  "source, leads, open, won, lost, win rate and average score. forecast: the open\n"
+	  "pipeline by month of expected close (or --by owner, stage), weighted by each\n"
+	  "stage's win probability: pipeline, best case, commit, and won to date.",
 	  opts_report, COMP_WORDS },
 	{ "route", NULL, cmd_route, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 0, -1,
 	  "[LEAD...|--all|--unassigned] [--dry-run] [--explain]",
