@@ -36,10 +36,13 @@ static const struct cmd commands[] = {
 	  "Add one lead from options, or from one JSON object on standard input with --json\n"
 	  "(what a web form script posts). Prints the new lead's id.",
 	  opts_add, COMP_NONE },
-	{ "config", NULL, cmd_config, 0, 1, 1, "check|show", "check or print the configuration",
+	{ "config", NULL, cmd_config, 0, 1, 1, "check|show|graph [--svg FILE]",
+	  "check, print or draw the configuration",
 	  "check: load the config and report every problem found (exit 1 if any), and\n"
 	  "warn about leads in stages the config no longer has.\n"
-	  "show: print the effective config (the file, or the built-in default) as YAML.",
+	  "show: print the effective config (the file, or the built-in default) as YAML.\n"
+	  "graph: the pipeline (with the moves leads made), routing and workflows as\n"
+	  "Graphviz DOT; --svg FILE renders it with dot (apt-get install graphviz).",
 	  opts_config, COMP_WORDS },
 	{ "db", NULL, cmd_db, 0, 1, 1, "copy --from SRC --to DST [--force]",
 	  "copy a whole database (file or PostgreSQL)",
