@@ -537,11 +537,11 @@ static int cmd_complete(struct ctx *c, struct args *a)
 	}
 	/* positional: the command's own words after the first (lead) argument */
 	if (cmd->args_comp == COMP_WORDS && cmd->opts == opts_config)
-		complete_words(c, COMP_WORDS, pos == 0 ? "check show" : NULL);
+		complete_words(c, COMP_WORDS, pos == 0 ? "check show graph" : NULL);
 	else if (cmd->opts == opts_db && pos == 0)
 		complete_words(c, COMP_WORDS, "copy");
 	else if (cmd->opts == opts_report && pos == 0)
-		complete_words(c, COMP_WORDS, "tasks activity sources");
+		complete_words(c, COMP_WORDS, "tasks activity sources forecast");
 	else if (cmd->opts == opts_task || cmd->opts == opts_outbox)
 		complete_words(c, COMP_WORDS,
 		               pos                      ? NULL

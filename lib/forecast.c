@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbi.h"
 #include "ltime.h"
 #include "tz.h"
 #include "workflow.h"
@@ -87,70 +86,41 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int read_leads(struct db *db, struct fc *f, struct lerr *err)
+static void lead_row(const struct fc_lead_row *in, void *p)
 {
-	struct dbst *st = db_prepare_once(db,
-	                                  "SELECT owner, stage, status, value, stage_entered_at, "
-	                                  "close_date, reached_pos, category FROM leads",
-	                                  err);
-	if (!st)
-		return err->code;
-	int rc;
-	while ((rc = st_step(st)) == SQLITE_ROW) {
-		if (f->nl == f->cap)
-			f->l = xgrow(f->l, &f->cap, f->nl + 1, sizeof *f->l);
-		struct lrow *r = &f->l[f->nl++];
-		memset(r, 0, sizeof *r);
-		const char *s = st_col_text(st, 0);
-		r->owner = s ? xstrdup(s) : NULL;
-		r->idx = stage_idx(f->cfg, st_col_text(st, 1));
-		s = st_col_text(st, 2);
-		r->unqualified = s && strcmp(s, "unqualified") == 0;
-		r->has_value = st_col_type(st, 3) != SQLITE_NULL;
-		r->value = r->has_value ? st_col_int64(st, 3) : 0;
-		r->entered = st_col_int64(st, 4);
-		s = st_col_text(st, 5);
-		r->close_date = s ? xstrdup(s) : NULL;
-		r->reached = st_col_type(st, 6) == SQLITE_NULL ? -1 : st_col_int64(st, 6);
-		s = st_col_text(st, 7);
-		r->category = s ? xstrdup(s) : NULL;
-	}
-	st_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "read the leads");
-	return 0;
+	struct fc *f = p;
+	if (f->nl == f->cap)
+		f->l = xgrow(f->l, &f->cap, f->nl + 1, sizeof *f->l);
+	struct lrow *r = &f->l[f->nl++];
+	memset(r, 0, sizeof *r);
+	r->owner = in->owner ? xstrdup(in->owner) : NULL;
+	r->idx = stage_idx(f->cfg, in->stage);
+	r->unqualified = in->status && strcmp(in->status, "unqualified") == 0;
+	r->has_value = in->has_value;
+	r->value = in->has_value ? in->value : 0;
+	r->entered = in->entered;
+	r->close_date = in->close_date ? xstrdup(in->close_date) : NULL;
+	r->reached = in->reached;
+	r->category = in->category ? xstrdup(in->category) : NULL;
 }
 
-/* The stays of the leads in a won stage now: how long each stage took to be won. */
-static int read_stays(struct db *db, struct fc *f, struct lerr *err)
+/* A stay of a lead in a won stage now: how long its stage took to be won. */
+static void stay_row(const char *stage, int64_t entered, const char *now_stage, int64_t now_entered,
+                     void *p)
 {
-	struct dbst *st = db_prepare_once(db,
-	                                  "SELECT s.stage, s.entered_at, l.stage, "
-	                                  "l.stage_entered_at FROM stays s JOIN leads l ON "
-	                                  "l.id = s.lead_id",
-	                                  err);
-	if (!st)
-		return err->code;
-	int rc;
-	while ((rc = st_step(st)) == SQLITE_ROW) {
-		size_t now_idx = stage_idx(f->cfg, st_col_text(st, 2));
-		if (now_idx >= f->nst || f->cfg->stages[now_idx].grp != GRP_WON)
-			continue;
-		size_t i = stage_idx(f->cfg, st_col_text(st, 0));
-		if (i >= f->nst || f->cfg->stages[i].grp != GRP_ACTIVE)
-			continue;
-		int64_t d;
-		if (__builtin_sub_overflow(st_col_int64(st, 3), st_col_int64(st, 1), &d) || d < 0)
-			continue;
-		if (f->nrem[i] == f->caprem[i])
-			f->rem[i] =
-			    xgrow(f->rem[i], &f->caprem[i], f->nrem[i] + 1, sizeof **f->rem);
-		f->rem[i][f->nrem[i]++] = d;
-	}
-	st_finalize(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(db, err, "read the stays");
-	return 0;
+	struct fc *f = p;
+	size_t now_idx = stage_idx(f->cfg, now_stage);
+	if (now_idx >= f->nst || f->cfg->stages[now_idx].grp != GRP_WON)
+		return;
+	size_t i = stage_idx(f->cfg, stage);
+	if (i >= f->nst || f->cfg->stages[i].grp != GRP_ACTIVE)
+		return;
+	int64_t d;
+	if (__builtin_sub_overflow(now_entered, entered, &d) || d < 0)
+		return;
+	if (f->nrem[i] == f->caprem[i])
+		f->rem[i] = xgrow(f->rem[i], &f->caprem[i], f->nrem[i] + 1, sizeof **f->rem);
+	f->rem[i][f->nrem[i]++] = d;
 }
 
 /* The furthest position outside the lost stages (as the funnel's reached). */
@@ -203,9 +173,9 @@ int forecast_run(struct db *db, const struct config *cfg, int64_t now, int64_t s
 	f.rem = xcalloc(f.nst + 1, sizeof *f.rem);
 	f.nrem = xcalloc(f.nst + 1, sizeof *f.nrem);
 	f.caprem = xcalloc(f.nst + 1, sizeof *f.caprem);
-	int rc = read_leads(db, &f, err);
+	int rc = db_forecast_leads(db, lead_row, &f, err);
 	if (!rc)
-		rc = read_stays(db, &f, err);
+		rc = db_forecast_stays(db, stay_row, &f, err);
 
 	/* per stage: probability, its source and sample, the median time to won */
 	int *prob = xcalloc(f.nst + 1, sizeof *prob);

@@ -60,6 +60,19 @@ struct forecast {
 	char month_now[32]; /* "2026-12" */
 };
 
+/* The storage side (lib/db_forecast.c): each lead, each stay of a lead. */
+struct fc_lead_row {
+	const char *owner, *stage, *status, *close_date, *category;
+	bool has_value;
+	int64_t value, entered, reached; /* reached: -1 when unknown */
+};
+int db_forecast_leads(struct db *db, void (*fn)(const struct fc_lead_row *r, void *ctx), void *ctx,
+                      struct lerr *err);
+int db_forecast_stays(struct db *db,
+                      void (*fn)(const char *stage, int64_t entered, const char *now_stage,
+                                 int64_t now_entered, void *ctx),
+                      void *ctx, struct lerr *err);
+
 /* since: won from then on (and, by month, the first month shown). */
 int forecast_run(struct db *db, const struct config *cfg, int64_t now, int64_t since, enum fc_by by,
                  struct forecast *out, struct lerr *err);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbi.h"
 #include "route.h"
 #include "rules.h"
 #include "workflow.h"
@@ -103,6 +102,28 @@ static const char *group_colour(enum stage_group g)
 	return g == GRP_WON ? "#54a24b" : g == GRP_LOST ? "#e45756" : "#4c78a8";
 }
 
+struct moves {
+	const struct config *cfg;
+	struct extra x;
+	struct edge *ev;
+	size_t nev, cap;
+	bool created;
+};
+
+static void move_row(bool moved, const char *from, const char *to, int64_t n, void *p)
+{
+	struct moves *m = p;
+	if (!to || (moved && !from))
+		return;
+	if (m->nev == m->cap)
+		m->ev = xgrow(m->ev, &m->cap, m->nev + 1, sizeof *m->ev);
+	struct edge *e = &m->ev[m->nev++];
+	e->from = moved ? (long)node_no(m->cfg, &m->x, from) : -1;
+	e->to = (long)node_no(m->cfg, &m->x, to);
+	e->n = n;
+	m->created = m->created || !moved;
+}
+
 static int pipeline(const struct config *cfg, struct db *db, struct sb *out, struct lerr *err)
 {
 	sb_adds(out, "  subgraph cluster_pipeline {\n    label=\"pipeline\";\n");
@@ -137,40 +158,16 @@ static int pipeline(const struct config *cfg, struct db *db, struct sb *out, str
 			sb_adds(out, "  start -> s0;\n");
 		return 0;
 	}
-	struct dbst *st = db_prepare_once(db,
-	                                  "SELECT kind, from_val, to_val, count(*) FROM events "
-	                                  "WHERE kind IN ('created', 'moved') GROUP BY kind, "
-	                                  "from_val, to_val",
-	                                  err);
-	if (!st)
-		return err->code;
-	struct extra x = { 0 };
+	struct moves m = { .cfg = cfg };
+	int rc = db_graph_moves(db, move_row, &m, err);
+	struct extra x = m.x;
+	struct edge *ev = m.ev;
+	size_t nev = m.nev;
+	bool created = m.created;
 	struct sb edges = SB_INIT;
-	struct edge *ev = NULL;
-	size_t nev = 0, capev = 0;
-	int rc;
-	bool created = false;
-	while ((rc = st_step(st)) == SQLITE_ROW) {
-		const char *kind = st_col_text(st, 0), *from = st_col_text(st, 1),
-		           *to = st_col_text(st, 2);
-		int64_t n = st_col_int64(st, 3);
-		if (!to)
-			continue;
-		bool moved = kind && strcmp(kind, "moved") == 0;
-		if (moved && !from)
-			continue;
-		if (nev == capev)
-			ev = xgrow(ev, &capev, nev + 1, sizeof *ev);
-		struct edge *e = &ev[nev++];
-		e->from = moved ? (long)node_no(cfg, &x, from) : -1;
-		e->to = (long)node_no(cfg, &x, to);
-		e->n = n;
-		created = created || !moved;
-	}
-	st_finalize(st);
 	qsort(ev, nev, sizeof *ev, cmp_edge);
 	for (size_t i = 0; i < nev; i++) {
-		/* several rows for one edge: a stage key spelled two ways in PostgreSQL's order */
+		/* one edge per pair (GROUP BY gives one row; this keeps it so) */
 		int64_t n = ev[i].n;
 		while (i + 1 < nev && ev[i + 1].from == ev[i].from && ev[i + 1].to == ev[i].to)
 			n += ev[++i].n;
@@ -183,10 +180,7 @@ static int pipeline(const struct config *cfg, struct db *db, struct sb *out, str
 		                  : 1.2);
 	}
 	free(ev);
-	if (rc != SQLITE_DONE) {
-		rc = db_fail(db, err, "read the history");
-	} else {
-		rc = 0;
+	if (!rc) {
 		for (size_t k = 0; k < x.n; k++) {
 			struct sb lab = SB_INIT;
 			sb_addf(&lab, "%s\n(not in the config)", x.keys[k]);

@@ -17,6 +17,11 @@
  * \n, other control characters as a space, invalid UTF-8 as '?'. */
 void graph_dot_str(struct sb *out, const char *s);
 
+/* The storage side (lib/db_forecast.c): created and moved events, counted. */
+int db_graph_moves(struct db *db,
+                   void (*fn)(bool moved, const char *from, const char *to, int64_t n, void *ctx),
+                   void *ctx, struct lerr *err);
+
 /* The moves from the history (db may be NULL: none); 0 or an error. */
 int graph_dot(const struct config *cfg, struct db *db, struct sb *out, struct lerr *err);
 
