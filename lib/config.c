@@ -629,6 +629,12 @@ static void check_stages(struct pstate *ps)
 				ly_error(y, esc,
 				         "escalate_after needs a team member with role: manager");
 		}
+		if (st->probability >= 0 && st->grp != GRP_ACTIVE)
+			ly_warning(
+			    y, at_key(y, map, "probability"),
+			    "probability has no effect in a %s stage (only the open leads of "
+			    "active stages are forecast)",
+			    grp_names[st->grp]);
 		if (remind && st->grp != GRP_ACTIVE)
 			ly_warning(y, at_key(y, map, "remind_after"),
 			           "remind_after has no effect in a %s stage (only active stages "

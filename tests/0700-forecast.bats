@@ -321,6 +321,11 @@ Y
 	assert_line '      probability: 25%'
 	assert_line '      probability: 90%'
 	assert_line '      probability: 12.50%'
+	printf '      probability: 5\n' >>p.yaml
+	run --separate-stderr leads -c p.yaml config check
+	assert_success
+	assert_equal "${stderr_lines[0]}" "warning: p.yaml:15:20: probability has no effect in a lost stage (only the open leads of active stages are forecast)"
+	assert_output "p.yaml: ok (6 stages, 0 team members, with warnings)"
 	sed -i 's/probability: 10$/probability: 101/' p.yaml
 	run --separate-stderr leads -c p.yaml config check
 	assert_failure 1
