@@ -668,7 +668,13 @@ static const struct pentry generic_cols[] = {
 	{ "Lead ID", "ext_id" },
 	{ "Value", "value" },
 	{ "Amount", "value" },
-	{ "Deal Value", "value" },
+	{ "Deal Value",
+	  "value" }, /* the expected close of a deal (Salesforce, HubSpot, Pipedrive, Zoho) */
+	{ "Close Date", "close_date" },
+	{ "CloseDate", "close_date" },
+	{ "Expected Close Date", "close_date" },
+	{ "Closing Date", "close_date" },
+	{ "Deal - Expected close date", "close_date" },
 };
 
 /* Last resort for every preset but `leads`, after our own names. */

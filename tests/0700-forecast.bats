@@ -296,7 +296,11 @@ Y
 	run -0 sql "SELECT coalesce(close_date, '-') FROM leads WHERE email LIKE '_@example.com' ORDER BY email"
 	assert_output $'2027-03-04\n-'
 	run -0 sql "SELECT extra FROM leads WHERE email = 'd@example.com'"
-	assert_output --partial someday
+	assert_output --partial someday	# other CRMs' names for it
+	printf 'Email,Close Date,Amount\ne@example.com,2027-02-03,500\n' >sf.csv
+	run -0 --separate-stderr leads import sf.csv
+	run -0 sql "SELECT close_date FROM leads WHERE email = 'e@example.com'"
+	assert_output 2027-02-03
 }
 
 @test "probability: percent, fraction or 90%; out of range is a config error" {
