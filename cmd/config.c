@@ -1,11 +1,23 @@
-/* config.c - `leads config check|show`. */
+/* config.c - `leads config check|show|graph`. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include "afile.h"
 #include "cmd.h"
+#include "graph.h"
 
-const struct opt opts_config[] = { { 0 } };
+enum { CF_SVG };
+const struct opt opts_config[] = {
+	[CF_SVG] = { "svg", 0, "FILE",
+	             "graph: render it with Graphviz's dot into FILE (mode 0600); - for stdout", 0,
+	             COMP_FILE, NULL },
+	{ 0 },
+};
 
 struct orphans {
 	struct ctx *c;
@@ -119,11 +131,163 @@ static int show(struct ctx *c)
 	return 0;
 }
 
+/* Is prog an executable in $PATH? */
+static bool in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	if (!path || !*path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char buf[4096];
+		if (n && n + strlen(prog) + 2 < sizeof buf) {
+			snprintf(buf, sizeof buf, "%.*s/%s", (int)n, path, prog);
+			if (access(buf, X_OK) == 0)
+				return true;
+		}
+		path += n;
+		if (*path == ':')
+			path++;
+	}
+	return false;
+}
+
+/* dot -Tsvg with the DOT on its standard input (a temporary file) into *svg. */
+static int run_dot(struct ctx *c, const struct sb *dot, struct sb *svg)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char tmpl[4096];
+	snprintf(tmpl, sizeof tmpl, "%s/leads-graph-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	int in = mkstemp(tmpl);
+	if (in < 0)
+		return fail(c, EX_CANTCREAT, "cannot create a temporary file in %s: %s",
+		            tmpdir && *tmpdir ? tmpdir : "/tmp", strerror(errno));
+	unlink(tmpl);
+	size_t off = 0;
+	while (off < dot->len) {
+		ssize_t w = write(in, dot->buf + off, dot->len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			close(in);
+			return fail(c, EX_IOERR, "cannot write a temporary file: %s",
+			            strerror(errno));
+		}
+		off += (size_t)w;
+	}
+	lseek(in, 0, SEEK_SET);
+	int p[2];
+	if (pipe(p) < 0) {
+		close(in);
+		return fail(c, EX_OSERR, "pipe: %s", strerror(errno));
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(in);
+		close(p[0]);
+		close(p[1]);
+		return fail(c, EX_OSERR, "fork: %s", strerror(errno));
+	}
+	if (pid == 0) {
+		dup2(in, 0);
+		dup2(p[1], 1);
+		close(in);
+		close(p[0]);
+		close(p[1]);
+		execlp("dot", "dot", "-Tsvg", (char *)NULL);
+		_exit(127);
+	}
+	close(in);
+	close(p[1]);
+	char buf[8192];
+	for (;;) {
+		ssize_t r = read(p[0], buf, sizeof buf);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		sb_add(svg, buf, (size_t)r);
+	}
+	close(p[0]);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		return fail(c, EX_SOFTWARE, "dot failed (%s %d) on the graph",
+		            WIFEXITED(st) ? "exit" : "signal",
+		            WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+	return 0;
+}
+
+static int graph(struct ctx *c, struct args *a)
+{
+	if (c->fmt_given && c->fmt != OUT_TABLE)
+		return usage_error(c, "config graph prints Graphviz DOT; --format is not for it");
+	const char *svg = a->val[CF_SVG];
+	if (svg && !in_path("dot"))
+		return fail(c, EX_UNAVAILABLE,
+		            "--svg needs Graphviz's dot, which is not installed; install it with "
+		            "'apt-get install graphviz' (or leave out --svg and render the DOT "
+		            "elsewhere)");
+	if (c->config_path) {
+		c->cfg = config_load(c->config_path, &c->err);
+		if (!c->cfg)
+			return fail_err(c);
+		if (c->cfg->nerrors)
+			return fail(c, EX_CONFIG,
+			            "config '%s' has errors; run 'leads config check'",
+			            c->config_path);
+	} else {
+		c->cfg = config_default();
+	}
+	/* the moves come from the history, when there is a database */
+	struct db *db = NULL;
+	if (c->db_path && db_open(c->db_path, DB_READONLY, &db, &c->err) != 0) {
+		if (c->err.code != EX_NOINPUT)
+			out_tprintf(stderr,
+			            "leads config: warning: no moves from the history: %s\n",
+			            c->err.msg);
+		db = NULL;
+		c->err.code = 0;
+		c->err.msg[0] = '\0';
+	}
+	c->db = db;
+	struct sb dot = SB_INIT;
+	if (graph_dot(c->cfg, db, &dot, &c->err)) {
+		sb_free(&dot);
+		return fail_err(c);
+	}
+	int rc = 0;
+	if (!svg) {
+		if (fwrite(dot.buf, 1, dot.len, stdout) != dot.len || fflush(stdout) != 0)
+			rc = errno == EPIPE ? 0
+			                    : fail(c, EX_IOERR, "write error: %s", strerror(errno));
+		sb_free(&dot);
+		return rc;
+	}
+	struct sb pic = SB_INIT;
+	rc = run_dot(c, &dot, &pic);
+	if (!rc && strcmp(svg, "-") == 0) {
+		if (pic.len && fwrite(pic.buf, 1, pic.len, stdout) != pic.len)
+			rc = fail(c, EX_IOERR, "error writing the SVG: %s", strerror(errno));
+	} else if (!rc && afile_write(svg, pic.buf, pic.len, &c->err)) {
+		rc = fail_err(c);
+	}
+	sb_free(&pic);
+	sb_free(&dot);
+	return rc;
+}
+
 int cmd_config(struct ctx *c, struct args *a)
 {
+	if (strcmp(a->argv[0], "graph") == 0)
+		return graph(c, a);
+	if (a->val[CF_SVG])
+		return usage_error(c, "--svg is for config graph");
 	if (strcmp(a->argv[0], "check") == 0)
 		return check(c);
 	if (strcmp(a->argv[0], "show") == 0)
 		return show(c);
-	return usage_error(c, "unknown config action '%s' (check or show)", a->argv[0]);
+	return usage_error(c, "unknown config action '%s' (check, show or graph)", a->argv[0]);
 }

@@ -125,6 +125,12 @@ int set_field(struct ctx *c, struct lead *l, const char *name, const char *value
 			if (!config_category_ok(c->cfg, v))
 				return fail(c, EX_DATAERR, "unknown category '%s'", v);
 			break;
+		case LT_CLOSE_DATE:
+			if (!lead_date_ok(v, NULL))
+				return fail(c, EX_DATAERR,
+				            "bad close_date '%s' (expected a date like 2026-12-31)",
+				            v);
+			break;
 		default:
 			break;
 		}

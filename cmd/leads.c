@@ -38,10 +38,13 @@ static const struct cmd commands[] = {
 	  "Add one lead from options, or from one JSON object on standard input with --json\n"
 	  "(what a web form script posts). Prints the new lead's id.",
 	  opts_add, COMP_NONE },
-	{ "config", NULL, cmd_config, 0, 1, 1, "check|show", "check or print the configuration",
+	{ "config", NULL, cmd_config, 0, 1, 1, "check|show|graph [--svg FILE]",
+	  "check, print or draw the configuration",
 	  "check: load the config and report every problem found (exit 1 if any), and\n"
 	  "warn about leads in stages the config no longer has.\n"
-	  "show: print the effective config (the file, or the built-in default) as YAML.",
+	  "show: print the effective config (the file, or the built-in default) as YAML.\n"
+	  "graph: the pipeline (with the moves leads made), routing and workflows as\n"
+	  "Graphviz DOT; --svg FILE renders it with dot (apt-get install graphviz).",
 	  opts_config, COMP_WORDS },
 	{ "db", NULL, cmd_db, 0, 1, 1, "copy --from SRC --to DST [--force]",
 	  "copy a whole database (file or PostgreSQL)",
@@ -123,12 +126,14 @@ static const struct cmd commands[] = {
 	  "any could not be sent). show: print message ID as it is piped to sendmail.",
 	  opts_outbox, COMP_WORDS },
 	{ "report", NULL, cmd_report, NEED_CONFIG | NEED_DB, 1, 1,
-	  "tasks|activity|sources [--since WHEN] [--by owner]",
-	  "manager reports: tasks, activity, sources",
+	  "tasks|activity|sources|forecast [--since WHEN] [--by owner|month|stage] [--svg FILE]",
+	  "manager reports: tasks, activity, sources, forecast",
 	  "tasks: per rep, the tasks that came due, done on time, done late and still late,\n"
 	  "with the on-time rate. activity: per rep, the calls, emails, meetings and notes\n"
 	  "logged on their leads, stage moves and leads gone inactive. sources: per lead\n"
-	  "source, leads, open, won, lost, win rate and average score.",
+	  "source, leads, open, won, lost, win rate and average score. forecast: the open\n"
+	  "pipeline by month of expected close (or --by owner, stage), weighted by each\n"
+	  "stage's win probability: pipeline, best case, commit, and won to date.",
 	  opts_report, COMP_WORDS },
 	{ "route", NULL, cmd_route, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 0, -1,
 	  "[LEAD...|--all|--unassigned] [--dry-run] [--explain]",
@@ -551,11 +556,11 @@ static int cmd_complete(struct ctx *c, struct args *a)
 	}
 	/* positional: the command's own words after the first (lead) argument */
 	if (cmd->args_comp == COMP_WORDS && cmd->opts == opts_config)
-		complete_words(c, COMP_WORDS, pos == 0 ? "check show" : NULL);
+		complete_words(c, COMP_WORDS, pos == 0 ? "check show graph" : NULL);
 	else if (cmd->opts == opts_db && pos == 0)
 		complete_words(c, COMP_WORDS, "copy");
 	else if (cmd->opts == opts_report && pos == 0)
-		complete_words(c, COMP_WORDS, "tasks activity sources");
+		complete_words(c, COMP_WORDS, "tasks activity sources forecast");
 	else if (cmd->opts == opts_task || cmd->opts == opts_outbox)
 		complete_words(c, COMP_WORDS,
 		               pos                      ? NULL

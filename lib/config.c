@@ -10,6 +10,7 @@
 #include "lyaml.h"
 #include "tz.h"
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,7 @@ static void set_stage(struct stage *st, const char *name, enum stage_group g)
 	st->name = xstrdup(name);
 	st->key = config_slug(name);
 	st->grp = g;
+	st->probability = -1;
 }
 
 static char **strv_dup(const char *const *v, size_t n)
@@ -275,6 +277,34 @@ static int h_group(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct
 	return 0;
 }
 
+/*
+ * probability: a stage's chance of being won, "90" or "90%" (percent,
+ * 0-100) or a fraction written with a decimal point, 0.0-1.0 ("0.9");
+ * kept in basis points.
+ */
+static int h_probability(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
+{
+	struct stage *st = obj;
+	const char *s = ly_is_scalar(val) ? ly_scalar(val) : NULL;
+	if (!s)
+		return ly_error(y, val, "expected a number for %s, got %s", k->key, ly_kind(val));
+	char *end = NULL;
+	double v = strtod(s, &end);
+	bool percent = end && *end == '%';
+	if (percent)
+		end++;
+	if (end == s || !end || *end || !(v >= 0 && v <= 100) || strchr(s, 'e') || strchr(s, 'E') ||
+	    !isdigit((unsigned char)*s))
+		return ly_error(y, val,
+		                "bad probability '%s' (a percentage 0-100 such as 90 or 90%%, or "
+		                "a fraction 0.0-1.0 such as 0.9)",
+		                s);
+	if (!percent && strchr(s, '.') && v <= 1.0)
+		v *= 100;
+	st->probability = (int)(v * 100 + 0.5);
+	return 0;
+}
+
 static const struct ly_key stage_keys[] = {
 	{ .key = "name", .fn = ly_h_str, .off = offsetof(struct stage, name), .required = true },
 	{ .key = "key", .fn = ly_h_str, .off = offsetof(struct stage, key) },
@@ -290,6 +320,7 @@ static const struct ly_key stage_keys[] = {
 	  .off = offsetof(struct stage, escalate_after),
 	  .min = 0,
 	  .max = 1000 },
+	{ .key = "probability", .fn = h_probability },
 };
 
 static int h_stages(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
@@ -306,7 +337,7 @@ static int h_stages(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struc
 	ps->stage_maps = xcalloc(n, sizeof *ps->stage_maps);
 	for (size_t i = 0; i < n; i++) {
 		yaml_node_t *item = ly_seq_at(y, val, i);
-		struct stage st = { 0 };
+		struct stage st = { .probability = -1 };
 		ly_walk(y, item, "stage", stage_keys, ARRAY_LEN(stage_keys), &st);
 		if (!st.name) {
 			clear_stage(&st);
@@ -603,6 +634,12 @@ static void check_stages(struct pstate *ps)
 				ly_error(y, esc,
 				         "escalate_after needs a team member with role: manager");
 		}
+		if (st->probability >= 0 && st->grp != GRP_ACTIVE)
+			ly_warning(
+			    y, at_key(y, map, "probability"),
+			    "probability has no effect in a %s stage (only the open leads of "
+			    "active stages are forecast)",
+			    grp_names[st->grp]);
 		if (remind && st->grp != GRP_ACTIVE)
 			ly_warning(y, at_key(y, map, "remind_after"),
 			           "remind_after has no effect in a %s stage (only active stages "
@@ -1035,6 +1072,11 @@ void config_write_yaml(const struct config *cfg, struct sb *out)
 			put_dur(out, 6, "repeat", st->repeat);
 		if (st->escalate_after)
 			sb_addf(out, "      escalate_after: %d\n", st->escalate_after);
+		if (st->probability >= 0 && st->probability % 100)
+			sb_addf(out, "      probability: %d.%02d%%\n", st->probability / 100,
+			        st->probability % 100);
+		else if (st->probability >= 0)
+			sb_addf(out, "      probability: %d%%\n", st->probability / 100);
 	}
 	sb_adds(out, "\n");
 	put_list(out, 0, "priorities", cfg->priorities, cfg->npriorities);

@@ -34,6 +34,7 @@ struct stage {
 	struct ldur remind_after; /* zero = no reminders */
 	struct ldur repeat;       /* zero = remind once */
 	int escalate_after;       /* 0 = never copy the manager */
+	int probability;          /* win probability in basis points (0-10000), -1 = not set */
 	int line;                 /* where it was defined, 0 for built-in */
 };
 

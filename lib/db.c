@@ -329,6 +329,10 @@ static const char *const migrations[] = {
 	");"
 	"CREATE INDEX lead_aliases_lead ON lead_aliases(lead_id);"
 	"CREATE INDEX lead_aliases_email ON lead_aliases(email) WHERE email IS NOT NULL;",
+
+	/* 8: the expected close date of a deal ("YYYY-MM-DD", a calendar day
+	 * with no zone), for `leads report forecast`. */
+	"ALTER TABLE leads ADD COLUMN close_date TEXT;",
 };
 
 /* SQLite only */

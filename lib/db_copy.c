@@ -32,7 +32,7 @@
 	"state, country, source, owner, stage, step, status, priority, category, score, "          \
 	"value, created_at, updated_at, last_activity_at, stage_entered_at, assigned_at, "         \
 	"ext_source, ext_id, import_batch, extra, assigned_rule, source_line, reached_pos, "       \
-	"import_owner, import_rule"
+	"import_owner, import_rule, close_date"
 #define EVENTS_COLS    "id, lead_id, at, actor, kind, from_val, to_val, data"
 #define STAYS_COLS     "id, lead_id, stage, entered_at, left_at, secs"
 #define STAY_HIST_COLS "stage, lo, n, secs"
@@ -74,7 +74,7 @@ struct copy_table {
 static const struct copy_table tables[DB_COPY_NTABLES] = {
 	TABLE("stages", STAGES_COLS, 5, "key", P5),
 	TABLE("imports", IMPORTS_COLS, 9, "id", P5 ", ?6, ?7, ?8, ?9"),
-	TABLE("leads", LEADS_COLS, 35, "id", P30 ", ?31, ?32, ?33, ?34, ?35"),
+	TABLE("leads", LEADS_COLS, 36, "id", P30 ", ?31, ?32, ?33, ?34, ?35, ?36"),
 	TABLE("events", EVENTS_COLS, 8, "id", P5 ", ?6, ?7, ?8"),
 	TABLE("stays", STAYS_COLS, 6, "id", P5 ", ?6"),
 	TABLE("stay_hist", STAY_HIST_COLS, 4, "stage, lo", "?1, ?2, ?3, ?4"),

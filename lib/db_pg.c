@@ -1727,6 +1727,9 @@ static const char *const pg_migrations[] = {
 	"  import_batch bigint);"
 	"CREATE INDEX lead_aliases_lead ON lead_aliases(lead_id);"
 	"CREATE INDEX lead_aliases_email ON lead_aliases(email) WHERE email IS NOT NULL;",
+
+	/* 8: close_date (db.c) */
+	"ALTER TABLE leads ADD COLUMN close_date text COLLATE \"C\";",
 };
 
 int pg_migration_count(void)

@@ -669,7 +669,13 @@ static const struct pentry generic_cols[] = {
 	{ "Lead ID", "ext_id" },
 	{ "Value", "value" },
 	{ "Amount", "value" },
-	{ "Deal Value", "value" },
+	{ "Deal Value",
+	  "value" }, /* the expected close of a deal (Salesforce, HubSpot, Pipedrive, Zoho) */
+	{ "Close Date", "close_date" },
+	{ "CloseDate", "close_date" },
+	{ "Expected Close Date", "close_date" },
+	{ "Closing Date", "close_date" },
+	{ "Deal - Expected close date", "close_date" },
 };
 
 /* Last resort for every preset but `leads`, after our own names. */
@@ -2283,6 +2289,41 @@ static bool date_is_local(const char *raw)
 	return true;
 }
 
+/*
+ * close_date: a date as the column's date format reads it, stored as the
+ * calendar day "YYYY-MM-DD" (of the instant in UTC); one it cannot read is
+ * kept as a custom field with a warning, as for numbers.
+ */
+static void apply_close_date(struct rowctx *x, const struct imap_col *c, const char *v, size_t vn,
+                             const char *raw)
+{
+	char buf[16];
+	int64_t t = 0;
+	if (vn == 10) {
+		memcpy(buf, v, 10);
+		buf[10] = '\0';
+		if (lead_date_ok(buf, NULL)) {
+			lead_set(x->l, LT_CLOSE_DATE, buf);
+			return;
+		}
+	}
+	if (imap_date_parse(c->date, raw, &t)) {
+		int64_t y;
+		unsigned m, d;
+		ltime_civil_from_days(t >= 0 ? t / 86400 : -((-t + 86399) / 86400), &y, &m, &d);
+		if (y >= 1000 && y <= 9999) {
+			snprintf(buf, sizeof buf, "%04d-%02u-%02u", (int)y, m, d);
+			lead_set(x->l, LT_CLOSE_DATE, buf);
+			return;
+		}
+	}
+	if (x->w)
+		x->w->bad_value++;
+	row_warn(x->w, "column '%s': '%.*s' is not a date; kept as a custom field", c->name,
+	         (int)(vn > 64 ? 64 : vn), v);
+	kv_add(x, c->key, v, vn);
+}
+
 static int apply_field(struct rowctx *x, const struct imap_col *c, const char *raw, const char *v,
                        size_t vn, struct lerr *err)
 {
@@ -2291,6 +2332,8 @@ static int apply_field(struct rowctx *x, const struct imap_col *c, const char *r
 	if (f->kind == FK_TEXT) {
 		if (vocab_field(f)) {
 			apply_vocab(x, c, v, vn);
+		} else if (f->idx == LT_CLOSE_DATE && !(c->secondary && l->t[f->idx])) {
+			apply_close_date(x, c, v, vn, raw);
 		} else if (c->secondary && l->t[f->idx]) {
 			kv_add(x, c->key, v, vn);
 		} else {

@@ -1,5 +1,6 @@
 /* lead.c - the lead field table and small value helpers. */
 #include "lead.h"
+#include "ltime.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -44,6 +45,7 @@ const struct field_desc lead_fields[] = {
 	T("category", LT_CATEGORY, FF_EDIT | FF_EXPORT, "category"),
 	I("score", FK_INT, LI_SCORE, FF_EXPORT, "lead score"),
 	I("value", FK_MONEY, LI_VALUE, FF_EDIT | FF_EXPORT, "expected deal value"),
+	T("close_date", LT_CLOSE_DATE, FF_EDIT | FF_EXPORT, "expected close date (YYYY-MM-DD)"),
 	I("created_at", FK_TIME, LI_CREATED_AT, FF_EXPORT, "creation time"),
 	I("updated_at", FK_TIME, LI_UPDATED_AT, FF_EXPORT, "last change"),
 	I("last_activity_at", FK_TIME, LI_LAST_ACTIVITY_AT, FF_EXPORT, "last activity by a person"),
@@ -263,4 +265,24 @@ bool lead_status_ok(const char *s)
 		if (strcmp(lead_statuses[i], s) == 0)
 			return true;
 	return false;
+}
+
+bool lead_date_ok(const char *s, int64_t *days)
+{
+	for (int i = 0; i < 10; i++) {
+		bool dash = i == 4 || i == 7;
+		if (dash ? s[i] != '-' : (s[i] < '0' || s[i] > '9'))
+			return false;
+	}
+	if (s[10])
+		return false;
+	int y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (y < 1000 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return false;
+	if (days)
+		*days = ltime_days_from_civil(y, (unsigned)m, (unsigned)d);
+	return true;
 }

@@ -39,6 +39,7 @@ enum lead_text {
 	LT_ASSIGNED_RULE, /* routing rule that assigned the owner */
 	LT_IMPORT_OWNER,  /* the owner a bulk import routed it to (history) */
 	LT_IMPORT_RULE,   /* and by which rule */
+	LT_CLOSE_DATE,    /* expected close, "YYYY-MM-DD" (forecast) */
 	LT__COUNT
 };
 
@@ -117,6 +118,13 @@ bool lead_email_canon(char *s);
 bool lead_money_parse(const char *s, int64_t *cents);
 /* cents -> "12000" or "12000.50" (buf >= 32). */
 void lead_money_fmt(int64_t cents, char *buf);
+
+/*
+ * A calendar date "YYYY-MM-DD" (a real day, year 1000-9999): the form
+ * close_date is stored in. True and the day count since 1970-01-01 in *days
+ * (may be NULL) when s is one.
+ */
+bool lead_date_ok(const char *s, int64_t *days);
 
 /* Statuses: new, active, inactive, unqualified. */
 extern const char *const lead_statuses[];

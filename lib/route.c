@@ -1414,3 +1414,38 @@ int route_reassign(struct hook_env *env, struct lead *l, struct route_result *re
 	outcome_line(l, res, explain);
 	return rc;
 }
+
+void route_each_rule(const struct config *cfg,
+                     void (*fn)(const struct route_rule_view *r, void *ctx), void *ctx)
+{
+	static const char *const picks[] = { [PICK_MEMBER] = "member",
+		                             [PICK_ROUND_ROBIN] = "round_robin",
+		                             [PICK_LEAST_LOADED] = "least_loaded",
+		                             [PICK_ROUTER] = "router",
+		                             [PICK_UNASSIGNED] = "unassigned" };
+	const struct route_config *rc = cfg && cfg->rules ? cfg->rules->route : NULL;
+	if (!rc)
+		return;
+	for (size_t s = 0; s <= rc->nrouters; s++) {
+		const struct rset *set = s == 0 ? &rc->main : &rc->routers[s - 1];
+		for (size_t i = 0; i < set->n; i++) {
+			const struct rrule *r = &set->r[i];
+			struct route_rule_view v = {
+				.name = r->name,
+				.router_of = set->owner ? set->owner->name : NULL,
+				.conditional = r->when != NULL,
+				.pick = picks[r->pick],
+			};
+			if (r->pick == PICK_MEMBER && r->member)
+				v.member = r->member->name;
+			if (r->pick == PICK_ROUTER && r->router < rc->nrouters &&
+			    rc->routers[r->router].owner)
+				v.member = rc->routers[r->router].owner->name;
+			if (r->pick == PICK_ROUND_ROBIN || r->pick == PICK_LEAST_LOADED) {
+				v.pool = r->pool;
+				v.npool = r->npool;
+			}
+			fn(&v, ctx);
+		}
+	}
+}

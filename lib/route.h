@@ -58,6 +58,20 @@
 void route_register_config(void);
 /* Does cfg route leads at all (a routing section with rules or a default)? */
 bool route_configured(const struct config *cfg);
+
+/* One routing rule as `config graph` draws it (route_each_rule). */
+struct route_rule_view {
+	const char *name;
+	const char *router_of; /* the member whose router holds it; NULL: the main rules */
+	bool conditional;      /* has a `when` */
+	const char *pick;      /* member, round_robin, least_loaded, router, unassigned */
+	const char *member;    /* pick member, or the member of the router (pick router) */
+	const struct member *const *pool; /* round_robin, least_loaded */
+	size_t npool;
+};
+/* Each rule in order: the main rules, then each member's router. */
+void route_each_rule(const struct config *cfg,
+                     void (*fn)(const struct route_rule_view *r, void *ctx), void *ctx);
 /* Does any routing condition look at activities (bulk readers preload them)? */
 bool route_uses_activity(const struct config *cfg);
 

@@ -34,6 +34,11 @@ static const struct {
 	[WF_THRESHOLD] = { "score.threshold", -1, NULL },
 };
 
+const char *wf_event_name(enum wf_event e)
+{
+	return (int)e >= 0 && e < WF__N ? events[e].name : "?";
+}
+
 int wf_event_parse(const char *s)
 {
 	for (int i = 0; i < WF__N; i++)

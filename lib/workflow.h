@@ -107,6 +107,8 @@ void workflow_register_config(void);
 
 /* The event named s ("lead.received"), -1 if unknown. */
 int wf_event_parse(const char *s);
+/* The name of event e ("lead.received"). */
+const char *wf_event_name(enum wf_event e);
 
 /*
  * hooks_run's part: create the tasks of every rule the event triggers.

@@ -10,7 +10,7 @@ pkgs="
   clang-14 libclang-rt-14-dev clang-format-14
   mandoc jq libxml2-utils valgrind tzdata
   sqlite-utils time bc parallel
-  zsh fish bsdutils
+  zsh fish bsdutils graphviz
   postgresql-15 postgresql-client-15
   build-essential debhelper dpkg-dev git lintian man-db systemd python3
 "

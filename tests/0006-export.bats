@@ -6,8 +6,8 @@ load test_helper
 	add_lead --first Ana --email a@example.com --company 'Acme, Inc.' --value 100
 	run --separate-stderr leads export
 	assert_success
-	assert_line --index 0 'id,email,first_name,last_name,phone,company,title,website,industry,city,state,country,source,owner,stage,step,status,priority,category,score,value,created_at,updated_at,last_activity_at,stage_entered_at,ext_source,ext_id,extra'
-	assert_line --index 1 '1,a@example.com,Ana,,,"Acme, Inc.",,,,,,,,,Prospecting,,new,normal,,0,100,2026-11-24T09:00:00Z,2026-11-24T09:00:00Z,,2026-11-24T09:00:00Z,,,'
+	assert_line --index 0 'id,email,first_name,last_name,phone,company,title,website,industry,city,state,country,source,owner,stage,step,status,priority,category,score,value,close_date,created_at,updated_at,last_activity_at,stage_entered_at,ext_source,ext_id,extra'
+	assert_line --index 1 '1,a@example.com,Ana,,,"Acme, Inc.",,,,,,,,,Prospecting,,new,normal,,0,100,,2026-11-24T09:00:00Z,2026-11-24T09:00:00Z,,2026-11-24T09:00:00Z,,,'
 }
 
 @test "export guards formula cells unless --no-escape" {

@@ -10,7 +10,7 @@ CFG=$BATS_TEST_DIRNAME/fixtures/config
 	assert_output ''
 	n=$(grep -c '^error: ' <<<"$stderr")
 	[ "$n" -ge 5 ]
-	[[ $stderr == *"many-errors.yaml:5:7: unknown key 'grup' in stage (expected: name, key, group, steps, remind_after, repeat, escalate_after)"* ]]
+	[[ $stderr == *"many-errors.yaml:5:7: unknown key 'grup' in stage (expected: name, key, group, steps, remind_after, repeat, escalate_after, probability)"* ]]
 	[[ $stderr == *"many-errors.yaml:7:21: invalid duration 'soon' for remind_after"* ]]
 	[[ ${stderr_lines[-1]} == *"many-errors.yaml: $n errors, 0 warnings" ]]
 }

@@ -294,7 +294,8 @@ meeting
 email-opened"
 	run -0 leads __complete config ""
 	assert_output "check
-show"
+show
+graph"
 }
 
 @test "completion: the value of an option, list --status" {

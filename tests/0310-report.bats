@@ -176,7 +176,7 @@ OUT
 	assert_failure 64
 	run --separate-stderr leads report money
 	assert_failure 64
-	assert_equal "${stderr%%$'\n'*}" "leads report: no report 'money' (tasks, activity or sources)"
+	assert_equal "${stderr%%$'\n'*}" "leads report: no report 'money' (tasks, activity, sources or forecast)"
 	run --separate-stderr leads report tasks --by team
 	assert_failure 64
 	run --separate-stderr leads report sources --by owner
@@ -190,9 +190,9 @@ OUT
 
 @test "completion: the report kinds and --by" {
 	run -0 --separate-stderr leads __complete report ""
-	assert_output $'tasks\nactivity\nsources'
+	assert_output $'tasks\nactivity\nsources\nforecast'
 	run -0 --separate-stderr leads __complete report tasks --by ""
-	assert_output 'owner'
+	assert_output $'owner\nmonth\nstage'
 	run -0 --separate-stderr leads __complete funnel --by ""
 	assert_output $'owner\nsource\nmonth'
 }

@@ -288,11 +288,13 @@ static void test_examples(void)
 		static const char *const names[] = { "Added",     "Negotiation", "Legal",
 			                             "Execution", "Signed",      "Lost" };
 		is_int(dd->nstages, 6, "deal-desk: six stages");
+		is_int(dd->stages[4].probability, -1, "deal-desk: Signed has no probability");
 		for (size_t i = 0; i < dd->nstages && i < 6; i++)
 			is_str(dd->stages[i].name, names[i], nm("deal-desk: stage %zu", i));
 		const struct stage *neg = config_stage(dd, "negotiation");
 		if (ok(neg != NULL, "deal-desk: negotiation")) {
 			is_int(neg->nsteps, 3, "negotiation has steps");
+			is_int(neg->probability, 3000, "negotiation: probability 30%");
 			is_str(neg->steps[0], "Contact Made", "first step");
 			is_int(neg->remind_after.secs, 3 * 86400, "remind after 3d");
 			is_int(neg->repeat.secs, 3 * 86400, "repeat 3d");
@@ -475,7 +477,7 @@ static void test_many_errors(void)
 	EXPECT("many-errors.yaml",
 	       "many-errors.yaml:4:5: the pipeline has no won stage (group: won)",
 	       "many-errors.yaml:5:7: unknown key 'grup' in stage (expected: name, key, group, "
-	       "steps, remind_after, repeat, escalate_after)",
+	       "steps, remind_after, repeat, escalate_after, probability)",
 	       "many-errors.yaml:7:21: invalid duration 'soon' for remind_after (expected a number "
 	       "and a unit: 30m, 2h, 3d, 1w, 3mo)",
 	       "many-errors.yaml:11:19: default_priority 'normal' is not one of the priorities "

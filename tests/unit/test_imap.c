@@ -548,6 +548,8 @@ static void test_leads_roundtrip(void)
 			v[n] = "{\"Region\":\"EMEA\",\"n\":3}";
 		else if (strcmp(f->name, "ext_source") == 0)
 			v[n] = "hubspot";
+		else if (strcmp(f->name, "close_date") == 0)
+			v[n] = "2024-06-30";
 		else
 			v[n] = f->name; /* the value names its column */
 		n++;
