@@ -149,6 +149,23 @@ int run_hook(struct ctx *c, struct lead *l, enum hook_kind kind, const char *det
 /* out = {"key": value} as JSON (empty when value is NULL); returns 1 if set. */
 int json_obj1(struct sb *out, const char *key, const char *value);
 
+/*
+ * add.c, shared with `leads intake --drain`: read a JSON object of fields
+ * into l (the --json rules: aliases, a full "name" split, the validator;
+ * what names the input in messages; *stage the "stage" given, or NULL),
+ * and create l in stage_name (NULL: the first) with what follows
+ * (history, routing, workflows, the assignment mail).
+ */
+int add_json_fields(struct ctx *c, struct lead *l, const char *text, const char *what,
+                    char **stage);
+int add_create(struct ctx *c, struct lead *l, const char *stage_name);
+/*
+ * intake.c, for the sweep: import the spool into the open database, one
+ * transaction a file, each file removed after its commit, a bad one moved
+ * to failed/. A missing spool directory is no error with quiet_missing.
+ */
+int intake_drain(struct ctx *c, bool quiet_missing, int64_t *imported, int64_t *failed);
+
 /* Commands */
 int cmd_init(struct ctx *c, struct args *a);
 int cmd_add(struct ctx *c, struct args *a);
@@ -171,6 +188,7 @@ int cmd_sweep(struct ctx *c, struct args *a);
 int cmd_funnel(struct ctx *c, struct args *a);
 int cmd_report(struct ctx *c, struct args *a);
 int cmd_db(struct ctx *c, struct args *a);
+int cmd_intake(struct ctx *c, struct args *a);
 
 extern const struct opt opts_init[], opts_add[], opts_list[], opts_show[], opts_move[],
     opts_status[], opts_note[], opts_log[], opts_edit[], opts_step[], opts_export[], opts_config[],
@@ -179,5 +197,6 @@ extern const struct opt opts_route[], opts_score[];
 extern const struct opt opts_task[], opts_outbox[], opts_sweep[];
 extern const struct opt opts_funnel[], opts_report[];
 extern const struct opt opts_db[];
+extern const struct opt opts_intake[];
 
 #endif

@@ -78,6 +78,14 @@ static const struct cmd commands[] = {
 	  "column's format are detected; rows that cannot be imported are reported (and\n"
 	  "written to --rejects FILE), duplicates are skipped or updated.",
 	  opts_import, COMP_FILE },
+	{ "intake", NULL, cmd_intake, NEED_CONFIG, 0, 0, "| --drain",
+	  "take a web form's lead (CGI), or import those taken",
+	  "As a CGI program (REQUEST_METHOD set by the web server): read one form\n"
+	  "submission (urlencoded, multipart or JSON), validate it and write it to the\n"
+	  "spool directory (intake.spool); the database is not opened. With --drain, as\n"
+	  "the database's owner: import the spooled submissions (the sweep does too).\n"
+	  "See leads-intake(1).",
+	  opts_intake, COMP_NONE },
 	{ "init", NULL, cmd_init, NEED_RW, 0, 0, "[--template NAME] [--force]",
 	  "create the database (and a starter config)",
 	  "Create the database file (mode 0600). With --template, also write a starter\n"
