@@ -135,7 +135,8 @@ int add_json_fields(struct ctx *c, struct lead *l, const char *text, const char 
 	if (rc) {
 		if (c->err.code == rc && c->err.msg[0] &&
 		    strncmp(c->err.msg, "invalid JSON", 12) == 0)
-			rc = fail(c, rc, "%s: invalid JSON", what);
+			rc = fail(c, rc, "%s: invalid JSON%s", what,
+			          strcmp(what, "--json") == 0 ? " on standard input" : "");
 		else if (c->err.code == rc && strncmp(c->err.msg, "expected", 8) == 0)
 			rc = fail(c, rc, "%s: %s", what, c->err.msg);
 	}
