@@ -107,6 +107,8 @@ struct ctx {
 
 /* Print "leads CMD: message" to stderr; returns code. */
 int fail(struct ctx *c, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* The message of the last fail() ("" before any), for a caller that keeps it. */
+const char *fail_last(void);
 /* Report c->err (as filled by lib) and return its code. */
 int fail_err(struct ctx *c);
 /* A note on stderr unless -q. */

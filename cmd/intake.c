@@ -421,14 +421,13 @@ static int drain_one(struct ctx *c, const char *path, char *why, size_t whysz)
 			snprintf(why, whysz, "no fields object");
 			rc = EX_DATAERR;
 		} else if ((rc = db_begin(c->db, &c->err)) == 0) {
-			c->err.msg[0] = '\0';
 			if ((rc = drain_lead(c, fields, at)) == 0)
 				rc = db_commit(c->db, &c->err) ? fail_err(c) : 0;
 			else
 				db_rollback(c->db);
 			if (rc)
 				snprintf(why, whysz, "%s",
-				         c->err.msg[0] ? c->err.msg : "the lead was refused");
+				         fail_last()[0] ? fail_last() : "the lead was refused");
 		}
 		free(fields);
 	} else if (strcmp(type, "open") == 0) {
@@ -443,7 +442,7 @@ static int drain_one(struct ctx *c, const char *path, char *why, size_t whysz)
 			else
 				db_rollback(c->db);
 			if (rc)
-				snprintf(why, whysz, "%s", c->err.msg);
+				snprintf(why, whysz, "%s", fail_last());
 		}
 		free(m);
 	} else {

@@ -245,10 +245,23 @@ static void vmsg(struct ctx *c, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+static char last_failure[1024];
+
+const char *fail_last(void)
+{
+	return last_failure;
+}
+
 int fail(struct ctx *c, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	char buf[sizeof last_failure];
+	va_list aq;
+	va_copy(aq, ap);
+	vsnprintf(buf, sizeof buf, fmt, aq);
+	va_end(aq);
+	memcpy(last_failure, buf, sizeof buf);
 	vmsg(c, fmt, ap);
 	va_end(ap);
 	return code;
