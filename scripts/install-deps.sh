@@ -12,6 +12,7 @@ pkgs="
   sqlite-utils time bc parallel
   zsh fish bsdutils
   postgresql-15 postgresql-client-15
+  lighttpd curl libssl3
   build-essential debhelper dpkg-dev git lintian man-db systemd
 "
 if [ "$(id -u)" -ne 0 ]; then

@@ -188,7 +188,7 @@ spooled() { find spool -maxdepth 1 -name '*.json' | wc -l; }
 	assert_success
 	run leads add --json <<<'{"full_name":"Anna Maria  von Berg","first_name":""}'
 	assert_success
-	run sql 'SELECT first_name || "|" || last_name FROM leads ORDER BY id'
+	run sql "SELECT first_name || '|' || last_name FROM leads ORDER BY id"
 	assert_output $'Bo|Ek\nAnna Maria  von|Berg'
 	run leads add --json <<<'{"name":"Cy","last":"Given"}'
 	assert_success
