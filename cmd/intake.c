@@ -24,11 +24,13 @@
 #include "intake.h"
 #include "outbox.h"
 
-enum { I_DRAIN };
+enum { I_DRAIN, I_PIXEL };
 const struct opt opts_intake[] = {
 	[I_DRAIN] = { "drain", 0, NULL,
 	              "import the spooled submissions into the database (as its owner)", 0,
 	              COMP_NONE, NULL },
+	[I_PIXEL] = { "pixel-url", 0, "ID", "print the signed opens pixel URL of outbox message ID",
+	              0, COMP_NONE, NULL },
 	{ 0 },
 };
 
@@ -325,9 +327,7 @@ static int drain_lead(struct ctx *c, const char *fields, int64_t at)
 	lead_init(&l);
 	char *stage = NULL;
 	int64_t now = c->now;
-	const char *actor = c->actor;
 	c->now = at;
-	c->actor = "intake";
 	int rc = add_json_fields(c, &l, fields, "spool", &stage);
 	if (!rc && lc_identifiable(&l, &c->err))
 		rc = fail(c, EX_DATAERR, "a lead needs an email, a name, a company or a phone");
@@ -354,7 +354,6 @@ static int drain_lead(struct ctx *c, const char *fields, int64_t at)
 		rc = add_create(c, &l, stage);
 	}
 	c->now = now;
-	c->actor = actor;
 	free(stage);
 	lead_free(&l);
 	return rc;
@@ -481,6 +480,8 @@ int intake_drain(struct ctx *c, bool quiet_missing, int64_t *imported, int64_t *
 	closedir(d);
 	qsort(names, n, sizeof *names, name_cmp);
 	int rc = 0;
+	const char *actor = c->actor;
+	c->actor = "intake"; /* who the history says did it */
 	for (size_t i = 0; i < n; i++) {
 		struct sb path = SB_INIT;
 		sb_addf(&path, "%s/%s", dir, names[i]);
@@ -503,6 +504,7 @@ int intake_drain(struct ctx *c, bool quiet_missing, int64_t *imported, int64_t *
 		}
 		sb_free(&path);
 	}
+	c->actor = actor;
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
@@ -512,6 +514,23 @@ int intake_drain(struct ctx *c, bool quiet_missing, int64_t *imported, int64_t *
 
 int cmd_intake(struct ctx *c, struct args *a)
 {
+	if (a->val[I_PIXEL]) {
+		int64_t id;
+		if (a->val[I_DRAIN])
+			return usage_error(c, "--pixel-url and --drain do not go together");
+		if (!str_to_i64(a->val[I_PIXEL], &id) || id <= 0)
+			return usage_error(c, "--pixel-url: '%s' is not a message id",
+			                   a->val[I_PIXEL]);
+		if (!intake_config(c->cfg)->opens)
+			return fail(c, EX_CONFIG,
+			            "the opens pixel is off (intake.opens: true turns it on)");
+		char *url = intake_pixel_url(c->cfg, id, &c->err);
+		if (!url)
+			return fail_err(c);
+		printf("%s\n", url);
+		free(url);
+		return 0;
+	}
 	if (!a->val[I_DRAIN])
 		return cgi(c);
 	warn_db_file(c, c->db_path);

@@ -78,7 +78,7 @@ static const struct cmd commands[] = {
 	  "column's format are detected; rows that cannot be imported are reported (and\n"
 	  "written to --rejects FILE), duplicates are skipped or updated.",
 	  opts_import, COMP_FILE },
-	{ "intake", NULL, cmd_intake, NEED_CONFIG, 0, 0, "| --drain",
+	{ "intake", NULL, cmd_intake, NEED_CONFIG, 0, 0, "| --drain | --pixel-url ID",
 	  "take a web form's lead (CGI), or import those taken",
 	  "As a CGI program (REQUEST_METHOD set by the web server): read one form\n"
 	  "submission (urlencoded, multipart or JSON), validate it and write it to the\n"

@@ -201,3 +201,78 @@ spooled() { find spool -maxdepth 1 -name '*.json' | wc -l; }
 	assert_failure 64
 	stderr_has 'REQUEST_METHOD is not set'
 }
+
+opens_config() {
+	mkdir -p spool
+	cat >intake.yaml <<-YAML
+	team:
+	  - {name: ana, email: ana@example.com}
+	mail:
+	  sendmail: $PWD/sendmail
+	intake:
+	  spool: spool
+	  opens: true
+	  url: https://example.com/cgi-bin/intake?x=1
+	  secret_file: $PWD/secret
+	YAML
+	printf 'a-secret-of-more-than-16-bytes\n' >secret
+	chmod 600 intake.yaml secret
+	export LEADS_CONFIG=$PWD/intake.yaml
+}
+
+
+@test "opens pixel: a signed token serves a GIF and logs email.opened once per message" {
+	opens_config
+	leads init -q
+	add_lead --email lead@example.com --owner ana
+	run leads intake --pixel-url 1
+	assert_success
+	assert_output --regexp '^https://example\.com/cgi-bin/intake\?x=1&o=1\.[0-9a-f]{32}$'
+	tok=${output#*o=}
+	run bash -c 'REQUEST_METHOD=GET QUERY_STRING="o=$1" "$LEADS_BIN" intake | head -2' _ "$tok"
+	assert_output $'Status: 200 OK\r\nContent-Type: image/gif\r'
+	REQUEST_METHOD=GET QUERY_STRING="o=$tok" leads intake >/dev/null
+	[ "$(spooled)" = 2 ]
+	# forged, enumerated or malformed tokens: the same GIF, nothing kept
+	run bash -c 'REQUEST_METHOD=GET QUERY_STRING="o=2.${1#1.}" "$LEADS_BIN" intake 2>/dev/null | head -2' _ "$tok"
+	assert_output $'Status: 200 OK\r\nContent-Type: image/gif\r'
+	REQUEST_METHOD=GET QUERY_STRING="o=1.00000000000000000000000000000000" leads intake >/dev/null 2>&1
+	REQUEST_METHOD=GET QUERY_STRING="o=../../etc" leads intake >/dev/null 2>&1
+	[ "$(spooled)" = 2 ]
+	run leads intake --drain
+	assert_success
+	[ "$(sql "SELECT count(*) FROM events WHERE kind = 'email_opened' AND lead_id = $id")" = 1 ]
+	# a later open of the same message changes nothing
+	REQUEST_METHOD=GET QUERY_STRING="o=$tok" leads intake >/dev/null
+	run leads intake --drain
+	assert_success
+	[ "$(sql "SELECT count(*) FROM events WHERE kind = 'email_opened'")" = 1 ]
+}
+
+@test "opens pixel: {{pixel_url}} in a queued body is the signed URL when sent" {
+	opens_config
+	cat >sendmail <<-'SH'
+	#!/bin/sh
+	cat >>"$(dirname "$0")/sent.txt"
+	SH
+	chmod 755 sendmail
+	leads init -q
+	add_lead --email lead@example.com --owner ana
+	sql "UPDATE outbox SET body = 'Hi <img src=\"{{pixel_url}}\">' WHERE id = 1"
+	run leads sweep
+	assert_success
+	run grep -o 'o=1\.[0-9a-f]*' sent.txt
+	assert_output --regexp '^o=1\.[0-9a-f]{32}$'
+	run sql 'SELECT body FROM outbox WHERE id = 1'
+	assert_output 'Hi <img src="{{pixel_url}}">'
+}
+
+@test "opens pixel: off by default (404), and a missing libcrypto names its package" {
+	intake_config
+	run bash -c 'REQUEST_METHOD=GET QUERY_STRING="o=1.00000000000000000000000000000000" "$LEADS_BIN" intake 2>/dev/null | head -1'
+	assert_output $'Status: 404 Not Found\r'
+	opens_config
+	run --separate-stderr env LEADS_LIBCRYPTO=/nonexistent/libcrypto.so.3 "$LEADS_BIN" intake --pixel-url 1
+	assert_failure 69
+	stderr_has 'libcrypto.so.3 (Debian package libssl3)'
+}
