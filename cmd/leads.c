@@ -83,8 +83,7 @@ static const struct cmd commands[] = {
 	  "As a CGI program (REQUEST_METHOD set by the web server): read one form\n"
 	  "submission (urlencoded, multipart or JSON), validate it and write it to the\n"
 	  "spool directory (intake.spool); the database is not opened. With --drain, as\n"
-	  "the database's owner: import the spooled submissions (the sweep does too).\n"
-	  "See leads-intake(1).",
+	  "the database's owner: import the spooled submissions (the sweep does too).",
 	  opts_intake, COMP_NONE },
 	{ "init", NULL, cmd_init, NEED_RW, 0, 0, "[--template NAME] [--force]",
 	  "create the database (and a starter config)",
