@@ -166,10 +166,26 @@ static int parse_intake(struct yaml_ctx *y, yaml_node_t *node, struct config *cf
 	return rc;
 }
 
+/* The section as written, but the pixel's secret: config show is pasted
+ * into tickets and chats. Its line becomes a comment, so a config written
+ * back from it fails loudly ("opens needs a secret") instead of signing
+ * with another key. */
 static void write_intake(const struct config *cfg, struct sb *out)
 {
-	if (cfg->intake && cfg->intake->src)
-		sb_adds(out, cfg->intake->src);
+	if (!cfg->intake || !cfg->intake->src)
+		return;
+	for (const char *p = cfg->intake->src; *p;) {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p + 1) : strlen(p);
+		size_t ind = strspn(p, " ");
+		if (n > ind + 7 && strncmp(p + ind, "secret:", 7) == 0) {
+			sb_add(out, p, ind);
+			sb_adds(out, "# secret: (hidden by config show)\n");
+		} else {
+			sb_add(out, p, n);
+		}
+		p += n;
+	}
 }
 
 void intake_register_config(void)

@@ -276,3 +276,39 @@ opens_config() {
 	assert_failure 69
 	stderr_has 'libcrypto.so.3 (Debian package libssl3)'
 }
+
+@test "config show keeps the intake section but not the pixel's secret" {
+	mkdir -p spool
+	cat >intake.yaml <<-YAML
+	intake:
+	  spool: spool
+	  honeypot: website_url
+	  opens: true
+	  url: https://example.com/i
+	  secret: do-not-print-this-secret
+	YAML
+	chmod 600 intake.yaml
+	run --separate-stderr leads -c intake.yaml config show
+	assert_success
+	assert_output --partial 'honeypot: website_url'
+	assert_output --partial '# secret: (hidden by config show)'
+	refute_output --partial 'do-not-print-this-secret'
+}
+
+@test "config: intake mistakes are config errors at their line" {
+	cat >bad.yaml <<-YAML
+	intake:
+	  max_body: 99999999
+	  fields: {org: owner_name}
+	  opens: true
+	YAML
+	chmod 600 bad.yaml
+	run --separate-stderr leads -c bad.yaml config check
+	assert_failure
+	stderr_has 'bad.yaml:2:13: expected a whole number from 1 to 1048576 for max_body'
+	stderr_has "bad.yaml:3:17: 'owner_name' is not a lead field"
+	printf 'intake:\n  opens: true\n  url: https://example.com/i\n' >bad.yaml
+	run --separate-stderr leads -c bad.yaml config check
+	assert_failure
+	stderr_has 'opens needs a secret or a secret_file'
+}
