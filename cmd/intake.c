@@ -478,7 +478,8 @@ int intake_drain(struct ctx *c, bool quiet_missing, int64_t *imported, int64_t *
 		names[n++] = xstrdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, name_cmp);
+	if (n)
+		qsort(names, n, sizeof *names, name_cmp);
 	int rc = 0;
 	const char *actor = c->actor;
 	c->actor = "intake"; /* who the history says did it */
