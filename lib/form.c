@@ -311,7 +311,7 @@ static int parse_json(const char *body, size_t len, struct form *f, char *msg, s
 			snprintf(buf, sizeof buf, "%.17g", json_real_value(v));
 			s = buf;
 		} else if (json_is_boolean(v)) {
-			s = json_is_true(v) ? "true" : "false";
+			s = json_is_true(v) ? "1" : "0"; /* as add --json takes them */
 		} else {
 			safe_name(key, shown, sizeof shown);
 			rc = bad(msg, msgsz, 400, "field '%s' must be a string or a number", shown);
