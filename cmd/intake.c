@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -229,13 +230,12 @@ static int cgi_post(struct ctx *c)
 	struct lead l;
 	lead_init(&l);
 	char *stage = NULL;
-	const char *email = NULL;
 	if (add_json_fields(c, &l, fields.buf, "form", &stage)) {
-		rc = refuse(c, 400, "a field has a value that is not valid");
+		/* what the validator said is about the sender's own values */
+		rc = refuse(c, 400,
+		            fail_last()[0] ? fail_last() : "a field has a value that is not valid");
 		goto out;
 	}
-	email = l.t[LT_EMAIL];
-	(void)email;
 	if (stage && !config_stage(c->cfg, stage)) {
 		rc = refuse(c, 400, "a field has a value that is not valid");
 		goto out;
@@ -394,8 +394,23 @@ static int drain_open(struct ctx *c, int64_t id, int64_t at)
 	return rc;
 }
 
-static int drain_one(struct ctx *c, const char *path, char *why, size_t whysz)
+/* The state key that marks spool file name imported, in the same
+ * transaction as its lead: a drain that dies between the commit and the
+ * unlink does not import the file twice. */
+static void done_key(const char *name, char *key, size_t n)
 {
+	snprintf(key, n, "intake_file:%s", name);
+}
+
+static int drain_one(struct ctx *c, const char *path, const char *name, char *why, size_t whysz)
+{
+	char key[400];
+	done_key(name, key, sizeof key);
+	char *done = db_state_get(c->db, key);
+	if (done) {
+		free(done);
+		return 0; /* imported already; only its removal was left */
+	}
 	FILE *fp = fopen(path, "re");
 	if (!fp) {
 		snprintf(why, whysz, "cannot read it: %s", strerror(errno));
@@ -420,7 +435,10 @@ static int drain_one(struct ctx *c, const char *path, char *why, size_t whysz)
 			snprintf(why, whysz, "no fields object");
 			rc = EX_DATAERR;
 		} else if ((rc = db_begin(c->db, &c->err)) == 0) {
-			if ((rc = drain_lead(c, fields, at)) == 0)
+			if ((rc = drain_lead(c, fields, at)) == 0 &&
+			    (rc = db_state_set(c->db, key, "1", &c->err)) != 0)
+				rc = fail_err(c);
+			if (!rc)
 				rc = db_commit(c->db, &c->err) ? fail_err(c) : 0;
 			else
 				db_rollback(c->db);
@@ -467,6 +485,14 @@ int intake_drain(struct ctx *c, bool quiet_missing, int64_t *imported, int64_t *
 		free(dir);
 		return rc;
 	}
+	/* one drain at a time (the sweep from cron, a --drain by hand) */
+	if (flock(dirfd(d), LOCK_EX | LOCK_NB) != 0) {
+		closedir(d);
+		free(dir);
+		if (quiet_missing)
+			return 0; /* the sweep: the other drain does the work */
+		return fail(c, EX_TEMPFAIL, "another drain of the spool is running; try again");
+	}
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
@@ -477,7 +503,6 @@ int intake_drain(struct ctx *c, bool quiet_missing, int64_t *imported, int64_t *
 		names = xgrow(names, &cap, n + 1, sizeof *names);
 		names[n++] = xstrdup(e->d_name);
 	}
-	closedir(d);
 	if (n)
 		qsort(names, n, sizeof *names, name_cmp);
 	int rc = 0;
@@ -487,7 +512,7 @@ int intake_drain(struct ctx *c, bool quiet_missing, int64_t *imported, int64_t *
 		struct sb path = SB_INIT;
 		sb_addf(&path, "%s/%s", dir, names[i]);
 		char why[1100] = "";
-		int r = drain_one(c, path.buf, why, sizeof why);
+		int r = drain_one(c, path.buf, names[i], why, sizeof why);
 		if (r == 0) {
 			if (unlink(path.buf) != 0 && errno != ENOENT)
 				rc = fail(c, EX_IOERR, "imported %s but cannot remove it: %s",
@@ -506,6 +531,7 @@ int intake_drain(struct ctx *c, bool quiet_missing, int64_t *imported, int64_t *
 		sb_free(&path);
 	}
 	c->actor = actor;
+	closedir(d); /* and the lock with it */
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);

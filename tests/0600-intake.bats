@@ -104,7 +104,7 @@ spooled() { find spool -maxdepth 1 -name '*.json' | wc -l; }
 	assert_failure 65
 	form 'email=not-an-address'
 	assert_failure 65
-	assert_output --partial 'not valid'
+	assert_output --partial '"error":"invalid email address '"'not-an-address'"'"'
 	form 'utm_campaign=x'
 	assert_failure 65
 	assert_output --partial 'a lead needs an email, a name, a company or a phone'
@@ -169,6 +169,28 @@ spooled() { find spool -maxdepth 1 -name '*.json' | wc -l; }
 	[ "$(sql 'SELECT count(*) FROM leads')" = 1 ]
 	run sql "SELECT kind FROM events WHERE lead_id = $id ORDER BY id DESC LIMIT 1"
 	assert_output form
+}
+
+@test "drain: a file imported but not yet removed (a crash) is not imported twice; one drain at a time" {
+	intake_config
+	leads init -q
+	form 'name=Bo+Ek'
+	cp spool/*.json keep.json
+	name=$(basename spool/*.json)
+	run leads intake --drain
+	assert_success
+	cp keep.json "spool/$name"
+	run leads intake --drain
+	assert_success
+	[ ! -e "spool/$name" ]
+	[ "$(sql 'SELECT count(*) FROM leads')" = 1 ]
+	form 'name=Cy+Do'
+	run --separate-stderr flock spool "$LEADS_BIN" intake --drain
+	assert_failure 75
+	stderr_has 'another drain of the spool is running'
+	run --separate-stderr flock spool "$LEADS_BIN" sweep --no-deliver
+	assert_success
+	[ "$(spooled)" = 1 ]
 }
 
 @test "the sweep drains the spool before its other work" {
