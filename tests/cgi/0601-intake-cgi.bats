@@ -116,3 +116,22 @@ spooled() { find "$BATS_TEST_TMPDIR/spool" -maxdepth 1 -name '*.json' | wc -l; }
 	run cat "$BATS_TEST_TMPDIR/body"
 	refute_output --partial "$BATS_TEST_TMPDIR"
 }
+
+@test "lighttpd: the opens pixel is a GIF for any token; only a signed one is spooled" {
+	start_lighttpd '  opens: true
+  url: http://127.0.0.1/intake.cgi
+  secret: a-secret-of-more-than-16-bytes'
+	export LEADS_CONFIG=$BATS_TEST_TMPDIR/intake.yaml
+	u=$(leads intake --pixel-url 7)
+	tok=${u#*o=}
+	run curl -s -D - -o "$BATS_TEST_TMPDIR/gif" "$(URL)?o=$tok"
+	assert_line --regexp '^HTTP/1\.1 200 OK'
+	assert_line --regexp '^Content-Type: image/gif'
+	run head -c 6 "$BATS_TEST_TMPDIR/gif"
+	assert_output GIF89a
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/gif")" = 43 ]
+	[ "$(spooled)" = 1 ]
+	run curl -s -o /dev/null -w '%{http_code} %{content_type}' "$(URL)?o=8.${tok#7.}"
+	assert_output '200 image/gif'
+	[ "$(spooled)" = 1 ]
+}
