@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fields.h"
+#include "intake.h"
 
 enum { O_STAGE = NFIELD_OPTS, O_JSON, O_UPDATE, O_NO_ROUTE };
 const struct opt opts_add[] = {
@@ -19,19 +20,12 @@ const struct opt opts_add[] = {
 	{ 0 },
 };
 
-/* JSON keys a web form may send besides the field names themselves. */
+/* JSON keys a web form may send besides the field names themselves: the
+ * intake's table (lib/intake.c), so that both read a form the same way. */
 static const char *json_alias(const char *k)
 {
-	static const char *const alias[][2] = {
-		{ "first", "first_name" },  { "firstname", "first_name" },
-		{ "last", "last_name" },    { "lastname", "last_name" },
-		{ "surname", "last_name" }, { "organization", "company" },
-		{ "job_title", "title" },   { "mail", "email" },
-	};
-	for (size_t i = 0; i < ARRAY_LEN(alias); i++)
-		if (str_ieq(k, alias[i][0]))
-			return alias[i][1];
-	return k;
+	const char *a = intake_alias(k);
+	return a ? a : k;
 }
 
 struct json_ctx {
@@ -39,6 +33,8 @@ struct json_ctx {
 	struct lead *l;
 	bool stage_seen;
 	char *stage;
+	const char *what; /* names the input in messages */
+	char *full_name;  /* "name": split into first and last when neither is given */
 };
 
 static int json_member(const char *key, const char *value, const char *type, void *p)
@@ -47,15 +43,21 @@ static int json_member(const char *key, const char *value, const char *type, voi
 	if (strcmp(type, "null") == 0)
 		return 0;
 	if (strcmp(type, "object") == 0 || strcmp(type, "array") == 0)
-		return fail(j->c, EX_DATAERR, "--json: field '%s' must be a string or number", key);
+		return fail(j->c, EX_DATAERR, "%s: field '%s' must be a string or number", j->what,
+		            key);
 	const char *name = json_alias(key);
+	if (strcmp(name, "name") == 0) {
+		free(j->full_name);
+		j->full_name = xstrdup(value);
+		return 0;
+	}
 	if (str_ieq(name, "stage")) {
 		free(j->stage);
 		j->stage = xstrdup(value);
 		return 0;
 	}
 	if (str_ieq(name, "id") || str_ieq(name, "status") || str_ieq(name, "score"))
-		return fail(j->c, EX_DATAERR, "--json: field '%s' cannot be set", key);
+		return fail(j->c, EX_DATAERR, "%s: field '%s' cannot be set", j->what, key);
 	return set_field(j->c, j->l, name, value);
 }
 
@@ -92,7 +94,7 @@ static int update_existing(struct ctx *c, int64_t id, struct lead *given)
 	}
 	if (!rc && given->t[LT_EXTRA]) {
 		/* custom fields: the given ones override, the others stay */
-		struct json_ctx j = { c, &l, false, NULL };
+		struct json_ctx j = { c, &l, false, NULL, "--json", NULL };
 		rc = db_json_object_each(c->db, given->t[LT_EXTRA], merge_extra, &j, &c->err);
 	}
 	struct lc lc = ctx_lc(c);
@@ -109,6 +111,85 @@ static int update_existing(struct ctx *c, int64_t id, struct lead *given)
 	return rc;
 }
 
+int add_json_fields(struct ctx *c, struct lead *l, const char *text, const char *what, char **stage)
+{
+	*stage = NULL;
+	size_t bad;
+	if (!utf8_valid(text, strlen(text), &bad))
+		return fail(c, EX_DATAERR, "%s: invalid UTF-8 at byte %zu", what, bad + 1);
+	struct json_ctx j = { c, l, false, NULL, what, NULL };
+	int rc = db_json_object_each(c->db, text, json_member, &j, &c->err);
+	if (!rc && j.full_name && !l->t[LT_FIRST_NAME] && !l->t[LT_LAST_NAME]) {
+		/* a full name, as most forms send it: the last word is the last name */
+		char *first, *last;
+		intake_split_name(j.full_name, &first, &last);
+		if (first)
+			rc = set_field(c, l, "first_name", first);
+		if (!rc && last)
+			rc = set_field(c, l, "last_name", last);
+		free(first);
+		free(last);
+	}
+	free(j.full_name);
+	*stage = j.stage;
+	if (rc) {
+		if (c->err.code == rc && c->err.msg[0] &&
+		    strncmp(c->err.msg, "invalid JSON", 12) == 0)
+			rc = fail(c, rc, "%s: invalid JSON%s", what,
+			          strcmp(what, "--json") == 0 ? " on standard input" : "");
+		else if (c->err.code == rc && strncmp(c->err.msg, "expected", 8) == 0)
+			rc = fail(c, rc, "%s: %s", what, c->err.msg);
+	}
+	return rc;
+}
+
+int add_create(struct ctx *c, struct lead *l, const char *stage_name)
+{
+	int rc;
+	const struct stage *st =
+	    stage_name ? config_stage(c->cfg, stage_name) : config_first_stage(c->cfg);
+	if (!st)
+		return fail(c, EX_DATAERR, "no stage '%s' in the pipeline", stage_name);
+	/* a lead that arrives closed (a lost or won stage), as import accepts it,
+	 * fires no workflows: nothing is left to do for it */
+	if (st->grp != GRP_ACTIVE)
+		c->no_events = true;
+	lead_set(l, LT_STAGE, st->key);
+	lead_set(l, LT_STATUS, "new");
+	if (!l->t[LT_PRIORITY])
+		lead_set(l, LT_PRIORITY, c->cfg->default_priority);
+	lead_set_int(l, LI_SCORE, 0);
+	lead_set_int(l, LI_CREATED_AT, c->now);
+	lead_set_int(l, LI_UPDATED_AT, c->now);
+	lead_set_int(l, LI_STAGE_ENTERED_AT, c->now);
+	/* the funnel: a lead lost on arrival got no further than the top, as on import */
+	lead_set_int(l, LI_REACHED_POS,
+	             st->grp == GRP_LOST ? 0 : config_stage_pos(c->cfg, st->key));
+	if (l->t[LT_OWNER])
+		lead_set_int(l, LI_ASSIGNED_AT, c->now);
+	if ((rc = db_lead_insert(c->db, l, &c->err))) {
+		rc = fail_err(c);
+		return rc;
+	}
+	if ((rc = record(c, l, "created", NULL, st->key, NULL)))
+		return rc;
+	if (l->t[LT_OWNER] && (rc = record(c, l, "assigned", NULL, l->t[LT_OWNER], NULL)))
+		return rc;
+	struct lc lc = ctx_lc(c);
+	if ((rc = run_hook(c, l, HK_RECEIVED, NULL)))
+		return rc;
+	/* an owner given by hand is told like one chosen by routing */
+	if (l->t[LT_OWNER] && (rc = lc_owner_changed(&lc, l, NULL, true))) {
+		rc = fail_err(c);
+		return rc;
+	}
+	if ((rc = db_lead_update(c->db, l, &c->err))) {
+		rc = fail_err(c);
+		return rc;
+	}
+	return 0;
+}
+
 int cmd_add(struct ctx *c, struct args *a)
 {
 	struct lead l;
@@ -121,27 +202,15 @@ int cmd_add(struct ctx *c, struct args *a)
 		char *text = NULL;
 		if ((rc = read_all(c, stdin, "--json", 1 << 20, &text)))
 			goto out;
-		size_t bad;
-		if (!utf8_valid(text, strlen(text), &bad)) {
-			rc = fail(c, EX_DATAERR, "--json: invalid UTF-8 at byte %zu", bad + 1);
-			free(text);
-			goto out;
-		}
-		struct json_ctx j = { c, &l, false, NULL };
-		rc = db_json_object_each(c->db, text, json_member, &j, &c->err);
+		char *js = NULL;
+		rc = add_json_fields(c, &l, text, "--json", &js);
 		free(text);
-		if (j.stage && !stage_name)
-			stage_name = j.stage;
+		if (js && !stage_name)
+			stage_name = js;
 		else
-			free(j.stage);
-		if (rc) {
-			if (c->err.code == rc && c->err.msg[0] &&
-			    strncmp(c->err.msg, "invalid JSON", 12) == 0)
-				rc = fail(c, rc, "--json: invalid JSON on standard input");
-			else if (c->err.code == rc && strncmp(c->err.msg, "expected", 8) == 0)
-				rc = fail(c, rc, "--json: %s", c->err.msg);
+			free(js);
+		if (rc)
 			goto out;
-		}
 	}
 	if ((rc = set_fields_from_args(c, &l, a)))
 		goto out;
@@ -174,52 +243,16 @@ int cmd_add(struct ctx *c, struct args *a)
 		}
 	}
 
-	const struct stage *st =
-	    stage_name ? config_stage(c->cfg, stage_name) : config_first_stage(c->cfg);
 	/* --stage is typed (any unique prefix, 64); a stage in --json is data (65) */
-	if (a->val[O_STAGE] && (rc = pick_stage(c, a->val[O_STAGE], &st)))
-		goto out;
-	if (!st) {
-		rc = fail(c, EX_DATAERR, "no stage '%s' in the pipeline", stage_name);
-		goto out;
+	if (a->val[O_STAGE]) {
+		const struct stage *st = NULL;
+		if ((rc = pick_stage(c, a->val[O_STAGE], &st)))
+			goto out;
+		free(stage_name);
+		stage_name = xstrdup(st->key);
 	}
-	/* a lead that arrives closed (a lost or won stage), as import accepts it,
-	 * fires no workflows: nothing is left to do for it */
-	if (st->grp != GRP_ACTIVE)
-		c->no_events = true;
-	lead_set(&l, LT_STAGE, st->key);
-	lead_set(&l, LT_STATUS, "new");
-	if (!l.t[LT_PRIORITY])
-		lead_set(&l, LT_PRIORITY, c->cfg->default_priority);
-	lead_set_int(&l, LI_SCORE, 0);
-	lead_set_int(&l, LI_CREATED_AT, c->now);
-	lead_set_int(&l, LI_UPDATED_AT, c->now);
-	lead_set_int(&l, LI_STAGE_ENTERED_AT, c->now);
-	/* the funnel: a lead lost on arrival got no further than the top, as on import */
-	lead_set_int(&l, LI_REACHED_POS,
-	             st->grp == GRP_LOST ? 0 : config_stage_pos(c->cfg, st->key));
-	if (l.t[LT_OWNER])
-		lead_set_int(&l, LI_ASSIGNED_AT, c->now);
-	if ((rc = db_lead_insert(c->db, &l, &c->err))) {
-		rc = fail_err(c);
+	if ((rc = add_create(c, &l, stage_name)))
 		goto out;
-	}
-	if ((rc = record(c, &l, "created", NULL, st->key, NULL)))
-		goto out;
-	if (l.t[LT_OWNER] && (rc = record(c, &l, "assigned", NULL, l.t[LT_OWNER], NULL)))
-		goto out;
-	struct lc lc = ctx_lc(c);
-	if ((rc = run_hook(c, &l, HK_RECEIVED, NULL)))
-		goto out;
-	/* an owner given by hand is told like one chosen by routing */
-	if (l.t[LT_OWNER] && (rc = lc_owner_changed(&lc, &l, NULL, true))) {
-		rc = fail_err(c);
-		goto out;
-	}
-	if ((rc = db_lead_update(c->db, &l, &c->err))) {
-		rc = fail_err(c);
-		goto out;
-	}
 	printf("%lld\n", (long long)l.i[LI_ID]);
 out:
 	free(stage_name);

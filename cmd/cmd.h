@@ -109,6 +109,8 @@ struct ctx {
 
 /* Print "leads CMD: message" to stderr; returns code. */
 int fail(struct ctx *c, int code, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* The message of the last fail() ("" before any), for a caller that keeps it. */
+const char *fail_last(void);
 /* Report c->err (as filled by lib) and return its code. */
 int fail_err(struct ctx *c);
 /* A note on stderr unless -q. */
@@ -199,6 +201,23 @@ int run_hook(struct ctx *c, struct lead *l, enum hook_kind kind, const char *det
 /* out = {"key": value} as JSON (empty when value is NULL); returns 1 if set. */
 int json_obj1(struct sb *out, const char *key, const char *value);
 
+/*
+ * add.c, shared with `leads intake --drain`: read a JSON object of fields
+ * into l (the --json rules: aliases, a full "name" split, the validator;
+ * what names the input in messages; *stage the "stage" given, or NULL),
+ * and create l in stage_name (NULL: the first) with what follows
+ * (history, routing, workflows, the assignment mail).
+ */
+int add_json_fields(struct ctx *c, struct lead *l, const char *text, const char *what,
+                    char **stage);
+int add_create(struct ctx *c, struct lead *l, const char *stage_name);
+/*
+ * intake.c, for the sweep: import the spool into the open database, one
+ * transaction a file, each file removed after its commit, a bad one moved
+ * to failed/. A missing spool directory is no error with quiet_missing.
+ */
+int intake_drain(struct ctx *c, bool quiet_missing, int64_t *imported, int64_t *failed);
+
 /* Commands */
 int cmd_init(struct ctx *c, struct args *a);
 int cmd_add(struct ctx *c, struct args *a);
@@ -222,6 +241,7 @@ int cmd_funnel(struct ctx *c, struct args *a);
 int cmd_report(struct ctx *c, struct args *a);
 int cmd_db(struct ctx *c, struct args *a);
 int cmd_merge(struct ctx *c, struct args *a);
+int cmd_intake(struct ctx *c, struct args *a);
 
 extern const struct opt opts_init[], opts_add[], opts_list[], opts_show[], opts_move[],
     opts_status[], opts_note[], opts_log[], opts_edit[], opts_step[], opts_export[], opts_config[],
@@ -231,5 +251,6 @@ extern const struct opt opts_task[], opts_outbox[], opts_sweep[];
 extern const struct opt opts_funnel[], opts_report[];
 extern const struct opt opts_db[];
 extern const struct opt opts_merge[];
+extern const struct opt opts_intake[];
 
 #endif

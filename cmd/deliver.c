@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "deliver.h"
+#include "intake.h"
 
 bool deliver_timeout(struct ctx *c, const char *s, int *ms, int *rc)
 {
@@ -47,6 +48,31 @@ static void report(void *ctx, int64_t id, const char *rcpt, const char *subject,
 	                                          : "will retry");
 }
 
+/* {{pixel_url}} in a body: the signed opens pixel of this message when
+ * intake.opens is on, else nothing (leads-intake(1)). */
+static char *pixel_body(void *ctx, int64_t id, const char *body)
+{
+	static const char ph[] = "{{pixel_url}}";
+	if (!body || !strstr(body, ph))
+		return NULL;
+	struct ctx *c = ctx;
+	struct lerr e = { 0 };
+	char *url = intake_pixel_url(c->cfg, id, &e);
+	if (!url && e.msg[0])
+		note(c, "message #%lld: no opens pixel: %s", (long long)id, e.msg);
+	struct sb out = SB_INIT;
+	for (const char *p = body, *q; *p; p = q + sizeof ph - 1) {
+		if (!(q = strstr(p, ph))) {
+			sb_adds(&out, p);
+			break;
+		}
+		sb_add(&out, p, (size_t)(q - p));
+		sb_adds(&out, url ? url : "");
+	}
+	free(url);
+	return sb_detach(&out);
+}
+
 int deliver_outbox(struct ctx *c, int64_t only_id, bool force, int timeout_ms,
                    struct mail_counts *mc)
 {
@@ -56,7 +82,8 @@ int deliver_outbox(struct ctx *c, int64_t only_id, bool force, int timeout_ms,
 		                       .only_id = only_id,
 		                       .force = force,
 		                       .report = report,
-		                       .ctx = c };
+		                       .ctx = c,
+		                       .body_at_send = pixel_body };
 	if (mail_deliver(c->db, &o, c->now, mc, &c->err))
 		return fail_err(c);
 	return 0;

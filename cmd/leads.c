@@ -83,6 +83,13 @@ static const struct cmd commands[] = {
 	  "column's format are detected; rows that cannot be imported are reported (and\n"
 	  "written to --rejects FILE), duplicates are skipped or updated.",
 	  opts_import, COMP_FILE },
+	{ "intake", NULL, cmd_intake, NEED_CONFIG, 0, 0, "| --drain | --pixel-url ID",
+	  "take a web form's lead (CGI), or import those taken",
+	  "As a CGI program (REQUEST_METHOD set by the web server): read one form\n"
+	  "submission (urlencoded, multipart or JSON), validate it and write it to the\n"
+	  "spool directory (intake.spool); the database is not opened. With --drain, as\n"
+	  "the database's owner: import the spooled submissions (the sweep does too).",
+	  opts_intake, COMP_NONE },
 	{ "init", NULL, cmd_init, NEED_RW, 0, 0, "[--template NAME] [--force]",
 	  "create the database (and a starter config)",
 	  "Create the database file (mode 0600). With --template, also write a starter\n"
@@ -261,10 +268,23 @@ static void vmsg(struct ctx *c, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+static char last_failure[1024];
+
+const char *fail_last(void)
+{
+	return last_failure;
+}
+
 int fail(struct ctx *c, int code, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	char buf[sizeof last_failure];
+	va_list aq;
+	va_copy(aq, ap);
+	vsnprintf(buf, sizeof buf, fmt, aq);
+	va_end(aq);
+	memcpy(last_failure, buf, sizeof buf);
 	vmsg(c, fmt, ap);
 	va_end(ap);
 	return code;

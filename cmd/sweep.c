@@ -113,6 +113,19 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		                .ctx = &sc };
 	struct sweep_counts sw = { 0 };
 	int64_t waiting = 0, failed = 0, queued = 0;
+	/* the web form's leads first (leads-intake(1)), so that this sweep
+	 * routes and reminds them like the others; a file each transaction */
+	if (!dry && c->cfg->intake) {
+		int64_t in_ok = 0, in_bad = 0;
+		if (db_begin(c->db, &c->err) || db_sync_stages(c->db, c->cfg, &c->err) ||
+		    db_commit(c->db, &c->err))
+			return fail_err(c);
+		if ((rc = intake_drain(c, true, &in_ok, &in_bad)))
+			return rc;
+		if (in_ok || in_bad)
+			note(c, "intake: %lld imported, %lld set aside", (long long)in_ok,
+			     (long long)in_bad);
+	}
 	if (db_begin(c->db, &c->err))
 		return fail_err(c);
 	/* queued: what this sweep added to the outbox, by any engine */

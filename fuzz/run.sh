@@ -3,7 +3,7 @@
 # each for SECONDS (default 60), one after the other (`make fuzz` runs all;
 # FUZZ_SECONDS=600 make fuzz for a long run).
 #
-#   harnesses: csv config cond time json  (fuzz/fuzz_<name>.c)
+#   harnesses: csv config cond time json form  (fuzz/fuzz_<name>.c)
 #
 # lib/*.c is compiled with clang-14 and -fsanitize=fuzzer-no-link,address,
 # undefined into build/fuzz (the Makefile's own rules, another BUILD dir),
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-harnesses=${*:-csv config cond time json}
+harnesses=${*:-csv config cond time json form}
 CLANG=${CLANG:-clang-14}
 B=build/fuzz
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"

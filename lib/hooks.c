@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "import.h"
+#include "intake.h"
 #include "lifecycle.h"
 #include "route.h"
 #include "score.h"
@@ -21,6 +22,7 @@ void hooks_register_config(void)
 	workflow_register_config();
 	import_register_config();
 	lifecycle_register_config();
+	intake_register_config();
 }
 
 int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)

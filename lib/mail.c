@@ -1029,11 +1029,12 @@ int mail_deliver(struct db *db, const struct mail_deliver_opts *o, int64_t now,
 		}
 		char msgid[256];
 		mail_message_id(m.id, m.idem_key, o->from, msgid, sizeof msgid);
+		char *sent_body = o->body_at_send ? o->body_at_send(o->ctx, m.id, m.body) : NULL;
 		struct mail_msg mm = { .from = o->from,
 			               .to = m.rcpt,
 			               .cc = m.cc,
 			               .subject = m.subject,
-			               .body = m.body,
+			               .body = sent_body ? sent_body : m.body,
 			               .date = m.created_at,
 			               .msgid = msgid };
 		char *text = NULL;
@@ -1043,6 +1044,7 @@ int mail_deliver(struct db *db, const struct mail_deliver_opts *o, int64_t now,
 		if (!sr)
 			sr = mail_pipe(o->sendmail, text, strlen(text), timeout, &maybe, &e);
 		free(text);
+		free(sent_body);
 		const char *status;
 		if (!sr) {
 			rc = db_outbox_sent(db, m.id, token, now, err);

@@ -175,6 +175,9 @@ struct mail_deliver_opts {
 	void (*report)(void *ctx, int64_t id, const char *rcpt, const char *subject,
 	               const char *status, const char *error);
 	void *ctx;
+	/* the body as sent, when it differs from the stored one (the opens
+	 * pixel's {{pixel_url}}, leads-intake(1)): a new string, or NULL */
+	char *(*body_at_send)(void *ctx, int64_t id, const char *body);
 };
 struct mail_counts {
 	int sent, retry, failed, busy; /* busy: claimed by another process */

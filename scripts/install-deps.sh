@@ -12,6 +12,7 @@ pkgs="
   sqlite-utils time bc parallel
   zsh fish bsdutils graphviz
   postgresql-15 postgresql-client-15
+  lighttpd curl libssl3
   build-essential debhelper dpkg-dev git lintian man-db systemd python3
 "
 if [ "$(id -u)" -ne 0 ]; then

@@ -138,7 +138,7 @@ leads sweep: task #1 \"Call${FFFD}[5m${FFFD}\" (nobody, lead #1): late, was due 
 @test "export (csv and json) and the machine list formats keep the exact bytes" {
 	add_lead --email a@example.com --first "$EVIL" --source $'Web\a'
 	run -0 leads export
-	assert_line "1,a@example.com,$EVIL,,,,,,,,,,Web$BEL,,Prospecting,,new,normal,,0,,2026-11-24T09:00:00Z,2026-11-24T09:00:00Z,,2026-11-24T09:00:00Z,,,"
+	assert_line "1,a@example.com,$EVIL,,,,,,,,,,Web$BEL,,Prospecting,,new,normal,,0,,,2026-11-24T09:00:00Z,2026-11-24T09:00:00Z,,2026-11-24T09:00:00Z,,,"
 	run -0 leads export --format json
 	run -0 jq -r '.[0].first_name, .[0].source' <<<"$output"
 	assert_output "$EVIL

@@ -36,6 +36,10 @@
 #include "../../fuzz/fuzz_json.c"
 #undef LLVMFuzzerTestOneInput
 
+#define LLVMFuzzerTestOneInput fuzz_form_one
+#include "../../fuzz/fuzz_form.c"
+#undef LLVMFuzzerTestOneInput
+
 typedef int (*harness_fn)(const uint8_t *data, size_t size);
 
 static const struct {
@@ -43,7 +47,7 @@ static const struct {
 	harness_fn fn;
 } harnesses[] = {
 	{ "csv", fuzz_csv_one },   { "config", fuzz_config_one }, { "cond", fuzz_cond_one },
-	{ "time", fuzz_time_one }, { "json", fuzz_json_one },
+	{ "time", fuzz_time_one }, { "json", fuzz_json_one },     { "form", fuzz_form_one },
 };
 
 static int cmp_str(const void *a, const void *b)
