@@ -16,6 +16,7 @@
 #include "deliver.h"
 #include "ltime.h"
 #include "outbox.h"
+#include "sequence.h"
 #include "sweep.h"
 
 enum { W_DRY, W_DIGEST, W_NO_DELIVER, W_TIMEOUT };
@@ -48,7 +49,7 @@ static void put_int(struct out *o, const char *key, int64_t v)
 /* The summary as one record (--format): the same counts as the text line. */
 static void summary_record(struct ctx *c, const struct say_ctx *sc, const struct sweep_counts *sw,
                            bool digest, int64_t queued, const struct mail_counts *mc,
-                           int64_t waiting)
+                           int64_t waiting, int64_t seq_steps)
 {
 	static const struct out_col cols[] = { { "action", NULL, OUT_T_STR, 0 } };
 	struct out *o = ctx_out(c);
@@ -63,6 +64,7 @@ static void summary_record(struct ctx *c, const struct say_ctx *sc, const struct
 	if (digest)
 		put_int(o, "digests", sw->digests);
 	put_int(o, "queued", queued);
+	put_int(o, "sequence_steps", seq_steps);
 	put_int(o, "sent", mc->sent);
 	put_int(o, "retry", mc->retry);
 	put_int(o, "failed", mc->failed);
@@ -112,6 +114,7 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		                .say = say,
 		                .ctx = &sc };
 	struct sweep_counts sw = { 0 };
+	struct seq_counts sq = { 0 };
 	int64_t waiting = 0, failed = 0, queued = 0;
 	if (db_begin(c->db, &c->err))
 		return fail_err(c);
@@ -120,11 +123,12 @@ int cmd_sweep(struct ctx *c, struct args *a)
 	if ((!dry && db_sync_stages(c->db, c->cfg, &c->err)) ||
 	    db_outbox_counts(c->db, &queued, &failed, &c->err) ||
 	    sweep_run(c->db, c->cfg, &o, &sw, &c->err) ||
+	    seq_sweep(c->db, c->cfg, c->now, dry, c->actor, &sq, &c->err) ||
 	    db_outbox_counts(c->db, &waiting, &failed, &c->err)) {
 		db_rollback(c->db);
 		return fail_err(c);
 	}
-	queued = dry ? sw.queued : waiting - queued;
+	queued = dry ? sw.queued + sq.sent : waiting - queued;
 	if (dry)
 		db_rollback(c->db); /* nothing was written: end the transaction */
 	else if (db_commit(c->db, &c->err))
@@ -137,7 +141,7 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		return fail_err(c);
 
 	if (c->fmt != OUT_TABLE) {
-		summary_record(c, &sc, &sw, o.digest, queued, &mc, waiting);
+		summary_record(c, &sc, &sw, o.digest, queued, &mc, waiting, sq.sent);
 	} else if (!c->quiet) {
 		/* only when it happened: "maybe sent" is rare, and a line cron
 		 * wrappers parse keeps its shape otherwise */
@@ -154,6 +158,9 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		plural(&s, sw.rerouted, "lead re-routed", "leads re-routed");
 		if (o.digest)
 			plural(&s, sw.digests, "digest", "digests");
+		/* only when sequences did something: the line keeps its shape */
+		if (sq.sent || sq.deferred || sq.stopped)
+			plural(&s, sq.sent, "sequence step", "sequence steps");
 		if (dry)
 			out_tprintf(stdout,
 			            "sweep (dry run, nothing changed): would make %s; %d message%s "

@@ -81,6 +81,7 @@ struct config {
 	struct workflow_config *workflow;
 	struct import_config *import;       /* lib/import.c */
 	struct lifecycle_config *lifecycle; /* lib/lifecycle.c */
+	struct seq_config *sequences;       /* lib/sequence.c */
 
 	/* Everything found while loading, errors and warnings, by position. */
 	struct config_diag *diags;

@@ -208,7 +208,7 @@ char *db_json_set(struct db *db, const char *json, const char *key, const char *
 /* --- copying a whole database (leads db copy) --- */
 
 /* stages, imports, leads, events, stays, stay_hist, tasks, outbox, state, scores */
-#define DB_COPY_NTABLES 10
+#define DB_COPY_NTABLES 12
 
 /* One table of a copy: rows copied, and each side read back after it. */
 struct db_copy_table {

@@ -11,6 +11,7 @@
 #include "lifecycle.h"
 #include "route.h"
 #include "score.h"
+#include "sequence.h"
 #include "workflow.h"
 
 void hooks_register_config(void)
@@ -21,6 +22,7 @@ void hooks_register_config(void)
 	workflow_register_config();
 	import_register_config();
 	lifecycle_register_config();
+	sequence_register_config();
 }
 
 int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
@@ -41,5 +43,7 @@ int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 	act_list_free(&own.list);
 	if (rc)
 		return rc;
-	return workflow_run(env, l, ev);
+	rc = workflow_run(env, l, ev);
+	/* sequences last: a stop or start rides on whatever the event did */
+	return rc ? rc : seq_hook(env, l, ev);
 }
