@@ -15,11 +15,12 @@
 #include "cmd.h"
 #include "deliver.h"
 #include "ltime.h"
+#include "maildir.h"
 #include "outbox.h"
 #include "sequence.h"
 #include "sweep.h"
 
-enum { W_DRY, W_DIGEST, W_NO_DELIVER, W_TIMEOUT };
+enum { W_DRY, W_DIGEST, W_NO_DELIVER, W_TIMEOUT, W_MAILDIR };
 const struct opt opts_sweep[] = {
 	[W_DRY] = { "dry-run", 'n', NULL, "print what would be done; change and send nothing", 0,
 	            COMP_NONE, NULL },
@@ -29,6 +30,9 @@ const struct opt opts_sweep[] = {
 	                   COMP_NONE, NULL },
 	[W_TIMEOUT] = { "timeout", 0, "SECS", "wait at most SECS for each sendmail (default 60)", 0,
 	                COMP_NONE, NULL },
+	[W_MAILDIR] = { "maildir", 0, "DIR",
+	                "first read replies and bounces from Maildir DIR (default mail.maildir)", 0,
+	                COMP_FILE, NULL },
 	{ 0 },
 };
 
@@ -116,6 +120,12 @@ int cmd_sweep(struct ctx *c, struct args *a)
 	struct sweep_counts sw = { 0 };
 	struct seq_counts sq = { 0 };
 	int64_t waiting = 0, failed = 0, queued = 0;
+	/* replies and bounces first: they stop sequences before a step goes out */
+	const char *maildir = a->val[W_MAILDIR] ? a->val[W_MAILDIR] : c->cfg->mail_maildir;
+	struct maildir_counts md = { 0 };
+	if (maildir && *maildir &&
+	    maildir_sweep(c->db, c->cfg, maildir, c->now, c->actor, dry, &md, &c->err))
+		return fail_err(c);
 	if (db_begin(c->db, &c->err))
 		return fail_err(c);
 	/* queued: what this sweep added to the outbox, by any engine */
@@ -158,6 +168,10 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		plural(&s, sw.rerouted, "lead re-routed", "leads re-routed");
 		if (o.digest)
 			plural(&s, sw.digests, "digest", "digests");
+		if (maildir && *maildir)
+			sb_addf(&s, "%s%d repl%s, %d bounce%s", s.len ? ", " : "", md.replies,
+			        md.replies == 1 ? "y" : "ies", md.bounces,
+			        md.bounces == 1 ? "" : "s");
 		/* only when sequences did something: the line keeps its shape */
 		if (sq.sent || sq.deferred || sq.stopped)
 			plural(&s, sq.sent, "sequence step", "sequence steps");

@@ -75,6 +75,7 @@ struct config {
 	/* mail: */
 	char *mail_from;     /* default "leads <leads@localhost>" */
 	char *mail_sendmail; /* default "/usr/sbin/sendmail -t -i" */
+	char *mail_maildir;  /* replies and bounces (lib/maildir.h), or NULL */
 
 	/* Filled in by the modules that own them; NULL when absent. */
 	struct rules_config *rules;

@@ -9,6 +9,7 @@
 
 #include "import.h"
 #include "lifecycle.h"
+#include "maildir.h"
 #include "route.h"
 #include "score.h"
 #include "sequence.h"
@@ -23,6 +24,7 @@ void hooks_register_config(void)
 	import_register_config();
 	lifecycle_register_config();
 	sequence_register_config();
+	maildir_register_config();
 }
 
 int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
