@@ -170,6 +170,19 @@ postfix_bounce() {
 	assert_output --partial "Answer the reply"
 }
 
+@test "a reply scores as an activity (on: email-replied)" {
+	sent_one
+	cat >>"$LEADS_CONFIG" <<-YAML
+	scoring:
+	  rules:
+	    - {name: replies, on: email-replied, points: 25}
+	YAML
+	thunderbird_reply >"$MD/new/1.M1.host"
+	run -0 leads sweep -q --maildir "$MD"
+	run -0 sql "SELECT score FROM leads WHERE id = $id"
+	assert_output 25
+}
+
 @test "a reply matched by its sender, in cur/ without S; seen ones are left alone" {
 	sent_one
 	printf 'From: Bo <BO@example.org>\nTo: ana@example.com\nSubject: hi\nMessage-ID: <x1@example.org>\n\nCall me.\n' \
