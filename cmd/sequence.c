@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "ltime.h"
+#include "mail.h"
 #include "sequence.h"
 
 enum { S_ALL };
@@ -97,28 +98,41 @@ static int seq_show(struct ctx *c, struct args *a)
 		return fail_err(c);
 	const struct seq_def *d = seq_find(c->cfg, r.name);
 	char t[LTIME_BUFSZ];
-	printf("run:      #%lld\nlead:     #%lld\nsequence: %s%s\n", (long long)r.id,
-	       (long long)r.lead_id, r.name, d ? "" : " (not in the config)");
+	out_tprintf(stdout, "run:      #%lld\nlead:     #%lld\nsequence: %s%s\n", (long long)r.id,
+	            (long long)r.lead_id, r.name, d ? "" : " (not in the config)");
 	ltime_fmt(r.started_at, t);
 	printf("started:  %s\n", t);
 	printf("state:    %s", r.stopped_at ? "stopped" : r.done_at ? "done" : "running");
 	if (r.stopped_at) {
 		ltime_fmt(r.stopped_at, t);
-		printf(" at %s (%s)", t, r.stop_reason ? r.stop_reason : "");
+		out_tprintf(stdout, " at %s (%s)", t, r.stop_reason ? r.stop_reason : "");
 	}
 	putchar('\n');
+	/* subjects as the lead gets them */
+	struct lead l;
+	struct lerr e = { 0 };
+	bool have = db_lead_by_id(c->db, r.lead_id, &l, &e) == 0;
+	struct mail_vars v = { 0 };
+	if (have)
+		mail_lead_vars(&v, c->cfg, &l);
 	for (size_t i = 0; d && i < d->nsteps; i++) {
 		const char *state = (int64_t)i < r.step                 ? "sent"
 		                    : (int64_t)i == r.step && r.next_at ? "next"
 		                    : r.stopped_at || r.done_at         ? "-"
 		                                                        : "later";
-		printf("step %zu:   %-5s %s", i + 1, state, d->steps[i].subject);
+		char *subject = mail_expand(d->steps[i].subject, &v);
+		printf("step %zu:   %-5s ", i + 1, state);
+		out_term_puts(stdout, subject, 0); /* lead data: no escapes reach the terminal */
+		free(subject);
 		if ((int64_t)i == r.step && r.next_at) {
 			ltime_fmt(r.next_at, t);
 			printf("  (due %s)", t);
 		}
 		putchar('\n');
 	}
+	mail_vars_free(&v);
+	if (have)
+		lead_free(&l);
 	seq_row_free(&r);
 	return 0;
 }

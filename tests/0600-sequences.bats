@@ -71,6 +71,7 @@ lead_mails() {
 	assert_equal "$(mails)" 1
 	run -0 leads sequence show 1
 	assert_output --partial "step 2:   next  Following up  (due 2026-11-26"
+	assert_output --partial "step 1:   sent  Thank you, Bo"
 }
 
 @test "follow-ups count business days and thread under the first mail" {
