@@ -19,7 +19,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dbi.h"
 #include "lifecycle.h"
 #include "lyaml.h"
 #include "mail.h"
@@ -437,35 +436,6 @@ static int lead_by_email(struct db *db, const char *addr, int64_t *lead, struct 
 	return 0;
 }
 
-/* Was this message logged on the lead before (a crash before marking it read)? */
-static int logged_before(struct db *db, int64_t lead, const char *kind, const char *msgid,
-                         bool *yes, struct lerr *err)
-{
-	*yes = false;
-	if (!msgid)
-		return 0;
-	struct sb pat = SB_INIT;
-	sb_adds(&pat, "%\"message_id\":");
-	sb_add_json_str(&pat, msgid);
-	sb_addc(&pat, '%');
-	struct dbst *st = db_prep(db,
-	                          "SELECT 1 FROM events WHERE lead_id = ?1 AND kind = ?2 AND data "
-	                          "LIKE ?3",
-	                          err);
-	if (!st) {
-		sb_free(&pat);
-		return err->code;
-	}
-	st_bind_int64(st, 1, lead);
-	st_bind_text_static(st, 2, kind, -1);
-	st_bind_text_static(st, 3, pat.buf, -1);
-	int rc = st_step(st);
-	st_reset(st);
-	sb_free(&pat);
-	*yes = rc == SQLITE_ROW;
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, err, "read history");
-}
-
 /* d starts as "{": one more "key":"value" (none for a NULL value) */
 static void json_kv(struct sb *d, const char *k, const char *v)
 {
@@ -509,7 +479,7 @@ static int handle(struct db *db, const struct config *cfg, const struct msg_info
 		json_kv(&d, "message_id", m->msgid);
 		sb_addc(&d, '}');
 		bool seen;
-		if (!(rc = logged_before(db, lead, "email_bounced", m->msgid, &seen, err)) &&
+		if (!(rc = db_seq_logged(db, lead, "email_bounced", m->msgid, &seen, err)) &&
 		    !seen) {
 			struct event ev = { .lead_id = lead,
 				            .at = now,
@@ -538,7 +508,7 @@ static int handle(struct db *db, const struct config *cfg, const struct msg_info
 		return 0;
 	}
 	bool seen;
-	if ((rc = logged_before(db, lead, "email_replied", m->msgid, &seen, err)) || seen)
+	if ((rc = db_seq_logged(db, lead, "email_replied", m->msgid, &seen, err)) || seen)
 		return rc;
 	struct lead l;
 	if ((rc = db_lead_by_id(db, lead, &l, err)))

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dbi.h"
 #include "lifecycle.h"
 #include "lyaml.h"
 #include "mail.h"
@@ -265,40 +264,18 @@ int seq_start(struct db *db, const struct config *cfg, const struct lead *l, con
 	const struct seq_def *d = seq_find(cfg, name);
 	if (!d)
 		return lerr_set(err, EX_USAGE, "no sequence '%s' in the config", name);
-	struct dbst *st = db_prep(db,
-	                          "SELECT id FROM sequences WHERE lead_id = ?1 AND name = ?2 AND "
-	                          "done_at IS NULL AND stopped_at IS NULL",
-	                          err);
-	if (!st)
-		return err->code;
-	st_bind_int64(st, 1, l->i[LI_ID]);
-	st_bind_text_static(st, 2, name, -1);
-	int rc = st_step(st);
-	int64_t have = rc == SQLITE_ROW ? st_col_int64(st, 0) : 0;
-	st_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_fail(db, err, "read sequences");
+	int64_t have;
+	int rc = db_seq_running(db, l->i[LI_ID], name, &have, err);
+	if (rc)
+		return rc;
 	if (have) {
 		*id = 0;
 		return lerr_set(err, EX_DATAERR,
 		                "sequence '%s' is running on lead #%lld already (#%lld)", name,
 		                (long long)l->i[LI_ID], (long long)have);
 	}
-	st = db_prep(db,
-	             "INSERT INTO sequences(lead_id, name, step, started_at, next_at) "
-	             "VALUES (?1, ?2, 0, ?3, ?4) RETURNING id",
-	             err);
-	if (!st)
-		return err->code;
-	st_bind_int64(st, 1, l->i[LI_ID]);
-	st_bind_text_static(st, 2, name, -1);
-	st_bind_int64(st, 3, now);
-	st_bind_int64(st, 4, step_due(cfg, d, now, 0));
-	rc = st_step(st);
-	*id = rc == SQLITE_ROW ? st_col_int64(st, 0) : 0;
-	st_reset(st);
-	if (rc != SQLITE_ROW)
-		return db_fail(db, err, "start a sequence");
+	if ((rc = db_seq_insert(db, l->i[LI_ID], name, now, step_due(cfg, d, now, 0), id, err)))
+		return rc;
 	struct sb data = SB_INIT;
 	sb_adds(&data, "{\"sequence\":");
 	sb_add_json_str(&data, name);
@@ -414,52 +391,6 @@ static char *url_value(const char *s)
 	return sb_detach(&out);
 }
 
-struct seq_due {
-	int64_t id, lead_id, step, started_at;
-	char *name;
-};
-
-static int count_sent_today(struct db *db, const char *sender, int64_t since, int64_t *n,
-                            struct lerr *err)
-{
-	struct dbst *st = db_prep(db,
-	                          "SELECT count(*) FROM outbox WHERE kind = 'sequence' AND "
-	                          "sender = ?1 AND created_at >= ?2",
-	                          err);
-	if (!st)
-		return err->code;
-	st_bind_text_static(st, 1, sender, -1);
-	st_bind_int64(st, 2, since);
-	int rc = st_step(st);
-	*n = rc == SQLITE_ROW ? st_col_int64(st, 0) : 0;
-	st_reset(st);
-	return rc == SQLITE_ROW ? 0 : db_fail(db, err, "count sent mail");
-}
-
-static int set_next(struct db *db, int64_t id, int64_t step, int64_t next, int64_t done,
-                    struct lerr *err)
-{
-	struct dbst *st = db_prep(db,
-	                          "UPDATE sequences SET step = ?2, next_at = ?3, done_at = ?4 "
-	                          "WHERE id = ?1",
-	                          err);
-	if (!st)
-		return err->code;
-	st_bind_int64(st, 1, id);
-	st_bind_int64(st, 2, step);
-	if (next)
-		st_bind_int64(st, 3, next);
-	else
-		st_bind_null(st, 3);
-	if (done)
-		st_bind_int64(st, 4, done);
-	else
-		st_bind_null(st, 4);
-	int rc = st_step(st);
-	st_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "advance a sequence");
-}
-
 /* The Message-ID the first step of run id went out with, for threading. */
 static int first_msgid(struct db *db, const struct config *cfg, int64_t run, char *buf, size_t n,
                        struct lerr *err)
@@ -467,17 +398,13 @@ static int first_msgid(struct db *db, const struct config *cfg, int64_t run, cha
 	*buf = '\0';
 	char key[64];
 	snprintf(key, sizeof key, "seq:%lld:0", (long long)run);
-	struct dbst *st = db_prep(db, "SELECT id, sender FROM outbox WHERE idem_key = ?1", err);
-	if (!st)
-		return err->code;
-	st_bind_text_static(st, 1, key, -1);
-	int rc = st_step(st);
-	if (rc == SQLITE_ROW) {
-		const char *from = st_col_text(st, 1);
-		mail_message_id(st_col_int64(st, 0), key, from ? from : cfg->mail_from, buf, n);
-	}
-	st_reset(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, err, "read the outbox");
+	int64_t id;
+	char *from;
+	int rc = db_seq_outbox_key(db, key, &id, &from, err);
+	if (!rc && id)
+		mail_message_id(id, key, from ? from : cfg->mail_from, buf, n);
+	free(from);
+	return rc;
 }
 
 static int stop_run(struct db *db, const struct seq_due *r, const char *why, int64_t now,
@@ -550,8 +477,8 @@ static int one_step(struct db *db, const struct config *cfg, const struct seq_du
 		int32_t secs;
 		tz_local(zone(cfg), now, &day, &secs);
 		int64_t n;
-		if ((rc = count_sent_today(db, sender, tz_local_to_utc(zone(cfg), day * 86400), &n,
-		                           err))) {
+		if ((rc = db_seq_sent_since(db, m && !str_empty(m->email) ? sender : NULL,
+		                            tz_local_to_utc(zone(cfg), day * 86400), &n, err))) {
 			lead_free(&l);
 			return rc;
 		}
@@ -561,7 +488,7 @@ static int one_step(struct db *db, const struct config *cfg, const struct seq_du
 	if (later) {
 		cnt->deferred++;
 		lead_free(&l);
-		return dry ? 0 : set_next(db, r->id, r->step, later, 0, err);
+		return dry ? 0 : db_seq_set_next(db, r->id, r->step, later, 0, err);
 	}
 	char addr[320];
 	bare_addr(sender, addr, sizeof addr);
@@ -623,9 +550,10 @@ static int one_step(struct db *db, const struct config *cfg, const struct seq_du
 		size_t next = (size_t)r->step + 1;
 		if (!dry && next < d->nsteps) {
 			int64_t due = step_due(cfg, d, r->started_at, next);
-			rc = set_next(db, r->id, (int64_t)next, due > now ? due : now, 0, err);
+			rc = db_seq_set_next(db, r->id, (int64_t)next, due > now ? due : now, 0,
+			                     err);
 		} else if (!dry)
-			rc = set_next(db, r->id, (int64_t)next, 0, now, err);
+			rc = db_seq_set_next(db, r->id, (int64_t)next, 0, now, err);
 	}
 	if (!rc && !dry) {
 		struct sb data = SB_INIT;
@@ -658,33 +586,11 @@ int seq_sweep(struct db *db, const struct config *cfg, int64_t now, bool dry, co
 {
 	(void)actor;
 	/* the due runs first, then one step each: a run never sends two at once */
-	struct dbst *st =
-	    db_prepare_once(db,
-	                    "SELECT id, lead_id, step, started_at, name FROM sequences "
-	                    "WHERE next_at <= ?1 AND done_at IS NULL AND stopped_at "
-	                    "IS NULL ORDER BY next_at, id",
-	                    err);
-	if (!st)
-		return err->code;
-	st_bind_int64(st, 1, now);
-	struct seq_due *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc;
-	while ((rc = st_step(st)) == SQLITE_ROW) {
-		v = xgrow(v, &cap, n + 1, sizeof *v);
-		v[n].id = st_col_int64(st, 0);
-		v[n].lead_id = st_col_int64(st, 1);
-		v[n].step = st_col_int64(st, 2);
-		v[n].started_at = st_col_int64(st, 3);
-		v[n].name = db_col_text(st, 4);
-		n++;
-	}
-	st_finalize(st);
-	rc = rc == SQLITE_DONE ? 0 : db_fail(db, err, "read due sequences");
+	struct seq_due *v;
+	size_t n;
+	int rc = db_seq_due(db, now, &v, &n, err);
 	for (size_t i = 0; i < n && !rc; i++)
 		rc = one_step(db, cfg, &v[i], now, dry, cnt, err);
-	for (size_t i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
+	seq_due_free(v, n);
 	return rc;
 }

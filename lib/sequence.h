@@ -114,6 +114,29 @@ int db_seq_stop(struct db *db, int64_t id, const char *reason, int64_t now, stru
  */
 int db_seq_move(struct db *db, int64_t from, int64_t to, int64_t now, struct lerr *err);
 
+/* The running run of name on lead (0 when none). */
+int db_seq_running(struct db *db, int64_t lead_id, const char *name, int64_t *id, struct lerr *err);
+int db_seq_insert(struct db *db, int64_t lead_id, const char *name, int64_t now, int64_t next_at,
+                  int64_t *id, struct lerr *err);
+/* The runs due at now, by due time. *v malloc'ed; free with seq_due_free. */
+struct seq_due {
+	int64_t id, lead_id, step, started_at;
+	char *name;
+};
+int db_seq_due(struct db *db, int64_t now, struct seq_due **v, size_t *n, struct lerr *err);
+void seq_due_free(struct seq_due *v, size_t n);
+/* Next step and its time (0: none), or done at `done` (0: not done). */
+int db_seq_set_next(struct db *db, int64_t id, int64_t step, int64_t next, int64_t done,
+                    struct lerr *err);
+/* Sequence mails queued from sender since `since`. */
+int db_seq_sent_since(struct db *db, const char *sender, int64_t since, int64_t *n,
+                      struct lerr *err);
+/* The outbox message of key: *id (0 when none) and its sender (malloc'ed or NULL). */
+int db_seq_outbox_key(struct db *db, const char *key, int64_t *id, char **sender, struct lerr *err);
+/* Whether lead has a `kind` history row whose data has this message_id. */
+int db_seq_logged(struct db *db, int64_t lead_id, const char *kind, const char *msgid, bool *yes,
+                  struct lerr *err);
+
 /* The mail flags of a lead (all zero when it has no row). */
 struct mail_flags {
 	bool do_not_email;
