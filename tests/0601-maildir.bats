@@ -261,3 +261,32 @@ postfix_bounce() {
 	run -66 leads sweep --maildir "$BATS_TEST_TMPDIR/nothing"
 	assert_output --partial "not a Maildir"
 }
+
+@test "hostile mail: garbage, an empty file, a directory, huge and broken headers" {
+	sent_one
+	head -c 20000 /dev/urandom >"$MD/new/8.M8.host"
+	: >"$MD/new/9.M9.host"
+	mkdir "$MD/new/10.M10.host"
+	{
+		printf 'From: bo@example.org\nSubject: =?UTF-8?B?broken\nIn-Reply-To: <leads.1.0000000000000000@example.com>\n'
+		printf 'References: '
+		for i in $(seq 1 2000); do printf '<r%d@x> ' "$i"; done
+		printf '\nContent-Type: multipart/report; report-type=delivery-status; boundary=zz\n\n--zz\nContent-Type: message/delivery-status\n\nAction: failed\n--zz--\n'
+	} >"$MD/new/11.M11.host"
+	run leads sweep --maildir "$MD"
+	# nothing crashes; a DSN without a recipient marks nothing; the forged
+	# Message-ID does not match the outbox
+	assert [ "$status" -eq 0 -o "$status" -eq 1 ]
+	run -0 sql "SELECT count(*) FROM mail_flags"
+	assert_output 0
+	[ -d "$MD/new/10.M10.host" ]
+}
+
+@test "a dry run reads and moves nothing" {
+	sent_one
+	thunderbird_reply >"$MD/new/1.M1.host"
+	run -0 leads sweep -n --maildir "$MD"
+	[ -f "$MD/new/1.M1.host" ]
+	run -0 leads sequence list
+	assert_output --partial running
+}
