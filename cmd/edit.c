@@ -50,6 +50,7 @@ int cmd_edit(struct ctx *c, struct args *a)
 		return 0;
 	}
 	char *owner = l.t[LT_OWNER] ? xstrdup(l.t[LT_OWNER]) : NULL;
+	char *email = l.t[LT_EMAIL] ? xstrdup(l.t[LT_EMAIL]) : NULL;
 	if (!(rc = set_fields_from_args(c, &l, a)) && lc_identifiable(&l, &c->err))
 		rc = usage_error(c, "lead #%lld would have no email, name, company or phone left",
 		                 (long long)l.i[LI_ID]);
@@ -60,7 +61,13 @@ int cmd_edit(struct ctx *c, struct args *a)
 			rc = fail_err(c);
 		if (!rc && (rc = db_lead_update(c->db, &l, &c->err)))
 			rc = fail_err(c);
+		/* a new address has not bounced: mail may go to it again */
+		bool changed = (email == NULL) != (l.t[LT_EMAIL] == NULL) ||
+		               (email && strcmp(email, l.t[LT_EMAIL]) != 0);
+		if (!rc && changed && db_mail_bounce_clear(c->db, l.i[LI_ID], &c->err))
+			rc = fail_err(c);
 	}
+	free(email);
 	free(owner);
 	lead_free(&l);
 	return rc;

@@ -206,6 +206,18 @@ int db_mail_bounced(struct db *db, int64_t lead_id, const char *why, int64_t now
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "mark a bounce");
 }
 
+int db_mail_bounce_clear(struct db *db, int64_t lead_id, struct lerr *err)
+{
+	struct dbst *st = db_prep(
+	    db, "UPDATE mail_flags SET bounced_at = NULL, bounce = NULL WHERE lead_id = ?1", err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, lead_id);
+	int rc = st_step(st);
+	st_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "clear a bounce");
+}
+
 int seq_send_check(struct db *db, int64_t lead_id, struct lerr *err)
 {
 	struct mail_flags f;

@@ -146,6 +146,8 @@ struct mail_flags {
 int db_mail_flags(struct db *db, int64_t lead_id, struct mail_flags *f, struct lerr *err);
 int db_mail_do_not_email(struct db *db, int64_t lead_id, bool on, int64_t now, struct lerr *err);
 int db_mail_bounced(struct db *db, int64_t lead_id, const char *why, int64_t now, struct lerr *err);
+/* Forget a bounce (the lead has a new address). */
+int db_mail_bounce_clear(struct db *db, int64_t lead_id, struct lerr *err);
 /* What delivery checks before a lead's mail goes out: 0, or EX_DATAERR
  * with "do not email" / "address bounced" in err. */
 int seq_send_check(struct db *db, int64_t lead_id, struct lerr *err);

@@ -213,6 +213,11 @@ postfix_bounce() {
 	LEADS_NOW=2026-11-30T10:00:00Z run -0 leads sweep -q
 	assert_equal "$(mail_header To | grep -c example.org)" 1
 	[ -f "$MD/cur/3.M3.host:2,S" ]
+	# a new address has not bounced
+	run -0 leads edit "$id" --email new@example.org
+	run -0 leads sequence start "$id" welcome
+	LEADS_NOW=2026-11-30T11:00:00Z run -0 leads sweep -q
+	assert_equal "$(mail_header To | grep -c new@example.org)" 1
 }
 
 @test "a bounce found by its failed recipient; a delayed notice is not a bounce" {
