@@ -291,7 +291,9 @@ static const char *const migrations[] = {
 	"  changed_at INTEGER"
 	");"
 	"ALTER TABLE outbox ADD COLUMN sender TEXT;"
-	"ALTER TABLE outbox ADD COLUMN headers TEXT;",
+	"ALTER TABLE outbox ADD COLUMN headers TEXT;"
+	/* the daily cap counts a sender's sequence mail of the day */
+	"CREATE INDEX outbox_seq_sender ON outbox(sender, created_at) WHERE kind = 'sequence';",
 };
 
 /* SQLite only */

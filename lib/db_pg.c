@@ -1000,7 +1000,8 @@ static const char *const pg_migrations[] = {
 	"  do_not_email bigint NOT NULL DEFAULT 0, bounced_at bigint, bounce text COLLATE \"C\","
 	"  changed_at bigint);"
 	"ALTER TABLE outbox ADD COLUMN sender text COLLATE \"C\";"
-	"ALTER TABLE outbox ADD COLUMN headers text COLLATE \"C\";",
+	"ALTER TABLE outbox ADD COLUMN headers text COLLATE \"C\";"
+	"CREATE INDEX outbox_seq_sender ON outbox(sender, created_at) WHERE kind = 'sequence';",
 };
 
 int pg_migration_count(void)

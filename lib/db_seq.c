@@ -334,13 +334,18 @@ int db_seq_sent_since(struct db *db, const char *sender, int64_t since, int64_t 
                       struct lerr *err)
 {
 	struct dbst *st = db_prep(db,
-	                          "SELECT count(*) FROM outbox WHERE kind = 'sequence' AND "
-	                          "coalesce(sender, '') = ?1 AND created_at >= ?2",
+	                          sender ? "SELECT count(*) FROM outbox WHERE kind = 'sequence' "
+	                                   "AND sender = ?1 AND created_at >= ?2"
+	                                 : "SELECT count(*) FROM outbox WHERE kind = 'sequence' "
+	                                   "AND sender IS NULL AND created_at >= ?1",
 	                          err);
 	if (!st)
 		return err->code;
-	st_bind_text_static(st, 1, sender ? sender : "", -1);
-	st_bind_int64(st, 2, since);
+	if (sender) {
+		st_bind_text_static(st, 1, sender, -1);
+		st_bind_int64(st, 2, since);
+	} else
+		st_bind_int64(st, 1, since);
 	int rc = st_step(st);
 	*n = rc == SQLITE_ROW ? st_col_int64(st, 0) : 0;
 	st_reset(st);
