@@ -214,3 +214,22 @@ lead_mails() {
 	assert_output --partial "lead.nothing"
 	assert_output --partial "nope"
 }
+
+@test "db copy carries sequences, mail flags and the outbox's sender and headers" {
+	seq_config
+	export LEADS_NOW=2026-11-24T10:00:00Z
+	add_lead --email a@example.org --first A --owner ana
+	add_lead --email b@example.org --first B --owner ana
+	run -0 leads sweep -q
+	run -0 leads edit "$id" --do-not-email
+	new_db target target
+	run -0 leads db copy --from "$LEADS_DB" --to "$target"
+	assert_line --regexp '^sequences +2 +2  ok$'
+	assert_line --regexp '^mail_flags +1 +1  ok$'
+	# the copy works as the source: the next step goes out from there
+	LEADS_DB=$target LEADS_NOW=2026-11-26T10:00:00Z run -0 leads sweep -q
+	assert_equal "$(lead_mails)" 3
+	# a new run gets a fresh id
+	LEADS_DB=$target run -0 leads sequence start 1 manual
+	assert_output 3
+}
