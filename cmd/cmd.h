@@ -236,6 +236,7 @@ int cmd_route(struct ctx *c, struct args *a);
 int cmd_score(struct ctx *c, struct args *a);
 int cmd_task(struct ctx *c, struct args *a);
 int cmd_outbox(struct ctx *c, struct args *a);
+int cmd_sequence(struct ctx *c, struct args *a);
 int cmd_sweep(struct ctx *c, struct args *a);
 int cmd_funnel(struct ctx *c, struct args *a);
 int cmd_report(struct ctx *c, struct args *a);
@@ -248,6 +249,7 @@ extern const struct opt opts_init[], opts_add[], opts_list[], opts_show[], opts_
     opts_import[];
 extern const struct opt opts_route[], opts_score[];
 extern const struct opt opts_task[], opts_outbox[], opts_sweep[];
+extern const struct opt opts_sequence[];
 extern const struct opt opts_funnel[], opts_report[];
 extern const struct opt opts_db[];
 extern const struct opt opts_merge[];

@@ -55,9 +55,11 @@ static const struct cmd commands[] = {
 	  "missing and must be empty unless --force, which replaces what it holds.",
 	  opts_db, COMP_WORDS },
 	{ "edit", NULL, cmd_edit, NEED_CONFIG | NEED_WRITE | NEED_NO_CREATE, 1, 1,
-	  "LEAD [--FIELD VALUE]... [--field NAME=VALUE]...", "change a lead's fields",
+	  "LEAD [--FIELD VALUE]... [--field NAME=VALUE]... [--do-not-email|--email-ok]",
+	  "change a lead's fields",
 	  "Change fields, owner, priority, category or value. Every change is recorded\n"
-	  "in the lead's history. An empty value clears a field.",
+	  "in the lead's history. An empty value clears a field. --do-not-email: no mail\n"
+	  "goes to the lead any more (its sequences stop); --email-ok allows it again.",
 	  opts_edit, COMP_NONE },
 	{ "export", NULL, cmd_export, NEED_CONFIG | NEED_DB, 0, 0, "[FILTERS] [-O FILE]",
 	  "export leads as CSV or JSON",
@@ -132,6 +134,16 @@ static const struct cmd commands[] = {
 	  "sendmail timed out once it had the message), failed ones included (exit 1 if\n"
 	  "any could not be sent). show: print message ID as it is piped to sendmail.",
 	  opts_outbox, COMP_WORDS },
+	{ "sequence", NULL, cmd_sequence, NEED_CONFIG | NEED_RW | NEED_NO_CREATE, 1, 3,
+	  "list [LEAD] [--all] | show ID | start LEAD NAME | stop LEAD [NAME]",
+	  "follow-up mail to leads: list, show, start or stop sequences",
+	  "list: the sequences running on leads (--all: finished and stopped ones too),\n"
+	  "with the next step and when it is due. show: one run, step by step. start: run\n"
+	  "the configured sequence NAME on LEAD. stop: stop the lead's running sequences\n"
+	  "(or the one named). The sweep sends the steps that are due; a reply, a logged\n"
+	  "call or meeting, a stage move, status unqualified, an unsubscribe or a bounce\n"
+	  "stops them. See leads-sequence(1).",
+	  opts_sequence, COMP_WORDS },
 	{ "report", NULL, cmd_report, NEED_CONFIG | NEED_DB, 1, 1,
 	  "tasks|activity|sources|forecast [--since WHEN] [--by owner|month|stage] [--svg FILE]",
 	  "manager reports: tasks, activity, sources, forecast",
@@ -581,6 +593,8 @@ static int cmd_complete(struct ctx *c, struct args *a)
 		complete_words(c, COMP_WORDS, "copy");
 	else if (cmd->opts == opts_report && pos == 0)
 		complete_words(c, COMP_WORDS, "tasks activity sources forecast");
+	else if (cmd->opts == opts_sequence && pos == 0)
+		complete_words(c, COMP_WORDS, "list show start stop");
 	else if (cmd->opts == opts_task || cmd->opts == opts_outbox)
 		complete_words(c, COMP_WORDS,
 		               pos                      ? NULL

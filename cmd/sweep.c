@@ -15,10 +15,12 @@
 #include "cmd.h"
 #include "deliver.h"
 #include "ltime.h"
+#include "maildir.h"
 #include "outbox.h"
+#include "sequence.h"
 #include "sweep.h"
 
-enum { W_DRY, W_DIGEST, W_NO_DELIVER, W_TIMEOUT };
+enum { W_DRY, W_DIGEST, W_NO_DELIVER, W_TIMEOUT, W_MAILDIR };
 const struct opt opts_sweep[] = {
 	[W_DRY] = { "dry-run", 'n', NULL, "print what would be done; change and send nothing", 0,
 	            COMP_NONE, NULL },
@@ -28,6 +30,9 @@ const struct opt opts_sweep[] = {
 	                   COMP_NONE, NULL },
 	[W_TIMEOUT] = { "timeout", 0, "SECS", "wait at most SECS for each sendmail (default 60)", 0,
 	                COMP_NONE, NULL },
+	[W_MAILDIR] = { "maildir", 0, "DIR",
+	                "first read replies and bounces from Maildir DIR (default mail.maildir)", 0,
+	                COMP_FILE, NULL },
 	{ 0 },
 };
 
@@ -48,7 +53,7 @@ static void put_int(struct out *o, const char *key, int64_t v)
 /* The summary as one record (--format): the same counts as the text line. */
 static void summary_record(struct ctx *c, const struct say_ctx *sc, const struct sweep_counts *sw,
                            bool digest, int64_t queued, const struct mail_counts *mc,
-                           int64_t waiting)
+                           int64_t waiting, int64_t seq_steps)
 {
 	static const struct out_col cols[] = { { "action", NULL, OUT_T_STR, 0 } };
 	struct out *o = ctx_out(c);
@@ -63,6 +68,7 @@ static void summary_record(struct ctx *c, const struct say_ctx *sc, const struct
 	if (digest)
 		put_int(o, "digests", sw->digests);
 	put_int(o, "queued", queued);
+	put_int(o, "sequence_steps", seq_steps);
 	put_int(o, "sent", mc->sent);
 	put_int(o, "retry", mc->retry);
 	put_int(o, "failed", mc->failed);
@@ -112,6 +118,7 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		                .say = say,
 		                .ctx = &sc };
 	struct sweep_counts sw = { 0 };
+	struct seq_counts sq = { 0 };
 	int64_t waiting = 0, failed = 0, queued = 0;
 	/* the web form's leads first (leads-intake(1)), so that this sweep
 	 * routes and reminds them like the others; a file each transaction */
@@ -126,6 +133,12 @@ int cmd_sweep(struct ctx *c, struct args *a)
 			note(c, "intake: %lld imported, %lld set aside", (long long)in_ok,
 			     (long long)in_bad);
 	}
+	/* replies and bounces first: they stop sequences before a step goes out */
+	const char *maildir = a->val[W_MAILDIR] ? a->val[W_MAILDIR] : c->cfg->mail_maildir;
+	struct maildir_counts md = { 0 };
+	if (maildir && *maildir &&
+	    maildir_sweep(c->db, c->cfg, maildir, c->now, c->actor, dry, &md, &c->err))
+		return fail_err(c);
 	if (db_begin(c->db, &c->err))
 		return fail_err(c);
 	/* queued: what this sweep added to the outbox, by any engine */
@@ -135,11 +148,12 @@ int cmd_sweep(struct ctx *c, struct args *a)
 	    (!dry && db_fts_fill(c->db, &filled, &c->err)) ||
 	    db_outbox_counts(c->db, &queued, &failed, &c->err) ||
 	    sweep_run(c->db, c->cfg, &o, &sw, &c->err) ||
+	    seq_sweep(c->db, c->cfg, c->now, dry, c->actor, &sq, &c->err) ||
 	    db_outbox_counts(c->db, &waiting, &failed, &c->err)) {
 		db_rollback(c->db);
 		return fail_err(c);
 	}
-	queued = dry ? sw.queued : waiting - queued;
+	queued = dry ? sw.queued + sq.sent : waiting - queued;
 	if (filled && c->verbose)
 		note(c, "filled the search index left by a bulk import");
 	if (dry)
@@ -154,7 +168,7 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		return fail_err(c);
 
 	if (c->fmt != OUT_TABLE) {
-		summary_record(c, &sc, &sw, o.digest, queued, &mc, waiting);
+		summary_record(c, &sc, &sw, o.digest, queued, &mc, waiting, sq.sent);
 	} else if (!c->quiet) {
 		/* only when it happened: "maybe sent" is rare, and a line cron
 		 * wrappers parse keeps its shape otherwise */
@@ -171,6 +185,13 @@ int cmd_sweep(struct ctx *c, struct args *a)
 		plural(&s, sw.rerouted, "lead re-routed", "leads re-routed");
 		if (o.digest)
 			plural(&s, sw.digests, "digest", "digests");
+		if (maildir && *maildir)
+			sb_addf(&s, "%s%d repl%s, %d bounce%s", s.len ? ", " : "", md.replies,
+			        md.replies == 1 ? "y" : "ies", md.bounces,
+			        md.bounces == 1 ? "" : "s");
+		/* only when sequences did something: the line keeps its shape */
+		if (sq.sent || sq.deferred || sq.stopped)
+			plural(&s, sq.sent, "sequence step", "sequence steps");
 		if (dry)
 			out_tprintf(stdout,
 			            "sweep (dry run, nothing changed): would make %s; %d message%s "

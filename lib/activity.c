@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kind_names[ACT__COUNT] = { "call", "email", "meeting", "email_opened",
-	                                            "note" };
+static const char *const kind_names[ACT__COUNT] = { "call",         "email", "meeting",
+	                                            "email_opened", "note",  "email_replied" };
 
 const char *act_kind_name(int kind)
 {

@@ -19,7 +19,15 @@
 #include "util.h"
 
 /* The history kinds that count as activities (`leads log`, `leads note`). */
-enum act_kind { ACT_CALL, ACT_EMAIL, ACT_MEETING, ACT_EMAIL_OPENED, ACT_NOTE, ACT__COUNT };
+enum act_kind {
+	ACT_CALL,
+	ACT_EMAIL,
+	ACT_MEETING,
+	ACT_EMAIL_OPENED,
+	ACT_NOTE,
+	ACT_EMAIL_REPLIED, /* a reply read from a Maildir (lib/maildir.h) */
+	ACT__COUNT
+};
 #define ACT_ANY (-1)
 
 /* "email_opened" for ACT_EMAIL_OPENED; "any" for ACT_ANY. */
@@ -27,7 +35,7 @@ const char *act_kind_name(int kind);
 /* "email-opened", "email_opened", "Call", "any" -> kind; -2 if unknown. */
 int act_kind_parse(const char *s);
 /* The kinds, space-separated, for messages. */
-#define ACT_KIND_LIST "call, email, meeting, email-opened, note, any"
+#define ACT_KIND_LIST "call, email, meeting, email-opened, email-replied, note, any"
 
 struct act {
 	int64_t at;

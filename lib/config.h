@@ -86,6 +86,7 @@ struct config {
 	/* mail: */
 	char *mail_from;     /* default "leads <leads@localhost>" */
 	char *mail_sendmail; /* default "/usr/sbin/sendmail -t -i" */
+	char *mail_maildir;  /* replies and bounces (lib/maildir.h), or NULL */
 
 	/* Filled in by the modules that own them; NULL when absent. */
 	struct rules_config *rules;
@@ -93,6 +94,7 @@ struct config {
 	struct import_config *import;       /* lib/import.c */
 	struct lifecycle_config *lifecycle; /* lib/lifecycle.c */
 	struct intake_config *intake;       /* lib/intake.c */
+	struct seq_config *sequences;       /* lib/sequence.c */
 
 	/* Everything found while loading, errors and warnings, by position. */
 	struct config_diag *diags;

@@ -333,6 +333,39 @@ static const char *const migrations[] = {
 	/* 8: the expected close date of a deal ("YYYY-MM-DD", a calendar day
 	 * with no zone), for `leads report forecast`. */
 	"ALTER TABLE leads ADD COLUMN close_date TEXT;",
+
+	/* 9: mail to the leads themselves (lib/sequence.h). A sequence row is
+	 * one run of a configured sequence on a lead: the next step and when it
+	 * is due, until it is done or stopped (a reply, a call, a stage move,
+	 * ...). mail_flags holds what every send to a lead checks: do_not_email
+	 * set by hand or by an unsubscribe, and a bounce. An outbox message may
+	 * have its own sender (the lead's owner) and extra header lines
+	 * (List-Unsubscribe). */
+	"CREATE TABLE sequences ("
+	"  id INTEGER PRIMARY KEY,"
+	"  lead_id INTEGER NOT NULL REFERENCES leads(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  step INTEGER NOT NULL DEFAULT 0,"
+	"  started_at INTEGER NOT NULL,"
+	"  next_at INTEGER,"
+	"  done_at INTEGER,"
+	"  stopped_at INTEGER,"
+	"  stop_reason TEXT"
+	");"
+	"CREATE INDEX sequences_due ON sequences(next_at) WHERE done_at IS NULL AND stopped_at IS "
+	"NULL;"
+	"CREATE INDEX sequences_lead ON sequences(lead_id);"
+	"CREATE TABLE mail_flags ("
+	"  lead_id INTEGER PRIMARY KEY REFERENCES leads(id) ON DELETE CASCADE,"
+	"  do_not_email INTEGER NOT NULL DEFAULT 0,"
+	"  bounced_at INTEGER,"
+	"  bounce TEXT,"
+	"  changed_at INTEGER"
+	");"
+	"ALTER TABLE outbox ADD COLUMN sender TEXT;"
+	"ALTER TABLE outbox ADD COLUMN headers TEXT;"
+	/* the daily cap counts a sender's sequence mail of the day */
+	"CREATE INDEX outbox_seq_sender ON outbox(sender, created_at) WHERE kind = 'sequence';",
 };
 
 /* SQLite only */
@@ -877,7 +910,8 @@ int db_sync_ids(struct db *db, struct lerr *err)
 	    "  UNION ALL SELECT 'events', (SELECT coalesce(max(id), 0) FROM events)"
 	    "  UNION ALL SELECT 'stays', (SELECT coalesce(max(id), 0) FROM stays)"
 	    "  UNION ALL SELECT 'tasks', (SELECT coalesce(max(id), 0) FROM tasks)"
-	    "  UNION ALL SELECT 'outbox', (SELECT coalesce(max(id), 0) FROM outbox)) ids "
+	    "  UNION ALL SELECT 'outbox', (SELECT coalesce(max(id), 0) FROM outbox)"
+	    "  UNION ALL SELECT 'sequences', (SELECT coalesce(max(id), 0) FROM sequences)) ids "
 	    "WHERE m > 0",
 	    err);
 }

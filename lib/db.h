@@ -239,8 +239,8 @@ char *db_json_set(struct db *db, const char *json, const char *key, const char *
 /* --- copying a whole database (leads db copy) --- */
 
 /* stages, imports, leads, events, stays, stay_hist, tasks, outbox, state, scores,
- * lead_aliases */
-#define DB_COPY_NTABLES 11
+ * lead_aliases, sequences, mail_flags */
+#define DB_COPY_NTABLES 13
 
 /* One table of a copy: rows copied, and each side read back after it. */
 struct db_copy_table {

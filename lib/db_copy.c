@@ -41,10 +41,13 @@
 	"done_at, late, rule, idem_key, cancelled_at, owner_given"
 #define OUTBOX_COLS                                                                                \
 	"id, idem_key, kind, lead_id, rcpt, cc, subject, body, created_at, next_try_at, "          \
-	"tries, last_error, sent_at, failed_at, claim, claim_until, unknown_at"
+	"tries, last_error, sent_at, failed_at, claim, claim_until, unknown_at, sender, headers"
 #define STATE_COLS   "key, value"
 #define SCORES_COLS  "lead_id, name, value"
 #define ALIASES_COLS "id, lead_id, email, merged_at, actor, import_batch"
+#define SEQUENCES_COLS                                                                             \
+	"id, lead_id, name, step, started_at, next_at, done_at, stopped_at, stop_reason"
+#define MAIL_FLAGS_COLS "lead_id, do_not_email, bounced_at, bounce, changed_at"
 
 #define P5  "?1, ?2, ?3, ?4, ?5"
 #define P10 P5 ", ?6, ?7, ?8, ?9, ?10"
@@ -79,18 +82,21 @@ static const struct copy_table tables[DB_COPY_NTABLES] = {
 	TABLE("stays", STAYS_COLS, 6, "id", P5 ", ?6"),
 	TABLE("stay_hist", STAY_HIST_COLS, 4, "stage, lo", "?1, ?2, ?3, ?4"),
 	TABLE("tasks", TASKS_COLS, 15, "id", P15),
-	TABLE("outbox", OUTBOX_COLS, 17, "id", P15 ", ?16, ?17"),
+	TABLE("outbox", OUTBOX_COLS, 19, "id", P15 ", ?16, ?17, ?18, ?19"),
 	TABLE("state", STATE_COLS, 2, "key", "?1, ?2"),
 	TABLE("scores", SCORES_COLS, 3, "lead_id, name", "?1, ?2, ?3"),
 	TABLE("lead_aliases", ALIASES_COLS, 6, "id", P5 ", ?6"),
+	TABLE("sequences", SEQUENCES_COLS, 9, "id", P5 ", ?6, ?7, ?8, ?9"),
+	TABLE("mail_flags", MAIL_FLAGS_COLS, 5, "lead_id", P5),
 };
 
 /* children first: what --force (and an empty target's synced stages) clears */
 static const char *const clear_sql[] = {
-	"DELETE FROM lead_aliases", "DELETE FROM scores", "DELETE FROM state",
-	"DELETE FROM outbox",       "DELETE FROM tasks",  "DELETE FROM stays",
-	"DELETE FROM stay_hist",    "DELETE FROM events", "DELETE FROM leads",
-	"DELETE FROM imports",      "DELETE FROM stages",
+	"DELETE FROM mail_flags", "DELETE FROM sequences", "DELETE FROM lead_aliases",
+	"DELETE FROM scores",     "DELETE FROM state",     "DELETE FROM outbox",
+	"DELETE FROM tasks",      "DELETE FROM stays",     "DELETE FROM stay_hist",
+	"DELETE FROM events",     "DELETE FROM leads",     "DELETE FROM imports",
+	"DELETE FROM stages",
 };
 
 /* What makes a target "not empty": the tables the commands write to. */

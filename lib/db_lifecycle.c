@@ -1,5 +1,6 @@
 /* db_lifecycle.c - the queries of the lead's lifecycle (lifecycle.h). */
 #include "lifecycle.h"
+#include "sequence.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -168,10 +169,21 @@ static const char *const merge_moves[] = {
 	"DELETE FROM scores WHERE lead_id = ?2",
 	/* a lead merged into OTHER before now names KEEP */
 	"UPDATE lead_aliases SET lead_id = ?1 WHERE lead_id = ?2",
+	/* the person asked not to be mailed under either address: KEEP is not
+	 * mailed either. A bounce belongs to OTHER's address, which goes. */
+	"INSERT INTO mail_flags (lead_id, do_not_email, changed_at) "
+	"SELECT CAST(?1 AS INTEGER), 1, changed_at FROM mail_flags "
+	"WHERE lead_id = ?2 AND do_not_email <> 0 "
+	"ON CONFLICT (lead_id) DO UPDATE SET do_not_email = 1",
+	"DELETE FROM mail_flags WHERE lead_id = ?2",
 };
 
-int db_lc_merge_move(struct db *db, int64_t to, int64_t from, struct lerr *err)
+int db_lc_merge_move(struct db *db, int64_t to, int64_t from, int64_t now, struct lerr *err)
 {
+	/* OTHER's sequences go on under KEEP; one running on both stops on OTHER */
+	int src = db_seq_move(db, from, to, now, err);
+	if (src)
+		return src;
 	/* SQLite's full-text index keeps a lead's notes on its row (lead_fts,
 	 * db.c): OTHER's go with the notes; PostgreSQL indexes the events */
 	if (!db->pg) {

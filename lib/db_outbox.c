@@ -15,7 +15,7 @@
 
 #define MSG_COLS                                                                                   \
 	"id, lead_id, created_at, next_try_at, sent_at, failed_at, tries, idem_key, kind, rcpt, "  \
-	"cc, subject, body, last_error, unknown_at"
+	"cc, subject, body, last_error, unknown_at, sender, headers"
 
 static void read_msg(struct dbst *st, struct outbox_msg *m)
 {
@@ -35,6 +35,8 @@ static void read_msg(struct dbst *st, struct outbox_msg *m)
 	m->body = db_col_text(st, 12);
 	m->last_error = db_col_text(st, 13);
 	m->unknown_at = st_col_int64(st, 14);
+	m->sender = db_col_text(st, 15);
+	m->headers = db_col_text(st, 16);
 }
 
 void outbox_msg_free(struct outbox_msg *m)
@@ -46,6 +48,8 @@ void outbox_msg_free(struct outbox_msg *m)
 	free(m->subject);
 	free(m->body);
 	free(m->last_error);
+	free(m->sender);
+	free(m->headers);
 	memset(m, 0, sizeof *m);
 }
 

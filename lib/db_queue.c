@@ -64,8 +64,8 @@ int mail_queue(struct db *db, const struct mail_new *m, int64_t now, int *queued
 		                "mail_queue: a message needs a key and a recipient");
 	struct dbst *st = db_prep(db,
 	                          "INSERT INTO outbox(idem_key, kind, lead_id, rcpt, cc, subject, "
-	                          "body, created_at, next_try_at) "
-	                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) "
+	                          "body, created_at, next_try_at, sender, headers) "
+	                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10) "
 	                          "ON CONFLICT(idem_key) DO NOTHING",
 	                          err);
 	if (!st)
@@ -80,6 +80,8 @@ int mail_queue(struct db *db, const struct mail_new *m, int64_t now, int *queued
 	st_bind_text(st, 6, subject, -1);
 	st_bind_text_static(st, 7, m->body ? m->body : "", -1);
 	st_bind_int64(st, 8, now);
+	db_bind_text(st, 9, m->sender);
+	db_bind_text(st, 10, m->headers);
 	int rc = st_step(st);
 	st_reset(st);
 	free(subject);

@@ -13,7 +13,7 @@
 #include "score.h"
 
 /* The kinds counted as activities; the same list as enum act_kind. */
-#define ACT_KINDS "('call', 'email', 'meeting', 'email_opened', 'note')"
+#define ACT_KINDS "('call', 'email', 'meeting', 'email_opened', 'note', 'email_replied')"
 
 static int kind_of(struct dbst *st, int col)
 {

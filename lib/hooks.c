@@ -10,8 +10,10 @@
 #include "import.h"
 #include "intake.h"
 #include "lifecycle.h"
+#include "maildir.h"
 #include "route.h"
 #include "score.h"
+#include "sequence.h"
 #include "workflow.h"
 
 void hooks_register_config(void)
@@ -23,6 +25,8 @@ void hooks_register_config(void)
 	import_register_config();
 	lifecycle_register_config();
 	intake_register_config();
+	sequence_register_config();
+	maildir_register_config();
 }
 
 int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
@@ -43,5 +47,7 @@ int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 	act_list_free(&own.list);
 	if (rc)
 		return rc;
-	return workflow_run(env, l, ev);
+	rc = workflow_run(env, l, ev);
+	/* sequences last: a stop or start rides on whatever the event did */
+	return rc ? rc : seq_hook(env, l, ev);
 }

@@ -695,7 +695,7 @@ int lc_merge_apply(struct lc *c, struct lc_merge *m)
 	struct lead *r = &m->merged;
 	int64_t keep = m->keep.i[LI_ID], other = m->other.i[LI_ID];
 	int rc;
-	if ((rc = db_lc_merge_move(c->db, keep, other, c->err)) ||
+	if ((rc = db_lc_merge_move(c->db, keep, other, c->now, c->err)) ||
 	    (rc = db_lc_lead_delete(c->db, other, c->err)))
 		return rc;
 	lc_touch(c, r, false);

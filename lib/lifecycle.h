@@ -207,7 +207,7 @@ void lc_merge_free(struct lc_merge *m);
 
 /* storage of merges (db_lifecycle.c) */
 /* Move every row that points at lead `from` to lead `to` (merge_moves). */
-int db_lc_merge_move(struct db *db, int64_t to, int64_t from, struct lerr *err);
+int db_lc_merge_move(struct db *db, int64_t to, int64_t from, int64_t now, struct lerr *err);
 int db_lc_lead_delete(struct db *db, int64_t id, struct lerr *err);
 /* Keep `alias` (a merged lead's old id) and its address as names of lead. */
 int db_lc_alias_add(struct db *db, int64_t alias, int64_t lead, const char *email, int64_t batch,

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 
 #include "ltime.h"
 #include "outbox.h"
+#include "sequence.h"
 
 extern char **environ;
 
@@ -368,6 +370,40 @@ static char *expand(const char *tpl, const struct mail_vars *v)
 	return sb_detach(&out);
 }
 
+char *mail_expand(const char *tpl, const struct mail_vars *v)
+{
+	return expand(tpl, v);
+}
+
+bool mail_placeholders_ok(const char *tpl, const char *const *names, size_t n, char *bad,
+                          size_t badn)
+{
+	for (const char *p = strstr(tpl, "{{"); p; p = strstr(p + 2, "{{")) {
+		const char *e = strstr(p + 2, "}}");
+		if (!e)
+			break;
+		const char *a = p + 2, *b = e;
+		while (a < b && *a == ' ')
+			a++;
+		while (b > a && b[-1] == ' ')
+			b--;
+		size_t len = (size_t)(b - a);
+		bool ok = false;
+		for (size_t i = 0; i < n && !ok; i++) {
+			size_t nl = strlen(names[i]);
+			ok = names[i][nl - 1] == '*'
+			         ? len >= nl - 1 && strncmp(a, names[i], nl - 1) == 0
+			         : len == nl && strncmp(a, names[i], nl) == 0;
+		}
+		if (!ok) {
+			snprintf(bad, badn, "%.*s", (int)len, a);
+			return false;
+		}
+		p = e;
+	}
+	return true;
+}
+
 void mail_compose(const struct mail_templates *t, enum mail_kind k, const struct mail_vars *v,
                   char **subject, char **body)
 {
@@ -669,6 +705,38 @@ void mail_message_id(int64_t id, const char *idem_key, const char *from, char *b
 	snprintf(buf, n, "<leads.%lld.%016llx@%s>", (long long)id, (unsigned long long)h, dom);
 }
 
+/*
+ * Extra header lines of a message (sequences: List-Unsubscribe...): only
+ * known names, values of printable ASCII, at most 998 octets a line. They
+ * are written by leads from the config, but a lead's field may be in a
+ * URL: a line that is not clean fails the message instead of being sent.
+ */
+static int extra_headers(struct sb *out, const char *h, struct lerr *err)
+{
+	static const char *const ok[] = { "List-Unsubscribe", "List-Unsubscribe-Post",
+		                          "In-Reply-To", "References", "Precedence" };
+	while (*h) {
+		const char *nl = strchr(h, '\n');
+		size_t n = nl ? (size_t)(nl - h) : strlen(h);
+		const char *colon = memchr(h, ':', n);
+		bool known = false;
+		for (size_t i = 0; colon && i < ARRAY_LEN(ok); i++)
+			known |= strlen(ok[i]) == (size_t)(colon - h) &&
+			         strncasecmp(ok[i], h, (size_t)(colon - h)) == 0;
+		bool clean = n <= 998;
+		for (size_t i = 0; i < n && clean; i++)
+			clean = h[i] >= 0x20 && h[i] < 0x7f;
+		if (!known || !clean)
+			return lerr_set(err, EX_DATAERR,
+			                "a header line of this message is not allowed: %.40s",
+			                known ? "(not printable ASCII)" : h);
+		sb_add(out, h, n);
+		sb_addc(out, '\n');
+		h += n + (nl != NULL);
+	}
+	return 0;
+}
+
 int mail_render(const struct mail_msg *m, char **out, struct lerr *err)
 {
 	struct sb sb = SB_INIT;
@@ -683,6 +751,10 @@ int mail_render(const struct mail_msg *m, char **out, struct lerr *err)
 	sb_adds(&sb, "Date: ");
 	rfc5322_date(m->date, &sb);
 	sb_addf(&sb, "\nMessage-ID: %s\n", m->msgid);
+	if (m->headers && (rc = extra_headers(&sb, m->headers, err))) {
+		sb_free(&sb);
+		return rc;
+	}
 	sb_adds(&sb, "MIME-Version: 1.0\n"
 	             "Content-Type: text/plain; charset=utf-8\n");
 	char *body = clean_text(m->body, false);
@@ -1028,9 +1100,11 @@ int mail_deliver(struct db *db, const struct mail_deliver_opts *o, int64_t now,
 			continue;
 		}
 		char msgid[256];
-		mail_message_id(m.id, m.idem_key, o->from, msgid, sizeof msgid);
+		const char *from = m.sender ? m.sender : o->from;
+		mail_message_id(m.id, m.idem_key, from, msgid, sizeof msgid);
 		char *sent_body = o->body_at_send ? o->body_at_send(o->ctx, m.id, m.body) : NULL;
-		struct mail_msg mm = { .from = o->from,
+		struct mail_msg mm = { .from = from,
+			               .headers = m.headers,
 			               .to = m.rcpt,
 			               .cc = m.cc,
 			               .subject = m.subject,
@@ -1040,7 +1114,12 @@ int mail_deliver(struct db *db, const struct mail_deliver_opts *o, int64_t now,
 		char *text = NULL;
 		struct lerr e = { 0 };
 		bool maybe = false;
-		int sr = mail_render(&mm, &text, &e);
+		int sr = 0;
+		/* mail to a lead: every send checks do_not_email and bounces */
+		if (m.kind && strcmp(m.kind, "sequence") == 0 && m.lead_id)
+			sr = seq_send_check(db, m.lead_id, &e);
+		if (!sr)
+			sr = mail_render(&mm, &text, &e);
 		if (!sr)
 			sr = mail_pipe(o->sendmail, text, strlen(text), timeout, &maybe, &e);
 		free(text);

@@ -122,6 +122,13 @@ void mail_vars_free(struct mail_vars *v);
 void mail_compose(const struct mail_templates *t, enum mail_kind k, const struct mail_vars *v,
                   char **subject, char **body);
 
+/* A template with its {{placeholders}} filled from v (unknown ones empty). */
+char *mail_expand(const char *tpl, const struct mail_vars *v);
+/* Whether every placeholder of tpl is one of names ("lead.*" a prefix);
+ * else false with the first bad one in bad. */
+bool mail_placeholders_ok(const char *tpl, const char *const *names, size_t n, char *bad,
+                          size_t badn);
+
 /* ---- rendering ---- */
 
 struct mail_msg {
@@ -132,6 +139,10 @@ struct mail_msg {
 	const char *body;    /* UTF-8 */
 	int64_t date;
 	const char *msgid; /* "<...@...>" */
+	/* NULL or extra header lines "Name: value\n": each must be a known
+	 * name (List-Unsubscribe, List-Unsubscribe-Post, In-Reply-To,
+	 * References) with a printable ASCII value, else EX_DATAERR */
+	const char *headers;
 };
 /* The message as RFC 5322 text with "\n" line ends; EX_DATAERR on a bad
  * address (err says which). */

@@ -17,6 +17,8 @@ struct outbox_msg {
 	int64_t unknown_at; /* a send timed out with the message: maybe sent */
 	int64_t tries;
 	char *idem_key, *kind, *rcpt, *cc, *subject, *body, *last_error;
+	char *sender;  /* NULL: mail.from; else the From of this message (a lead's owner) */
+	char *headers; /* NULL or extra header lines, "Name: value\n" each (List-Unsubscribe) */
 };
 void outbox_msg_free(struct outbox_msg *m);
 

@@ -36,6 +36,8 @@ struct mail_new {
 	const char *cc;       /* NULL or one address */
 	const char *subject;  /* UTF-8, no line breaks (they are replaced) */
 	const char *body;     /* UTF-8 text */
+	const char *sender;   /* NULL: mail.from; else this message's From */
+	const char *headers;  /* NULL or extra "Name: value\n" lines (checked when rendered) */
 };
 
 /* Queue a message in the outbox; *queued is 1, or 0 if the key existed. */

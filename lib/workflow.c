@@ -31,6 +31,7 @@ static const struct {
 	[WF_MEETING] = { "meeting.scheduled", HK_MEETING, NULL },
 	[WF_EMAIL_OPENED] = { "email.opened", HK_ACTIVITY, "email_opened" },
 	[WF_CALL] = { "call.logged", HK_ACTIVITY, "call" },
+	[WF_EMAIL_REPLIED] = { "email.replied", HK_ACTIVITY, "email_replied" },
 	[WF_THRESHOLD] = { "score.threshold", -1, NULL },
 };
 
@@ -56,6 +57,12 @@ static int wf_event_of(const struct hook_event *ev)
 		     (ev->detail && strcmp(ev->detail, events[i].detail) == 0)))
 			return i;
 	return -1;
+}
+
+const char *wf_hook_event_name(const struct hook_event *ev)
+{
+	int e = wf_event_of(ev);
+	return e < 0 ? NULL : events[e].name;
 }
 
 /* ---- shared pieces ---- */

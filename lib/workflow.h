@@ -61,6 +61,7 @@ enum wf_event {
 	WF_MEETING,
 	WF_EMAIL_OPENED,
 	WF_CALL,
+	WF_EMAIL_REPLIED,
 	WF_THRESHOLD,
 	WF__N
 };
@@ -109,6 +110,8 @@ void workflow_register_config(void);
 int wf_event_parse(const char *s);
 /* The name of event e ("lead.received"). */
 const char *wf_event_name(enum wf_event e);
+/* The event name a hook event is ("lead.received"), NULL if none. */
+const char *wf_hook_event_name(const struct hook_event *ev);
 
 /*
  * hooks_run's part: create the tasks of every rule the event triggers.

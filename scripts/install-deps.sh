@@ -10,6 +10,7 @@ pkgs="
   clang-14 libclang-rt-14-dev clang-format-14
   mandoc jq libxml2-utils valgrind tzdata
   sqlite-utils time bc parallel
+  libgmime-3.0-dev
   zsh fish bsdutils graphviz
   postgresql-15 postgresql-client-15
   lighttpd curl libssl3

@@ -292,7 +292,7 @@ YAML
 error: bad.yaml:4:7: an attribute rule needs when: (or on: for a behaviour rule)
       - {name: b, points: 5}
         ^
-error: bad.yaml:5:21: unknown activity 'fax' for on (call, email, meeting, email-opened, note, any)
+error: bad.yaml:5:21: unknown activity 'fax' for on (call, email, meeting, email-opened, email-replied, note, any)
       - {name: c, on: fax, points: 5}
                       ^
 error: bad.yaml:6:63: max, within and decay go with behaviour rules (add on: email-opened, meeting, ...)

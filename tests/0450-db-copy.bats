@@ -68,7 +68,9 @@ tasks              2       2  ok
 outbox            20      20  ok
 state              2       2  ok
 scores             1       1  ok
-lead_aliases       0       0  ok"
+lead_aliases       0       0  ok
+sequences          0       0  ok
+mail_flags         0       0  ok"
 	assert_equal "$stderr" ""
 	for cmd in "list" "show 1" "show 2" "funnel" "export" "task list --all" \
 		"outbox list --all" "report tasks" "import --list"; do

@@ -399,7 +399,8 @@ static void test_errors(void)
 	    "t.yaml:11:31: 'within' goes with activity.KIND.count, not score");
 	ERR("{field: activity.fax.count, gt: 1}",
 	    "t.yaml:11:17: unknown activity in 'activity.fax.count' (activity.KIND.count or "
-	    "activity.KIND.last_age; KIND: call, email, meeting, email-opened, note, any)");
+	    "activity.KIND.last_age; KIND: call, email, meeting, email-opened, email-replied, "
+	    "note, any)");
 	ERR("{field: activity.call.total, gt: 1}",
 	    "t.yaml:11:17: unknown activity measure 'total' in 'activity.call.total' (count or "
 	    "last_age)");
