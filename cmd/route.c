@@ -1,6 +1,9 @@
 /*
- * route.c - `leads route [LEAD...|--all|--unassigned] [--dry-run] [--explain]`:
- * assign owners by the routing rules on demand (lib/route.h).
+ * route.c - `leads route [LEAD...|--all|--unassigned] [--reassign] [--dry-run]
+ * [--explain]`: assign owners by the routing rules on demand (lib/route.h).
+ * A lead that has an owner keeps it unless --reassign: routing it again
+ * would turn the rotation and mail someone for nothing. --explain and
+ * --dry-run never write.
  *
  * The whole run is one transaction: every assignment, its history event,
  * its mail and the rotation cursors commit together. A dry run computes
@@ -18,7 +21,7 @@
 #include "rules.h"
 #include "score.h"
 
-enum { R_ALL, R_UNASSIGNED, R_DRY_RUN, R_EXPLAIN };
+enum { R_ALL, R_UNASSIGNED, R_DRY_RUN, R_EXPLAIN, R_REASSIGN };
 const struct opt opts_route[] = {
 	[R_ALL] = { "all", 'a', NULL,
 	            "every open lead (stage in an active group, status not unqualified)", 0,
@@ -29,8 +32,11 @@ const struct opt opts_route[] = {
 	                COMP_NONE, NULL },
 	[R_EXPLAIN] = { "explain", 'x', NULL,
 	                "for each lead: the rules tried, which matched and why, the member "
-	                "chosen",
+	                "chosen (changes nothing)",
 	                0, COMP_NONE, NULL },
+	[R_REASSIGN] = { "reassign", 0, NULL,
+	                 "route leads that have an owner too (else they keep it)", 0, COMP_NONE,
+	                 NULL },
 	{ 0 },
 };
 
@@ -43,7 +49,7 @@ static const struct out_col cols[] = {
 
 struct run {
 	struct ctx *c;
-	bool dry, explain;
+	bool dry, explain, reassign;
 	struct out *o;
 	int64_t n, assigned, unchanged, nobody;
 	struct lead_snap before; /* the lead being routed, as read */
@@ -51,6 +57,8 @@ struct run {
 
 static const char *result_word(const struct route_result *res, const char *prev)
 {
+	if (res->outcome == RO_KEPT)
+		return "owned";
 	if (res->outcome == RO_ASSIGNED)
 		return res->changed ? "assigned" : "unchanged";
 	return prev ? "kept" : "unassigned";
@@ -71,8 +79,15 @@ static int route_one(struct run *r, struct lead *l, struct act_src *acts)
 	char *prev = l->t[LT_OWNER] ? xstrdup(l->t[LT_OWNER]) : NULL;
 	struct sb ex = SB_INIT;
 	struct route_result res;
+	int rc = 0;
+	if (prev && !r->reassign) { /* owned: left alone */
+		memset(&res, 0, sizeof res);
+		res.outcome = RO_KEPT;
+		sb_addf(&ex, "  owned by %s: left alone (--reassign routes it again)\n", prev);
+		goto show;
+	}
 	rules_lead_snap(&r->before, l);
-	int rc = route_lead(&env, l, acts, &res, r->explain ? &ex : NULL);
+	rc = route_lead(&env, l, acts, &res, r->explain ? &ex : NULL);
 	if (!rc && res.changed) {
 		struct hook_event ev = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
 		if (!(rc = hooks_run(&env, l, &ev)) && !r->dry)
@@ -83,9 +98,12 @@ static int route_one(struct run *r, struct lead *l, struct act_src *acts)
 		sb_free(&ex);
 		return fail_err(c);
 	}
+show:
 	r->n++;
 	if (res.outcome == RO_ASSIGNED)
 		*(res.changed ? &r->assigned : &r->unchanged) += 1;
+	else if (res.outcome == RO_KEPT)
+		r->unchanged++;
 	else
 		r->nobody++;
 	char name[256];
@@ -146,8 +164,10 @@ int cmd_route(struct ctx *c, struct args *a)
 		            c->cfg->path ? " '" : "", c->cfg->path ? c->cfg->path : "",
 		            c->cfg->path ? "'" : "");
 	struct run r = { .c = c,
-		         .dry = a->val[R_DRY_RUN] != NULL,
-		         .explain = a->val[R_EXPLAIN] != NULL };
+		         /* explaining is reading: it never changes anything */
+		         .dry = a->val[R_DRY_RUN] != NULL || a->val[R_EXPLAIN] != NULL,
+		         .explain = a->val[R_EXPLAIN] != NULL,
+		         .reassign = a->val[R_REASSIGN] != NULL };
 	int rc;
 	if ((rc = db_begin(c->db, &c->err)) || (rc = db_sync_stages(c->db, c->cfg, &c->err))) {
 		db_rollback(c->db);
@@ -175,7 +195,7 @@ int cmd_route(struct ctx *c, struct args *a)
 		if (!r.dry && db_events_defer(c->db, true, &c->err))
 			rc = fail_err(c);
 		if (!rc)
-			rc = route_bulk(&r, a->val[R_ALL] ? RS_OPEN : RS_UNASSIGNED);
+			rc = route_bulk(&r, a->val[R_ALL] && r.reassign ? RS_OPEN : RS_UNASSIGNED);
 		env.dry_run = r.dry || rc; /* a failed run writes no mail and no cursor */
 		if (route_bulk_end(&env) && !rc)
 			rc = fail_err(c);
@@ -196,6 +216,9 @@ int cmd_route(struct ctx *c, struct args *a)
 	}
 	note(c, "%lld lead%s: %lld assigned, %lld unchanged, %lld without a member%s",
 	     (long long)r.n, r.n == 1 ? "" : "s", (long long)r.assigned, (long long)r.unchanged,
-	     (long long)r.nobody, r.dry ? " (dry run: nothing changed)" : "");
+	     (long long)r.nobody,
+	     r.explain ? " (explained: nothing changed)"
+	     : r.dry   ? " (dry run: nothing changed)"
+	               : "");
 	return 0;
 }

@@ -629,6 +629,24 @@ static int user_version(struct db *db, int *v, struct lerr *err)
 		                "'%s' has schema version %d, which no leads writes; "
 		                "not a leads database, or a damaged one",
 		                db->path, *v);
+	if (*v == 0) {
+		/* version 0 is a new file: one that holds tables already belongs to
+		 * something else, and leads must not add its own beside them */
+		st = db_prepare_once(
+		    db, "SELECT count(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'", NULL);
+		if (!st)
+			return db_fail(db, err, "read schema");
+		rc = st_step(st);
+		int64_t n = rc == SQLITE_ROW ? st_col_int64(st, 0) : 0;
+		st_finalize(st);
+		if (rc != SQLITE_ROW)
+			return db_fail(db, err, "read schema");
+		if (n > 0)
+			return lerr_set(err, EX_DATAERR,
+			                "'%s' is not a leads database (it holds %lld table%s of "
+			                "something else); nothing was changed",
+			                db->path, (long long)n, n == 1 ? "" : "s");
+	}
 	return 0;
 }
 

@@ -80,6 +80,7 @@ enum route_outcome {
 	RO_UNASSIGNED, /* a rule says unassigned */
 	RO_NO_MATCH,   /* no rule matched and there is no default */
 	RO_NOBODY,     /* rules matched, but every member they name is unavailable */
+	RO_KEPT,       /* it has an owner and was left alone (route without --reassign) */
 };
 
 struct route_result {

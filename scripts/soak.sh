@@ -89,7 +89,7 @@ worker() {
 		5) op=note; "$LEADS_BIN" note -q "$id" "soak note $n" 2>/dev/null; rc=$? ;;
 		6) op=log; "$LEADS_BIN" log -q "$id" call 2>/dev/null; rc=$? ;;
 		7) op=sweep; "$LEADS_BIN" sweep -q >/dev/null 2>>"$dir/log/err.$w"; rc=$? ;;
-		8) op=route; "$LEADS_BIN" route -q --all >/dev/null 2>&1; rc=$? ;;
+		8) op=route; "$LEADS_BIN" route -q --all --reassign >/dev/null 2>&1; rc=$? ;;
 		9) op=export; "$LEADS_BIN" export -O "$dir/log/export.$w.csv" 2>>"$dir/log/err.$w"; rc=$? ;;
 		10) op=funnel; "$LEADS_BIN" funnel >/dev/null 2>>"$dir/log/err.$w"; rc=$? ;;
 		11) op=list; "$LEADS_BIN" list -n 20 >/dev/null 2>>"$dir/log/err.$w"; rc=$? ;;

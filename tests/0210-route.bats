@@ -324,11 +324,15 @@ YAML
   rule 1 'enterprise': no match: extra.annual_revenue is missing
   rule 2 'east-coast': no match: state 'CA' is not in [NY, NJ]
   -> unassigned: no routing rule matched"
-	assert_equal "$stderr" "leads route: 2 leads: 1 assigned, 0 unchanged, 1 without a member"
-	# the slot after ana's first: ana, ben, ana, then cy's (skipped)
+	assert_equal "$stderr" "leads route: 2 leads: 1 assigned, 0 unchanged, 1 without a member (explained: nothing changed)"
+	# explaining turned no cursor: c and d take slots 1 and 2 (ana, ben);
+	# routing all again, 1 gets slot 3 (ana), c slot 4 (cy's: skipped, 5)
 	leads add --email c@x.com --field state=NJ >/dev/null
 	leads add --email d@x.com --field state=NJ >/dev/null
-	run -0 leads route --all --dry-run --explain
+	run -0 sql "SELECT id, owner FROM leads WHERE owner IS NOT NULL ORDER BY id"
+	assert_output "3|ana
+4|ben"
+	run -0 leads route --all --reassign --dry-run --explain
 	assert_line "    round_robin [ana x3, ben x1, cy x1]: cy is away; slot 5 of 5"
 }
 
@@ -348,7 +352,7 @@ YAML
 	assert_output "ID  NAME     OWNER  PREVIOUS  RULE  RESULT
  1  a@x.com  ana              pool  assigned
  3  c@x.com  ben              pool  assigned"
-	run --separate-stderr leads --format csv route --all
+	run --separate-stderr leads --format csv route --all --reassign
 	assert_success
 	assert_output "id,name,owner,previous,rule,result
 1,a@x.com,ana,ana,pool,unchanged
@@ -382,7 +386,7 @@ YAML
 	export LEADS_CONFIG=$PWD/r.yaml
 	for l in a b c; do leads add --email "$l@x.com" >/dev/null; done
 	before=$(sql ".dump")
-	run --separate-stderr leads -c proposal.yaml route --all --dry-run
+	run --separate-stderr leads -c proposal.yaml route --all --reassign --dry-run
 	assert_success
 	assert_output "ID  NAME     OWNER  PREVIOUS  RULE  RESULT
  1  a@x.com  ana    ana       pool  unchanged
@@ -509,4 +513,45 @@ YAML
 	assert_output '4|20'
 	run -0 sql "SELECT count(*), count(DISTINCT rcpt) FROM outbox WHERE kind LIKE 'assignment%'"
 	assert_output '4|4'
+}
+
+@test "route LEAD leaves an owned lead alone unless --reassign; --explain never writes" {
+	team_config r.yaml <<'YAML'
+  rules:
+    - {name: pool, assign: {round_robin: [ana, ben, cy]}}
+YAML
+	export LEADS_CONFIG=$PWD/r.yaml
+	leads add --email a@x.com --no-route >/dev/null
+	run -0 leads route 1
+	for i in 1 2 3; do
+		run --separate-stderr leads route 1
+		assert_success
+		assert_output "ID  NAME     OWNER  PREVIOUS  RULE  RESULT
+ 1  a@x.com  ana    ana             owned"
+		assert_equal "$stderr" "leads route: 1 lead: 0 assigned, 1 unchanged, 0 without a member"
+	done
+	run -0 sql "SELECT owner FROM leads"
+	assert_output ana
+	run -0 sql "SELECT count(*) FROM outbox"
+	assert_output 1
+	# explaining is reading, even of a lead it would reassign
+	before=$(sql ".dump")
+	run --separate-stderr leads route 1 --explain --reassign
+	assert_success
+	assert_line "#1 a@x.com"
+	assert_equal "$stderr" "leads route: 1 lead: 1 assigned, 0 unchanged, 0 without a member (explained: nothing changed)"
+	[ "$(sql ".dump")" = "$before" ] || fail "--explain changed the database"
+	run -0 leads route 1 --explain
+	assert_line "  owned by ana: left alone (--reassign routes it again)"
+	# --reassign turns the rotation
+	run -0 leads route 1 --reassign
+	run -0 sql "SELECT owner FROM leads"
+	assert_output ben
+	# --all: the owned leads are left alone too
+	leads add --email b@x.com --no-route >/dev/null
+	run --separate-stderr leads route --all
+	assert_equal "$stderr" "leads route: 1 lead: 1 assigned, 0 unchanged, 0 without a member"
+	run -0 sql "SELECT id, owner FROM leads ORDER BY id"
+	assert_output "1|ben
+2|cy"
 }

@@ -142,8 +142,8 @@ YAML
 	run -0 leads -q route --all
 	run -0 leads -q sweep
 	assert_equal "$(mails)" 1
-	# nothing changes hands: no mail
-	run --separate-stderr leads route --all
+	# owned leads are left alone: no mail
+	run --separate-stderr leads route --all --reassign
 	assert_success
 	assert_equal "$stderr" "leads route: 2 leads: 0 assigned, 2 unchanged, 0 without a member"
 	run -0 sql "SELECT count(*) FROM outbox"

@@ -77,7 +77,7 @@ YAML
 	assert_output "#1 $EVIL_SHOWN <a@example.com>
   rule 1 'east': no match: state 'N${FFFD}Y${FFFD}' is not in [NY]
   -> unassigned: no routing rule matched"
-	assert_equal "$stderr" "leads route: 1 lead: 0 assigned, 0 unchanged, 1 without a member"
+	assert_equal "$stderr" "leads route: 1 lead: 0 assigned, 0 unchanged, 1 without a member (explained: nothing changed)"
 }
 
 @test "sweep -v and sweep --dry-run: the lines about leads and tasks are cleaned" {

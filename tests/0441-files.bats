@@ -167,3 +167,17 @@ many_leads() {
 	[[ $stderr == *"leads_schema holds a version no leads writes"* ]]
 	assert_equal "$(psql -X -A -t -d "$LEADS_DB" -c 'SELECT version FROM leads_schema')" -1
 }
+
+@test "an SQLite file of something else is 65 for reads and writes, and left as it was" {
+	pg_skip "an SQLite file"
+	sqlite3 other.db "CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')"
+	before=$(md5sum <other.db)
+	run --separate-stderr leads -d other.db list
+	assert_failure 65
+	assert_equal "$stderr" "leads list: 'other.db' is not a leads database (it holds 1 table of something else); nothing was changed"
+	run --separate-stderr leads -d other.db add --email a@example.com
+	assert_failure 65
+	assert_equal "$stderr" "leads add: 'other.db' is not a leads database (it holds 1 table of something else); nothing was changed"
+	assert_equal "$(md5sum <other.db)" "$before"
+	assert_equal "$(sqlite3 other.db .tables)" notes
+}

@@ -77,7 +77,7 @@ sort_leads() {
 @test "route --explain and score --explain in a machine format: rows with the explanation" {
 	export LEADS_CONFIG=$EXAMPLES/team-routing.yaml
 	leads add -q --first Ana --email ana@example.com >/dev/null
-	run -0 --separate-stderr leads route 1 --explain --dry-run --format json
+	run -0 --separate-stderr leads route 1 --explain --reassign --format json
 	echo "$output" | jq -e '.[0].id == 1 and (.[0].explain | test("rule 1 "))'
 	run -0 --separate-stderr leads route 1 --dry-run --format json
 	echo "$output" | jq -e '.[0] | has("explain") | not'
