@@ -742,6 +742,11 @@ static int sqlite_open(struct db *db, const char *path, int flags, bool exists, 
 	if (!exists && (rc = db_exec(db, "PRAGMA page_size = 8192", err)))
 		return rc;
 	if (!(flags & DB_READONLY)) {
+		/* a file that is not ours (a version no leads writes, tables of
+		 * something else) is refused before WAL rewrites its header */
+		int v;
+		if (exists && (rc = user_version(db, &v, err)))
+			return rc;
 		/* WAL: readers never block the writer; FULL: a commit survives power loss. */
 		if ((rc = db_exec(db, "PRAGMA journal_mode = WAL", err)) ||
 		    (rc = db_exec(db, "PRAGMA synchronous = FULL", err)) ||
