@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fields.h"
+#include "imap.h"
 #include "ltime.h"
 
 const char *const field_opt_names[NFIELD_OPTS - 1] = {
@@ -159,6 +160,26 @@ int set_fields_from_args(struct ctx *c, struct lead *l, struct args *a)
 		free(name);
 		if (rc)
 			return rc;
+	}
+	/* "Ana Lima <ana@example.com>" names a lead that has no name yet */
+	char *addr, *dname, *rest;
+	if (a->val[0] && !lead_get(l, LT_FIRST_NAME)[0] && !lead_get(l, LT_LAST_NAME)[0] &&
+	    lead_email_split(a->val[0], &addr, &dname, &rest)) {
+		rc = 0;
+		if (dname) {
+			char *first, *last;
+			imap_split_name(dname, &first, &last);
+			if (first)
+				rc = set_field(c, l, "first_name", first);
+			if (!rc && last)
+				rc = set_field(c, l, "last_name", last);
+			free(first);
+			free(last);
+		}
+		free(addr);
+		free(dname);
+		free(rest);
+		return rc;
 	}
 	return 0;
 }

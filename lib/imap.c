@@ -2171,6 +2171,8 @@ struct rowctx {
 	size_t nobj, objcap;
 	int stage;
 	const char *status;
+	char *email_rest; /* the other addresses of the email cell */
+	char *email_name; /* the display name of "Name <addr>" */
 };
 
 static void row_warn(struct imap_warn *w, const char *fmt, ...) PRINTF_LIKE(2, 3);
@@ -2264,13 +2266,51 @@ static void apply_vocab(struct rowctx *x, const struct imap_col *c, const char *
 		free(val);
 }
 
+/*
+ * The email cell: normalised as add and edit do (lib/lead.c); "Name <addr>"
+ * gives the address (the name too, when the row has none); of several
+ * addresses the first is the email, the others a custom field.
+ */
+static void apply_email(struct rowctx *x, const char *v, size_t vn)
+{
+	struct lead *l = x->l;
+	bool plain = true; /* the usual cell: one bare ASCII address */
+	for (size_t i = 0; i < vn && plain; i++) {
+		unsigned char ch = (unsigned char)v[i];
+		plain = ch < 0x80 && ch != ',' && ch != ';' && ch != '<' && ch != ' ';
+	}
+	if (plain) {
+		set_text(l, LT_EMAIL, v, vn); /* finish_lead() checks it */
+		return;
+	} else {
+		char *cell = xstrndup(v, vn), *addr, *name, *rest;
+		bool ok =
+		    !x->email_rest && !x->email_name && lead_email_split(cell, &addr, &name, &rest);
+		free(cell);
+		if (ok) {
+			free(l->t[LT_EMAIL]);
+			l->t[LT_EMAIL] = addr;
+			x->email_name = name;
+			x->email_rest = rest;
+			if (rest)
+				kv_add(x, "other_emails", rest, strlen(rest));
+			return;
+		}
+	}
+	/* no address at all: the row is refused with the file's words, as add
+	 * refuses it (finish_lead) */
+	set_text(l, LT_EMAIL, v, vn);
+}
+
 static int apply_field(struct rowctx *x, const struct imap_col *c, const char *raw, const char *v,
                        size_t vn, struct lerr *err)
 {
 	const struct field_desc *f = c->field;
 	struct lead *l = x->l;
 	if (f->kind == FK_TEXT) {
-		if (vocab_field(f)) {
+		if (f->idx == LT_EMAIL && !(c->secondary && l->t[f->idx])) {
+			apply_email(x, v, vn);
+		} else if (vocab_field(f)) {
 			apply_vocab(x, c, v, vn);
 		} else if (c->secondary && l->t[f->idx]) {
 			kv_add(x, c->key, v, vn);
@@ -2456,6 +2496,14 @@ int imap_row(const struct imap *m, const struct imap_vmap *vm, const char *const
 			lead_set(l, LT_STATUS, x.status);
 		if (m->preset && m->preset->ext_source && !l->t[LT_EXT_SOURCE])
 			lead_set(l, LT_EXT_SOURCE, m->preset->ext_source);
+		if (x.email_name && !l->t[LT_FIRST_NAME] && !l->t[LT_LAST_NAME]) {
+			char *first, *last;
+			imap_split_name(x.email_name, &first, &last);
+			lead_set(l, LT_FIRST_NAME, first);
+			lead_set(l, LT_LAST_NAME, last);
+			free(first);
+			free(last);
+		}
 		free(l->t[LT_EXTRA]);
 		l->t[LT_EXTRA] = build_extra(&x);
 	}
@@ -2464,5 +2512,7 @@ int imap_row(const struct imap *m, const struct imap_vmap *vm, const char *const
 	if (x.kv != x.inl)
 		free(x.kv);
 	free(x.obj);
+	free(x.email_rest);
+	free(x.email_name);
 	return rc;
 }

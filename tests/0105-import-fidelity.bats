@@ -1,0 +1,43 @@
+#!/usr/bin/env bats
+# leads import keeps what a real export holds: emails as people and vendors
+# write them, dates it used to refuse, the formula guard's round trip.
+load test_helper
+
+untimed() {
+	sed -E 's/ \([0-9]+\.[0-9]+s, [0-9]+ rows\/s\)/ (T)/' <<<"$1"
+}
+
+@test "emails: Unicode spaces, zero-width characters, a BOM and soft hyphens go, case folds" {
+	printf 'Email,First Name\n"\xc2\xa0Ana@Example.COM\xe2\x80\x8b",Ana\n"\xef\xbb\xbfbo\xc2\xad@x.com\xe2\x80\x8d",Bo\n' >e.csv
+	run --separate-stderr leads import e.csv
+	assert_success
+	run -0 sql "SELECT email, first_name FROM leads ORDER BY id"
+	assert_output $'ana@example.com|Ana\nbo@x.com|Bo'
+	# matching sees through them too: the same people again are duplicates
+	printf 'Email,First Name\nana@example.com\xe2\x80\x8c,Ana\n' >again.csv
+	run --separate-stderr leads import again.csv
+	assert_success
+	[[ $stderr == *"0 inserted"* ]]
+}
+
+@test "emails: Name <addr> gives the address and the name; several addresses keep the rest" {
+	printf '%s\n' 'Email,First Name,Company' '"Bo Lima <BO@x.com>",,Y' \
+		'"Cy <cy@x.com>",Cyrus,Z' '"c@x.com, d@y.com; e@z.com",C,Z' '"f@x.com g@x.com",F,' >e.csv
+	run --separate-stderr leads import e.csv
+	assert_success
+	[[ $stderr == *"4 inserted"*"0 rejected"* ]]
+	run -0 sql "SELECT email, first_name, last_name, coalesce(extra, '') FROM leads ORDER BY id"
+	assert_output 'bo@x.com|Bo|Lima|
+cy@x.com|Cyrus||
+c@x.com|C||{"other_emails":"d@y.com, e@z.com"}
+f@x.com|F||{"other_emails":"g@x.com"}'
+}
+
+@test "emails: add, edit and --json normalise the same way" {
+	run -0 leads add --email "$(printf 'Zed Quux <ZED@x.com\xe2\x80\x8d>')"
+	printf '{"email":"\xc2\xa0yy@X.com"}' | leads add --json
+	run -0 leads add --email ana@x.com --first Ana
+	run -0 leads edit 3 --email 'Other Name <ana2@x.com>'
+	run -0 sql "SELECT email, coalesce(first_name, ''), coalesce(last_name, '') FROM leads ORDER BY id"
+	assert_output $'zed@x.com|Zed|Quux\nyy@x.com||\nana2@x.com|Ana|'
+}
