@@ -67,8 +67,9 @@ const struct opt opts_import[] = {
 	[I_STATUS_MAP] = { "status-map", 0, "VALUE=STATUS,...", "map status values to statuses", 0,
 	                   COMP_NONE, NULL },
 	[I_DATE_FORMAT] = { "date-format", 0, "FMT",
-	                    "iso, ymd, mdy, dmy, epoch-ms, epoch-s (default: detected)", 0,
-	                    COMP_WORDS, "iso ymd mdy dmy epoch-ms epoch-s" },
+	                    "iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy, any-dmy (default: "
+	                    "detected)",
+	                    0, COMP_WORDS, "iso ymd mdy dmy epoch-ms epoch-s" },
 	[I_MATCH] = { "match", 0, "KEYS",
 	              "what makes a duplicate: email,external_id,phone,name+company "
 	              "(default email,external_id)",

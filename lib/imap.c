@@ -1468,9 +1468,11 @@ void imap_col_describe(const struct imap_col *c, struct sb *out)
 /* ---- Dates ------------------------------------------------------------------ */
 
 static const char *const datefmt_names[] = {
-	[IMAP_DATE_AUTO] = "auto",       [IMAP_DATE_ISO] = "iso", [IMAP_DATE_YMD] = "ymd",
-	[IMAP_DATE_MDY] = "mdy",         [IMAP_DATE_DMY] = "dmy", [IMAP_DATE_EPOCH_MS] = "epoch-ms",
-	[IMAP_DATE_EPOCH_S] = "epoch-s",
+	[IMAP_DATE_AUTO] = "auto",       [IMAP_DATE_ISO] = "iso",
+	[IMAP_DATE_YMD] = "ymd",         [IMAP_DATE_MDY] = "mdy",
+	[IMAP_DATE_DMY] = "dmy",         [IMAP_DATE_EPOCH_MS] = "epoch-ms",
+	[IMAP_DATE_EPOCH_S] = "epoch-s", [IMAP_DATE_ANY_MDY] = "any-mdy",
+	[IMAP_DATE_ANY_DMY] = "any-dmy",
 };
 
 bool imap_datefmt_parse(const char *name, enum imap_datefmt *fmt)
@@ -1505,12 +1507,62 @@ static bool num(const char **pp, int min, int max, int *out)
 	return true;
 }
 
-/* What may follow a date: nothing, or [T| |, ]H:MM[:SS[.frac]] [AM|PM]. */
+/*
+ * A zone at the end of a value: "", "UTC", "GMT", "Z", each optionally
+ * followed by an offset, or an offset alone (+01:00, -0500, +1). *off is
+ * the offset east of UTC in seconds.
+ */
+static bool zone_tail(const char *p, int64_t *off)
+{
+	*off = 0;
+	p = skip_ws(p);
+	if (*p == '\0')
+		return true;
+	bool named = false;
+	if ((strncasecmp(p, "UTC", 3) == 0 || strncasecmp(p, "GMT", 3) == 0)) {
+		p += 3;
+		named = true;
+	} else if (*p == 'Z' || *p == 'z') {
+		return *skip_ws(p + 1) == '\0';
+	}
+	if (named)
+		p = skip_ws(p);
+	if (*p == '+' || *p == '-') {
+		int sign = *p == '-' ? -1 : 1, h = 0, mi = 0, k = 0;
+		p++;
+		while (*p >= '0' && *p <= '9' && k < 4) {
+			h = h * 10 + (*p++ - '0');
+			k++;
+		}
+		if (k == 0 || k == 3)
+			return false;
+		if (k == 4) {
+			mi = h % 100;
+			h /= 100;
+		} else if (*p == ':') {
+			p++;
+			if (!num(&p, 2, 2, &mi))
+				return false;
+		}
+		if (h > 14 || mi > 59)
+			return false;
+		*off = sign * ((int64_t)h * 3600 + mi * 60);
+	} else if (!named) {
+		return false;
+	}
+	return *skip_ws(p) == '\0';
+}
+
+/* What may follow a date: nothing, or [T| |, ]H:MM[:SS[.frac]] [AM|PM],
+ * then a zone (zone_tail), which *secs takes off. */
 static bool time_tail(const char *p, int64_t *secs)
 {
+	int64_t off;
 	*secs = 0;
-	if (*skip_ws(p) == '\0')
+	if (zone_tail(p, &off) && (*skip_ws(p) == '\0' || is_ws(*p))) {
+		*secs = -off; /* "14 Mar 2024 UTC" */
 		return true;
+	}
 	if (*p == 'T' || *p == 't') {
 		p++;
 	} else {
@@ -1552,7 +1604,7 @@ static bool time_tail(const char *p, int64_t *secs)
 		}
 		ampm = c0 == 'a' ? 1 : 2;
 	}
-	if (*skip_ws(p) != '\0')
+	if (!zone_tail(p, &off))
 		return false;
 	if (ampm) {
 		if (h < 1 || h > 12)
@@ -1563,7 +1615,7 @@ static bool time_tail(const char *p, int64_t *secs)
 	}
 	if (mi > 59 || s > 59)
 		return false;
-	*secs = (int64_t)h * 3600 + mi * 60 + s;
+	*secs = (int64_t)h * 3600 + mi * 60 + s - off;
 	return true;
 }
 
@@ -1597,10 +1649,170 @@ static bool parse_ymd(const char *s, int64_t *out)
 	return civil(y, m, d, p, out);
 }
 
-/* MM/DD/YYYY (month_first) or DD/MM/YYYY; '.' only day-first (German). */
-static bool parse_xy(const char *s, bool month_first, int64_t *out)
+/*
+ * Month names and their abbreviations in the languages the presets serve
+ * (English, German, French, Spanish, Portuguese), lower case. A word names
+ * a month when it is one of these or, three letters or more, begins one
+ * ("Sept", "janv", "févr"); "Mrz" is listed as it is written.
+ */
+static const struct {
+	const char *name;
+	int month;
+} month_names[] = {
+	{ "january", 1 },   { "janvier", 1 },    { "januar", 1 },    { "enero", 1 },
+	{ "janeiro", 1 },   { "jän", 1 },        { "february", 2 },  { "februar", 2 },
+	{ "février", 2 },   { "fevrier", 2 },    { "febrero", 2 },   { "fevereiro", 2 },
+	{ "march", 3 },     { "märz", 3 },       { "maerz", 3 },     { "mrz", 3 },
+	{ "mars", 3 },      { "marzo", 3 },      { "março", 3 },     { "marco", 3 },
+	{ "april", 4 },     { "avril", 4 },      { "abril", 4 },     { "may", 5 },
+	{ "mai", 5 },       { "mayo", 5 },       { "maio", 5 },      { "june", 6 },
+	{ "juni", 6 },      { "juin", 6 },       { "junio", 6 },     { "junho", 6 },
+	{ "july", 7 },      { "juli", 7 },       { "juillet", 7 },   { "julio", 7 },
+	{ "julho", 7 },     { "august", 8 },     { "août", 8 },      { "aout", 8 },
+	{ "agosto", 8 },    { "september", 9 },  { "septembre", 9 }, { "septiembre", 9 },
+	{ "setiembre", 9 }, { "setembro", 9 },   { "october", 10 },  { "oktober", 10 },
+	{ "octobre", 10 },  { "octubre", 10 },   { "outubro", 10 },  { "november", 11 },
+	{ "novembre", 11 }, { "noviembre", 11 }, { "novembro", 11 }, { "december", 12 },
+	{ "dezember", 12 }, { "décembre", 12 },  { "decembre", 12 }, { "diciembre", 12 },
+	{ "dezembro", 12 },
+};
+
+/* The month a word [w, w+n) names, or 0. ASCII case is folded; a trailing
+ * '.' of an abbreviation is the caller's to drop. */
+static int month_word(const char *w, size_t n)
+{
+	char low[16];
+	if (n < 3 || n >= sizeof low)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)w[i]);
+	/* "Mär", "Déc", "Févr": the capital of an accented letter, in UTF-8 */
+	for (size_t i = 0; i + 1 < n; i++)
+		if ((unsigned char)low[i] == 0xC3 && (unsigned char)low[i + 1] >= 0x80 &&
+		    (unsigned char)low[i + 1] <= 0x9E)
+			low[i + 1] = (char)(low[i + 1] + 0x20);
+	for (size_t i = 0; i < ARRAY_LEN(month_names); i++) {
+		const char *m = month_names[i].name;
+		size_t k = strlen(m);
+		if (k == n ? memcmp(m, low, n) == 0 : k > n && strncmp(m, low, n) == 0)
+			return month_names[i].month;
+	}
+	return 0;
+}
+
+static bool is_alpha8(char c)
+{
+	return isalpha((unsigned char)c) || (unsigned char)c >= 0x80;
+}
+
+/* Two-digit years: 69-99 are 1969-1999, 00-68 are 2000-2068 (POSIX strptime's %y). */
+static int year_of(int y, int digits)
+{
+	if (digits == 2)
+		return y >= 69 ? 1900 + y : 2000 + y;
+	return digits == 4 ? y : -1;
+}
+
+/*
+ * A date with its month as a word, in any of the orders exports and
+ * spreadsheets write: "Mar 14, 2024", "March 14 2024", "14-Mar-2024",
+ * "14-Mar-24", "14 March 2024", "14. März 2024", "14 de marzo de 2024",
+ * "2024-Mar-14", each optionally followed by a time and a zone.
+ */
+static bool parse_named(const char *s, int64_t *out)
 {
 	const char *p = skip_ws(s);
+	int month = 0, nums[2], ndig[2], nn = 0;
+	while (*p && (nn < 2 || !month)) {
+		if (*p >= '0' && *p <= '9') {
+			if (nn == 2)
+				return false;
+			const char *b = p;
+			if (!num(&p, 1, 4, &nums[nn]))
+				return false;
+			ndig[nn++] = (int)(p - b);
+		} else if (is_alpha8(*p)) {
+			const char *b = p;
+			while (is_alpha8(*p))
+				p++;
+			size_t n = (size_t)(p - b);
+			int mo = month_word(b, n);
+			if (mo && !month)
+				month = mo;
+			else if (!(n == 2 && strncasecmp(b, "de", 2) == 0))
+				return false; /* only Spanish and Portuguese "de" between */
+			if (*p == '.')
+				p++;
+		} else if (*p == ' ' || *p == '-' || *p == '/' || *p == '.' || *p == ',' ||
+		           *p == '\t') {
+			p++;
+		} else {
+			return false;
+		}
+		if (nn == 2 && month)
+			break;
+	}
+	if (nn != 2 || !month)
+		return false;
+	int y, d;
+	if (ndig[0] == 4) { /* 2024-Mar-14 */
+		y = nums[0];
+		d = nums[1];
+		if (ndig[1] > 2)
+			return false;
+	} else {
+		if (ndig[0] > 2)
+			return false;
+		d = nums[0];
+		y = year_of(nums[1], ndig[1]);
+	}
+	if (*p == ',')
+		p++;
+	return civil(y, month, d, p, out);
+}
+
+/* A weekday (or any word that is no month) in front: "Thu, 14 Mar 2024",
+ * "Thursday March 14, 2024", "Do., 14.03.2024". */
+static const char *skip_weekday(const char *s)
+{
+	const char *p = skip_ws(s), *b = p;
+	while (is_alpha8(*p) || (*p == '-' && p > b && is_alpha8(p[1])))
+		p++;
+	size_t n = (size_t)(p - b);
+	if (n < 2 || month_word(b, n))
+		return s;
+	if (*p == '.')
+		p++;
+	if (*p == ',')
+		p++;
+	if (!is_ws(*p))
+		return s;
+	return skip_ws(p);
+}
+
+/* MM/DD/YYYY (month_first) or DD/MM/YYYY; '.' only day-first (German);
+ * two-digit years (3/14/24, 14.03.24) by year_of(). A month written as a
+ * word reads the same either way (parse_named). */
+/* Whether the date part of p (up to its time) has a month word. */
+static bool has_month_word(const char *p)
+{
+	for (; *p && *p != ':'; p++) {
+		if (!is_alpha8(*p))
+			continue;
+		const char *b = p;
+		while (is_alpha8(p[1]))
+			p++;
+		if (month_word(b, (size_t)(p + 1 - b)))
+			return true;
+	}
+	return false;
+}
+
+static bool parse_xy(const char *s, bool month_first, int64_t *out)
+{
+	const char *p = skip_weekday(s);
+	if (has_month_word(p))
+		return parse_named(p, out);
 	int a, b, y;
 	if (!num(&p, 1, 2, &a))
 		return false;
@@ -1611,7 +1823,8 @@ static bool parse_xy(const char *s, bool month_first, int64_t *out)
 	if (!num(&p, 1, 2, &b) || *p != sep)
 		return false;
 	p++;
-	if (!num(&p, 4, 4, &y))
+	const char *yb = p;
+	if (!num(&p, 2, 4, &y) || (y = year_of(y, (int)(p - yb))) < 0)
 		return false;
 	return month_first ? civil(y, a, b, p, out) : civil(y, b, a, p, out);
 }
@@ -1664,6 +1877,14 @@ bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out)
 		return parse_epoch(s, true, out);
 	case IMAP_DATE_EPOCH_S:
 		return parse_epoch(s, false, out);
+	case IMAP_DATE_ANY_MDY:
+	case IMAP_DATE_ANY_DMY:
+		for (int f = IMAP_DATE_ISO; f <= IMAP_DATE_EPOCH_S; f++)
+			if ((f != IMAP_DATE_MDY || fmt == IMAP_DATE_ANY_MDY) &&
+			    (f != IMAP_DATE_DMY || fmt == IMAP_DATE_ANY_DMY) &&
+			    imap_date_parse((enum imap_datefmt)f, s, out))
+				return true;
+		return false;
 	case IMAP_DATE_AUTO:
 		break;
 	}
@@ -1700,9 +1921,14 @@ void imap_datedet_feed(struct imap_datedet *d, const char *value, uint64_t line)
 	d->nvalues++;
 	if (!d->sample)
 		d->sample = trim_dup(value);
-	if (!d->possible)
-		return;
 	int64_t t, tm = 0, td = 0;
+	if (!d->possible) { /* the formats are mixed: still, the day/month proof */
+		bool m = imap_date_parse(IMAP_DATE_MDY, value, &t);
+		bool dd = imap_date_parse(IMAP_DATE_DMY, value, &t);
+		d->only_mdy |= m && !dd;
+		d->only_dmy |= dd && !m;
+		return;
+	}
 	bool pm = false, pd = false;
 	for (int f = IMAP_DATE_ISO; f <= IMAP_DATE_EPOCH_S; f++) {
 		unsigned bit = 1u << f;
@@ -1720,6 +1946,13 @@ void imap_datedet_feed(struct imap_datedet *d, const char *value, uint64_t line)
 	}
 	if (pm && pd && tm != td)
 		d->differ = true;
+	/* over the formats still possible; the day/month proof over all of them */
+	if (!(d->possible & (1u << IMAP_DATE_MDY)) || !(d->possible & (1u << IMAP_DATE_DMY))) {
+		pm = imap_date_parse(IMAP_DATE_MDY, value, &t);
+		pd = imap_date_parse(IMAP_DATE_DMY, value, &t);
+	}
+	d->only_mdy |= pm && !pd;
+	d->only_dmy |= pd && !pm;
 	if (!d->possible) {
 		d->bad = trim_dup(value);
 		d->bad_line = line;
@@ -1749,8 +1982,9 @@ enum imap_dverdict imap_datedet_verdict(const struct imap_datedet *d, const char
 		else
 			lerr_set(err, EX_DATAERR,
 			         "column '%s': %s'%s' is not a date (known formats: ISO 8601, "
-			         "MM/DD/YYYY [hh:mm AM], DD/MM/YYYY, DD.MM.YYYY [HH:MM], "
-			         "YYYY-MM-DD HH:MM:SS, epoch seconds or milliseconds)",
+			         "MM/DD/YYYY [hh:mm AM], DD/MM/YYYY, DD.MM.YY [HH:MM], "
+			         "YYYY-MM-DD HH:MM:SS, Mar 14, 2024, 14-Mar-24, epoch seconds or "
+			         "milliseconds)",
 			         column, where, d->bad);
 		return IMAP_DV_BAD;
 	}
@@ -2305,6 +2539,7 @@ static void apply_email(struct rowctx *x, const char *v, size_t vn)
 static int apply_field(struct rowctx *x, const struct imap_col *c, const char *raw, const char *v,
                        size_t vn, struct lerr *err)
 {
+	(void)err; /* no value refuses the row here: kept as a custom field */
 	const struct field_desc *f = c->field;
 	struct lead *l = x->l;
 	if (f->kind == FK_TEXT) {
@@ -2328,19 +2563,27 @@ static int apply_field(struct rowctx *x, const struct imap_col *c, const char *r
 	switch (f->kind) {
 	case FK_TIME:
 		if (!imap_date_parse(c->date, raw, &n)) {
-			char *t = xstrndup(v, vn);
-			int rc;
+			/* the lead is kept, the text too: a warning (--strict: a reject) */
+			int64_t t;
+			bool ambiguous = c->date == IMAP_DATE_AUTO &&
+			                 imap_date_parse(IMAP_DATE_MDY, raw, &t) &&
+			                 imap_date_parse(IMAP_DATE_DMY, raw, &n);
+			if (x->w)
+				x->w->bad_value++;
 			if (c->date == IMAP_DATE_AUTO)
-				rc =
-				    lerr_set(err, EX_DATAERR,
-				             "column '%s': '%s' is not a date, or an ambiguous one",
-				             c->name, t);
+				row_warn(x->w, "column '%s': '%.*s' is %s; kept as a custom field",
+				         c->name, (int)(vn > 64 ? 64 : vn), v,
+				         ambiguous
+				             ? "an ambiguous date (use --date-format mdy or dmy)"
+				             : "not a date");
 			else
-				rc = lerr_set(err, EX_DATAERR,
-				              "column '%s': '%s' is not a date in the %s format",
-				              c->name, t, imap_datefmt_name(c->date));
-			free(t);
-			return rc;
+				row_warn(x->w,
+				         "column '%s': '%.*s' is not a date in the %s format; kept "
+				         "as a custom field",
+				         c->name, (int)(vn > 64 ? 64 : vn), v,
+				         imap_datefmt_name(c->date));
+			kv_add(x, c->key, v, vn);
+			return 0;
 		}
 		break;
 	case FK_MONEY:

@@ -71,10 +71,14 @@ enum imap_datefmt {
 	IMAP_DATE_DMY,      /* 14/03/2024, 14.03.2024 09:30, 14-03-2024 */
 	IMAP_DATE_EPOCH_MS, /* 1710408615000 (HubSpot) */
 	IMAP_DATE_EPOCH_S,  /* 1710408615 */
+	/* a column mixing formats: each value in whichever reads it, numeric
+	 * day/month in the order the file proved elsewhere */
+	IMAP_DATE_ANY_MDY,
+	IMAP_DATE_ANY_DMY,
 };
 
-/* --date-format names: iso, ymd, mdy, dmy, epoch-ms, epoch-s (also
- * "auto"). false on anything else. */
+/* --date-format names: iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy,
+ * any-dmy (also "auto"). false on anything else. */
 bool imap_datefmt_parse(const char *name, enum imap_datefmt *fmt);
 const char *imap_datefmt_name(enum imap_datefmt fmt);
 
@@ -95,6 +99,8 @@ bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out);
 struct imap_datedet {
 	unsigned possible; /* bit (1 << fmt) for each format still fitting every value */
 	bool differ;       /* some value read differently as MDY and DMY */
+	bool only_mdy;     /* some value read as MDY and not DMY (12/25/2024) */
+	bool only_dmy;     /* some value read as DMY and not MDY (25/12/2024) */
 	uint64_t nvalues;  /* non-empty values seen */
 	char *bad;         /* the first value that left no format fitting */
 	uint64_t bad_line;

@@ -213,6 +213,29 @@ static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap
 	}
 	if (rc > 0 && rc < 128)
 		rc = file_err(o, rc, err);
+	/* Day/month order is the file's, not a column's: one whose values prove
+	 * it (12/25/2024) decides for those that only hold ambiguous ones. */
+	enum imap_datefmt order = IMAP_DATE_AUTO;
+	bool conflict = false;
+	for (size_t i = 0; rc == 0 && i < m->ncols; i++) {
+		const struct imap_col *col = &m->cols[i];
+		enum imap_datefmt given = col->date;
+		if (!imap_col_is_date(col))
+			continue;
+		bool auto_ = given == IMAP_DATE_AUTO;
+		bool mdy = given == IMAP_DATE_MDY || given == IMAP_DATE_ANY_MDY ||
+		           (auto_ && det[i].only_mdy);
+		bool dmy = given == IMAP_DATE_DMY || given == IMAP_DATE_ANY_DMY ||
+		           (auto_ && det[i].only_dmy);
+		conflict |= mdy && dmy;
+		if (mdy != dmy) {
+			enum imap_datefmt o2 = mdy ? IMAP_DATE_MDY : IMAP_DATE_DMY;
+			conflict |= order != IMAP_DATE_AUTO && order != o2;
+			order = o2;
+		}
+	}
+	if (conflict)
+		order = IMAP_DATE_AUTO;
 	for (size_t i = 0; rc == 0 && i < m->ncols; i++) {
 		if (!imap_col_is_date(&m->cols[i]) || m->cols[i].date != IMAP_DATE_AUTO)
 			continue;
@@ -224,8 +247,22 @@ static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap
 			m->cols[i].date = fmt;
 			break;
 		case IMAP_DV_AMBIGUOUS:
+			if (order == IMAP_DATE_AUTO) {
+				rc = file_err(o, err->code ? err->code : EX_DATAERR, err);
+				break;
+			}
+			m->cols[i].date = order;
+			err->code = 0;
+			err->msg[0] = '\0';
+			break;
 		case IMAP_DV_BAD:
-			rc = file_err(o, err->code ? err->code : EX_DATAERR, err);
+			/* formats mixed in one column: each value as it reads,
+			 * an unreadable one kept as text with a warning */
+			m->cols[i].date = order == IMAP_DATE_MDY   ? IMAP_DATE_ANY_MDY
+			                  : order == IMAP_DATE_DMY ? IMAP_DATE_ANY_DMY
+			                                           : IMAP_DATE_AUTO;
+			err->code = 0;
+			err->msg[0] = '\0';
 			break;
 		}
 	}
@@ -1230,9 +1267,11 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	ev_gate.st = st;
 	enum imap_datefmt forced = IMAP_DATE_AUTO;
 	if (o->date_format && !imap_datefmt_parse(o->date_format, &forced))
-		return lerr_set(err, EX_USAGE,
-		                "unknown date format '%s' (iso, ymd, mdy, dmy, epoch-ms, epoch-s)",
-		                o->date_format);
+		return lerr_set(
+		    err, EX_USAGE,
+		    "unknown date format '%s' (iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy, "
+		    "any-dmy)",
+		    o->date_format);
 
 	int rc = open_reader(o, &r, err);
 	if (rc)
