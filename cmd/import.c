@@ -29,6 +29,7 @@ enum {
 	I_STAGE_MAP,
 	I_STATUS_MAP,
 	I_DATE_FORMAT,
+	I_TIMEZONE,
 	I_MATCH,
 	I_ON_DUP,
 	I_ONLY_UPDATE,
@@ -70,6 +71,10 @@ const struct opt opts_import[] = {
 	                    "iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy, any-dmy (default: "
 	                    "detected)",
 	                    0, COMP_WORDS, "iso ymd mdy dmy epoch-ms epoch-s" },
+	[I_TIMEZONE] = { "timezone", 0, "ZONE",
+	                 "zone of the file's times that carry none (default: UTC), e.g. "
+	                 "Europe/Berlin",
+	                 0, COMP_NONE, NULL },
 	[I_MATCH] = { "match", 0, "KEYS",
 	              "what makes a duplicate: email,external_id,phone,name+company "
 	              "(default email,external_id)",
@@ -472,6 +477,7 @@ int cmd_import(struct ctx *c, struct args *a)
 	io.stage_map = a->val[I_STAGE_MAP];
 	io.status_map = a->val[I_STATUS_MAP];
 	io.date_format = a->val[I_DATE_FORMAT];
+	io.timezone = a->val[I_TIMEZONE];
 	io.strict = a->val[I_STRICT] != NULL;
 	io.only_update = a->val[I_ONLY_UPDATE] != NULL;
 	io.csv.encoding = a->val[I_ENCODING];

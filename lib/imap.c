@@ -62,6 +62,7 @@
  *    Qualified, Customer.
  */
 #include "imap.h"
+#include "tz.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -1512,6 +1513,8 @@ static bool num(const char **pp, int min, int max, int *out)
  * followed by an offset, or an offset alone (+01:00, -0500, +1). *off is
  * the offset east of UTC in seconds.
  */
+static _Thread_local bool date_zoned; /* the value being read named its zone */
+
 static bool zone_tail(const char *p, int64_t *off)
 {
 	*off = 0;
@@ -1523,7 +1526,7 @@ static bool zone_tail(const char *p, int64_t *off)
 		p += 3;
 		named = true;
 	} else if (*p == 'Z' || *p == 'z') {
-		return *skip_ws(p + 1) == '\0';
+		return (date_zoned = *skip_ws(p + 1) == '\0');
 	}
 	if (named)
 		p = skip_ws(p);
@@ -1550,7 +1553,7 @@ static bool zone_tail(const char *p, int64_t *off)
 	} else if (!named) {
 		return false;
 	}
-	return *skip_ws(p) == '\0';
+	return (date_zoned = *skip_ws(p) == '\0');
 }
 
 /* What may follow a date: nothing, or [T| |, ]H:MM[:SS[.frac]] [AM|PM],
@@ -1845,11 +1848,12 @@ static bool parse_epoch(const char *s, bool ms, int64_t *out)
 		return false;
 	if (ms ? (k < 12 || k > 13) : (k < 9 || k > 10))
 		return false;
+	date_zoned = true;
 	*out = ms ? v / 1000 : v;
 	return true;
 }
 
-bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out)
+static bool date_parse(enum imap_datefmt fmt, const char *s, int64_t *out)
 {
 	if (!s)
 		return false;
@@ -1858,6 +1862,10 @@ bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out)
 		const char *b;
 		size_t n;
 		trim_span(s, &b, &n);
+		/* an offset or Z after the date part */
+		for (size_t k = 10; k < n; k++)
+			if (b[k] == '+' || b[k] == '-' || b[k] == 'Z' || b[k] == 'z')
+				date_zoned = true;
 		if (b[n] == '\0')
 			return ltime_parse(b, out);
 		char buf[64];
@@ -1882,7 +1890,7 @@ bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out)
 		for (int f = IMAP_DATE_ISO; f <= IMAP_DATE_EPOCH_S; f++)
 			if ((f != IMAP_DATE_MDY || fmt == IMAP_DATE_ANY_MDY) &&
 			    (f != IMAP_DATE_DMY || fmt == IMAP_DATE_ANY_DMY) &&
-			    imap_date_parse((enum imap_datefmt)f, s, out))
+			    date_parse((enum imap_datefmt)f, s, out))
 				return true;
 		return false;
 	case IMAP_DATE_AUTO:
@@ -1892,7 +1900,7 @@ bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out)
 	int64_t first = 0;
 	for (int f = IMAP_DATE_ISO; f <= IMAP_DATE_EPOCH_S; f++) {
 		int64_t t;
-		if (!imap_date_parse((enum imap_datefmt)f, s, &t))
+		if (!date_parse((enum imap_datefmt)f, s, &t))
 			continue;
 		if (got && t != first)
 			return false;
@@ -1902,6 +1910,20 @@ bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out)
 	if (got)
 		*out = first;
 	return got;
+}
+
+bool imap_date_parse_zoned(enum imap_datefmt fmt, const char *s, int64_t *out, bool *zoned)
+{
+	date_zoned = false;
+	bool ok = date_parse(fmt, s, out);
+	*zoned = date_zoned;
+	return ok;
+}
+
+bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out)
+{
+	bool zoned;
+	return imap_date_parse_zoned(fmt, s, out, &zoned);
 }
 
 #define ALL_FORMATS                                                                                \
@@ -2562,7 +2584,12 @@ static int apply_field(struct rowctx *x, const struct imap_col *c, const char *r
 	char small[64];
 	switch (f->kind) {
 	case FK_TIME:
-		if (!imap_date_parse(c->date, raw, &n)) {
+		bool zoned;
+		if (imap_date_parse_zoned(c->date, raw, &n, &zoned)) {
+			/* a local time of the file's zone (--timezone) */
+			if (x->m->tz && !zoned)
+				n = tz_local_to_utc(x->m->tz, n);
+		} else {
 			/* the lead is kept, the text too: a warning (--strict: a reject) */
 			int64_t t;
 			bool ambiguous = c->date == IMAP_DATE_AUTO &&

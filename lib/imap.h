@@ -37,6 +37,7 @@
 
 /* ---- Presets -------------------------------------------------------- */
 
+struct tz;
 struct imap_preset; /* opaque; one per vendor, plus "leads" and "generic" */
 
 /*
@@ -91,6 +92,9 @@ const char *imap_datefmt_name(enum imap_datefmt fmt);
  * refused, 2024-03-04 and 14/03/2024 are fine).
  */
 bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out);
+/* The same, *zoned telling whether the value carried its zone (an offset,
+ * Z, UTC, GMT, or an epoch count). */
+bool imap_date_parse_zoned(enum imap_datefmt fmt, const char *s, int64_t *out, bool *zoned);
 
 /*
  * Detecting the format of a column from all its values, streaming: feed
@@ -166,6 +170,9 @@ struct imap {
 	size_t width; /* cells of the raw header row */
 	char **notes; /* for the report: "duplicate column 'Email' renamed 'Email_2'" */
 	size_t nnotes;
+	/* the zone of times the file writes without one (--timezone); NULL:
+	 * UTC. Not owned. */
+	const struct tz *tz;
 };
 
 /* Blank: no cells, or every cell empty or only whitespace. Skip such rows

@@ -8,6 +8,7 @@
  * seekable descriptor for that, spooling a pipe to a temporary file.
  */
 #include "import.h"
+#include "tz.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -1273,11 +1274,20 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 		    "any-dmy)",
 		    o->date_format);
 
+	struct tz *tz = NULL;
+	if (o->timezone && tz_load(o->timezone, &tz, err)) {
+		char why[sizeof err->msg];
+		snprintf(why, sizeof why, "%s", err->msg);
+		return lerr_set(err, EX_USAGE, "--timezone: %s", why);
+	}
 	int rc = open_reader(o, &r, err);
-	if (rc)
+	if (rc) {
+		tz_free(tz);
 		return rc;
+	}
 	if ((rc = setup_mapping(o, r, &c, &m, &d, err)))
 		goto out;
+	m.tz = tz;
 	snprintf(st->preset, sizeof st->preset, "%s", imap_preset_name(d.preset));
 	c.unguard = d.preset == imap_preset_find("leads");
 	for (size_t i = 0; o->notice && i < m.nnotes; i++)
@@ -1383,6 +1393,7 @@ out:
 	ev_gate.st = NULL;
 	imap_vmap_free(vm);
 	imap_free(&m);
+	tz_free(tz);
 	free(c.v);
 	free(c.u);
 	if (r)

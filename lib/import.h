@@ -43,6 +43,7 @@ struct import_opts {
 	const char *const *ignores;
 	const char *stage_map, *status_map;
 	const char *date_format; /* NULL = detect per column */
+	const char *timezone;    /* zone of the file's times without one; NULL: UTC */
 	enum import_match match[IMPORT_MAX_MATCH];
 	int nmatch;
 	enum import_dup on_dup;

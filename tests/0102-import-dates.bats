@@ -196,3 +196,22 @@ l@example.com 2024-03-14T09:30:15Z'
 	run -0 sql "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', stage_entered_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, 'unixepoch') FROM leads ORDER BY id"
 	assert_output '2024-01-02T00:00:00Z|2024-01-02T00:00:00Z|2024-05-06T07:08:09Z'
 }
+
+@test "--timezone: local times of the file's zone; values with an offset keep theirs" {
+	printf '%s\n' 'Email,Created' 'a@example.com,3/14/2024 9:30 AM' 'b@example.com,2024-03-14T09:30:00Z' \
+		'c@example.com,14 Mar 2024' 'd@example.com,3/14/2024 9:30 AM +01:00' 'e@example.com,1710408615' >d.csv
+	leads import -q --timezone America/New_York d.csv
+	run -0 created
+	assert_output 'a@example.com 2024-03-14T13:30:00Z
+b@example.com 2024-03-14T09:30:00Z
+c@example.com 2024-03-14T04:00:00Z
+d@example.com 2024-03-14T08:30:00Z
+e@example.com 2024-03-14T09:30:15Z'
+	# never $TZ: without --timezone the file's times are UTC
+	printf '%s\n' 'Email,Created' 'f@example.com,3/14/2024 9:30 AM' >f.csv
+	TZ=Asia/Tokyo leads import -q f.csv
+	run -0 sql "SELECT strftime('%H:%M', created_at, 'unixepoch') FROM leads WHERE email = 'f@example.com'"
+	assert_output '09:30'
+	run --separate-stderr leads import --timezone Mars/Base d.csv
+	assert_failure 64
+}
