@@ -30,6 +30,7 @@ enum {
 	I_STATUS_MAP,
 	I_DATE_FORMAT,
 	I_TIMEZONE,
+	I_OWNER_MAP,
 	I_MATCH,
 	I_ON_DUP,
 	I_ONLY_UPDATE,
@@ -75,6 +76,9 @@ const struct opt opts_import[] = {
 	                 "zone of the file's times that carry none (default: UTC), e.g. "
 	                 "Europe/Berlin",
 	                 0, COMP_NONE, NULL },
+	[I_OWNER_MAP] = { "owner-map", 0, "FILE",
+	                  "CSV of old,new owner names: the old CRM's owners to team members", 0,
+	                  COMP_FILE, NULL },
 	[I_MATCH] = { "match", 0, "KEYS",
 	              "what makes a duplicate: email,external_id,phone,name+company "
 	              "(default email,external_id)",
@@ -404,6 +408,20 @@ static void summary(struct ctx *c, const struct import_stats *s, double secs, bo
 	fputc('\n', stderr);
 	if (s->warnings && s->first_warning[0])
 		out_tprintf(stderr, "first warning: %s\n", s->first_warning);
+	if (s->nunmapped) {
+		/* every owner the team does not know, once: for --owner-map */
+		struct sb sb = SB_INIT;
+		for (size_t i = 0; i < s->nunmapped; i++) {
+			if (i)
+				sb_adds(&sb, ", ");
+			sb_adds(&sb, s->unmapped_owners[i]);
+		}
+		out_tprintf(stderr,
+		            "owners not in the team (kept as source_owner; map them with "
+		            "--owner-map): %s\n",
+		            sb.buf);
+		sb_free(&sb);
+	}
 }
 
 static int open_rejects(struct ctx *c, struct run *r, const char *path)
@@ -478,6 +496,7 @@ int cmd_import(struct ctx *c, struct args *a)
 	io.status_map = a->val[I_STATUS_MAP];
 	io.date_format = a->val[I_DATE_FORMAT];
 	io.timezone = a->val[I_TIMEZONE];
+	io.owner_map = a->val[I_OWNER_MAP];
 	io.strict = a->val[I_STRICT] != NULL;
 	io.only_update = a->val[I_ONLY_UPDATE] != NULL;
 	io.csv.encoding = a->val[I_ENCODING];
@@ -643,6 +662,7 @@ int cmd_import(struct ctx *c, struct args *a)
 	if ((rc = close_rejects(c, &r, true)))
 		goto out;
 	summary(c, &st, elapsed(&r.t0), dry);
+	import_stats_free(&st);
 	if (io.strict && st.warnings)
 		rc = EX_FAIL;
 out:

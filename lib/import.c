@@ -10,11 +10,14 @@
 #include "import.h"
 #include "tz.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -398,6 +401,242 @@ static int update_existing(struct import_opts *o, int64_t id, const struct lead 
 	return rc;
 }
 
+/* ---- owners: the old CRM's names mapped, the others kept ---- */
+
+/* the config's import: section (parsed below) */
+struct import_config {
+	struct import_pair {
+		char *value, *stage, *status; /* one of stage and status */
+	} * v;
+	size_t n, cap;
+	struct owner_pair {
+		char *from, *to; /* to: a member name, or "-" */
+	} * owners;
+	size_t nowners, capowners;
+	char *src; /* the section as written, for config show */
+};
+
+/* A set of names without regard to case: open addressing over indexes. */
+struct owner_set {
+	uint64_t *h; /* hash, 0: empty */
+	size_t *ix;  /* the entry's index */
+	size_t cap, n;
+};
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++) {
+		h ^= (unsigned char)tolower((unsigned char)*s);
+		h *= 1099511628211u;
+	}
+	return h ? h : 1;
+}
+
+/* The slot of name (whose strings are names[ix]) or the empty slot for it. */
+static size_t oset_slot(const struct owner_set *os, char *const *names, const char *name,
+                        uint64_t h)
+{
+	size_t j = (size_t)h & (os->cap - 1);
+	while (os->h[j] && !(os->h[j] == h && strcasecmp(names[os->ix[j]], name) == 0))
+		j = (j + 1) & (os->cap - 1);
+	return j;
+}
+
+/* Find name; or, with add, insert it as index `add_ix`. Returns the index
+ * or SIZE_MAX. */
+static size_t oset_find(struct owner_set *os, char *const *names, const char *name, bool add,
+                        size_t add_ix)
+{
+	uint64_t h = name_hash(name);
+	if (os->cap) {
+		size_t j = oset_slot(os, names, name, h);
+		if (os->h[j])
+			return os->ix[j];
+	}
+	if (!add)
+		return SIZE_MAX;
+	if (2 * (os->n + 1) > os->cap) {
+		struct owner_set big = { 0 };
+		big.cap = os->cap ? 2 * os->cap : 16;
+		big.h = xcalloc(big.cap, sizeof *big.h);
+		big.ix = xcalloc(big.cap, sizeof *big.ix);
+		for (size_t j = 0; j < os->cap; j++)
+			if (os->h[j]) {
+				size_t k = (size_t)os->h[j] & (big.cap - 1);
+				while (big.h[k])
+					k = (k + 1) & (big.cap - 1);
+				big.h[k] = os->h[j];
+				big.ix[k] = os->ix[j];
+			}
+		big.n = os->n;
+		free(os->h);
+		free(os->ix);
+		*os = big;
+	}
+	size_t j = oset_slot(os, names, name, h);
+	os->h[j] = h;
+	os->ix[j] = add_ix;
+	os->n++;
+	return add_ix;
+}
+
+static void oset_free(struct owner_set *os)
+{
+	if (!os)
+		return;
+	free(os->h);
+	free(os->ix);
+	free(os);
+}
+
+void import_stats_free(struct import_stats *st)
+{
+	for (size_t i = 0; i < st->nunmapped; i++)
+		free(st->unmapped_owners[i]);
+	free(st->unmapped_owners);
+	oset_free(st->owner_set_);
+	st->unmapped_owners = NULL;
+	st->nunmapped = 0;
+	st->owner_set_ = NULL;
+}
+
+/* The owner map of this run: the config's import.owners, then --owner-map. */
+struct owner_map {
+	char **from, **to;
+	size_t n, cap;
+	struct owner_set set;
+};
+
+static struct owner_map run_owners;
+
+static void owner_map_put(struct owner_map *om, const char *from, const char *to)
+{
+	char *f = xstrdup(from);
+	str_trim(f);
+	size_t i = oset_find(&om->set, om->from, f, false, 0);
+	if (i != SIZE_MAX) { /* a later entry wins */
+		free(f);
+		free(om->to[i]);
+		om->to[i] = xstrdup(to);
+		return;
+	}
+	size_t c = om->cap;
+	om->from = xgrow(om->from, &c, om->n + 1, sizeof *om->from);
+	om->to = xgrow(om->to, &om->cap, om->n + 1, sizeof *om->to);
+	om->from[om->n] = f;
+	om->to[om->n] = xstrdup(to);
+	oset_find(&om->set, om->from, f, true, om->n);
+	om->n++;
+}
+
+static void owner_map_free(struct owner_map *om)
+{
+	for (size_t i = 0; i < om->n; i++) {
+		free(om->from[i]);
+		free(om->to[i]);
+	}
+	free(om->from);
+	free(om->to);
+	free(om->set.h);
+	free(om->set.ix);
+	memset(om, 0, sizeof *om);
+}
+
+/* Check a target and add the pair; EX_USAGE (--owner-map) or EX_CONFIG. */
+static int owner_map_add(struct owner_map *om, const struct config *cfg, const char *from,
+                         const char *to, int code, const char *where, struct lerr *err)
+{
+	const char *t = to;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	if (strcmp(t, "-") == 0 || str_ieq(t, "none")) {
+		owner_map_put(om, from, "-");
+		return 0;
+	}
+	const struct member *m = config_member(cfg, t);
+	if (!m && cfg->nteam)
+		return lerr_set(err, code, "%s: '%s' is no team member (for owner '%s')", where, t,
+		                from);
+	owner_map_put(om, from, m ? m->name : t);
+	return 0;
+}
+
+static int owner_map_load(struct owner_map *om, const struct import_opts *o, struct lerr *err)
+{
+	const struct config *cfg = o->hooks->cfg;
+	const struct import_config *ic = cfg->import;
+	int rc = 0;
+	for (size_t i = 0; ic && i < ic->nowners && !rc; i++)
+		rc = owner_map_add(om, cfg, ic->owners[i].from, ic->owners[i].to, EX_CONFIG,
+		                   "import owners", err);
+	if (rc || !o->owner_map)
+		return rc;
+	/* CSV: old,new a line; a first line "old,new" is a header; blank
+	 * lines and # comments are skipped */
+	int fd = open(o->owner_map, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lerr_set(err, EX_NOINPUT, "cannot open owner map '%s': %s", o->owner_map,
+		                strerror(errno));
+	struct csv_opts co = { .delim = ',' };
+	struct csv_reader *r = csv_open_fd(fd, &co, err);
+	if (!r) {
+		close(fd);
+		return err->code ? err->code : EX_DATAERR;
+	}
+	struct csv_rec rec;
+	int k;
+	char where[300];
+	while (!rc && (k = csv_next(r, &rec, err)) == 1) {
+		const char *f0 = rec.f[0].s;
+		if ((rec.n == 1 && !*f0) || f0[0] == '#')
+			continue;
+		snprintf(where, sizeof where, "--owner-map %s:%llu", o->owner_map,
+		         (unsigned long long)rec.line);
+		if (rec.n != 2 || !*f0) {
+			rc = lerr_set(err, EX_DATAERR, "%s: expected old,new", where);
+			break;
+		}
+		if (rec.line == 1 && str_ieq(rec.f[1].s, "new"))
+			continue;
+		rc = owner_map_add(om, cfg, f0, rec.f[1].s, EX_DATAERR, where, err);
+	}
+	if (!rc && k > 1)
+		rc = k;
+	csv_close(r);
+	close(fd);
+	return rc;
+}
+
+/* An owner no member and no map entry names: kept on the lead as the
+ * custom field source_owner, listed once in the summary. */
+static void keep_source_owner(struct lead *l, const char *owner, struct import_stats *st)
+{
+	if (!st->owner_set_)
+		st->owner_set_ = xcalloc(1, sizeof *st->owner_set_);
+	if (oset_find(st->owner_set_, st->unmapped_owners, owner, false, 0) == SIZE_MAX) {
+		size_t cap = st->nunmapped;
+		st->unmapped_owners = xgrow(st->unmapped_owners, &cap, st->nunmapped + 1,
+		                            sizeof *st->unmapped_owners);
+		st->unmapped_owners[st->nunmapped] = xstrdup(owner);
+		oset_find(st->owner_set_, st->unmapped_owners, owner, true, st->nunmapped);
+		st->nunmapped++;
+	}
+	struct sb sb = SB_INIT;
+	const char *x = l->t[LT_EXTRA];
+	size_t xn = x ? strlen(x) : 0;
+	if (xn >= 2 && x[xn - 1] == '}') {
+		sb_add(&sb, x, xn - 1);
+		sb_adds(&sb, xn > 2 ? ",\"source_owner\":" : "\"source_owner\":");
+	} else {
+		sb_adds(&sb, "{\"source_owner\":");
+	}
+	sb_add_json_str(&sb, owner);
+	sb_addc(&sb, '}');
+	free(l->t[LT_EXTRA]);
+	l->t[LT_EXTRA] = sb.buf;
+}
+
 /* Complete an imported lead with what the file did not say. */
 static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int64_t batch,
                        struct import_stats *st, struct lerr *err)
@@ -420,6 +659,12 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 		return lerr_set(err, EX_DATAERR, "the extra column is not a JSON object");
 	lead_set(l, LT_ASSIGNED_RULE, NULL);
 	l->has[LI_ID] = false; /* our own export's id: the database gives a new one */
+	if (l->t[LT_OWNER] && run_owners.n) {
+		size_t i = oset_find(&run_owners.set, run_owners.from, l->t[LT_OWNER], false, 0);
+		if (i != SIZE_MAX)
+			lead_set(l, LT_OWNER,
+			         strcmp(run_owners.to[i], "-") == 0 ? NULL : run_owners.to[i]);
+	}
 	if (l->t[LT_OWNER]) {
 		const struct member *mem = config_member(cfg, l->t[LT_OWNER]);
 		if (mem) {
@@ -429,8 +674,9 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 		} else if (cfg->nteam) {
 			if (!st->warnings++)
 				snprintf(st->first_warning, sizeof st->first_warning,
-				         "line %llu: unknown owner '%s' (left unassigned)",
+				         "line %llu: unknown owner '%s' (kept as source_owner)",
 				         (unsigned long long)line, l->t[LT_OWNER]);
+			keep_source_owner(l, l->t[LT_OWNER], st);
 			lead_set(l, LT_OWNER, NULL);
 		}
 	}
@@ -650,14 +896,6 @@ static int import_row(struct import_opts *o, const struct imap *m, const struct 
 
 /* ---- the config's import: section ---- */
 
-struct import_config {
-	struct import_pair {
-		char *value, *stage, *status; /* one of stage and status */
-	} * v;
-	size_t n, cap;
-	char *src; /* the section as written, for config show */
-};
-
 static void import_release(struct config *cfg)
 {
 	struct import_config *ic = cfg->import;
@@ -669,6 +907,11 @@ static void import_release(struct config *cfg)
 		free(ic->v[i].status);
 	}
 	free(ic->v);
+	for (size_t i = 0; i < ic->nowners; i++) {
+		free(ic->owners[i].from);
+		free(ic->owners[i].to);
+	}
+	free(ic->owners);
 	free(ic->src);
 	free(ic);
 	cfg->import = NULL;
@@ -715,6 +958,33 @@ static int parse_value_map(struct yaml_ctx *y, yaml_node_t *n, const char *what,
 	return rc;
 }
 
+/* owners: old name or id -> team member (checked at import time: the team
+ * may come after this section) */
+static int parse_owner_map(struct yaml_ctx *y, yaml_node_t *n, struct import_config *ic)
+{
+	if (!n || ly_is_null(n))
+		return 0;
+	if (!ly_is_map(n))
+		return ly_error(y, n,
+		                "expected a mapping of old owners to team members for "
+		                "import owners, got %s",
+		                ly_kind(n));
+	int rc = 0;
+	for (size_t i = 0; i < ly_map_len(n); i++) {
+		yaml_node_t *kn = ly_map_key(y, n, i), *vn = ly_map_val(y, n, i);
+		const char *k = ly_scalar(kn), *v = ly_scalar(vn);
+		if (str_empty(k) || str_empty(v)) {
+			rc = ly_error(y, str_empty(k) ? kn : vn,
+			              "expected an old owner: team member pair in import owners");
+			continue;
+		}
+		ic->owners = xgrow(ic->owners, &ic->capowners, ic->nowners + 1, sizeof *ic->owners);
+		ic->owners[ic->nowners].from = xstrdup(k);
+		ic->owners[ic->nowners++].to = xstrdup(v);
+	}
+	return rc;
+}
+
 static int parse_import(struct yaml_ctx *y, yaml_node_t *node, struct config *cfg)
 {
 	import_release(cfg);
@@ -724,18 +994,22 @@ static int parse_import(struct yaml_ctx *y, yaml_node_t *node, struct config *cf
 	if (ly_is_null(node))
 		return 0;
 	if (!ly_is_map(node))
-		return ly_error(y, node,
-		                "expected a mapping (stages:, statuses:) for import, got %s",
-		                ly_kind(node));
+		return ly_error(
+		    y, node, "expected a mapping (stages:, statuses:, owners:) for import, got %s",
+		    ly_kind(node));
 	int rc = 0;
 	for (size_t i = 0; i < ly_map_len(node); i++) {
 		yaml_node_t *kn = ly_map_key(y, node, i);
 		const char *k = ly_scalar(kn);
-		if (!k || (strcmp(k, "stages") != 0 && strcmp(k, "statuses") != 0))
+		if (!k || (strcmp(k, "stages") != 0 && strcmp(k, "statuses") != 0 &&
+		           strcmp(k, "owners") != 0))
 			rc = ly_error(y, kn,
-			              "unknown key '%s' in import (expected: stages, statuses)",
+			              "unknown key '%s' in import (expected: stages, statuses, "
+			              "owners)",
 			              k ? k : "?");
 	}
+	if (parse_owner_map(y, ly_map_get(y, node, "owners"), ic))
+		rc = -1;
 	/* both, so that every problem is reported at once */
 	if (parse_value_map(y, ly_map_get(y, node, "stages"), "stages", ic, cfg))
 		rc = -1;
@@ -1280,8 +1554,11 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 		snprintf(why, sizeof why, "%s", err->msg);
 		return lerr_set(err, EX_USAGE, "--timezone: %s", why);
 	}
-	int rc = open_reader(o, &r, err);
+	int rc = owner_map_load(&run_owners, o, err);
+	if (!rc)
+		rc = open_reader(o, &r, err);
 	if (rc) {
+		owner_map_free(&run_owners);
 		tz_free(tz);
 		return rc;
 	}
@@ -1394,6 +1671,7 @@ out:
 	imap_vmap_free(vm);
 	imap_free(&m);
 	tz_free(tz);
+	owner_map_free(&run_owners);
 	free(c.v);
 	free(c.u);
 	if (r)
