@@ -334,9 +334,15 @@ static int detect(struct ctx *c, struct import_opts *io)
 {
 	struct imap m;
 	struct imap_detection d;
-	int rc = import_detect(io, &m, &d, &c->err);
+	struct import_stats st = { 0 };
+	struct hook_env env = { .cfg = c->cfg, .err = &c->err }; /* no database */
+	if (!io->hooks)
+		io->hooks = &env;
+	int rc = import_detect(io, &m, &d, c->cfg ? &st : NULL, &c->err);
+	io->hooks = NULL;
 	if (rc) {
 		imap_free(&m);
+		import_stats_free(&st);
 		return fail_err(c);
 	}
 	/* the confidence is the detection's: it says nothing of a --preset */
@@ -368,6 +374,21 @@ static int detect(struct ctx *c, struct import_opts *io)
 	out_finish(o);
 	out_free(o);
 	imap_free(&m);
+	if (st.nunmapped) {
+		/* before anything is written: what --owner-map should cover */
+		struct sb sb = SB_INIT;
+		for (size_t i = 0; i < st.nunmapped; i++) {
+			if (i)
+				sb_adds(&sb, ", ");
+			sb_adds(&sb, st.unmapped_owners[i]);
+		}
+		note(c,
+		     "owners not in the team (would be kept as source_owner; map them with "
+		     "--owner-map): %s",
+		     sb.buf);
+		sb_free(&sb);
+	}
+	import_stats_free(&st);
 	return 0;
 }
 

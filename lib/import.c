@@ -139,20 +139,6 @@ static int setup_mapping(struct import_opts *o, struct csv_reader *r, struct cel
 	return 0;
 }
 
-int import_detect(struct import_opts *o, struct imap *m, struct imap_detection *d, struct lerr *err)
-{
-	struct csv_reader *r;
-	struct cells c = { 0 };
-	memset(m, 0, sizeof *m);
-	int rc = open_reader(o, &r, err);
-	if (rc)
-		return rc;
-	rc = setup_mapping(o, r, &c, m, d, err);
-	free(c.v);
-	csv_close(r);
-	return rc;
-}
-
 /*
  * Feed one value to a column's detector, except a value that no format
  * reads at all (02/30/2024, "soon"): that is one bad row, rejected with
@@ -610,7 +596,7 @@ static int owner_map_load(struct owner_map *om, const struct import_opts *o, str
 
 /* An owner no member and no map entry names: kept on the lead as the
  * custom field source_owner, listed once in the summary. */
-static void keep_source_owner(struct lead *l, const char *owner, struct import_stats *st)
+static void note_unmapped(struct import_stats *st, const char *owner)
 {
 	if (!st->owner_set_)
 		st->owner_set_ = xcalloc(1, sizeof *st->owner_set_);
@@ -622,6 +608,11 @@ static void keep_source_owner(struct lead *l, const char *owner, struct import_s
 		oset_find(st->owner_set_, st->unmapped_owners, owner, true, st->nunmapped);
 		st->nunmapped++;
 	}
+}
+
+static void keep_source_owner(struct lead *l, const char *owner, struct import_stats *st)
+{
+	note_unmapped(st, owner);
 	struct sb sb = SB_INIT;
 	const char *x = l->t[LT_EXTRA];
 	size_t xn = x ? strlen(x) : 0;
@@ -635,6 +626,67 @@ static void keep_source_owner(struct lead *l, const char *owner, struct import_s
 	sb_addc(&sb, '}');
 	free(l->t[LT_EXTRA]);
 	l->t[LT_EXTRA] = sb.buf;
+}
+
+/* --detect: the owners of the file that no member and no map entry name,
+ * each once, before anything is written. */
+static int detect_owners(struct import_opts *o, struct csv_reader *r, const struct imap *m,
+                         struct import_stats *st, struct lerr *err)
+{
+	const struct config *cfg = o->hooks->cfg;
+	size_t col = SIZE_MAX;
+	for (size_t i = 0; i < m->ncols && col == SIZE_MAX; i++)
+		if (m->cols[i].kind == IMAP_FIELD && m->cols[i].field->kind == FK_TEXT &&
+		    m->cols[i].field->idx == LT_OWNER && !m->cols[i].secondary)
+			col = i;
+	if (col == SIZE_MAX || !cfg->nteam)
+		return 0;
+	int rc = owner_map_load(&run_owners, o, err);
+	struct cells c = { 0 };
+	struct csv_rec rec;
+	bool in_footer = false;
+	while (!rc && (rc = csv_next(r, &rec, err)) == 1) {
+		rc = 0;
+		cells_from(&c, &rec);
+		if (imap_row_blank(c.v, c.n) || imap_row_footer(c.v, c.n, &in_footer))
+			continue;
+		size_t k = m->skip + col;
+		if (k >= c.n)
+			continue;
+		char *v = xstrdup(c.v[k]);
+		str_trim(v);
+		const char *name = v;
+		if (*v && run_owners.n) {
+			size_t i = oset_find(&run_owners.set, run_owners.from, v, false, 0);
+			if (i != SIZE_MAX)
+				name = strcmp(run_owners.to[i], "-") == 0 ? "" : run_owners.to[i];
+		}
+		if (*name && !config_member(cfg, name))
+			note_unmapped(st, name);
+		free(v);
+	}
+	if (rc > 0 && rc < 128)
+		rc = file_err(o, rc, err);
+	free(c.v);
+	owner_map_free(&run_owners);
+	return rc;
+}
+
+int import_detect(struct import_opts *o, struct imap *m, struct imap_detection *d,
+                  struct import_stats *st, struct lerr *err)
+{
+	struct csv_reader *r;
+	struct cells c = { 0 };
+	memset(m, 0, sizeof *m);
+	int rc = open_reader(o, &r, err);
+	if (rc)
+		return rc;
+	rc = setup_mapping(o, r, &c, m, d, err);
+	free(c.v);
+	if (!rc && st)
+		rc = detect_owners(o, r, m, st, err);
+	csv_close(r);
+	return rc;
 }
 
 /* Complete an imported lead with what the file did not say. */

@@ -129,10 +129,11 @@ uint64_t import_file_bytes(const struct import_opts *o);
 /*
  * `leads import --detect`: read the header and report the preset, its
  * confidence and each column's target. Fills m (caller imap_free()s it)
- * and d.
+ * and d; with st (zeroed by the caller; import_stats_free() it), also
+ * reads the rows for the owners no team member and no owner map names.
  */
 int import_detect(struct import_opts *o, struct imap *m, struct imap_detection *d,
-                  struct lerr *err);
+                  struct import_stats *st, struct lerr *err);
 
 /* ---- storage of batches (lib/db_import.c) ---- */
 

@@ -378,6 +378,10 @@ l2@example.com|ben
 l3@example.com|-
 l4@example.com|ben
 l5@example.com|-'
+	# --detect lists them before anything is written
+	run --separate-stderr leads -c team.yaml import --detect --owner-map owners.csv o.csv
+	assert_success
+	assert_equal "$stderr" "leads import: owners not in the team (would be kept as source_owner; map them with --owner-map): Mary Q"
 	printf '%s\n' 'Zed,nobody' >bad.csv
 	run --separate-stderr leads -c team.yaml import --owner-map bad.csv o.csv
 	assert_failure 65
