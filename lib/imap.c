@@ -407,9 +407,17 @@ static const struct pentry pipedrive_cols[] = {
 	{ "Person - Phone - Home", "phone" },
 	{ "Person - Phone - Other", "phone" },
 	{ "Person - Job title", "title" },
-	{ "Person - ID", "+" },
-	{ "Person - Owner", "+" }, /* the lead's owner is Lead - Owner */
+	/* a people export: the person's own id, owner, organization and
+	 * creation (in a leads or deals export the Lead/Deal columns come
+	 * first in the file and win; these fill in when those are empty) */
+	{ "Person - ID", "ext_id" },
+	{ "Person - Owner", "owner" },
+	{ "Person - Organization", "company" },
+	{ "Person - Person created", "created_at" },
+	{ "Person - Created", "created_at" },
 	{ "Organization - Name", "company" },
+	{ "Lead - Organization", "company" },
+	{ "Deal - Organization", "company" },
 	{ "Organization - ID", "+" },
 	{ "Organization - Address", "+" },
 	/* A lead's title names the lead ("Acme - 50 seats"), not a job. */
@@ -452,6 +460,8 @@ static const struct pentry pipedrive_cols[] = {
 	{ "Owner", "owner" },
 	{ "Created", "created_at" },
 	{ "Lead created", "created_at" },
+	{ "Person created", "created_at" },
+	{ "Deal created", "created_at" },
 	{ "Value", "value" },
 	{ "ID", "ext_id" },
 	{ "Labels", "+" },

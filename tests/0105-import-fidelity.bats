@@ -41,3 +41,18 @@ f@x.com|F||{"other_emails":"g@x.com"}'
 	run -0 sql "SELECT email, coalesce(first_name, ''), coalesce(last_name, '') FROM leads ORDER BY id"
 	assert_output $'zed@x.com|Zed|Quux\nyy@x.com||\nana2@x.com|Ana|'
 }
+
+@test "Pipedrive people: Person - ID, Organization, Owner and Person created are mapped" {
+	f=$FIXTURES/import/vendors/pipedrive-people.csv
+	run -0 leads import --detect "$f"
+	assert_line --index 0 --partial 'preset: pipedrive'
+	run --separate-stderr leads import "$f"
+	assert_success
+	run -0 sql "SELECT ext_source, ext_id, first_name, last_name, coalesce(company, ''), coalesce(email, ''), owner, strftime('%Y-%m-%dT%H:%M', created_at, 'unixepoch'), coalesce(extra, '') FROM leads ORDER BY id"
+	assert_output 'pipedrive|17|Ana|Lima|Acme Ltda|ana@acme.com.br|Dana Whitfield|2024-03-14T09:30|{"other_emails":"ana.lima@gmail.com","Person - Labels":"Hot lead"}
+pipedrive|18|Bo|Chen|||Rafael Ortiz|2024-03-15T10:00|'
+	# a row without email is not duplicated by a re-import: the external id matches
+	run --separate-stderr leads import "$f"
+	assert_success
+	[[ $stderr == *"0 inserted"*"2 duplicates skipped"* ]]
+}
