@@ -868,8 +868,24 @@ static bool strict_number(const char *s)
 	return digit;
 }
 
+static bool guard_char(char c)
+{
+	return c && strchr("=+-@\t\r", c) != NULL;
+}
+
+/*
+ * The guard and its reversal (csv_unguard) are exact inverses: a value that
+ * already starts with apostrophes followed by a guard character ('+1, ''=x)
+ * is guarded too, so that the import's taking off one apostrophe gives it
+ * back as it was.
+ */
 static bool needs_guard(const char *s)
 {
+	if (s[0] == '\'') {
+		while (*s == '\'')
+			s++;
+		return guard_char(*s);
+	}
 	switch (s[0]) {
 	case '=':
 	case '@':
@@ -921,4 +937,14 @@ void csv_write_row(struct sb *out, const char *const *fields, size_t n, char del
 		csv_write_field(out, fields[i], delim, guard_formula);
 	}
 	sb_addc(out, '\n');
+}
+
+const char *csv_unguard(const char *s)
+{
+	if (s[0] != '\'')
+		return s;
+	const char *t = s + 1;
+	while (*t == '\'')
+		t++;
+	return guard_char(*t) ? s + 1 : s;
 }

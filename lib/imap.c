@@ -2728,6 +2728,8 @@ int imap_row(const struct imap *m, const struct imap_vmap *vm, const char *const
 	if (rc)
 		return rc;
 	const char *const *row = cells + m->skip;
+	/* our own export is read back byte for byte: no trimming */
+	bool exact = m->preset && m->preset->fields;
 	struct rowctx x = { .m = m, .vm = vm, .l = l, .w = w, .stage = -1 };
 	x.kv = x.inl;
 	x.cap = ARRAY_LEN(x.inl);
@@ -2742,6 +2744,10 @@ int imap_row(const struct imap *m, const struct imap_vmap *vm, const char *const
 			trim_span(row[i], &v, &vn);
 			if (vn == 0)
 				continue;
+			if (exact && c->kind != IMAP_EXTRA_JSON) {
+				v = row[i];
+				vn = strlen(v);
+			}
 			switch (c->kind) {
 			case IMAP_IGNORE:
 				break;

@@ -50,8 +50,7 @@ static const char *const *map_cells(struct cells *c)
 		return c->v;
 	c->u = xgrow(c->u, &c->ucap, c->n, sizeof *c->u);
 	for (size_t i = 0; i < c->n; i++) {
-		const char *s = c->v[i];
-		c->u[i] = s[0] == '\'' && s[1] && strchr("=+-@\t\r", s[1]) ? s + 1 : s;
+		c->u[i] = csv_unguard(c->v[i]);
 	}
 	return c->u;
 }

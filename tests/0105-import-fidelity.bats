@@ -56,3 +56,23 @@ pipedrive|18|Bo|Chen|||Rafael Ortiz|2024-03-15T10:00|'
 	assert_success
 	[[ $stderr == *"0 inserted"*"2 duplicates skipped"* ]]
 }
+
+@test "export then import gives every value back byte for byte (the formula guard reverses exactly)" {
+	values=("'+1" "'=x" "=1+1" "-1-1" "+1-555-0101" "'" "''" $'\tlead' "''=x" "'-12" "-12" "+3.5"
+		"@SUM(A1)" "'abc" "-" "+" "a'b" " spaced " "'''+1" $'\r=x' "=HYPERLINK(\"http://x\")" "'@x"
+		"+-+" "--1" "-1.5.5" "'\"" $'line\nbreak' "1,5" "=" "@")
+	i=0
+	for v in "${values[@]}"; do
+		i=$((i + 1))
+		leads add --email "n$i@example.com" --title "$v" --company "$v" >/dev/null
+	done
+	run -0 sql "SELECT hex(title) || ' ' || hex(company) FROM leads ORDER BY id"
+	before=$output
+	leads export -O out.csv
+	new_db LEADS_DB again
+	run --separate-stderr leads import out.csv
+	assert_success
+	run -0 sql "SELECT hex(title) || ' ' || hex(company) FROM leads ORDER BY id"
+	assert_equal "$output" "$before"
+	assert_equal "${#lines[@]}" "${#values[@]}"
+}
