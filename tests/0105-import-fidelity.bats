@@ -76,3 +76,32 @@ pipedrive|18|Bo|Chen|||Rafael Ortiz|2024-03-15T10:00|'
 	assert_equal "$output" "$before"
 	assert_equal "${#lines[@]}" "${#values[@]}"
 }
+
+@test "latin1 and iso-8859-1 decode as windows-1252 (WHATWG): smart quotes and the euro sign" {
+	printf 'Email,Company\na@example.com,\x93Caf\xe9\x94 \x80 5\n' >w.csv
+	for enc in latin1 iso-8859-1 ISO8859-1 us-ascii windows-1252; do
+		new_db LEADS_DB "db_$RANDOM"
+		run --separate-stderr leads import --encoding "$enc" w.csv
+		assert_success
+		run -0 sql "SELECT company FROM leads"
+		assert_output '“Café” € 5'
+	done
+}
+
+@test "\"sep=;\" first line, quoted or not, followed by empty fields or not" {
+	for first in 'sep=;' '"sep=;"' '"sep=;";;' 'SEP=;'; do
+		new_db LEADS_DB "db_$RANDOM"
+		printf '%s\nEmail;Company\na@example.com;Acme, Inc.\n' "$first" >s.csv
+		run --separate-stderr leads import s.csv
+		assert_success
+		run -0 sql "SELECT email || '|' || company FROM leads"
+		assert_output 'a@example.com|Acme, Inc.'
+	done
+}
+
+@test "invalid UTF-8 names the byte offset and suggests --encoding windows-1252" {
+	printf 'Email,Company\na@example.com,Caf\xe9\n' >l.csv
+	run --separate-stderr leads import l.csv
+	assert_failure 65
+	assert_equal "$stderr" "leads import: l.csv: line 2, column 18 (field 2): invalid UTF-8 (byte 0xE9 at byte 32 of the file); if the file is not UTF-8, name its encoding, e.g. --encoding windows-1252"
+}

@@ -29,7 +29,7 @@ fast() {
 	printf 'email,first_name\na@example.com,Ana\nb@example.com,Caf\xe9\nc@example.com,Cy\n' >bad.csv
 	run --separate-stderr leads import bad.csv
 	assert_failure 65
-	assert_equal "$stderr" "leads import: bad.csv: line 3, column 18 (field 2): invalid UTF-8 (byte 0xE9 at byte 53 of the file)"
+	assert_equal "$stderr" "leads import: bad.csv: line 3, column 18 (field 2): invalid UTF-8 (byte 0xE9 at byte 53 of the file); if the file is not UTF-8, name its encoding, e.g. --encoding windows-1252"
 	run -0 counts
 	assert_output "1 0 1"
 }
@@ -112,7 +112,7 @@ $.x=5'
 	printf '\x89PNG\r\n\x1a\n\xde\xad\xbe\xef' >image.csv
 	run --separate-stderr leads import image.csv
 	assert_failure 65
-	assert_equal "$stderr" "leads import: image.csv: line 1, column 1 (field 1): invalid UTF-8 (byte 0x89 at byte 1 of the file)"
+	assert_equal "$stderr" "leads import: image.csv: line 1, column 1 (field 1): invalid UTF-8 (byte 0x89 at byte 1 of the file); if the file is not UTF-8, name its encoding, e.g. --encoding windows-1252"
 	head -c 262144 /dev/urandom >random.csv
 	run --separate-stderr fast leads import random.csv
 	assert_failure 65

@@ -20,6 +20,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* what every invalid-UTF-8 message ends with */
+#define HINT "; if the file is not UTF-8, name its encoding, e.g. --encoding windows-1252"
+
 #define FIX "../fixtures/csv/"
 
 struct row {
@@ -456,7 +459,7 @@ static void test_encodings(void)
 		{ 1, { "name", "price" } },
 	};
 	CHECK("windows-1252.csv", NULL, cp1252_head,
-	      "line 2, column 4 (field 1): invalid UTF-8 (byte 0xE9 at byte 15 of the file)");
+	      "line 2, column 4 (field 1): invalid UTF-8 (byte 0xE9 at byte 15 of the file)" HINT);
 
 	static const struct row latin1[] = {
 		{ 1, { "Zoë", "½" } },
@@ -513,7 +516,7 @@ static void test_invalid_utf8(void)
 		{ 2, { "Ana", "Lisboa" } },
 	};
 	CHECK("invalid-utf8.csv", NULL, head,
-	      "line 3, column 7 (field 2): invalid UTF-8 (byte 0xE3 at byte 29 of the file)");
+	      "line 3, column 7 (field 2): invalid UTF-8 (byte 0xE3 at byte 29 of the file)" HINT);
 
 	static const struct row replaced[] = {
 		{ 1, { "name", "city" } },
@@ -535,15 +538,18 @@ static void test_invalid_utf8(void)
 	static const struct row quoted_ml[] = {
 		{ 1, { "h" } },
 	};
-	CHECK_DATA("invalid UTF-8 on line 2 of a quoted field", "h\na,\"x\ny\xFF\"\n", NULL,
-	           quoted_ml,
-	           "line 3, column 2 (field 2): invalid UTF-8 (byte 0xFF at byte 9 of the file)");
-	CHECK_DATA("overlong encoding", "h\n\xC0\x80\n", NULL, quoted_ml,
-	           "line 2, column 1 (field 1): invalid UTF-8 (byte 0xC0 at byte 3 of the file)");
-	CHECK_DATA("UTF-16 surrogate in UTF-8", "h\nab\xED\xA0\x80\n", NULL, quoted_ml,
-	           "line 2, column 3 (field 1): invalid UTF-8 (byte 0xED at byte 5 of the file)");
-	CHECK_DATA("truncated at EOF", "h\nab\xE2\x82", NULL, quoted_ml,
-	           "line 2, column 3 (field 1): invalid UTF-8 (byte 0xE2 at byte 5 of the file)");
+	CHECK_DATA(
+	    "invalid UTF-8 on line 2 of a quoted field", "h\na,\"x\ny\xFF\"\n", NULL, quoted_ml,
+	    "line 3, column 2 (field 2): invalid UTF-8 (byte 0xFF at byte 9 of the file)" HINT);
+	CHECK_DATA(
+	    "overlong encoding", "h\n\xC0\x80\n", NULL, quoted_ml,
+	    "line 2, column 1 (field 1): invalid UTF-8 (byte 0xC0 at byte 3 of the file)" HINT);
+	CHECK_DATA(
+	    "UTF-16 surrogate in UTF-8", "h\nab\xED\xA0\x80\n", NULL, quoted_ml,
+	    "line 2, column 3 (field 1): invalid UTF-8 (byte 0xED at byte 5 of the file)" HINT);
+	CHECK_DATA(
+	    "truncated at EOF", "h\nab\xE2\x82", NULL, quoted_ml,
+	    "line 2, column 3 (field 1): invalid UTF-8 (byte 0xE2 at byte 5 of the file)" HINT);
 
 	static const struct row nul[] = {
 		{ 1, { "a", "b" } },
