@@ -759,7 +759,7 @@ static const struct pentry *table_match(const struct pentry *t, size_t n, const 
                                         const char **rest)
 {
 	for (size_t i = 0; i < n; i++)
-		if (!strchr(t[i].col, '*') && loose_eq(name, t[i].col)) {
+		if (loose_eq(name, t[i].col) && !strchr(t[i].col, '*')) {
 			*rest = NULL;
 			return &t[i];
 		}
@@ -767,8 +767,8 @@ static const struct pentry *table_match(const struct pentry *t, size_t n, const 
 	for (size_t i = 0; i < n; i++) {
 		const char *c = t[i].col;
 		size_t cl = strlen(c);
-		if (cl == 0 || !strchr(c, '*'))
-			continue;
+		if (cl == 0 || (c[0] != '*' && c[cl - 1] != '*'))
+			continue; /* patterns are "prefix*" or "*suffix" */
 		if (c[cl - 1] == '*' && nl > cl - 1 && strncasecmp(name, c, cl - 1) == 0) {
 			*rest = name + cl - 1;
 			return &t[i];
@@ -1007,12 +1007,68 @@ bool imap_row_footer(const char *const *cells, size_t n, bool *in_footer)
 	return *in_footer;
 }
 
-static bool name_taken(const struct imap *m, size_t upto, const char *name)
+/*
+ * A set of names without regard to ASCII case (what str_ieq compares),
+ * each with a number: header names are checked and renamed in time
+ * linear in the number of columns (100k columns: a wide export, or a
+ * hostile one).
+ */
+struct nameset {
+	struct nameslot {
+		const char *name; /* not owned; NULL: empty */
+		uint64_t h;
+		unsigned k; /* the next suffix to try for this base name */
+	} * v;
+	size_t cap, n;
+};
+
+static uint64_t ci_hash(const char *s)
 {
-	for (size_t i = 0; i < upto; i++)
-		if (str_ieq(m->cols[i].name, name))
-			return true;
-	return false;
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++) {
+		h ^= (unsigned char)tolower((unsigned char)*s);
+		h *= 1099511628211u;
+	}
+	return h;
+}
+
+static struct nameslot *ns_slot(struct nameset *ns, const char *name, uint64_t h)
+{
+	size_t j = (size_t)h & (ns->cap - 1);
+	while (ns->v[j].name && !(ns->v[j].h == h && str_ieq(ns->v[j].name, name)))
+		j = (j + 1) & (ns->cap - 1);
+	return &ns->v[j];
+}
+
+static struct nameslot *ns_find(struct nameset *ns, const char *name)
+{
+	if (!ns->cap)
+		return NULL;
+	struct nameslot *e = ns_slot(ns, name, ci_hash(name));
+	return e->name ? e : NULL;
+}
+
+/* Add name (kept by the caller) unless there; its slot either way. */
+static struct nameslot *ns_add(struct nameset *ns, const char *name)
+{
+	if (2 * (ns->n + 1) > ns->cap) {
+		struct nameset big = { xcalloc(ns->cap ? 2 * ns->cap : 64, sizeof *big.v),
+			               ns->cap ? 2 * ns->cap : 64, ns->n };
+		for (size_t i = 0; i < ns->cap; i++)
+			if (ns->v[i].name)
+				*ns_slot(&big, ns->v[i].name, ns->v[i].h) = ns->v[i];
+		free(ns->v);
+		*ns = big;
+	}
+	uint64_t h = ci_hash(name);
+	struct nameslot *e = ns_slot(ns, name, h);
+	if (!e->name) {
+		e->name = name;
+		e->h = h;
+		e->k = 2;
+		ns->n++;
+	}
+	return e;
 }
 
 int imap_init(struct imap *m, const char *const *cells, size_t n, struct lerr *err)
@@ -1029,46 +1085,57 @@ int imap_init(struct imap *m, const char *const *cells, size_t n, struct lerr *e
 	m->width = n;
 	m->ncols = end - first;
 	m->cols = xcalloc(m->ncols, sizeof *m->cols);
+	/* the header's own names first: a renamed duplicate avoids them all */
+	char **orig = xcalloc(m->ncols, sizeof *orig);
+	struct nameset header = { 0 }, taken = { 0 };
 	for (size_t i = 0; i < m->ncols; i++) {
-		struct imap_col *c = &m->cols[i];
 		const char *raw = cells[first + i] ? cells[first + i] : "";
 		/* a BOM the reader left on the first name */
 		if (i == 0 && strncmp(skip_ws(raw), "\xEF\xBB\xBF", 3) == 0)
 			raw = skip_ws(raw) + 3;
-		char *name = trim_dup(raw);
-		if (!*name) {
-			free(name);
+		orig[i] = trim_dup(raw);
+		if (!*orig[i]) {
+			free(orig[i]);
 			struct sb sb = SB_INIT;
 			sb_addf(&sb, "column_%zu", first + i + 1);
-			name = sb_detach(&sb);
+			orig[i] = sb_detach(&sb);
 		}
+		ns_add(&header, orig[i]);
+	}
+	for (size_t i = 0; i < m->ncols; i++) {
+		struct imap_col *c = &m->cols[i];
+		char *name = orig[i];
 		/* Duplicates: the second "Email" becomes "Email_2", avoiding
-		 * names already in the header ("Email_2" itself). */
-		if (name_taken(m, i, name)) {
+		 * names already in the header ("Email_2" itself); the suffix
+		 * goes on from the last one given to this name. */
+		if (ns_find(&taken, name)) {
+			struct nameslot *base = ns_find(&header, name);
 			struct sb sb = SB_INIT;
-			for (unsigned k = 2;; k++) {
+			for (;; base->k++) {
 				sb_reset(&sb);
-				sb_addf(&sb, "%s_%u", name, k);
-				bool clash = name_taken(m, i, sb_str(&sb));
-				for (size_t j = first + i + 1; !clash && j < end; j++) {
-					char *other = trim_dup(cells[j]);
-					clash = str_ieq(other, sb_str(&sb));
-					free(other);
-				}
-				if (!clash)
+				sb_addf(&sb, "%s_%u", name, base->k);
+				if (!ns_find(&taken, sb_str(&sb)) && !ns_find(&header, sb_str(&sb)))
 					break;
 			}
+			base->k++;
 			note(m, "duplicate column '%s' (column %zu) renamed '%s'", name,
 			     first + i + 1, sb_str(&sb));
-			free(name);
 			name = sb_detach(&sb);
 		}
 		c->name = name;
+		ns_add(&taken, c->name);
 		c->kind = IMAP_EXTRA;
 		c->key = xstrdup(name);
 		c->origin = IMAP_BY_DEFAULT;
 		c->date = IMAP_DATE_AUTO;
 	}
+	/* the originals renamed away are no column's name */
+	for (size_t i = 0; i < m->ncols; i++)
+		if (m->cols[i].name != orig[i])
+			free(orig[i]);
+	free(orig);
+	free(header.v);
+	free(taken.v);
 	return 0;
 }
 
@@ -1111,11 +1178,6 @@ static bool vocab_field(const struct field_desc *f)
 	return f->kind == FK_TEXT && (f->idx == LT_STAGE || f->idx == LT_STATUS);
 }
 
-static bool same_field(const struct imap_col *a, const struct imap_col *b)
-{
-	return a->kind == IMAP_FIELD && b->kind == IMAP_FIELD && a->field == b->field;
-}
-
 /*
  * Decide which column feeds a field when several map to it: the first
  * one the user mapped, else the first in the file; the others are
@@ -1126,25 +1188,36 @@ static void recompute(struct imap *m)
 {
 	for (size_t i = 0; i < m->ncols; i++)
 		m->cols[i].secondary = false;
+	/* per field, in one pass: the first column the user mapped to it, else
+	 * the first in the file */
+	size_t *primary = xmalloc((size_t)lead_nfields * sizeof *primary);
+	bool *by_user = xcalloc((size_t)lead_nfields, sizeof *by_user);
+	for (int f = 0; f < lead_nfields; f++)
+		primary[f] = SIZE_MAX;
+	for (size_t i = 0; i < m->ncols; i++) {
+		const struct imap_col *c = &m->cols[i];
+		if (c->kind != IMAP_FIELD)
+			continue;
+		size_t f = (size_t)(c->field - lead_fields);
+		bool user = c->origin == IMAP_BY_USER;
+		if (primary[f] == SIZE_MAX || (user && !by_user[f])) {
+			primary[f] = i;
+			by_user[f] = user;
+		}
+	}
 	bool first_last = false;
 	for (size_t i = 0; i < m->ncols; i++) {
 		struct imap_col *c = &m->cols[i];
 		if (c->kind != IMAP_FIELD)
 			continue;
-		if (!vocab_field(c->field)) {
-			size_t primary = SIZE_MAX;
-			for (size_t j = 0; j < m->ncols && primary == SIZE_MAX; j++)
-				if (same_field(&m->cols[j], c) && m->cols[j].origin == IMAP_BY_USER)
-					primary = j;
-			for (size_t j = 0; j < m->ncols && primary == SIZE_MAX; j++)
-				if (same_field(&m->cols[j], c))
-					primary = j;
-			c->secondary = primary != i;
-		}
+		if (!vocab_field(c->field))
+			c->secondary = primary[c->field - lead_fields] != i;
 		if (c->field->kind == FK_TEXT &&
 		    (c->field->idx == LT_FIRST_NAME || c->field->idx == LT_LAST_NAME))
 			first_last = true;
 	}
+	free(primary);
+	free(by_user);
 	bool have_name = first_last;
 	for (size_t i = 0; i < m->ncols; i++) {
 		struct imap_col *c = &m->cols[i];
@@ -2437,6 +2510,8 @@ struct rowctx {
 	size_t nobj, objcap;
 	int stage;
 	const char *status;
+	size_t *kh; /* kv indexes + 1 by key hash, for wide rows (kv_has) */
+	size_t khcap;
 	char *email_rest; /* the other addresses of the email cell */
 	char *email_name; /* the display name of "Name <addr>" */
 };
@@ -2452,8 +2527,37 @@ static void row_warn(struct imap_warn *w, const char *fmt, ...)
 	va_end(ap);
 }
 
+static uint64_t cs_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 1099511628211u;
+	}
+	return h;
+}
+
+/* A wide row (thousands of custom fields) looks its keys up in a hash of
+ * kv indexes + 1, built once it passes KV_HASH_AT: linear in the columns. */
+#define KV_HASH_AT 32
+
+static void kv_hash_put(struct rowctx *x, size_t i)
+{
+	size_t j = (size_t)cs_hash(x->kv[i].key) & (x->khcap - 1);
+	while (x->kh[j])
+		j = (j + 1) & (x->khcap - 1);
+	x->kh[j] = i + 1;
+}
+
 static bool kv_has(const struct rowctx *x, const char *key)
 {
+	if (x->kh) {
+		size_t j = (size_t)cs_hash(key) & (x->khcap - 1);
+		for (; x->kh[j]; j = (j + 1) & (x->khcap - 1))
+			if (strcmp(x->kv[x->kh[j] - 1].key, key) == 0)
+				return true;
+		return false;
+	}
 	for (size_t i = 0; i < x->nkv; i++)
 		if (strcmp(x->kv[i].key, key) == 0)
 			return true;
@@ -2487,6 +2591,15 @@ static void kv_add(struct rowctx *x, const char *key, const char *v, size_t vn)
 		e->key = e->owned_key;
 	}
 	x->nkv++;
+	if (x->nkv >= KV_HASH_AT && 2 * x->nkv > x->khcap) {
+		free(x->kh);
+		x->khcap = x->khcap ? 2 * x->khcap : 4 * KV_HASH_AT;
+		x->kh = xcalloc(x->khcap, sizeof *x->kh);
+		for (size_t i = 0; i < x->nkv; i++)
+			kv_hash_put(x, i);
+	} else if (x->kh) {
+		kv_hash_put(x, x->nkv - 1);
+	}
 }
 
 static void set_text(struct lead *l, int idx, const char *v, size_t vn)
@@ -2800,5 +2913,6 @@ int imap_row(const struct imap *m, const struct imap_vmap *vm, const char *const
 	free(x.obj);
 	free(x.email_rest);
 	free(x.email_name);
+	free(x.kh);
 	return rc;
 }
