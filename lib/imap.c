@@ -1604,6 +1604,8 @@ static bool zone_tail(const char *p, int64_t *off)
 	p = skip_ws(p);
 	if (*p == '\0')
 		return true;
+	if (!strchr("UuGgZz+-", *p)) /* the usual: a time follows, no zone */
+		return false;
 	bool named = false;
 	if ((strncasecmp(p, "UTC", 3) == 0 || strncasecmp(p, "GMT", 3) == 0)) {
 		p += 3;
@@ -1896,18 +1898,22 @@ static bool has_month_word(const char *p)
 
 static bool parse_xy(const char *s, bool month_first, int64_t *out)
 {
-	const char *p = skip_weekday(s);
-	if (has_month_word(p))
-		return parse_named(p, out);
+	const char *p = skip_ws(s);
+	if (*p < '0' || *p > '9') { /* "Thu, 3/14/2024", "Mar 14, 2024" */
+		p = skip_weekday(s);
+		if (*p < '0' || *p > '9')
+			return parse_named(p, out);
+	}
+	const char *d = p;
 	int a, b, y;
 	if (!num(&p, 1, 2, &a))
-		return false;
+		return has_month_word(d) && parse_named(d, out); /* "2024-Mar-14" */
 	char sep = *p;
 	if (sep != '/' && sep != '-' && !(sep == '.' && !month_first))
-		return false;
+		return has_month_word(d) && parse_named(d, out); /* "14 Mar 2024" */
 	p++;
 	if (!num(&p, 1, 2, &b) || *p != sep)
-		return false;
+		return has_month_word(d) && parse_named(d, out); /* "14-Mar-2024" */
 	p++;
 	const char *yb = p;
 	if (!num(&p, 2, 4, &y) || (y = year_of(y, (int)(p - yb))) < 0)
@@ -2051,11 +2057,8 @@ void imap_datedet_feed(struct imap_datedet *d, const char *value, uint64_t line)
 	}
 	if (pm && pd && tm != td)
 		d->differ = true;
-	/* over the formats still possible; the day/month proof over all of them */
-	if (!(d->possible & (1u << IMAP_DATE_MDY)) || !(d->possible & (1u << IMAP_DATE_DMY))) {
-		pm = imap_date_parse(IMAP_DATE_MDY, value, &t);
-		pd = imap_date_parse(IMAP_DATE_DMY, value, &t);
-	}
+	/* the day/month proof: a reading one order gives and the other not
+	 * (once an order is ruled out, its parse is no longer tried) */
 	d->only_mdy |= pm && !pd;
 	d->only_dmy |= pd && !pm;
 	if (!d->possible) {
@@ -2654,9 +2657,16 @@ static void apply_email(struct rowctx *x, const char *v, size_t vn)
 {
 	struct lead *l = x->l;
 	bool plain = true; /* the usual cell: one bare ASCII address */
-	for (size_t i = 0; i < vn && plain; i++) {
-		unsigned char ch = (unsigned char)v[i];
-		plain = ch < 0x80 && ch != ',' && ch != ';' && ch != '<' && ch != ' ';
+	/* not plain: separators, a display name, and the lead bytes of the
+	 * invisible characters lead_text_clean takes out (é, ü... are plain) */
+	static const char special[] = ",;< \xC2\xE1\xE2\xE3\xEF";
+	char small[256];
+	if (vn < sizeof small) {
+		memcpy(small, v, vn);
+		small[vn] = '\0';
+		plain = !small[strcspn(small, special)];
+	} else {
+		plain = false;
 	}
 	if (plain) {
 		set_text(l, LT_EMAIL, v, vn); /* finish_lead() checks it */

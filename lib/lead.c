@@ -181,7 +181,9 @@ static size_t invisible_at(const unsigned char *p, bool *space)
 
 size_t lead_text_clean(char *s)
 {
-	unsigned char *r = (unsigned char *)s, *w = r;
+	unsigned char *r = (unsigned char *)s, *w;
+	r += strcspn(s, "\xC2\xE1\xE2\xE3\xEF"); /* the lead bytes of what goes */
+	w = r;
 	while (*r) {
 		bool space;
 		size_t k = *r >= 0xC2 ? invisible_at(r, &space) : 0;
