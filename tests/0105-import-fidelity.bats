@@ -105,3 +105,26 @@ pipedrive|18|Bo|Chen|||Rafael Ortiz|2024-03-15T10:00|'
 	assert_failure 65
 	assert_equal "$stderr" "leads import: l.csv: line 2, column 18 (field 2): invalid UTF-8 (byte 0xE9 at byte 32 of the file); if the file is not UTF-8, name its encoding, e.g. --encoding windows-1252"
 }
+
+@test "the corpus of real-layout files: every field as Python's csv module reads it, footers in five languages" {
+	command -v python3 >/dev/null || skip "python3 is not installed (scripts/install-deps.sh)"
+	for f in "$FIXTURES"/import/vendors/*.csv "$EXAMPLES"/import/*.csv; do
+		new_db LEADS_DB "db_$RANDOM"
+		run --separate-stderr leads import "$f"
+		assert_success
+		[[ $stderr == *" 0 rejected"* ]] || fail "$(basename "$f"): $stderr"
+		leads import --detect --format tsv "$f" >detect.tsv
+		leads export --format json >export.json
+		run python3 "$BATS_TEST_DIRNAME/import_corpus.py" "$f" detect.tsv export.json
+		[ "$status" -eq 0 ] || fail "$output"
+	done
+}
+
+@test "Salesforce report footers in German, French, Spanish, Portuguese and Japanese are not rows" {
+	for lang in de fr es pt ja; do
+		new_db LEADS_DB "db_$lang"
+		run --separate-stderr leads import "$FIXTURES/import/vendors/salesforce-report-$lang.csv"
+		assert_success
+		[[ $stderr == *"2 read, 2 inserted"*" 0 rejected"* ]] || fail "$lang: $stderr"
+	done
+}
