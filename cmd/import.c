@@ -349,6 +349,9 @@ static int detect(struct ctx *c, struct import_opts *io)
 	if (!c->quiet && c->fmt == OUT_TABLE && io->preset)
 		printf("preset: %s (%s, chosen with --preset)\n", imap_preset_name(d.preset),
 		       imap_preset_label(d.preset));
+	else if (!c->quiet && c->fmt == OUT_TABLE && d.why[0])
+		printf("preset: %s (%s, confidence %s: %s)\n", imap_preset_name(d.preset),
+		       imap_preset_label(d.preset), imap_conf_name(d.conf), d.why);
 	else if (!c->quiet && c->fmt == OUT_TABLE)
 		printf("preset: %s (%s, confidence %s)\n", imap_preset_name(d.preset),
 		       imap_preset_label(d.preset), imap_conf_name(d.conf));

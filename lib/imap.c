@@ -830,13 +830,15 @@ static int preset_knows(const struct imap_preset *p, const char *name)
 		e = table_match(p->cols, p->ncols, name, &rest);
 	if (!e)
 		return 0;
-	if (rest || str_ieq(e->col, name))
+	/* exact: the vendor's own spelling, case included (Salesforce's API
+	 * names "FirstName" are not HubSpot's internal "firstname") */
+	if (rest || strcmp(e->col, name) == 0)
 		return 2;
 	/* a loose match found first; an exact spelling may come later */
 	const struct pentry *t = p == GENERIC ? generic_cols : p->cols;
 	size_t n = p == GENERIC ? ARRAY_LEN(generic_cols) : p->ncols;
 	for (size_t i = 0; i < n; i++)
-		if (str_ieq(t[i].col, name))
+		if (strcmp(t[i].col, name) == 0)
 			return 2;
 	return 1;
 }
@@ -1359,6 +1361,39 @@ const char *imap_conf_name(enum imap_conf c)
 	return "none";
 }
 
+/*
+ * Column names too common to tell a vendor: they may be in a preset's
+ * table, but never count as its own evidence.
+ */
+static bool weak_name(const struct imap_preset *p, const char *name)
+{
+	static const char *const common[] = {
+		"first",   "last",     "name",    "email",       "mail",       "phone",
+		"mobile",  "fax",      "address", "street",      "city",       "state",
+		"zip",     "postcode", "country", "company",     "title",      "website",
+		"url",     "status",   "score",   "stage",       "source",     "owner",
+		"id",      "industry", "notes",   "description", "value",      "created",
+		"updated", "tags",     "labels",  "rating",      "salutation", "comments",
+	};
+	/* leads' own export: only its key columns are its own */
+	static const char *const own[] = {
+		"stage_entered_at", "last_activity_at", "ext_source", "ext_id",     "step",
+		"priority",         "category",         "extra",      "updated_at", "created_at"
+	};
+	if (p->fields) {
+		for (size_t i = 0; i < ARRAY_LEN(own); i++)
+			if (str_ieq(name, own[i]))
+				return false;
+		return true;
+	}
+	/* lower case, as internal names are written (HubSpot's "address",
+	 * "zip"); Salesforce's API names ("FirstName") are its own */
+	for (size_t i = 0; i < ARRAY_LEN(common); i++)
+		if (strcmp(name, common[i]) == 0)
+			return true;
+	return false;
+}
+
 void imap_detect(const struct imap *m, struct imap_detection *d)
 {
 	enum { NP = NPRESETS - 1 }; /* every preset but generic */
@@ -1382,7 +1417,8 @@ void imap_detect(const struct imap *m, struct imap_detection *d)
 			if (!knows[p])
 				continue;
 			matched[p]++;
-			if ((nexact == 1 && knows[p] == 2) || (nexact == 0 && nloose == 1)) {
+			if (((nexact == 1 && knows[p] == 2) || (nexact == 0 && nloose == 1)) &&
+			    !weak_name(&presets[p], m->cols[i].name)) {
 				distinct[p]++;
 				score[p] += 3;
 			} else {
@@ -1404,11 +1440,21 @@ void imap_detect(const struct imap *m, struct imap_detection *d)
 		}
 	}
 	memset(d, 0, sizeof *d);
-	if (best < 0 || distinct[best] == 0) {
+	/* distinctive evidence: two columns no other preset (nor the common
+	 * names) spells so */
+	if (best < 0 || distinct[best] < 2) {
 		d->preset = GENERIC;
 		d->conf = IMAP_CONF_NONE;
 		d->runner_up = best >= 0 ? &presets[best] : NULL;
 		d->runner_score = best >= 0 ? score[best] : 0;
+		d->near = true; /* values may decide (imap_detect_values) */
+		if (best >= 0)
+			snprintf(d->why, sizeof d->why,
+			         "%s knows %d column%s, %d of them its own (2 needed)",
+			         presets[best].name, matched[best], matched[best] == 1 ? "" : "s",
+			         distinct[best]);
+		else
+			snprintf(d->why, sizeof d->why, "no vendor knows these columns");
 		return;
 	}
 	d->preset = &presets[best];
@@ -1424,6 +1470,65 @@ void imap_detect(const struct imap *m, struct imap_detection *d)
 		d->conf = IMAP_CONF_MEDIUM;
 	else
 		d->conf = IMAP_CONF_LOW;
+}
+
+/* Is v a value of p's vocabulary that no other preset has, of two words or
+ * more ("Open - Not Contacted", "Attempted to Contact")? */
+static bool vendor_value(const struct imap_preset *p, const char *v)
+{
+	if (!strchr(v, ' '))
+		return false;
+	bool mine = false;
+	for (size_t i = 0; i < p->nvocab && !mine; i++)
+		mine = loose_eq(v, p->vocab[i].value);
+	for (size_t q = 0; mine && q < NPRESETS; q++)
+		for (size_t i = 0; &presets[q] != p && i < presets[q].nvocab && mine; i++)
+			mine = !loose_eq(v, presets[q].vocab[i].value);
+	return mine;
+}
+
+bool imap_detect_values(const struct imap *m, struct imap_detection *d, const char *const *cells,
+                        size_t n)
+{
+	if (d->preset != GENERIC || !d->near)
+		return false;
+	if (!d->vready) { /* once: the stage and status columns of each vendor */
+		d->vready = true;
+		for (size_t i = 0; i < m->ncols && d->nv < (int)ARRAY_LEN(d->vcol); i++)
+			for (size_t q = 0; q < NPRESETS && d->nv < (int)ARRAY_LEN(d->vcol); q++) {
+				const struct imap_preset *p = &presets[q];
+				const char *rest;
+				if (p->fields || p == GENERIC || !p->nvocab)
+					continue;
+				const struct pentry *e =
+				    table_match(p->cols, p->ncols, m->cols[i].name, &rest);
+				if (e &&
+				    (strcmp(e->to, "status") == 0 || strcmp(e->to, "stage") == 0)) {
+					d->vcol[d->nv] = i;
+					d->vpre[d->nv++] = p;
+				}
+			}
+	}
+	for (int k = 0; k < d->nv; k++) {
+		const struct imap_preset *p = d->vpre[k];
+		size_t i = d->vcol[k];
+		if (m->skip + i >= n)
+			continue;
+		char *v = trim_dup(cells[m->skip + i]);
+		bool yes = vendor_value(p, v);
+		free(v);
+		if (yes) {
+			/* a vendor's own words: evidence enough with its one column */
+			d->preset = p;
+			d->conf = IMAP_CONF_MEDIUM;
+			d->runner_up = NULL;
+			snprintf(d->why, sizeof d->why, "%s's own values in column '%s'", p->name,
+			         m->cols[i].name);
+			d->by_values = true;
+			return true;
+		}
+	}
+	return false;
 }
 
 /* ---- User overrides ------------------------------------------------------ */

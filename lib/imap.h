@@ -219,14 +219,36 @@ struct imap_detection {
 	int score;                           /* 3 per distinct column, 1 per shared one */
 	const struct imap_preset *runner_up; /* NULL if no other preset matched */
 	int runner_score;
+	/* why generic was chosen, for --detect ("" when a preset fits):
+	 * "hubspot knows 5 columns, 1 of them its own (2 needed)" */
+	char why[160];
+	bool near;      /* short of distinct columns: values may decide */
+	bool by_values; /* chosen by imap_detect_values() */
+	/* imap_detect_values(): the vendors' stage and status columns */
+	bool vready;
+	int nv;
+	size_t vcol[16];
+	const struct imap_preset *vpre[16];
 };
+/*
+ * Values as evidence, for a header short of distinct columns (d->near):
+ * when a stage or status cell of a data row holds a word of a vendor's own
+ * vocabulary that no other vendor uses (Salesforce's "Closed -
+ * Converted"), that vendor is chosen (conf MEDIUM, why says so). Feed rows
+ * until it returns true or the rows run out.
+ */
+bool imap_detect_values(const struct imap *m, struct imap_detection *d, const char *const *cells,
+                        size_t n);
 
 /*
  * Score every preset against the header. A column known to exactly one
- * preset scores 3 for it, a column several presets know 1 for each. The
- * best preset needs a distinct column; else generic is chosen (conf
- * NONE). HIGH: 2+ distinct columns and ahead of the runner-up by 3+
- * points; MEDIUM: ahead; LOW: a tie broken by distinct columns, then order.
+ * preset scores 3 for it, a column several presets know 1 for each. A
+ * common word ("address", "city", "zip", "status", "score") is never a
+ * distinct column, and leads' own preset counts only its own key columns
+ * (stage_entered_at, ext_source, priority...). The best preset needs two
+ * distinct columns; else generic is chosen (conf NONE) and why says why. HIGH: 2+ distinct columns
+ * and ahead of the runner-up by 3+ points; MEDIUM: ahead; LOW: a tie broken by distinct columns,
+ * then order.
  */
 void imap_detect(const struct imap *m, struct imap_detection *d);
 

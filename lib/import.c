@@ -99,11 +99,36 @@ static int open_reader(struct import_opts *o, struct csv_reader **r, struct lerr
 }
 
 /* Header, preset and user overrides: everything but dates and values. */
-static int setup_mapping(struct import_opts *o, struct csv_reader *r, struct cells *c,
+/*
+ * A header one distinct column short of a vendor: its stage and status
+ * values may decide (imap_detect_values), from the first rows; then back
+ * to the start of the file and past the header again.
+ */
+static int detect_by_values(struct import_opts *o, struct csv_reader **r, struct cells *c,
+                            const struct imap *m, struct imap_detection *d, struct lerr *err)
+{
+	struct csv_rec rec;
+	int rc;
+	for (int k = 0; k < 1000 && (rc = csv_next(*r, &rec, err)) == 1; k++) {
+		cells_from(c, &rec);
+		if (imap_detect_values(m, d, c->v, c->n) || !d->nv)
+			break; /* decided, or no vendor's stage or status column */
+	}
+	csv_close(*r);
+	*r = NULL;
+	if (lseek(o->fd, 0, SEEK_SET) < 0)
+		return lerr_set(err, EX_IOERR, "cannot rewind '%s': %s", o->file, strerror(errno));
+	if ((rc = open_reader(o, r, err)))
+		return rc;
+	uint64_t hline;
+	return read_header(o, *r, c, &hline, err);
+}
+
+static int setup_mapping(struct import_opts *o, struct csv_reader **rp, struct cells *c,
                          struct imap *m, struct imap_detection *d, struct lerr *err)
 {
 	uint64_t hline;
-	int rc = read_header(o, r, c, &hline, err);
+	int rc = read_header(o, *rp, c, &hline, err);
 	if (rc)
 		return rc;
 	if ((rc = imap_init(m, c->v, c->n, err)))
@@ -112,6 +137,8 @@ static int setup_mapping(struct import_opts *o, struct csv_reader *r, struct cel
 		o->header(o->ctx, c->v, c->n);
 	memset(d, 0, sizeof *d);
 	imap_detect(m, d);
+	if (!o->preset && d->near && (rc = detect_by_values(o, rp, c, m, d, err)))
+		return rc;
 	if (o->preset) {
 		const struct imap_preset *p = imap_preset_find(o->preset);
 		if (!p) {
@@ -680,7 +707,7 @@ int import_detect(struct import_opts *o, struct imap *m, struct imap_detection *
 	int rc = open_reader(o, &r, err);
 	if (rc)
 		return rc;
-	rc = setup_mapping(o, r, &c, m, d, err);
+	rc = setup_mapping(o, &r, &c, m, d, err);
 	free(c.v);
 	if (!rc && st)
 		rc = detect_owners(o, r, m, st, err);
@@ -1613,7 +1640,7 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 		tz_free(tz);
 		return rc;
 	}
-	if ((rc = setup_mapping(o, r, &c, &m, &d, err)))
+	if ((rc = setup_mapping(o, &r, &c, &m, &d, err)))
 		goto out;
 	m.tz = tz;
 	snprintf(st->preset, sizeof st->preset, "%s", imap_preset_name(d.preset));

@@ -148,13 +148,13 @@ d@example.com|'
 	# Create Date proves month first; Last Activity only holds ambiguous dates
 	printf '%s\n' 'Email,Create Date,Last Activity' 'a@example.com,3/14/2024,4/5/2024' \
 		'b@example.com,3/15/2024,6/7/2024' >d.csv
-	run --separate-stderr leads import d.csv
+	run --separate-stderr leads import --map 'Last Activity=last_activity_at' d.csv
 	assert_success
 	run -0 sql "SELECT strftime('%Y-%m-%d', created_at, 'unixepoch'), strftime('%Y-%m-%d', last_activity_at, 'unixepoch') FROM leads ORDER BY id"
 	assert_output $'2024-03-14|2024-04-05\n2024-03-15|2024-06-07'
 	# with no column to prove it, leads asks
 	printf '%s\n' 'Email,Last Activity' 'a@example.com,4/5/2024' >d2.csv
-	run --separate-stderr leads import d2.csv
+	run --separate-stderr leads import --map 'Last Activity=last_activity_at' d2.csv
 	assert_failure 65
 }
 

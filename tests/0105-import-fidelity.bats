@@ -128,3 +128,20 @@ pipedrive|18|Bo|Chen|||Rafael Ortiz|2024-03-15T10:00|'
 		[[ $stderr == *"2 read, 2 inserted"*" 0 rejected"* ]] || fail "$lang: $stderr"
 	done
 }
+
+@test "detection needs distinctive evidence: two columns of a vendor's own, or its own status values" {
+	for h in 'first,last,address,city,zip' 'Email,PhoneFax' 'Email,Company,Status,Score'; do
+		printf '%s\na@example.com,b,c,d,e\n' "$h" >h.csv
+		run -0 leads import --detect h.csv
+		[[ ${lines[0]} == "preset: generic ("*"confidence none: "*"(2 needed))" ]] || fail "$h: ${lines[0]}"
+	done
+	# Company, not Company / Account, but Salesforce's own Lead Status words
+	printf '%s\n' 'First Name,Last Name,Email,Company,Lead Status' 'Ana,Lima,a@example.com,Acme,Working' \
+		'Bo,Chen,b@example.com,Initech,Closed - Converted' >sf.csv
+	run -0 leads import --detect sf.csv
+	assert_line --index 0 "preset: salesforce (Salesforce (Data Loader or report export), confidence medium: salesforce's own values in column 'Lead Status')"
+	run --separate-stderr leads import sf.csv
+	assert_success
+	run -0 sql "SELECT ext_source, stage FROM leads ORDER BY id"
+	assert_output $'salesforce|contacted\nsalesforce|closed-deal'
+}
