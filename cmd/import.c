@@ -68,10 +68,11 @@ const struct opt opts_import[] = {
 	                  COMP_NONE, NULL },
 	[I_STATUS_MAP] = { "status-map", 0, "VALUE=STATUS,...", "map status values to statuses", 0,
 	                   COMP_NONE, NULL },
-	[I_DATE_FORMAT] = { "date-format", 0, "FMT",
-	                    "iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy, any-dmy (default: "
+	[I_DATE_FORMAT] = { "date-format", 0, "[COL=]FMT",
+	                    "iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy, any-dmy or a "
+	                    "pattern (%d.%m.%y), for every date column or COL (default: "
 	                    "detected)",
-	                    0, COMP_WORDS, "iso ymd mdy dmy epoch-ms epoch-s" },
+	                    OPT_MULTI, COMP_WORDS, "iso ymd mdy dmy epoch-ms epoch-s" },
 	[I_TIMEZONE] = { "timezone", 0, "ZONE",
 	                 "zone of the file's times that carry none (default: UTC), e.g. "
 	                 "Europe/Berlin",
@@ -518,7 +519,7 @@ int cmd_import(struct ctx *c, struct args *a)
 	io.ignores = a->multi[I_IGNORE];
 	io.stage_map = a->val[I_STAGE_MAP];
 	io.status_map = a->val[I_STATUS_MAP];
-	io.date_format = a->val[I_DATE_FORMAT];
+	io.date_formats = a->multi[I_DATE_FORMAT];
 	io.timezone = a->val[I_TIMEZONE];
 	io.owner_map = a->val[I_OWNER_MAP];
 	io.strict = a->val[I_STRICT] != NULL;

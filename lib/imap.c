@@ -1719,12 +1719,12 @@ static const char *const datefmt_names[] = {
 	[IMAP_DATE_YMD] = "ymd",         [IMAP_DATE_MDY] = "mdy",
 	[IMAP_DATE_DMY] = "dmy",         [IMAP_DATE_EPOCH_MS] = "epoch-ms",
 	[IMAP_DATE_EPOCH_S] = "epoch-s", [IMAP_DATE_ANY_MDY] = "any-mdy",
-	[IMAP_DATE_ANY_DMY] = "any-dmy",
+	[IMAP_DATE_ANY_DMY] = "any-dmy", [IMAP_DATE_PATTERN] = "pattern",
 };
 
 bool imap_datefmt_parse(const char *name, enum imap_datefmt *fmt)
 {
-	for (size_t i = 0; name && i < ARRAY_LEN(datefmt_names); i++)
+	for (size_t i = 0; name && i < IMAP_DATE_PATTERN; i++)
 		if (loose_eq(name, datefmt_names[i])) {
 			*fmt = (enum imap_datefmt)i;
 			return true;
@@ -2145,6 +2145,8 @@ static bool date_parse(enum imap_datefmt fmt, const char *s, int64_t *out)
 			    date_parse((enum imap_datefmt)f, s, out))
 				return true;
 		return false;
+	case IMAP_DATE_PATTERN: /* imap_date_pattern(), with the column's pattern */
+		return false;
 	case IMAP_DATE_AUTO:
 		break;
 	}
@@ -2162,6 +2164,184 @@ static bool date_parse(enum imap_datefmt fmt, const char *s, int64_t *out)
 	if (got)
 		*out = first;
 	return got;
+}
+
+bool imap_datefmt_is_pattern(const char *fmt)
+{
+	return fmt && strchr(fmt, '%');
+}
+
+/* n digits at most (at least one) into *v. */
+static bool pat_num(const char **pp, int max, int *v)
+{
+	const char *p = *pp;
+	int k = 0;
+	*v = 0;
+	while (k < max && *p >= '0' && *p <= '9') {
+		*v = *v * 10 + (*p++ - '0');
+		k++;
+	}
+	if (!k)
+		return false;
+	*pp = p;
+	return true;
+}
+
+static bool pat_run(const char *pat, const char **sp, int *y, int *mo, int *d, int *h, int *mi,
+                    int *sec, int *ampm, int64_t *off, bool *zoned, int64_t *epoch, int depth)
+{
+	const char *s = *sp;
+	for (const char *p = pat; *p; p++) {
+		if (*p == ' ') {
+			s = skip_ws(s);
+			continue;
+		}
+		if (*p != '%') {
+			if (tolower((unsigned char)*p) != tolower((unsigned char)*s))
+				return false;
+			s++;
+			continue;
+		}
+		p++;
+		int v;
+		const char *b;
+		switch (*p) {
+		case 'Y':
+			b = s;
+			if (!pat_num(&s, 4, y) || s - b != 4)
+				return false;
+			break;
+		case 'y':
+			b = s;
+			if (!pat_num(&s, 2, &v) || s - b != 2)
+				return false;
+			*y = year_of(v, 2);
+			break;
+		case 'm':
+			if (!pat_num(&s, 2, mo))
+				return false;
+			break;
+		case 'd':
+		case 'e':
+			s = *p == 'e' ? skip_ws(s) : s;
+			if (!pat_num(&s, 2, d))
+				return false;
+			break;
+		case 'H':
+		case 'I':
+			if (!pat_num(&s, 2, h))
+				return false;
+			break;
+		case 'M':
+			if (!pat_num(&s, 2, mi))
+				return false;
+			break;
+		case 'S':
+			if (!pat_num(&s, 2, sec))
+				return false;
+			if (*s == '.' && s[1] >= '0' && s[1] <= '9') /* a fraction */
+				for (s++; *s >= '0' && *s <= '9'; s++)
+					;
+			break;
+		case 'p': {
+			char c0 = (char)tolower((unsigned char)s[0]);
+			if ((c0 != 'a' && c0 != 'p') || tolower((unsigned char)s[1]) != 'm')
+				return false;
+			*ampm = c0 == 'a' ? 1 : 2;
+			s += 2;
+			break;
+		}
+		case 'b':
+		case 'B':
+		case 'h':
+		case 'a':
+		case 'A':
+			b = s;
+			while (is_alpha8(*s))
+				s++;
+			if (s == b)
+				return false;
+			if (*p != 'a' && *p != 'A' && !(*mo = month_word(b, (size_t)(s - b))))
+				return false;
+			if (*s == '.')
+				s++;
+			break;
+		case 'z':
+		case 'Z': {
+			/* up to the next literal of the pattern, or the end */
+			char stop = p[1] == '%' ? '\0' : p[1];
+			const char *e = s;
+			while (*e && *e != stop)
+				e++;
+			char zbuf[32];
+			size_t zn = (size_t)(e - s);
+			if (zn >= sizeof zbuf)
+				return false;
+			memcpy(zbuf, s, zn);
+			zbuf[zn] = '\0';
+			if (!zone_tail(zbuf, off) || zn == 0)
+				return false;
+			*zoned = true;
+			s = e;
+			break;
+		}
+		case 's': {
+			int64_t t = 0;
+			b = s;
+			while (*s >= '0' && *s <= '9' && s - b < 12)
+				t = t * 10 + (*s++ - '0');
+			if (s == b)
+				return false;
+			*epoch = t;
+			*zoned = true;
+			break;
+		}
+		case 'T':
+		case 'F':
+		case 'D':
+			if (depth > 0 ||
+			    !pat_run(*p == 'T'   ? "%H:%M:%S"
+			             : *p == 'F' ? "%Y-%m-%d"
+			                         : "%m/%d/%y",
+			             &s, y, mo, d, h, mi, sec, ampm, off, zoned, epoch, depth + 1))
+				return false;
+			break;
+		case '%':
+			if (*s++ != '%')
+				return false;
+			break;
+		default:
+			return false;
+		}
+	}
+	*sp = s;
+	return true;
+}
+
+bool imap_date_pattern(const char *pat, const char *s, int64_t *out, bool *zoned)
+{
+	int y = 1970, mo = 1, d = 1, h = 0, mi = 0, sec = 0, ampm = 0;
+	int64_t off = 0, epoch = -1;
+	*zoned = false;
+	s = skip_ws(s);
+	if (!pat_run(pat, &s, &y, &mo, &d, &h, &mi, &sec, &ampm, &off, zoned, &epoch, 0) ||
+	    *skip_ws(s) != '\0')
+		return false;
+	if (epoch >= 0) {
+		*out = epoch;
+		return true;
+	}
+	if (ampm) {
+		if (h < 1 || h > 12)
+			return false;
+		h = h % 12 + (ampm == 2 ? 12 : 0);
+	}
+	if (h > 23 || mi > 59 || sec > 59 || y < 1900 || y > 9999 || mo < 1 || mo > 12 || d < 1 ||
+	    !ltime_valid_date(y, (unsigned)mo, (unsigned)d))
+		return false;
+	*out = ltime_days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 +
+	       sec - off;
+	return true;
 }
 
 bool imap_date_parse_zoned(enum imap_datefmt fmt, const char *s, int64_t *out, bool *zoned)
@@ -2881,7 +3061,9 @@ static int apply_field(struct rowctx *x, const struct imap_col *c, const char *r
 	switch (f->kind) {
 	case FK_TIME:
 		bool zoned;
-		if (imap_date_parse_zoned(c->date, raw, &n, &zoned)) {
+		if (c->date == IMAP_DATE_PATTERN
+		        ? imap_date_pattern(c->pattern, raw, &n, &zoned)
+		        : imap_date_parse_zoned(c->date, raw, &n, &zoned)) {
 			/* a local time of the file's zone (--timezone) */
 			if (x->m->tz && !zoned)
 				n = tz_local_to_utc(x->m->tz, n);
@@ -2904,7 +3086,8 @@ static int apply_field(struct rowctx *x, const struct imap_col *c, const char *r
 				         "column '%s': '%.*s' is not a date in the %s format; kept "
 				         "as a custom field",
 				         c->name, (int)(vn > 64 ? 64 : vn), v,
-				         imap_datefmt_name(c->date));
+				         c->date == IMAP_DATE_PATTERN ? c->pattern
+				                                      : imap_datefmt_name(c->date));
 			kv_add(x, c->key, v, vn);
 			return 0;
 		}

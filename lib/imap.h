@@ -76,7 +76,21 @@ enum imap_datefmt {
 	 * day/month in the order the file proved elsewhere */
 	IMAP_DATE_ANY_MDY,
 	IMAP_DATE_ANY_DMY,
+	IMAP_DATE_PATTERN, /* a strftime-style pattern: the column's pattern */
 };
+
+/*
+ * Parse s by a strftime-style pattern, as strptime(3) would, without the
+ * locale: %Y %y (69-99: 19xx) %m %d %e %H %I %M %S %p %b %B %h (month
+ * names in English, German, French, Spanish, Portuguese) %a %A (a weekday
+ * word, skipped) %z (+01:00, -0500, Z) %Z (UTC, GMT) %s (epoch seconds)
+ * %T (%H:%M:%S) %F (%Y-%m-%d) %D (%m/%d/%y) %%; a space matches any run of
+ * spaces; other characters match themselves, letters without regard to
+ * case. *zoned: the pattern gave the zone. false when s does not fit.
+ */
+bool imap_date_pattern(const char *pat, const char *s, int64_t *out, bool *zoned);
+/* Whether a --date-format value is a pattern (has a %). */
+bool imap_datefmt_is_pattern(const char *fmt);
 
 /* --date-format names: iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy,
  * any-dmy (also "auto"). false on anything else. */
@@ -160,6 +174,7 @@ struct imap_col {
 	 */
 	bool secondary;
 	enum imap_datefmt date; /* FK_TIME fields: set by the caller after detection */
+	const char *pattern;    /* IMAP_DATE_PATTERN: the pattern (not owned) */
 };
 
 struct imap {

@@ -1618,13 +1618,25 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	ev_gate.mode = o->events;
 	ev_gate.recent = ldur_sub(h->now, lc_import_events_within(h->cfg));
 	ev_gate.st = st;
+	/* --date-format: FMT for every date column, or COL=FMT for one; FMT a
+	 * name or a strftime-style pattern */
 	enum imap_datefmt forced = IMAP_DATE_AUTO;
-	if (o->date_format && !imap_datefmt_parse(o->date_format, &forced))
-		return lerr_set(
-		    err, EX_USAGE,
-		    "unknown date format '%s' (iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy, "
-		    "any-dmy)",
-		    o->date_format);
+	const char *forced_pat = NULL;
+	for (size_t i = 0; o->date_formats && o->date_formats[i]; i++) {
+		const char *spec = o->date_formats[i], *eq = strchr(spec, '=');
+		const char *fmt = eq && !memchr(spec, '%', (size_t)(eq - spec)) ? eq + 1 : spec;
+		enum imap_datefmt f;
+		if (!imap_datefmt_is_pattern(fmt) && !imap_datefmt_parse(fmt, &f))
+			return lerr_set(
+			    err, EX_USAGE,
+			    "unknown date format '%s' (iso, ymd, mdy, dmy, epoch-ms, "
+			    "epoch-s, any-mdy, any-dmy, or a pattern such as %%d.%%m.%%y)",
+			    fmt);
+		if (fmt == spec) {
+			forced_pat = imap_datefmt_is_pattern(fmt) ? fmt : NULL;
+			forced = forced_pat ? IMAP_DATE_PATTERN : f;
+		}
+	}
 
 	struct tz *tz = NULL;
 	if (o->timezone && tz_load(o->timezone, &tz, err)) {
@@ -1648,13 +1660,40 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	for (size_t i = 0; o->notice && i < m.nnotes; i++)
 		o->notice(o->ctx, m.notes[i]);
 	for (size_t i = 0; i < m.ncols; i++)
-		if (imap_col_is_date(&m.cols[i]))
+		if (imap_col_is_date(&m.cols[i])) {
 			m.cols[i].date = forced;
-	if ((rc = detect_dates(o, r, &m, err)))
-		goto out;
+			m.cols[i].pattern = forced_pat;
+		}
+	for (size_t i = 0; o->date_formats && o->date_formats[i]; i++) {
+		const char *spec = o->date_formats[i], *eq = strchr(spec, '=');
+		if (!eq || memchr(spec, '%', (size_t)(eq - spec)))
+			continue;
+		char *col = xstrndup(spec, (size_t)(eq - spec));
+		int k = imap_col_find(&m, col);
+		if (k < 0 || !imap_col_is_date(&m.cols[k])) {
+			rc =
+			    lerr_set(err, EX_USAGE,
+			             k < 0 ? "--date-format: no column '%s'"
+			                   : "--date-format: column '%s' is not a date column (map "
+			                     "it to one with --map)",
+			             col);
+			free(col);
+			goto out;
+		}
+		free(col);
+		struct imap_col *dc = &m.cols[k];
+		dc->pattern = imap_datefmt_is_pattern(eq + 1) ? eq + 1 : NULL;
+		if (dc->pattern)
+			dc->date = IMAP_DATE_PATTERN;
+		else
+			imap_datefmt_parse(eq + 1, &dc->date);
+	}
+	/* (before detect_dates, which decides the AUTO columns) */
 	bool two_pass = false;
 	for (size_t i = 0; i < m.ncols; i++)
-		two_pass |= imap_col_is_date(&m.cols[i]) && forced == IMAP_DATE_AUTO;
+		two_pass |= imap_col_is_date(&m.cols[i]) && m.cols[i].date == IMAP_DATE_AUTO;
+	if ((rc = detect_dates(o, r, &m, err)))
+		goto out;
 	if (two_pass) {
 		/* back to the start for the real pass */
 		csv_close(r);

@@ -42,8 +42,10 @@ struct import_opts {
 	const char *map_file_text, *map_file_name;
 	const char *const *ignores;
 	const char *stage_map, *status_map;
-	const char *date_format; /* NULL = detect per column */
-	const char *timezone;    /* zone of the file's times without one; NULL: UTC */
+	/* --date-format, NULL-terminated or NULL (detect per column): FMT for
+	 * every date column or COL=FMT; FMT a name or a strftime-style pattern */
+	const char *const *date_formats;
+	const char *timezone; /* zone of the file's times without one; NULL: UTC */
 	/* --owner-map: the path of a CSV of old,new owner names (new: a team
 	 * member, or "-" for none); its entries override the config's
 	 * import.owners */

@@ -187,7 +187,7 @@ l@example.com 2024-03-14T09:30:15Z'
 	printf 'Email\na@example.com\n' >d.csv
 	run --separate-stderr leads import --date-format yyyy-mm-dd d.csv
 	assert_failure 64
-	assert_equal "$stderr" "leads import: unknown date format 'yyyy-mm-dd' (iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy, any-dmy)"
+	assert_equal "$stderr" "leads import: unknown date format 'yyyy-mm-dd' (iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy, any-dmy, or a pattern such as %d.%m.%y)"
 }
 
 @test "the creation date from the file starts the stage; a later update time is kept" {
@@ -213,5 +213,26 @@ e@example.com 2024-03-14T09:30:15Z'
 	run -0 sql "SELECT strftime('%H:%M', created_at, 'unixepoch') FROM leads WHERE email = 'f@example.com'"
 	assert_output '09:30'
 	run --separate-stderr leads import --timezone Mars/Base d.csv
+	assert_failure 64
+}
+
+@test "--date-format takes strftime-style patterns, for every date column or one" {
+	printf '%s\n' 'Email,Created,Close Date' 'a@example.com,2024-03-14,14.03.24' \
+		'b@example.com,2024-03-15,"Mar 5, 2024 10:00 PM +0100"' >p.csv
+	run --separate-stderr leads import --map 'Close Date=last_activity_at' --date-format 'Close Date=%d.%m.%y' p.csv
+	assert_success
+	assert_equal "${stderr_lines[1]}" "first warning: line 3: column 'Close Date': 'Mar 5, 2024 10:00 PM +0100' is not a date in the %d.%m.%y format; kept as a custom field"
+	run -0 sql "SELECT email, strftime('%Y-%m-%dT%H:%M', created_at, 'unixepoch'), coalesce(strftime('%Y-%m-%dT%H:%M', last_activity_at, 'unixepoch'), '-') FROM leads ORDER BY id"
+	assert_output $'a@example.com|2024-03-14T00:00|2024-03-14T00:00\nb@example.com|2024-03-15T00:00|-'
+	new_db LEADS_DB again
+	run --separate-stderr leads import --map 'Close Date=last_activity_at' --date-format '%Y-%m-%d' \
+		--date-format 'Close Date=%b %e, %Y %I:%M %p %z' p.csv
+	assert_success
+	run -0 sql "SELECT coalesce(strftime('%Y-%m-%dT%H:%M', last_activity_at, 'unixepoch'), '-') FROM leads ORDER BY id"
+	assert_output $'-\n2024-03-05T21:00'
+	run --separate-stderr leads import --date-format 'Nope=%d' p.csv
+	assert_failure 64
+	assert_equal "$stderr" "leads import: --date-format: no column 'Nope'"
+	run --separate-stderr leads import --date-format 'Email=%d' p.csv
 	assert_failure 64
 }
