@@ -39,6 +39,7 @@ struct json_ctx {
 	struct lead *l;
 	bool stage_seen;
 	char *stage;
+	char *email; /* as given: its display name may name the lead */
 };
 
 static int json_member(const char *key, const char *value, const char *type, void *p)
@@ -56,6 +57,10 @@ static int json_member(const char *key, const char *value, const char *type, voi
 	}
 	if (str_ieq(name, "id") || str_ieq(name, "status") || str_ieq(name, "score"))
 		return fail(j->c, EX_DATAERR, "--json: field '%s' cannot be set", key);
+	if (str_ieq(name, "email")) {
+		free(j->email);
+		j->email = xstrdup(value);
+	}
 	return set_field(j->c, j->l, name, value);
 }
 
@@ -92,7 +97,7 @@ static int update_existing(struct ctx *c, int64_t id, struct lead *given)
 	}
 	if (!rc && given->t[LT_EXTRA]) {
 		/* custom fields: the given ones override, the others stay */
-		struct json_ctx j = { c, &l, false, NULL };
+		struct json_ctx j = { c, &l, false, NULL, NULL };
 		rc = db_json_object_each(c->db, given->t[LT_EXTRA], merge_extra, &j, &c->err);
 	}
 	struct lc lc = ctx_lc(c);
@@ -127,9 +132,12 @@ int cmd_add(struct ctx *c, struct args *a)
 			free(text);
 			goto out;
 		}
-		struct json_ctx j = { c, &l, false, NULL };
+		struct json_ctx j = { c, &l, false, NULL, NULL };
 		rc = db_json_object_each(c->db, text, json_member, &j, &c->err);
 		free(text);
+		if (!rc && j.email)
+			rc = name_from_email(c, &l, j.email);
+		free(j.email);
 		if (j.stage && !stage_name)
 			stage_name = j.stage;
 		else

@@ -161,27 +161,30 @@ int set_fields_from_args(struct ctx *c, struct lead *l, struct args *a)
 		if (rc)
 			return rc;
 	}
-	/* "Ana Lima <ana@example.com>" names a lead that has no name yet */
+	return a->val[0] ? name_from_email(c, l, a->val[0]) : 0;
+}
+
+int name_from_email(struct ctx *c, struct lead *l, const char *email)
+{
 	char *addr, *dname, *rest;
-	if (a->val[0] && !lead_get(l, LT_FIRST_NAME)[0] && !lead_get(l, LT_LAST_NAME)[0] &&
-	    lead_email_split(a->val[0], &addr, &dname, &rest)) {
-		rc = 0;
-		if (dname) {
-			char *first, *last;
-			imap_split_name(dname, &first, &last);
-			if (first)
-				rc = set_field(c, l, "first_name", first);
-			if (!rc && last)
-				rc = set_field(c, l, "last_name", last);
-			free(first);
-			free(last);
-		}
-		free(addr);
-		free(dname);
-		free(rest);
-		return rc;
+	if (lead_get(l, LT_FIRST_NAME)[0] || lead_get(l, LT_LAST_NAME)[0] ||
+	    !lead_email_split(email, &addr, &dname, &rest))
+		return 0;
+	int rc = 0;
+	if (dname) {
+		char *first, *last;
+		imap_split_name(dname, &first, &last);
+		if (first)
+			rc = set_field(c, l, "first_name", first);
+		if (!rc && last)
+			rc = set_field(c, l, "last_name", last);
+		free(first);
+		free(last);
 	}
-	return 0;
+	free(addr);
+	free(dname);
+	free(rest);
+	return rc;
 }
 
 int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filter *f,

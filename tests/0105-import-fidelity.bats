@@ -38,8 +38,9 @@ f@x.com|F||{"other_emails":"g@x.com"}'
 	printf '{"email":"\xc2\xa0yy@X.com"}' | leads add --json
 	run -0 leads add --email ana@x.com --first Ana
 	run -0 leads edit 3 --email 'Other Name <ana2@x.com>'
+	printf '{"email":"Jo Park <JO@x.com>"}' | leads add --json
 	run -0 sql "SELECT email, coalesce(first_name, ''), coalesce(last_name, '') FROM leads ORDER BY id"
-	assert_output $'zed@x.com|Zed|Quux\nyy@x.com||\nana2@x.com|Ana|'
+	assert_output $'zed@x.com|Zed|Quux\nyy@x.com||\nana2@x.com|Ana|\njo@x.com|Jo|Park'
 }
 
 @test "Pipedrive people: Person - ID, Organization, Owner and Person created are mapped" {
