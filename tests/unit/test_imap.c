@@ -1106,6 +1106,42 @@ static void test_dates(void)
 	is_date(IMAP_DATE_AUTO, "03/04/2024", NULL);
 	is_date(IMAP_DATE_AUTO, "", NULL);
 	is_date(IMAP_DATE_AUTO, "soon", NULL);
+	/* --date-format patterns (strptime-like, locale-free) */
+	{
+		static const struct {
+			const char *pat, *in, *want;
+		} pats[] = {
+			{ "%d.%m.%y", "14.03.24", "2024-03-14" },
+			{ "%d.%m.%Y %H:%M", "14.03.2024 09:30", "2024-03-14T09:30:00Z" },
+			{ "%b %e, %Y %I:%M %p", "Mar  5, 2024 10:00 PM", "2024-03-05T22:00:00Z" },
+			{ "%d %B %Y", "14 März 2024", "2024-03-14" },
+			{ "%a, %d %b %Y %T %Z", "Thu, 14 Mar 2024 10:00:00 GMT",
+			  "2024-03-14T10:00:00Z" },
+			{ "%FT%T%z", "2024-03-14T10:00:00+01:00", "2024-03-14T09:00:00Z" },
+			{ "%D", "03/14/24", "2024-03-14" },
+			{ "%s", "1710408615", "2024-03-14T09:30:15Z" },
+			{ "%Y%m%d", "20240314", "2024-03-14" },
+			{ "100%%", "100%", "1970-01-01" },
+			{ "%d.%m.%y", "31.02.24", NULL },
+			{ "%d.%m.%y", "14.03.2024", NULL },
+			{ "%Y-%m-%d", "2024-03-14 junk", NULL },
+			{ "%I:%M %p", "13:00 PM", NULL },
+			{ "%Q", "x", NULL },
+			{ "abc%", "abc", NULL },
+		};
+		for (size_t i = 0; i < ARRAY_LEN(pats); i++) {
+			int64_t t = 0;
+			bool zoned;
+			char name[160];
+			snprintf(name, sizeof name, "pattern '%s' on '%s'", pats[i].pat,
+			         pats[i].in);
+			bool got = imap_date_pattern(pats[i].pat, pats[i].in, &t, &zoned);
+			if (!pats[i].want)
+				ok(!got, "%s is refused", name);
+			else if (ok(got, "%s parses", name))
+				is_int(t, iso(pats[i].want), name);
+		}
+	}
 
 	enum imap_datefmt f;
 	ok(imap_datefmt_parse("epoch-ms", &f) && f == IMAP_DATE_EPOCH_MS, "--date-format epoch-ms");
