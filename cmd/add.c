@@ -35,6 +35,7 @@ struct json_ctx {
 	char *stage;
 	const char *what; /* names the input in messages */
 	char *full_name;  /* "name": split into first and last when neither is given */
+	char *email;      /* as given: its display name may name the lead */
 };
 
 static int json_member(const char *key, const char *value, const char *type, void *p)
@@ -58,6 +59,10 @@ static int json_member(const char *key, const char *value, const char *type, voi
 	}
 	if (str_ieq(name, "id") || str_ieq(name, "status") || str_ieq(name, "score"))
 		return fail(j->c, EX_DATAERR, "%s: field '%s' cannot be set", j->what, key);
+	if (str_ieq(name, "email")) {
+		free(j->email);
+		j->email = xstrdup(value);
+	}
 	return set_field(j->c, j->l, name, value);
 }
 
@@ -94,7 +99,7 @@ static int update_existing(struct ctx *c, int64_t id, struct lead *given)
 	}
 	if (!rc && given->t[LT_EXTRA]) {
 		/* custom fields: the given ones override, the others stay */
-		struct json_ctx j = { c, &l, false, NULL, "--json", NULL };
+		struct json_ctx j = { c, &l, false, NULL, "--json", NULL, NULL };
 		rc = db_json_object_each(c->db, given->t[LT_EXTRA], merge_extra, &j, &c->err);
 	}
 	struct lc lc = ctx_lc(c);
@@ -117,8 +122,12 @@ int add_json_fields(struct ctx *c, struct lead *l, const char *text, const char 
 	size_t bad;
 	if (!utf8_valid(text, strlen(text), &bad))
 		return fail(c, EX_DATAERR, "%s: invalid UTF-8 at byte %zu", what, bad + 1);
-	struct json_ctx j = { c, l, false, NULL, what, NULL };
+	struct json_ctx j = { c, l, false, NULL, what, NULL, NULL };
 	int rc = db_json_object_each(c->db, text, json_member, &j, &c->err);
+	/* "Ana Lima <ana@example.com>": the address, and the name when none is given */
+	if (!rc && j.email)
+		rc = name_from_email(c, l, j.email);
+	free(j.email);
 	if (!rc && j.full_name && !l->t[LT_FIRST_NAME] && !l->t[LT_LAST_NAME]) {
 		/* a full name, as most forms send it: the last word is the last name */
 		char *first, *last;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fields.h"
+#include "imap.h"
 #include "ltime.h"
 
 const char *const field_opt_names[NFIELD_OPTS - 1] = {
@@ -173,7 +174,30 @@ int set_fields_from_args(struct ctx *c, struct lead *l, struct args *a)
 		if (rc)
 			return rc;
 	}
-	return 0;
+	return a->val[0] ? name_from_email(c, l, a->val[0]) : 0;
+}
+
+int name_from_email(struct ctx *c, struct lead *l, const char *email)
+{
+	char *addr, *dname, *rest;
+	if (lead_get(l, LT_FIRST_NAME)[0] || lead_get(l, LT_LAST_NAME)[0] ||
+	    !lead_email_split(email, &addr, &dname, &rest))
+		return 0;
+	int rc = 0;
+	if (dname) {
+		char *first, *last;
+		imap_split_name(dname, &first, &last);
+		if (first)
+			rc = set_field(c, l, "first_name", first);
+		if (!rc && last)
+			rc = set_field(c, l, "last_name", last);
+		free(first);
+		free(last);
+	}
+	free(addr);
+	free(dname);
+	free(rest);
+	return rc;
 }
 
 int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filter *f,

@@ -39,6 +39,9 @@ extern const char *const field_opt_names[NFIELD_OPTS - 1];
 int set_field(struct ctx *c, struct lead *l, const char *name, const char *value);
 /* Apply the FIELD_OPTS found in a. */
 int set_fields_from_args(struct ctx *c, struct lead *l, struct args *a);
+/* "Ana Lima <ana@example.com>" names a lead that has no name yet (add,
+ * edit, --json; import does the same in lib/imap.c). */
+int name_from_email(struct ctx *c, struct lead *l, const char *email);
 
 /* Filters shared by list and export. */
 #define FILTER_OPTS                                                                                \

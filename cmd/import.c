@@ -30,6 +30,8 @@ enum {
 	I_STAGE_MAP,
 	I_STATUS_MAP,
 	I_DATE_FORMAT,
+	I_TIMEZONE,
+	I_OWNER_MAP,
 	I_MATCH,
 	I_ON_DUP,
 	I_ONLY_UPDATE,
@@ -42,7 +44,6 @@ enum {
 	I_LIST,
 	I_REVERT,
 	I_FORCE,
-	I_TIMEZONE,
 };
 
 const struct opt opts_import[] = {
@@ -68,9 +69,18 @@ const struct opt opts_import[] = {
 	                  COMP_NONE, NULL },
 	[I_STATUS_MAP] = { "status-map", 0, "VALUE=STATUS,...", "map status values to statuses", 0,
 	                   COMP_NONE, NULL },
-	[I_DATE_FORMAT] = { "date-format", 0, "FMT",
-	                    "iso, ymd, mdy, dmy, epoch-ms, epoch-s (default: detected)", 0,
-	                    COMP_WORDS, "iso ymd mdy dmy epoch-ms epoch-s" },
+	[I_DATE_FORMAT] = { "date-format", 0, "[COL=]FMT",
+	                    "iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy, any-dmy or a "
+	                    "pattern (%d.%m.%y), for every date column or COL (default: "
+	                    "detected)",
+	                    OPT_MULTI, COMP_WORDS, "iso ymd mdy dmy epoch-ms epoch-s" },
+	[I_TIMEZONE] = { "timezone", 0, "ZONE",
+	                 "the zone of the file's times without an offset (default: the config's "
+	                 "timezone:, else UTC; never $TZ), e.g. Europe/Berlin",
+	                 0, COMP_NONE, NULL },
+	[I_OWNER_MAP] = { "owner-map", 0, "FILE",
+	                  "CSV of old,new owner names: the old CRM's owners to team members", 0,
+	                  COMP_FILE, NULL },
 	[I_MATCH] = { "match", 0, "KEYS",
 	              "what makes a duplicate: email,external_id,phone,name+company "
 	              "(default email,external_id)",
@@ -97,10 +107,6 @@ const struct opt opts_import[] = {
 	[I_REVERT] = { "revert", 0, "BATCH", "undo an import batch", 0, COMP_NONE, NULL },
 	[I_FORCE] = { "force", 0, NULL, "with --revert: also leads changed since", 0, COMP_NONE,
 	              NULL },
-	[I_TIMEZONE] = { "timezone", 0, "ZONE",
-	                 "the zone of the file's times without an offset (default: the config's "
-	                 "timezone:, else UTC; never $TZ)",
-	                 0, COMP_NONE, NULL },
 	{ 0 },
 };
 
@@ -340,15 +346,24 @@ static int detect(struct ctx *c, struct import_opts *io)
 {
 	struct imap m;
 	struct imap_detection d;
-	int rc = import_detect(io, &m, &d, &c->err);
+	struct import_stats st = { 0 };
+	struct hook_env env = { .cfg = c->cfg, .err = &c->err }; /* no database */
+	if (!io->hooks)
+		io->hooks = &env;
+	int rc = import_detect(io, &m, &d, c->cfg ? &st : NULL, &c->err);
+	io->hooks = NULL;
 	if (rc) {
 		imap_free(&m);
+		import_stats_free(&st);
 		return fail_err(c);
 	}
 	/* the confidence is the detection's: it says nothing of a --preset */
 	if (!c->quiet && c->fmt == OUT_TABLE && io->preset)
 		printf("preset: %s (%s, chosen with --preset)\n", imap_preset_name(d.preset),
 		       imap_preset_label(d.preset));
+	else if (!c->quiet && c->fmt == OUT_TABLE && d.why[0])
+		printf("preset: %s (%s, confidence %s: %s)\n", imap_preset_name(d.preset),
+		       imap_preset_label(d.preset), imap_conf_name(d.conf), d.why);
 	else if (!c->quiet && c->fmt == OUT_TABLE)
 		printf("preset: %s (%s, confidence %s)\n", imap_preset_name(d.preset),
 		       imap_preset_label(d.preset), imap_conf_name(d.conf));
@@ -374,6 +389,21 @@ static int detect(struct ctx *c, struct import_opts *io)
 	out_finish(o);
 	out_free(o);
 	imap_free(&m);
+	if (st.nunmapped) {
+		/* before anything is written: what --owner-map should cover */
+		struct sb sb = SB_INIT;
+		for (size_t i = 0; i < st.nunmapped; i++) {
+			if (i)
+				sb_adds(&sb, ", ");
+			sb_adds(&sb, st.unmapped_owners[i]);
+		}
+		note(c,
+		     "owners not in the team (would be kept as source_owner; map them with "
+		     "--owner-map): %s",
+		     sb.buf);
+		sb_free(&sb);
+	}
+	import_stats_free(&st);
 	return 0;
 }
 
@@ -414,6 +444,20 @@ static void summary(struct ctx *c, const struct import_stats *s, double secs, bo
 	fputc('\n', stderr);
 	if (s->warnings && s->first_warning[0])
 		out_tprintf(stderr, "first warning: %s\n", s->first_warning);
+	if (s->nunmapped) {
+		/* every owner the team does not know, once: for --owner-map */
+		struct sb sb = SB_INIT;
+		for (size_t i = 0; i < s->nunmapped; i++) {
+			if (i)
+				sb_adds(&sb, ", ");
+			sb_adds(&sb, s->unmapped_owners[i]);
+		}
+		out_tprintf(stderr,
+		            "owners not in the team (kept as source_owner; map them with "
+		            "--owner-map): %s\n",
+		            sb.buf);
+		sb_free(&sb);
+	}
 }
 
 static int open_rejects(struct ctx *c, struct run *r, const char *path)
@@ -486,19 +530,11 @@ int cmd_import(struct ctx *c, struct args *a)
 	io.ignores = a->multi[I_IGNORE];
 	io.stage_map = a->val[I_STAGE_MAP];
 	io.status_map = a->val[I_STATUS_MAP];
-	io.date_format = a->val[I_DATE_FORMAT];
+	io.date_formats = a->multi[I_DATE_FORMAT];
 	/* the file's zone is not the machine's: --timezone, the config's, UTC */
-	static struct tz *file_tz;
-	tz_free(file_tz);
-	file_tz = NULL;
-	if (a->val[I_TIMEZONE]) {
-		struct lerr e = { 0 };
-		if (tz_load(a->val[I_TIMEZONE], &file_tz, &e))
-			return usage_error(c, "--timezone: %s", e.msg);
-		io.tz = file_tz;
-	} else if (c->cfg && c->cfg->tz) {
-		io.tz = c->cfg->tz;
-	}
+	io.timezone = a->val[I_TIMEZONE];
+	io.tz = c->cfg ? c->cfg->tz : NULL;
+	io.owner_map = a->val[I_OWNER_MAP];
 	io.strict = a->val[I_STRICT] != NULL;
 	io.only_update = a->val[I_ONLY_UPDATE] != NULL;
 	io.csv.encoding = a->val[I_ENCODING];
@@ -664,6 +700,7 @@ int cmd_import(struct ctx *c, struct args *a)
 	if ((rc = close_rejects(c, &r, true)))
 		goto out;
 	summary(c, &st, elapsed(&r.t0), dry);
+	import_stats_free(&st);
 	if (io.strict && st.warnings)
 		rc = EX_FAIL;
 out:

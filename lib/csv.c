@@ -393,7 +393,8 @@ static int bad_byte(struct csv_reader *r, const char *p)
 	if (!r->conv) /* the window is the file's own bytes: say where, for a hex dump */
 		return lerr_set(&r->err, EX_DATAERR,
 		                "line %" PRIu64 ", column %zu (field %zu): invalid UTF-8 "
-		                "(byte 0x%02X at byte %" PRIu64 " of the file)",
+		                "(byte 0x%02X at byte %" PRIu64 " of the file); if the file is "
+		                "not UTF-8, name its encoding, e.g. --encoding windows-1252",
 		                r->line, column(r, p), r->nf + 1, (unsigned)(unsigned char)*p,
 		                r->nread - (r->end - (size_t)(p - r->buf)) + 1);
 	return lerr_set(&r->err, EX_DATAERR,
@@ -622,8 +623,27 @@ static bool is_utf8_name(const char *e)
 	return str_ieq(e, "utf-8") || str_ieq(e, "utf8");
 }
 
+/*
+ * As the WHATWG Encoding Standard (and every browser) does: a file labelled
+ * Latin-1 or ASCII is windows-1252, whose 0x80-0x9F are printable (the euro
+ * sign, smart quotes, dashes) where ISO-8859-1 has C1 control characters.
+ */
+static const char *whatwg_name(const char *e)
+{
+	static const char *const w1252[] = {
+		"latin1",     "latin-1",         "l1",     "iso-8859-1", "iso8859-1",   "iso88591",
+		"iso_8859-1", "iso-ir-100",      "cp819",  "ibm819",     "csisolatin1", "us-ascii",
+		"ascii",      "iso_8859-1:1987", "cp1252", "x-cp1252"
+	};
+	for (size_t i = 0; i < sizeof w1252 / sizeof *w1252; i++)
+		if (str_ieq(e, w1252[i]))
+			return "windows-1252";
+	return e;
+}
+
 static int start_iconv(struct csv_reader *r, const char *from, struct lerr *err)
 {
+	from = whatwg_name(from);
 	r->cd = iconv_open("UTF-8", from);
 	if (r->cd == (iconv_t)-1) {
 		if (errno == EINVAL)
@@ -698,8 +718,18 @@ static void detect(struct csv_reader *r, char explicit_delim)
 	size_t len, eol, at = r->pos;
 	find_line(r, at, &len, &eol);
 	const char *l = r->buf + at;
-	if (len == 5 && strncasecmp(l, "sep=", 4) == 0 && valid_delim(l[4])) {
-		r->delim = l[4];
+	/* Excel's "sep=;" line, also quoted ("sep=;", as a spreadsheet saves it
+	 * again) and followed by empty fields */
+	size_t oq = len > 0 && l[0] == '"', end = oq + 5;
+	bool sep = len >= end && strncasecmp(l + oq, "sep=", 4) == 0 && valid_delim(l[oq + 4]);
+	if (sep && oq) {
+		sep = len > end && l[end] == '"';
+		end++;
+	}
+	for (size_t i = end; sep && i < len; i++)
+		sep = l[i] == l[oq + 4] || l[i] == ',';
+	if (sep) {
+		r->delim = l[oq + 4];
 		r->pos += len + eol;
 		r->line_start = r->pos;
 		r->skip_lf = eol == 1 && l[len] == '\r'; /* CR as the window ended */
@@ -868,8 +898,24 @@ static bool strict_number(const char *s)
 	return digit;
 }
 
+static bool guard_char(char c)
+{
+	return c && strchr("=+-@\t\r", c) != NULL;
+}
+
+/*
+ * The guard and its reversal (csv_unguard) are exact inverses: a value that
+ * already starts with apostrophes followed by a guard character ('+1, ''=x)
+ * is guarded too, so that the import's taking off one apostrophe gives it
+ * back as it was.
+ */
 static bool needs_guard(const char *s)
 {
+	if (s[0] == '\'') {
+		while (*s == '\'')
+			s++;
+		return guard_char(*s);
+	}
 	switch (s[0]) {
 	case '=':
 	case '@':
@@ -921,4 +967,14 @@ void csv_write_row(struct sb *out, const char *const *fields, size_t n, char del
 		csv_write_field(out, fields[i], delim, guard_formula);
 	}
 	sb_addc(out, '\n');
+}
+
+const char *csv_unguard(const char *s)
+{
+	if (s[0] != '\'')
+		return s;
+	const char *t = s + 1;
+	while (*t == '\'')
+		t++;
+	return guard_char(*t) ? s + 1 : s;
 }

@@ -108,8 +108,10 @@ void csv_close(struct csv_reader *r);
  * literal: after the sign, digits with at most one decimal point and
  * nothing else -- so "-12" and "+3.5" stay as they are, while "-1-1" and
  * "+1-555-0101" (which a spreadsheet computes), "+1 (555) 010-0100",
- * "-1,234.50", "-1+cmd|' /C calc'!A0", "+A1" and "-" are guarded. Import
- * of leads' own export takes the apostrophe off again (lib/import.c).
+ * "-1,234.50", "-1+cmd|' /C calc'!A0", "+A1" and "-" are guarded; so is a
+ * value starting with apostrophes and then one of those characters ('+1,
+ * ''=x), which makes the guard reversible. Import of leads' own export
+ * takes the apostrophe off again (csv_unguard).
  *
  * csv_write_row() writes n fields separated by delim and ends the row
  * with "\n" (LF, not CRLF: what Unix tools and our reader expect; every
@@ -119,5 +121,12 @@ void csv_close(struct csv_reader *r);
 void csv_write_field(struct sb *out, const char *s, char delim, bool guard_formula);
 void csv_write_row(struct sb *out, const char *const *fields, size_t n, char delim,
                    bool guard_formula);
+/*
+ * The reversal of the guard, for reading leads' own export: one leading
+ * apostrophe comes off when apostrophes and then one of = + - @ TAB CR
+ * follow it ('=x -> =x, ''+1 -> '+1); any other value is returned as is.
+ * csv_unguard(guarded(v)) == v for every v.
+ */
+const char *csv_unguard(const char *s);
 
 #endif

@@ -39,6 +39,7 @@ struct tz;
 
 /* ---- Presets -------------------------------------------------------- */
 
+struct tz;
 struct imap_preset; /* opaque; one per vendor, plus "leads" and "generic" */
 
 /*
@@ -73,10 +74,28 @@ enum imap_datefmt {
 	IMAP_DATE_DMY,      /* 14/03/2024, 14.03.2024 09:30, 14-03-2024 */
 	IMAP_DATE_EPOCH_MS, /* 1710408615000 (HubSpot) */
 	IMAP_DATE_EPOCH_S,  /* 1710408615 */
+	/* a column mixing formats: each value in whichever reads it, numeric
+	 * day/month in the order the file proved elsewhere */
+	IMAP_DATE_ANY_MDY,
+	IMAP_DATE_ANY_DMY,
+	IMAP_DATE_PATTERN, /* a strftime-style pattern: the column's pattern */
 };
 
-/* --date-format names: iso, ymd, mdy, dmy, epoch-ms, epoch-s (also
- * "auto"). false on anything else. */
+/*
+ * Parse s by a strftime-style pattern, as strptime(3) would, without the
+ * locale: %Y %y (69-99: 19xx) %m %d %e %H %I %M %S %p %b %B %h (month
+ * names in English, German, French, Spanish, Portuguese) %a %A (a weekday
+ * word, skipped) %z (+01:00, -0500, Z) %Z (UTC, GMT) %s (epoch seconds)
+ * %T (%H:%M:%S) %F (%Y-%m-%d) %D (%m/%d/%y) %%; a space matches any run of
+ * spaces; other characters match themselves, letters without regard to
+ * case. *zoned: the pattern gave the zone. false when s does not fit.
+ */
+bool imap_date_pattern(const char *pat, const char *s, int64_t *out, bool *zoned);
+/* Whether a --date-format value is a pattern (has a %). */
+bool imap_datefmt_is_pattern(const char *fmt);
+
+/* --date-format names: iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy,
+ * any-dmy (also "auto"). false on anything else. */
 bool imap_datefmt_parse(const char *name, enum imap_datefmt *fmt);
 const char *imap_datefmt_name(enum imap_datefmt fmt);
 
@@ -89,6 +108,9 @@ const char *imap_datefmt_name(enum imap_datefmt fmt);
  * refused, 2024-03-04 and 14/03/2024 are fine).
  */
 bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out);
+/* The same, *zoned telling whether the value carried its zone (an offset,
+ * Z, UTC, GMT, or an epoch count). */
+bool imap_date_parse_zoned(enum imap_datefmt fmt, const char *s, int64_t *out, bool *zoned);
 
 /*
  * Detecting the format of a column from all its values, streaming: feed
@@ -97,6 +119,8 @@ bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out);
 struct imap_datedet {
 	unsigned possible; /* bit (1 << fmt) for each format still fitting every value */
 	bool differ;       /* some value read differently as MDY and DMY */
+	bool only_mdy;     /* some value read as MDY and not DMY (12/25/2024) */
+	bool only_dmy;     /* some value read as DMY and not MDY (25/12/2024) */
 	uint64_t nvalues;  /* non-empty values seen */
 	char *bad;         /* the first value that left no format fitting */
 	uint64_t bad_line;
@@ -152,6 +176,7 @@ struct imap_col {
 	 */
 	bool secondary;
 	enum imap_datefmt date; /* FK_TIME fields: set by the caller after detection */
+	const char *pattern;    /* IMAP_DATE_PATTERN: the pattern (not owned) */
 };
 
 struct imap {
@@ -211,14 +236,36 @@ struct imap_detection {
 	int score;                           /* 3 per distinct column, 1 per shared one */
 	const struct imap_preset *runner_up; /* NULL if no other preset matched */
 	int runner_score;
+	/* why generic was chosen, for --detect ("" when a preset fits):
+	 * "hubspot knows 5 columns, 1 of them its own (2 needed)" */
+	char why[160];
+	bool near;      /* short of distinct columns: values may decide */
+	bool by_values; /* chosen by imap_detect_values() */
+	/* imap_detect_values(): the vendors' stage and status columns */
+	bool vready;
+	int nv;
+	size_t vcol[16];
+	const struct imap_preset *vpre[16];
 };
+/*
+ * Values as evidence, for a header short of distinct columns (d->near):
+ * when a stage or status cell of a data row holds a word of a vendor's own
+ * vocabulary that no other vendor uses (Salesforce's "Closed -
+ * Converted"), that vendor is chosen (conf MEDIUM, why says so). Feed rows
+ * until it returns true or the rows run out.
+ */
+bool imap_detect_values(const struct imap *m, struct imap_detection *d, const char *const *cells,
+                        size_t n);
 
 /*
  * Score every preset against the header. A column known to exactly one
- * preset scores 3 for it, a column several presets know 1 for each. The
- * best preset needs a distinct column; else generic is chosen (conf
- * NONE). HIGH: 2+ distinct columns and ahead of the runner-up by 3+
- * points; MEDIUM: ahead; LOW: a tie broken by distinct columns, then order.
+ * preset scores 3 for it, a column several presets know 1 for each. A
+ * common word ("address", "city", "zip", "status", "score") is never a
+ * distinct column, and leads' own preset counts only its own key columns
+ * (stage_entered_at, ext_source, priority...). The best preset needs two
+ * distinct columns; else generic is chosen (conf NONE) and why says why. HIGH: 2+ distinct columns
+ * and ahead of the runner-up by 3+ points; MEDIUM: ahead; LOW: a tie broken by distinct columns,
+ * then order.
  */
 void imap_detect(const struct imap *m, struct imap_detection *d);
 

@@ -8,12 +8,16 @@
  * seekable descriptor for that, spooling a pipe to a temporary file.
  */
 #include "import.h"
+#include "tz.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -46,8 +50,7 @@ static const char *const *map_cells(struct cells *c)
 		return c->v;
 	c->u = xgrow(c->u, &c->ucap, c->n, sizeof *c->u);
 	for (size_t i = 0; i < c->n; i++) {
-		const char *s = c->v[i];
-		c->u[i] = s[0] == '\'' && s[1] && strchr("=+-@\t\r", s[1]) ? s + 1 : s;
+		c->u[i] = csv_unguard(c->v[i]);
 	}
 	return c->u;
 }
@@ -96,11 +99,36 @@ static int open_reader(struct import_opts *o, struct csv_reader **r, struct lerr
 }
 
 /* Header, preset and user overrides: everything but dates and values. */
-static int setup_mapping(struct import_opts *o, struct csv_reader *r, struct cells *c,
+/*
+ * A header one distinct column short of a vendor: its stage and status
+ * values may decide (imap_detect_values), from the first rows; then back
+ * to the start of the file and past the header again.
+ */
+static int detect_by_values(struct import_opts *o, struct csv_reader **r, struct cells *c,
+                            const struct imap *m, struct imap_detection *d, struct lerr *err)
+{
+	struct csv_rec rec;
+	int rc;
+	for (int k = 0; k < 1000 && (rc = csv_next(*r, &rec, err)) == 1; k++) {
+		cells_from(c, &rec);
+		if (imap_detect_values(m, d, c->v, c->n) || !d->nv)
+			break; /* decided, or no vendor's stage or status column */
+	}
+	csv_close(*r);
+	*r = NULL;
+	if (lseek(o->fd, 0, SEEK_SET) < 0)
+		return lerr_set(err, EX_IOERR, "cannot rewind '%s': %s", o->file, strerror(errno));
+	if ((rc = open_reader(o, r, err)))
+		return rc;
+	uint64_t hline;
+	return read_header(o, *r, c, &hline, err);
+}
+
+static int setup_mapping(struct import_opts *o, struct csv_reader **rp, struct cells *c,
                          struct imap *m, struct imap_detection *d, struct lerr *err)
 {
 	uint64_t hline;
-	int rc = read_header(o, r, c, &hline, err);
+	int rc = read_header(o, *rp, c, &hline, err);
 	if (rc)
 		return rc;
 	if ((rc = imap_init(m, c->v, c->n, err)))
@@ -110,6 +138,8 @@ static int setup_mapping(struct import_opts *o, struct csv_reader *r, struct cel
 		o->header(o->ctx, c->v, c->n);
 	memset(d, 0, sizeof *d);
 	imap_detect(m, d);
+	if (!o->preset && d->near && (rc = detect_by_values(o, rp, c, m, d, err)))
+		return rc;
 	if (o->preset) {
 		const struct imap_preset *p = imap_preset_find(o->preset);
 		if (!p) {
@@ -134,20 +164,6 @@ static int setup_mapping(struct import_opts *o, struct csv_reader *r, struct cel
 		if ((rc = imap_ignore(m, o->ignores[i], err)))
 			return rc;
 	return 0;
-}
-
-int import_detect(struct import_opts *o, struct imap *m, struct imap_detection *d, struct lerr *err)
-{
-	struct csv_reader *r;
-	struct cells c = { 0 };
-	memset(m, 0, sizeof *m);
-	int rc = open_reader(o, &r, err);
-	if (rc)
-		return rc;
-	rc = setup_mapping(o, r, &c, m, d, err);
-	free(c.v);
-	csv_close(r);
-	return rc;
 }
 
 /*
@@ -214,6 +230,29 @@ static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap
 	}
 	if (rc > 0 && rc < 128)
 		rc = file_err(o, rc, err);
+	/* Day/month order is the file's, not a column's: one whose values prove
+	 * it (12/25/2024) decides for those that only hold ambiguous ones. */
+	enum imap_datefmt order = IMAP_DATE_AUTO;
+	bool conflict = false;
+	for (size_t i = 0; rc == 0 && i < m->ncols; i++) {
+		const struct imap_col *col = &m->cols[i];
+		enum imap_datefmt given = col->date;
+		if (!imap_col_is_date(col))
+			continue;
+		bool auto_ = given == IMAP_DATE_AUTO;
+		bool mdy = given == IMAP_DATE_MDY || given == IMAP_DATE_ANY_MDY ||
+		           (auto_ && det[i].only_mdy);
+		bool dmy = given == IMAP_DATE_DMY || given == IMAP_DATE_ANY_DMY ||
+		           (auto_ && det[i].only_dmy);
+		conflict |= mdy && dmy;
+		if (mdy != dmy) {
+			enum imap_datefmt o2 = mdy ? IMAP_DATE_MDY : IMAP_DATE_DMY;
+			conflict |= order != IMAP_DATE_AUTO && order != o2;
+			order = o2;
+		}
+	}
+	if (conflict)
+		order = IMAP_DATE_AUTO;
 	for (size_t i = 0; rc == 0 && i < m->ncols; i++) {
 		if (!imap_col_is_date(&m->cols[i]) || m->cols[i].date != IMAP_DATE_AUTO)
 			continue;
@@ -225,8 +264,22 @@ static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap
 			m->cols[i].date = fmt;
 			break;
 		case IMAP_DV_AMBIGUOUS:
+			if (order == IMAP_DATE_AUTO) {
+				rc = file_err(o, err->code ? err->code : EX_DATAERR, err);
+				break;
+			}
+			m->cols[i].date = order;
+			err->code = 0;
+			err->msg[0] = '\0';
+			break;
 		case IMAP_DV_BAD:
-			rc = file_err(o, err->code ? err->code : EX_DATAERR, err);
+			/* formats mixed in one column: each value as it reads,
+			 * an unreadable one kept as text with a warning */
+			m->cols[i].date = order == IMAP_DATE_MDY   ? IMAP_DATE_ANY_MDY
+			                  : order == IMAP_DATE_DMY ? IMAP_DATE_ANY_DMY
+			                                           : IMAP_DATE_AUTO;
+			err->code = 0;
+			err->msg[0] = '\0';
 			break;
 		}
 	}
@@ -361,6 +414,308 @@ static int update_existing(struct import_opts *o, int64_t id, const struct lead 
 	return rc;
 }
 
+/* ---- owners: the old CRM's names mapped, the others kept ---- */
+
+/* the config's import: section (parsed below) */
+struct import_config {
+	struct import_pair {
+		char *value, *stage, *status; /* one of stage and status */
+	} * v;
+	size_t n, cap;
+	struct owner_pair {
+		char *from, *to; /* to: a member name, or "-" */
+	} * owners;
+	size_t nowners, capowners;
+	char *src; /* the section as written, for config show */
+};
+
+/* A set of names without regard to case: open addressing over indexes. */
+struct owner_set {
+	uint64_t *h; /* hash, 0: empty */
+	size_t *ix;  /* the entry's index */
+	size_t cap, n;
+};
+
+static uint64_t name_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603u;
+	for (; *s; s++) {
+		h ^= (unsigned char)tolower((unsigned char)*s);
+		h *= 1099511628211u;
+	}
+	return h ? h : 1;
+}
+
+/* The slot of name (whose strings are names[ix]) or the empty slot for it. */
+static size_t oset_slot(const struct owner_set *os, char *const *names, const char *name,
+                        uint64_t h)
+{
+	size_t j = (size_t)h & (os->cap - 1);
+	while (os->h[j] && !(os->h[j] == h && strcasecmp(names[os->ix[j]], name) == 0))
+		j = (j + 1) & (os->cap - 1);
+	return j;
+}
+
+/* Find name; or, with add, insert it as index `add_ix`. Returns the index
+ * or SIZE_MAX. */
+static size_t oset_find(struct owner_set *os, char *const *names, const char *name, bool add,
+                        size_t add_ix)
+{
+	uint64_t h = name_hash(name);
+	if (os->cap) {
+		size_t j = oset_slot(os, names, name, h);
+		if (os->h[j])
+			return os->ix[j];
+	}
+	if (!add)
+		return SIZE_MAX;
+	if (2 * (os->n + 1) > os->cap) {
+		struct owner_set big = { 0 };
+		big.cap = os->cap ? 2 * os->cap : 16;
+		big.h = xcalloc(big.cap, sizeof *big.h);
+		big.ix = xcalloc(big.cap, sizeof *big.ix);
+		for (size_t j = 0; j < os->cap; j++)
+			if (os->h[j]) {
+				size_t k = (size_t)os->h[j] & (big.cap - 1);
+				while (big.h[k])
+					k = (k + 1) & (big.cap - 1);
+				big.h[k] = os->h[j];
+				big.ix[k] = os->ix[j];
+			}
+		big.n = os->n;
+		free(os->h);
+		free(os->ix);
+		*os = big;
+	}
+	size_t j = oset_slot(os, names, name, h);
+	os->h[j] = h;
+	os->ix[j] = add_ix;
+	os->n++;
+	return add_ix;
+}
+
+static void oset_free(struct owner_set *os)
+{
+	if (!os)
+		return;
+	free(os->h);
+	free(os->ix);
+	free(os);
+}
+
+void import_stats_free(struct import_stats *st)
+{
+	for (size_t i = 0; i < st->nunmapped; i++)
+		free(st->unmapped_owners[i]);
+	free(st->unmapped_owners);
+	oset_free(st->owner_set_);
+	st->unmapped_owners = NULL;
+	st->nunmapped = 0;
+	st->owner_set_ = NULL;
+}
+
+/* The owner map of this run: the config's import.owners, then --owner-map. */
+struct owner_map {
+	char **from, **to;
+	size_t n, cap;
+	struct owner_set set;
+};
+
+static struct owner_map run_owners;
+
+static void owner_map_put(struct owner_map *om, const char *from, const char *to)
+{
+	char *f = xstrdup(from);
+	str_trim(f);
+	size_t i = oset_find(&om->set, om->from, f, false, 0);
+	if (i != SIZE_MAX) { /* a later entry wins */
+		free(f);
+		free(om->to[i]);
+		om->to[i] = xstrdup(to);
+		return;
+	}
+	size_t c = om->cap;
+	om->from = xgrow(om->from, &c, om->n + 1, sizeof *om->from);
+	om->to = xgrow(om->to, &om->cap, om->n + 1, sizeof *om->to);
+	om->from[om->n] = f;
+	om->to[om->n] = xstrdup(to);
+	oset_find(&om->set, om->from, f, true, om->n);
+	om->n++;
+}
+
+static void owner_map_free(struct owner_map *om)
+{
+	for (size_t i = 0; i < om->n; i++) {
+		free(om->from[i]);
+		free(om->to[i]);
+	}
+	free(om->from);
+	free(om->to);
+	free(om->set.h);
+	free(om->set.ix);
+	memset(om, 0, sizeof *om);
+}
+
+/* Check a target and add the pair; EX_USAGE (--owner-map) or EX_CONFIG. */
+static int owner_map_add(struct owner_map *om, const struct config *cfg, const char *from,
+                         const char *to, int code, const char *where, struct lerr *err)
+{
+	const char *t = to;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	if (strcmp(t, "-") == 0 || str_ieq(t, "none")) {
+		owner_map_put(om, from, "-");
+		return 0;
+	}
+	const struct member *m = config_member(cfg, t);
+	if (!m && cfg->nteam)
+		return lerr_set(err, code, "%s: '%s' is no team member (for owner '%s')", where, t,
+		                from);
+	owner_map_put(om, from, m ? m->name : t);
+	return 0;
+}
+
+static int owner_map_load(struct owner_map *om, const struct import_opts *o, struct lerr *err)
+{
+	const struct config *cfg = o->hooks->cfg;
+	const struct import_config *ic = cfg->import;
+	int rc = 0;
+	for (size_t i = 0; ic && i < ic->nowners && !rc; i++)
+		rc = owner_map_add(om, cfg, ic->owners[i].from, ic->owners[i].to, EX_CONFIG,
+		                   "import owners", err);
+	if (rc || !o->owner_map)
+		return rc;
+	/* CSV: old,new a line; a first line "old,new" is a header; blank
+	 * lines and # comments are skipped */
+	int fd = open(o->owner_map, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return lerr_set(err, EX_NOINPUT, "cannot open owner map '%s': %s", o->owner_map,
+		                strerror(errno));
+	struct csv_opts co = { .delim = ',' };
+	struct csv_reader *r = csv_open_fd(fd, &co, err);
+	if (!r) {
+		close(fd);
+		return err->code ? err->code : EX_DATAERR;
+	}
+	struct csv_rec rec;
+	int k;
+	char where[300];
+	while (!rc && (k = csv_next(r, &rec, err)) == 1) {
+		const char *f0 = rec.f[0].s;
+		if ((rec.n == 1 && !*f0) || f0[0] == '#')
+			continue;
+		snprintf(where, sizeof where, "--owner-map %s:%llu", o->owner_map,
+		         (unsigned long long)rec.line);
+		if (rec.n != 2 || !*f0) {
+			rc = lerr_set(err, EX_DATAERR, "%s: expected old,new", where);
+			break;
+		}
+		if (rec.line == 1 && str_ieq(rec.f[1].s, "new"))
+			continue;
+		rc = owner_map_add(om, cfg, f0, rec.f[1].s, EX_DATAERR, where, err);
+	}
+	if (!rc && k > 1)
+		rc = k;
+	csv_close(r);
+	close(fd);
+	return rc;
+}
+
+/* An owner no member and no map entry names: kept on the lead as the
+ * custom field source_owner, listed once in the summary. */
+static void note_unmapped(struct import_stats *st, const char *owner)
+{
+	if (!st->owner_set_)
+		st->owner_set_ = xcalloc(1, sizeof *st->owner_set_);
+	if (oset_find(st->owner_set_, st->unmapped_owners, owner, false, 0) == SIZE_MAX) {
+		size_t cap = st->nunmapped;
+		st->unmapped_owners = xgrow(st->unmapped_owners, &cap, st->nunmapped + 1,
+		                            sizeof *st->unmapped_owners);
+		st->unmapped_owners[st->nunmapped] = xstrdup(owner);
+		oset_find(st->owner_set_, st->unmapped_owners, owner, true, st->nunmapped);
+		st->nunmapped++;
+	}
+}
+
+static void keep_source_owner(struct lead *l, const char *owner, struct import_stats *st)
+{
+	note_unmapped(st, owner);
+	struct sb sb = SB_INIT;
+	const char *x = l->t[LT_EXTRA];
+	size_t xn = x ? strlen(x) : 0;
+	if (xn >= 2 && x[xn - 1] == '}') {
+		sb_add(&sb, x, xn - 1);
+		sb_adds(&sb, xn > 2 ? ",\"source_owner\":" : "\"source_owner\":");
+	} else {
+		sb_adds(&sb, "{\"source_owner\":");
+	}
+	sb_add_json_str(&sb, owner);
+	sb_addc(&sb, '}');
+	free(l->t[LT_EXTRA]);
+	l->t[LT_EXTRA] = sb.buf;
+}
+
+/* --detect: the owners of the file that no member and no map entry name,
+ * each once, before anything is written. */
+static int detect_owners(struct import_opts *o, struct csv_reader *r, const struct imap *m,
+                         struct import_stats *st, struct lerr *err)
+{
+	const struct config *cfg = o->hooks->cfg;
+	size_t col = SIZE_MAX;
+	for (size_t i = 0; i < m->ncols && col == SIZE_MAX; i++)
+		if (m->cols[i].kind == IMAP_FIELD && m->cols[i].field->kind == FK_TEXT &&
+		    m->cols[i].field->idx == LT_OWNER && !m->cols[i].secondary)
+			col = i;
+	if (col == SIZE_MAX || !cfg->nteam)
+		return 0;
+	int rc = owner_map_load(&run_owners, o, err);
+	struct cells c = { 0 };
+	struct csv_rec rec;
+	bool in_footer = false;
+	while (!rc && (rc = csv_next(r, &rec, err)) == 1) {
+		rc = 0;
+		cells_from(&c, &rec);
+		if (imap_row_blank(c.v, c.n) || imap_row_footer(c.v, c.n, &in_footer))
+			continue;
+		size_t k = m->skip + col;
+		if (k >= c.n)
+			continue;
+		char *v = xstrdup(c.v[k]);
+		str_trim(v);
+		const char *name = v;
+		if (*v && run_owners.n) {
+			size_t i = oset_find(&run_owners.set, run_owners.from, v, false, 0);
+			if (i != SIZE_MAX)
+				name = strcmp(run_owners.to[i], "-") == 0 ? "" : run_owners.to[i];
+		}
+		if (*name && !config_member(cfg, name))
+			note_unmapped(st, name);
+		free(v);
+	}
+	if (rc > 0 && rc < 128)
+		rc = file_err(o, rc, err);
+	free(c.v);
+	owner_map_free(&run_owners);
+	return rc;
+}
+
+int import_detect(struct import_opts *o, struct imap *m, struct imap_detection *d,
+                  struct import_stats *st, struct lerr *err)
+{
+	struct csv_reader *r;
+	struct cells c = { 0 };
+	memset(m, 0, sizeof *m);
+	int rc = open_reader(o, &r, err);
+	if (rc)
+		return rc;
+	rc = setup_mapping(o, &r, &c, m, d, err);
+	free(c.v);
+	if (!rc && st)
+		rc = detect_owners(o, r, m, st, err);
+	csv_close(r);
+	return rc;
+}
+
 /* Complete an imported lead with what the file did not say. */
 static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int64_t batch,
                        struct import_stats *st, struct lerr *err)
@@ -383,6 +738,12 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 		return lerr_set(err, EX_DATAERR, "the extra column is not a JSON object");
 	lead_set(l, LT_ASSIGNED_RULE, NULL);
 	l->has[LI_ID] = false; /* our own export's id: the database gives a new one */
+	if (l->t[LT_OWNER] && run_owners.n) {
+		size_t i = oset_find(&run_owners.set, run_owners.from, l->t[LT_OWNER], false, 0);
+		if (i != SIZE_MAX)
+			lead_set(l, LT_OWNER,
+			         strcmp(run_owners.to[i], "-") == 0 ? NULL : run_owners.to[i]);
+	}
 	if (l->t[LT_OWNER]) {
 		const struct member *mem = config_member(cfg, l->t[LT_OWNER]);
 		if (mem) {
@@ -392,8 +753,9 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 		} else if (cfg->nteam) {
 			if (!st->warnings++)
 				snprintf(st->first_warning, sizeof st->first_warning,
-				         "line %llu: unknown owner '%s' (left unassigned)",
+				         "line %llu: unknown owner '%s' (kept as source_owner)",
 				         (unsigned long long)line, l->t[LT_OWNER]);
+			keep_source_owner(l, l->t[LT_OWNER], st);
 			lead_set(l, LT_OWNER, NULL);
 		}
 	}
@@ -613,14 +975,6 @@ static int import_row(struct import_opts *o, const struct imap *m, const struct 
 
 /* ---- the config's import: section ---- */
 
-struct import_config {
-	struct import_pair {
-		char *value, *stage, *status; /* one of stage and status */
-	} * v;
-	size_t n, cap;
-	char *src; /* the section as written, for config show */
-};
-
 static void import_release(struct config *cfg)
 {
 	struct import_config *ic = cfg->import;
@@ -632,6 +986,11 @@ static void import_release(struct config *cfg)
 		free(ic->v[i].status);
 	}
 	free(ic->v);
+	for (size_t i = 0; i < ic->nowners; i++) {
+		free(ic->owners[i].from);
+		free(ic->owners[i].to);
+	}
+	free(ic->owners);
 	free(ic->src);
 	free(ic);
 	cfg->import = NULL;
@@ -678,6 +1037,33 @@ static int parse_value_map(struct yaml_ctx *y, yaml_node_t *n, const char *what,
 	return rc;
 }
 
+/* owners: old name or id -> team member (checked at import time: the team
+ * may come after this section) */
+static int parse_owner_map(struct yaml_ctx *y, yaml_node_t *n, struct import_config *ic)
+{
+	if (!n || ly_is_null(n))
+		return 0;
+	if (!ly_is_map(n))
+		return ly_error(y, n,
+		                "expected a mapping of old owners to team members for "
+		                "import owners, got %s",
+		                ly_kind(n));
+	int rc = 0;
+	for (size_t i = 0; i < ly_map_len(n); i++) {
+		yaml_node_t *kn = ly_map_key(y, n, i), *vn = ly_map_val(y, n, i);
+		const char *k = ly_scalar(kn), *v = ly_scalar(vn);
+		if (str_empty(k) || str_empty(v)) {
+			rc = ly_error(y, str_empty(k) ? kn : vn,
+			              "expected an old owner: team member pair in import owners");
+			continue;
+		}
+		ic->owners = xgrow(ic->owners, &ic->capowners, ic->nowners + 1, sizeof *ic->owners);
+		ic->owners[ic->nowners].from = xstrdup(k);
+		ic->owners[ic->nowners++].to = xstrdup(v);
+	}
+	return rc;
+}
+
 static int parse_import(struct yaml_ctx *y, yaml_node_t *node, struct config *cfg)
 {
 	import_release(cfg);
@@ -687,18 +1073,22 @@ static int parse_import(struct yaml_ctx *y, yaml_node_t *node, struct config *cf
 	if (ly_is_null(node))
 		return 0;
 	if (!ly_is_map(node))
-		return ly_error(y, node,
-		                "expected a mapping (stages:, statuses:) for import, got %s",
-		                ly_kind(node));
+		return ly_error(
+		    y, node, "expected a mapping (stages:, statuses:, owners:) for import, got %s",
+		    ly_kind(node));
 	int rc = 0;
 	for (size_t i = 0; i < ly_map_len(node); i++) {
 		yaml_node_t *kn = ly_map_key(y, node, i);
 		const char *k = ly_scalar(kn);
-		if (!k || (strcmp(k, "stages") != 0 && strcmp(k, "statuses") != 0))
+		if (!k || (strcmp(k, "stages") != 0 && strcmp(k, "statuses") != 0 &&
+		           strcmp(k, "owners") != 0))
 			rc = ly_error(y, kn,
-			              "unknown key '%s' in import (expected: stages, statuses)",
+			              "unknown key '%s' in import (expected: stages, statuses, "
+			              "owners)",
 			              k ? k : "?");
 	}
+	if (parse_owner_map(y, ly_map_get(y, node, "owners"), ic))
+		rc = -1;
 	/* both, so that every problem is reported at once */
 	if (parse_value_map(y, ly_map_get(y, node, "stages"), "stages", ic, cfg))
 		rc = -1;
@@ -1229,29 +1619,82 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	ev_gate.mode = o->events;
 	ev_gate.recent = ldur_sub(h->now, lc_import_events_within(h->cfg));
 	ev_gate.st = st;
+	/* --date-format: FMT for every date column, or COL=FMT for one; FMT a
+	 * name or a strftime-style pattern */
 	enum imap_datefmt forced = IMAP_DATE_AUTO;
-	if (o->date_format && !imap_datefmt_parse(o->date_format, &forced))
-		return lerr_set(err, EX_USAGE,
-		                "unknown date format '%s' (iso, ymd, mdy, dmy, epoch-ms, epoch-s)",
-		                o->date_format);
+	const char *forced_pat = NULL;
+	for (size_t i = 0; o->date_formats && o->date_formats[i]; i++) {
+		const char *spec = o->date_formats[i], *eq = strchr(spec, '=');
+		const char *fmt = eq && !memchr(spec, '%', (size_t)(eq - spec)) ? eq + 1 : spec;
+		enum imap_datefmt f;
+		if (!imap_datefmt_is_pattern(fmt) && !imap_datefmt_parse(fmt, &f))
+			return lerr_set(
+			    err, EX_USAGE,
+			    "unknown date format '%s' (iso, ymd, mdy, dmy, epoch-ms, "
+			    "epoch-s, any-mdy, any-dmy, or a pattern such as %%d.%%m.%%y)",
+			    fmt);
+		if (fmt == spec) {
+			forced_pat = imap_datefmt_is_pattern(fmt) ? fmt : NULL;
+			forced = forced_pat ? IMAP_DATE_PATTERN : f;
+		}
+	}
 
-	int rc = open_reader(o, &r, err);
-	if (rc)
+	struct tz *tz = NULL;
+	if (o->timezone && tz_load(o->timezone, &tz, err)) {
+		char why[sizeof err->msg];
+		snprintf(why, sizeof why, "%s", err->msg);
+		return lerr_set(err, EX_USAGE, "--timezone: %s", why);
+	}
+	int rc = owner_map_load(&run_owners, o, err);
+	if (!rc)
+		rc = open_reader(o, &r, err);
+	if (rc) {
+		owner_map_free(&run_owners);
+		tz_free(tz);
 		return rc;
-	if ((rc = setup_mapping(o, r, &c, &m, &d, err)))
+	}
+	if ((rc = setup_mapping(o, &r, &c, &m, &d, err)))
 		goto out;
+	m.tz = tz ? tz : o->tz; /* --timezone, else the config's zone, else UTC */
 	snprintf(st->preset, sizeof st->preset, "%s", imap_preset_name(d.preset));
 	c.unguard = d.preset == imap_preset_find("leads");
 	for (size_t i = 0; o->notice && i < m.nnotes; i++)
 		o->notice(o->ctx, m.notes[i]);
 	for (size_t i = 0; i < m.ncols; i++)
-		if (imap_col_is_date(&m.cols[i]))
+		if (imap_col_is_date(&m.cols[i])) {
 			m.cols[i].date = forced;
-	if ((rc = detect_dates(o, r, &m, err)))
-		goto out;
+			m.cols[i].pattern = forced_pat;
+		}
+	for (size_t i = 0; o->date_formats && o->date_formats[i]; i++) {
+		const char *spec = o->date_formats[i], *eq = strchr(spec, '=');
+		if (!eq || memchr(spec, '%', (size_t)(eq - spec)))
+			continue;
+		char *col = xstrndup(spec, (size_t)(eq - spec));
+		int k = imap_col_find(&m, col);
+		if (k < 0 || !imap_col_is_date(&m.cols[k])) {
+			rc =
+			    lerr_set(err, EX_USAGE,
+			             k < 0 ? "--date-format: no column '%s'"
+			                   : "--date-format: column '%s' is not a date column (map "
+			                     "it to one with --map)",
+			             col);
+			free(col);
+			goto out;
+		}
+		free(col);
+		struct imap_col *dc = &m.cols[k];
+		dc->pattern = imap_datefmt_is_pattern(eq + 1) ? eq + 1 : NULL;
+		if (dc->pattern)
+			dc->date = IMAP_DATE_PATTERN;
+		else
+			imap_datefmt_parse(eq + 1, &dc->date);
+	}
+	/* (before detect_dates, which decides the AUTO columns) */
 	bool two_pass = false;
 	for (size_t i = 0; i < m.ncols; i++)
-		two_pass |= imap_col_is_date(&m.cols[i]) && forced == IMAP_DATE_AUTO;
+		two_pass |= imap_col_is_date(&m.cols[i]) && m.cols[i].date == IMAP_DATE_AUTO;
+	if ((rc = detect_dates(o, r, &m, err)))
+		goto out;
 	if (two_pass) {
 		/* back to the start for the real pass */
 		csv_close(r);
@@ -1345,6 +1788,8 @@ out:
 	ev_gate.st = NULL;
 	imap_vmap_free(vm);
 	imap_free(&m);
+	tz_free(tz);
+	owner_map_free(&run_owners);
 	free(c.v);
 	free(c.u);
 	if (r)

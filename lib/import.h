@@ -42,8 +42,15 @@ struct import_opts {
 	const char *map_file_text, *map_file_name;
 	const char *const *ignores;
 	const char *stage_map, *status_map;
-	const char *date_format; /* NULL = detect per column */
-	const struct tz *tz;     /* zone of times without an offset; NULL = UTC */
+	/* --date-format, NULL-terminated or NULL (detect per column): FMT for
+	 * every date column or COL=FMT; FMT a name or a strftime-style pattern */
+	const char *const *date_formats;
+	const char *timezone; /* zone of the file's times without one; NULL: UTC */
+	/* --owner-map: the path of a CSV of old,new owner names (new: a team
+	 * member, or "-" for none); its entries override the config's
+	 * import.owners */
+	const char *owner_map;
+	const struct tz *tz; /* without --timezone: the config's zone; NULL = UTC */
 	enum import_match match[IMPORT_MAX_MATCH];
 	int nmatch;
 	enum import_dup on_dup;
@@ -80,7 +87,15 @@ struct import_stats {
 	uint64_t events_quiet; /* new leads imported quietly (--events) */
 	char first_warning[512];
 	char preset[32];
+	/* owners in the file that name no team member and no --owner-map or
+	 * import.owners entry: each distinct name once, in file order (kept
+	 * on their leads as the custom field source_owner) */
+	char **unmapped_owners;
+	size_t nunmapped;
+	struct owner_set *owner_set_; /* private */
 };
+/* Free what import_run() left in st (the unmapped owners). */
+void import_stats_free(struct import_stats *st);
 
 /*
  * Run the import. Returns 0, or an exit code with err filled:
@@ -100,6 +115,10 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
  *     import:
  *       stages: {Hot: Proposal Sent, Cold: Lost, Recycled: "-"}
  *       statuses: {Dormant: inactive}
+ *       owners: {jsmith: Ana Lima, "005Dn000001AbCd": Bo, Old Timer: "-"}
+ *
+ * owners: the old CRM's owner names or ids mapped to team members ("-":
+ * no owner), matched without regard to case.
  *
  * Registered by hooks_register_config().
  */
@@ -113,10 +132,11 @@ uint64_t import_file_bytes(const struct import_opts *o);
 /*
  * `leads import --detect`: read the header and report the preset, its
  * confidence and each column's target. Fills m (caller imap_free()s it)
- * and d.
+ * and d; with st (zeroed by the caller; import_stats_free() it), also
+ * reads the rows for the owners no team member and no owner map names.
  */
 int import_detect(struct import_opts *o, struct imap *m, struct imap_detection *d,
-                  struct lerr *err);
+                  struct import_stats *st, struct lerr *err);
 
 /* ---- storage of batches (lib/db_import.c) ---- */
 

@@ -141,10 +141,71 @@ void lead_display_name(const struct lead *l, char *buf, size_t n)
 	}
 }
 
+/*
+ * The length of an invisible character at p (zero-width, bidi and other
+ * format characters, the soft hyphen, a stray BOM), else 0; *space is set
+ * instead for a Unicode space (NBSP, the U+2000 range, ideographic...).
+ */
+static size_t invisible_at(const unsigned char *p, bool *space)
+{
+	*space = false;
+	if (p[0] == 0xC2 && (p[1] == 0xA0 || p[1] == 0xAD)) {
+		*space = p[1] == 0xA0; /* NBSP; U+00AD soft hyphen */
+		return 2;
+	}
+	if (p[0] == 0xE1 && p[1] == 0x9A && p[2] == 0x80) { /* U+1680 */
+		*space = true;
+		return 3;
+	}
+	if (p[0] == 0xE1 && p[1] == 0xA0 && p[2] == 0x8E) /* U+180E */
+		return 3;
+	if (p[0] == 0xE2 && p[1] == 0x80 && p[2] >= 0x80 && p[2] <= 0xAF) {
+		unsigned c = p[2];
+		/* U+2000-200A spaces, 2028/2029 separators, 202F narrow NBSP */
+		*space = c <= 0x8A || c == 0xA8 || c == 0xA9 || c == 0xAF;
+		/* U+200B-200F zero-width and marks, 202A-202E embeddings */
+		if (*space || (c >= 0x8B && c <= 0x8F) || (c >= 0xAA && c <= 0xAE))
+			return 3;
+		return 0;
+	}
+	if (p[0] == 0xE2 && p[1] == 0x81 && (p[2] == 0x9F || (p[2] >= 0xA0 && p[2] <= 0xAF))) {
+		*space = p[2] == 0x9F; /* U+205F; 2060-206F word joiner, isolates */
+		return 3;
+	}
+	if (p[0] == 0xE3 && p[1] == 0x80 && p[2] == 0x80) { /* U+3000 */
+		*space = true;
+		return 3;
+	}
+	if (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) /* U+FEFF BOM */
+		return 3;
+	return 0;
+}
+
+size_t lead_text_clean(char *s)
+{
+	unsigned char *r = (unsigned char *)s, *w;
+	r += strcspn(s, "\xC2\xE1\xE2\xE3\xEF"); /* the lead bytes of what goes */
+	w = r;
+	while (*r) {
+		bool space;
+		size_t k = *r >= 0xC2 ? invisible_at(r, &space) : 0;
+		if (k) {
+			if (space)
+				*w++ = ' ';
+			r += k;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - (unsigned char *)s);
+}
+
 bool lead_email_canon(char *s)
 {
+	/* Unicode spaces and invisible characters never belong in an address */
+	size_t n = lead_text_clean(s), i = 0;
 	/* trim */
-	size_t n = strlen(s), i = 0;
 	while (n > 0 && isspace((unsigned char)s[n - 1]))
 		n--;
 	while (i < n && isspace((unsigned char)s[i]))
@@ -152,10 +213,22 @@ bool lead_email_canon(char *s)
 	/* Forms often wrap addresses: "<ana@example.com>" or "mailto:ana@..." */
 	if (n - i >= 7 && strncasecmp(s + i, "mailto:", 7) == 0)
 		i += 7;
-	if (n - i >= 2 && s[i] == '<' && s[n - 1] == '>') {
-		i++;
-		n--;
+	if (n - i >= 2 && s[n - 1] == '>') {
+		/* "Ana Lima <ana@example.com>": the address */
+		size_t lt = n - 1;
+		while (lt > i && s[lt] != '<')
+			lt--;
+		if (s[lt] == '<') {
+			i = lt + 1;
+			n--;
+			while (i < n && isspace((unsigned char)s[i]))
+				i++;
+			while (n > i && isspace((unsigned char)s[n - 1]))
+				n--;
+		}
 	}
+	if (n - i >= 7 && strncasecmp(s + i, "mailto:", 7) == 0)
+		i += 7;
 	n -= i;
 	if (i)
 		memmove(s, s + i, n);
@@ -178,6 +251,107 @@ bool lead_email_canon(char *s)
 		}
 	}
 	return at && at != s && n <= 254 && dot && dot > at + 1 && dot[1] != '\0';
+}
+
+/* The end of the item that starts at p: the next ',' or ';' outside quotes
+ * and angle brackets, or a space between two bare addresses. */
+static const char *email_item_end(const char *p)
+{
+	bool quoted = false, angle = false, named = false;
+	const char *at = NULL;
+	for (; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (quoted)
+			continue;
+		else if (*p == '<')
+			angle = named = true;
+		else if (*p == '>')
+			angle = false;
+		else if (angle)
+			continue;
+		else if (*p == ',' || *p == ';')
+			return p;
+		else if (*p == '@')
+			at = p;
+		else if (isspace((unsigned char)*p) && at && !named) {
+			/* "a@x.com b@y.com": a space after a bare address ends it,
+			 * unless a display name's '<' follows */
+			const char *q = p;
+			while (isspace((unsigned char)*q))
+				q++;
+			if (*q != '<' && *q != ',' && *q != ';' && *q)
+				return p;
+		}
+	}
+	return p;
+}
+
+static char *email_trimmed(const char *b, const char *e)
+{
+	while (b < e && isspace((unsigned char)*b))
+		b++;
+	while (e > b && isspace((unsigned char)e[-1]))
+		e--;
+	return xstrndup(b, (size_t)(e - b));
+}
+
+bool lead_email_split(const char *in, char **addr, char **name, char **rest)
+{
+	char *s = xstrdup(in);
+	lead_text_clean(s);
+	*addr = *name = *rest = NULL;
+	struct sb more = SB_INIT;
+	bool ok = false;
+	for (const char *p = s; *p;) {
+		const char *e = email_item_end(p);
+		char *item = email_trimmed(p, e);
+		p = *e ? e + 1 : e;
+		if (!*item) {
+			free(item);
+			continue;
+		}
+		if (*addr) {
+			if (more.len)
+				sb_adds(&more, ", ");
+			char *c = xstrdup(item);
+			sb_adds(&more, lead_email_canon(c) ? c : item);
+			free(c);
+			free(item);
+			continue;
+		}
+		char *lt = strrchr(item, '<');
+		if (lt && lt != item) {
+			char *nm = email_trimmed(item, lt);
+			size_t k = strlen(nm);
+			if (k >= 2 && nm[0] == '"' && nm[k - 1] == '"') {
+				memmove(nm, nm + 1, k - 2);
+				nm[k - 2] = '\0';
+			}
+			if (*nm)
+				*name = nm;
+			else
+				free(nm);
+		}
+		ok = lead_email_canon(item);
+		if (!ok) {
+			free(item);
+			break;
+		}
+		*addr = item;
+	}
+	free(s);
+	if (!ok) {
+		free(*addr);
+		free(*name);
+		*addr = *name = NULL;
+		sb_free(&more);
+		return false;
+	}
+	*rest = more.len ? more.buf : NULL;
+	if (!more.len)
+		sb_free(&more);
+	return true;
 }
 
 bool lead_email_normalize(const char *in, char **out)

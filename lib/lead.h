@@ -103,8 +103,24 @@ void lead_display_name(const struct lead *l, char *buf, size_t n);
  * address (one '@', non-empty local part and a dotted domain, no spaces).
  */
 bool lead_email_normalize(const char *in, char **out);
-/* The same in place (the result is never longer). */
+/* The same in place (the result is never longer). Unicode spaces and
+ * invisible characters go first, and "Name <addr>" gives the address. */
 bool lead_email_canon(char *s);
+/*
+ * An email cell as people and vendors write it: "ana@x.com", "Ana Lima
+ * <ana@x.com>", "\"Lima, Ana\" <ana@x.com>", or several addresses split by
+ * commas, semicolons or spaces (Pipedrive). *addr: the first, canonical;
+ * *name: its display name or NULL; *rest: the others, canonical where they
+ * read as addresses, ", "-joined, or NULL. false (all NULL) if the first
+ * item is not an address.
+ */
+bool lead_email_split(const char *in, char **addr, char **name, char **rest);
+/*
+ * In place: Unicode spaces (NBSP, U+2000-200A, U+202F, U+3000...) become
+ * ' ', zero-width and format characters (ZWSP, ZWJ, bidi marks, a stray
+ * BOM, the soft hyphen) go. Returns the new length.
+ */
+size_t lead_text_clean(char *s);
 
 /*
  * The largest amount a lead's value may hold, in cents (one trillion, either

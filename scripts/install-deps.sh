@@ -8,7 +8,7 @@ pkgs="
   libsqlite3-dev sqlite3 libyaml-dev libpq-dev libjansson-dev
   bats bats-assert bats-support bats-file
   clang-14 libclang-rt-14-dev clang-format-14
-  mandoc jq libxml2-utils valgrind tzdata
+  mandoc jq libxml2-utils valgrind tzdata python3
   sqlite-utils time bc parallel
   libgmime-3.0-dev
   zsh fish bsdutils graphviz

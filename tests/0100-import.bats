@@ -109,7 +109,7 @@ $(hx 'cr\rhere')|$(hx 'two\\\\')|$(hx 'x\ny')"
 	run --separate-stderr leads import latin.csv
 	assert_failure 65
 	assert_output ''
-	assert_equal "$stderr" "leads import: latin.csv: line 3, column 21 (field 2): invalid UTF-8 (byte 0xE9 at byte 56 of the file)"
+	assert_equal "$stderr" "leads import: latin.csv: line 3, column 21 (field 2): invalid UTF-8 (byte 0xE9 at byte 56 of the file); if the file is not UTF-8, name its encoding, e.g. --encoding windows-1252"
 	run -0 sql "SELECT count(*) FROM leads"
 	assert_output 0
 }
@@ -238,7 +238,7 @@ ok3@example.com|Ed|Echo'
 	printf 'Email,Name\n\xc3\x28\xa0\xa1,x\n' >rnd.csv
 	run --separate-stderr leads import rnd.csv
 	assert_failure 65
-	assert_equal "$stderr" "leads import: rnd.csv: line 2, column 1 (field 1): invalid UTF-8 (byte 0xC3 at byte 12 of the file)"
+	assert_equal "$stderr" "leads import: rnd.csv: line 2, column 1 (field 1): invalid UTF-8 (byte 0xC3 at byte 12 of the file); if the file is not UTF-8, name its encoding, e.g. --encoding windows-1252"
 }
 
 @test "a quote left open or text after a closing quote stops the import" {

@@ -303,7 +303,7 @@ YAML
 	assert_output ''
 	assert_equal "${stderr_lines[0]}" "error: $PWD/c.yaml:2:17: unknown stage 'Nowhere' for 'Hot' in import stages"
 	assert_equal "${stderr_lines[3]}" "error: $PWD/c.yaml:3:23: unknown status 'asleep' for 'Dormant' in import statuses (new, active, inactive, unqualified)"
-	assert_equal "${stderr_lines[6]}" "error: $PWD/c.yaml:4:3: unknown key 'columns' in import (expected: stages, statuses)"
+	assert_equal "${stderr_lines[6]}" "error: $PWD/c.yaml:4:3: unknown key 'columns' in import (expected: stages, statuses, owners)"
 	assert_equal "${stderr_lines[9]}" "leads import: 3 errors in config '$PWD/c.yaml'"
 	# nothing was written: not even a database
 	run ! db_exists
@@ -339,20 +339,55 @@ team:
 YAML
 }
 
-@test "owners are matched to team members by name or email; unknown ones are left unassigned" {
+@test "owners are matched to team members by name or email; unknown ones are kept as source_owner" {
 	team_config
 	printf '%s\n' 'Email,Owner' 'l1@example.com,ana' 'l2@example.com,BEN@Example.com' \
-		'l3@example.com,Zed Unknown' 'l4@example.com,' 'l5@example.com,zed' >o.csv
+		'l3@example.com,Zed Unknown' 'l4@example.com,' 'l5@example.com,zed' 'l6@example.com,ZED UNKNOWN' >o.csv
 	run --separate-stderr leads -c team.yaml import o.csv
 	assert_success
-	assert_equal "$(untimed "$stderr")" "generic: 5 read, 5 inserted, 0 updated, 0 duplicates skipped, 0 rejected, 2 warnings (T); batch 1
-first warning: line 4: unknown owner 'Zed Unknown' (left unassigned)"
-	run -0 sql "SELECT email, coalesce(owner, '-'), stage FROM leads ORDER BY id"
-	assert_output 'l1@example.com|ana|open
-l2@example.com|ben|open
-l3@example.com|-|open
-l4@example.com|-|open
-l5@example.com|-|open'
+	assert_equal "$(untimed "$stderr")" "generic: 6 read, 6 inserted, 0 updated, 0 duplicates skipped, 0 rejected, 3 warnings (T); batch 1
+first warning: line 4: unknown owner 'Zed Unknown' (kept as source_owner)
+owners not in the team (kept as source_owner; map them with --owner-map): Zed Unknown, zed"
+	run -0 sql "SELECT email, coalesce(owner, '-'), stage, coalesce(json_extract(extra, '$.source_owner'), '') FROM leads ORDER BY id"
+	assert_output 'l1@example.com|ana|open|
+l2@example.com|ben|open|
+l3@example.com|-|open|Zed Unknown
+l4@example.com|-|open|
+l5@example.com|-|open|zed
+l6@example.com|-|open|ZED UNKNOWN'
+	# shown by show, usable in routing conditions (a custom field)
+	run -0 leads -c team.yaml show 3
+	assert_output --partial 'Zed Unknown'
+}
+
+@test "--owner-map and import.owners map the old CRM's owners to team members" {
+	team_config
+	cat >>team.yaml <<'YAML'
+import:
+  owners: {jsmith: ana, "005Dn000001AbCd": ben, Old Timer: "-"}
+YAML
+	printf '%s\n' 'Email,Owner' 'l1@example.com,JSmith' 'l2@example.com,005Dn000001AbCd' \
+		'l3@example.com,Old Timer' 'l4@example.com,Zed' 'l5@example.com,Mary Q' >o.csv
+	printf '%s\n' 'old,new' 'Zed,ben@example.com' '# a comment' '"Smith, John",ana' >owners.csv
+	run --separate-stderr leads -c team.yaml import --owner-map owners.csv o.csv
+	assert_success
+	assert_equal "${stderr_lines[2]}" "owners not in the team (kept as source_owner; map them with --owner-map): Mary Q"
+	run -0 sql "SELECT email, coalesce(owner, '-') FROM leads ORDER BY id"
+	assert_output 'l1@example.com|ana
+l2@example.com|ben
+l3@example.com|-
+l4@example.com|ben
+l5@example.com|-'
+	# --detect lists them before anything is written
+	run --separate-stderr leads -c team.yaml import --detect --owner-map owners.csv o.csv
+	assert_success
+	assert_equal "$stderr" "leads import: owners not in the team (would be kept as source_owner; map them with --owner-map): Mary Q"
+	printf '%s\n' 'Zed,nobody' >bad.csv
+	run --separate-stderr leads -c team.yaml import --owner-map bad.csv o.csv
+	assert_failure 65
+	assert_equal "$stderr" "leads import: --owner-map bad.csv:1: 'nobody' is no team member (for owner 'Zed')"
+	run --separate-stderr leads -c team.yaml import --owner-map missing.csv o.csv
+	assert_failure 66
 }
 
 @test "without a team, owners are kept as they are" {

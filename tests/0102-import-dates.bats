@@ -92,51 +92,51 @@ c@example.com 2024-03-14T09:30:15Z'
 	assert_output $'a@example.com 2024-03-03T00:00:00Z\nb@example.com 2024-11-11T00:00:00Z'
 }
 
-@test "an impossible date is a rejected row, the others import" {
+@test "an impossible date keeps the lead: the text in a custom field, a warning naming line and column" {
 	printf '%s\n' 'Email,Created' 'a@example.com,02/30/2024' 'b@example.com,12/31/2024' \
 		'c@example.com,soon' 'd@example.com,' >d.csv
 	run --separate-stderr leads import --rejects rej.csv d.csv
 	assert_success
-	assert_equal "$(untimed "$stderr")" "generic: 4 read, 2 inserted, 0 updated, 0 duplicates skipped, 2 rejected, 0 warnings (T); batch 1"
-	run -0 cat rej.csv
-	assert_output "rejected_line,rejected_reason,Email,Created
-2,column 'Created': '02/30/2024' is not a date in the mdy format,a@example.com,02/30/2024
-4,column 'Created': 'soon' is not a date in the mdy format,c@example.com,soon"
+	assert_equal "$(untimed "$stderr")" "generic: 4 read, 4 inserted, 0 updated, 0 duplicates skipped, 0 rejected, 2 warnings (T); batch 1
+first warning: line 2: column 'Created': '02/30/2024' is not a date in the mdy format; kept as a custom field"
+	run -0 sql "SELECT email, coalesce(extra, '') FROM leads ORDER BY id"
+	assert_output 'a@example.com|{"Created":"02/30/2024"}
+b@example.com|
+c@example.com|{"Created":"soon"}
+d@example.com|'
 	# no date: created now
 	run -0 created
-	assert_output $'b@example.com 2024-12-31T00:00:00Z\nd@example.com 2026-11-24T09:00:00Z'
+	assert_output $'a@example.com 2026-11-24T09:00:00Z\nb@example.com 2024-12-31T00:00:00Z\nc@example.com 2026-11-24T09:00:00Z\nd@example.com 2026-11-24T09:00:00Z'
 }
 
-@test "a column of nothing but impossible dates rejects those rows" {
+@test "--strict makes an unreadable date a reject" {
 	printf '%s\n' 'Email,Created' 'a@example.com,02/30/2024' >d.csv
+	run --separate-stderr leads import --strict d.csv
+	assert_failure 65
+	assert_equal "${stderr_lines[0]}" "leads import: d.csv:2: column 'Created': '02/30/2024' is not a date; kept as a custom field"
+	run -0 sql "SELECT count(*) FROM leads"
+	assert_output 0
+}
+
+@test "a column that mixes formats reads each value as it comes" {
+	printf '%s\n' 'Email,Created' 'a@example.com,03/14/2024' 'b@example.com,2024-03-14' \
+		'c@example.com,04/05/2024' >d.csv
 	run --separate-stderr leads import d.csv
 	assert_success
-	assert_equal "$(untimed "$stderr")" "leads import: line 2: column 'Created': '02/30/2024' is not a date, or an ambiguous one
-generic: 1 read, 0 inserted, 0 updated, 0 duplicates skipped, 1 rejected, 0 warnings (T); batch 1"
+	run -0 created
+	assert_output $'a@example.com 2024-03-14T00:00:00Z\nb@example.com 2024-03-14T00:00:00Z\nc@example.com 2024-04-05T00:00:00Z'
 }
 
-@test "a column that mixes formats stops the import" {
-	printf '%s\n' 'Email,Created' 'a@example.com,03/14/2024' 'b@example.com,2024-03-14' >d.csv
-	run --separate-stderr leads import d.csv
-	assert_failure 65
-	assert_equal "$stderr" "leads import: d.csv: column 'Created': line 3: '2024-03-14' is not in the date format of the values before it (like '03/14/2024'); use --date-format"
-}
-
-@test "with --date-format a value in another format is a rejected row" {
+@test "with --date-format a value in another format is kept as text" {
 	printf '%s\n' 'Email,Created' 'a@example.com,03/14/2024' 'b@example.com,2024-03-14' >d.csv
 	run --separate-stderr leads import --date-format mdy d.csv
 	assert_success
-	assert_equal "${stderr_lines[0]}" "leads import: line 3: column 'Created': '2024-03-14' is not a date in the mdy format"
+	assert_equal "${stderr_lines[1]}" "first warning: line 3: column 'Created': '2024-03-14' is not a date in the mdy format; kept as a custom field"
 	run -0 created
-	assert_output 'a@example.com 2024-03-14T00:00:00Z'
+	assert_output $'a@example.com 2024-03-14T00:00:00Z\nb@example.com 2026-11-24T09:00:00Z'
 }
 
-@test "each date column is detected on its own" {
-	printf '%s\n' 'Email,Created,Last Modified Date' 'a@example.com,14/03/2024,2024-03-20T10:00:00Z' \
-		'b@example.com,01/02/2024,1710408615000' >d.csv
-	run --separate-stderr leads import --map 'Last Modified Date=updated_at' d.csv
-	assert_failure 65
-	assert_equal "$stderr" "leads import: d.csv: column 'Last Modified Date': line 3: '1710408615000' is not in the date format of the values before it (like '2024-03-20T10:00:00Z'); use --date-format"
+@test "each date column is detected on its own, day/month order for the whole file" {
 	printf '%s\n' 'Email,Created,Last Modified Date' 'a@example.com,14/03/2024,2024-03-20T10:00:00Z' \
 		'b@example.com,01/02/2024,2024-03-21' >d.csv
 	leads import -q --map 'Last Modified Date=updated_at' d.csv
@@ -144,11 +144,50 @@ generic: 1 read, 0 inserted, 0 updated, 0 duplicates skipped, 1 rejected, 0 warn
 	assert_output $'2024-03-14|2024-03-20T10:00\n2024-02-01|2024-03-21T00:00'
 }
 
+@test "a column of ambiguous dates takes the order another column proves" {
+	# Create Date proves month first; Last Activity only holds ambiguous dates
+	printf '%s\n' 'Email,Create Date,Last Activity' 'a@example.com,3/14/2024,4/5/2024' \
+		'b@example.com,3/15/2024,6/7/2024' >d.csv
+	run --separate-stderr leads import --map 'Last Activity=last_activity_at' d.csv
+	assert_success
+	run -0 sql "SELECT strftime('%Y-%m-%d', created_at, 'unixepoch'), strftime('%Y-%m-%d', last_activity_at, 'unixepoch') FROM leads ORDER BY id"
+	assert_output $'2024-03-14|2024-04-05\n2024-03-15|2024-06-07'
+	# with no column to prove it, leads asks
+	printf '%s\n' 'Email,Last Activity' 'a@example.com,4/5/2024' >d2.csv
+	run --separate-stderr leads import --map 'Last Activity=last_activity_at' d2.csv
+	assert_failure 65
+}
+
+@test "two-digit years, month names in five languages, weekdays, zones, epochs" {
+	printf '%s\n' 'Email,Created' 'a@example.com,3/14/24' 'b@example.com,"Mar 14, 2024"' \
+		'c@example.com,14-Mar-2024' 'd@example.com,"Thu, 14 Mar 2024 10:00:00 GMT"' \
+		'e@example.com,14. März 2024' 'f@example.com,14 mars 2024' \
+		'g@example.com,14 de marzo de 2024' 'h@example.com,14 de março de 2024' \
+		'i@example.com,3/14/2024 9:30 AM UTC' 'j@example.com,3/14/2024 9:30 AM -05:00' \
+		'k@example.com,2024-03-14T09:30:00+01:00' 'l@example.com,1710408615' >d.csv
+	run --separate-stderr leads import d.csv
+	assert_success
+	[[ $stderr == *"12 inserted"*"0 warnings"* ]]
+	run -0 created
+	assert_output 'a@example.com 2024-03-14T00:00:00Z
+b@example.com 2024-03-14T00:00:00Z
+c@example.com 2024-03-14T00:00:00Z
+d@example.com 2024-03-14T10:00:00Z
+e@example.com 2024-03-14T00:00:00Z
+f@example.com 2024-03-14T00:00:00Z
+g@example.com 2024-03-14T00:00:00Z
+h@example.com 2024-03-14T00:00:00Z
+i@example.com 2024-03-14T09:30:00Z
+j@example.com 2024-03-14T14:30:00Z
+k@example.com 2024-03-14T08:30:00Z
+l@example.com 2024-03-14T09:30:15Z'
+}
+
 @test "an unknown --date-format is a usage error" {
 	printf 'Email\na@example.com\n' >d.csv
 	run --separate-stderr leads import --date-format yyyy-mm-dd d.csv
 	assert_failure 64
-	assert_equal "$stderr" "leads import: unknown date format 'yyyy-mm-dd' (iso, ymd, mdy, dmy, epoch-ms, epoch-s)"
+	assert_equal "$stderr" "leads import: unknown date format 'yyyy-mm-dd' (iso, ymd, mdy, dmy, epoch-ms, epoch-s, any-mdy, any-dmy, or a pattern such as %d.%m.%y)"
 }
 
 @test "the creation date from the file starts the stage; a later update time is kept" {
@@ -156,4 +195,44 @@ generic: 1 read, 0 inserted, 0 updated, 0 duplicates skipped, 1 rejected, 0 warn
 	leads import -q --map Updated=updated_at d.csv
 	run -0 sql "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', created_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', stage_entered_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M:%SZ', updated_at, 'unixepoch') FROM leads ORDER BY id"
 	assert_output '2024-01-02T00:00:00Z|2024-01-02T00:00:00Z|2024-05-06T07:08:09Z'
+}
+
+@test "--timezone: local times of the file's zone; values with an offset keep theirs" {
+	printf '%s\n' 'Email,Created' 'a@example.com,3/14/2024 9:30 AM' 'b@example.com,2024-03-14T09:30:00Z' \
+		'c@example.com,14 Mar 2024' 'd@example.com,3/14/2024 9:30 AM +01:00' 'e@example.com,1710408615' >d.csv
+	leads import -q --timezone America/New_York d.csv
+	run -0 created
+	assert_output 'a@example.com 2024-03-14T13:30:00Z
+b@example.com 2024-03-14T09:30:00Z
+c@example.com 2024-03-14T04:00:00Z
+d@example.com 2024-03-14T08:30:00Z
+e@example.com 2024-03-14T09:30:15Z'
+	# never $TZ: without --timezone the file's times are UTC
+	printf '%s\n' 'Email,Created' 'f@example.com,3/14/2024 9:30 AM' >f.csv
+	TZ=Asia/Tokyo leads import -q f.csv
+	run -0 sql "SELECT strftime('%H:%M', created_at, 'unixepoch') FROM leads WHERE email = 'f@example.com'"
+	assert_output '09:30'
+	run --separate-stderr leads import --timezone Mars/Base d.csv
+	assert_failure 64
+}
+
+@test "--date-format takes strftime-style patterns, for every date column or one" {
+	printf '%s\n' 'Email,Created,Close Date' 'a@example.com,2024-03-14,14.03.24' \
+		'b@example.com,2024-03-15,"Mar 5, 2024 10:00 PM +0100"' >p.csv
+	run --separate-stderr leads import --map 'Close Date=last_activity_at' --date-format 'Close Date=%d.%m.%y' p.csv
+	assert_success
+	assert_equal "${stderr_lines[1]}" "first warning: line 3: column 'Close Date': 'Mar 5, 2024 10:00 PM +0100' is not a date in the %d.%m.%y format; kept as a custom field"
+	run -0 sql "SELECT email, strftime('%Y-%m-%dT%H:%M', created_at, 'unixepoch'), coalesce(strftime('%Y-%m-%dT%H:%M', last_activity_at, 'unixepoch'), '-') FROM leads ORDER BY id"
+	assert_output $'a@example.com|2024-03-14T00:00|2024-03-14T00:00\nb@example.com|2024-03-15T00:00|-'
+	new_db LEADS_DB again
+	run --separate-stderr leads import --map 'Close Date=last_activity_at' --date-format '%Y-%m-%d' \
+		--date-format 'Close Date=%b %e, %Y %I:%M %p %z' p.csv
+	assert_success
+	run -0 sql "SELECT coalesce(strftime('%Y-%m-%dT%H:%M', last_activity_at, 'unixepoch'), '-') FROM leads ORDER BY id"
+	assert_output $'-\n2024-03-05T21:00'
+	run --separate-stderr leads import --date-format 'Nope=%d' p.csv
+	assert_failure 64
+	assert_equal "$stderr" "leads import: --date-format: no column 'Nope'"
+	run --separate-stderr leads import --date-format 'Email=%d' p.csv
+	assert_failure 64
 }

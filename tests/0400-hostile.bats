@@ -29,7 +29,7 @@ fast() {
 	printf 'email,first_name\na@example.com,Ana\nb@example.com,Caf\xe9\nc@example.com,Cy\n' >bad.csv
 	run --separate-stderr leads import bad.csv
 	assert_failure 65
-	assert_equal "$stderr" "leads import: bad.csv: line 3, column 18 (field 2): invalid UTF-8 (byte 0xE9 at byte 53 of the file)"
+	assert_equal "$stderr" "leads import: bad.csv: line 3, column 18 (field 2): invalid UTF-8 (byte 0xE9 at byte 53 of the file); if the file is not UTF-8, name its encoding, e.g. --encoding windows-1252"
 	run -0 counts
 	assert_output "1 0 1"
 }
@@ -112,7 +112,7 @@ $.x=5'
 	printf '\x89PNG\r\n\x1a\n\xde\xad\xbe\xef' >image.csv
 	run --separate-stderr leads import image.csv
 	assert_failure 65
-	assert_equal "$stderr" "leads import: image.csv: line 1, column 1 (field 1): invalid UTF-8 (byte 0x89 at byte 1 of the file)"
+	assert_equal "$stderr" "leads import: image.csv: line 1, column 1 (field 1): invalid UTF-8 (byte 0x89 at byte 1 of the file); if the file is not UTF-8, name its encoding, e.g. --encoding windows-1252"
 	head -c 262144 /dev/urandom >random.csv
 	run --separate-stderr fast leads import random.csv
 	assert_failure 65
@@ -255,15 +255,16 @@ leads list: 1 error in config 'bomb.yaml'"
 b@example.com||{"Amount":"99999999999999999999"}'
 }
 
-@test "dates like 02/30/2024: rejected rows, bad options, config errors" {
+@test "dates like 02/30/2024: kept as text with a warning, bad options, config errors" {
 	printf 'Email,Created Date\na@example.com,02/28/2024\nb@example.com,02/30/2024\nc@example.com,12/31/2024\n' >dates.csv
 	run --separate-stderr leads import dates.csv
 	assert_success
-	assert_equal "${stderr_lines[0]}" "leads import: line 3: column 'Created Date': '02/30/2024' is not a date in the mdy format"
-	[[ ${stderr_lines[1]} == "generic: 3 read, 2 inserted, 0 updated, 0 duplicates skipped, 1 rejected, 0 warnings ("* ]]
-	run -0 sql "SELECT email, date(created_at, 'unixepoch') FROM leads ORDER BY id"
-	assert_output "a@example.com|2024-02-28
-c@example.com|2024-12-31"
+	[[ ${stderr_lines[0]} == "generic: 3 read, 3 inserted, 0 updated, 0 duplicates skipped, 0 rejected, 1 warnings ("* ]]
+	assert_equal "${stderr_lines[1]}" "first warning: line 3: column 'Created Date': '02/30/2024' is not a date in the mdy format; kept as a custom field"
+	run -0 sql "SELECT email, date(created_at, 'unixepoch'), coalesce(extra, '') FROM leads ORDER BY id"
+	assert_output 'a@example.com|2024-02-28|
+b@example.com|2026-11-24|{"Created Date":"02/30/2024"}
+c@example.com|2024-12-31|'
 	for d in 2024-02-30 2023-02-29 2026-13-01 2026-11-24T24:00:00Z 2026-11-24T10:60 99999-01-01 1899-12-31; do
 		run --separate-stderr leads --now "$d" list
 		assert_failure 64

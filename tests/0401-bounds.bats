@@ -96,7 +96,7 @@ load test_helper
 	printf 'email,first_name\nc@example.com,Caf\xe9\n' >bad.csv
 	run --separate-stderr leads import bad.csv
 	assert_failure 65
-	assert_equal "$stderr" "leads import: bad.csv: line 2, column 18 (field 2): invalid UTF-8 (byte 0xE9 at byte 35 of the file)"
+	assert_equal "$stderr" "leads import: bad.csv: line 2, column 18 (field 2): invalid UTF-8 (byte 0xE9 at byte 35 of the file); if the file is not UTF-8, name its encoding, e.g. --encoding windows-1252"
 	run --separate-stderr leads add --json <<<$'{"email":"d@example.com","company":"Caf\xe9"}'
 	assert_failure 65
 	assert_equal "$stderr" "leads add: --json: invalid UTF-8 at byte 40"
