@@ -17,6 +17,13 @@ fake_editor() {
 	chmod +x "$BATS_TEST_TMPDIR/ed"
 }
 
+# Skip where there is no pseudo-terminal to give leads (a chroot without
+# /dev/pts). Call from the test itself: a skip inside `run` is lost.
+need_tty() {
+	command -v script >/dev/null || skip "no script(1) to give leads a terminal"
+	script -qec true /dev/null >/dev/null 2>&1 || skip "no pseudo-terminal here"
+}
+
 # Run leads on a pseudo-terminal.
 on_tty() {
 	script -qec "$(printf '%q ' "$LEADS_BIN" "$@")" /dev/null
@@ -33,6 +40,7 @@ on_tty() {
 }
 
 @test "note LEAD on a terminal opens \$VISUAL or \$EDITOR; '#' lines are left out" {
+	need_tty
 	add_lead --email a@example.com --first Ann
 	fake_editor
 	export EDITOR=$BATS_TEST_TMPDIR/ed NOTE_TEXT=$'wants a demo\n# not this\nnext week\n'
@@ -51,6 +59,7 @@ on_tty() {
 }
 
 @test "an empty note from the editor records nothing; a failing editor neither" {
+	need_tty
 	add_lead --email a@example.com --first Ann
 	fake_editor
 	EDITOR=$BATS_TEST_TMPDIR/ed NOTE_TEXT="" run on_tty note 1
