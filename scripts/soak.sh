@@ -125,12 +125,12 @@ status=0
 cat "$dir"/log/acked.* 2>/dev/null | sort -u >"$dir/acked"
 "$LEADS_BIN" export --format jsonl | jq -r .email | sort -u >"$dir/have"
 lost=$(comm -23 "$dir/acked" "$dir/have" | wc -l)
-# No message more than twice.
-dups=$(cat "$MAIL_DIR"/msg.* 2>/dev/null | grep '^Message-ID:' | sort | uniq -c |
-	awk '$1 > 2' | wc -l)
-twice=$(cat "$MAIL_DIR"/msg.* 2>/dev/null | grep '^Message-ID:' | sort | uniq -c |
-	awk '$1 == 2' | wc -l)
-sent=$(cat "$MAIL_DIR"/msg.* 2>/dev/null | grep -c '^Message-ID:')
+# No message more than twice. (find, not a glob: half an hour of mail is
+# more files than one command line holds)
+find "$MAIL_DIR" -name 'msg.*' -exec grep -h '^Message-ID:' {} + | sort >"$dir/ids"
+dups=$(uniq -c "$dir/ids" | awk '$1 > 2' | wc -l)
+twice=$(uniq -c "$dir/ids" | awk '$1 == 2' | wc -l)
+sent=$(wc -l <"$dir/ids")
 # Exit statuses: leads(1)'s, or 137 (killed by us).
 odd=$(cat "$dir"/log/ops.* | awk '$2 !~ /^(0|1|64|65|66|73|74|75|78|137)$/' | sort | uniq -c)
 ops=$(cat "$dir"/log/ops.* | wc -l)
