@@ -36,27 +36,35 @@
 	    "l") ", coalesce((SELECT group_concat(json_extract(e.data, '$.text'), ' ') FROM "      \
 	         "events e "                                                                       \
 	         "WHERE e.lead_id = l.id AND e.kind IN " FTS_NOTE_KINDS "), '') FROM leads l;"
-#define FTS_TRIGGERS                                                                               \
+#define FTS_TRIGGER_INSERT                                                                         \
 	"CREATE TRIGGER lead_fts_insert AFTER INSERT ON leads BEGIN INSERT INTO "                  \
-	"lead_fts(rowid, doc, notes) VALUES (new.id, " FTS_DOC(                                    \
-	    "new") ", ''); END;"                                                                   \
-	           "CREATE TRIGGER lead_fts_update AFTER UPDATE ON leads WHEN old.id IS NOT "      \
-	           "new.id "                                                                       \
-	           "OR old.first_name IS NOT new.first_name OR old.last_name IS NOT "              \
-	           "new.last_name "                                                                \
-	           "OR old.company IS NOT new.company OR old.email IS NOT new.email OR old.phone " \
-	           "IS NOT new.phone OR old.title IS NOT new.title OR old.extra IS NOT new.extra " \
-	           "BEGIN UPDATE lead_fts SET rowid = new.id, doc = " FTS_DOC(                     \
-	               "new") " WHERE rowid = old.id; "                                            \
-	                      "END;"                                                               \
-	                      "CREATE TRIGGER lead_fts_delete AFTER DELETE ON leads BEGIN DELETE " \
-	                      "FROM "                                                              \
-	                      "lead_fts WHERE rowid = old.id; END;"                                \
-	                      "CREATE TRIGGER lead_fts_note AFTER INSERT ON events WHEN new.kind " \
-	                      "IN " FTS_NOTE_KINDS " AND json_extract(new.data, '$.text') IS NOT " \
-	                      "NULL BEGIN UPDATE lead_fts SET notes = "                            \
-	                      "notes || ' ' || json_extract(new.data, '$.text') WHERE rowid = "    \
-	                      "new.lead_id; END;"
+	"lead_fts(rowid, doc, notes) VALUES (new.id, " FTS_DOC("new") ", ''); END;"
+/* the leads above ?1, in one statement (an import into leads in use) */
+#define FTS_FILL_AFTER                                                                             \
+	"INSERT INTO lead_fts(rowid, doc, notes) SELECT l.id, " FTS_DOC(                           \
+	    "l") ", coalesce((SELECT group_concat(json_extract(e.data, '$.text'), ' ') FROM "      \
+	         "events e "                                                                       \
+	         "WHERE e.lead_id = l.id AND e.kind IN " FTS_NOTE_KINDS "), '') FROM leads l "     \
+	         "WHERE l.id > ?1"
+#define FTS_TRIGGERS                                                                               \
+	FTS_TRIGGER_INSERT                                                                         \
+	    "CREATE TRIGGER lead_fts_update AFTER UPDATE ON leads WHEN old.id IS NOT "             \
+	    "new.id "                                                                              \
+	    "OR old.first_name IS NOT new.first_name OR old.last_name IS NOT "                     \
+	    "new.last_name "                                                                       \
+	    "OR old.company IS NOT new.company OR old.email IS NOT new.email OR old.phone "        \
+	    "IS NOT new.phone OR old.title IS NOT new.title OR old.extra IS NOT new.extra "        \
+	    "BEGIN UPDATE lead_fts SET rowid = new.id, doc = " FTS_DOC(                            \
+	        "new") " WHERE rowid = old.id; "                                                   \
+	               "END;"                                                                      \
+	               "CREATE TRIGGER lead_fts_delete AFTER DELETE ON leads BEGIN DELETE "        \
+	               "FROM "                                                                     \
+	               "lead_fts WHERE rowid = old.id; END;"                                       \
+	               "CREATE TRIGGER lead_fts_note AFTER INSERT ON events WHEN new.kind "        \
+	               "IN " FTS_NOTE_KINDS " AND json_extract(new.data, '$.text') IS NOT "        \
+	               "NULL BEGIN UPDATE lead_fts SET notes = "                                   \
+	               "notes || ' ' || json_extract(new.data, '$.text') WHERE rowid = "           \
+	               "new.lead_id; END;"
 #define FTS_DROP_TRIGGERS                                                                          \
 	"DROP TRIGGER lead_fts_insert; DROP TRIGGER lead_fts_update; DROP TRIGGER "                \
 	"lead_fts_delete; DROP TRIGGER lead_fts_note;"
@@ -1041,8 +1049,31 @@ int db_bulk_begin(struct db *db, bool all, uint64_t bytes, bool *bulk, struct le
 		*bulk = true;
 		return 0;
 	}
-	if (!leads_empty(db))
-		return 0;
+	if (!leads_empty(db)) {
+		/*
+		 * Into leads in use, the indexes stay; but the full-text index
+		 * filled a row at a time by its trigger made a 50,000-row import
+		 * 7 times slower (0.7 s -> 4.5 s): for a file of 1 MiB or more
+		 * the insert trigger goes for the import and db_bulk_end fills
+		 * the new leads' rows in one statement (0.3 s for 50,000).
+		 */
+		if (bytes < (1u << 20))
+			return 0;
+		struct dbst *mx = db_prep(db, "SELECT coalesce(max(id), 0) FROM leads", err);
+		if (!mx)
+			return err->code;
+		int mrc = st_step(mx);
+		int64_t top = mrc == SQLITE_ROW ? st_col_int64(mx, 0) : 0;
+		st_reset(mx);
+		if (mrc != SQLITE_ROW)
+			return db_fail(db, err, "bulk load");
+		int drc = db_exec(db, "DROP TRIGGER lead_fts_insert", err);
+		if (!drc) {
+			db->fts_after = top;
+			db->fts_insert_dropped = true;
+		}
+		return drc;
+	}
 	/*
 	 * Rebuilding every index by one sort is cheaper than maintaining it row
 	 * by row (measured: even for stage and status, with few distinct keys).
@@ -1164,6 +1195,20 @@ int db_bulk_end(struct db *db, struct lerr *err)
 		return db_sync_ids(db, err);
 	int rc = db_bulk_build(db, NULL, err);
 	bulk_forget(db);
+	if (!rc && db->fts_insert_dropped) {
+		rc = db_exec(db, FTS_TRIGGER_INSERT, err);
+		struct dbst *st = rc ? NULL : db_prep(db, FTS_FILL_AFTER, err);
+		if (!rc && !st)
+			rc = err->code;
+		if (st) {
+			st_bind_int64(st, 1, db->fts_after);
+			int src = st_step(st);
+			st_reset(st);
+			if (src != SQLITE_DONE)
+				rc = db_fail(db, err, "fill the search index");
+		}
+		db->fts_insert_dropped = false;
+	}
 	/* the index is filled later, by the sweep (db_fts_fill): filling it here
 	 * would make an import of a million leads take 10 s more */
 	if (!rc && db->bulk_fts && !(rc = db_exec(db, FTS_TRIGGERS, err)))
@@ -1202,6 +1247,7 @@ void db_bulk_finish(struct db *db)
 	db->load = NULL;
 	bulk_forget(db);
 	db->bulk_fts = false; /* dropped triggers come back with the rollback */
+	db->fts_insert_dropped = false;
 	if (db->bulk_nofk)
 		db_exec_raw(db, "PRAGMA foreign_keys = ON");
 	db->bulk_nofk = false;

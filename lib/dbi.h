@@ -49,6 +49,10 @@ struct db {
 	bool bulk_journal; /* switched to a rollback journal */
 	bool bulk_nofk;    /* foreign keys off for the load, checked before COMMIT */
 	bool bulk_fts; /* the full-text triggers dropped for the load, index filled at the end */
+	/* an import into leads in use: the full-text insert trigger dropped, the
+	 * leads above fts_after indexed by db_bulk_end */
+	bool fts_insert_dropped;
+	int64_t fts_after;
 	/* db_events_defer(): history rows not written yet, their text in pend_text */
 	struct pending_event {
 		int64_t lead_id, at;

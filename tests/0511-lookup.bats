@@ -236,3 +236,25 @@ give the id or the email to say which"
 		assert_output 4
 	fi
 }
+
+@test "a big import into leads in use indexes its leads in one statement, triggers back after" {
+	pg_skip "SQLite's FTS5 triggers"
+	add_lead --email a@example.com --first Ann
+	sh "$BATS_TEST_DIRNAME/../bench/gen-csv.sh" 6000 >big.csv
+	(($(wc -c <big.csv) >= 1048576)) || fail "big.csv is under 1 MiB"
+	run -0 leads import -q --no-events big.csv
+	run -0 sql "SELECT (SELECT count(*) FROM lead_fts) = (SELECT count(*) FROM leads),
+		(SELECT count(*) FROM sqlite_master WHERE name = 'lead_fts_insert'),
+		(SELECT count(*) FROM state WHERE key = 'fts_stale')"
+	assert_output "1|1|0"
+	# the new leads are found through the index, the old one still is
+	last=$(sed -n '$p' big.csv | cut -d, -f4)
+	run -0 leads list "$last" --format csv --columns email
+	assert_line --partial "$last"
+	run -0 leads list ann --format csv --columns email
+	assert_line a@example.com
+	# and a lead added after the import is indexed by the trigger again
+	add_lead --email z@example.com --first Zorro
+	run -0 leads list zorro --format csv --columns email
+	assert_line z@example.com
+}
