@@ -3102,9 +3102,9 @@ static int apply_field(struct rowctx *x, const struct imap_col *c, const char *r
 	}
 	int64_t n = 0;
 	char small[64];
+	bool zoned = false; /* FK_TIME: the value carried its own zone */
 	switch (f->kind) {
 	case FK_TIME:
-		bool zoned;
 		if (c->date == IMAP_DATE_PATTERN
 		        ? imap_date_pattern(c->pattern, raw, &n, &zoned)
 		        : imap_date_parse_zoned(c->date, raw, &n, &zoned)) {
