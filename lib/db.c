@@ -48,23 +48,23 @@
 	         "WHERE l.id > ?1"
 #define FTS_TRIGGERS                                                                               \
 	FTS_TRIGGER_INSERT                                                                         \
-	    "CREATE TRIGGER lead_fts_update AFTER UPDATE ON leads WHEN old.id IS NOT "             \
-	    "new.id "                                                                              \
-	    "OR old.first_name IS NOT new.first_name OR old.last_name IS NOT "                     \
-	    "new.last_name "                                                                       \
-	    "OR old.company IS NOT new.company OR old.email IS NOT new.email OR old.phone "        \
-	    "IS NOT new.phone OR old.title IS NOT new.title OR old.extra IS NOT new.extra "        \
-	    "BEGIN UPDATE lead_fts SET rowid = new.id, doc = " FTS_DOC(                            \
-	        "new") " WHERE rowid = old.id; "                                                   \
-	               "END;"                                                                      \
-	               "CREATE TRIGGER lead_fts_delete AFTER DELETE ON leads BEGIN DELETE "        \
-	               "FROM "                                                                     \
-	               "lead_fts WHERE rowid = old.id; END;"                                       \
-	               "CREATE TRIGGER lead_fts_note AFTER INSERT ON events WHEN new.kind "        \
-	               "IN " FTS_NOTE_KINDS " AND json_extract(new.data, '$.text') IS NOT "        \
-	               "NULL BEGIN UPDATE lead_fts SET notes = "                                   \
-	               "notes || ' ' || json_extract(new.data, '$.text') WHERE rowid = "           \
-	               "new.lead_id; END;"
+	"CREATE TRIGGER lead_fts_update AFTER UPDATE ON leads WHEN old.id IS NOT "                 \
+	"new.id "                                                                                  \
+	"OR old.first_name IS NOT new.first_name OR old.last_name IS NOT "                         \
+	"new.last_name "                                                                           \
+	"OR old.company IS NOT new.company OR old.email IS NOT new.email OR old.phone "            \
+	"IS NOT new.phone OR old.title IS NOT new.title OR old.extra IS NOT new.extra "            \
+	"BEGIN UPDATE lead_fts SET rowid = new.id, doc = " FTS_DOC(                                \
+	    "new") " WHERE rowid = old.id; "                                                       \
+	           "END;"                                                                          \
+	           "CREATE TRIGGER lead_fts_delete AFTER DELETE ON leads BEGIN DELETE "            \
+	           "FROM "                                                                         \
+	           "lead_fts WHERE rowid = old.id; END;"                                           \
+	           "CREATE TRIGGER lead_fts_note AFTER INSERT ON events WHEN new.kind "            \
+	           "IN " FTS_NOTE_KINDS " AND json_extract(new.data, '$.text') IS NOT "            \
+	           "NULL BEGIN UPDATE lead_fts SET notes = "                                       \
+	           "notes || ' ' || json_extract(new.data, '$.text') WHERE rowid = "               \
+	           "new.lead_id; END;"
 #define FTS_DROP_TRIGGERS                                                                          \
 	"DROP TRIGGER lead_fts_insert; DROP TRIGGER lead_fts_update; DROP TRIGGER "                \
 	"lead_fts_delete; DROP TRIGGER lead_fts_note;"
