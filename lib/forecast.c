@@ -380,38 +380,6 @@ void forecast_free(struct forecast *f)
 #define MARGIN  20
 #define TITLE_H 70
 
-static void xml_text(struct sb *out, const char *s)
-{
-	size_t bad;
-	bool valid = utf8_valid(s, strlen(s), &bad);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '&':
-			sb_adds(out, "&amp;");
-			break;
-		case '<':
-			sb_adds(out, "&lt;");
-			break;
-		case '>':
-			sb_adds(out, "&gt;");
-			break;
-		case '"':
-			sb_adds(out, "&quot;");
-			break;
-		case '\'':
-			sb_adds(out, "&#39;");
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				sb_addc(out, ' ');
-			else if (*p >= 0x80 && !valid)
-				sb_addc(out, '?');
-			else
-				sb_addc(out, (char)*p);
-		}
-	}
-}
-
 static void money(int64_t cents, char *buf)
 {
 	lead_money_fmt(cents, buf);
@@ -441,7 +409,7 @@ void forecast_svg(const struct forecast *f, enum fc_by by, const char *title, st
 	        "<rect width=\"100%%\" height=\"100%%\" fill=\"#ffffff\"/>\n",
 	        SVG_W, h, SVG_W, h);
 	sb_addf(out, "<text x=\"%d\" y=\"30\" font-size=\"18\" font-weight=\"bold\">", MARGIN);
-	xml_text(out, title);
+	sb_add_xml(out, title);
 	sb_adds(out, "</text>\n");
 	for (int k = 0; k < 4; k++) {
 		int x = MARGIN + k * 120;
@@ -459,7 +427,7 @@ void forecast_svg(const struct forecast *f, enum fc_by by, const char *title, st
 		                                        : "(no date)";
 		sb_addf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" font-size=\"13\">",
 		        MARGIN + LABEL_W - 10, y + 28);
-		xml_text(out, label);
+		sb_add_xml(out, label);
 		sb_adds(out, "</text>\n");
 		int64_t v[] = { r->pipeline, r->best, r->commit, r->won };
 		for (int k = 0; k < 4; k++) {

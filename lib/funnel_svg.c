@@ -35,39 +35,6 @@ static const char *colour(int grp)
 	}
 }
 
-/* Text for XML: markup escaped, control characters and invalid UTF-8 replaced. */
-static void xml_text(struct sb *out, const char *s)
-{
-	size_t bad;
-	bool valid = utf8_valid(s, strlen(s), &bad);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '&':
-			sb_adds(out, "&amp;");
-			break;
-		case '<':
-			sb_adds(out, "&lt;");
-			break;
-		case '>':
-			sb_adds(out, "&gt;");
-			break;
-		case '"':
-			sb_adds(out, "&quot;");
-			break;
-		case '\'':
-			sb_adds(out, "&#39;");
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				sb_addc(out, ' ');
-			else if (*p >= 0x80 && !valid)
-				sb_addc(out, '?');
-			else
-				sb_addc(out, (char)*p);
-		}
-	}
-}
-
 static void text(struct sb *out, double x, double y, const char *anchor, int size,
                  const char *weight, const char *fill, const char *s)
 {
@@ -75,7 +42,7 @@ static void text(struct sb *out, double x, double y, const char *anchor, int siz
 	        "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\" font-size=\"%d\" "
 	        "font-weight=\"%s\" fill=\"%s\">",
 	        x, y, anchor, size, weight, fill);
-	xml_text(out, s);
+	sb_add_xml(out, s);
 	sb_adds(out, "</text>\n");
 }
 
@@ -228,7 +195,7 @@ void funnel_svg(const struct funnel_set *s, const char *title, struct sb *out)
 	        "Arial, sans-serif\">\n",
 	        width, height, width, height);
 	sb_adds(out, "<title>");
-	xml_text(out, title);
+	sb_add_xml(out, title);
 	sb_adds(out, "</title>\n");
 	sb_addf(out, "<rect x=\"0\" y=\"0\" width=\"%.0f\" height=\"%.0f\" fill=\"#ffffff\"/>\n",
 	        width, height);

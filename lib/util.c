@@ -482,3 +482,35 @@ char *utf8_repair(const char *s)
 	}
 	return sb_detach(&out);
 }
+
+void sb_add_xml(struct sb *out, const char *s)
+{
+	size_t bad;
+	bool valid = utf8_valid(s, strlen(s), &bad);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		switch (*p) {
+		case '&':
+			sb_adds(out, "&amp;");
+			break;
+		case '<':
+			sb_adds(out, "&lt;");
+			break;
+		case '>':
+			sb_adds(out, "&gt;");
+			break;
+		case '"':
+			sb_adds(out, "&quot;");
+			break;
+		case '\'':
+			sb_adds(out, "&#39;");
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				sb_addc(out, ' ');
+			else if (*p >= 0x80 && !valid)
+				sb_addc(out, '?');
+			else
+				sb_addc(out, (char)*p);
+		}
+	}
+}

@@ -63,6 +63,9 @@ char *sb_detach(struct sb *sb);
 void sb_add_json_str(struct sb *sb, const char *s);
 /* The same for n bytes (which may hold no NUL). */
 void sb_add_json_strn(struct sb *sb, const char *s, size_t n);
+/* Append s as XML text: markup escaped, control characters as spaces,
+ * every byte of invalid UTF-8 as '?' (the SVG files of funnel and forecast). */
+void sb_add_xml(struct sb *out, const char *s);
 
 /* The error a lib function reports: an exit code and one line of text. */
 struct lerr {
