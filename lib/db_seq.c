@@ -109,6 +109,47 @@ int db_seq_stop_lead(struct db *db, int64_t lead_id, const char *name, const cha
 	return 0;
 }
 
+/*
+ * As a hook stops them: the "sequence_stopped" event first, written only
+ * when a run is stopped, then the runs. Two writes nobody waits for, so
+ * on PostgreSQL they travel with the command's next statement instead of
+ * costing a round trip each move. Under a bulk import's deferred events
+ * the count is read, to keep the events in order.
+ */
+int db_seq_stop_hook(struct db *db, int64_t lead_id, const char *reason, int64_t now,
+                     const char *actor, const char *data, struct lerr *err)
+{
+	if (db->defer) {
+		int n = 0;
+		int rc = db_seq_stop_lead(db, lead_id, NULL, reason, now, &n, err);
+		if (rc || !n)
+			return rc;
+		struct event e = { .lead_id = lead_id,
+			           .at = now,
+			           .actor = actor,
+			           .kind = "sequence_stopped",
+			           .data = data };
+		return db_event_add(db, &e, err);
+	}
+	struct dbst *st = db_prep(db,
+	                          "INSERT INTO events(lead_id, at, actor, kind, data) "
+	                          "SELECT ?1, ?2, ?3, 'sequence_stopped', ?4 WHERE EXISTS "
+	                          "(SELECT 1 FROM sequences WHERE lead_id = ?1 AND done_at IS NULL "
+	                          "AND stopped_at IS NULL)",
+	                          err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, lead_id);
+	st_bind_int64(st, 2, now);
+	db_bind_text(st, 3, actor);
+	db_bind_text(st, 4, data);
+	int rc = st_step(st);
+	st_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "record history");
+	return db_seq_stop_lead(db, lead_id, NULL, reason, now, NULL, err);
+}
+
 int db_seq_stop(struct db *db, int64_t id, const char *reason, int64_t now, struct lerr *err)
 {
 	struct dbst *st = db_prep(db,

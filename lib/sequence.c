@@ -325,21 +325,13 @@ int seq_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 	const char *why = stop_reason(ev);
 	int rc = 0;
 	if (why) {
-		int n = 0;
-		rc = db_seq_stop_lead(env->db, l->i[LI_ID], NULL, why, env->now, &n, env->err);
-		if (!rc && n) {
-			struct sb data = SB_INIT;
-			sb_adds(&data, "{\"reason\":");
-			sb_add_json_str(&data, why);
-			sb_addc(&data, '}');
-			struct event e = { .lead_id = l->i[LI_ID],
-				           .at = env->now,
-				           .actor = env->actor,
-				           .kind = "sequence_stopped",
-				           .data = data.buf };
-			rc = db_event_add(env->db, &e, env->err);
-			sb_free(&data);
-		}
+		struct sb data = SB_INIT;
+		sb_adds(&data, "{\"reason\":");
+		sb_add_json_str(&data, why);
+		sb_addc(&data, '}');
+		rc = db_seq_stop_hook(env->db, l->i[LI_ID], why, env->now, env->actor, data.buf,
+		                      env->err);
+		sb_free(&data);
 	}
 	if (rc || !s || !s->n || env->no_events)
 		return rc;

@@ -106,6 +106,9 @@ int db_seq_get(struct db *db, int64_t id, struct seq_row *r, struct lerr *err);
 /* Stop the running runs of lead_id (name NULL: all) for reason; *n stopped. */
 int db_seq_stop_lead(struct db *db, int64_t lead_id, const char *name, const char *reason,
                      int64_t now, int *n, struct lerr *err);
+/* A hook's stop: the runs of lead_id and their event, in two deferrable writes. */
+int db_seq_stop_hook(struct db *db, int64_t lead_id, const char *reason, int64_t now,
+                     const char *actor, const char *data, struct lerr *err);
 int db_seq_stop(struct db *db, int64_t id, const char *reason, int64_t now, struct lerr *err);
 /*
  * For `leads merge`: move every run of lead `from` to lead `to` (inside
