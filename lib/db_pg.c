@@ -49,6 +49,7 @@ struct pgdb {
 	 */
 	bool begin_pending;
 	long long begin_key;
+	int begin_busy; /* the busy timeout when pg_begin() was called */
 	/* statements finalized, deallocated in a later round trip once many */
 	char (*unused)[16];
 	unsigned nunused;
@@ -766,10 +767,10 @@ static int streaming(struct pgdb *pg)
 }
 
 /* The statements of BEGIN and the lock, waiting at most the busy timeout. */
-static void begin_sql(const struct pgdb *pg, long long key, char *sql, size_t n)
+static void begin_sql(long long key, int busy_ms, char *sql, size_t n)
 {
 	snprintf(sql, n, "BEGIN; SET LOCAL lock_timeout = %d; SELECT pg_advisory_xact_lock(%lld)",
-	         pg->busy_ms > 0 ? pg->busy_ms : 1, key);
+	         busy_ms > 0 ? busy_ms : 1, key);
 }
 
 /* Run a command whose outcome does not matter (savepoints, a ROLLBACK). */
@@ -805,7 +806,7 @@ static int run(struct pgdb *pg, const char *sql)
 		if (strcmp(sql, "ROLLBACK") == 0) /* nothing was sent: nothing to undo */
 			return 0;
 		char b[200];
-		begin_sql(pg, pg->begin_key, b, sizeof b);
+		begin_sql(pg->begin_key, pg->begin_busy, b, sizeof b);
 		struct sb sb = SB_INIT;
 		sb_addf(&sb, "%s; %s", b, sql); /* one round trip; an error stops the rest */
 		with = sb_detach(&sb);
@@ -845,10 +846,10 @@ int pg_exec(struct pgdb *pg, const char *sql)
  * BEGIN and the transaction-level advisory lock key, now,
  * waiting for it at most the busy timeout; rolled back if it fails.
  */
-static int begin_locked(struct pgdb *pg, long long key)
+static int begin_locked(struct pgdb *pg, long long key, int busy_ms)
 {
 	char sql[200];
-	begin_sql(pg, key, sql, sizeof sql);
+	begin_sql(key, busy_ms, sql, sizeof sql);
 	int rc = run(pg, sql);
 	if (rc && pg_in_tx(pg))
 		quietly(pg, "ROLLBACK");
@@ -865,9 +866,11 @@ int pg_begin(struct pgdb *pg)
 	if (streaming(pg))
 		return pg->code;
 	if (pg->begin_pending || pq.PQtransactionStatus(pg->c) != PQTRANS_IDLE)
-		return begin_locked(pg, WRITE_LOCK); /* as before: the server says what is wrong */
+		return begin_locked(pg, WRITE_LOCK,
+		                    pg->busy_ms); /* as before: the server says what is wrong */
 	pg->begin_pending = true;
 	pg->begin_key = WRITE_LOCK;
+	pg->begin_busy = pg->busy_ms;
 	return 0;
 }
 
@@ -877,7 +880,12 @@ static int flush_begin(struct pgdb *pg)
 	if (!pg->begin_pending)
 		return 0;
 	pg->begin_pending = false;
-	return begin_locked(pg, pg->begin_key);
+	return begin_locked(pg, pg->begin_key, pg->begin_busy);
+}
+
+void pg_set_busy(struct pgdb *pg, int ms)
+{
+	pg->busy_ms = ms;
 }
 
 bool pg_in_tx(const struct pgdb *pg)
@@ -1218,7 +1226,8 @@ static bool pipe_begin(struct pgdb *pg)
 		return true;
 	pg->begin_pending = false;
 	char lt[64], lk[64];
-	snprintf(lt, sizeof lt, "SET LOCAL lock_timeout = %d", pg->busy_ms > 0 ? pg->busy_ms : 1);
+	snprintf(lt, sizeof lt, "SET LOCAL lock_timeout = %d",
+	         pg->begin_busy > 0 ? pg->begin_busy : 1);
 	snprintf(lk, sizeof lk, "SELECT pg_advisory_xact_lock(%lld)", pg->begin_key);
 	return pipe_query(pg, "BEGIN", 'b') && pipe_query(pg, lt, 'b') && pipe_query(pg, lk, 'b');
 }
@@ -1801,7 +1810,7 @@ int pg_migrate(struct pgdb *pg, int want)
 		want = pg_migration_count();
 	for (;;) {
 		int have = 0;
-		int rc = begin_locked(pg, SCHEMA_LOCK);
+		int rc = begin_locked(pg, SCHEMA_LOCK, pg->busy_ms);
 		if (rc)
 			return rc;
 		/* under the lock: another host may have moved it on meanwhile */

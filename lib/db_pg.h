@@ -64,6 +64,8 @@ int pg_exec(struct pgdb *pg, const char *sql);
 /* BEGIN and the write lock (the busy timeout applies); COMMIT; ROLLBACK. */
 int pg_begin(struct pgdb *pg);
 bool pg_in_tx(const struct pgdb *pg);
+/* The lock timeout of the transactions begun from now on. */
+void pg_set_busy(struct pgdb *pg, int ms);
 
 /*
  * COPY ... FROM STDIN (sql), the data in COPY's text format, its end (the

@@ -328,6 +328,8 @@ static inline void db_set_busy(struct db *db, int ms)
 {
 	if (db->sq)
 		sqlite3_busy_timeout(db->sq, ms);
+	if (db->pg)
+		pg_set_busy(db->pg, ms);
 }
 
 /* Close the connection (the statements are finalized already). */

@@ -122,3 +122,39 @@ gone() {
 	assert_failure 64
 	assert_equal "${stderr_lines[0]}" "leads outbox: --all, --failed, --sent and --unknown are options of outbox list"
 }
+
+# A script that takes the write lock and holds it for 2 s in the
+# background; it returns once the lock is held.
+lock_script() {
+	local ready=$BATS_TEST_TMPDIR/locked hold
+	if [ -n "${LEADS_TEST_PG:-}" ]; then
+		# the advisory lock every leads write transaction takes
+		hold="psql -X -q -d '$LEADS_DB' -c 'SELECT pg_advisory_lock(108101097100115)' -c '\\! touch $ready' -c 'SELECT pg_sleep(2)'"
+	else
+		hold="printf 'BEGIN IMMEDIATE;\\n.system touch $ready\\n.system sleep 2\\nCOMMIT;\\n' | sqlite3 '$LEADS_DB'"
+	fi
+	cat >"$BATS_TEST_TMPDIR/lock.sh" <<-EOF
+		#!/bin/sh
+		rm -f '$ready'
+		( $hold ) >/dev/null 2>&1 &
+		i=0
+		while [ ! -e '$ready' ] && [ \$i -lt 500 ]; do sleep 0.01; i=\$((i + 1)); done
+		[ -e '$ready' ]
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/lock.sh"
+	echo "$BATS_TEST_TMPDIR/lock.sh"
+}
+
+@test "a message sendmail took is marked sent however short the busy timeout: never resent" {
+	one_reminder
+	# the lock is taken after sendmail has the message, before it is marked
+	LEADS_BUSY_TIMEOUT=100 MAIL_THEN=$(lock_script) run --separate-stderr leads sweep --timeout 10
+	assert_success
+	assert_equal "$stderr" ""
+	assert_equal "$(mails)" 1
+	run -0 leads outbox list --all --format tsv
+	assert_line --index 1 --regexp $'^1\treminder\t.*\tsent\t1\t\t$'
+	# nothing is left to send a second time
+	LEADS_NOW=2026-11-09T09:00:00Z run -0 leads outbox retry
+	assert_equal "$(mails)" 1
+}

@@ -139,7 +139,9 @@ check_effects() {
 	# each message in the outbox went out exactly once
 	LEADS_NOW=2026-12-04T09:00:00Z run -0 leads sweep -q --no-deliver
 	LEADS_NOW=2026-12-04T09:00:00Z run -0 leads outbox retry
-	assert_equal "$(sql "SELECT count(*) FROM outbox WHERE sent_at IS NULL")" 0
+	local unsent
+	unsent=$(sql "SELECT id || ' tries=' || tries || ' unknown_at=' || coalesce(unknown_at, 0) || ' failed_at=' || coalesce(failed_at, 0) || ' claim_until=' || coalesce(claim_until, 0) || ' error=' || coalesce(last_error, '') FROM outbox WHERE sent_at IS NULL")
+	[ -z "$unsent" ] || fail "messages left unsent: $unsent"
 	assert_equal "$(find "$MAIL_DIR" -name 'msg.*' | wc -l)" "$(sql "SELECT count(*) FROM outbox")"
 	run -0 sql "PRAGMA integrity_check"
 	assert_output ok
