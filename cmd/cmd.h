@@ -141,6 +141,8 @@ const struct tz *user_tz(struct ctx *c);
  * its offset in machine formats (UTC, or the user's zone with --local).
  * buf of LTIME_BUFSZ bytes.
  */
+/* A row id as typed: 12 or #12, positive. */
+bool parse_row_id(const char *s, int64_t *id);
 const char *fmt_time(struct ctx *c, int64_t t, char *buf);
 /* A time for a message: "2026-12-06 10:00 -03:00" (buf of LTIME_BUFSZ). */
 const char *fmt_time_msg(struct ctx *c, int64_t t, char *buf);

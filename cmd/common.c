@@ -96,6 +96,13 @@ const struct tz *user_tz(struct ctx *c)
 	return c->tz;
 }
 
+bool parse_row_id(const char *s, int64_t *id)
+{
+	if (s && *s == '#')
+		s++;
+	return str_to_i64(s, id) && *id > 0;
+}
+
 const char *fmt_time(struct ctx *c, int64_t t, char *buf)
 {
 	if (c->fmt == OUT_TABLE)

@@ -93,17 +93,6 @@ static int outbox_list(struct ctx *c, struct args *a)
 	return rc ? fail_err(c) : 0;
 }
 
-static bool parse_id(struct ctx *c, const char *s, int64_t *id, int *rc)
-{
-	if (s && *s == '#')
-		s++;
-	if (!str_to_i64(s, id) || *id <= 0) {
-		*rc = usage_error(c, "bad message id '%s'", s);
-		return false;
-	}
-	return true;
-}
-
 static int count_one(const struct outbox_msg *m, void *p)
 {
 	(void)m;
@@ -125,8 +114,10 @@ static int outbox_retry(struct ctx *c, struct args *a)
 	/* every id checked before anything is sent */
 	for (int i = 0; i < nids && !rc; i++) {
 		struct outbox_msg m;
-		if (!parse_id(c, a->argv[i + 1], &ids[i], &rc))
+		if (!parse_row_id(a->argv[i + 1], &ids[i])) {
+			rc = usage_error(c, "bad message id '%s'", a->argv[i + 1]);
 			break;
+		}
 		if (db_outbox_get(c->db, ids[i], &m, &c->err)) {
 			rc = fail_err(c);
 			break;
@@ -183,9 +174,9 @@ static int outbox_retry(struct ctx *c, struct args *a)
 static int outbox_show(struct ctx *c, struct args *a)
 {
 	int64_t id;
+	if (!parse_row_id(a->argv[1], &id))
+		return usage_error(c, "bad message id '%s'", a->argv[1]);
 	int rc = 0;
-	if (!parse_id(c, a->argv[1], &id, &rc))
-		return rc;
 	struct outbox_msg m;
 	if (db_outbox_get(c->db, id, &m, &c->err))
 		return fail_err(c);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "pager.h"
 #include "ltime.h"
 #include "mail.h"
 #include "sequence.h"
@@ -38,9 +39,9 @@ static int row(const struct seq_row *r, void *p)
 	struct list_ctx *lc = p;
 	const struct seq_def *d = seq_find(lc->c->cfg, r->name);
 	char started[LTIME_BUFSZ], next[LTIME_BUFSZ], step[48];
-	ltime_fmt(r->started_at, started);
+	fmt_time(lc->c, r->started_at, started);
 	if (r->next_at)
-		ltime_fmt(r->next_at, next);
+		fmt_time(lc->c, r->next_at, next);
 	if (d)
 		snprintf(step, sizeof step, "%lld/%zu", (long long)r->step, d->nsteps);
 	else
@@ -68,31 +69,21 @@ static int seq_list(struct ctx *c, struct args *a)
 		lead_id = l.i[LI_ID];
 		lead_free(&l);
 	}
+	pager_start_reading(c); /* listing only: nothing to interrupt */
 	struct list_ctx lc = { c, ctx_out(c) };
 	out_begin(lc.o, cols, (int)ARRAY_LEN(cols));
+	out_drop_order(lc.o, "started_at reason step"); /* on a narrow terminal */
 	rc = db_seq_list(c->db, lead_id, !a->val[S_ALL], row, &lc, &c->err);
 	out_finish(lc.o);
 	out_free(lc.o);
 	return rc ? fail_err(c) : 0;
 }
 
-static bool parse_id(struct ctx *c, const char *s, int64_t *id, int *rc)
-{
-	if (s && *s == '#')
-		s++;
-	if (!str_to_i64(s, id) || *id <= 0) {
-		*rc = usage_error(c, "bad sequence run id '%s'", s);
-		return false;
-	}
-	return true;
-}
-
 static int seq_show(struct ctx *c, struct args *a)
 {
 	int64_t id;
-	int rc = 0;
-	if (!parse_id(c, a->argv[1], &id, &rc))
-		return rc;
+	if (!parse_row_id(a->argv[1], &id))
+		return usage_error(c, "bad sequence run id '%s'", a->argv[1]);
 	struct seq_row r;
 	if (db_seq_get(c->db, id, &r, &c->err))
 		return fail_err(c);
@@ -100,11 +91,11 @@ static int seq_show(struct ctx *c, struct args *a)
 	char t[LTIME_BUFSZ];
 	out_tprintf(stdout, "run:      #%lld\nlead:     #%lld\nsequence: %s%s\n", (long long)r.id,
 	            (long long)r.lead_id, r.name, d ? "" : " (not in the config)");
-	ltime_fmt(r.started_at, t);
+	fmt_time(c, r.started_at, t);
 	printf("started:  %s\n", t);
 	printf("state:    %s", r.stopped_at ? "stopped" : r.done_at ? "done" : "running");
 	if (r.stopped_at) {
-		ltime_fmt(r.stopped_at, t);
+		fmt_time(c, r.stopped_at, t);
 		out_tprintf(stdout, " at %s (%s)", t, r.stop_reason ? r.stop_reason : "");
 	}
 	putchar('\n');
@@ -125,7 +116,7 @@ static int seq_show(struct ctx *c, struct args *a)
 		out_term_puts(stdout, subject, 0); /* lead data: no escapes reach the terminal */
 		free(subject);
 		if ((int64_t)i == r.step && r.next_at) {
-			ltime_fmt(r.next_at, t);
+			fmt_time(c, r.next_at, t);
 			printf("  (due %s)", t);
 		}
 		putchar('\n');

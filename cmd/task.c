@@ -59,13 +59,6 @@ static const struct {
 	{ "reassign", 0, 2, 2, "reassign ID OWNER" },
 };
 
-static bool parse_id(const char *s, int64_t *id)
-{
-	if (s && *s == '#')
-		s++;
-	return str_to_i64(s, id) && *id > 0;
-}
-
 static const char *task_state(const struct task *t, int64_t now)
 {
 	if (t->cancelled_at)
@@ -307,7 +300,7 @@ static int task_add(struct ctx *c, struct args *a)
 static int get_task(struct ctx *c, const char *ref, struct task *t, struct lead *l)
 {
 	int64_t id;
-	if (!parse_id(ref, &id))
+	if (!parse_row_id(ref, &id))
 		return usage_error(c, "bad task id '%s'", ref);
 	if (db_task_get(c->db, id, t, &c->err))
 		return fail_err(c);
@@ -396,7 +389,7 @@ static int task_snooze(struct ctx *c, struct args *a)
 static int task_reassign(struct ctx *c, struct args *a)
 {
 	int64_t id;
-	if (!parse_id(a->argv[1], &id))
+	if (!parse_row_id(a->argv[1], &id))
 		return usage_error(c, "bad task id '%s'", a->argv[1]);
 	const char *owner = a->argv[2];
 	if (str_ieq(owner, "none") || strcmp(owner, "-") == 0) {

@@ -254,3 +254,16 @@ lead_mails() {
 	run -0 sql "SELECT lead_id, do_not_email FROM mail_flags"
 	assert_output "3|1"
 }
+
+@test "sequence list and show give times in the user's zone, as every table does" {
+	seq_config
+	export LEADS_NOW=2026-11-24T10:00:00Z
+	add_lead --email bo@example.org --first Bo --owner ana
+	TZ=America/Sao_Paulo run -0 leads sequence list
+	assert_line --index 1 --regexp '^ *1 +1 +welcome +0/3 +2026-11-24 07:00 +2026-11-24 07:00 +running'
+	TZ=America/Sao_Paulo run -0 leads sequence show 1
+	assert_line --index 3 'started:  2026-11-24 07:00'
+	# machine formats: UTC with its Z, as before
+	TZ=America/Sao_Paulo run -0 leads sequence list --format tsv
+	assert_line --index 1 --regexp $'^1\t1\twelcome\t0/3\t2026-11-24T10:00:00Z\t'
+}
