@@ -233,20 +233,51 @@ int pick(struct ctx *c, const char *what, const char *s, const char *const *name
 	return rc;
 }
 
-int pick_stage(struct ctx *c, const char *s, const struct stage **out)
+/*
+ * pick() over pairs of names of n things (a stage's name and key, a
+ * member's name and email), each pair one thing: *k its index.
+ */
+static int pick_pair(struct ctx *c, const char *what, const char *s, size_t n,
+                     const char *(*first)(const struct config *, size_t),
+                     const char *(*second)(const struct config *, size_t), int *k)
 {
-	size_t n = c->cfg->nstages;
 	const char **names = xcalloc(2 * n + 1, sizeof *names);
 	int *ids = xcalloc(2 * n + 1, sizeof *ids);
 	for (size_t i = 0; i < n; i++) {
-		names[2 * i] = c->cfg->stages[i].name;
-		names[2 * i + 1] = c->cfg->stages[i].key;
+		names[2 * i] = first(c->cfg, i);
+		names[2 * i + 1] = second(c->cfg, i);
 		ids[2 * i] = ids[2 * i + 1] = (int)i;
 	}
-	int k = 0;
-	int rc = pick(c, "stage", s, names, ids, 2 * n, &k);
+	int rc = pick(c, what, s, names, ids, 2 * n, k);
 	free(names);
 	free(ids);
+	return rc;
+}
+
+static const char *stage_name(const struct config *cfg, size_t i)
+{
+	return cfg->stages[i].name;
+}
+
+static const char *stage_key(const struct config *cfg, size_t i)
+{
+	return cfg->stages[i].key;
+}
+
+static const char *member_name(const struct config *cfg, size_t i)
+{
+	return cfg->team[i].name;
+}
+
+static const char *member_email(const struct config *cfg, size_t i)
+{
+	return cfg->team[i].email;
+}
+
+int pick_stage(struct ctx *c, const char *s, const struct stage **out)
+{
+	int k = 0;
+	int rc = pick_pair(c, "stage", s, c->cfg->nstages, stage_name, stage_key, &k);
 	if (!rc)
 		*out = &c->cfg->stages[k];
 	return rc;
@@ -282,17 +313,8 @@ int pick_owner(struct ctx *c, const char *s, const char **out)
 		*out = owner;
 		return rc;
 	}
-	const char **names = xcalloc(2 * n + 1, sizeof *names);
-	int *ids = xcalloc(2 * n + 1, sizeof *ids);
-	for (size_t i = 0; i < n; i++) {
-		names[2 * i] = c->cfg->team[i].name;
-		names[2 * i + 1] = c->cfg->team[i].email;
-		ids[2 * i] = ids[2 * i + 1] = (int)i;
-	}
 	int k = 0;
-	int rc = pick(c, "owner", s, names, ids, 2 * n, &k);
-	free(names);
-	free(ids);
+	int rc = pick_pair(c, "owner", s, n, member_name, member_email, &k);
 	if (!rc)
 		*out = c->cfg->team[k].name;
 	return rc;
