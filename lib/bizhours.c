@@ -402,18 +402,7 @@ int bh_new(const char *tzname, const char *days, const char *hours, struct bizho
 static int h_timezone(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
 {
 	struct bizhours *bh = obj;
-	char *s = NULL;
-	if (ly_str(y, val, k->key, &s) != 0)
-		return -1;
-	struct lerr e = { 0 };
-	struct tz *tz;
-	if (tz_load(s, &tz, &e) != 0) {
-		free(s);
-		return ly_error(y, val, "%s", e.msg);
-	}
-	bh->tzname = s;
-	bh->tz = tz;
-	return 0;
+	return ly_tz(y, val, k->key, &bh->tzname, &bh->tz);
 }
 
 static int h_days(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)

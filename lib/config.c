@@ -769,18 +769,7 @@ static void run_sections(struct pstate *ps, yaml_node_t *root)
 static int h_timezone(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
 {
 	struct pstate *ps = obj;
-	char *s = NULL;
-	if (ly_str(y, val, k->key, &s) != 0)
-		return -1;
-	struct lerr e = { 0 };
-	struct tz *tz;
-	if (tz_load(s, &tz, &e) != 0) {
-		free(s);
-		return ly_error(y, val, "%s", e.msg);
-	}
-	ps->cfg->timezone = s;
-	ps->cfg->tz = tz;
-	return 0;
+	return ly_tz(y, val, k->key, &ps->cfg->timezone, &ps->cfg->tz);
 }
 
 /* `alias: {today: "task --mine --due today"}`: names are single words. */

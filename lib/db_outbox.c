@@ -172,72 +172,55 @@ static int begin_patient(struct db *db, struct lerr *err)
 	return rc;
 }
 
-int db_outbox_sent(struct db *db, int64_t id, const char *token, int64_t now, struct lerr *err)
+/*
+ * Mark a message this process claimed (token) in a transaction of its
+ * own: ?1 the id, ?2 the token, ?3 the error, ?4... the n values v.
+ */
+static int mark(struct db *db, const char *sql, int64_t id, const char *token, const char *error,
+                const int64_t *v, int n, const char *what, struct lerr *err)
 {
 	int rc = begin_patient(db, err);
 	if (rc)
 		return rc;
-	struct dbst *st = db_prep(db,
-	                          "UPDATE outbox SET sent_at = ?3, last_error = NULL, "
-	                          "tries = tries + 1, claim = NULL, claim_until = NULL "
-	                          "WHERE id = ?1 AND claim = ?2",
-	                          err);
+	struct dbst *st = db_prep(db, sql, err);
 	if (!st) {
 		db_rollback(db);
 		return err->code;
 	}
 	st_bind_int64(st, 1, id);
 	st_bind_text_static(st, 2, token, -1);
-	st_bind_int64(st, 3, now);
-	return one_update(db, st, "mark a message sent", err);
+	st_bind_text_static(st, 3, error, -1);
+	for (int i = 0; i < n; i++)
+		st_bind_int64(st, 4 + i, v[i]);
+	return one_update(db, st, what, err);
+}
+
+int db_outbox_sent(struct db *db, int64_t id, const char *token, int64_t now, struct lerr *err)
+{
+	return mark(db,
+	            "UPDATE outbox SET sent_at = ?4, last_error = ?3, tries = tries + 1, "
+	            "claim = NULL, claim_until = NULL WHERE id = ?1 AND claim = ?2",
+	            id, token, NULL, &now, 1, "mark a message sent", err);
 }
 
 int db_outbox_fail(struct db *db, int64_t id, const char *token, const char *error,
                    int64_t next_try_at, bool give_up, int64_t now, struct lerr *err)
 {
-	int rc = begin_patient(db, err);
-	if (rc)
-		return rc;
-	struct dbst *st =
-	    db_prep(db,
+	const int64_t v[] = { next_try_at, give_up, now };
+	return mark(db,
 	            "UPDATE outbox SET tries = tries + 1, last_error = ?3, "
 	            "next_try_at = ?4, failed_at = CASE WHEN ?5 THEN CAST(?6 AS INTEGER) END, "
-	            "claim = NULL, claim_until = NULL "
-	            "WHERE id = ?1 AND claim = ?2",
-	            err);
-	if (!st) {
-		db_rollback(db);
-		return err->code;
-	}
-	st_bind_int64(st, 1, id);
-	st_bind_text_static(st, 2, token, -1);
-	st_bind_text_static(st, 3, error, -1);
-	st_bind_int64(st, 4, next_try_at);
-	st_bind_int64(st, 5, give_up);
-	st_bind_int64(st, 6, now);
-	return one_update(db, st, "record a failed delivery", err);
+	            "claim = NULL, claim_until = NULL WHERE id = ?1 AND claim = ?2",
+	            id, token, error, v, 3, "record a failed delivery", err);
 }
 
 int db_outbox_unknown(struct db *db, int64_t id, const char *token, const char *error, int64_t now,
                       struct lerr *err)
 {
-	int rc = begin_patient(db, err);
-	if (rc)
-		return rc;
-	struct dbst *st = db_prep(db,
-	                          "UPDATE outbox SET tries = tries + 1, last_error = ?3, "
-	                          "unknown_at = ?4, claim = NULL, claim_until = NULL "
-	                          "WHERE id = ?1 AND claim = ?2",
-	                          err);
-	if (!st) {
-		db_rollback(db);
-		return err->code;
-	}
-	st_bind_int64(st, 1, id);
-	st_bind_text_static(st, 2, token, -1);
-	st_bind_text_static(st, 3, error, -1);
-	st_bind_int64(st, 4, now);
-	return one_update(db, st, "record a delivery that may have gone out", err);
+	return mark(db,
+	            "UPDATE outbox SET tries = tries + 1, last_error = ?3, unknown_at = ?4, "
+	            "claim = NULL, claim_until = NULL WHERE id = ?1 AND claim = ?2",
+	            id, token, error, &now, 1, "record a delivery that may have gone out", err);
 }
 
 int db_outbox_list(struct db *db, enum outbox_which which, db_outbox_fn fn, void *ctx,

@@ -11,6 +11,7 @@
  * node count plus LY_MAX_ALIAS_NODES or finds an alias inside its anchor.
  */
 #include "lyaml.h"
+#include "tz.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -800,6 +801,20 @@ int ly_dur(struct yaml_ctx *y, const yaml_node_t *n, const char *what, struct ld
 		                "30m, 2h, 3d, 1w, 3mo)",
 		                s, what);
 	*out = d;
+	return 0;
+}
+
+int ly_tz(struct yaml_ctx *y, const yaml_node_t *n, const char *what, char **name, struct tz **tz)
+{
+	char *s = NULL;
+	if (ly_str(y, n, what, &s) != 0)
+		return -1;
+	struct lerr e = { 0 };
+	if (tz_load(s, tz, &e) != 0) {
+		free(s);
+		return ly_error(y, n, "%s", e.msg);
+	}
+	*name = s;
 	return 0;
 }
 

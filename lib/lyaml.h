@@ -126,6 +126,9 @@ int ly_int(struct yaml_ctx *y, const yaml_node_t *n, const char *what, int64_t m
 /* A duration (ldur_parse: 30m, 2h, 3d, 1w, 3mo, 1d12h). */
 int ly_dur(struct yaml_ctx *y, const yaml_node_t *n, const char *what, struct ldur *out);
 /* One of names (case-insensitive); *out is its index. */
+/* A time zone name (tz_load): the name and the zone, or -1 with the error. */
+struct tz;
+int ly_tz(struct yaml_ctx *y, const yaml_node_t *n, const char *what, char **name, struct tz **tz);
 int ly_enum(struct yaml_ctx *y, const yaml_node_t *n, const char *what, const char *const *names,
             size_t nnames, int *out);
 /*
