@@ -189,7 +189,7 @@ static int mark(struct db *db, const char *sql, int64_t id, const char *token, c
 	}
 	st_bind_int64(st, 1, id);
 	st_bind_text_static(st, 2, token, -1);
-	st_bind_text_static(st, 3, error, -1);
+	db_bind_text(st, 3, error); /* NULL: SQL NULL */
 	for (int i = 0; i < n; i++)
 		st_bind_int64(st, 4 + i, v[i]);
 	return one_update(db, st, what, err);

@@ -1070,6 +1070,8 @@ int pgst_bind_int64(struct pgst *st, int i, int64_t v)
 
 int pgst_bind_text(struct pgst *st, int i, const char *s, int n)
 {
+	if (!s) /* as sqlite3_bind_text: a NULL pointer is SQL NULL */
+		return bind_set(st, i, NULL);
 	return bind_set(st, i, n < 0 ? xstrdup(s) : xstrndup(s, (size_t)n));
 }
 
