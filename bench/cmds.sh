@@ -75,6 +75,8 @@ UPDATE leads SET owner = $owner_case,
   score = id % 97,
   last_activity_at = $now - (id % 25) * $day - id % 3600,
   assigned_at = created_at;
+-- one lead in a thousand with a last name of its own, found by name
+UPDATE leads SET last_name = 'Okafor' || id || 'q' WHERE id % 1000 = 0;
 UPDATE leads SET stage = $stage_case,
   stage_entered_at = max(created_at, $now - (id % 40) * $day - id % 7200),
   reached_pos = (SELECT position FROM stages WHERE key = $stage_case);
@@ -101,6 +103,9 @@ PRAGMA wal_checkpoint(TRUNCATE);
 SQL
 	cp "$d/base.db" "$d/idle.db"
 	sqlite3 "$d/idle.db" "UPDATE leads SET last_activity_at = $now - 40 * $day WHERE id % 100 = 7;
+		PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
+	cp "$d/base.db" "$d/idle10.db"
+	sqlite3 "$d/idle10.db" "UPDATE leads SET last_activity_at = $now - 40 * $day WHERE id % 10 = 7;
 		PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 }
 
@@ -130,6 +135,20 @@ show_sql() { # WHERE
 bench_show_id() {
 	pick 0
 	if [ "$1" = A ]; then C=("$leads" -d "$db" show "$k"); else C=(sqlite3 "$db" "$(show_sql "id = $k")"); fi
+}
+bench_version() {
+	if [ "$1" = A ]; then C=("$leads" --version); else C=(sqlite3 -version); fi
+}
+# by name: a last name only one lead has, as a rep types it
+bench_show_name() {
+	pick 0
+	local name=okafor$(((k + 999) / 1000 * 1000))q
+	[ "$name" != okafor0q ] || name=okafor1000q
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" show "$name")
+	else
+		C=(sqlite3 "$db" "$(show_sql "last_name = '$name' COLLATE NOCASE")")
+	fi
 }
 bench_show_email() {
 	pick 0
@@ -187,6 +206,28 @@ bench_log() {
 	fi
 }
 
+bench_note() {
+	pick 5
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" note "$k" "prefers email")
+	else
+		C=(sqlite3 "$db" "BEGIN; INSERT INTO events(lead_id, at, actor, kind, data)
+			VALUES ($k, $now, 'bench', 'note', '{\"text\":\"prefers email\"}');
+			UPDATE leads SET updated_at = $now WHERE id = $k; COMMIT;")
+	fi
+}
+
+task_sql="SELECT t.id, t.due_at, t.title, l.id, l.first_name, l.last_name, l.company
+	FROM tasks t JOIN leads l ON l.id = t.lead_id
+	WHERE t.owner = 'eli' AND t.done_at IS NULL ORDER BY t.due_at, t.id"
+bench_task_mine() {
+	if [ "$1" = A ]; then
+		C=(env LEADS_USER=eli "$leads" -d "$db" task --mine)
+	else
+		C=(sqlite3 "$db" "$task_sql")
+	fi
+}
+
 bench_task_list() {
 	if [ "$1" = A ]; then
 		C=("$leads" -d "$db" task list --owner eli)
@@ -224,6 +265,52 @@ bench_sweep_idle() {
 	fi
 }
 
+bench_sweep_idle10() {
+	sync_first=1
+	rm -f "$dir/run.db"*
+	cp "$dir/idle10.db" "$dir/run.db"
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$dir/run.db" sweep --no-deliver)
+	else
+		C=(sqlite3 "$dir/run.db" "BEGIN IMMEDIATE;
+			INSERT INTO events(lead_id, at, actor, kind, from_val, to_val, data)
+			SELECT id, $now, 'bench', 'status', status, 'inactive', '{\"reason\":\"idle\"}'
+			FROM leads WHERE $idle_where;
+			UPDATE leads SET status = 'inactive', updated_at = $now WHERE $idle_where;
+			$sweep_reads COMMIT;")
+	fi
+}
+# a dry run reads what is due and writes nothing
+bench_sweep_dry() {
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$dir/idle.db" sweep --dry-run --no-deliver)
+	else
+		C=(sqlite3 "$dir/idle.db" "SELECT id, status FROM leads WHERE $idle_where; $sweep_reads")
+	fi
+}
+
+bench_report_activity() {
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" report activity --by owner --since 30d)
+	else
+		C=(sqlite3 "$db" "SELECT l.owner, count(*) FILTER (WHERE e.kind = 'call'),
+			count(*) FILTER (WHERE e.kind = 'email'), count(*) FILTER (WHERE e.kind = 'meeting'),
+			count(*) FILTER (WHERE e.kind = 'note'), count(*) FILTER (WHERE e.kind = 'moved')
+			FROM events e JOIN leads l ON l.id = e.lead_id WHERE e.at >= $((now - 30 * day))
+			GROUP BY l.owner ORDER BY l.owner")
+	fi
+}
+bench_report_sources() {
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" report sources)
+	else
+		C=(sqlite3 "$db" "SELECT source, count(*), count(*) FILTER (WHERE stage NOT IN
+			('customer', 'closed-deal', 'lost')), count(*) FILTER (WHERE stage IN ('customer',
+			'closed-deal')), count(*) FILTER (WHERE stage = 'lost'), avg(score)
+			FROM leads GROUP BY source ORDER BY source")
+	fi
+}
+
 bench_report_tasks() {
 	if [ "$1" = A ]; then
 		C=("$leads" -d "$db" report tasks --by owner)
@@ -242,6 +329,21 @@ bench_funnel() {
 	fi
 }
 
+bench_funnel_source() {
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" funnel --by source)
+	else
+		C=(sqlite3 "$db" "SELECT source, stage, count(*) FROM leads GROUP BY source, stage")
+	fi
+}
+bench_funnel_owner() {
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" funnel --owner dee)
+	else
+		C=(sqlite3 "$db" "SELECT stage, count(*) FROM leads WHERE owner = 'dee' GROUP BY stage")
+	fi
+}
+
 bench_import() {
 	sync_first=1
 	rm -f "$dir/imp.db"*
@@ -249,6 +351,53 @@ bench_import() {
 		C=("$leads" -d "$dir/imp.db" import --no-route --no-events "$dir/leads.csv")
 	else
 		C=(sqlite3 "$dir/imp.db" ".mode csv" ".import $dir/leads.csv t")
+	fi
+}
+
+# the shipped routing example (rules, round robin, scoring) against the
+# bare import of the same file: the cost of routing and scoring a row
+bench_import_routing() {
+	sync_first=1
+	rm -f "$dir/imp.db"*
+	if [ "$1" = A ]; then
+		C=(env LEADS_CONFIG="$here/../examples/team-routing.yaml" "$leads" -d "$dir/imp.db" import
+			--no-events "$dir/leads.csv")
+	else
+		C=("$leads" -d "$dir/imp.db" import --no-route --no-events "$dir/leads.csv")
+	fi
+}
+
+# every lead routed again by the example's rules, against one UPDATE
+# giving each lead a member by the same spread (a floor: no rules)
+bench_route_all() {
+	sync_first=1
+	rm -f "$dir/run.db"*
+	cp "$db" "$dir/run.db"
+	if [ "$1" = A ]; then
+		C=(env LEADS_CONFIG="$here/../examples/team-routing.yaml" "$leads" -d "$dir/run.db" -q
+			route --all --reassign --format tsv)
+	else
+		C=(sqlite3 "$dir/run.db" "BEGIN IMMEDIATE;
+			INSERT INTO events(lead_id, at, actor, kind, from_val, to_val)
+			SELECT id, $now, 'bench', 'assigned', owner, $owner_case FROM leads WHERE status <> 'unqualified';
+			UPDATE leads SET owner = $owner_case, assigned_at = $now, updated_at = $now
+			WHERE status <> 'unqualified'; COMMIT;")
+	fi
+}
+# every score computed again by the example's rules, against one UPDATE
+bench_score_all() {
+	sync_first=1
+	rm -f "$dir/run.db"*
+	cp "$db" "$dir/run.db"
+	if [ "$1" = A ]; then
+		C=(env LEADS_CONFIG="$here/../examples/team-routing.yaml" "$leads" -d "$dir/run.db" -q
+			score --recalc --all)
+	else
+		C=(sqlite3 "$dir/run.db" "BEGIN IMMEDIATE; UPDATE leads SET score =
+			(CASE WHEN title LIKE '%vp%' OR title LIKE '%director%' THEN 20 ELSE 0 END) +
+			(CASE WHEN source = 'Referral' THEN 15 ELSE 0 END) +
+			(SELECT count(*) FROM events e WHERE e.lead_id = leads.id AND e.kind = 'call') * 5,
+			updated_at = $now; COMMIT;")
 	fi
 }
 
@@ -261,20 +410,33 @@ bench_export() {
 }
 
 # name|function|work (1: the same at any size, n: grows with the leads)|label
-benches="add|bench_add|1|add
+benches="version|bench_version|1|--version (peer: sqlite3 -version)
+add|bench_add|1|add
 show_id|bench_show_id|1|show ID
 show_email|bench_show_email|1|show EMAIL
+show_name|bench_show_name|1|show NAME
 list_owner|bench_list_owner|1|list -n 20 --owner --sort value -r
 list_status|bench_list_status|1|list -n 20 --status --sort created_at -r
 list_stage|bench_list_stage|1|list -n 20 --stage --sort score -r
 move|bench_move|1|move ID STAGE
 log|bench_log|1|log ID call
+note|bench_note|1|note ID TEXT
 task_list|bench_task_list|1|task list --owner (30 open)
+task_mine|bench_task_mine|1|task --mine (30 open)
 sweep_none|bench_sweep_none|1|sweep, nothing due
 sweep_idle|bench_sweep_idle|n|sweep, 1% idle
+sweep_idle10|bench_sweep_idle10|n|sweep, 10% idle
+sweep_dry|bench_sweep_dry|n|sweep --dry-run, 1% idle
 report_tasks|bench_report_tasks|n|report tasks --by owner
+report_activity|bench_report_activity|n|report activity --by owner
+report_sources|bench_report_sources|n|report sources
 funnel|bench_funnel|n|funnel
+funnel_source|bench_funnel_source|n|funnel --by source
+funnel_owner|bench_funnel_owner|n|funnel --owner
 import|bench_import|n|import --no-route --no-events
+import_routing|bench_import_routing|n|import, team-routing.yaml (peer: bare import)
+route_all|bench_route_all|n|route --all --reassign, team-routing.yaml
+score_all|bench_score_all|n|score --recalc --all, team-routing.yaml
 export|bench_export|n|export (CSV)"
 
 # ---- timing ----
