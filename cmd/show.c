@@ -190,6 +190,32 @@ static void describe_merged(const struct event *ev, struct sb *out)
 	sb_free(&d);
 }
 
+struct data_words {
+	struct sb *out;
+	bool sep;
+};
+
+/* One member of an event's data as "key: value", an array's items joined. */
+static int data_word(const char *key, const char *value, const char *type, void *ctx)
+{
+	struct data_words *dw = ctx;
+	if (strcmp(type, "object") == 0)
+		return 0;
+	sb_addf(dw->out, "%s%s: ", dw->sep ? ", " : "", key);
+	dw->sep = true;
+	if (strcmp(type, "array") != 0) {
+		sb_adds(dw->out, value ? value : "");
+		return 0;
+	}
+	for (const char *p = value; p && *p; p++) {
+		if (*p == ',')
+			sb_adds(dw->out, ", ");
+		else if (*p != '[' && *p != ']' && *p != '"')
+			sb_addc(dw->out, *p);
+	}
+	return 0;
+}
+
 /*
  * What an event says, in words: "value: 10,000 -> 12,000", "Contacted ->
  * Proposal Sent", a note's text.
@@ -240,6 +266,22 @@ static void describe(struct ctx *c, const struct event *ev, struct sb *out)
 		sb_addc(out, ')');
 	} else if (text) {
 		sb_adds(out, text);
+	} else if ((strcmp(k, "task") == 0 || strcmp(k, "task.reassigned") == 0) &&
+	           data_get(ev, "task", &d2)) {
+		/* task #3 "Call back" for ana (rule first-call) */
+		sb_addf(out, "#%s", sb_str(&d2));
+		if (data_get(ev, "title", &d2))
+			sb_addf(out, " \"%s\"", sb_str(&d2));
+		if (strcmp(k, "task.reassigned") == 0) {
+			sb_adds(out, ": ");
+			add_value(out, NULL, ev->from);
+			sb_adds(out, " -> ");
+			add_value(out, NULL, ev->to);
+		} else if (ev->to) {
+			sb_addf(out, " for %s", ev->to);
+		}
+		if (data_get(ev, "rule", &d2))
+			sb_addf(out, " (rule %s)", sb_str(&d2));
 	} else {
 		if (ev->from || ev->to) {
 			add_value(out, NULL, ev->from);
@@ -247,9 +289,14 @@ static void describe(struct ctx *c, const struct event *ev, struct sb *out)
 			add_value(out, NULL, ev->to);
 		}
 		if (ev->data) {
-			if (out->len)
-				sb_addc(out, ' ');
-			sb_adds(out, ev->data);
+			/* the data in words: "reason: closed, tasks: 4, 5" */
+			struct data_words dw = { out, out->len > 0 };
+			struct lerr e = { 0 };
+			if (db_json_object_each(NULL, ev->data, data_word, &dw, &e)) {
+				if (out->len)
+					sb_addc(out, ' ');
+				sb_adds(out, ev->data); /* not an object: as it is */
+			}
 		}
 	}
 	sb_free(&d);
@@ -314,7 +361,7 @@ static void timeline(struct ctx *c, const struct hist *h, bool reverse)
 	for (size_t k = 0; k < h->n; k++) {
 		const struct event *ev = &h->ev[reverse ? k : h->n - 1 - k];
 		char when[LTIME_BUFSZ];
-		ltime_fmt(ev->at, when);
+		fmt_time(c, ev->at, when); /* the reader's zone, as the fields above */
 		sb_reset(&line);
 		sb_reset(&what);
 		char *who = out_term_dup(ev->actor ? ev->actor : "", 0);

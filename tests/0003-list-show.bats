@@ -93,8 +93,8 @@ OUT
 	assert_success
 	assert_line --regexp '^stage: +Lost$'
 	assert_line --regexp '^group: +lost$'
-	assert_line --regexp '^  2026-11-10T09:00:00Z +tester +created +in Prospecting$'
-	assert_line --regexp '^  2026-11-21T09:00:00Z +tester +moved +Prospecting -> Lost \(budget\)$'
+	assert_line --regexp '^  2026-11-10 09:00 +tester +created +in Prospecting$'
+	assert_line --regexp '^  2026-11-21 09:00 +tester +moved +Prospecting -> Lost \(budget\)$'
 }
 
 @test "show as json is one object with a history array" {

@@ -125,7 +125,7 @@ suitecrm|555-0299|'
 	# the quoted notes of row 4 span two lines
 	assert_output $'1|5\n1|7'
 	run -0 leads show 5
-	assert_line --regexp "^  2026-11-24T09:00:00Z +tester +imported +from .*/hubspot.csv line 7 \(hubspot, batch 1\)$"
+	assert_line --regexp "^  2026-11-24 09:00 +tester +imported +from .*/hubspot.csv line 7 \(hubspot, batch 1\)$"
 	run -0 leads show 5 --format json
 	assert_output --regexp '"data": \{"batch":1,"preset":"hubspot","file":".*/hubspot.csv","line":7\}'
 }

@@ -21,12 +21,12 @@ seed_history() {
 @test "notes as text, edits and moves in words, newest first as git log" {
 	seed_history
 	history_of 1
-	assert_line --index 0 --regexp '^  2026-11-23T10:00:00Z  tester  moved +Contacted -> Proposal Sent$'
-	assert_line --index 1 --regexp '^  2026-11-23T09:00:00Z  tester  moved +Prospecting -> Contacted$'
-	assert_line --index 2 --regexp '^  2026-11-22T09:00:00Z  tester  edited +value: 10,000 -> 12,000$'
-	assert_line --regexp '^  2026-11-21T09:00:00Z  tester  note +prefers email$'
-	assert_line --regexp '^  2026-11-21T09:00:00Z  tester  status +new -> active \(activity\)$'
-	assert_line --index -1 --regexp '^  2026-11-20T09:00:00Z  tester  created +in Prospecting$'
+	assert_line --index 0 --regexp '^  2026-11-23 10:00  tester  moved +Contacted -> Proposal Sent$'
+	assert_line --index 1 --regexp '^  2026-11-23 09:00  tester  moved +Prospecting -> Contacted$'
+	assert_line --index 2 --regexp '^  2026-11-22 09:00  tester  edited +value: 10,000 -> 12,000$'
+	assert_line --regexp '^  2026-11-21 09:00  tester  note +prefers email$'
+	assert_line --regexp '^  2026-11-21 09:00  tester  status +new -> active \(activity\)$'
+	assert_line --index -1 --regexp '^  2026-11-20 09:00  tester  created +in Prospecting$'
 }
 
 @test "--reverse lists the history oldest first" {
@@ -79,7 +79,7 @@ seed_history() {
 	add_lead --first Ana
 	leads note -q 1 "$(printf 'word%.0s ' $(seq 1 60))"
 	history_of 1
-	assert_line --regexp '^  2026-11-24T09:00:00Z  tester  note +(word ){59}word$'
+	assert_line --regexp '^  2026-11-24 09:00  tester  note +(word ){59}word$'
 }
 
 @test "on a narrow terminal the text goes on lines of its own" {
@@ -90,5 +90,24 @@ seed_history() {
 	run script -qec "stty cols 50 rows 40; LEADS_PAGER=cat '$LEADS_BIN' show 1" /dev/null
 	assert_success
 	output=${output//$'\r'/}
-	assert_output --regexp $'\n  2026-11-24T09:00:00Z  tester  note\n    alpha bravo charlie delta echo foxtrot golf\n    hotel india juliett kilo lima\n'
+	assert_output --regexp $'\n  2026-11-24 09:00  tester  note\n    alpha bravo charlie delta echo foxtrot golf\n    hotel india juliett kilo lima\n'
+}
+
+@test "history says what a task event and any other data mean in words, never raw JSON" {
+	add_lead --first Ana
+	leads task add -q 1 "Send proposal" --due 2026-11-25T10:00:00Z
+	run -0 leads task add 1 "Call back" --due 2026-11-26T10:00:00Z
+	history_of 1
+	refute_output --partial '{'
+	# a lead lost closes its tasks: the cancellation in words
+	run -0 leads move 1 Lost --reason budget
+	history_of 1
+	refute_output --partial '{'
+	assert_line --regexp '^  2026-11-24 09:00  tester  tasks\.cancelled +tasks: 1, 2, reason: lost$'
+}
+
+@test "history times are in the reader's zone, as the fields above them" {
+	add_lead --first Ana
+	TZ=America/Sao_Paulo history_of 1
+	assert_line --regexp '^  2026-11-24 06:00  tester  created +in Prospecting$'
 }
