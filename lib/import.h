@@ -18,16 +18,11 @@
 #include "db.h"
 #include "hooks.h"
 #include "imap.h"
+#include "lifecycle.h"
 
 enum import_dup { DUP_SKIP, DUP_UPDATE, DUP_ERROR };
 
-/*
- * Which imported rows fire workflows (--events). Rows describe the past:
- * by default only rows that arrive as open leads (an active stage, status
- * new or active) created within lifecycle: import_events_within (7d) do;
- * the rest are imported quietly. Routing assigns either way.
- */
-enum import_events { IMPORT_EVENTS_RECENT, IMPORT_EVENTS_ALL, IMPORT_EVENTS_NONE };
+/* Which imported rows fire workflows (--events): enum import_events, lib/lifecycle.h. */
 
 /* What identifies a duplicate, tried in the order given (--match). */
 enum import_match { MATCH_EMAIL, MATCH_EXT_ID, MATCH_PHONE, MATCH_NAME_COMPANY };
