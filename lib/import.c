@@ -1323,7 +1323,8 @@ static int rows_piped(struct rows *rw, struct lerr *err)
 	return rc;
 }
 
-uint64_t import_file_bytes(const struct import_opts *o)
+/* The size of the file to import (stdin is spooled to one), 0 if unknown. */
+static uint64_t import_file_bytes(const struct import_opts *o)
 {
 	struct stat sb;
 	return fstat(o->fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0
@@ -1331,7 +1332,8 @@ uint64_t import_file_bytes(const struct import_opts *o)
 	           : 0;
 }
 
-bool import_bulk_ok(const struct import_opts *o)
+/* May this import run in bulk mode (when the database is empty)? */
+static bool import_bulk_ok(const struct import_opts *o)
 {
 	for (int i = 0; i < o->nmatch; i++)
 		if (o->match[i] != MATCH_EMAIL && o->match[i] != MATCH_EXT_ID)
@@ -1373,7 +1375,8 @@ static int bulk_after(struct import_opts *o, struct lc_import *li, struct engine
 	return rc;
 }
 
-int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
+/* The file into the transaction import_run opened (import.h says the rest). */
+static int import_rows(struct import_opts *o, struct import_stats *st, struct lerr *err)
 {
 	struct hook_env *h = o->hooks;
 	struct csv_reader *r = NULL;
@@ -1560,5 +1563,44 @@ out:
 	free(c.u);
 	if (r)
 		csv_close(r);
+	return rc;
+}
+
+/*
+ * The whole protocol, in this order: a bulk session (before BEGIN: SQLite
+ * may change the journal), the transaction, the stages, the bulk load's
+ * begin (indexes or triggers dropped, or a COPY), the rows, the bulk
+ * load's end (indexes rebuilt, keys checked), the caller's last word
+ * (its rejects file on disk), then COMMIT, or ROLLBACK for a dry run or
+ * any failure, and the session's end after either.
+ */
+int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
+{
+	struct hook_env *h = o->hooks;
+	struct db *db = h->db;
+	bool dry = h->dry_run;
+	memset(st, 0, sizeof *st);
+	o->bulk = false;
+	struct db_bulk *b = dry ? NULL : db_bulk_prepare(db);
+	int rc = db_begin(db, err);
+	if (!rc)
+		rc = db_sync_stages(db, h->cfg, err);
+	if (!rc && b)
+		rc = db_bulk_begin(b, import_bulk_ok(o), import_file_bytes(o), &o->bulk, err);
+	if (!rc)
+		rc = import_rows(o, st, err);
+	if (!rc && b)
+		rc = db_bulk_end(b, err);
+	/* a signal after the last row (duplicate removal, index rebuild: seconds
+	 * on a big file) must not be ignored either: stop before the commit */
+	if (!rc && o->stop && *o->stop)
+		rc = lerr_set(err, 128 + *o->stop, "interrupted; nothing was imported");
+	if (!rc && !dry && o->before_commit)
+		rc = o->before_commit(o->ctx, err);
+	if (rc || dry)
+		db_rollback(db);
+	else
+		rc = db_commit(db, err);
+	db_bulk_finish(b);
 	return rc;
 }
