@@ -1089,6 +1089,12 @@ int db_bulk_begin(struct db_bulk *b, bool all, uint64_t bytes, bool *bulk, struc
 		}
 		return drc;
 	}
+	/* a query a row less (db_lead_insert): 5% of a bulk load */
+	struct dbst *na = db_prep(db, "SELECT NOT EXISTS (SELECT 1 FROM lead_aliases)", err);
+	if (!na)
+		return err->code;
+	b->no_aliases = st_step(na) == SQLITE_ROW && st_col_int(na, 0);
+	st_reset(na);
 	/*
 	 * Rebuilding every index by one sort is cheaper than maintaining it row
 	 * by row (measured: even for stage and status, with few distinct keys).
@@ -1456,7 +1462,7 @@ int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 	 * merged away, which still names the lead it was merged into
 	 * (lead_aliases). PostgreSQL's identity never hands one out twice. */
 	int64_t next = 0;
-	if (!db->pg) {
+	if (!db->pg && !(db->bulk && db->bulk->no_aliases)) {
 		struct dbst *q = db_prep(db,
 		                         "SELECT (SELECT max(id) FROM lead_aliases) + 1 WHERE "
 		                         "(SELECT max(id) FROM lead_aliases) >= "

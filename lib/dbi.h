@@ -47,6 +47,9 @@ struct db_bulk {
 	 * leads above fts_after indexed by db_bulk_end */
 	bool fts_insert_dropped;
 	int64_t fts_after;
+	/* no lead was ever merged away (lead_aliases empty at the start, and an
+	 * import merges none): a new lead's id needs no look at the aliases */
+	bool no_aliases;
 };
 
 /* db_events_defer(): history rows not written yet, their text in text */
