@@ -1231,6 +1231,10 @@ static void *pipe_reader(void *arg)
 				rc = 0; /* the writer's error is the one to report */
 				break;
 			}
+			/* the leads the writer stored from it: freed here, where
+			 * they were made, and off the writer's time */
+			for (size_t i = 0; i < b->n; i++)
+				lead_free(&b->v[i]);
 			b->n = 0;
 		}
 		if ((rc = next_row(rw, &in_footer, &line, &p->err)) != 1)
@@ -1253,6 +1257,7 @@ static void *pipe_reader(void *arg)
 	} else if (b) {
 		for (size_t i = 0; i < b->n; i++)
 			lead_free(&b->v[i]);
+		b->n = 0;
 	}
 	pthread_mutex_lock(&p->mu);
 	p->done = true;
@@ -1303,8 +1308,6 @@ static int rows_piped(struct rows *rw, struct lerr *err)
 			rc = lc_import_decided(rw->li, b->v, b->n, b->again, score, match, &done);
 			rw->st->inserted += done;
 		}
-		for (size_t i = 0; i < b->n; i++)
-			lead_free(&b->v[i]);
 		pthread_mutex_lock(&p->mu);
 		p->head = (p->head + 1) % PIPE_DEPTH;
 		p->count--;
@@ -1317,6 +1320,10 @@ static int rows_piped(struct rows *rw, struct lerr *err)
 		*err = p->err;
 		rc = p->rc;
 	}
+	/* the leads of the last blocks stored (the reader frees the others) */
+	for (size_t k = 0; k < PIPE_DEPTH; k++)
+		for (size_t i = 0; i < p->blk[k].n; i++)
+			lead_free(&p->blk[k].v[i]);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
