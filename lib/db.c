@@ -914,6 +914,7 @@ void db_close(struct db *db)
 	free(db->sql_update);
 	free(db->sql_by_id);
 	free(db->sql_insert_id);
+	free(db->sql_insert_many);
 	db_bulk_finish(db->bulk);
 	if (db->defer) {
 		free(db->defer->pend);
@@ -1422,15 +1423,21 @@ static const char *lead_cols(struct db *db)
  * cleared its bindings: the empty fields are NULL already (an import binds
  * a million rows, a third of their fields empty).
  */
-static void bind_lead(struct dbst *st, const struct lead *l)
+/* Bind the fields of l as parameters base + 1 .. base + lead_nfields - 1. */
+static void bind_lead_at(struct dbst *st, const struct lead *l, int base)
 {
 	for (int i = 1; i < lead_nfields; i++) {
 		const struct field_desc *f = &lead_fields[i];
 		if (f->kind == FK_TEXT && l->t[f->idx])
-			st_bind_text_static(st, i, l->t[f->idx], -1);
+			st_bind_text_static(st, base + i, l->t[f->idx], -1);
 		else if (f->kind != FK_TEXT && l->has[f->idx])
-			st_bind_int64(st, i, l->i[f->idx]);
+			st_bind_int64(st, base + i, l->i[f->idx]);
 	}
+}
+
+static void bind_lead(struct dbst *st, const struct lead *l)
+{
+	bind_lead_at(st, l, 0);
 }
 
 /* Read a row "id, <lead_cols>" starting at column col. */
@@ -1497,6 +1504,49 @@ int db_lead_insert(struct db *db, struct lead *l, struct lerr *err)
 	}
 	lead_set_int(l, LI_ID, next ? next : db_last_id(db));
 	st_reset(st);
+	return 0;
+}
+
+#define LEADS_CHUNK 16 /* rows a statement: 16 x 34 parameters */
+
+int db_leads_insert(struct db *db, struct lead *v, size_t n, size_t *done, struct lerr *err)
+{
+	*done = 0;
+	size_t i = 0;
+	/* a bulk load on SQLite: no look at the aliases a row (db_lead_insert) */
+	if (!db->pg && db->bulk && db->bulk->no_aliases && !db_load_of(db)) {
+		db_build_lead_sql(db);
+		if (!db->sql_insert_many) {
+			struct sb sql = SB_INIT;
+			sb_addf(&sql, "INSERT INTO leads(%s) VALUES ", db->lead_cols);
+			for (int r = 0; r < LEADS_CHUNK; r++) {
+				sb_adds(&sql, r ? ", (" : "(");
+				for (int k = 1; k < lead_nfields; k++)
+					sb_addf(&sql, "%s?%d", k > 1 ? ", " : "",
+					        r * (lead_nfields - 1) + k);
+				sb_addc(&sql, ')');
+			}
+			db->sql_insert_many = sb_detach(&sql);
+		}
+		for (; n - i >= LEADS_CHUNK; i += LEADS_CHUNK) {
+			struct dbst *st = db_prep(db, db->sql_insert_many, err);
+			if (!st)
+				return err->code;
+			for (int r = 0; r < LEADS_CHUNK; r++)
+				bind_lead_at(st, &v[i + (size_t)r], r * (lead_nfields - 1));
+			int rc = st_step(st);
+			st_reset(st);
+			if (rc != SQLITE_DONE)
+				return db_fail(db, err, "insert leads");
+			*done += LEADS_CHUNK;
+		}
+	}
+	for (; i < n; i++) {
+		int rc = db_lead_insert(db, &v[i], err);
+		if (rc)
+			return rc;
+		(*done)++;
+	}
 	return 0;
 }
 

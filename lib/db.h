@@ -110,6 +110,13 @@ int db_stage_names_load(struct db *db, struct lerr *err);
 int db_lead_insert(struct db *db, struct lead *l, struct lerr *err);
 /* Insert l with the id it has (a bulk import hands them out, db_import_ids). */
 int db_lead_insert_id(struct db *db, const struct lead *l, struct lerr *err);
+/*
+ * Insert n new leads in order (a bulk import's block): as db_lead_insert,
+ * but their ids are not read back. In a bulk load on SQLite, 16 to a
+ * statement (a statement a row costs a fifth more); else one by one.
+ * *done: leads stored before an error.
+ */
+int db_leads_insert(struct db *db, struct lead *v, size_t n, size_t *done, struct lerr *err);
 /* Write every field of l back (by id). */
 int db_lead_update(struct db *db, const struct lead *l, struct lerr *err);
 /*

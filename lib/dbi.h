@@ -79,6 +79,7 @@ struct db {
 	int ncache;
 	/* built once from lead_fields (see build_lead_sql) */
 	char *lead_cols, *sql_insert, *sql_update, *sql_by_id, *sql_insert_id;
+	char *sql_insert_many; /* db_leads_insert: LEADS_CHUNK rows a statement */
 	/* db_stage_names_load(): every stage row, "key\0name\0" each */
 	struct sb stage_names;
 	bool stage_names_loaded;

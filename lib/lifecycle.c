@@ -900,22 +900,21 @@ int lc_import_decided(struct lc_import *li, struct lead *v, size_t n, const bool
 	struct hook_env *h = li->h;
 	int rc = 0;
 	*done = 0;
-	bool engines = lc_import_engines(li);
+	/* nothing to decide: the block in as few statements as can be */
+	if (!lc_import_engines(li))
+		return db_leads_insert(h->db, v, n, done, h->err);
+	/* one at a time: routing may count the leads stored before (capacity) */
 	for (size_t i = 0; i < n && !rc; i++) {
-		if (!engines) {
-			rc = db_lead_insert(h->db, &v[i], h->err);
-		} else {
-			/* its id came with it (db_import_ids) */
-			if (!held[i]) {
-				h->new_score = score[i];
-				h->route_mask = match[i];
-				rc = import_engines(li, &v[i]);
-				h->new_score = NULL;
-				h->route_mask = NULL;
-			}
-			if (!rc)
-				rc = db_lead_insert_id(h->db, &v[i], h->err);
+		/* its id came with it (db_import_ids) */
+		if (!held[i]) {
+			h->new_score = score[i];
+			h->route_mask = match[i];
+			rc = import_engines(li, &v[i]);
+			h->new_score = NULL;
+			h->route_mask = NULL;
 		}
+		if (!rc)
+			rc = db_lead_insert_id(h->db, &v[i], h->err);
 		*done += !rc;
 	}
 	return rc;
