@@ -125,7 +125,6 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
  */
 void import_register_config(void);
 
-
 /*
  * `leads import --detect`: read the header and report the preset, its
  * confidence and each column's target. Fills m (caller imap_free()s it)
