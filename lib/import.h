@@ -1,11 +1,12 @@
 /*
  * import.h - `leads import`: a CSV export of another CRM into leads.
  *
- * The engine reads with lib/csv.h, maps with lib/imap.h and writes through
- * the storage layer, all inside one transaction that the caller opened
- * (BEGIN IMMEDIATE): an interrupted import leaves the database as before.
- * It never prints; the caller gets rejected rows and progress through
- * callbacks and a summary in struct import_stats.
+ * The engine reads with lib/csv.h, maps with lib/imap.h and writes the
+ * leads through the lifecycle (lib/lifecycle.h: lc_import_*), all inside
+ * the one transaction import_run() opens (BEGIN IMMEDIATE) and commits:
+ * an interrupted import leaves the database as before. It never prints;
+ * the caller gets rejected rows and progress through callbacks and a
+ * summary in struct import_stats.
  */
 #ifndef LEADS_IMPORT_H
 #define LEADS_IMPORT_H
