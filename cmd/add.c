@@ -154,49 +154,17 @@ int add_json_fields(struct ctx *c, struct lead *l, const char *text, const char 
 
 int add_create(struct ctx *c, struct lead *l, const char *stage_name)
 {
-	int rc;
 	const struct stage *st =
 	    stage_name ? config_stage(c->cfg, stage_name) : config_first_stage(c->cfg);
 	if (!st)
 		return fail(c, EX_DATAERR, "no stage '%s' in the pipeline", stage_name);
-	/* a lead that arrives closed (a lost or won stage), as import accepts it,
-	 * fires no workflows: nothing is left to do for it */
-	if (st->grp != GRP_ACTIVE)
-		c->no_events = true;
-	lead_set(l, LT_STAGE, st->key);
+	/* a lead added by hand starts new, now, unscored: the rest of the
+	 * defaults are every new lead's (lib/lifecycle.c, import's too) */
 	lead_set(l, LT_STATUS, "new");
-	if (!l->t[LT_PRIORITY])
-		lead_set(l, LT_PRIORITY, c->cfg->default_priority);
-	lead_set_int(l, LI_SCORE, 0);
-	lead_set_int(l, LI_CREATED_AT, c->now);
-	lead_set_int(l, LI_UPDATED_AT, c->now);
-	lead_set_int(l, LI_STAGE_ENTERED_AT, c->now);
-	/* the funnel: a lead lost on arrival got no further than the top, as on import */
-	lead_set_int(l, LI_REACHED_POS,
-	             st->grp == GRP_LOST ? 0 : config_stage_pos(c->cfg, st->key));
-	if (l->t[LT_OWNER])
-		lead_set_int(l, LI_ASSIGNED_AT, c->now);
-	if ((rc = db_lead_insert(c->db, l, &c->err))) {
-		rc = fail_err(c);
-		return rc;
-	}
-	if ((rc = record(c, l, "created", NULL, st->key, NULL)))
-		return rc;
-	if (l->t[LT_OWNER] && (rc = record(c, l, "assigned", NULL, l->t[LT_OWNER], NULL)))
-		return rc;
+	l->has[LI_CREATED_AT] = l->has[LI_UPDATED_AT] = l->has[LI_STAGE_ENTERED_AT] = false;
+	l->has[LI_SCORE] = false;
 	struct lc lc = ctx_lc(c);
-	if ((rc = run_hook(c, l, HK_RECEIVED, NULL)))
-		return rc;
-	/* an owner given by hand is told like one chosen by routing */
-	if (l->t[LT_OWNER] && (rc = lc_owner_changed(&lc, l, NULL, true))) {
-		rc = fail_err(c);
-		return rc;
-	}
-	if ((rc = db_lead_update(c->db, l, &c->err))) {
-		rc = fail_err(c);
-		return rc;
-	}
-	return 0;
+	return lc_create(&lc, l, st) ? fail_err(c) : 0;
 }
 
 int cmd_add(struct ctx *c, struct args *a)

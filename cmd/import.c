@@ -492,10 +492,11 @@ static void on_header(void *p, const char *const *cells, size_t n)
  * Flush and fsync the rejects, before the import commits: rows refused
  * must never be lost while the rows taken are kept.
  */
-static int sync_rejects(struct ctx *c, struct run *r)
+static int sync_rejects(void *p, struct lerr *err)
 {
-	if (r->rej && afile_sync(&r->rej_file, &c->err))
-		return c->err.code;
+	struct run *r = p;
+	if (r->rej && afile_sync(&r->rej_file, err))
+		return err->code;
 	return 0;
 }
 
@@ -660,36 +661,12 @@ int cmd_import(struct ctx *c, struct args *a)
 
 	struct import_stats st;
 	bool dry = a->val[I_DRY_RUN] != NULL;
-	if (!dry)
-		db_bulk_prepare(c->db);
-	if ((rc = db_begin(c->db, &c->err)) || (rc = db_sync_stages(c->db, c->cfg, &c->err)) ||
-	    (!dry && (rc = db_bulk_begin(c->db, import_bulk_ok(&io), import_file_bytes(&io),
-	                                 &io.bulk, &c->err)))) {
-		db_rollback(c->db);
-		db_bulk_finish(c->db);
-		rc = fail_err(c);
-		goto out;
-	}
+	io.before_commit = sync_rejects;
 	rc = import_run(&io, &st, &c->err);
-	if (!rc && !dry && (rc = db_bulk_end(c->db, &c->err)))
-		rc = c->err.code;
-	/* a signal after the last row (duplicate removal, index rebuild: seconds
-	 * on a big file) must not be ignored either: stop before the commit */
-	if (!rc && stop_signal)
-		rc = lerr_set(&c->err, 128 + stop_signal, "interrupted; nothing was imported");
-	if (!rc && !dry)
-		rc = sync_rejects(c, &r);
 	if (r.bar)
 		fputs("\r\033[K", stderr);
-	if (rc || dry) {
-		db_rollback(c->db);
-	} else if ((rc = db_commit(c->db, &c->err))) {
-		db_bulk_finish(c->db);
-		rc = fail_err(c);
-		goto out;
-	}
-	db_bulk_finish(c->db);
 	if (rc) {
+		import_stats_free(&st);
 		close_rejects(c, &r, false);
 		rc = fail_err(c);
 		goto out;

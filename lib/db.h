@@ -58,21 +58,24 @@ int db_commit(struct db *db, struct lerr *err);
 void db_rollback(struct db *db);
 
 /*
- * Bulk loading into an empty database (import). Before the transaction,
- * db_bulk_prepare() switches a database whose leads table is empty to a
- * rollback journal (one huge transaction through WAL costs seconds of
- * extra writes, while a rollback journal of an empty file holds almost
- * nothing) and turns foreign keys off for the load. Inside the
- * transaction, db_bulk_begin() drops the secondary indexes of leads if
- * the table is still empty; db_bulk_end() builds them again from their
- * saved SQL, faster than keeping them up to date row by row, and checks
- * every foreign key once (EX_SOFTWARE if one is broken: the caller rolls
- * back). db_bulk_finish() returns to WAL and foreign keys after the
- * commit or rollback. A crash at any point rolls back to the empty
- * database with every index in place. On PostgreSQL a bulk load is a
- * COPY (lib/db_load.c), with every index kept, into a table empty or not.
+ * Bulk loading (import, lib/import.c: import_run drives these). Before
+ * the transaction, db_bulk_prepare() starts a bulk session, an opaque
+ * handle the importer holds until db_bulk_finish(): on SQLite, a
+ * database whose leads table is empty is switched to a rollback journal
+ * (one huge transaction through WAL costs seconds of extra writes, while
+ * a rollback journal of an empty file holds almost nothing) and foreign
+ * keys go off for the load. Inside the transaction, db_bulk_begin() drops
+ * the secondary indexes of leads if the table is still empty;
+ * db_bulk_end() builds them again from their saved SQL, faster than
+ * keeping them up to date row by row, and checks every foreign key once
+ * (EX_SOFTWARE if one is broken: the caller rolls back).
+ * db_bulk_finish() returns to WAL and foreign keys after the commit or
+ * rollback and frees the session. A crash at any point rolls back to the
+ * empty database with every index in place. On PostgreSQL a bulk load is
+ * a COPY (lib/db_load.c), with every index kept, into a table empty or not.
  */
-int db_bulk_prepare(struct db *db);
+struct db_bulk;
+struct db_bulk *db_bulk_prepare(struct db *db);
 /*
  * all: drop the indexes that find duplicates too (the caller then removes
  * duplicates itself before db_bulk_end(), see db_import_dedupe()).
@@ -80,9 +83,10 @@ int db_bulk_prepare(struct db *db);
  * bulk one (SQLite: the table was empty and the indexes were dropped;
  * PostgreSQL: all, a COPY, into an empty table or a file big beside it).
  */
-int db_bulk_begin(struct db *db, bool all, uint64_t bytes, bool *bulk, struct lerr *err);
-int db_bulk_end(struct db *db, struct lerr *err);
-void db_bulk_finish(struct db *db);
+int db_bulk_begin(struct db_bulk *b, bool all, uint64_t bytes, bool *bulk, struct lerr *err);
+int db_bulk_end(struct db_bulk *b, struct lerr *err);
+/* After the commit or rollback; NULL is a no-op. */
+void db_bulk_finish(struct db_bulk *b);
 
 /*
  * Keep the stages table in step with the config (key, name, position,
@@ -106,6 +110,13 @@ int db_stage_names_load(struct db *db, struct lerr *err);
 int db_lead_insert(struct db *db, struct lead *l, struct lerr *err);
 /* Insert l with the id it has (a bulk import hands them out, db_import_ids). */
 int db_lead_insert_id(struct db *db, const struct lead *l, struct lerr *err);
+/*
+ * Insert n new leads in order (a bulk import's block): as db_lead_insert,
+ * but their ids are not read back. In a bulk load on SQLite, 16 to a
+ * statement (a statement a row costs a fifth more); else one by one.
+ * *done: leads stored before an error.
+ */
+int db_leads_insert(struct db *db, struct lead *v, size_t n, size_t *done, struct lerr *err);
 /* Write every field of l back (by id). */
 int db_lead_update(struct db *db, const struct lead *l, struct lerr *err);
 /*

@@ -67,13 +67,13 @@ int db_import_finish(struct db *db, int64_t batch, const struct import_stats *s,
 
 int db_import_prepare(struct db *db, const enum import_match *m, int n, struct lerr *err)
 {
-	db->match_email = db->match_ext = false;
-	for (int i = 0; i < n; i++) {
-		db->match_email |= m[i] == MATCH_EMAIL;
-		db->match_ext |= m[i] == MATCH_EXT_ID;
+	struct db_bulk *b = db->bulk;
+	for (int i = 0; b && i < n; i++) {
+		b->match_email |= m[i] == MATCH_EMAIL;
+		b->match_ext |= m[i] == MATCH_EXT_ID;
 	}
-	if (db->load)
-		db_load_match(db->load, db->match_email, db->match_ext);
+	if (b && b->load)
+		db_load_match(b->load, b->match_email, b->match_ext);
 	for (int i = 0; i < n; i++) {
 		int rc = 0;
 		if (m[i] == MATCH_PHONE)
@@ -414,7 +414,7 @@ int db_import_revert(struct db *db, int64_t batch, bool force, int64_t now, cons
 
 int db_import_seed(struct db *db, db_key_fn fn, void *ctx, struct lerr *err)
 {
-	return db->load ? db_load_seed(db, fn, ctx, err) : 0;
+	return db_load_of(db) ? db_load_seed(db, fn, ctx, err) : 0;
 }
 
 int db_import_dedupe(struct db *db, int64_t batch, const enum import_match *m, int n,
@@ -427,11 +427,10 @@ int db_import_dedupe(struct db *db, int64_t batch, const enum import_match *m, i
 	}
 	*removed = 0;
 	int rc = 0;
-	if (db->load) { /* PostgreSQL: the COPY left the duplicates out (db_load.c) */
+	if (db_load_of(db)) { /* PostgreSQL: the COPY left the duplicates out (db_load.c) */
 		rc = db_load_flush(db, err);
-		*removed = db_load_dropped(db->load);
-		db_load_free(db->load);
-		db->load = NULL;
+		*removed = db_load_dropped(db_load_of(db));
+		db_load_drop(db);
 		return rc;
 	}
 	/*

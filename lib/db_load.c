@@ -173,7 +173,7 @@ static void seed_key(struct db_load *ld, const char *email, const char *ext_id,
 
 int db_load_seed(struct db *db, db_key_fn fn, void *ctx, struct lerr *err)
 {
-	struct db_load *ld = db->load;
+	struct db_load *ld = db_load_of(db);
 	if (!ld->by_email && !ld->by_ext)
 		return 0;
 	struct dbst *st =
@@ -201,7 +201,7 @@ int db_load_seed(struct db *db, db_key_fn fn, void *ctx, struct lerr *err)
 /* Send what is buffered; with end, end the COPY too. A SQLITE_* code. */
 static int send(struct db *db, bool end)
 {
-	struct db_load *ld = db->load;
+	struct db_load *ld = db_load_of(db);
 	if (!ld->open && ld->buf.len) {
 		int rc = pg_copy_begin(db->pg, ld->copy_sql);
 		if (rc)
@@ -223,14 +223,14 @@ static int send(struct db *db, bool end)
 
 int db_load_flush(struct db *db, struct lerr *err)
 {
-	if (!db->load || (!db->load->open && !db->load->buf.len))
+	if (!db_load_of(db) || (!db_load_of(db)->open && !db_load_of(db)->buf.len))
 		return 0;
 	return send(db, true) ? db_fail(db, err, "load leads") : 0;
 }
 
 int db_load_lead(struct db *db, const struct lead *l, int64_t *give, struct lerr *err)
 {
-	struct db_load *ld = db->load;
+	struct db_load *ld = db_load_of(db);
 	int64_t id = give ? (*give = ld->next_id) : l->i[LI_ID];
 	/* a key seen on a row kept: a duplicate, as db_import_dedupe would find */
 	const char *email = l->t[LT_EMAIL], *ext = l->t[LT_EXT_ID];

@@ -119,7 +119,7 @@ int db_seq_stop_lead(struct db *db, int64_t lead_id, const char *name, const cha
 int db_seq_stop_hook(struct db *db, int64_t lead_id, const char *reason, int64_t now,
                      const char *actor, const char *data, struct lerr *err)
 {
-	if (db->defer) {
+	if (db_deferring(db)) {
 		int n = 0;
 		int rc = db_seq_stop_lead(db, lead_id, NULL, reason, now, &n, err);
 		if (rc || !n)

@@ -28,12 +28,48 @@ struct dbst {
 	struct pgst *pg;  /* PostgreSQL: NULL for SQLite */
 };
 
-struct db {
-	sqlite3 *sq;                 /* SQLite: the connection; NULL for PostgreSQL */
-	struct pgdb *pg;             /* PostgreSQL: the connection; NULL for SQLite */
-	char *path;                  /* the file, or the server for messages (no password) */
+/*
+ * A bulk load in progress (import: db_bulk_prepare .. db_bulk_finish).
+ * The importer holds it as an opaque handle; the connection points at it
+ * while it lasts, so that every statement can finish the COPY first.
+ */
+struct db_bulk {
+	struct db *db;
 	struct db_load *load;        /* PostgreSQL: a bulk import's COPY (lib/db_load.c) */
 	bool match_email, match_ext; /* the import's duplicate keys (db_import_prepare) */
+	/* db_bulk_begin(): the CREATE INDEX statements to run again */
+	char **sql, **names;
+	size_t n;
+	bool journal; /* switched to a rollback journal */
+	bool nofk;    /* foreign keys off for the load, checked before COMMIT */
+	bool fts;     /* the full-text triggers dropped for the load, index filled at the end */
+	/* an import into leads in use: the full-text insert trigger dropped, the
+	 * leads above fts_after indexed by db_bulk_end */
+	bool fts_insert_dropped;
+	int64_t fts_after;
+	/* no lead was ever merged away (lead_aliases empty at the start, and an
+	 * import merges none): a new lead's id needs no look at the aliases */
+	bool no_aliases;
+};
+
+/* db_events_defer(): history rows not written yet, their text in text */
+struct db_defer {
+	struct pending_event {
+		int64_t lead_id, at;
+		size_t text[5]; /* actor, kind, from, to, data: offsets, SIZE_MAX for NULL */
+	} * pend;
+	int npend;
+	struct sb text;
+	bool on, flushing;
+	int rc; /* a failed write of deferred rows: the transaction cannot commit */
+};
+
+struct db {
+	sqlite3 *sq;            /* SQLite: the connection; NULL for PostgreSQL */
+	struct pgdb *pg;        /* PostgreSQL: the connection; NULL for SQLite */
+	char *path;             /* the file, or the server for messages (no password) */
+	struct db_bulk *bulk;   /* a bulk load in progress, or NULL */
+	struct db_defer *defer; /* deferred history rows (db_events_defer), or NULL */
 	int busy_ms;
 	/* prepared statements, keyed by the address of their constant SQL */
 	struct {
@@ -43,29 +79,24 @@ struct db {
 	int ncache;
 	/* built once from lead_fields (see build_lead_sql) */
 	char *lead_cols, *sql_insert, *sql_update, *sql_by_id, *sql_insert_id;
-	/* db_bulk_begin(): the CREATE INDEX statements to run again */
-	char **bulk_sql, **bulk_names;
-	size_t nbulk;
-	bool bulk_journal; /* switched to a rollback journal */
-	bool bulk_nofk;    /* foreign keys off for the load, checked before COMMIT */
-	bool bulk_fts; /* the full-text triggers dropped for the load, index filled at the end */
-	/* an import into leads in use: the full-text insert trigger dropped, the
-	 * leads above fts_after indexed by db_bulk_end */
-	bool fts_insert_dropped;
-	int64_t fts_after;
-	/* db_events_defer(): history rows not written yet, their text in pend_text */
-	struct pending_event {
-		int64_t lead_id, at;
-		size_t text[5]; /* actor, kind, from, to, data: offsets, SIZE_MAX for NULL */
-	} * pend;
-	int npend;
-	struct sb pend_text;
-	bool defer, flushing;
-	int pend_rc; /* a failed write of deferred rows: the transaction cannot commit */
+	char *sql_insert_many; /* db_leads_insert: LEADS_CHUNK rows a statement */
 	/* db_stage_names_load(): every stage row, "key\0name\0" each */
 	struct sb stage_names;
 	bool stage_names_loaded;
 };
+
+/* The COPY of a bulk load in progress (PostgreSQL), or NULL. */
+static inline struct db_load *db_load_of(const struct db *db)
+{
+	return db->bulk ? db->bulk->load : NULL;
+}
+/* End the COPY of the bulk load without another word to the server. */
+void db_load_drop(struct db *db);
+/* Are history rows being deferred (db_events_defer)? */
+static inline bool db_deferring(const struct db *db)
+{
+	return db->defer && db->defer->on;
+}
 
 /* Map the connection's last error to an exit code and message. */
 int db_fail(struct db *db, struct lerr *err, const char *what);

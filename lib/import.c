@@ -290,130 +290,6 @@ static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap
 	return rc;
 }
 
-/* The fields an import may overwrite on an existing lead (--on-duplicate update). */
-static bool updatable(const struct field_desc *f)
-{
-	return (f->flags & FF_EDIT) || (f->kind == FK_TEXT && f->idx == LT_EXT_SOURCE);
-}
-
-/*
- * Fill and overwrite the existing lead with the file's non-empty values,
- * keeping what it had in an import_update history entry so that
- * `import --revert` can put it back.
- */
-static int update_existing(struct import_opts *o, int64_t id, const struct lead *in, uint64_t line,
-                           int64_t batch, bool *changed, struct lerr *err)
-{
-	struct hook_env *h = o->hooks;
-	struct lead cur;
-	int rc = db_lead_by_id(h->db, id, &cur, err);
-	if (rc)
-		return rc;
-	struct sb before = SB_INIT, after = SB_INIT;
-	int n = 0;
-	char *owner = cur.t[LT_OWNER] ? xstrdup(cur.t[LT_OWNER]) : NULL;
-	for (int i = 0; i < lead_nfields; i++) {
-		const struct field_desc *f = &lead_fields[i];
-		if (!updatable(f))
-			continue;
-		char ob[32], nb[32];
-		const char *ov, *nv;
-		if (f->kind == FK_TEXT) {
-			ov = cur.t[f->idx];
-			nv = in->t[f->idx];
-		} else if (f->kind == FK_MONEY) {
-			if (!in->has[f->idx])
-				continue;
-			lead_money_fmt(in->i[f->idx], nb);
-			nv = nb;
-			ov = NULL;
-			if (cur.has[f->idx]) {
-				lead_money_fmt(cur.i[f->idx], ob);
-				ov = ob;
-			}
-		} else {
-			continue;
-		}
-		if (!nv || (ov && strcmp(ov, nv) == 0))
-			continue;
-		sb_adds(&before, n ? "," : "{");
-		sb_add_json_str(&before, f->name);
-		sb_addc(&before, ':');
-		if (ov)
-			sb_add_json_str(&before, ov);
-		else
-			sb_adds(&before, "null");
-		sb_adds(&after, n ? "," : "{");
-		sb_add_json_str(&after, f->name);
-		sb_addc(&after, ':');
-		sb_add_json_str(&after, nv);
-		n++;
-		if (f->kind == FK_TEXT)
-			lead_set(&cur, (enum lead_text)f->idx, nv);
-		else
-			lead_set_int(&cur, (enum lead_int)f->idx, in->i[f->idx]);
-	}
-	/* The same custom fields as stored (a file imported again): merging
-	 * them would change nothing, unless a null in them removes a key.
-	 * Saves two parses per row (jansson reads ~100 instructions a byte). */
-	bool same_extra = in->t[LT_EXTRA] && cur.t[LT_EXTRA] &&
-	                  strcmp(in->t[LT_EXTRA], cur.t[LT_EXTRA]) == 0 &&
-	                  !strstr(in->t[LT_EXTRA], "null");
-	if (in->t[LT_EXTRA] && !same_extra) {
-		char *merged = db_json_patch(h->db, cur.t[LT_EXTRA], in->t[LT_EXTRA]);
-		if (!merged) {
-			/* malformed JSON is an error, never "nothing to change" */
-			rc = lerr_set(err, EX_DATAERR, "the extra column is not a JSON object");
-		} else if (!cur.t[LT_EXTRA] || strcmp(merged, cur.t[LT_EXTRA]) != 0) {
-			sb_adds(&before, n ? "," : "{");
-			sb_adds(&before, "\"extra\":");
-			if (cur.t[LT_EXTRA])
-				sb_add_json_str(&before, cur.t[LT_EXTRA]);
-			else
-				sb_adds(&before, "null");
-			sb_adds(&after, n ? "," : "{");
-			sb_adds(&after, "\"extra\":");
-			sb_add_json_str(&after, merged);
-			n++;
-			free(cur.t[LT_EXTRA]);
-			cur.t[LT_EXTRA] = merged;
-		} else {
-			free(merged);
-		}
-	}
-	*changed = n > 0 && !rc;
-	if (n && !rc) {
-		sb_addc(&before, '}');
-		sb_addc(&after, '}');
-		struct sb data = SB_INIT;
-		sb_addf(&data, "{\"batch\":%lld,\"line\":%llu,\"before\":%s,\"after\":%s}",
-		        (long long)batch, (unsigned long long)line, before.buf, after.buf);
-		struct event ev = { .lead_id = id,
-			            .at = h->now,
-			            .actor = h->actor,
-			            .kind = "import_update",
-			            .data = data.buf };
-		lead_set_int(&cur, LI_UPDATED_AT, h->now);
-		if (!(rc = db_event_add(h->db, &ev, err)))
-			rc = db_lead_update(h->db, &cur, err);
-		sb_free(&data);
-		/* a new owner from the file: the open tasks follow, the owner is
-		 * told in the run's digest (lib/lifecycle.h) */
-		const char *to = cur.t[LT_OWNER];
-		if (!rc && to && (!owner || strcmp(owner, to) != 0)) {
-			const struct member *m = config_member(h->cfg, to);
-			rc = db_lc_tasks_follow(h->db, id, to, err);
-			if (!rc && m && lc_assignment_mail(h->cfg))
-				rc = route_owner_digest(h, &cur, m, "owner in the file");
-		}
-	}
-	free(owner);
-	sb_free(&before);
-	sb_free(&after);
-	lead_free(&cur);
-	return rc;
-}
-
 /* ---- owners: the old CRM's names mapped, the others kept ---- */
 
 /* the config's import: section (parsed below) */
@@ -764,40 +640,19 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 		if (!p || strcmp(p, l->t[LT_PRIORITY]) != 0)
 			lead_set(l, LT_PRIORITY, p);
 	}
-	if (!l->t[LT_PRIORITY])
-		lead_set(l, LT_PRIORITY, cfg->default_priority);
-	/* a value map gives the stage key itself: found without a lookup, kept as is */
+	/* a value map gives the stage key itself: found without a lookup */
 	const struct stage *s = NULL;
 	for (size_t i = 0; l->t[LT_STAGE] && i < cfg->nstages && !s; i++)
 		if (strcmp(cfg->stages[i].key, l->t[LT_STAGE]) == 0)
 			s = &cfg->stages[i];
-	if (!s) {
-		s = l->t[LT_STAGE] ? config_stage(cfg, l->t[LT_STAGE]) : NULL;
-		if (!s)
-			s = config_first_stage(cfg);
-		lead_set(l, LT_STAGE, s->key);
-	}
-	if (!l->t[LT_STATUS] || !lead_status_ok(l->t[LT_STATUS]))
-		lead_set(l, LT_STATUS, "new");
-	if (!l->has[LI_CREATED_AT])
-		lead_set_int(l, LI_CREATED_AT, h->now);
-	/* times and the score the file gives are kept (our own export, or a
-	 * vendor's Last Modified Date): an export -> import round trip is lossless */
-	if (!l->has[LI_UPDATED_AT] || l->i[LI_UPDATED_AT] > h->now)
-		lead_set_int(l, LI_UPDATED_AT, h->now);
-	if (!l->has[LI_STAGE_ENTERED_AT] || l->i[LI_STAGE_ENTERED_AT] > h->now)
-		lead_set_int(l, LI_STAGE_ENTERED_AT, l->i[LI_CREATED_AT]);
-	/* furthest position reached (funnel): a lead lost on arrival got no further than the top */
-	lead_set_int(l, LI_REACHED_POS, s->grp == GRP_LOST ? 0 : (int64_t)(s - cfg->stages));
-	if (!l->has[LI_SCORE])
-		lead_set_int(l, LI_SCORE, 0);
+	if (!s && l->t[LT_STAGE])
+		s = config_stage(cfg, l->t[LT_STAGE]);
+	if (!s)
+		s = config_first_stage(cfg);
+	/* the rest as for every new lead (add's too) */
+	lc_new_defaults(cfg, l, s, h->now);
 	lead_set_int(l, LI_IMPORT_BATCH, batch);
 	lead_set_int(l, LI_SOURCE_LINE, (int64_t)line);
-	if (l->t[LT_OWNER])
-		lead_set_int(l, LI_ASSIGNED_AT, h->now);
-	/* values the date columns might have left: last activity never after now */
-	if (l->has[LI_LAST_ACTIVITY_AT] && l->i[LI_LAST_ACTIVITY_AT] > h->now)
-		l->has[LI_LAST_ACTIVITY_AT] = false;
 	return 0;
 }
 
@@ -849,75 +704,29 @@ static int row_lead(struct import_opts *o, const struct imap *m, const struct im
 	return rc;
 }
 
-/* Do imported leads go through the engines at all? */
-static bool engines_on(const struct hook_env *h)
-{
-	return !h->no_route || !h->no_events;
-}
+/* ---- the rows of the file ---- */
 
-/* The run's options and counts, for run_engines (one import at a time). */
-static struct {
-	enum import_events mode;
-	int64_t recent; /* created at or after this: recent */
+struct rows {
+	struct import_opts *o;
+	const struct imap *m;
+	const struct imap_vmap *vm;
+	struct csv_reader *r;
+	struct cells *c;
 	struct import_stats *st;
-} ev_gate;
-
-/* Does this new lead fire workflows (enum import_events)? */
-static bool row_events(const struct hook_env *h, const struct lead *l)
-{
-	if (ev_gate.mode != IMPORT_EVENTS_RECENT)
-		return ev_gate.mode == IMPORT_EVENTS_ALL;
-	const char *status = lead_get(l, LT_STATUS);
-	if (strcmp(status, "new") != 0 && strcmp(status, "active") != 0)
-		return false;
-	if (lc_closed(h->cfg, l->t[LT_STAGE], status))
-		return false;
-	return !l->has[LI_CREATED_AT] || l->i[LI_CREATED_AT] >= ev_gate.recent;
-}
-
-/*
- * What a new lead goes through, as with `leads add`: received, then
- * assigned if it has an owner; workflows only for the rows --events lets
- * through (routing and scoring always).
- */
-static int run_engines(struct hook_env *h, struct lead *l)
-{
-	bool quiet = h->no_events;
-	bool wf = !quiet && h->cfg->workflow && h->cfg->workflow->nrules && ev_gate.st;
-	bool fire = (wf || l->t[LT_OWNER]) && row_events(h, l);
-	if (wf) {
-		ev_gate.st->events_fired += fire;
-		ev_gate.st->events_quiet += !fire;
-		h->no_events = !fire;
-	}
-	/* an owner the file gives: told like a routed one, in the run's digest
-	 * (only for the rows that arrive as live work, as workflows) */
-	const char *given = l->t[LT_OWNER];
-	int rc = 0;
-	if (given && fire && lc_assignment_mail(h->cfg)) {
-		const struct member *m = config_member(h->cfg, given);
-		if (m)
-			rc = route_owner_digest(h, l, m, "owner in the file");
-	}
-	struct hook_event ev = { .kind = HK_RECEIVED };
-	if (!rc)
-		rc = hooks_run(h, l, &ev);
-	if (!rc && l->t[LT_OWNER]) {
-		struct hook_event as = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
-		rc = hooks_run(h, l, &as);
-	}
-	h->no_events = quiet;
-	return rc;
-}
+	struct lc_import *li; /* what writes the leads (lib/lifecycle.h) */
+	struct engines *en;   /* the bulk path runs the engines as it stores (or NULL) */
+};
 
 /* One data row: 0 done (inserted, updated, skipped or rejected), else fatal. */
-static int import_row(struct import_opts *o, const struct imap *m, const struct imap_vmap *vm,
-                      struct cells *c, uint64_t line, struct import_stats *st, struct lerr *err)
+static int import_row(struct rows *rw, uint64_t line, struct lerr *err)
 {
+	struct import_opts *o = rw->o;
+	struct import_stats *st = rw->st;
+	struct cells *c = rw->c;
 	struct hook_env *h = o->hooks;
 	struct lerr e = { 0 };
 	struct lead l;
-	if (row_lead(o, m, vm, c, line, st, &l, &e))
+	if (row_lead(o, rw->m, rw->vm, c, line, st, &l, &e))
 		return reject_row(o, c, line, st, &e, err);
 	int64_t dup = 0;
 	enum import_match how = MATCH_EMAIL;
@@ -938,7 +747,7 @@ static int import_row(struct import_opts *o, const struct imap *m, const struct 
 		}
 		if (o->on_dup == DUP_UPDATE) {
 			bool changed = false;
-			rc = update_existing(o, dup, &l, line, st->batch, &changed, err);
+			rc = lc_import_update(rw->li, dup, &l, line, &changed);
 			if (!rc && changed)
 				st->updated++;
 			else if (!rc)
@@ -954,21 +763,12 @@ static int import_row(struct import_opts *o, const struct imap *m, const struct 
 		lead_free(&l);
 		return 0;
 	}
-	if ((rc = db_lead_insert(h->db, &l, err))) {
-		lead_free(&l);
-		return rc;
-	}
-	st->inserted++;
-	if (!o->bulk && engines_on(h)) {
-		char *owner = l.t[LT_OWNER] ? xstrdup(l.t[LT_OWNER]) : NULL;
-		int64_t score = l.i[LI_SCORE];
-		rc = run_engines(h, &l);
-		bool moved = (owner == NULL) != (l.t[LT_OWNER] == NULL) ||
-		             (owner && strcmp(owner, l.t[LT_OWNER]) != 0) || score != l.i[LI_SCORE];
-		if (!rc && moved)
-			rc = db_lead_update(h->db, &l, err);
-		free(owner);
-	}
+	/* the bulk path runs the engines after the load (bulk_after) */
+	if (o->bulk)
+		rc = db_lead_insert(h->db, &l, err);
+	else
+		rc = lc_import_new(rw->li, &l);
+	st->inserted += !rc;
 	lead_free(&l);
 	return rc;
 }
@@ -1121,18 +921,6 @@ static int value_maps(const struct import_opts *o, struct imap_vmap *vm, struct 
 		rc = imap_vmap_parse_status(vm, o->status_map, err);
 	return rc;
 }
-
-/* ---- the rows of the file ---- */
-
-struct rows {
-	struct import_opts *o;
-	const struct imap *m;
-	const struct imap_vmap *vm;
-	struct csv_reader *r;
-	struct cells *c;
-	struct import_stats *st;
-	struct engines *en; /* the bulk path runs the engines as it stores (or NULL) */
-};
 
 /* ---- the engines on the bulk path ---- */
 
@@ -1318,29 +1106,6 @@ static void number_rows(struct engines *en, struct lead *v, size_t n, bool *agai
 		             en->dense && again[i] ? en->next_again++ : en->next_id++);
 }
 
-/* Store one lead of the bulk path, with the engines when they run here. */
-static int store(struct rows *rw, struct lead *l, bool again, const int64_t *score,
-                 const uint64_t *match, struct lerr *err)
-{
-	struct hook_env *h = rw->o->hooks;
-	struct engines *en = rw->en;
-	if (!en)
-		return db_lead_insert(h->db, l, err);
-	/* its id came with it from the reader thread (pipe_reader) */
-	int rc = 0;
-	if (again) {
-		en->later = xgrow(en->later, &en->caplater, en->nlater + 1, sizeof *en->later);
-		en->later[en->nlater++] = l->i[LI_ID];
-	} else {
-		h->new_score = score;
-		h->route_mask = match;
-		rc = run_engines(h, l);
-		h->new_score = NULL;
-		h->route_mask = NULL;
-	}
-	return rc ? rc : db_lead_insert_id(h->db, l, err);
-}
-
 /*
  * The next data row into rw->c: 1 a row (counted as read), 0 the end,
  * else an error (a reader's error prefixed with the file name, or the
@@ -1377,7 +1142,7 @@ static int rows_each(struct rows *rw, struct lerr *err)
 	uint64_t line;
 	int rc;
 	while ((rc = next_row(rw, &in_footer, &line, err)) == 1)
-		if ((rc = import_row(rw->o, rw->m, rw->vm, rw->c, line, rw->st, err)))
+		if ((rc = import_row(rw, line, err)))
 			return rc;
 	return rc;
 }
@@ -1466,6 +1231,10 @@ static void *pipe_reader(void *arg)
 				rc = 0; /* the writer's error is the one to report */
 				break;
 			}
+			/* the leads the writer stored from it: freed here, where
+			 * they were made, and off the writer's time */
+			for (size_t i = 0; i < b->n; i++)
+				lead_free(&b->v[i]);
 			b->n = 0;
 		}
 		if ((rc = next_row(rw, &in_footer, &line, &p->err)) != 1)
@@ -1488,6 +1257,7 @@ static void *pipe_reader(void *arg)
 	} else if (b) {
 		for (size_t i = 0; i < b->n; i++)
 			lead_free(&b->v[i]);
+		b->n = 0;
 	}
 	pthread_mutex_lock(&p->mu);
 	p->done = true;
@@ -1519,12 +1289,24 @@ static int rows_piped(struct rows *rw, struct lerr *err)
 		pthread_mutex_unlock(&p->mu);
 		if (!b)
 			break;
-		for (size_t i = 0; i < b->n; i++) {
-			if (!rc && !(rc = store(rw, &b->v[i], b->again[i],
-			                        b->scored[i] ? &b->score[i] : NULL,
-			                        b->matched[i] ? &b->match[i] : NULL, err)))
-				rw->st->inserted++;
-			lead_free(&b->v[i]);
+		if (!rc) {
+			const int64_t *score[PIPE_BLOCK];
+			const uint64_t *match[PIPE_BLOCK];
+			struct engines *en = rw->en;
+			for (size_t i = 0; i < b->n; i++) {
+				score[i] = b->scored[i] ? &b->score[i] : NULL;
+				match[i] = b->matched[i] ? &b->match[i] : NULL;
+				/* a duplicate key: stored now, the engines after the duplicate pass
+				 */
+				if (en && b->again[i]) {
+					en->later = xgrow(en->later, &en->caplater, en->nlater + 1,
+					                  sizeof *en->later);
+					en->later[en->nlater++] = b->v[i].i[LI_ID];
+				}
+			}
+			size_t done = 0;
+			rc = lc_import_decided(rw->li, b->v, b->n, b->again, score, match, &done);
+			rw->st->inserted += done;
 		}
 		pthread_mutex_lock(&p->mu);
 		p->head = (p->head + 1) % PIPE_DEPTH;
@@ -1538,13 +1320,18 @@ static int rows_piped(struct rows *rw, struct lerr *err)
 		*err = p->err;
 		rc = p->rc;
 	}
+	/* the leads of the last blocks stored (the reader frees the others) */
+	for (size_t k = 0; k < PIPE_DEPTH; k++)
+		for (size_t i = 0; i < p->blk[k].n; i++)
+			lead_free(&p->blk[k].v[i]);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
 	free(p);
 	return rc;
 }
 
-uint64_t import_file_bytes(const struct import_opts *o)
+/* The size of the file to import (stdin is spooled to one), 0 if unknown. */
+static uint64_t import_file_bytes(const struct import_opts *o)
 {
 	struct stat sb;
 	return fstat(o->fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size > 0
@@ -1552,7 +1339,8 @@ uint64_t import_file_bytes(const struct import_opts *o)
 	           : 0;
 }
 
-bool import_bulk_ok(const struct import_opts *o)
+/* May this import run in bulk mode (when the database is empty)? */
+static bool import_bulk_ok(const struct import_opts *o)
 {
 	for (int i = 0; i < o->nmatch; i++)
 		if (o->match[i] != MATCH_EMAIL && o->match[i] != MATCH_EXT_ID)
@@ -1563,23 +1351,11 @@ bool import_bulk_ok(const struct import_opts *o)
 /* Bulk mode, after the load: the engines see each lead in file order. */
 static int bulk_hook(const struct lead *stored, void *p)
 {
-	struct import_opts *o = p;
-	struct hook_env *h = o->hooks;
-	struct lead l = *stored; /* shallow: the strings stay the caller's */
-	char *owner = l.t[LT_OWNER];
-	int64_t score = l.i[LI_SCORE];
-	int rc = run_engines(h, &l);
-	if (!rc && (l.t[LT_OWNER] != owner || l.i[LI_SCORE] != score))
-		rc = db_lead_save(h->db, stored, &l, h->err); /* only what the engines changed */
-	/* what the engines replaced is ours to free; the rest is the caller's */
-	for (int i = 0; i < LT__COUNT; i++)
-		if (l.t[i] != stored->t[i])
-			free(l.t[i]);
-	return rc;
+	return lc_import_stored(p, stored);
 }
 
-static int bulk_after(struct import_opts *o, struct engines *en, struct import_stats *st,
-                      struct lerr *err)
+static int bulk_after(struct import_opts *o, struct lc_import *li, struct engines *en,
+                      struct import_stats *st, struct lerr *err)
 {
 	uint64_t removed = 0;
 	int rc = db_import_dedupe(o->hooks->db, st->batch, o->match, o->nmatch, &removed, err);
@@ -1587,10 +1363,10 @@ static int bulk_after(struct import_opts *o, struct engines *en, struct import_s
 		return rc;
 	st->inserted -= removed;
 	st->dup_skipped += removed;
-	if (!engines_on(o->hooks))
+	if (!lc_import_engines(li))
 		return 0;
 	if (!en)
-		return db_import_each(o->hooks->db, st->batch, bulk_hook, o, err);
+		return db_import_each(o->hooks->db, st->batch, bulk_hook, li, err);
 	/* the rows held back that were no duplicates after all */
 	for (size_t i = 0; i < en->nlater && !rc; i++) {
 		struct lead l;
@@ -1600,13 +1376,14 @@ static int bulk_after(struct import_opts *o, struct engines *en, struct import_s
 				rc = lerr_set(err, e.code, "%s", e.msg);
 			continue; /* removed: a duplicate */
 		}
-		rc = bulk_hook(&l, o);
+		rc = lc_import_stored(li, &l);
 		lead_free(&l);
 	}
 	return rc;
 }
 
-int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
+/* The file into the transaction import_run opened (import.h says the rest). */
+static int import_rows(struct import_opts *o, struct import_stats *st, struct lerr *err)
 {
 	struct hook_env *h = o->hooks;
 	struct csv_reader *r = NULL;
@@ -1616,9 +1393,8 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	struct imap_vmap *vm = NULL;
 	bool routing = false;
 	memset(st, 0, sizeof *st);
-	ev_gate.mode = o->events;
-	ev_gate.recent = ldur_sub(h->now, lc_import_events_within(h->cfg));
-	ev_gate.st = st;
+	struct lc_import li;
+	lc_import_begin(&li, h, o->events, 0);
 	/* --date-format: FMT for every date column, or COL=FMT for one; FMT a
 	 * name or a strftime-style pattern */
 	enum imap_datefmt forced = IMAP_DATE_AUTO;
@@ -1719,10 +1495,9 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 		goto out;
 	if ((rc = db_import_begin(h->db, o->file, st->preset, h->actor, h->now, &st->batch, err)))
 		goto out;
+	li.batch = st->batch;
 	/* which rows came quietly: their stage reminders count from now (sweep) */
-	int64_t quiet = h->no_events || o->events == IMPORT_EVENTS_NONE ? INT64_MAX / 2
-	                : o->events == IMPORT_EVENTS_ALL                ? 0
-	                                                                : ev_gate.recent;
+	int64_t quiet = lc_import_quiet_before(&li);
 	if (quiet && (rc = db_lc_import_quiet_set(h->db, st->batch, quiet, err)))
 		goto out;
 
@@ -1737,8 +1512,8 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	route_bulk_begin();
 	bool piped = o->bulk && !o->extra_json;
 	struct engines en = { 0 };
-	struct rows rows = { o, &m, vm, r, &c, st, NULL };
-	if (piped && engines_on(h)) {
+	struct rows rows = { o, &m, vm, r, &c, st, &li, NULL };
+	if (piped && lc_import_engines(&li)) {
 		for (int i = 0; i < o->nmatch; i++) {
 			en.by_email |= o->match[i] == MATCH_EMAIL;
 			en.by_ext |= o->match[i] == MATCH_EXT_ID;
@@ -1765,7 +1540,7 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
 	if (!rc && o->progress)
 		o->progress(o->ctx, csv_bytes_read(r), st->read);
 	if (!rc && o->bulk)
-		rc = bulk_after(o, rows.en, st, err);
+		rc = bulk_after(o, &li, rows.en, st, err);
 	free(en.email.h);
 	free(en.ext.h);
 	free(en.later);
@@ -1785,7 +1560,8 @@ out:
 		route_bulk_end(h);
 		h->dry_run = dry;
 	}
-	ev_gate.st = NULL;
+	st->events_fired = li.fired;
+	st->events_quiet = li.quiet;
 	imap_vmap_free(vm);
 	imap_free(&m);
 	tz_free(tz);
@@ -1794,5 +1570,44 @@ out:
 	free(c.u);
 	if (r)
 		csv_close(r);
+	return rc;
+}
+
+/*
+ * The whole protocol, in this order: a bulk session (before BEGIN: SQLite
+ * may change the journal), the transaction, the stages, the bulk load's
+ * begin (indexes or triggers dropped, or a COPY), the rows, the bulk
+ * load's end (indexes rebuilt, keys checked), the caller's last word
+ * (its rejects file on disk), then COMMIT, or ROLLBACK for a dry run or
+ * any failure, and the session's end after either.
+ */
+int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
+{
+	struct hook_env *h = o->hooks;
+	struct db *db = h->db;
+	bool dry = h->dry_run;
+	memset(st, 0, sizeof *st);
+	o->bulk = false;
+	struct db_bulk *b = dry ? NULL : db_bulk_prepare(db);
+	int rc = db_begin(db, err);
+	if (!rc)
+		rc = db_sync_stages(db, h->cfg, err);
+	if (!rc && b)
+		rc = db_bulk_begin(b, import_bulk_ok(o), import_file_bytes(o), &o->bulk, err);
+	if (!rc)
+		rc = import_rows(o, st, err);
+	if (!rc && b)
+		rc = db_bulk_end(b, err);
+	/* a signal after the last row (duplicate removal, index rebuild: seconds
+	 * on a big file) must not be ignored either: stop before the commit */
+	if (!rc && o->stop && *o->stop)
+		rc = lerr_set(err, 128 + *o->stop, "interrupted; nothing was imported");
+	if (!rc && !dry && o->before_commit)
+		rc = o->before_commit(o->ctx, err);
+	if (rc || dry)
+		db_rollback(db);
+	else
+		rc = db_commit(db, err);
+	db_bulk_finish(b);
 	return rc;
 }

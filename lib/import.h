@@ -1,11 +1,12 @@
 /*
  * import.h - `leads import`: a CSV export of another CRM into leads.
  *
- * The engine reads with lib/csv.h, maps with lib/imap.h and writes through
- * the storage layer, all inside one transaction that the caller opened
- * (BEGIN IMMEDIATE): an interrupted import leaves the database as before.
- * It never prints; the caller gets rejected rows and progress through
- * callbacks and a summary in struct import_stats.
+ * The engine reads with lib/csv.h, maps with lib/imap.h and writes the
+ * leads through the lifecycle (lib/lifecycle.h: lc_import_*), all inside
+ * the one transaction import_run() opens (BEGIN IMMEDIATE) and commits:
+ * an interrupted import leaves the database as before. It never prints;
+ * the caller gets rejected rows and progress through callbacks and a
+ * summary in struct import_stats.
  */
 #ifndef LEADS_IMPORT_H
 #define LEADS_IMPORT_H
@@ -18,16 +19,11 @@
 #include "db.h"
 #include "hooks.h"
 #include "imap.h"
+#include "lifecycle.h"
 
 enum import_dup { DUP_SKIP, DUP_UPDATE, DUP_ERROR };
 
-/*
- * Which imported rows fire workflows (--events). Rows describe the past:
- * by default only rows that arrive as open leads (an active stage, status
- * new or active) created within lifecycle: import_events_within (7d) do;
- * the rest are imported quietly. Routing assigns either way.
- */
-enum import_events { IMPORT_EVENTS_RECENT, IMPORT_EVENTS_ALL, IMPORT_EVENTS_NONE };
+/* Which imported rows fire workflows (--events): enum import_events, lib/lifecycle.h. */
 
 /* What identifies a duplicate, tried in the order given (--match). */
 enum import_match { MATCH_EMAIL, MATCH_EXT_ID, MATCH_PHONE, MATCH_NAME_COMPANY };
@@ -59,8 +55,8 @@ struct import_opts {
 	enum import_events events;
 	struct hook_env *hooks; /* db, cfg, now, actor, no_route, no_events */
 	/*
-	 * Bulk mode (import_bulk_ok() and db_bulk_begin(all) dropped every
-	 * index): rows go in without duplicate lookups, duplicates are removed
+	 * Set by import_run: bulk mode (import_bulk_ok() and db_bulk_begin(all)
+	 * dropped every index): rows go in without duplicate lookups, duplicates are removed
 	 * after the load exactly as the row-by-row rule would have (the first
 	 * row wins), then the engines see the survivors in file order.
 	 */
@@ -77,6 +73,9 @@ struct import_opts {
 	void (*notice)(void *ctx, const char *msg);
 	/* Called now and then with bytes read so far. */
 	void (*progress)(void *ctx, uint64_t bytes, uint64_t rows);
+	/* Called last before the commit (not for a dry run): nonzero with err
+	 * set rolls the import back (the rejects file must be on disk first). */
+	int (*before_commit)(void *ctx, struct lerr *err);
 	void *ctx;
 };
 
@@ -98,12 +97,15 @@ struct import_stats {
 void import_stats_free(struct import_stats *st);
 
 /*
- * Run the import. Returns 0, or an exit code with err filled:
- * EX_DATAERR for a file that cannot be imported at all (no header, an
- * ambiguous date column, a bad row under --strict as "file:line: reason"),
- * EX_USAGE for bad options (unknown preset, --map naming no column), or
- * 130/143 when stopped by a signal. The caller commits on 0 (or rolls
- * back for --dry-run) and rolls back otherwise.
+ * Import the file, all or nothing: open the write transaction, load the
+ * rows (in bulk into an empty table: lib/db.h's db_bulk_*), run the
+ * engines, record the batch and commit, or roll back for a dry run
+ * (hooks->dry_run) or any failure. The one call `leads import` makes.
+ * Returns 0, or an exit code with err filled: EX_DATAERR for a file that
+ * cannot be imported at all (no header, an ambiguous date column, a bad
+ * row under --strict as "file:line: reason"), EX_USAGE for bad options
+ * (unknown preset, --map naming no column), 75 when the database is busy,
+ * or 130/143 when stopped by a signal (o->stop).
  */
 int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err);
 
@@ -123,11 +125,6 @@ int import_run(struct import_opts *o, struct import_stats *st, struct lerr *err)
  * Registered by hooks_register_config().
  */
 void import_register_config(void);
-
-/* May this import run in bulk mode (when the database is empty)? */
-bool import_bulk_ok(const struct import_opts *o);
-/* The size of the file to import (stdin is spooled to one), 0 if unknown. */
-uint64_t import_file_bytes(const struct import_opts *o);
 
 /*
  * `leads import --detect`: read the header and report the preset, its

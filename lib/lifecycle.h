@@ -139,6 +139,68 @@ int lc_notify_parse(struct yaml_ctx *y, struct yaml_node_s *val, const struct co
 int lc_notify_mail(struct lc *c, const struct lead *l, char *const *who, size_t n, const char *kind,
                    const char *key_base, const char *subject, const char *intro, const char *skip);
 
+/*
+ * A new lead, from any way in (add, intake, import): what it does not
+ * give, in stage s. Status new, the config's default priority, score 0,
+ * created now, updated and stage-entered never after now (an import keeps
+ * the file's earlier times), the furthest position reached (a lead lost
+ * on arrival got no further than the top), assigned now when it has an
+ * owner. Writes nothing.
+ */
+void lc_new_defaults(const struct config *cfg, struct lead *l, const struct stage *s, int64_t now);
+/*
+ * Create l in stage s (add, intake): the defaults, the row, `created` (and
+ * `assigned` with an owner) in history, lead.received, and for an owner
+ * given by hand what any owner change brings (lc_owner_changed). A lead
+ * that arrives closed (a won or lost stage) fires no workflows.
+ */
+int lc_create(struct lc *c, struct lead *l, const struct stage *s);
+
+/*
+ * Import: the same rules, set-based (lib/import.c drives the file; these
+ * write). Rows describe the past: by default workflows fire only for rows
+ * that arrive as open leads (an active stage, status new or active)
+ * created within lifecycle: import_events_within; the rest come in
+ * quietly. Routing assigns either way; an owner the file gives is told in
+ * the run's digest (route_bulk_begin), as a routed one.
+ */
+enum import_events { IMPORT_EVENTS_RECENT, IMPORT_EVENTS_ALL, IMPORT_EVENTS_NONE };
+struct lc_import {
+	struct hook_env *h; /* db, cfg, now, actor, no_route, no_events, dry_run */
+	enum import_events mode;
+	int64_t recent;        /* created at or after this: recent */
+	int64_t batch;         /* the import batch (import_update history) */
+	uint64_t fired, quiet; /* new leads that went through the workflows, or quietly */
+};
+void lc_import_begin(struct lc_import *li, struct hook_env *h, enum import_events mode,
+                     int64_t batch);
+/* Do new leads go through the engines at all (routing or workflows on)? */
+bool lc_import_engines(const struct lc_import *li);
+/* Leads created before this came quietly (db_lc_import_quiet_set); 0: none. */
+int64_t lc_import_quiet_before(const struct lc_import *li);
+/* A new lead, row by row: stored, then the engines, then what they changed. */
+int lc_import_new(struct lc_import *li, struct lead *l);
+/*
+ * Decided rows, in file order, with their ids given (db_import_ids): each
+ * through the engines, then its one INSERT. held[i]: a row whose key was
+ * seen before, stored as it is (the caller runs lc_import_stored on it
+ * after the duplicate pass if it survives). score[i] and match[i]: the
+ * default score and the routing rules it matches, computed ahead, or
+ * NULL. *done: rows stored before an error.
+ */
+int lc_import_decided(struct lc_import *li, struct lead *v, size_t n, const bool *held,
+                      const int64_t *const *score, const uint64_t *const *match, size_t *done);
+/* A lead stored already (bulk path): the engines, then what they changed. */
+int lc_import_stored(struct lc_import *li, const struct lead *stored);
+/*
+ * --on-duplicate update: fill and overwrite lead id with the file's
+ * non-empty values (line of the file), keeping what it had in an
+ * import_update history entry for `import --revert`; a new owner gets the
+ * open tasks and is told in the digest. *changed: anything changed.
+ */
+int lc_import_update(struct lc_import *li, int64_t id, const struct lead *in, uint64_t line,
+                     bool *changed);
+
 /* storage (db_lifecycle.c) */
 /* The open tasks of a lead: ids and the rules that created them. */
 struct lc_open_task {

@@ -75,6 +75,28 @@ static struct task get(struct db *db, int64_t id)
 	return t;
 }
 
+struct kind_count {
+	const char *kind;
+	int n;
+};
+
+static int count_kind(const struct event *ev, void *ctx)
+{
+	struct kind_count *k = ctx;
+	k->n += strcmp(ev->kind, k->kind) == 0;
+	return 0;
+}
+
+/* How many history rows of kind lead id has. */
+static int events_of(struct db *db, int64_t id, const char *kind)
+{
+	struct kind_count k = { kind, 0 };
+	struct lerr err = { 0 };
+	if (db_events_for(db, id, count_kind, &k, &err))
+		diag("events: %s", err.msg);
+	return k.n;
+}
+
 int main(void)
 {
 	hooks_register_config();
@@ -247,6 +269,86 @@ int main(void)
 	lc_merge_free(&mg);
 	lead_free(&a);
 	lead_free(&b);
+
+	/* a new lead's defaults, one set for add and import */
+	const struct stage *first = config_first_stage(cfg), *lost_st = config_stage(cfg, "lost");
+	struct lead nl;
+	lead_init(&nl);
+	lead_set(&nl, LT_EMAIL, "new@x.com");
+	lc_new_defaults(cfg, &nl, lost_st, 5000);
+	is_str(nl.t[LT_STAGE], "lost", "defaults: the stage given");
+	is_str(nl.t[LT_STATUS], "new", "defaults: status new");
+	is_int(nl.i[LI_REACHED_POS], 0, "defaults: lost on arrival reached the top only");
+	is_int(nl.i[LI_CREATED_AT], 5000, "defaults: created now");
+	is_int(nl.i[LI_STAGE_ENTERED_AT], 5000, "defaults: entered the stage at creation");
+	is_int(nl.i[LI_SCORE], 0, "defaults: score 0");
+	ok(!nl.has[LI_ASSIGNED_AT], "defaults: no owner, no assigned_at");
+	lead_free(&nl);
+	lead_init(&nl);
+	lead_set(&nl, LT_COMPANY, "Acme");
+	lead_set(&nl, LT_OWNER, "ana");
+	lead_set(&nl, LT_STATUS, "active");
+	lead_set_int(&nl, LI_CREATED_AT, 100);
+	lead_set_int(&nl, LI_UPDATED_AT, 9000);
+	lead_set_int(&nl, LI_LAST_ACTIVITY_AT, 9000);
+	lc_new_defaults(cfg, &nl, &cfg->stages[1], 5000);
+	is_str(nl.t[LT_STATUS], "active", "defaults: a status given is kept");
+	is_int(nl.i[LI_CREATED_AT], 100, "defaults: a creation time given is kept");
+	is_int(nl.i[LI_UPDATED_AT], 5000, "defaults: updated never after now");
+	ok(!nl.has[LI_LAST_ACTIVITY_AT], "defaults: last activity never after now");
+	is_int(nl.i[LI_REACHED_POS], 1, "defaults: the stage's position reached");
+	is_int(nl.i[LI_ASSIGNED_AT], 5000, "defaults: an owner is assigned now");
+	lead_free(&nl);
+
+	/* lc_create: the row, created and assigned in history */
+	lead_init(&nl);
+	lead_set(&nl, LT_EMAIL, "made@x.com");
+	lead_set(&nl, LT_OWNER, "ben");
+	is_int(lc_create(&c, &nl, first), 0, "create");
+	ok(nl.i[LI_ID] > 0, "create: an id");
+	is_int(events_of(db, nl.i[LI_ID], "created"), 1, "create: created in history");
+	is_int(events_of(db, nl.i[LI_ID], "assigned"), 1, "create: assigned in history");
+	lead_free(&nl);
+
+	/* import: rows describe the past */
+	struct hook_env h = { .db = db, .cfg = cfg, .now = 100 * 86400, .actor = "t", .err = &err };
+	struct lc_import li;
+	lc_import_begin(&li, &h, IMPORT_EVENTS_RECENT, 0);
+	is_int(lc_import_quiet_before(&li), 93 * 86400, "import: quiet before now - 7d");
+	ok(lc_import_engines(&li), "import: the engines run");
+	lead_init(&nl);
+	lead_set(&nl, LT_EMAIL, "old@x.com");
+	lead_set_int(&nl, LI_CREATED_AT, 86400);
+	lc_new_defaults(cfg, &nl, first, h.now);
+	is_int(lc_import_new(&li, &nl), 0, "import: an old lead");
+	int64_t old_id = nl.i[LI_ID];
+	lead_free(&nl);
+	lead_init(&nl);
+	lead_set(&nl, LT_EMAIL, "fresh@x.com");
+	lc_new_defaults(cfg, &nl, first, h.now);
+	is_int(lc_import_new(&li, &nl), 0, "import: a new lead");
+	lead_free(&nl);
+	is_int((int)li.quiet, 1, "import: the old lead came quietly");
+	is_int((int)li.fired, 1, "import: the new one went through the workflows");
+	is_int(events_of(db, old_id, "created"), 0, "import: no created row (the batch says it)");
+
+	/* --on-duplicate update: what changed, kept for --revert */
+	lead_init(&nl);
+	lead_set(&nl, LT_COMPANY, "Initech");
+	lead_set(&nl, LT_OWNER, "ana");
+	bool changed = false;
+	is_int(lc_import_update(&li, old_id, &nl, 7, &changed), 0, "import update");
+	ok(changed, "import update: changed");
+	is_int(events_of(db, old_id, "import_update"), 1, "import update: in history");
+	is_int(lc_import_update(&li, old_id, &nl, 8, &changed), 0, "import update again");
+	ok(!changed, "import update again: nothing changed");
+	is_int(events_of(db, old_id, "import_update"), 1, "import update again: no history");
+	struct lead u;
+	db_lead_by_id(db, old_id, &u, &err);
+	is_str(u.t[LT_COMPANY], "Initech", "import update: the company");
+	is_str(u.t[LT_OWNER], "ana", "import update: the owner");
+	lead_free(&u);
+	lead_free(&nl);
 
 	lead_free(&l);
 	lead_free(&l2);
