@@ -71,6 +71,39 @@ no_scan() {
 	no_scan list --stage prospecting --stage contacted --sort created_at -n 20
 }
 
+# Fail when the list query of "$@" sorts its matches (a temporary b-tree
+# for ORDER BY) or scans leads: the first page should cost the page.
+no_sort() {
+	local q plan n=0 bad=''
+	while IFS= read -r q; do
+		plan=$(sqlite3 "$LEADS_DB" "EXPLAIN QUERY PLAN $q") || fail "cannot explain: $q"
+		n=$((n + 1))
+		if grep -qE 'TEMP B-TREE FOR ORDER BY|SCAN leads( |$)' <<<"$plan"; then
+			bad+="$q"$'\n'"$plan"$'\n'
+		fi
+	done < <(traced "$@" | grep -E '^SELECT id, .* FROM leads WHERE TRUE .* LIMIT')
+	[ -z "$bad" ] || fail "leads $* sorts or scans:"$'\n'"$bad"
+	[ "$n" -eq 1 ] || fail "leads $*: $n list queries traced"
+}
+
+@test "list: the first page by status or by one stage is read in id order, not sorted" {
+	no_sort list --status inactive -n 20
+	no_sort list --status new -n 20 -r
+	no_sort list --stage contacted -n 20
+	no_sort list --stage Contacted -n 20 -r
+	no_sort list --group won -n 20 # the one stage of the group
+	no_sort list --owner ben -n 20
+	no_sort list --owner ben --status active -n 20 -r
+	# the same pages as without the index, in either direction
+	add_lead --email d@example.com --stage contacted
+	run -0 leads list --stage contacted -n 1 -r --format tsv -C id
+	assert_output $'id\n4'
+	run -0 leads list --stage contacted --stage lost -n 5 --format tsv -C id
+	assert_output $'id\n2\n4'
+	run -0 leads list --status new -n 2 -r --format tsv -C id
+	assert_output $'id\n4\n3'
+}
+
 @test "the owner filter of list matches case-insensitively" {
 	sql "UPDATE leads SET owner = 'Ben' WHERE id = 2" # as another CRM spelled it
 	run -0 leads list --owner BEN --format tsv -C id,owner
