@@ -18,10 +18,16 @@
  *              arrive sorted by their start)
  *   hist       SELECT stage, lo, n, secs FROM stay_hist WHERE n > 0
  *              SCAN stay_hist   (a few hundred rows: per stage, the buckets used)
- *   range      SELECT secs FROM stays WHERE stage = ?1 AND secs >= ?2 AND secs < ?3
+ *   range      SELECT funnel_row(lead_id, secs) FROM stays WHERE stage = ?1 AND secs >= ?2
+ *              AND secs < ?3
  *              SEARCH stays USING COVERING INDEX stays_stage (stage=? AND secs>? AND secs<?)
- *   left       SELECT count(DISTINCT s.lead_id) FROM stays s JOIN leads l ON l.id = s.lead_id
- *              WHERE s.stage = ?1 AND l.stage <> ?1
+ *   current    SELECT funnel_row(id, stage_entered_at) FROM leads WHERE stage = ?1
+ *              AND stage_entered_at > ?2 AND stage_entered_at <= ?3
+ *              SEARCH leads USING COVERING INDEX leads_stage (stage=? AND ...>? AND ...<?)
+ *   stay leads SELECT funnel_row(lead_id, secs) FROM stays WHERE stage = ?1
+ *              SEARCH stays USING COVERING INDEX stays_stage (stage=?)
+ *   left       (ids too sparse for a bitmap only) SELECT count(DISTINCT s.lead_id) FROM
+ *              stays s JOIN leads l ON l.id = s.lead_id WHERE s.stage = ?1 AND l.stage <> ?1
  *              SEARCH s USING COVERING INDEX stays_stage (stage=?)
  *              SEARCH l USING INTEGER PRIMARY KEY (rowid=?)
  *   scan       SELECT funnel_row(id, stage, ...) FROM leads WHERE <filters>
@@ -224,8 +230,8 @@ static void all_row(void *p, const struct rowv *v)
 	const char *stage = rv_text(v, 0);
 	size_t len = rv_bytes(v, 0);
 	bool has_value = !rv_null(v, 3);
-	a->fn(a->ctx, stage ? stage : "", len, rv_int(v, 1), vint(v, 2, -1), has_value,
-	      has_value ? rv_int(v, 3) : 0);
+	a->fn(a->ctx, rv_int(v, 4), stage ? stage : "", len, rv_int(v, 1), vint(v, 2, -1),
+	      has_value, has_value ? rv_int(v, 3) : 0);
 }
 
 int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct lerr *err)
@@ -233,9 +239,9 @@ int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct ler
 	struct all_cb a = { fn, ctx };
 	struct rowcb r = { all_row, &a };
 	map_file(db);
-	return run_rows(db,
-	                "SELECT funnel_row(stage, stage_entered_at, reached_pos, value) FROM leads",
-	                NULL, NULL, &r, "read the funnel", err);
+	return run_rows(
+	    db, "SELECT funnel_row(stage, stage_entered_at, reached_pos, value, id) FROM leads",
+	    NULL, NULL, &r, "read the funnel", err);
 }
 
 int db_funnel_hist(struct db *db, db_funnel_hist_fn fn, void *ctx, struct lerr *err)
@@ -268,28 +274,63 @@ int64_t funnel_bucket_end(int64_t lo)
 	return lo + 604800;
 }
 
-int db_funnel_stay_range(struct db *db, const char *stage, int64_t lo, int64_t hi, int64_t **v,
-                         size_t *n, struct lerr *err)
+struct range {
+	const char *stage;
+	int64_t lo, hi;
+};
+
+static void bind_range(struct dbst *st, const void *p)
 {
-	struct dbst *st = db_prep(db,
-	                          "SELECT secs FROM stays WHERE stage = ?1 AND secs >= ?2 "
-	                          "AND secs < ?3 ORDER BY secs",
-	                          err);
-	if (!st)
-		return err->code;
-	st_bind_text_static(st, 1, stage, -1);
-	st_bind_int64(st, 2, lo);
-	st_bind_int64(st, 3, hi);
-	size_t cap = 0;
-	*v = NULL;
-	*n = 0;
-	int rc;
-	while ((rc = st_step(st)) == SQLITE_ROW) {
-		*v = xgrow(*v, &cap, *n + 1, sizeof **v);
-		(*v)[(*n)++] = st_col_int64(st, 0);
-	}
-	st_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read stays");
+	const struct range *r = p;
+	st_bind_text_static(st, 1, r->stage, -1);
+	st_bind_int64(st, 2, r->lo);
+	st_bind_int64(st, 3, r->hi);
+}
+
+struct pair_cb {
+	db_funnel_pair_fn fn;
+	void *ctx;
+};
+
+/* SQLite only: a row of funnel_row */
+static void pair_row(void *p, const struct rowv *v)
+{
+	struct pair_cb *a = p;
+	a->fn(a->ctx, rv_int(v, 0), rv_int(v, 1));
+}
+
+int db_funnel_stay_range(struct db *db, const char *stage, int64_t lo, int64_t hi,
+                         db_funnel_pair_fn fn, void *ctx, struct lerr *err)
+{
+	struct pair_cb a = { fn, ctx };
+	struct rowcb r = { pair_row, &a };
+	struct range rg = { stage, lo, hi };
+	return run_rows(db,
+	                "SELECT funnel_row(lead_id, secs) FROM stays WHERE stage = ?1 "
+	                "AND secs >= ?2 AND secs < ?3",
+	                bind_range, &rg, &r, "read stays", err);
+}
+
+int db_funnel_current_range(struct db *db, const char *stage, int64_t after, int64_t upto,
+                            db_funnel_pair_fn fn, void *ctx, struct lerr *err)
+{
+	struct pair_cb a = { fn, ctx };
+	struct rowcb r = { pair_row, &a };
+	struct range rg = { stage, after, upto };
+	return run_rows(db,
+	                "SELECT funnel_row(id, stage_entered_at) FROM leads WHERE stage = ?1 "
+	                "AND stage_entered_at > ?2 AND stage_entered_at <= ?3",
+	                bind_range, &rg, &r, "read leads", err);
+}
+
+int db_funnel_stay_leads(struct db *db, const char *stage, db_funnel_pair_fn fn, void *ctx,
+                         struct lerr *err)
+{
+	struct pair_cb a = { fn, ctx };
+	struct rowcb r = { pair_row, &a };
+	struct range rg = { stage, 0, 0 };
+	return run_rows(db, "SELECT funnel_row(lead_id, secs) FROM stays WHERE stage = ?1",
+	                bind_range, &rg, &r, "read stays", err);
 }
 
 int db_funnel_left(struct db *db, const char *stage, int64_t *n, struct lerr *err)
