@@ -24,6 +24,8 @@
  *   current    SELECT funnel_row(id, stage_entered_at) FROM leads WHERE stage = ?1
  *              AND stage_entered_at > ?2 AND stage_entered_at <= ?3
  *              SEARCH leads USING COVERING INDEX leads_stage (stage=? AND ...>? AND ...<?)
+ *   ids        SELECT funnel_row(id, 0) FROM leads WHERE stage = ?1
+ *              SEARCH leads USING COVERING INDEX leads_stage_id (stage=?)
  *   stay leads SELECT funnel_row(lead_id, secs) FROM stays WHERE stage = ?1
  *              SEARCH stays USING COVERING INDEX stays_stage (stage=?)
  *   left       (ids too sparse for a bitmap only) SELECT count(DISTINCT s.lead_id) FROM
@@ -230,8 +232,8 @@ static void all_row(void *p, const struct rowv *v)
 	const char *stage = rv_text(v, 0);
 	size_t len = rv_bytes(v, 0);
 	bool has_value = !rv_null(v, 3);
-	a->fn(a->ctx, rv_int(v, 4), stage ? stage : "", len, rv_int(v, 1), vint(v, 2, -1),
-	      has_value, has_value ? rv_int(v, 3) : 0);
+	a->fn(a->ctx, stage ? stage : "", len, rv_int(v, 1), vint(v, 2, -1), has_value,
+	      has_value ? rv_int(v, 3) : 0);
 }
 
 int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct lerr *err)
@@ -321,6 +323,16 @@ int db_funnel_current_range(struct db *db, const char *stage, int64_t after, int
 	                "SELECT funnel_row(id, stage_entered_at) FROM leads WHERE stage = ?1 "
 	                "AND stage_entered_at > ?2 AND stage_entered_at <= ?3",
 	                bind_range, &rg, &r, "read leads", err);
+}
+
+int db_funnel_stage_ids(struct db *db, const char *stage, db_funnel_pair_fn fn, void *ctx,
+                        struct lerr *err)
+{
+	struct pair_cb a = { fn, ctx };
+	struct rowcb r = { pair_row, &a };
+	struct range rg = { stage, 0, 0 };
+	return run_rows(db, "SELECT funnel_row(id, 0) FROM leads WHERE stage = ?1", bind_range, &rg,
+	                &r, "read leads", err);
 }
 
 int db_funnel_stay_leads(struct db *db, const char *stage, db_funnel_pair_fn fn, void *ctx,
@@ -436,8 +448,12 @@ int db_funnel_stays(struct db *db, db_funnel_stay_fn fn, void *ctx, struct lerr 
 
 int db_funnel_id_range(struct db *db, int64_t *lo, int64_t *hi, struct lerr *err)
 {
-	struct dbst *st =
-	    db_prep(db, "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM leads", err);
+	struct dbst *st = db_prep(db,
+	                          /* two subqueries: min() and max() together are a scan, each
+	                           * alone one step at an end of the table */
+	                          "SELECT coalesce((SELECT min(id) FROM leads), 0), "
+	                          "coalesce((SELECT max(id) FROM leads), 0)",
+	                          err);
 	if (!st)
 		return err->code;
 	int rc = st_step(st);

@@ -80,7 +80,7 @@ struct acc {
 	char **okeys;
 	size_t nokeys, capokeys;
 	/* the histograms: a hash by (cell, lo), then sorted into hv */
-	struct hent *ht;
+	struct hent *ht, *hlast; /* hlast: the bucket added to last */
 	size_t htcap, htn;
 	struct hent *hv;
 	bool times; /* compute time in stage (not for funnel_lead_ids) */
@@ -276,6 +276,11 @@ static uint64_t hash_pair(uint64_t x, uint64_t y)
 
 static void hist_add(struct acc *a, size_t cell, int64_t lo, int64_t n)
 {
+	uint32_t c = (uint32_t)cell + 1;
+	if (a->hlast && a->hlast->cell == c && a->hlast->lo == lo) {
+		a->hlast->n += n; /* the leads come by stage and start: mostly the same bucket */
+		return;
+	}
 	if (2 * (a->htn + 1) > a->htcap) {
 		size_t cap = a->htcap ? 2 * a->htcap : 1024;
 		struct hent *t = xcalloc(cap, sizeof *t);
@@ -291,8 +296,8 @@ static void hist_add(struct acc *a, size_t cell, int64_t lo, int64_t n)
 		free(a->ht);
 		a->ht = t;
 		a->htcap = cap;
+		a->hlast = NULL;
 	}
-	uint32_t c = (uint32_t)cell + 1;
 	size_t j = (size_t)hash_pair(c, (uint64_t)lo) & (a->htcap - 1);
 	while (a->ht[j].cell && (a->ht[j].cell != c || a->ht[j].lo != lo))
 		j = (j + 1) & (a->htcap - 1);
@@ -301,6 +306,7 @@ static void hist_add(struct acc *a, size_t cell, int64_t lo, int64_t n)
 		a->htn++;
 	}
 	a->ht[j].n += n;
+	a->hlast = &a->ht[j];
 }
 
 static size_t cell_no(const struct acc *a, size_t g, size_t idx)
@@ -335,6 +341,7 @@ static void hist_sort(struct acc *a)
 			a->hv[n++] = a->ht[i];
 	free(a->ht);
 	a->ht = NULL;
+	a->hlast = NULL;
 	a->htcap = 0;
 	qsort(a->hv, n, sizeof *a->hv, cmp_hent);
 	for (size_t i = 0; i < n; i++) {
@@ -478,8 +485,14 @@ static int64_t furthest(const struct acc *a, size_t idx, int64_t r)
 
 /* ---- the fast path: the whole pipeline ---- */
 
-static void fast_lead(void *p, int64_t id, const char *stage, size_t len, int64_t entered,
-                      int64_t reached, bool has_value, int64_t value)
+struct left_ctx {
+	struct acc *a;
+	uint64_t *now; /* in the stage now */
+	int64_t n;
+};
+
+static void fast_lead(void *p, const char *stage, size_t len, int64_t entered, int64_t reached,
+                      bool has_value, int64_t value)
 {
 	struct acc *a = p;
 	struct group *g = &a->g[0];
@@ -495,9 +508,16 @@ static void fast_lead(void *p, int64_t id, const char *stage, size_t len, int64_
 	}
 	if (a->nst)
 		g->rh[furthest(a, idx, reached)]++;
-	size_t i = a->lostmap ? pl_index(a, id, false) : SIZE_MAX;
-	if (i != SIZE_MAX && a->lost_ord[idx] >= 0)
-		set_bit(lost_map(a, a->lost_ord[idx]), i);
+}
+
+/* A lead in a lost stage now. */
+static void lost_now(void *p, int64_t id, int64_t zero)
+{
+	(void)zero;
+	struct left_ctx *l = p;
+	size_t i = pl_index(l->a, id, false);
+	if (i != SIZE_MAX)
+		set_bit(l->now, i);
 }
 
 static void fast_hist(void *p, const char *stage, int64_t lo, int64_t n, int64_t secs)
@@ -509,12 +529,6 @@ static void fast_hist(void *p, const char *stage, int64_t lo, int64_t n, int64_t
 	add_checked(a, &c->sum, secs, "time in stage");
 	hist_add(a, cell_no(a, 0, idx), lo, n);
 }
-
-struct left_ctx {
-	struct acc *a;
-	uint64_t *now; /* in the stage now */
-	int64_t n;
-};
 
 /* A finished stay in a lost stage: count its lead once, if it is elsewhere now. */
 static void left_stay(void *p, int64_t id, int64_t secs)
@@ -548,7 +562,10 @@ static int fast_path(struct acc *a)
 		if (a->lostmap && a->lost_ord[i] >= 0) {
 			struct left_ctx l = { a, lost_map(a, a->lost_ord[i]), 0 };
 			memset(a->seen, 0, words * sizeof *a->seen);
-			rc = db_funnel_stay_leads(db, a->cfg->stages[i].key, left_stay, &l, a->err);
+			rc = db_funnel_stage_ids(db, a->cfg->stages[i].key, lost_now, &l, a->err);
+			if (!rc)
+				rc = db_funnel_stay_leads(db, a->cfg->stages[i].key, left_stay, &l,
+				                          a->err);
 			left = l.n;
 		} else {
 			rc = db_funnel_left(db, a->cfg->stages[i].key, &left, a->err);

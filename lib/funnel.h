@@ -171,9 +171,9 @@ int report_sources(struct db *db, const struct config *cfg, int64_t since, int64
  * reached_pos is in its positions)? */
 int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struct lerr *err);
 
-/* Every lead: id, stage key, stage_entered_at, reached_pos (-1 if NULL), value. */
-typedef void (*db_funnel_all_fn)(void *ctx, int64_t id, const char *stage, size_t len,
-                                 int64_t entered, int64_t reached, bool has_value, int64_t value);
+/* Every lead: stage key, stage_entered_at, reached_pos (-1 if NULL), value. */
+typedef void (*db_funnel_all_fn)(void *ctx, const char *stage, size_t len, int64_t entered,
+                                 int64_t reached, bool has_value, int64_t value);
 int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct lerr *err);
 /* The stay histogram: per stage key and bucket, count and seconds. */
 typedef void (*db_funnel_hist_fn)(void *ctx, const char *stage, int64_t lo, int64_t n,
@@ -189,6 +189,9 @@ int db_funnel_stay_range(struct db *db, const char *stage, int64_t lo, int64_t h
 /* The leads in stage now that entered it in (after, upto]: id, stage_entered_at. */
 int db_funnel_current_range(struct db *db, const char *stage, int64_t after, int64_t upto,
                             db_funnel_pair_fn fn, void *ctx, struct lerr *err);
+/* The ids of the leads in stage now (x is 0). */
+int db_funnel_stage_ids(struct db *db, const char *stage, db_funnel_pair_fn fn, void *ctx,
+                        struct lerr *err);
 /* Every finished stay in stage: lead id, seconds. */
 int db_funnel_stay_leads(struct db *db, const char *stage, db_funnel_pair_fn fn, void *ctx,
                          struct lerr *err);
