@@ -180,18 +180,6 @@ static int64_t vint(const struct rowv *v, int i, int64_t null)
 	return rv_null(v, i) ? null : rv_int(v, i);
 }
 
-/*
- * Read the file through mmap for the scans: a million index entries come
- * without a pread() and a copy per page (a fifth of the scan's time). Read
- * only; a failure just leaves the ordinary reads.
- */
-/* SQLite only */
-static void map_file(struct db *db)
-{
-	if (!db->pg)
-		db_exec_raw(db, "PRAGMA mmap_size = 1073741824");
-}
-
 /* ---- the whole pipeline ---- */
 
 int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struct lerr *err)
@@ -240,7 +228,6 @@ int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct ler
 {
 	struct all_cb a = { fn, ctx };
 	struct rowcb r = { all_row, &a };
-	map_file(db);
 	return run_rows(
 	    db, "SELECT funnel_row(stage, stage_entered_at, reached_pos, value, id) FROM leads",
 	    NULL, NULL, &r, "read the funnel", err);
@@ -417,7 +404,6 @@ int db_funnel_scan(struct db *db, const struct funnel_filter *f, db_funnel_lead_
 		sb_adds(&sql, " AND created_at < ?5");
 	struct lead_cb a = { fn, ctx };
 	struct rowcb r = { lead_row, &a };
-	map_file(db);
 	int rc = run_rows(db, sql.buf, bind_filter, f, &r, "read the funnel", err);
 	sb_free(&sql);
 	return rc;
@@ -441,7 +427,6 @@ int db_funnel_stays(struct db *db, db_funnel_stay_fn fn, void *ctx, struct lerr 
 {
 	struct stay_cb a = { fn, ctx };
 	struct rowcb r = { stay_row, &a };
-	map_file(db);
 	return run_rows(db, "SELECT funnel_row(lead_id, stage, secs) FROM stays", NULL, NULL, &r,
 	                "read stays", err);
 }
@@ -523,7 +508,6 @@ int db_report_owners(struct db *db, db_report_owner_fn fn, void *ctx, struct ler
 {
 	struct owner_cb a = { fn, ctx };
 	struct rowcb r = { owner_row, &a };
-	map_file(db);
 	return run_rows(db, "SELECT funnel_row(id, owner) FROM leads", NULL, NULL, &r,
 	                "read owners", err);
 }
@@ -560,7 +544,6 @@ int db_report_events(struct db *db, int64_t since, int64_t now, db_report_event_
 	struct event_cb a = { fn, ctx };
 	struct rowcb r = { event_row, &a };
 	struct span sp = { since, now };
-	map_file(db);
 	return run_rows(db,
 	                "SELECT funnel_row(lead_id, kind, to_val) FROM events "
 	                "WHERE +kind IN ('call', 'email', 'meeting', 'note', 'moved', 'status') "
@@ -586,7 +569,6 @@ int db_report_leads(struct db *db, int64_t since, int64_t now, db_report_lead_fn
 	struct leadsrc_cb a = { fn, ctx };
 	struct rowcb r = { leadsrc_row, &a };
 	struct span sp = { since, now };
-	map_file(db);
 	return run_rows(db,
 	                "SELECT funnel_row(source, stage, score) FROM leads "
 	                "WHERE created_at >= ?1 AND created_at <= ?2",
