@@ -160,6 +160,20 @@ bench_list_status() {
 		C=(sqlite3 "$db" "SELECT $list_cols FROM leads WHERE status = 'new' ORDER BY created_at DESC, id LIMIT 20")
 	fi
 }
+bench_list_status_id() {
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" list -n 20 --status inactive -r)
+	else
+		C=(sqlite3 "$db" "SELECT $list_cols FROM leads WHERE status = 'inactive' ORDER BY id DESC LIMIT 20")
+	fi
+}
+bench_list_stage_id() {
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" list -n 20 --stage Contacted)
+	else
+		C=(sqlite3 "$db" "SELECT $list_cols FROM leads WHERE stage = 'contacted' ORDER BY id LIMIT 20")
+	fi
+}
 bench_list_stage() {
 	if [ "$1" = A ]; then
 		C=("$leads" -d "$db" list -n 20 --stage 'Proposal Sent' --sort score -r)
@@ -326,6 +340,8 @@ show_email|bench_show_email|1|show EMAIL
 list_owner|bench_list_owner|1|list -n 20 --owner --sort value -r
 list_status|bench_list_status|1|list -n 20 --status --sort created_at -r
 list_stage|bench_list_stage|1|list -n 20 --stage --sort score -r
+list_status_id|bench_list_status_id|1|list -n 20 --status inactive -r (id order; none match)
+list_stage_id|bench_list_stage_id|1|list -n 20 --stage (id order)
 move|bench_move|1|move ID STAGE
 log|bench_log|1|log ID call
 task_list|bench_task_list|1|task list --owner (30 open)

@@ -260,7 +260,7 @@ int64_t funnel_bucket_end(int64_t lo)
 		return lo + 3600;
 	if (lo < 31449600)
 		return lo + 86400;
-	return lo + 604800;
+	return lo < INT64_MAX - 604800 ? lo + 604800 : INT64_MAX;
 }
 
 struct range {

@@ -853,6 +853,8 @@ static int cell_times(struct acc *a, size_t gi, size_t idx, struct funnel_row *r
 	r->stays = n;
 	if (!n)
 		return 0;
+	if (a->overflow)
+		return 0; /* no figures: funnel_compute refuses the whole */
 	int64_t sum = c->sum, m1 = 0, m2 = 0;
 	int64_t k = (n + 1) / 2; /* 1-based: the median, or the lower middle one */
 	int rc = cell_kth(a, gi, idx, k, &m1);
