@@ -12,10 +12,17 @@
  *
  * Query plans (EXPLAIN QUERY PLAN, SQLite 3.40):
  *
- *   scan_all   SELECT funnel_row(stage, stage_entered_at, reached_pos, value) FROM leads
- *              SCAN leads USING COVERING INDEX leads_stage
- *              (in stage, stage_entered_at order: each stage's current stays
- *              arrive sorted by their start)
+ *   stage      SELECT funnel_row(stage_entered_at, reached_pos, value) FROM leads
+ *              INDEXED BY leads_stage WHERE stage = ?1
+ *              SEARCH leads USING COVERING INDEX leads_stage (stage=?)
+ *              (once per configured stage: together one pass over the index,
+ *              without reading the stage of every lead)
+ *   gap        SELECT funnel_row(stage_entered_at, reached_pos, value, stage) FROM leads
+ *              WHERE stage > ?1 AND stage < ?2
+ *              SEARCH leads USING COVERING INDEX leads_stage (stage>? AND stage<?)
+ *              (the stages the config lacks, between and around its keys)
+ *              INDEXED BY: leads_stage_id serves "stage = ?1" as well, then reads
+ *              every lead's row; statistics from before it existed pick it.
  *   hist       SELECT stage, lo, n, secs FROM stay_hist WHERE n > 0
  *              SCAN stay_hist   (a few hundred rows: per stage, the buckets used)
  *   range      SELECT funnel_row(lead_id, secs) FROM stays WHERE stage = ?1 AND secs >= ?2
@@ -131,6 +138,14 @@ static int pg_rows(struct db *db, const char *sql, void (*bind)(struct dbst *, c
 	sb_add(&text, sql, (size_t)(open - sql));
 	sb_add(&text, open + strlen(fn), (size_t)(close - open) - strlen(fn));
 	sb_adds(&text, close + 1);
+	/* INDEXED BY (SQLite's) names the index a plan must use: PostgreSQL plans alone */
+	char *ix;
+	while ((ix = strstr(text.buf, " INDEXED BY "))) {
+		char *end = ix + strlen(" INDEXED BY ");
+		while (*end && *end != ' ')
+			end++;
+		memmove(ix, end, strlen(end) + 1);
+	}
 	struct dbst *st = db_prepare_once(db, text.buf, NULL);
 	sb_free(&text);
 	if (!st)
@@ -211,26 +226,64 @@ int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struc
 struct all_cb {
 	db_funnel_all_fn fn;
 	void *ctx;
+	const char *stage; /* NULL: the row's fourth value */
+	size_t len;
 };
 
 /* SQLite only: a row of funnel_row */
 static void all_row(void *p, const struct rowv *v)
 {
 	struct all_cb *a = p;
-	const char *stage = rv_text(v, 0);
-	size_t len = rv_bytes(v, 0);
-	bool has_value = !rv_null(v, 3);
-	a->fn(a->ctx, stage ? stage : "", len, rv_int(v, 1), vint(v, 2, -1), has_value,
-	      has_value ? rv_int(v, 3) : 0);
+	const char *stage = a->stage;
+	size_t len = a->len;
+	if (!stage) {
+		stage = rv_text(v, 3);
+		len = rv_bytes(v, 3);
+	}
+	bool has_value = !rv_null(v, 2);
+	a->fn(a->ctx, stage ? stage : "", len, rv_int(v, 0), vint(v, 1, -1), has_value,
+	      has_value ? rv_int(v, 2) : 0);
 }
 
-int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct lerr *err)
+static void bind_gap(struct dbst *st, const void *p)
 {
-	struct all_cb a = { fn, ctx };
+	const char *const *k = p;
+	db_bind_text(st, 1, k[0]);
+	db_bind_text(st, 2, k[1]);
+}
+
+int db_funnel_scan_stage(struct db *db, const char *stage, db_funnel_all_fn fn, void *ctx,
+                         struct lerr *err)
+{
+	struct all_cb a = { fn, ctx, stage, strlen(stage) };
 	struct rowcb r = { all_row, &a };
-	return run_rows(
-	    db, "SELECT funnel_row(stage, stage_entered_at, reached_pos, value, id) FROM leads",
-	    NULL, NULL, &r, "read the funnel", err);
+	const char *k[2] = { stage, NULL };
+	return run_rows(db,
+	                "SELECT funnel_row(stage_entered_at, reached_pos, value) FROM leads "
+	                "INDEXED BY leads_stage WHERE stage = ?1",
+	                bind_gap, k, &r, "read the funnel", err);
+}
+
+int db_funnel_scan_gap(struct db *db, const char *after, const char *before, db_funnel_all_fn fn,
+                       void *ctx, struct lerr *err)
+{
+	struct all_cb a = { fn, ctx, NULL, 0 };
+	struct rowcb r = { all_row, &a };
+	const char *k[2] = { after, before };
+	/* constant texts, one per end given */
+	const char *sql =
+	    after && before
+	        ? "SELECT funnel_row(stage_entered_at, reached_pos, value, stage) FROM leads "
+	          "INDEXED BY leads_stage "
+	          "WHERE stage > ?1 AND stage < ?2"
+	    : after  ? "SELECT funnel_row(stage_entered_at, reached_pos, value, stage) FROM leads "
+	               "INDEXED BY leads_stage "
+	               "WHERE stage > ?1"
+	    : before ? "SELECT funnel_row(stage_entered_at, reached_pos, value, stage) FROM leads "
+	               "INDEXED BY leads_stage "
+	               "WHERE stage < ?2"
+	             : "SELECT funnel_row(stage_entered_at, reached_pos, value, stage) FROM leads";
+	return run_rows(db, sql, bind_gap, k, &r, "read the funnel", err);
 }
 
 int db_funnel_hist(struct db *db, db_funnel_hist_fn fn, void *ctx, struct lerr *err)
@@ -307,7 +360,8 @@ int db_funnel_current_range(struct db *db, const char *stage, int64_t after, int
 	struct rowcb r = { pair_row, &a };
 	struct range rg = { stage, after, upto };
 	return run_rows(db,
-	                "SELECT funnel_row(id, stage_entered_at) FROM leads WHERE stage = ?1 "
+	                "SELECT funnel_row(id, stage_entered_at) FROM leads INDEXED BY leads_stage "
+	                "WHERE stage = ?1 "
 	                "AND stage_entered_at > ?2 AND stage_entered_at <= ?3",
 	                bind_range, &rg, &r, "read leads", err);
 }

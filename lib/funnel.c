@@ -441,18 +441,20 @@ static void set_bit(uint64_t *m, size_t i)
 
 /*
  * Read the id range; ids are dense unless someone wrote huge ones by
- * hand. Dense: the per-lead records (general path) and the lost bitmaps
+ * hand (count: the number of leads, -1 to count them when it matters).
+ * Dense: the per-lead records (general path) and the lost bitmaps
  * are indexed by id; sparse: the records by a hash, and the fast path
  * counts the lost stages in SQL instead.
  */
-static int ids_init(struct acc *a)
+static int ids_init(struct acc *a, int64_t count)
 {
 	int rc = db_funnel_id_range(a->db, &a->idlo, &a->idhi, a->err);
 	if (rc)
 		return rc;
 	uint64_t span = a->idhi >= a->idlo && a->idhi ? (uint64_t)(a->idhi - a->idlo) + 1 : 0;
-	int64_t count = db_lead_count(a->db);
-	a->sparse = count < 0 || span > 4 * (uint64_t)count + 65536;
+	if (count < 0 && span > 65536)
+		count = db_lead_count(a->db);
+	a->sparse = span > 65536 && (count < 0 || span > 4 * (uint64_t)count + 65536);
 	if (!a->sparse) {
 		a->span = (size_t)span;
 		if (!span)
@@ -543,13 +545,43 @@ static void left_stay(void *p, int64_t id, int64_t secs)
 		l->n++;
 }
 
+static int cmp_key(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/*
+ * Every lead, one configured stage at a time (no stage to read per lead),
+ * then the leads of stages the config lacks, from the gaps between its keys
+ * in the index's (byte) order.
+ */
+static int scan_stages(struct acc *a)
+{
+	int rc = 0;
+	const char **keys = xmalloc((a->nst ? a->nst : 1) * sizeof *keys);
+	for (size_t i = 0; i < a->nst; i++)
+		keys[i] = a->cfg->stages[i].key;
+	for (size_t i = 0; !rc && i < a->nst; i++)
+		rc = db_funnel_scan_stage(a->db, keys[i], fast_lead, a, a->err);
+	qsort(keys, a->nst, sizeof *keys, cmp_key);
+	for (size_t i = 0; !rc && i <= a->nst; i++)
+		rc = db_funnel_scan_gap(a->db, i ? keys[i - 1] : NULL, i < a->nst ? keys[i] : NULL,
+		                        fast_lead, a, a->err);
+	free(keys);
+	return rc;
+}
+
 static int fast_path(struct acc *a)
 {
 	struct db *db = a->db;
 	group_of(a, NULL);
 	int rc;
-	if ((rc = ids_init(a)) || (rc = db_funnel_scan_all(db, fast_lead, a, a->err)) ||
-	    (rc = db_funnel_hist(db, fast_hist, a, a->err)))
+	if ((rc = scan_stages(a)) || (rc = db_funnel_hist(db, fast_hist, a, a->err)))
+		return rc;
+	int64_t count = 0; /* the leads, counted by the scan */
+	for (size_t i = 0; i <= a->nst; i++)
+		count += a->g[0].cells[i].cur;
+	if ((rc = ids_init(a, count)))
 		return rc;
 	/* lost stages: in them now, or in them once and reopened since */
 	size_t words = (a->span + 63) / 64;
@@ -686,7 +718,7 @@ static int general_path(struct acc *a)
 	a->general = true;
 	if (a->nst >= UINT16_MAX)
 		return lerr_set(a->err, EX_CONFIG, "too many stages (%zu) for the funnel", a->nst);
-	int rc = ids_init(a);
+	int rc = ids_init(a, -1);
 	if (rc)
 		return rc;
 	const struct funnel_filter *f = &a->q->f;

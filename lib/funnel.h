@@ -171,10 +171,14 @@ int report_sources(struct db *db, const struct config *cfg, int64_t since, int64
  * reached_pos is in its positions)? */
 int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struct lerr *err);
 
-/* Every lead: stage key, stage_entered_at, reached_pos (-1 if NULL), value. */
+/* The leads: stage key, stage_entered_at, reached_pos (-1 if NULL), value ... */
 typedef void (*db_funnel_all_fn)(void *ctx, const char *stage, size_t len, int64_t entered,
                                  int64_t reached, bool has_value, int64_t value);
-int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct lerr *err);
+/* ... in stage; in a stage after after and before before (NULL: open), byte order. */
+int db_funnel_scan_stage(struct db *db, const char *stage, db_funnel_all_fn fn, void *ctx,
+                         struct lerr *err);
+int db_funnel_scan_gap(struct db *db, const char *after, const char *before, db_funnel_all_fn fn,
+                       void *ctx, struct lerr *err);
 /* The stay histogram: per stage key and bucket, count and seconds. */
 typedef void (*db_funnel_hist_fn)(void *ctx, const char *stage, int64_t lo, int64_t n,
                                   int64_t secs);
