@@ -195,6 +195,26 @@ static int64_t vint(const struct rowv *v, int i, int64_t null)
 	return rv_null(v, i) ? null : rv_int(v, i);
 }
 
+/* ---- one snapshot ---- */
+
+int db_funnel_read_begin(struct db *db, bool *began, struct lerr *err)
+{
+	*began = false;
+	/* PostgreSQL: each statement on its own (a lost race is an error, below) */
+	if (db->pg || !sqlite3_get_autocommit(db->sq))
+		return 0;
+	if (db_exec(db, "BEGIN", err))
+		return err->code;
+	*began = true;
+	return 0;
+}
+
+void db_funnel_read_end(struct db *db, bool began)
+{
+	if (began)
+		db_exec_raw(db, "COMMIT");
+}
+
 /* ---- the whole pipeline ---- */
 
 int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struct lerr *err)

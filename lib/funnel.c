@@ -987,9 +987,9 @@ int funnel_compute(struct db *db, const struct funnel_query *q, struct funnel_se
 	acc_init(&a, db, q, err);
 	const struct funnel_filter *f = &q->f;
 	bool filtered = f->owner || f->source || f->status || f->since || f->until || f->where;
-	bool same = false;
-	int rc = 0;
-	if (!filtered && q->by == FUNNEL_BY_NONE)
+	bool same = false, began;
+	int rc = db_funnel_read_begin(db, &began, err);
+	if (!rc && !filtered && q->by == FUNNEL_BY_NONE)
 		rc = db_funnel_in_step(db, q->cfg, &same, err);
 	out->fast = !rc && same;
 	if (!rc)
@@ -1006,6 +1006,7 @@ int funnel_compute(struct db *db, const struct funnel_query *q, struct funnel_se
 		}
 		qsort(out->v, out->n, sizeof *out->v, cmp_group);
 	}
+	db_funnel_read_end(db, began);
 	if (!rc && a.overflow)
 		rc = lerr_set(err, EX_DATAERR,
 		              "the sum of the leads' %s does not fit in 64 bits; "

@@ -167,6 +167,14 @@ int report_sources(struct db *db, const struct config *cfg, int64_t since, int64
 
 /* --- storage (lib/db_funnel.c) --- */
 
+/*
+ * One read transaction around the funnel's statements (SQLite; *began
+ * tells whether one was begun): the histograms and the ranges read again
+ * to pick a median see the same data, whatever moves meanwhile.
+ */
+int db_funnel_read_begin(struct db *db, bool *began, struct lerr *err);
+void db_funnel_read_end(struct db *db, bool began);
+
 /* Does the stages table hold the config's stages in its order (so that
  * reached_pos is in its positions)? */
 int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struct lerr *err);
