@@ -31,8 +31,15 @@
 # synchronous=FULL (leads sets it; the sqlite3 shell default) in WAL mode.
 # `sweep` runs with --no-deliver (no MTA in the bench).
 #
+# BENCH_ONLY="funnel* list_*" runs only the commands whose names (the
+# first column of $benches below) match one of the patterns. With
+# BENCH_TMP and BENCH_KEEP=1 the databases are kept, and a later run with
+# the same BENCH_TMP uses them again instead of making them (a million
+# leads take minutes to make).
+#
 # usage: bench/cmds.sh [LEADS]
 #   BENCH_SIZES="10000 100000"  BENCH_RUNS=7  BENCH_TMP=DIR  BENCH_KEEP=1
+#   BENCH_ONLY="PATTERN ..."
 set -euo pipefail
 export LC_ALL=C
 leads=$(cd "$(dirname "${1:-./leads}")" && pwd)/$(basename "${1:-./leads}")
@@ -172,6 +179,20 @@ bench_list_status() {
 		C=(sqlite3 "$db" "SELECT $list_cols FROM leads WHERE status = 'new' ORDER BY created_at DESC, id LIMIT 20")
 	fi
 }
+bench_list_status_id() {
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" list -n 20 --status inactive -r)
+	else
+		C=(sqlite3 "$db" "SELECT $list_cols FROM leads WHERE status = 'inactive' ORDER BY id DESC LIMIT 20")
+	fi
+}
+bench_list_stage_id() {
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" list -n 20 --stage Contacted)
+	else
+		C=(sqlite3 "$db" "SELECT $list_cols FROM leads WHERE stage = 'contacted' ORDER BY id LIMIT 20")
+	fi
+}
 bench_list_stage() {
 	if [ "$1" = A ]; then
 		C=("$leads" -d "$db" list -n 20 --stage 'Proposal Sent' --sort score -r)
@@ -289,28 +310,6 @@ bench_sweep_dry() {
 	fi
 }
 
-bench_report_activity() {
-	if [ "$1" = A ]; then
-		C=("$leads" -d "$db" report activity --by owner --since 30d)
-	else
-		C=(sqlite3 "$db" "SELECT l.owner, count(*) FILTER (WHERE e.kind = 'call'),
-			count(*) FILTER (WHERE e.kind = 'email'), count(*) FILTER (WHERE e.kind = 'meeting'),
-			count(*) FILTER (WHERE e.kind = 'note'), count(*) FILTER (WHERE e.kind = 'moved')
-			FROM events e JOIN leads l ON l.id = e.lead_id WHERE e.at >= $((now - 30 * day))
-			GROUP BY l.owner ORDER BY l.owner")
-	fi
-}
-bench_report_sources() {
-	if [ "$1" = A ]; then
-		C=("$leads" -d "$db" report sources)
-	else
-		C=(sqlite3 "$db" "SELECT source, count(*), count(*) FILTER (WHERE stage NOT IN
-			('customer', 'closed-deal', 'lost')), count(*) FILTER (WHERE stage IN ('customer',
-			'closed-deal')), count(*) FILTER (WHERE stage = 'lost'), avg(score)
-			FROM leads GROUP BY source ORDER BY source")
-	fi
-}
-
 bench_report_tasks() {
 	if [ "$1" = A ]; then
 		C=("$leads" -d "$db" report tasks --by owner)
@@ -321,26 +320,63 @@ bench_report_tasks() {
 	fi
 }
 
-bench_funnel() {
+# The reports and the funnel against their GROUP BY floor: the counts per
+# group (and stage) of the same rows with the same filter, which is less
+# than they compute (who ever reached each stage, the time in it).
+bench_report_activity() {
 	if [ "$1" = A ]; then
-		C=("$leads" -d "$db" funnel)
+		C=("$leads" -d "$db" report activity --by owner)
 	else
-		C=(sqlite3 "$db" "SELECT stage, count(*) FROM leads GROUP BY stage")
+		C=(sqlite3 "$db" "SELECT l.owner, count(*) FILTER (WHERE e.kind = 'call'),
+			count(*) FILTER (WHERE e.kind = 'moved') FROM events e JOIN leads l ON l.id = e.lead_id
+			WHERE e.kind IN ('call', 'email', 'meeting', 'note', 'moved', 'status')
+			GROUP BY l.owner ORDER BY l.owner")
+	fi
+}
+bench_report_sources() {
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" report sources)
+	else
+		C=(sqlite3 "$db" "SELECT source COLLATE NOCASE, count(*),
+			count(*) FILTER (WHERE stage IN ('closed-deal', 'customer')), avg(score)
+			FROM leads GROUP BY 1 ORDER BY 2 DESC")
 	fi
 }
 
-bench_funnel_source() {
+funnel_sql() { # WHERE GROUP
+	echo "SELECT $2 stage, count(*), sum(value) FROM leads WHERE $1 GROUP BY $2 stage"
+}
+bench_funnel() {
+	if [ "$1" = A ]; then C=("$leads" -d "$db" funnel); else C=(sqlite3 "$db" "$(funnel_sql TRUE "")"); fi
+}
+bench_funnel_by_owner() {
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" funnel --by owner)
+	else
+		C=(sqlite3 "$db" "$(funnel_sql TRUE "owner COLLATE NOCASE,")")
+	fi
+}
+bench_funnel_by_source() {
 	if [ "$1" = A ]; then
 		C=("$leads" -d "$db" funnel --by source)
 	else
-		C=(sqlite3 "$db" "SELECT source, stage, count(*) FROM leads GROUP BY source, stage")
+		C=(sqlite3 "$db" "$(funnel_sql TRUE "source COLLATE NOCASE,")")
 	fi
 }
 bench_funnel_owner() {
 	if [ "$1" = A ]; then
 		C=("$leads" -d "$db" funnel --owner dee)
 	else
-		C=(sqlite3 "$db" "SELECT stage, count(*) FROM leads WHERE owner = 'dee' GROUP BY stage")
+		C=(sqlite3 "$db" "$(funnel_sql "owner = 'dee' COLLATE NOCASE" "")")
+	fi
+}
+bench_funnel_since() {
+	local since
+	since=$(date -d 2020-01-01 +%s)
+	if [ "$1" = A ]; then
+		C=("$leads" -d "$db" funnel --since 2020-01-01)
+	else
+		C=(sqlite3 "$db" "$(funnel_sql "created_at >= $since" "")")
 	fi
 }
 
@@ -418,6 +454,8 @@ show_name|bench_show_name|1|show NAME
 list_owner|bench_list_owner|1|list -n 20 --owner --sort value -r
 list_status|bench_list_status|1|list -n 20 --status --sort created_at -r
 list_stage|bench_list_stage|1|list -n 20 --stage --sort score -r
+list_status_id|bench_list_status_id|1|list -n 20 --status inactive -r (id order; none match)
+list_stage_id|bench_list_stage_id|1|list -n 20 --stage (id order)
 move|bench_move|1|move ID STAGE
 log|bench_log|1|log ID call
 note|bench_note|1|note ID TEXT
@@ -431,8 +469,10 @@ report_tasks|bench_report_tasks|n|report tasks --by owner
 report_activity|bench_report_activity|n|report activity --by owner
 report_sources|bench_report_sources|n|report sources
 funnel|bench_funnel|n|funnel
-funnel_source|bench_funnel_source|n|funnel --by source
+funnel_by_owner|bench_funnel_by_owner|n|funnel --by owner
+funnel_by_source|bench_funnel_by_source|n|funnel --by source
 funnel_owner|bench_funnel_owner|n|funnel --owner
+funnel_since|bench_funnel_since|n|funnel --since (half the leads)
 import|bench_import|n|import --no-route --no-events
 import_routing|bench_import_routing|n|import, team-routing.yaml (peer: bare import)
 route_all|bench_route_all|n|route --all --reassign, team-routing.yaml
@@ -440,6 +480,17 @@ score_all|bench_score_all|n|score --recalc --all, team-routing.yaml
 export|bench_export|n|export (CSV)"
 
 # ---- timing ----
+
+selected() { # NAME: is it one of BENCH_ONLY's patterns (all without)?
+	local - p
+	[ -n "${BENCH_ONLY:-}" ] || return 0
+	set -f # the patterns are for the names, not for files
+	for p in $BENCH_ONLY; do
+		# shellcheck disable=SC2053 # a pattern on purpose
+		[[ $1 == $p ]] && return 0
+	done
+	return 1
+}
 
 usec() { echo "${EPOCHREALTIME/./}"; }
 
@@ -467,10 +518,15 @@ echo "leads commands against the same work in sqlite3: $(nproc) cores, $(date -u
 for n in $sizes; do
 	dir="$tmp/$n"
 	t=$(usec)
-	make_db "$n" "$dir"
+	if [ -n "${BENCH_KEEP:-}" ] && [ -f "$dir/idle.db" ]; then
+		echo "  $n leads: the database kept in $dir" >&2
+	else
+		make_db "$n" "$dir"
+		echo "  $n leads: database made in $((($(usec) - t) / 1000)) ms" >&2
+	fi
 	db="$dir/base.db"
-	echo "  $n leads: database made in $((($(usec) - t) / 1000)) ms" >&2
 	while IFS='|' read -r name fn _ _; do
+		selected "$name" || continue
 		rm -f "$tmp/t.A" "$tmp/t.B"
 		for r in $(seq 0 "$runs"); do
 			for side in A B; do

@@ -47,15 +47,18 @@ rm -f "$LEADS_DB"*
 "$leads" add --first Seed >/dev/null
 sqlite3 "$LEADS_DB" "DELETE FROM events; DELETE FROM leads"
 
+# no index of leads or events while loading: they are built again after,
+# as leads init made them (whatever the schema step)
+ix_of="FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('leads', 'events') AND sql IS NOT NULL"
+ix_drop=$(sqlite3 "$LEADS_DB" "SELECT 'DROP INDEX ' || name || ';' $ix_of")
+ix_make=$(sqlite3 "$LEADS_DB" "SELECT sql || ';' $ix_of")
+
 gen_start=$(date +%s)
 sqlite3 "$LEADS_DB" >/dev/null <<SQL
 PRAGMA journal_mode = DELETE;
 PRAGMA synchronous = OFF;
 PRAGMA cache_size = -262144;
--- no index while loading (they are built again below, as leads init has them)
-DROP INDEX leads_email; DROP INDEX leads_stage; DROP INDEX leads_owner;
-DROP INDEX leads_status; DROP INDEX leads_ext;
-DROP INDEX events_lead; DROP INDEX events_kind;
+$ix_drop
 CREATE TEMP TABLE st(pos INTEGER PRIMARY KEY, key TEXT);
 INSERT INTO st VALUES (0, 'prospecting'), (1, 'contacted'), (2, 'appointment-set'),
   (3, 'proposal-sent'), (4, 'customer-agreed'), (5, 'closed-deal'), (6, 'customer'), (7, 'lost');
@@ -113,15 +116,9 @@ SELECT lead_id, to_val, at, nxt, nxt - at FROM (
   FROM events WHERE kind IN ('created', 'moved'))
 WHERE nxt IS NOT NULL;
 SQL
-sqlite3 "$LEADS_DB" >/dev/null <<'SQL'
+sqlite3 "$LEADS_DB" >/dev/null <<SQL
 PRAGMA cache_size = -262144;
-CREATE UNIQUE INDEX leads_email ON leads(email);
-CREATE INDEX leads_stage ON leads(stage, stage_entered_at, reached_pos, value);
-CREATE INDEX leads_owner ON leads(owner, status) WHERE owner IS NOT NULL;
-CREATE INDEX leads_status ON leads(status, last_activity_at);
-CREATE UNIQUE INDEX leads_ext ON leads(ext_id, ext_source) WHERE ext_id IS NOT NULL;
-CREATE INDEX events_lead ON events(lead_id, at);
-CREATE INDEX events_kind ON events(kind, at);
+$ix_make
 PRAGMA journal_mode = WAL;
 SQL
 gen_s=$(($(date +%s) - gen_start))

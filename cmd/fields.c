@@ -249,6 +249,7 @@ int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filte
 		struct sb js = SB_INIT;
 		sb_addc(&js, '[');
 		int n = 0;
+		const char *one = NULL;
 		for (size_t i = 0; i < c->cfg->nstages; i++) {
 			const struct stage *s = &c->cfg->stages[i];
 			bool in = !stages;
@@ -261,12 +262,15 @@ int filter_from_args(struct ctx *c, struct args *a, int first, struct lead_filte
 				if (n++)
 					sb_addc(&js, ',');
 				sb_add_json_str(&js, s->key);
+				one = s->key;
 			}
 		}
 		sb_addc(&js, ']');
 		free(want);
 		*stages_json = sb_detach(&js);
 		f->stages_json = *stages_json;
+		if (n == 1) /* one stage: an equality, which an index serves in id order */
+			f->stage = one;
 	}
 	/* names: any unique case-insensitive prefix; unknown ones are 64 */
 	int prc;

@@ -374,6 +374,17 @@ static const char *const migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN headers TEXT;"
 	/* the daily cap counts a sender's sequence mail of the day */
 	"CREATE INDEX outbox_seq_sender ON outbox(sender, created_at) WHERE kind = 'sequence';",
+
+	/* 10: the first page of `list --status S` and `list --stage S` (in id
+	 * order, the default, either way) reads its rows off an index in that
+	 * order and stops, instead of sorting every lead of the status or stage
+	 * (issue 18). stays_stage carries the lead: the funnel reads a stage's
+	 * stays of some length, and the leads that ever were in a lost stage,
+	 * from the index alone (lib/db_funnel.c). */
+	"CREATE INDEX leads_status_id ON leads(status, id);"
+	"CREATE INDEX leads_stage_id ON leads(stage, id);"
+	"DROP INDEX stays_stage;"
+	"CREATE INDEX stays_stage ON stays(stage, secs, lead_id);",
 };
 
 /* SQLite only */
@@ -1703,7 +1714,9 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 		                           "e.lead_id = leads.id AND e.kind IN " FTS_NOTE_KINDS
 		                           "), '')) LIKE ?12 "
 		                           "ESCAPE '\\'");
-	if (f->stages_json)
+	if (f->stage)
+		sb_adds(&sql, " AND stage = ?15");
+	else if (f->stages_json)
 		sb_adds(&sql, " AND stage IN (SELECT value FROM json_each(?1))");
 	if (f->status)
 		sb_adds(&sql, " AND status = ?2");
@@ -1764,6 +1777,7 @@ int db_lead_query(struct db *db, const struct lead_filter *f, db_lead_fn fn, voi
 	}
 	sb_free(&sql);
 	db_bind_text(st, 1, f->stages_json);
+	db_bind_text(st, 15, f->stage);
 	db_bind_text(st, 2, f->status);
 	db_bind_text(st, 3, f->owner);
 	db_bind_text(st, 4, f->source);

@@ -167,6 +167,8 @@ int64_t db_lead_count(struct db *db);
 
 struct lead_filter {
 	const char *stages_json; /* JSON array of stage keys, or NULL */
+	const char *stage;       /* the one key when stages_json holds one: an equality
+	                            that the index leads_stage_id serves in id order */
 	const char *status;
 	const char *owner; /* "-" or "" = unassigned */
 	const char *source;

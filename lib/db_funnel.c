@@ -12,16 +12,31 @@
  *
  * Query plans (EXPLAIN QUERY PLAN, SQLite 3.40):
  *
- *   scan_all   SELECT funnel_row(stage, stage_entered_at, reached_pos, value) FROM leads
- *              SCAN leads USING COVERING INDEX leads_stage
- *              (in stage, stage_entered_at order: each stage's current stays
- *              arrive sorted by their start)
+ *   stage      SELECT funnel_row(stage_entered_at, reached_pos, value) FROM leads
+ *              INDEXED BY leads_stage WHERE stage = ?1
+ *              SEARCH leads USING COVERING INDEX leads_stage (stage=?)
+ *              (once per configured stage: together one pass over the index,
+ *              without reading the stage of every lead)
+ *   gap        SELECT funnel_row(stage_entered_at, reached_pos, value, stage) FROM leads
+ *              WHERE stage > ?1 AND stage < ?2
+ *              SEARCH leads USING COVERING INDEX leads_stage (stage>? AND stage<?)
+ *              (the stages the config lacks, between and around its keys)
+ *              INDEXED BY: leads_stage_id serves "stage = ?1" as well, then reads
+ *              every lead's row; statistics from before it existed pick it.
  *   hist       SELECT stage, lo, n, secs FROM stay_hist WHERE n > 0
  *              SCAN stay_hist   (a few hundred rows: per stage, the buckets used)
- *   range      SELECT secs FROM stays WHERE stage = ?1 AND secs >= ?2 AND secs < ?3
+ *   range      SELECT funnel_row(lead_id, secs) FROM stays WHERE stage = ?1 AND secs >= ?2
+ *              AND secs < ?3
  *              SEARCH stays USING COVERING INDEX stays_stage (stage=? AND secs>? AND secs<?)
- *   left       SELECT count(DISTINCT s.lead_id) FROM stays s JOIN leads l ON l.id = s.lead_id
- *              WHERE s.stage = ?1 AND l.stage <> ?1
+ *   current    SELECT funnel_row(id, stage_entered_at) FROM leads WHERE stage = ?1
+ *              AND stage_entered_at > ?2 AND stage_entered_at <= ?3
+ *              SEARCH leads USING COVERING INDEX leads_stage (stage=? AND ...>? AND ...<?)
+ *   ids        SELECT funnel_row(id, 0) FROM leads WHERE stage = ?1
+ *              SEARCH leads USING COVERING INDEX leads_stage_id (stage=?)
+ *   stay leads SELECT funnel_row(lead_id, secs) FROM stays WHERE stage = ?1
+ *              SEARCH stays USING COVERING INDEX stays_stage (stage=?)
+ *   left       (ids too sparse for a bitmap only) SELECT count(DISTINCT s.lead_id) FROM
+ *              stays s JOIN leads l ON l.id = s.lead_id WHERE s.stage = ?1 AND l.stage <> ?1
  *              SEARCH s USING COVERING INDEX stays_stage (stage=?)
  *              SEARCH l USING INTEGER PRIMARY KEY (rowid=?)
  *   scan       SELECT funnel_row(id, stage, ...) FROM leads WHERE <filters>
@@ -123,6 +138,14 @@ static int pg_rows(struct db *db, const char *sql, void (*bind)(struct dbst *, c
 	sb_add(&text, sql, (size_t)(open - sql));
 	sb_add(&text, open + strlen(fn), (size_t)(close - open) - strlen(fn));
 	sb_adds(&text, close + 1);
+	/* INDEXED BY (SQLite's) names the index a plan must use: PostgreSQL plans alone */
+	char *ix;
+	while ((ix = strstr(text.buf, " INDEXED BY "))) {
+		char *end = ix + strlen(" INDEXED BY ");
+		while (*end && *end != ' ')
+			end++;
+		memmove(ix, end, strlen(end) + 1);
+	}
 	struct dbst *st = db_prepare_once(db, text.buf, NULL);
 	sb_free(&text);
 	if (!st)
@@ -141,18 +164,23 @@ static int pg_rows(struct db *db, const char *sql, void (*bind)(struct dbst *, c
 
 /*
  * Run sql (which calls funnel_row(...) once per row) with the bindings
- * done by bind; r->fn gets each row's arguments.
+ * done by bind; r->fn gets each row's arguments. keep: sql is a constant
+ * (not built), so its statement is prepared once per connection and kept
+ * (db_prep): the median's range reads run the same few statements dozens
+ * of times, and preparing them was a third of a small funnel.
  */
-static int run_rows(struct db *db, const char *sql, void (*bind)(struct dbst *, const void *),
-                    const void *bctx, struct rowcb *r, const char *what, struct lerr *err)
+static int run_rows_keep(struct db *db, const char *sql, bool keep,
+                         void (*bind)(struct dbst *, const void *), const void *bctx,
+                         struct rowcb *r, const char *what, struct lerr *err)
 {
 	if (db->pg)
 		return pg_rows(db, sql, bind, bctx, r, what, err);
-	struct dbst *st = db_prepare_once(db, sql, NULL);
+	struct dbst *st = keep ? db_prep(db, sql, NULL) : db_prepare_once(db, sql, NULL);
 	if (!st) {
 		/* the first use on this connection: register funnel_row, then retry */
-		if (sqlite_funnel_row(db) != SQLITE_OK || !(st = db_prepare_once(db, sql, NULL)))
-			return db_fail(db, err, what);
+		if (sqlite_funnel_row(db) != SQLITE_OK ||
+		    !(st = keep ? db_prep(db, sql, err) : db_prepare_once(db, sql, NULL)))
+			return keep ? err->code : db_fail(db, err, what);
 	}
 	if (bind)
 		bind(st, bctx);
@@ -163,8 +191,17 @@ static int run_rows(struct db *db, const char *sql, void (*bind)(struct dbst *, 
 		;
 	row_current = outer;
 	int ret = rc == SQLITE_DONE ? 0 : db_fail(db, err, what);
-	st_finalize(st);
+	if (keep)
+		st_reset(st);
+	else
+		st_finalize(st);
 	return ret;
+}
+
+static int run_rows(struct db *db, const char *sql, void (*bind)(struct dbst *, const void *),
+                    const void *bctx, struct rowcb *r, const char *what, struct lerr *err)
+{
+	return run_rows_keep(db, sql, true, bind, bctx, r, what, err);
 }
 
 static int64_t vint(const struct rowv *v, int i, int64_t null)
@@ -172,16 +209,24 @@ static int64_t vint(const struct rowv *v, int i, int64_t null)
 	return rv_null(v, i) ? null : rv_int(v, i);
 }
 
-/*
- * Read the file through mmap for the scans: a million index entries come
- * without a pread() and a copy per page (a fifth of the scan's time). Read
- * only; a failure just leaves the ordinary reads.
- */
-/* SQLite only */
-static void map_file(struct db *db)
+/* ---- one snapshot ---- */
+
+int db_funnel_read_begin(struct db *db, bool *began, struct lerr *err)
 {
-	if (!db->pg)
-		db_exec_raw(db, "PRAGMA mmap_size = 1073741824");
+	*began = false;
+	/* PostgreSQL: each statement on its own (a lost race is an error, below) */
+	if (db->pg || !sqlite3_get_autocommit(db->sq))
+		return 0;
+	if (db_exec(db, "BEGIN", err))
+		return err->code;
+	*began = true;
+	return 0;
+}
+
+void db_funnel_read_end(struct db *db, bool began)
+{
+	if (began)
+		db_exec_raw(db, "COMMIT");
 }
 
 /* ---- the whole pipeline ---- */
@@ -215,27 +260,64 @@ int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struc
 struct all_cb {
 	db_funnel_all_fn fn;
 	void *ctx;
+	const char *stage; /* NULL: the row's fourth value */
+	size_t len;
 };
 
 /* SQLite only: a row of funnel_row */
 static void all_row(void *p, const struct rowv *v)
 {
 	struct all_cb *a = p;
-	const char *stage = rv_text(v, 0);
-	size_t len = rv_bytes(v, 0);
-	bool has_value = !rv_null(v, 3);
-	a->fn(a->ctx, stage ? stage : "", len, rv_int(v, 1), vint(v, 2, -1), has_value,
-	      has_value ? rv_int(v, 3) : 0);
+	const char *stage = a->stage;
+	size_t len = a->len;
+	if (!stage) {
+		stage = rv_text(v, 3);
+		len = rv_bytes(v, 3);
+	}
+	bool has_value = !rv_null(v, 2);
+	a->fn(a->ctx, stage ? stage : "", len, rv_int(v, 0), vint(v, 1, -1), has_value,
+	      has_value ? rv_int(v, 2) : 0);
 }
 
-int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct lerr *err)
+static void bind_gap(struct dbst *st, const void *p)
 {
-	struct all_cb a = { fn, ctx };
+	const char *const *k = p;
+	db_bind_text(st, 1, k[0]);
+	db_bind_text(st, 2, k[1]);
+}
+
+int db_funnel_scan_stage(struct db *db, const char *stage, db_funnel_all_fn fn, void *ctx,
+                         struct lerr *err)
+{
+	struct all_cb a = { fn, ctx, stage, strlen(stage) };
 	struct rowcb r = { all_row, &a };
-	map_file(db);
+	const char *k[2] = { stage, NULL };
 	return run_rows(db,
-	                "SELECT funnel_row(stage, stage_entered_at, reached_pos, value) FROM leads",
-	                NULL, NULL, &r, "read the funnel", err);
+	                "SELECT funnel_row(stage_entered_at, reached_pos, value) FROM leads "
+	                "INDEXED BY leads_stage WHERE stage = ?1",
+	                bind_gap, k, &r, "read the funnel", err);
+}
+
+int db_funnel_scan_gap(struct db *db, const char *after, const char *before, db_funnel_all_fn fn,
+                       void *ctx, struct lerr *err)
+{
+	struct all_cb a = { fn, ctx, NULL, 0 };
+	struct rowcb r = { all_row, &a };
+	const char *k[2] = { after, before };
+	/* constant texts, one per end given */
+	const char *sql =
+	    after && before
+	        ? "SELECT funnel_row(stage_entered_at, reached_pos, value, stage) FROM leads "
+	          "INDEXED BY leads_stage "
+	          "WHERE stage > ?1 AND stage < ?2"
+	    : after  ? "SELECT funnel_row(stage_entered_at, reached_pos, value, stage) FROM leads "
+	               "INDEXED BY leads_stage "
+	               "WHERE stage > ?1"
+	    : before ? "SELECT funnel_row(stage_entered_at, reached_pos, value, stage) FROM leads "
+	               "INDEXED BY leads_stage "
+	               "WHERE stage < ?2"
+	             : "SELECT funnel_row(stage_entered_at, reached_pos, value, stage) FROM leads";
+	return run_rows(db, sql, bind_gap, k, &r, "read the funnel", err);
 }
 
 int db_funnel_hist(struct db *db, db_funnel_hist_fn fn, void *ctx, struct lerr *err)
@@ -265,31 +347,77 @@ int64_t funnel_bucket_end(int64_t lo)
 		return lo + 3600;
 	if (lo < 31449600)
 		return lo + 86400;
-	return lo + 604800;
+	return lo < INT64_MAX - 604800 ? lo + 604800 : INT64_MAX;
 }
 
-int db_funnel_stay_range(struct db *db, const char *stage, int64_t lo, int64_t hi, int64_t **v,
-                         size_t *n, struct lerr *err)
+struct range {
+	const char *stage;
+	int64_t lo, hi;
+};
+
+static void bind_range(struct dbst *st, const void *p)
 {
-	struct dbst *st = db_prep(db,
-	                          "SELECT secs FROM stays WHERE stage = ?1 AND secs >= ?2 "
-	                          "AND secs < ?3 ORDER BY secs",
-	                          err);
-	if (!st)
-		return err->code;
-	st_bind_text_static(st, 1, stage, -1);
-	st_bind_int64(st, 2, lo);
-	st_bind_int64(st, 3, hi);
-	size_t cap = 0;
-	*v = NULL;
-	*n = 0;
-	int rc;
-	while ((rc = st_step(st)) == SQLITE_ROW) {
-		*v = xgrow(*v, &cap, *n + 1, sizeof **v);
-		(*v)[(*n)++] = st_col_int64(st, 0);
-	}
-	st_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "read stays");
+	const struct range *r = p;
+	st_bind_text_static(st, 1, r->stage, -1);
+	st_bind_int64(st, 2, r->lo);
+	st_bind_int64(st, 3, r->hi);
+}
+
+struct pair_cb {
+	db_funnel_pair_fn fn;
+	void *ctx;
+};
+
+/* SQLite only: a row of funnel_row */
+static void pair_row(void *p, const struct rowv *v)
+{
+	struct pair_cb *a = p;
+	a->fn(a->ctx, rv_int(v, 0), rv_int(v, 1));
+}
+
+int db_funnel_stay_range(struct db *db, const char *stage, int64_t lo, int64_t hi,
+                         db_funnel_pair_fn fn, void *ctx, struct lerr *err)
+{
+	struct pair_cb a = { fn, ctx };
+	struct rowcb r = { pair_row, &a };
+	struct range rg = { stage, lo, hi };
+	return run_rows(db,
+	                "SELECT funnel_row(lead_id, secs) FROM stays WHERE stage = ?1 "
+	                "AND secs >= ?2 AND secs < ?3",
+	                bind_range, &rg, &r, "read stays", err);
+}
+
+int db_funnel_current_range(struct db *db, const char *stage, int64_t after, int64_t upto,
+                            db_funnel_pair_fn fn, void *ctx, struct lerr *err)
+{
+	struct pair_cb a = { fn, ctx };
+	struct rowcb r = { pair_row, &a };
+	struct range rg = { stage, after, upto };
+	return run_rows(db,
+	                "SELECT funnel_row(id, stage_entered_at) FROM leads INDEXED BY leads_stage "
+	                "WHERE stage = ?1 "
+	                "AND stage_entered_at > ?2 AND stage_entered_at <= ?3",
+	                bind_range, &rg, &r, "read leads", err);
+}
+
+int db_funnel_stage_ids(struct db *db, const char *stage, db_funnel_pair_fn fn, void *ctx,
+                        struct lerr *err)
+{
+	struct pair_cb a = { fn, ctx };
+	struct rowcb r = { pair_row, &a };
+	struct range rg = { stage, 0, 0 };
+	return run_rows(db, "SELECT funnel_row(id, 0) FROM leads WHERE stage = ?1", bind_range, &rg,
+	                &r, "read leads", err);
+}
+
+int db_funnel_stay_leads(struct db *db, const char *stage, db_funnel_pair_fn fn, void *ctx,
+                         struct lerr *err)
+{
+	struct pair_cb a = { fn, ctx };
+	struct rowcb r = { pair_row, &a };
+	struct range rg = { stage, 0, 0 };
+	return run_rows(db, "SELECT funnel_row(lead_id, secs) FROM stays WHERE stage = ?1",
+	                bind_range, &rg, &r, "read stays", err);
 }
 
 int db_funnel_left(struct db *db, const char *stage, int64_t *n, struct lerr *err)
@@ -364,8 +492,7 @@ int db_funnel_scan(struct db *db, const struct funnel_filter *f, db_funnel_lead_
 		sb_adds(&sql, " AND created_at < ?5");
 	struct lead_cb a = { fn, ctx };
 	struct rowcb r = { lead_row, &a };
-	map_file(db);
-	int rc = run_rows(db, sql.buf, bind_filter, f, &r, "read the funnel", err);
+	int rc = run_rows_keep(db, sql.buf, false, bind_filter, f, &r, "read the funnel", err);
 	sb_free(&sql);
 	return rc;
 }
@@ -388,15 +515,18 @@ int db_funnel_stays(struct db *db, db_funnel_stay_fn fn, void *ctx, struct lerr 
 {
 	struct stay_cb a = { fn, ctx };
 	struct rowcb r = { stay_row, &a };
-	map_file(db);
 	return run_rows(db, "SELECT funnel_row(lead_id, stage, secs) FROM stays", NULL, NULL, &r,
 	                "read stays", err);
 }
 
 int db_funnel_id_range(struct db *db, int64_t *lo, int64_t *hi, struct lerr *err)
 {
-	struct dbst *st =
-	    db_prep(db, "SELECT coalesce(min(id), 0), coalesce(max(id), 0) FROM leads", err);
+	struct dbst *st = db_prep(db,
+	                          /* two subqueries: min() and max() together are a scan, each
+	                           * alone one step at an end of the table */
+	                          "SELECT coalesce((SELECT min(id) FROM leads), 0), "
+	                          "coalesce((SELECT max(id) FROM leads), 0)",
+	                          err);
 	if (!st)
 		return err->code;
 	int rc = st_step(st);
@@ -466,7 +596,6 @@ int db_report_owners(struct db *db, db_report_owner_fn fn, void *ctx, struct ler
 {
 	struct owner_cb a = { fn, ctx };
 	struct rowcb r = { owner_row, &a };
-	map_file(db);
 	return run_rows(db, "SELECT funnel_row(id, owner) FROM leads", NULL, NULL, &r,
 	                "read owners", err);
 }
@@ -503,7 +632,6 @@ int db_report_events(struct db *db, int64_t since, int64_t now, db_report_event_
 	struct event_cb a = { fn, ctx };
 	struct rowcb r = { event_row, &a };
 	struct span sp = { since, now };
-	map_file(db);
 	return run_rows(db,
 	                "SELECT funnel_row(lead_id, kind, to_val) FROM events "
 	                "WHERE +kind IN ('call', 'email', 'meeting', 'note', 'moved', 'status') "
@@ -529,7 +657,6 @@ int db_report_leads(struct db *db, int64_t since, int64_t now, db_report_lead_fn
 	struct leadsrc_cb a = { fn, ctx };
 	struct rowcb r = { leadsrc_row, &a };
 	struct span sp = { since, now };
-	map_file(db);
 	return run_rows(db,
 	                "SELECT funnel_row(source, stage, score) FROM leads "
 	                "WHERE created_at >= ?1 AND created_at <= ?2",

@@ -1759,6 +1759,12 @@ static const char *const pg_migrations[] = {
 	"ALTER TABLE outbox ADD COLUMN sender text COLLATE \"C\";"
 	"ALTER TABLE outbox ADD COLUMN headers text COLLATE \"C\";"
 	"CREATE INDEX outbox_seq_sender ON outbox(sender, created_at) WHERE kind = 'sequence';",
+
+	/* 10: list's first page by status or stage, the funnel's stays (db.c) */
+	"CREATE INDEX leads_status_id ON leads(status, id);"
+	"CREATE INDEX leads_stage_id ON leads(stage, id);"
+	"DROP INDEX stays_stage;"
+	"CREATE INDEX stays_stage ON stays(stage, secs, lead_id);",
 };
 
 int pg_migration_count(void)

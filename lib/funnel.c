@@ -2,18 +2,23 @@
  * funnel.c - the funnel's numbers (see funnel.h for their definitions).
  *
  * Everything is gathered into cells, one per group and stage (the last
- * stage index, nst, is "other"), then turned into rows:
+ * stage index, nst, is "other"), then turned into rows. Memory does not
+ * follow the number of leads, beyond 8 bytes a lead on the general path
+ * (its group, stage and furthest position) and a bit a lead per lost stage:
  *
- *  - current, value and the current stays (their start times, b) from the
- *    leads;
- *  - the finished stays (their lengths, a) from the stays table: all of
- *    them on the general path; on the fast path only the stay histogram,
- *    which gives counts and sums at once, and the exact lengths of the one
- *    bucket that holds a median;
+ *  - current and value from the leads;
+ *  - time in stage as a histogram per cell of the stays' lengths (the
+ *    buckets of the stays_add trigger, in a hash by cell and bucket): the
+ *    finished stays from the stay histogram (fast path) or the stays table
+ *    (general path), the current ones from the leads. The median is then
+ *    picked exactly from the one bucket where it falls, by counting that
+ *    bucket's stays again (read by index range) into at most 4096 bins,
+ *    narrowing until a bin is one second wide (select_in);
  *  - reached from each lead's furthest position outside the lost stages:
  *    reached_pos on the fast path, the stages of its stays and its current
  *    stage on the general one (so the tests comparing the two paths check
- *    reached_pos as well).
+ *    reached_pos as well); for a lost stage, the leads in it now and those
+ *    with a finished stay in it that are elsewhere now (bitmaps by id).
  */
 #include "funnel.h"
 
@@ -24,31 +29,16 @@
 #include "activity.h"
 #include "ltime.h"
 
-struct vec {
-	int64_t *v;
-	size_t n, cap;
-};
-
-static void vec_push(struct vec *a, int64_t x)
-{
-	if (a->n == a->cap)
-		a->v = xgrow(a->v, &a->cap, a->n + 1, sizeof *a->v);
-	a->v[a->n++] = x;
-}
-
-struct bucket {
+/* A bucket of a cell's histogram: stays lasting [lo, funnel_bucket_end(lo)). */
+struct hent {
+	uint32_t cell; /* cell + 1; 0: empty slot */
 	int64_t lo, n;
 };
 
 struct cell {
 	int64_t cur, value, nvalue, reached;
-	int64_t na, sum_a; /* finished stays */
-	struct vec a;      /* their lengths (general path; "other" on the fast path) */
-	struct bucket *hist;
-	size_t nhist, caphist;
-	const char *hist_key; /* the stage whose histogram this is */
-	struct vec b;         /* start times of the current stays */
-	bool b_unsorted;
+	int64_t n, sum;    /* stays (finished and current) and their seconds */
+	size_t hfirst, hn; /* its buckets in acc.hv, once sorted */
 };
 
 struct other {
@@ -64,21 +54,19 @@ struct group {
 	size_t nother, capother;
 };
 
-/* Per lead on the general path: indexed by id - idlo, or found by a hash
- * of the id when the ids are too sparse for that (see pl_find). */
+/* Per lead on the general path, by index (dense ids: id - idlo; sparse
+ * ones: through a hash of the id, see pl_index). */
 struct plead {
-	int64_t id;
-	int32_t g;     /* group; -1: not selected */
-	int32_t st;    /* stage index now */
-	int32_t max;   /* furthest position outside the lost stages */
-	uint64_t lost; /* lost stages visited, by lost ordinal */
+	int32_t g;    /* group; -1: not selected */
+	uint16_t st;  /* stage index now */
+	uint16_t max; /* furthest position outside the lost stages */
 };
 
 struct acc {
 	const struct funnel_query *q;
 	const struct config *cfg;
 	struct db *db;
-	size_t nst;
+	size_t nst, nlost;
 	int *lost_ord; /* per stage: ordinal among the lost stages (< 64), else -1 */
 	struct group *g;
 	size_t ng, capg;
@@ -88,19 +76,29 @@ struct acc {
 	char *last;
 	size_t last_len, last_cap;
 	int last_idx;
-	/* fast path: the lengths of the last bucket read (a median's two middle
-	 * stays are mostly in the same one) */
-	const char *bkey;
-	int64_t blo;
-	int64_t *bv;
-	size_t bn;
-	/* general path */
+	/* stage keys not in the config that were seen: the "other" cells' */
+	char **okeys;
+	size_t nokeys, capokeys;
+	/* the histograms: a hash by (cell, lo), then sorted into hv */
+	struct hent *ht, *hlast; /* hlast: the bucket added to last */
+	size_t htcap, htn;
+	struct hent *hv;
+	bool times; /* compute time in stage (not for funnel_lead_ids) */
+	bool general;
+	/* leads by index (general path) and the lost bitmaps (both paths) */
 	int64_t idlo, idhi;
+	size_t span; /* number of indexes */
 	struct plead *pl;
-	size_t npl, cappl;
+	int64_t *plid; /* sparse: the id of each index */
+	size_t npl, cappl, capplid;
 	bool sparse;
 	size_t *idht; /* sparse: index into pl + 1 */
 	size_t idhtcap;
+	/* nlost bitmaps of span bits: in that lost stage now (fast path), ever
+	 * (general path); NULL when there is no lost stage, or (fast path) when
+	 * the ids are too sparse for bitmaps */
+	uint64_t *lostmap;
+	uint64_t *seen; /* one bitmap of span bits */
 	int rc;
 	struct lerr *err;
 	const char *overflow; /* what summed beyond 64 bits, first seen */
@@ -117,7 +115,7 @@ static void add_checked(struct acc *a, int64_t *sum, int64_t x, const char *what
 		a->overflow = what;
 }
 
-/* now - start: a stay's length so far, checked like the sums */
+/* now - start, at least 0: a current stay's length, checked like the sums */
 static int64_t stay_len(struct acc *a, int64_t start)
 {
 	int64_t r;
@@ -126,12 +124,21 @@ static int64_t stay_len(struct acc *a, int64_t start)
 			a->overflow = "time in stage";
 		return start < 0 ? INT64_MAX : 0;
 	}
-	return r;
+	return r > 0 ? r : 0;
 }
 
 static bool is_lost(const struct acc *a, size_t idx)
 {
 	return idx < a->nst && a->cfg->stages[idx].grp == GRP_LOST;
+}
+
+static void note_other_key(struct acc *a, const char *key, size_t len)
+{
+	for (size_t i = 0; i < a->nokeys; i++)
+		if (strlen(a->okeys[i]) == len && memcmp(a->okeys[i], key, len) == 0)
+			return;
+	a->okeys = xgrow(a->okeys, &a->capokeys, a->nokeys + 1, sizeof *a->okeys);
+	a->okeys[a->nokeys++] = xstrndup(key, len);
 }
 
 /* Stage index of a key: its position, or nst for a key the config lacks. */
@@ -147,6 +154,8 @@ static size_t stage_idx(struct acc *a, const char *key, size_t len)
 			break;
 		}
 	}
+	if (idx == a->nst)
+		note_other_key(a, key, len);
 	a->last = xgrow(a->last, &a->last_cap, len + 1, 1);
 	memcpy(a->last, key, len);
 	a->last[len] = '\0';
@@ -208,22 +217,19 @@ static void acc_init(struct acc *a, struct db *db, const struct funnel_query *q,
 	a->db = db;
 	a->nst = q->cfg->nstages;
 	a->err = err;
+	a->times = true;
 	a->lost_ord = xcalloc(a->nst + 1, sizeof *a->lost_ord);
 	int n = 0;
 	for (size_t i = 0; i < a->nst; i++)
 		a->lost_ord[i] = q->cfg->stages[i].grp == GRP_LOST && n < 64 ? n++ : -1;
 	a->lost_ord[a->nst] = -1;
+	a->nlost = (size_t)n;
 }
 
 static void acc_free(struct acc *a)
 {
 	for (size_t i = 0; i < a->ng; i++) {
 		struct group *g = &a->g[i];
-		for (size_t s = 0; s <= a->nst; s++) {
-			free(g->cells[s].a.v);
-			free(g->cells[s].b.v);
-			free(g->cells[s].hist);
-		}
 		free(g->cells);
 		free(g->rh);
 		for (size_t k = 0; k < g->nother; k++)
@@ -234,18 +240,235 @@ static void acc_free(struct acc *a)
 	free(a->g);
 	ci_index_free(&a->gix);
 	free(a->last);
+	strv_free(a->okeys, a->nokeys);
+	free(a->ht);
+	free(a->hv);
 	free(a->pl);
+	free(a->plid);
 	free(a->idht);
+	free(a->lostmap);
+	free(a->seen);
 	free(a->lost_ord);
-	free(a->bv);
 }
 
-static void add_current(struct cell *c, int64_t entered)
+/* ---- the histograms ---- */
+
+/* Where the bucket of a stay of secs seconds starts (the stays_add trigger's). */
+static int64_t bucket_lo(int64_t secs)
 {
-	if (c->b.n && entered < c->b.v[c->b.n - 1])
-		c->b_unsorted = true;
-	vec_push(&c->b, entered);
-	c->cur++;
+	if (secs < 3600)
+		return secs - secs % 60;
+	if (secs < 86400)
+		return secs - secs % 600;
+	if (secs < 2592000)
+		return secs - secs % 3600;
+	if (secs < 31449600)
+		return secs - secs % 86400;
+	return secs - secs % 604800;
+}
+
+static uint64_t hash_pair(uint64_t x, uint64_t y)
+{
+	uint64_t h = (x * 0x9E3779B97F4A7C15u) ^ (y + 0x632BE59BD9B4E019u + (x << 6));
+	h *= 0xBF58476D1CE4E5B9u;
+	return h ^ (h >> 31);
+}
+
+static void hist_add(struct acc *a, size_t cell, int64_t lo, int64_t n)
+{
+	uint32_t c = (uint32_t)cell + 1;
+	if (a->hlast && a->hlast->cell == c && a->hlast->lo == lo) {
+		a->hlast->n += n; /* the leads come by stage and start: mostly the same bucket */
+		return;
+	}
+	if (2 * (a->htn + 1) > a->htcap) {
+		size_t cap = a->htcap ? 2 * a->htcap : 1024;
+		struct hent *t = xcalloc(cap, sizeof *t);
+		for (size_t i = 0; i < a->htcap; i++) {
+			if (!a->ht[i].cell)
+				continue;
+			size_t j =
+			    (size_t)hash_pair(a->ht[i].cell, (uint64_t)a->ht[i].lo) & (cap - 1);
+			while (t[j].cell)
+				j = (j + 1) & (cap - 1);
+			t[j] = a->ht[i];
+		}
+		free(a->ht);
+		a->ht = t;
+		a->htcap = cap;
+		a->hlast = NULL;
+	}
+	size_t j = (size_t)hash_pair(c, (uint64_t)lo) & (a->htcap - 1);
+	while (a->ht[j].cell && (a->ht[j].cell != c || a->ht[j].lo != lo))
+		j = (j + 1) & (a->htcap - 1);
+	if (!a->ht[j].cell) {
+		a->ht[j] = (struct hent){ c, lo, 0 };
+		a->htn++;
+	}
+	a->ht[j].n += n;
+	a->hlast = &a->ht[j];
+}
+
+static size_t cell_no(const struct acc *a, size_t g, size_t idx)
+{
+	return g * (a->nst + 1) + idx;
+}
+
+/* One stay of secs seconds in cell (group g, stage idx). */
+static void add_stay(struct acc *a, size_t g, size_t idx, int64_t secs)
+{
+	struct cell *c = &a->g[g].cells[idx];
+	c->n++;
+	add_checked(a, &c->sum, secs, "time in stage");
+	hist_add(a, cell_no(a, g, idx), bucket_lo(secs), 1);
+}
+
+static int cmp_hent(const void *x, const void *y)
+{
+	const struct hent *a = x, *b = y;
+	if (a->cell != b->cell)
+		return a->cell < b->cell ? -1 : 1;
+	return (a->lo > b->lo) - (a->lo < b->lo);
+}
+
+/* Sort the buckets by cell and start; each cell learns its range. */
+static void hist_sort(struct acc *a)
+{
+	a->hv = xmalloc((a->htn ? a->htn : 1) * sizeof *a->hv);
+	size_t n = 0;
+	for (size_t i = 0; i < a->htcap; i++)
+		if (a->ht[i].cell)
+			a->hv[n++] = a->ht[i];
+	free(a->ht);
+	a->ht = NULL;
+	a->hlast = NULL;
+	a->htcap = 0;
+	qsort(a->hv, n, sizeof *a->hv, cmp_hent);
+	for (size_t i = 0; i < n; i++) {
+		size_t cn = a->hv[i].cell - 1, nst1 = a->nst + 1;
+		struct cell *c = &a->g[cn / nst1].cells[cn % nst1];
+		if (!c->hn)
+			c->hfirst = i;
+		c->hn++;
+	}
+}
+
+/* ---- leads by id ---- */
+
+static uint64_t hash_id(int64_t id)
+{
+	uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15u;
+	return h ^ (h >> 29);
+}
+
+static uint64_t *lost_map(struct acc *a, int ord)
+{
+	return a->lostmap + (size_t)ord * ((a->span + 63) / 64);
+}
+
+/* Room in the lost bitmaps for n indexes (the sparse general path grows). */
+static void lost_grow(struct acc *a, size_t n)
+{
+	if (!a->nlost || (a->lostmap && n <= a->span))
+		return;
+	size_t span = a->span, words = (span + 63) / 64;
+	size_t nspan = !a->lostmap || n > 2 * span ? n : 2 * span, nwords = (nspan + 63) / 64;
+	uint64_t *m = xcalloc(a->nlost * nwords + 1, sizeof *m);
+	for (size_t o = 0; a->lostmap && o < a->nlost; o++)
+		memcpy(m + o * nwords, a->lostmap + o * words, words * sizeof *m);
+	free(a->lostmap);
+	a->lostmap = m;
+	a->span = nspan;
+}
+
+/*
+ * The index of lead id (made with create), or SIZE_MAX. Dense ids (the
+ * usual case) are their own index; ids far apart (someone wrote huge ones
+ * by hand) go through a hash (general path only), so nothing is allocated
+ * per id between.
+ */
+static size_t pl_index(struct acc *a, int64_t id, bool create)
+{
+	if (!a->sparse)
+		return id < a->idlo || id > a->idhi ? SIZE_MAX : (size_t)(id - a->idlo);
+	if (a->idhtcap) {
+		for (size_t j = (size_t)(hash_id(id) & (a->idhtcap - 1)); a->idht[j];
+		     j = (j + 1) & (a->idhtcap - 1))
+			if (a->plid[a->idht[j] - 1] == id)
+				return a->idht[j] - 1;
+	}
+	if (!create)
+		return SIZE_MAX;
+	if (2 * (a->npl + 1) > a->idhtcap) {
+		size_t cap = a->idhtcap ? 2 * a->idhtcap : 1024;
+		size_t *ht = xcalloc(cap, sizeof *ht);
+		for (size_t i = 0; i < a->npl; i++) {
+			size_t j = (size_t)(hash_id(a->plid[i]) & (cap - 1));
+			while (ht[j])
+				j = (j + 1) & (cap - 1);
+			ht[j] = i + 1;
+		}
+		free(a->idht);
+		a->idht = ht;
+		a->idhtcap = cap;
+	}
+	a->plid = xgrow(a->plid, &a->capplid, a->npl + 1, sizeof *a->plid);
+	a->pl = xgrow(a->pl, &a->cappl, a->npl + 1, sizeof *a->pl);
+	lost_grow(a, a->npl + 1);
+	a->plid[a->npl] = id;
+	a->pl[a->npl] = (struct plead){ .g = -1 };
+	size_t j = (size_t)(hash_id(id) & (a->idhtcap - 1));
+	while (a->idht[j])
+		j = (j + 1) & (a->idhtcap - 1);
+	a->idht[j] = ++a->npl;
+	return a->npl - 1;
+}
+
+static int64_t pl_id(const struct acc *a, size_t i)
+{
+	return a->sparse ? a->plid[i] : a->idlo + (int64_t)i;
+}
+
+static bool bit(const uint64_t *m, size_t i)
+{
+	return m[i / 64] >> (i % 64) & 1;
+}
+
+static void set_bit(uint64_t *m, size_t i)
+{
+	m[i / 64] |= (uint64_t)1 << (i % 64);
+}
+
+/*
+ * Read the id range; ids are dense unless someone wrote huge ones by
+ * hand (count: the number of leads, -1 to count them when it matters).
+ * Dense: the per-lead records (general path) and the lost bitmaps
+ * are indexed by id; sparse: the records by a hash, and the fast path
+ * counts the lost stages in SQL instead.
+ */
+static int ids_init(struct acc *a, int64_t count)
+{
+	int rc = db_funnel_id_range(a->db, &a->idlo, &a->idhi, a->err);
+	if (rc)
+		return rc;
+	uint64_t span = a->idhi >= a->idlo && a->idhi ? (uint64_t)(a->idhi - a->idlo) + 1 : 0;
+	if (count < 0 && span > 65536)
+		count = db_lead_count(a->db);
+	a->sparse = span > 65536 && (count < 0 || span > 4 * (uint64_t)count + 65536);
+	if (!a->sparse) {
+		a->span = (size_t)span;
+		if (!span)
+			a->idlo = 1, a->idhi = 0; /* no lead id fits */
+	}
+	if (a->general && !a->sparse) {
+		a->npl = a->span;
+		a->pl = xmalloc((a->span ? a->span : 1) * sizeof *a->pl);
+		for (size_t i = 0; i < a->npl; i++)
+			a->pl[i] = (struct plead){ .g = -1 };
+	}
+	if (!a->sparse)
+		lost_grow(a, a->span);
+	return 0;
 }
 
 /* The furthest position of a lead now in idx whose reached_pos is r (-1: unknown). */
@@ -264,6 +487,12 @@ static int64_t furthest(const struct acc *a, size_t idx, int64_t r)
 
 /* ---- the fast path: the whole pipeline ---- */
 
+struct left_ctx {
+	struct acc *a;
+	uint64_t *now; /* in the stage now */
+	int64_t n;
+};
+
 static void fast_lead(void *p, const char *stage, size_t len, int64_t entered, int64_t reached,
                       bool has_value, int64_t value)
 {
@@ -273,7 +502,8 @@ static void fast_lead(void *p, const char *stage, size_t len, int64_t entered, i
 	if (idx == a->nst)
 		count_other(g, stage, len);
 	struct cell *c = &g->cells[idx];
-	add_current(c, entered);
+	c->cur++;
+	add_stay(a, 0, idx, stay_len(a, entered));
 	if (has_value) {
 		add_checked(a, &c->value, value, "value");
 		c->nvalue++;
@@ -282,33 +512,63 @@ static void fast_lead(void *p, const char *stage, size_t len, int64_t entered, i
 		g->rh[furthest(a, idx, reached)]++;
 }
 
-struct hist_ctx {
-	struct acc *a;
-	char **other; /* stage keys of the histogram the config lacks */
-	size_t nother, cap;
-};
+/* A lead in a lost stage now. */
+static void lost_now(void *p, int64_t id, int64_t zero)
+{
+	(void)zero;
+	struct left_ctx *l = p;
+	size_t i = pl_index(l->a, id, false);
+	if (i != SIZE_MAX)
+		set_bit(l->now, i);
+}
 
 static void fast_hist(void *p, const char *stage, int64_t lo, int64_t n, int64_t secs)
 {
-	struct hist_ctx *h = p;
-	struct acc *a = h->a;
+	struct acc *a = p;
 	size_t idx = stage_idx(a, stage, strlen(stage));
 	struct cell *c = &a->g[0].cells[idx];
-	if (idx == a->nst) {
-		/* several removed stages share "other": read their stays exactly */
-		if (!h->nother || strcmp(h->other[h->nother - 1], stage) != 0) {
-			h->other = xgrow(h->other, &h->cap, h->nother + 1, sizeof *h->other);
-			h->other[h->nother++] = xstrdup(stage);
-		}
+	c->n += n;
+	add_checked(a, &c->sum, secs, "time in stage");
+	hist_add(a, cell_no(a, 0, idx), lo, n);
+}
+
+/* A finished stay in a lost stage: count its lead once, if it is elsewhere now. */
+static void left_stay(void *p, int64_t id, int64_t secs)
+{
+	(void)secs;
+	struct left_ctx *l = p;
+	size_t i = pl_index(l->a, id, false);
+	if (i == SIZE_MAX || bit(l->a->seen, i))
 		return;
-	}
-	c->hist = xgrow(c->hist, &c->caphist, c->nhist + 1, sizeof *c->hist);
-	c->hist[c->nhist].lo = lo;
-	c->hist[c->nhist].n = n;
-	c->nhist++;
-	c->hist_key = a->cfg->stages[idx].key;
-	c->na += n;
-	add_checked(a, &c->sum_a, secs, "time in stage");
+	set_bit(l->a->seen, i);
+	if (!bit(l->now, i))
+		l->n++;
+}
+
+static int cmp_key(const void *x, const void *y)
+{
+	return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+/*
+ * Every lead, one configured stage at a time (no stage to read per lead),
+ * then the leads of stages the config lacks, from the gaps between its keys
+ * in the index's (byte) order.
+ */
+static int scan_stages(struct acc *a)
+{
+	int rc = 0;
+	const char **keys = xmalloc((a->nst ? a->nst : 1) * sizeof *keys);
+	for (size_t i = 0; i < a->nst; i++)
+		keys[i] = a->cfg->stages[i].key;
+	for (size_t i = 0; !rc && i < a->nst; i++)
+		rc = db_funnel_scan_stage(a->db, keys[i], fast_lead, a, a->err);
+	qsort(keys, a->nst, sizeof *keys, cmp_key);
+	for (size_t i = 0; !rc && i <= a->nst; i++)
+		rc = db_funnel_scan_gap(a->db, i ? keys[i - 1] : NULL, i < a->nst ? keys[i] : NULL,
+		                        fast_lead, a, a->err);
+	free(keys);
+	return rc;
 }
 
 static int fast_path(struct acc *a)
@@ -316,33 +576,33 @@ static int fast_path(struct acc *a)
 	struct db *db = a->db;
 	group_of(a, NULL);
 	int rc;
-	if ((rc = db_funnel_scan_all(db, fast_lead, a, a->err)))
+	if ((rc = scan_stages(a)) || (rc = db_funnel_hist(db, fast_hist, a, a->err)))
 		return rc;
-	struct hist_ctx h = { .a = a };
-	rc = db_funnel_hist(db, fast_hist, &h, a->err);
-	struct cell *oc = &a->g[0].cells[a->nst];
-	for (size_t i = 0; i < h.nother; i++) {
-		int64_t *v = NULL;
-		size_t n = 0;
-		if (!rc)
-			rc = db_funnel_stay_range(db, h.other[i], 0, INT64_MAX, &v, &n, a->err);
-		for (size_t k = 0; k < n; k++) {
-			vec_push(&oc->a, v[k]);
-			add_checked(a, &oc->sum_a, v[k], "time in stage");
-		}
-		oc->na += (int64_t)n;
-		free(v);
-		free(h.other[i]);
-	}
-	free(h.other);
-	if (rc)
+	int64_t count = 0; /* the leads, counted by the scan */
+	for (size_t i = 0; i <= a->nst; i++)
+		count += a->g[0].cells[i].cur;
+	if ((rc = ids_init(a, count)))
 		return rc;
 	/* lost stages: in them now, or in them once and reopened since */
+	size_t words = (a->span + 63) / 64;
+	if (a->lostmap)
+		a->seen = xmalloc((words ? words : 1) * sizeof *a->seen);
 	for (size_t i = 0; i < a->nst; i++) {
 		if (!is_lost(a, i))
 			continue;
 		int64_t left = 0;
-		if ((rc = db_funnel_left(db, a->cfg->stages[i].key, &left, a->err)))
+		if (a->lostmap && a->lost_ord[i] >= 0) {
+			struct left_ctx l = { a, lost_map(a, a->lost_ord[i]), 0 };
+			memset(a->seen, 0, words * sizeof *a->seen);
+			rc = db_funnel_stage_ids(db, a->cfg->stages[i].key, lost_now, &l, a->err);
+			if (!rc)
+				rc = db_funnel_stay_leads(db, a->cfg->stages[i].key, left_stay, &l,
+				                          a->err);
+			left = l.n;
+		} else {
+			rc = db_funnel_left(db, a->cfg->stages[i].key, &left, a->err);
+		}
+		if (rc)
 			return rc;
 		a->g[0].cells[i].reached = a->g[0].cells[i].cur + left;
 	}
@@ -350,50 +610,6 @@ static int fast_path(struct acc *a)
 }
 
 /* ---- the general path: selected leads, their stays ---- */
-
-static uint64_t hash_id(int64_t id)
-{
-	uint64_t h = (uint64_t)id * 0x9E3779B97F4A7C15u;
-	return h ^ (h >> 29);
-}
-
-/* The record of lead id (made with create), NULL if there is none. */
-static struct plead *pl_find(struct acc *a, int64_t id, bool create)
-{
-	if (!a->sparse) {
-		if (id < a->idlo || id > a->idhi)
-			return NULL;
-		return &a->pl[id - a->idlo];
-	}
-	if (a->idhtcap) {
-		for (size_t j = (size_t)(hash_id(id) & (a->idhtcap - 1)); a->idht[j];
-		     j = (j + 1) & (a->idhtcap - 1))
-			if (a->pl[a->idht[j] - 1].id == id)
-				return &a->pl[a->idht[j] - 1];
-	}
-	if (!create)
-		return NULL;
-	if (2 * (a->npl + 1) > a->idhtcap) {
-		size_t cap = a->idhtcap ? 2 * a->idhtcap : 1024;
-		size_t *ht = xcalloc(cap, sizeof *ht);
-		for (size_t i = 0; i < a->npl; i++) {
-			size_t j = (size_t)(hash_id(a->pl[i].id) & (cap - 1));
-			while (ht[j])
-				j = (j + 1) & (cap - 1);
-			ht[j] = i + 1;
-		}
-		free(a->idht);
-		a->idht = ht;
-		a->idhtcap = cap;
-	}
-	a->pl = xgrow(a->pl, &a->cappl, a->npl + 1, sizeof *a->pl);
-	a->pl[a->npl] = (struct plead){ .id = id, .g = -1 };
-	size_t j = (size_t)(hash_id(id) & (a->idhtcap - 1));
-	while (a->idht[j])
-		j = (j + 1) & (a->idhtcap - 1);
-	a->idht[j] = ++a->npl;
-	return &a->pl[a->npl - 1];
-}
 
 static const char *group_key(const struct acc *a, const struct db_funnel_lead *l, char *buf)
 {
@@ -412,10 +628,17 @@ static const char *group_key(const struct acc *a, const struct db_funnel_lead *l
 	return NULL;
 }
 
+/* Was the lead of index i ever in the lost stage of ordinal ord? */
+static bool lost_bit(const struct acc *a, size_t i, int ord)
+{
+	return bit(a->lostmap + (size_t)ord * ((a->span + 63) / 64), i);
+}
+
 static void gen_lead(void *p, const struct db_funnel_lead *l)
 {
 	struct acc *a = p;
-	if (!pl_find(a, l->id, true))
+	size_t i = pl_index(a, l->id, true);
+	if (i == SIZE_MAX)
 		return; /* added since the id range was read */
 	char buf[LTIME_BUFSZ];
 	size_t gi = group_of(a, group_key(a, l, buf));
@@ -424,33 +647,39 @@ static void gen_lead(void *p, const struct db_funnel_lead *l)
 	if (idx == a->nst)
 		count_other(g, l->stage, strlen(l->stage));
 	struct cell *c = &g->cells[idx];
-	add_current(c, l->entered);
+	c->cur++;
+	if (a->times)
+		add_stay(a, gi, idx, stay_len(a, l->entered));
 	if (l->has_value) {
 		add_checked(a, &c->value, l->value, "value");
 		c->nvalue++;
 	}
-	struct plead *pl = pl_find(a, l->id, false);
+	struct plead *pl = &a->pl[i];
 	pl->g = (int32_t)gi;
-	pl->st = (int32_t)idx;
-	pl->max = (int32_t)furthest(a, idx, -1);
-	pl->lost = a->lost_ord[idx] >= 0 ? (uint64_t)1 << a->lost_ord[idx] : 0;
+	pl->st = (uint16_t)idx;
+	pl->max = (uint16_t)furthest(a, idx, -1);
+	if (a->lost_ord[idx] >= 0 && a->lostmap)
+		set_bit(lost_map(a, a->lost_ord[idx]), i);
 }
 
 static void gen_stay(void *p, int64_t lead_id, const char *stage, size_t len, int64_t secs)
 {
 	struct acc *a = p;
-	struct plead *pl = pl_find(a, lead_id, false);
-	if (!pl || pl->g < 0)
+	size_t i = pl_index(a, lead_id, false);
+	if (i == SIZE_MAX)
+		return;
+	struct plead *pl = &a->pl[i];
+	if (pl->g < 0)
 		return;
 	size_t idx = stage_idx(a, stage, len);
-	struct cell *c = &a->g[pl->g].cells[idx];
-	vec_push(&c->a, secs);
-	c->na++;
-	add_checked(a, &c->sum_a, secs, "time in stage");
-	if (a->lost_ord[idx] >= 0)
-		pl->lost |= (uint64_t)1 << a->lost_ord[idx];
-	else if (idx < a->nst && !is_lost(a, idx) && (int32_t)idx > pl->max)
-		pl->max = (int32_t)idx;
+	if (a->times)
+		add_stay(a, (size_t)pl->g, idx, secs);
+	if (a->lost_ord[idx] >= 0) {
+		if (a->lostmap)
+			set_bit(lost_map(a, a->lost_ord[idx]), i);
+	} else if (idx < a->nst && !is_lost(a, idx) && idx > pl->max) {
+		pl->max = (uint16_t)idx;
+	}
 }
 
 struct where_ctx {
@@ -486,21 +715,12 @@ static int where_lead(const struct lead *l, void *p)
 static int general_path(struct acc *a)
 {
 	struct db *db = a->db;
-	int rc = db_funnel_id_range(db, &a->idlo, &a->idhi, a->err);
+	a->general = true;
+	if (a->nst >= UINT16_MAX)
+		return lerr_set(a->err, EX_CONFIG, "too many stages (%zu) for the funnel", a->nst);
+	int rc = ids_init(a, -1);
 	if (rc)
 		return rc;
-	uint64_t span = a->idhi >= a->idlo && a->idhi ? (uint64_t)(a->idhi - a->idlo) + 1 : 0;
-	int64_t count = db_lead_count(db);
-	/* ids are dense unless someone wrote huge ones by hand: then hash them */
-	a->sparse = count < 0 || span > 4 * (uint64_t)count + 65536;
-	if (!a->sparse) {
-		a->npl = (size_t)span;
-		a->pl = xmalloc((span ? span : 1) * sizeof *a->pl);
-		for (size_t i = 0; i < a->npl; i++)
-			a->pl[i] = (struct plead){ .id = a->idlo + (int64_t)i, .g = -1 };
-		if (!span)
-			a->idlo = 1, a->idhi = 0; /* no lead id fits */
-	}
 	const struct funnel_filter *f = &a->q->f;
 	if (f->where) {
 		struct lead_filter lf = {
@@ -525,8 +745,8 @@ static int general_path(struct acc *a)
 		struct group *g = &a->g[pl->g];
 		if (a->nst)
 			g->rh[pl->max]++;
-		for (size_t s = 0; s < a->nst; s++)
-			if (a->lost_ord[s] >= 0 && (pl->lost >> a->lost_ord[s] & 1))
+		for (size_t s = 0; a->lostmap && s < a->nst; s++)
+			if (a->lost_ord[s] >= 0 && lost_bit(a, i, a->lost_ord[s]))
 				g->cells[s].reached++;
 	}
 	return 0;
@@ -534,176 +754,157 @@ static int general_path(struct acc *a)
 
 /* ---- medians ---- */
 
-static int cmp_i64(const void *x, const void *y)
-{
-	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-	return (a > b) - (a < b);
-}
-
-/* The k-th smallest (1-based) of two ascending arrays holding at least k. */
-static int64_t kth2(const int64_t *a, size_t na, const int64_t *b, size_t nb, size_t k)
-{
-	size_t lo = k > nb ? k - nb : 0, hi = k < na ? k : na;
-	while (lo < hi) { /* the first i (taken from a) with a[i] >= b[k - i - 1] */
-		size_t i = lo + (hi - lo) / 2, j = k - i;
-		if (i < na && j > 0 && a[i] < b[j - 1])
-			lo = i + 1;
-		else
-			hi = i;
-	}
-	int64_t x = lo > 0 ? a[lo - 1] : INT64_MIN;
-	int64_t y = k - lo > 0 ? b[k - lo - 1] : INT64_MIN;
-	return x > y ? x : y;
-}
-
-/* How many of the ascending b are below x. */
-static size_t below(const int64_t *b, size_t nb, int64_t x)
-{
-	size_t lo = 0, hi = nb;
-	while (lo < hi) {
-		size_t m = lo + (hi - lo) / 2;
-		if (b[m] < x)
-			lo = m + 1;
-		else
-			hi = m;
-	}
-	return lo;
-}
-
 /*
- * The k-th smallest of the finished stays (as the histogram of c) and the
- * current stays d (ascending): walk the buckets counting both, then read
- * the exact lengths of the one bucket where the k-th falls.
+ * The k-th smallest (1-based) stay of a cell whose stays in [lo, hi) are
+ * counted in its histogram: the stays of the range are read again (by
+ * index) and counted into at most SEL_BINS bins of equal width, then the
+ * bin holding the k-th is read again, until the bins are one second wide.
+ * Memory is the bins, whatever the number of stays.
  */
-static int kth_hist(struct acc *a, const struct cell *c, const int64_t *d, size_t nd, size_t k,
-                    int64_t *out)
+enum { SEL_BINS = 4096 };
+
+struct sel {
+	struct acc *a;
+	int32_t g; /* the cell's group; -1: any (fast path) */
+	int64_t lo, hi, width;
+	int64_t *bins;
+	int64_t n; /* stays counted in [lo, hi) */
+};
+
+static void sel_count(struct sel *s, int64_t secs)
 {
-	size_t ca = 0;
-	for (size_t j = 0; j < c->nhist; j++) {
-		int64_t lo = c->hist[j].lo, hi = funnel_bucket_end(lo);
-		size_t bl = below(d, nd, lo);
-		if (ca + bl >= k) {
-			*out = d[k - ca - 1];
-			return 0;
-		}
-		size_t bh = below(d, nd, hi);
-		if (ca + bh + (size_t)c->hist[j].n >= k) {
-			if (a->bkey != c->hist_key || a->blo != lo) {
-				free(a->bv);
-				a->bv = NULL;
-				a->bkey = NULL;
-				int rc = db_funnel_stay_range(a->db, c->hist_key, lo, hi, &a->bv,
-				                              &a->bn, a->err);
-				if (rc)
-					return rc;
-				a->bkey = c->hist_key;
-				a->blo = lo;
-			}
-			if (a->bn != (size_t)c->hist[j].n)
-				return lerr_set(
-				    a->err, EX_SOFTWARE,
-				    "the stay histogram of '%s' is out of step with its "
-				    "stays (%lld counted, %zu found)",
-				    c->hist_key, (long long)c->hist[j].n, a->bn);
-			*out = kth2(a->bv, a->bn, d + bl, bh - bl, k - ca - bl);
-			return 0;
-		}
-		ca += (size_t)c->hist[j].n;
+	if (secs < s->lo || secs >= s->hi)
+		return;
+	s->bins[(secs - s->lo) / s->width]++;
+	s->n++;
+}
+
+static bool sel_lead(struct sel *s, int64_t id)
+{
+	if (s->g < 0)
+		return true;
+	size_t i = pl_index(s->a, id, false);
+	return i != SIZE_MAX && s->a->pl[i].g == s->g;
+}
+
+static void sel_stay(void *p, int64_t id, int64_t secs)
+{
+	struct sel *s = p;
+	if (sel_lead(s, id))
+		sel_count(s, secs);
+}
+
+static void sel_current(void *p, int64_t id, int64_t entered)
+{
+	struct sel *s = p;
+	if (sel_lead(s, id))
+		sel_count(s, stay_len(s->a, entered));
+}
+
+static int64_t sat_sub(int64_t x, int64_t y)
+{
+	int64_t r;
+	if (__builtin_sub_overflow(x, y, &r))
+		return y > 0 ? INT64_MIN : INT64_MAX;
+	return r;
+}
+
+/* Count the cell's stays in [s->lo, s->hi) into the bins. */
+static int sel_read(struct sel *s, size_t idx)
+{
+	struct acc *a = s->a;
+	const char *one = idx < a->nst ? a->cfg->stages[idx].key : NULL;
+	size_t nkeys = one ? 1 : a->nokeys;
+	/* current stays: now - entered in [lo, hi) (0 for any start after now) */
+	int64_t after = sat_sub(a->q->now, s->hi);
+	int64_t upto = s->lo > 0 ? sat_sub(a->q->now, s->lo) : INT64_MAX;
+	memset(s->bins, 0, SEL_BINS * sizeof *s->bins);
+	s->n = 0;
+	for (size_t k = 0; k < nkeys; k++) {
+		const char *key = one ? one : a->okeys[k];
+		int rc = db_funnel_stay_range(a->db, key, s->lo, s->hi, sel_stay, s, a->err);
+		if (!rc && after < upto)
+			rc = db_funnel_current_range(a->db, key, after, upto, sel_current, s,
+			                             a->err);
+		if (rc)
+			return rc;
 	}
-	*out = d[k - ca - 1];
 	return 0;
 }
 
-/*
- * The k-th smallest (0-based) of v[0..n), by quickselect: v is reordered so
- * that v[k] holds it, smaller ones before and larger ones after. Linear on
- * average; the pivot is the middle of three, so sorted input is no worse.
- */
-static int64_t select_k(int64_t *v, size_t n, size_t k)
+static int select_in(struct acc *a, size_t gi, size_t idx, int64_t lo, int64_t hi, int64_t want,
+                     int64_t k, int64_t *out)
 {
-	size_t lo = 0, hi = n - 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int64_t x = v[lo], y = v[mid], z = v[hi];
-		int64_t pivot =
-		    x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-		size_t i = lo, j = hi;
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				int64_t t = v[i];
-				v[i] = v[j];
-				v[j] = t;
-				i++;
-				if (j == 0)
-					break;
-				j--;
-			}
+	int64_t bins[SEL_BINS];
+	struct sel s = { .a = a, .g = a->general ? (int32_t)gi : -1, .bins = bins };
+	for (;;) {
+		s.lo = lo;
+		s.hi = hi;
+		uint64_t w = (uint64_t)hi - (uint64_t)lo;
+		s.width = (int64_t)((w + SEL_BINS - 1) / SEL_BINS);
+		int rc = sel_read(&s, idx);
+		if (rc)
+			return rc;
+		if (s.n != want)
+			return lerr_set(a->err, EX_SOFTWARE,
+			                "the stay histogram of '%s' is out of step with its "
+			                "stays (%lld counted, %lld found)",
+			                idx < a->nst ? a->cfg->stages[idx].key : "other",
+			                (long long)want, (long long)s.n);
+		size_t j = 0;
+		while (k > bins[j])
+			k -= bins[j++];
+		lo += (int64_t)j * s.width;
+		if (s.width == 1) {
+			*out = lo;
+			return 0;
 		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			return v[k];
+		hi = lo + s.width < hi ? lo + s.width : hi;
+		want = bins[j];
 	}
-	return v[k];
+}
+
+/* The k-th smallest (1-based) stay of cell (group gi, stage idx). */
+static int cell_kth(struct acc *a, size_t gi, size_t idx, int64_t k, int64_t *out)
+{
+	const struct cell *c = &a->g[gi].cells[idx];
+	for (size_t j = 0; j < c->hn; j++) {
+		const struct hent *h = &a->hv[c->hfirst + j];
+		if (k <= h->n)
+			return select_in(a, gi, idx, h->lo, funnel_bucket_end(h->lo), h->n, k, out);
+		k -= h->n;
+	}
+	return lerr_set(a->err, EX_SOFTWARE, "the stay histogram is out of step with its stays");
 }
 
 /* Median and mean of the cell's stays, the current ones up to now. */
-static int cell_times(struct acc *a, struct cell *c, struct funnel_row *r)
+static int cell_times(struct acc *a, size_t gi, size_t idx, struct funnel_row *r)
 {
-	size_t nd = c->b.n, n = (size_t)c->na + nd;
-	r->stays = (int64_t)n;
+	const struct cell *c = &a->g[gi].cells[idx];
+	int64_t n = c->n;
+	r->stays = n;
 	if (!n)
 		return 0;
-	int64_t sum = c->sum_a, m1 = 0, m2 = 0;
-	size_t k = (n + 1) / 2; /* 1-based: the median, or the lower middle one */
-	int rc = 0;
-	if (c->nhist) {
-		/* the fast path: the current stays in index order, the finished
-		 * ones as the histogram; start times ascending = lengths descending */
-		if (c->b_unsorted)
-			qsort(c->b.v, nd, sizeof *c->b.v, cmp_i64);
-		int64_t *d = xmalloc((nd ? nd : 1) * sizeof *d);
-		for (size_t i = 0; i < nd; i++) {
-			int64_t len = stay_len(a, c->b.v[nd - 1 - i]);
-			d[i] = len > 0 ? len : 0;
-			add_checked(a, &sum, d[i], "time in stage");
-		}
-		rc = kth_hist(a, c, d, nd, k, &m1);
-		if (!rc && n % 2 == 0)
-			rc = kth_hist(a, c, d, nd, k + 1, &m2);
-		free(d);
-	} else {
-		/* everything in memory: both kinds of stay in one array, selected */
-		int64_t *u = xmalloc(n * sizeof *u);
-		if (c->a.n)
-			memcpy(u, c->a.v, c->a.n * sizeof *u);
-		for (size_t i = 0; i < nd; i++) {
-			int64_t len = stay_len(a, c->b.v[i]);
-			u[c->a.n + i] = len > 0 ? len : 0;
-			add_checked(a, &sum, u[c->a.n + i], "time in stage");
-		}
-		m1 = select_k(u, n, k - 1);
-		if (n % 2 == 0) { /* the next one up: the least of those after it */
-			m2 = u[k];
-			for (size_t i = k + 1; i < n; i++)
-				if (u[i] < m2)
-					m2 = u[i];
-		}
-		free(u);
-	}
+	if (a->overflow)
+		return 0; /* no figures: funnel_compute refuses the whole */
+	int64_t sum = c->sum, m1 = 0, m2 = 0;
+	int64_t k = (n + 1) / 2; /* 1-based: the median, or the lower middle one */
+	int rc = cell_kth(a, gi, idx, k, &m1);
+	if (!rc && n % 2 == 0)
+		rc = cell_kth(a, gi, idx, k + 1, &m2);
 	/* rounded to the nearest second without sum + n/2, which may not fit */
-	r->mean = sum / (int64_t)n + (sum % (int64_t)n >= ((int64_t)n + 1) / 2);
+	r->mean = sum / n + (sum % n >= (n + 1) / 2);
 	r->median = n % 2 ? m1 : m1 + (m2 - m1) / 2;
 	return rc;
 }
 
 /* ---- rows ---- */
+
+static int cmp_i64(const void *x, const void *y)
+{
+	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+	return (a > b) - (a < b);
+}
 
 static int cmp_group(const void *x, const void *y)
 {
@@ -714,8 +915,9 @@ static int cmp_group(const void *x, const void *y)
 	return c ? c : strcmp(a->group, b->group);
 }
 
-static int make_funnel(struct acc *a, struct group *g, struct funnel *f)
+static int make_funnel(struct acc *a, size_t gi, struct funnel *f)
 {
+	struct group *g = &a->g[gi];
 	memset(f, 0, sizeof *f);
 	f->group = g->key;
 	g->key = NULL;
@@ -762,7 +964,7 @@ static int make_funnel(struct acc *a, struct group *g, struct funnel *f)
 		r->nvalue = c->nvalue;
 		f->leads += c->cur;
 		add_checked(a, &f->value, c->value, "value");
-		int rc = cell_times(a, c, r);
+		int rc = a->times ? cell_times(a, gi, i, r) : 0;
 		if (rc)
 			return rc;
 	}
@@ -785,23 +987,26 @@ int funnel_compute(struct db *db, const struct funnel_query *q, struct funnel_se
 	acc_init(&a, db, q, err);
 	const struct funnel_filter *f = &q->f;
 	bool filtered = f->owner || f->source || f->status || f->since || f->until || f->where;
-	bool same = false;
-	int rc = 0;
-	if (!filtered && q->by == FUNNEL_BY_NONE)
+	bool same = false, began;
+	int rc = db_funnel_read_begin(db, &began, err);
+	if (!rc && !filtered && q->by == FUNNEL_BY_NONE)
 		rc = db_funnel_in_step(db, q->cfg, &same, err);
 	out->fast = !rc && same;
 	if (!rc)
 		rc = out->fast ? fast_path(&a) : general_path(&a);
 	if (!rc && q->by == FUNNEL_BY_NONE)
 		group_of(&a, NULL); /* one funnel, even an empty one */
+	if (!rc)
+		hist_sort(&a);
 	if (!rc) {
 		out->v = xcalloc(a.ng ? a.ng : 1, sizeof *out->v);
 		for (size_t i = 0; !rc && i < a.ng; i++) {
-			rc = make_funnel(&a, &a.g[i], &out->v[i]);
+			rc = make_funnel(&a, i, &out->v[i]);
 			out->n++;
 		}
 		qsort(out->v, out->n, sizeof *out->v, cmp_group);
 	}
+	db_funnel_read_end(db, began);
 	if (!rc && a.overflow)
 		rc = lerr_set(err, EX_DATAERR,
 		              "the sum of the leads' %s does not fit in 64 bits; "
@@ -836,6 +1041,7 @@ int funnel_lead_ids(struct db *db, const struct funnel_query *q, const char *key
 	*n = 0;
 	struct acc a;
 	acc_init(&a, db, q, err);
+	a.times = false;
 	int rc = general_path(&a);
 	size_t idx = key ? (size_t)config_stage_pos(q->cfg, key) : a.nst;
 	size_t cap = 0;
@@ -847,13 +1053,13 @@ int funnel_lead_ids(struct db *db, const struct funnel_query *q, const char *key
 		if (current_only || idx == a.nst)
 			in = (size_t)pl->st == idx;
 		else if (is_lost(&a, idx))
-			in = (size_t)pl->st == idx ||
-			     (a.lost_ord[idx] >= 0 && (pl->lost >> a.lost_ord[idx] & 1));
+			in = (size_t)pl->st == idx || (a.lost_ord[idx] >= 0 && a.lostmap &&
+			                               lost_bit(&a, i, a.lost_ord[idx]));
 		else
 			in = (size_t)pl->max >= idx;
 		if (in) {
 			*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
-			(*ids)[(*n)++] = pl->id;
+			(*ids)[(*n)++] = pl_id(&a, i);
 		}
 	}
 	if (a.sparse && *n) /* in the order the leads came */

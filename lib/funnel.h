@@ -167,23 +167,46 @@ int report_sources(struct db *db, const struct config *cfg, int64_t since, int64
 
 /* --- storage (lib/db_funnel.c) --- */
 
+/*
+ * One read transaction around the funnel's statements (SQLite; *began
+ * tells whether one was begun): the histograms and the ranges read again
+ * to pick a median see the same data, whatever moves meanwhile.
+ */
+int db_funnel_read_begin(struct db *db, bool *began, struct lerr *err);
+void db_funnel_read_end(struct db *db, bool began);
+
 /* Does the stages table hold the config's stages in its order (so that
  * reached_pos is in its positions)? */
 int db_funnel_in_step(struct db *db, const struct config *cfg, bool *same, struct lerr *err);
 
-/* Every lead: stage key, stage_entered_at, reached_pos (-1 if NULL), value. */
+/* The leads: stage key, stage_entered_at, reached_pos (-1 if NULL), value ... */
 typedef void (*db_funnel_all_fn)(void *ctx, const char *stage, size_t len, int64_t entered,
                                  int64_t reached, bool has_value, int64_t value);
-int db_funnel_scan_all(struct db *db, db_funnel_all_fn fn, void *ctx, struct lerr *err);
+/* ... in stage; in a stage after after and before before (NULL: open), byte order. */
+int db_funnel_scan_stage(struct db *db, const char *stage, db_funnel_all_fn fn, void *ctx,
+                         struct lerr *err);
+int db_funnel_scan_gap(struct db *db, const char *after, const char *before, db_funnel_all_fn fn,
+                       void *ctx, struct lerr *err);
 /* The stay histogram: per stage key and bucket, count and seconds. */
 typedef void (*db_funnel_hist_fn)(void *ctx, const char *stage, int64_t lo, int64_t n,
                                   int64_t secs);
 int db_funnel_hist(struct db *db, db_funnel_hist_fn fn, void *ctx, struct lerr *err);
 /* Where a bucket starting at lo ends (the buckets of the stays_add trigger). */
 int64_t funnel_bucket_end(int64_t lo);
-/* The finished stays of a stage lasting [lo, hi) seconds, ascending. */
-int db_funnel_stay_range(struct db *db, const char *stage, int64_t lo, int64_t hi, int64_t **v,
-                         size_t *n, struct lerr *err);
+/* A lead id and a number, in no particular order. */
+typedef void (*db_funnel_pair_fn)(void *ctx, int64_t id, int64_t x);
+/* The finished stays of a stage lasting [lo, hi) seconds: lead id, seconds. */
+int db_funnel_stay_range(struct db *db, const char *stage, int64_t lo, int64_t hi,
+                         db_funnel_pair_fn fn, void *ctx, struct lerr *err);
+/* The leads in stage now that entered it in (after, upto]: id, stage_entered_at. */
+int db_funnel_current_range(struct db *db, const char *stage, int64_t after, int64_t upto,
+                            db_funnel_pair_fn fn, void *ctx, struct lerr *err);
+/* The ids of the leads in stage now (x is 0). */
+int db_funnel_stage_ids(struct db *db, const char *stage, db_funnel_pair_fn fn, void *ctx,
+                        struct lerr *err);
+/* Every finished stay in stage: lead id, seconds. */
+int db_funnel_stay_leads(struct db *db, const char *stage, db_funnel_pair_fn fn, void *ctx,
+                         struct lerr *err);
 /* Leads with a finished stay in stage that are in another stage now. */
 int db_funnel_left(struct db *db, const char *stage, int64_t *n, struct lerr *err);
 

@@ -99,6 +99,20 @@ OUT
 	assert_equal "$output" "$fast"
 }
 
+@test "leads in stages the config lacks, before, between and after its keys, count as other on both paths" {
+	seed
+	# keys that sort before every configured key, between two, and after all
+	# (the whole-pipeline path reads them from the gaps between the keys)
+	sql "UPDATE leads SET stage = CASE id % 3 WHEN 0 THEN 'aaa' WHEN 1 THEN 'cz' ELSE 'zzz' END WHERE id <= 3"
+	run -0 --separate-stderr leads -v funnel --format csv
+	assert_equal "${stderr_lines[0]}" "leads funnel: computed by the whole-pipeline path"
+	assert_line --regexp '^,other,,other,3,'
+	fast=$output
+	run -0 --separate-stderr leads -v funnel --format csv --where '{field: id, gte: 1}'
+	assert_equal "${stderr_lines[0]}" "leads funnel: computed by the general path"
+	assert_equal "$output" "$fast"
+}
+
 @test "the stays agree with the history of moves" {
 	seed
 	# independent SQL: each created/moved event opens a stay that the lead's

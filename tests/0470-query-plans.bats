@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The hot queries use an index (issue 18): the first page of `leads list`
-# by owner, status and stage, the tasks of `leads show` and of one rep's
-# `leads task list`, the sweep's queries for what is due (idle leads,
-# reminders, re-routing, late tasks, notices) and `report tasks --by owner`.
+# by owner, status and stage (in id order without a sort), the tasks of
+# `leads show` and of one rep's `leads task list`, the whole-pipeline
+# funnel, the sweep's queries for what is due (idle leads, reminders,
+# re-routing, late tasks, notices) and `report tasks --by owner`.
 #
 # How: LEADS_TRACE_SQL=1 (hidden, lib/db.c) makes leads print the text of
 # every statement it prepares to stderr ("leads-sql: SQL", one a line), so
@@ -69,6 +70,74 @@ no_scan() {
 	no_scan list --status inactive -n 20
 	no_scan list --stage contacted -n 20
 	no_scan list --stage prospecting --stage contacted --sort created_at -n 20
+}
+
+# Fail when the list query of "$@" sorts its matches (a temporary b-tree
+# for ORDER BY) or scans leads: the first page should cost the page.
+no_sort() {
+	local q plan n=0 bad=''
+	while IFS= read -r q; do
+		plan=$(sqlite3 "$LEADS_DB" "EXPLAIN QUERY PLAN $q") || fail "cannot explain: $q"
+		n=$((n + 1))
+		if grep -qE 'TEMP B-TREE FOR ORDER BY|SCAN leads( |$)' <<<"$plan"; then
+			bad+="$q"$'\n'"$plan"$'\n'
+		fi
+	done < <(traced "$@" | grep -E '^SELECT id, .* FROM leads WHERE TRUE .* LIMIT')
+	[ -z "$bad" ] || fail "leads $* sorts or scans:"$'\n'"$bad"
+	[ "$n" -eq 1 ] || fail "leads $*: $n list queries traced"
+}
+
+@test "list: the first page by status or by one stage is read in id order, not sorted" {
+	no_sort list --status inactive -n 20
+	no_sort list --status new -n 20 -r
+	no_sort list --stage contacted -n 20
+	no_sort list --stage Contacted -n 20 -r
+	no_sort list --group won -n 20 # the one stage of the group
+	no_sort list --owner ben -n 20
+	no_sort list --owner ben --status active -n 20 -r
+	# the same pages as without the index, in either direction
+	add_lead --email d@example.com --stage contacted
+	run -0 leads list --stage contacted -n 1 -r --format tsv -C id
+	assert_output $'id\n4'
+	run -0 leads list --stage contacted --stage lost -n 5 --format tsv -C id
+	assert_output $'id\n2\n4'
+	run -0 leads list --status new -n 2 -r --format tsv -C id
+	assert_output $'id\n4\n3'
+}
+
+# Fail when a statement of "$@" on leads or stays reads a table's rows
+# (a SCAN of it, or an index that does not cover the query).
+index_only() {
+	local q plan n=0 bad=''
+	while IFS= read -r q; do
+		# funnel_row(...) is leads's own, registered on its connection
+		plan=$(sqlite3 "$LEADS_DB" "EXPLAIN QUERY PLAN ${q//funnel_row(/coalesce(}") ||
+			fail "cannot explain: $q"
+		n=$((n + 1))
+		if grep -qE 'SCAN (leads|stays)( |$)|USING INDEX' <<<"$plan"; then
+			bad+="$q"$'\n'"$plan"$'\n'
+		fi
+	done < <(LEADS_TRACE_SQL=1 leads "$@" 2>&1 >/dev/null | sed -n 's/^leads-sql: //p' |
+		grep -E '\b(leads|stays)\b' | grep -vE '^(INSERT|UPDATE|DELETE|PRAGMA)')
+	[ -z "$bad" ] || fail "leads $* reads rows:"$'\n'"$bad"
+	[ "$n" -ge 8 ] || fail "leads $*: only $n statements traced"
+}
+
+@test "funnel: the whole pipeline reads indexes only, with or without statistics" {
+	# stays, a lost lead reopened, medians to pick
+	leads move 1 contacted >/dev/null
+	leads move 2 lost --reason price >/dev/null
+	leads move 2 contacted >/dev/null
+	leads move 3 lost --reason price >/dev/null
+	run -0 --separate-stderr leads -v funnel
+	assert_equal "${stderr_lines[0]}" "leads funnel: computed by the whole-pipeline path"
+	index_only funnel
+	# statistics of a big database from before step 10 (the new indexes
+	# unknown to them) made SQLite read each lead's row through
+	# leads_stage_id for "stage = ?"
+	sql "ANALYZE; DELETE FROM sqlite_stat1 WHERE idx IN ('leads_stage_id', 'leads_status_id');
+		UPDATE sqlite_stat1 SET stat = '100000 12500 14 14 1' WHERE idx = 'leads_stage'"
+	index_only funnel
 }
 
 @test "the owner filter of list matches case-insensitively" {
