@@ -89,6 +89,15 @@ pipedrive|18|Bo|Chen|||Rafael Ortiz|2024-03-15T10:00|'
 	done
 }
 
+@test "windows-1252: the five bytes WHATWG leaves undefined are U+0081 etc., not an error" {
+	printf 'Email,Company\na@example.com,X\x81\x8d\x8f\x90\x9dY\n' >w.csv
+	run --separate-stderr leads import --encoding latin1 w.csv
+	assert_success
+	[[ $stderr == "generic: 1 read, 1 inserted, "*" 0 rejected, 0 warnings ("* ]] || fail "$stderr"
+	run -0 sql "SELECT hex(company) FROM leads"
+	assert_output 58C281C28DC28FC290C29D59
+}
+
 @test "\"sep=;\" first line, quoted or not, followed by empty fields or not" {
 	for first in 'sep=;' '"sep=;"' '"sep=;";;' 'SEP=;'; do
 		new_db LEADS_DB "db_$RANDOM"
