@@ -3036,9 +3036,13 @@ static void apply_close_date(struct rowctx *x, const struct imap_col *c, const c
 /*
  * The email cell: normalised as add and edit do (lib/lead.c); "Name <addr>"
  * gives the address (the name too, when the row has none); of several
- * addresses the first is the email, the others a custom field.
+ * addresses the first is the email, the others a custom field. A cell
+ * that holds no address is not the row's end (import's one leniency,
+ * DECISIONS "One validator"): the text is kept as a custom field under
+ * the column's name with a warning, the email left empty, and the caller
+ * keeps the lead if something else identifies it (w->bad_email).
  */
-static void apply_email(struct rowctx *x, const char *v, size_t vn)
+static void apply_email(struct rowctx *x, const struct imap_col *c, const char *v, size_t vn)
 {
 	struct lead *l = x->l;
 	bool plain = true; /* the usual cell: one bare ASCII address */
@@ -3054,8 +3058,9 @@ static void apply_email(struct rowctx *x, const char *v, size_t vn)
 		plain = false;
 	}
 	if (plain) {
-		set_text(l, LT_EMAIL, v, vn); /* finish_lead() checks it */
-		return;
+		set_text(l, LT_EMAIL, v, vn);
+		if (lead_email_canon(l->t[LT_EMAIL]))
+			return;
 	} else {
 		char *cell = xstrndup(v, vn), *addr, *name, *rest;
 		bool ok =
@@ -3071,9 +3076,18 @@ static void apply_email(struct rowctx *x, const char *v, size_t vn)
 			return;
 		}
 	}
-	/* no address at all: the row is refused with the file's words, as add
-	 * refuses it (finish_lead) */
-	set_text(l, LT_EMAIL, v, vn);
+	free(l->t[LT_EMAIL]);
+	l->t[LT_EMAIL] = NULL;
+	if (x->w) {
+		x->w->bad_value++;
+		if (!x->w->bad_email) {
+			x->w->bad_email = v;
+			x->w->bad_email_len = vn;
+		}
+	}
+	row_warn(x->w, "column '%s': '%.*s' is not an email address; kept as a custom field",
+	         c->name, (int)(vn > 64 ? 64 : vn), v);
+	kv_add(x, c->key, v, vn);
 }
 
 static int apply_field(struct rowctx *x, const struct imap_col *c, const char *raw, const char *v,
@@ -3084,7 +3098,7 @@ static int apply_field(struct rowctx *x, const struct imap_col *c, const char *r
 	struct lead *l = x->l;
 	if (f->kind == FK_TEXT) {
 		if (f->idx == LT_EMAIL && !(c->secondary && l->t[f->idx])) {
-			apply_email(x, v, vn);
+			apply_email(x, c, v, vn);
 		} else if (vocab_field(f)) {
 			apply_vocab(x, c, v, vn);
 		} else if (f->idx == LT_CLOSE_DATE && !(c->secondary && l->t[f->idx])) {

@@ -364,8 +364,12 @@ enum imap_vres imap_vmap_resolve(const struct imap_vmap *vm, const char *value,
 
 struct imap_warn {
 	int unknown;   /* values no vocabulary knows (kept in extra) */
-	int bad_value; /* numbers/money that did not parse (kept in extra) */
+	int bad_value; /* numbers, money, dates, emails that did not parse (kept in extra) */
 	char msg[256]; /* the first warning: "column 'Status': unknown value 'Hot'" */
+	/* the first email cell that holds no address (into the row's cells:
+	 * valid until the next record), NULL if none; the email is left empty */
+	const char *bad_email;
+	size_t bad_email_len;
 };
 
 /*
@@ -388,10 +392,11 @@ int imap_row_shape(const struct imap *m, const char *const *cells, size_t n, str
  * first column that gives one wins. ext_source is the preset's name for
  * a vendor preset. A vendor value that did not resolve to our own
  * status or stage name is also kept in extra under its column name.
- * Returns 0, or EX_DATAERR (reject the row; err names column and value)
- * for a bad shape or an unparsable date; l may then be partly filled
- * (lead_free it). Warnings accumulate in w (may be NULL); w->msg keeps
- * the first one.
+ * The email is checked and normalised here (lead_email_canon): a cell
+ * with no address leaves it empty, the text in extra, and a warning.
+ * Returns 0, or EX_DATAERR (reject the row; err says why) for a bad
+ * shape; l may then be partly filled (lead_free it). Warnings
+ * accumulate in w (may be NULL); w->msg keeps the first one.
  */
 int imap_row(const struct imap *m, const struct imap_vmap *vm, const char *const *cells, size_t n,
              struct lead *l, struct imap_warn *w, struct lerr *err);

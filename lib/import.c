@@ -722,16 +722,7 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 {
 	struct hook_env *h = o->hooks;
 	const struct config *cfg = h->cfg;
-	if (l->t[LT_EMAIL]) {
-		/* in place; the file's own words for the error message */
-		char raw[256];
-		size_t n = strlen(l->t[LT_EMAIL]);
-		n = n < sizeof raw ? n : sizeof raw - 1;
-		memcpy(raw, l->t[LT_EMAIL], n);
-		raw[n] = '\0';
-		if (!lead_email_canon(l->t[LT_EMAIL]))
-			return lerr_set(err, EX_DATAERR, "invalid email '%s'", raw);
-	}
+	/* (the email: checked and normalised by imap_row) */
 	if (lc_identifiable(l, err)) /* the one rule add and edit keep too */
 		return err->code;
 	if (o->extra_json && l->t[LT_EXTRA] && !db_json_valid(h->db, l->t[LT_EXTRA]))
@@ -834,7 +825,14 @@ static int row_lead(struct import_opts *o, const struct imap *m, const struct im
 	lead_init(l);
 	struct imap_warn w = { 0 };
 	int rc = imap_row(m, vm, v, c->n, l, &w, e);
-	if (w.unknown + w.bad_value && o->strict && !rc) {
+	/* an email that is no address: the lead is kept (the text in a custom
+	 * field) only when something else identifies it, and not under --strict */
+	struct lerr ignored;
+	if (!rc && w.bad_email && (o->strict || lc_identifiable(l, &ignored))) {
+		int n = (int)(w.bad_email_len < 200 ? w.bad_email_len : 200);
+		rc = lerr_set(e, EX_DATAERR, "invalid email '%.*s'%s", n, w.bad_email,
+		              o->strict ? "" : " and no name, company or phone");
+	} else if (w.unknown + w.bad_value && o->strict && !rc) {
 		rc = lerr_set(e, EX_DATAERR, "%s", w.msg); /* --strict: a bad row */
 	} else if (w.unknown + w.bad_value) {
 		if (!st->warnings)

@@ -33,6 +33,31 @@ c@x.com|C||{"other_emails":"d@y.com, e@z.com"}
 f@x.com|F||{"other_emails":"g@x.com"}'
 }
 
+@test "an email that is no address keeps an otherwise identifiable lead: text in a custom field, a warning" {
+	printf '%s\n' 'Email,First Name,Company,Phone,Record Id' 'ana at acme,Ana,Acme,,' \
+		'no-at-all,,,555-0101,' '"x@@y, z@example.com",Zed,,,' 'bad@,,,,zcrm_9' 'ok@example.com,Ok,,,' >e.csv
+	run --separate-stderr leads import --rejects rej.csv e.csv
+	assert_success
+	assert_equal "$(untimed "$stderr")" "generic: 5 read, 4 inserted, 0 updated, 0 duplicates skipped, 1 rejected, 3 warnings (T); batch 1
+first warning: line 2: column 'Email': 'ana at acme' is not an email address; kept as a custom field"
+	run -0 sql "SELECT coalesce(email, ''), coalesce(first_name, ''), coalesce(phone, ''), coalesce(extra, '') FROM leads ORDER BY id"
+	assert_output '|Ana||{"Email":"ana at acme"}
+||555-0101|{"Email":"no-at-all"}
+|Zed||{"Email":"x@@y, z@example.com"}
+ok@example.com|Ok||'
+	# nothing else to keep it by (an external id is not among them: lc_identifiable)
+	run -0 cat rej.csv
+	assert_output "rejected_line,rejected_reason,Email,First Name,Company,Phone,Record Id
+5,\"invalid email 'bad@' and no name, company or phone\",bad@,,,,zcrm_9"
+	# --strict: a reject, in the words it always had
+	new_db LEADS_DB strict
+	run --separate-stderr leads import --strict e.csv
+	assert_failure 65
+	assert_equal "$stderr" "leads import: e.csv:2: invalid email 'ana at acme'"
+	run -0 sql "SELECT count(*) FROM leads"
+	assert_output 0
+}
+
 @test "emails: add, edit and --json normalise the same way" {
 	run -0 leads add --email "$(printf 'Zed Quux <ZED@x.com\xe2\x80\x8d>')"
 	printf '{"email":"\xc2\xa0yy@X.com"}' | leads add --json
