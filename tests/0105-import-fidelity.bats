@@ -83,6 +83,27 @@ pipedrive|18|Bo|Chen|||Rafael Ortiz|2024-03-15T10:00|'
 	[[ $stderr == *"0 inserted"*"2 duplicates skipped"* ]]
 }
 
+@test "Zoho contacts and accounts: Record Id, Account Name, Contact/Account Owner and Created Time are mapped" {
+	run -0 leads import --detect "$FIXTURES/import/vendors/zoho-contacts.csv"
+	assert_line --index 0 --partial 'preset: zoho'
+	run --separate-stderr leads import "$FIXTURES/import/vendors/zoho-contacts.csv"
+	assert_success
+	[[ $stderr == "zoho: 3 read, 3 inserted, "*" 0 rejected, 0 warnings ("* ]] || fail "$stderr"
+	run --separate-stderr leads import "$FIXTURES/import/vendors/zoho-accounts.csv"
+	assert_success
+	run -0 sql "SELECT ext_source, ext_id, coalesce(first_name, ''), coalesce(company, ''), owner, strftime('%Y-%m-%dT%H:%M', created_at, 'unixepoch'), coalesce(city, ''), coalesce(country, '') FROM leads ORDER BY id"
+	assert_output 'zoho|zcrm_5725767000001102001|Priya|Raman & Sons, Chennai|Anita Desai|2024-02-19T11:05|Chennai|India
+zoho|zcrm_5725767000001102002|Tobias|Müller Maschinenbau GmbH|James Okafor|2024-03-05T16:20|Stuttgart|Germany
+zoho|zcrm_5725767000001102003|Grace||Anita Desai|2024-03-28T08:15|Accra|Ghana
+zoho|zcrm_5725767000001001001||Raman & Sons, Chennai|Anita Desai|2024-01-03T10:15|Chennai|India
+zoho|zcrm_5725767000001001002||Müller Maschinenbau GmbH|James Okafor|2024-02-07T14:30|Stuttgart|Germany
+zoho|zcrm_5725767000001001003||Harbourview Realty|Meera Pillai|2024-03-11T08:05|Sydney|Australia'
+	# a re-import matches on the record id: nothing is duplicated
+	run --separate-stderr leads import "$FIXTURES/import/vendors/zoho-accounts.csv"
+	assert_success
+	[[ $stderr == *"0 inserted"*"3 duplicates skipped"* ]] || fail "$stderr"
+}
+
 @test "export then import gives every value back byte for byte (the formula guard reverses exactly)" {
 	values=("'+1" "'=x" "=1+1" "-1-1" "+1-555-0101" "'" "''" $'\tlead' "''=x" "'-12" "-12" "+3.5"
 		"@SUM(A1)" "'abc" "-" "+" "a'b" " spaced " "'''+1" $'\r=x' "=HYPERLINK(\"http://x\")" "'@x"
