@@ -261,6 +261,25 @@ static const struct pentry salesforce_cols[] = {
 	{ "State/Province", "state" },
 	{ "Zip/Postal Code", "+" },
 	{ "Converted", "+" },
+	/* report labels in the other languages of its reports (header_words) */
+	{ "Lead-Inhaber", "owner" },
+	{ "Firma/Account", "company" },
+	{ "Erstelldatum", "created_at" },
+	{ "Propriétaire du lead", "owner" },
+	{ "Société/Compte", "company" },
+	{ "Statut du lead", "status" },
+	{ "Date de création", "created_at" },
+	{ "Propietario del candidato", "owner" },
+	{ "Empresa/Cuenta", "company" },
+	{ "Estado del candidato", "status" },
+	{ "Fecha de creación", "created_at" },
+	{ "Proprietário do lead", "owner" },
+	{ "Empresa/Conta", "company" },
+	{ "Status do lead", "status" },
+	{ "Data de criação", "created_at" },
+	{ "リード所有者", "owner" },
+	{ "リード状況", "status" },
+	{ "作成日", "created_at" },
 };
 
 static const struct vocab salesforce_vocab[] = {
@@ -1101,6 +1120,42 @@ bool imap_row_footer(const char *const *cells, size_t n, bool *in_footer)
 	for (size_t i = 0; i < ARRAY_LEN(footer_contains) && !*in_footer; i++)
 		*in_footer = icontains(s, footer_contains[i].w);
 	return *in_footer;
+}
+
+/* Column names of Salesforce reports (and the generic names) in the
+ * languages of its reports: the language of a header. */
+static const struct fword header_words[] = {
+	{ "Lead-Inhaber", "German" },
+	{ "Firma/Account", "German" },
+	{ "Erstelldatum", "German" },
+	{ "Vorname", "German" },
+	{ "Nachname", "German" },
+	{ "Propriétaire du lead", "French" },
+	{ "Société/Compte", "French" },
+	{ "Statut du lead", "French" },
+	{ "Date de création", "French" },
+	{ "Prénom", "French" },
+	{ "Propietario del candidato", "Spanish" },
+	{ "Empresa/Cuenta", "Spanish" },
+	{ "Estado del candidato", "Spanish" },
+	{ "Fecha de creación", "Spanish" },
+	{ "Apellidos", "Spanish" },
+	{ "Proprietário do lead", "Portuguese" },
+	{ "Empresa/Conta", "Portuguese" },
+	{ "Status do lead", "Portuguese" },
+	{ "Data de criação", "Portuguese" },
+	{ "Sobrenome", "Portuguese" },
+};
+
+const char *imap_header_language(const struct imap *m, const char **column)
+{
+	for (size_t i = 0; i < m->ncols; i++)
+		for (size_t k = 0; k < ARRAY_LEN(header_words); k++)
+			if (loose_eq(m->cols[i].name, header_words[k].w)) {
+				*column = m->cols[i].name;
+				return header_words[k].lang;
+			}
+	return NULL;
 }
 
 const char *imap_footer_language(const char *cell)

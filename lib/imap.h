@@ -225,6 +225,11 @@ bool imap_row_footer(const char *const *cells, size_t n, bool *in_footer);
 /* The language of a footer row's first cell ("German", "French",
  * "Spanish", "Portuguese", "Japanese"); NULL for English or none. */
 const char *imap_footer_language(const char *cell);
+/* The language of a header that has a Salesforce report label (or a
+ * first or last name column) in German, French, Spanish or Portuguese
+ * ("Erstelldatum", "Date de création"), *column the first such column;
+ * NULL for none. */
+const char *imap_header_language(const struct imap *m, const char **column);
 
 /*
  * Take the header row: trims names, drops leading empty cells (m->skip,

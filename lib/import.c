@@ -266,6 +266,12 @@ static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap
 	struct csv_rec rec;
 	struct locale_ev ev = { .seen = 0 };
 	bool in_footer = false, proved = false;
+	const char *hcol, *hlang = imap_header_language(m, &hcol);
+	if (hlang)
+		snprintf(ev.dmy, sizeof ev.dmy,
+		         "the header is in %s (column '%.40s'), a language whose dates are day "
+		         "first",
+		         hlang, hcol);
 	int rc;
 	while ((rc = csv_next(r, &rec, err)) == 1) {
 		if (o->stop && *o->stop) {

@@ -184,7 +184,7 @@ Harbourview Realty|2024-03-11T08:05|2024-03-12T19:45'
 	assert_failure 65
 }
 
-@test "the locale: a Salesforce report footer in German, dates with the month's name, a ';' delimiter" {
+@test "the locale: a header or Salesforce report footer in German or French, dates with the month's name, a ';' delimiter" {
 	printf '%s\n' '"Lead Owner","First Name","Last Name","Company / Account","Email","Lead Status","Create Date"' \
 		'"Anna Schmidt","Jürgen","Weiß","Müller GmbH","j@mueller.example.de","Open - Not Contacted","03/04/2024"' \
 		'' '"Gesamtsummen (1 Datensätze)","","","","","",""' '' \
@@ -194,6 +194,15 @@ Harbourview Realty|2024-03-11T08:05|2024-03-12T19:45'
 	assert_equal "${stderr_lines[0]}" "leads import: dates: 'Create Date' read day first (DD/MM), as the report's footer is in German, a language whose dates are day first; if not, say --date-format mdy"
 	run -0 sql "SELECT strftime('%Y-%m-%d', created_at, 'unixepoch') FROM leads"
 	assert_output 2024-04-03
+	# a report whose header is French (no footer): its labels map, its dates are day first
+	new_db LEADS_DB fr
+	printf '%s\n' '"Propriétaire du lead","Prénom","Nom","Société/Compte","E-mail","Statut du lead","Date de création"' \
+		'"Claire Dubois","Éloïse","L'"'"'Hôte","Café de la Gare","eloise@cafe.example.fr","Working - Contacted","03/04/2024 09:30"' >fr.csv
+	run --separate-stderr leads import fr.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" "leads import: dates: 'Date de création' read day first (DD/MM), as the header is in French (column 'Propriétaire du lead'), a language whose dates are day first; if not, say --date-format mdy"
+	run -0 sql "SELECT ext_source, owner, company, stage, strftime('%Y-%m-%dT%H:%M', created_at, 'unixepoch') FROM leads"
+	assert_output 'salesforce|Claire Dubois|Café de la Gare|contacted|2024-04-03T09:30'
 	# the month's name after the day: day first; before it: month first
 	new_db LEADS_DB named
 	printf '%s\n' 'Email,Created' 'a@example.com,03/04/2024' 'b@example.com,5 Jun 2024' >dm.csv
