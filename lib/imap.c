@@ -820,17 +820,37 @@ static bool importable(const struct field_desc *f)
 
 /* Match a name against a table: exact names first, then patterns. *rest
  * is what a pattern's '*' matched. */
+static char fold(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* The first character loose_eq compares, folded. */
+static char loose_first(const char *s)
+{
+	while (*s && loose_skip(*s))
+		s++;
+	return fold(*s);
+}
+
 static const struct pentry *table_match(const struct pentry *t, size_t n, const char *name,
                                         const char **rest)
 {
+	/* every column of a header is looked up in each table, 100k of them in a
+	 * wide export: an entry whose first character differs is passed over
+	 * without a call (or a strlen) */
+	char first = loose_first(name), first0 = fold(name[0]);
 	for (size_t i = 0; i < n; i++)
-		if (loose_eq(name, t[i].col) && !strchr(t[i].col, '*')) {
+		if (loose_first(t[i].col) == first && loose_eq(name, t[i].col) &&
+		    !strchr(t[i].col, '*')) {
 			*rest = NULL;
 			return &t[i];
 		}
 	size_t nl = strlen(name);
 	for (size_t i = 0; i < n; i++) {
 		const char *c = t[i].col;
+		if (c[0] != '*' && fold(c[0]) != first0)
+			continue; /* not "*suffix", and no "prefix*" of name */
 		size_t cl = strlen(c);
 		if (cl == 0 || (c[0] != '*' && c[cl - 1] != '*'))
 			continue; /* patterns are "prefix*" or "*suffix" */
