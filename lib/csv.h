@@ -27,7 +27,10 @@
  *   - Encoding: without opts.encoding the input is UTF-8; a UTF-8 BOM is
  *     dropped, and a UTF-16LE/BE (or UTF-32) BOM switches to converting
  *     that encoding with iconv. opts.encoding names any iconv encoding
- *     ("windows-1252", "latin1", "utf-16le", ...); an unknown name fails
+ *     ("windows-1252", "latin1", "utf-16le", ...); windows-1252 and the
+ *     names WHATWG reads as it (latin1, iso-8859-1, us-ascii) decode by
+ *     its table, every byte a character (0x81 -> U+0081, as WHATWG says,
+ *     where iconv refuses it); an unknown name fails
  *     csv_open_fd() with EX_USAGE. A leading U+FEFF of the decoded text is
  *     always dropped. Invalid input (bad UTF-8, or bytes not valid in the
  *     given encoding) is an EX_DATAERR error naming the line, unless

@@ -39,7 +39,11 @@
  *  - Zoho CRM. "Modules & Fields" (zoho.com/crm/help/api/modules-
  *    fields.html) and the v2 API field api_names: Lead Owner/Owner, First
  *    Name/First_Name, Lead Status/Lead_Status, Created Time/Created_Time,
- *    Designation; lookups export a second "<Field>.id" column. Lead
+ *    Designation; lookups export a second "<Field>.id" column. Contacts
+ *    and Accounts exports: Contact Owner/Account Owner, Account Name (a
+ *    contact's company, an account's name), Mailing and Billing address
+ *    columns; the id column is Record Id (older exports: Contact Id,
+ *    Account Id). Lead
  *    Status picklist: Attempted to Contact, Contact in Future, Contacted,
  *    Junk Lead, Lost Lead, Not Contacted, Pre-Qualified, Not Qualified.
  *  - Pipedrive. Knowledge base "Importing: mandatory fields"
@@ -257,6 +261,25 @@ static const struct pentry salesforce_cols[] = {
 	{ "State/Province", "state" },
 	{ "Zip/Postal Code", "+" },
 	{ "Converted", "+" },
+	/* report labels in the other languages of its reports (header_words) */
+	{ "Lead-Inhaber", "owner" },
+	{ "Firma/Account", "company" },
+	{ "Erstelldatum", "created_at" },
+	{ "Propriétaire du lead", "owner" },
+	{ "Société/Compte", "company" },
+	{ "Statut du lead", "status" },
+	{ "Date de création", "created_at" },
+	{ "Propietario del candidato", "owner" },
+	{ "Empresa/Cuenta", "company" },
+	{ "Estado del candidato", "status" },
+	{ "Fecha de creación", "created_at" },
+	{ "Proprietário do lead", "owner" },
+	{ "Empresa/Conta", "company" },
+	{ "Status do lead", "status" },
+	{ "Data de criação", "created_at" },
+	{ "リード所有者", "owner" },
+	{ "リード状況", "status" },
+	{ "作成日", "created_at" },
 };
 
 static const struct vocab salesforce_vocab[] = {
@@ -345,8 +368,14 @@ static const struct vocab hubspot_vocab[] = {
 static const struct pentry zoho_cols[] = {
 	{ "Record Id", "ext_id" },
 	{ "Lead Id", "ext_id" },
+	{ "Contact Id", "ext_id" },
+	{ "Account Id", "ext_id" },
 	{ "Lead Owner", "owner" },
+	{ "Contact Owner", "owner" },
+	{ "Account Owner", "owner" },
 	{ "Owner", "owner" },
+	/* a contact's company; an account's own name */
+	{ "Account Name", "company" },
 	{ "First Name", "first_name" },
 	{ "Last Name", "last_name" },
 	{ "Email", "email" },
@@ -379,6 +408,14 @@ static const struct pentry zoho_cols[] = {
 	{ "Email Opt Out", "+" },
 	{ "Skype ID", "+" },
 	{ "Twitter", "+" },
+	/* contacts: the mailing address; accounts: the billing address */
+	{ "Mailing City", "city" },
+	{ "Mailing State", "state" },
+	{ "Mailing Country", "country" },
+	{ "Billing City", "city" },
+	{ "Billing State", "state" },
+	{ "Billing Country", "country" },
+	{ "Employees", "+employees" },
 	/* lookup ids ("Lead Owner.id", "Owner.id", "Created By.id"): kept */
 	{ "*.id", "+" },
 };
@@ -740,7 +777,7 @@ static const struct imap_preset presets[P__N] = {
 	       salesforce_cols, salesforce_vocab, false, true),
 	PRESET(hubspot, "HubSpot contacts export (labels or internal names)", "hubspot",
 	       hubspot_cols, hubspot_vocab, false, true),
-	PRESET(zoho, "Zoho CRM leads export (labels or API names)", "zoho", zoho_cols, zoho_vocab,
+	PRESET(zoho, "Zoho CRM leads, contacts or accounts export", "zoho", zoho_cols, zoho_vocab,
 	       false, true),
 	PRESET(pipedrive, "Pipedrive leads, people or deals export", "pipedrive", pipedrive_cols,
 	       pipedrive_vocab, false, true),
@@ -783,17 +820,37 @@ static bool importable(const struct field_desc *f)
 
 /* Match a name against a table: exact names first, then patterns. *rest
  * is what a pattern's '*' matched. */
+static char fold(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c;
+}
+
+/* The first character loose_eq compares, folded. */
+static char loose_first(const char *s)
+{
+	while (*s && loose_skip(*s))
+		s++;
+	return fold(*s);
+}
+
 static const struct pentry *table_match(const struct pentry *t, size_t n, const char *name,
                                         const char **rest)
 {
+	/* every column of a header is looked up in each table, 100k of them in a
+	 * wide export: an entry whose first character differs is passed over
+	 * without a call (or a strlen) */
+	char first = loose_first(name), first0 = fold(name[0]);
 	for (size_t i = 0; i < n; i++)
-		if (loose_eq(name, t[i].col) && !strchr(t[i].col, '*')) {
+		if (loose_first(t[i].col) == first && loose_eq(name, t[i].col) &&
+		    !strchr(t[i].col, '*')) {
 			*rest = NULL;
 			return &t[i];
 		}
 	size_t nl = strlen(name);
 	for (size_t i = 0; i < n; i++) {
 		const char *c = t[i].col;
+		if (c[0] != '*' && fold(c[0]) != first0)
+			continue; /* not "*suffix", and no "prefix*" of name */
 		size_t cl = strlen(c);
 		if (cl == 0 || (c[0] != '*' && c[cl - 1] != '*'))
 			continue; /* patterns are "prefix*" or "*suffix" */
@@ -999,32 +1056,43 @@ static bool icontains(const char *s, const char *needle)
  * German, French, Spanish, Portuguese, Japanese): a prefix of the first
  * cell, matched without regard to ASCII case.
  */
-static const char *const totals_words[] = {
-	"Grand Totals",      "Gesamtsummen",  "Gesamtsumme",   "Totaux généraux", "Total général",
-	"Totales generales", "Total general", "Totais gerais", "Total geral",     "総計",
+struct fword {
+	const char *w;
+	const char *lang; /* NULL: English, or no language at all */
 };
-static const char *const footer_starts[] = {
-	"Confidential Information",
-	"Vertrauliche Informationen",
-	"Informations confidentielles",
-	"Información confidencial",
-	"Informações confidenciais",
-	"Informacoes confidenciais",
-	"機密情報",
-	"社外秘",
-	"Copyright",
-	"\xC2\xA9" /* (c) sign */,
-	"Generated By:",
-	"Erstellt von:",
-	"Erstellt durch:",
-	"Généré par",
-	"Generado por:",
-	"Gerado por:",
-	"作成者:",
+static const struct fword totals_words[] = {
+	{ "Grand Totals", NULL },        { "Gesamtsummen", "German" },
+	{ "Gesamtsumme", "German" },     { "Totaux généraux", "French" },
+	{ "Total général", "French" },   { "Totales generales", "Spanish" },
+	{ "Total general", "Spanish" },  { "Totais gerais", "Portuguese" },
+	{ "Total geral", "Portuguese" }, { "総計", "Japanese" },
 };
-static const char *const footer_contains[] = {
-	"All rights reserved",           "Alle Rechte vorbehalten",      "Tous droits réservés",
-	"Todos los derechos reservados", "Todos os direitos reservados", "無断転載",
+static const struct fword footer_starts[] = {
+	{ "Confidential Information", NULL },
+	{ "Vertrauliche Informationen", "German" },
+	{ "Informations confidentielles", "French" },
+	{ "Información confidencial", "Spanish" },
+	{ "Informações confidenciais", "Portuguese" },
+	{ "Informacoes confidenciais", "Portuguese" },
+	{ "機密情報", "Japanese" },
+	{ "社外秘", "Japanese" },
+	{ "Copyright", NULL },
+	{ "\xC2\xA9" /* (c) sign */, NULL },
+	{ "Generated By:", NULL },
+	{ "Erstellt von:", "German" },
+	{ "Erstellt durch:", "German" },
+	{ "Généré par", "French" },
+	{ "Generado por:", "Spanish" },
+	{ "Gerado por:", "Portuguese" },
+	{ "作成者:", "Japanese" },
+};
+static const struct fword footer_contains[] = {
+	{ "All rights reserved", NULL },
+	{ "Alle Rechte vorbehalten", "German" },
+	{ "Tous droits réservés", "French" },
+	{ "Todos los derechos reservados", "Spanish" },
+	{ "Todos os direitos reservados", "Portuguese" },
+	{ "無断転載", "Japanese" },
 };
 
 /* "Grand Totals (12 records)" / "(1 record)", "Gesamtsummen (12 Datensätze)",
@@ -1033,11 +1101,11 @@ static bool grand_totals(const char *s)
 {
 	s = skip_ws(s);
 	size_t i = 0;
-	while (i < ARRAY_LEN(totals_words) && !istarts(s, totals_words[i]))
+	while (i < ARRAY_LEN(totals_words) && !istarts(s, totals_words[i].w))
 		i++;
 	if (i == ARRAY_LEN(totals_words))
 		return false;
-	s = skip_ws(s + strlen(totals_words[i]));
+	s = skip_ws(s + strlen(totals_words[i].w));
 	if (*s++ != '(')
 		return false;
 	const char *d = s;
@@ -1068,10 +1136,66 @@ bool imap_row_footer(const char *const *cells, size_t n, bool *in_footer)
 			return false;
 	const char *s = skip_ws(cells[0]);
 	for (size_t i = 0; i < ARRAY_LEN(footer_starts) && !*in_footer; i++)
-		*in_footer = istarts(s, footer_starts[i]);
+		*in_footer = istarts(s, footer_starts[i].w);
 	for (size_t i = 0; i < ARRAY_LEN(footer_contains) && !*in_footer; i++)
-		*in_footer = icontains(s, footer_contains[i]);
+		*in_footer = icontains(s, footer_contains[i].w);
 	return *in_footer;
+}
+
+/* Column names of Salesforce reports (and the generic names) in the
+ * languages of its reports: the language of a header. */
+static const struct fword header_words[] = {
+	{ "Lead-Inhaber", "German" },
+	{ "Firma/Account", "German" },
+	{ "Erstelldatum", "German" },
+	{ "Vorname", "German" },
+	{ "Nachname", "German" },
+	{ "Propriétaire du lead", "French" },
+	{ "Société/Compte", "French" },
+	{ "Statut du lead", "French" },
+	{ "Date de création", "French" },
+	{ "Prénom", "French" },
+	{ "Propietario del candidato", "Spanish" },
+	{ "Empresa/Cuenta", "Spanish" },
+	{ "Estado del candidato", "Spanish" },
+	{ "Fecha de creación", "Spanish" },
+	{ "Apellidos", "Spanish" },
+	{ "Proprietário do lead", "Portuguese" },
+	{ "Empresa/Conta", "Portuguese" },
+	{ "Status do lead", "Portuguese" },
+	{ "Data de criação", "Portuguese" },
+	{ "Sobrenome", "Portuguese" },
+};
+
+const char *imap_header_language(const struct imap *m, const char **column)
+{
+	for (size_t i = 0; i < m->ncols; i++)
+		for (size_t k = 0; k < ARRAY_LEN(header_words); k++)
+			if (loose_eq(m->cols[i].name, header_words[k].w)) {
+				*column = m->cols[i].name;
+				return header_words[k].lang;
+			}
+	return NULL;
+}
+
+const char *imap_footer_language(const char *cell)
+{
+	const char *s = skip_ws(cell);
+	for (size_t i = 0; i < ARRAY_LEN(totals_words); i++)
+		if (istarts(s, totals_words[i].w))
+			return totals_words[i].lang;
+	for (size_t i = 0; i < ARRAY_LEN(footer_starts); i++)
+		if (istarts(s, footer_starts[i].w))
+			return footer_starts[i].lang;
+	for (size_t i = 0; i < ARRAY_LEN(footer_contains); i++)
+		if (icontains(s, footer_contains[i].w))
+			return footer_contains[i].lang;
+	return NULL;
+}
+
+void imap_add_note(struct imap *m, const char *msg)
+{
+	note(m, "%s", msg);
 }
 
 /*
@@ -2365,6 +2489,63 @@ bool imap_date_parse(enum imap_datefmt fmt, const char *s, int64_t *out)
 	return imap_date_parse_zoned(fmt, s, out, &zoned);
 }
 
+/* A time after the date, on a 24-hour clock: "10:15", "16:20:05",
+ * "T09:30:00.5Z", and no AM/PM after it. */
+static bool clock_24h(const char *p)
+{
+	while (*p == ' ' || *p == ',' || *p == 'T')
+		p++;
+	int h, mi, sec;
+	if (!num(&p, 1, 2, &h) || *p++ != ':' || !num(&p, 2, 2, &mi) || h > 23)
+		return false;
+	if (*p == ':' && (p++, !num(&p, 2, 2, &sec)))
+		return false;
+	if (*p == '.') /* a fraction */
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	p = skip_ws(p);
+	return !(*p == 'a' || *p == 'A' || *p == 'p' || *p == 'P');
+}
+
+unsigned imap_date_hints(const char *v)
+{
+	int64_t t;
+	const char *p = skip_ws(skip_weekday(v)), *b = p;
+	if (is_alpha8(*p)) { /* "Mar 14, 2024", "March 14 2024" */
+		while (is_alpha8(*p))
+			p++;
+		if (!month_word(b, (size_t)(p - b)))
+			return 0;
+		if (*p == '.')
+			p++;
+		p = skip_ws(p);
+		int day;
+		if (num(&p, 1, 2, &day) && (*p == ',' || is_ws(*p)) && parse_named(b, &t))
+			return IMAP_HINT_WORD_DAY;
+		return 0;
+	}
+	int a, m, y;
+	if (!num(&p, 1, 2, &a))
+		return 0;
+	if (*p == '/' || *p == '-') { /* "03/01/2024 10:15": the clock may tell */
+		const char *q = p + 1, *yb;
+		if (num(&q, 1, 2, &m) && *q == *p && (yb = ++q, num(&q, 2, 4, &y)) && q - yb != 3 &&
+		    *q && (parse_xy(b, true, &t) || parse_xy(b, false, &t)))
+			return clock_24h(q) ? IMAP_HINT_24H : 0;
+	}
+	/* "14 Mar 2024", "14-Mar-24", "14. März 2024", "14 de marzo de 2024" */
+	while (*p == ' ' || *p == '-' || *p == '.' || *p == '/')
+		p++;
+	if ((p[0] == 'd' || p[0] == 'D') && p[1] == 'e' && p[2] == ' ')
+		p = skip_ws(p + 2);
+	const char *w = p;
+	while (is_alpha8(*p))
+		p++;
+	if (p > w && month_word(w, (size_t)(p - w)) && parse_named(b, &t))
+		return IMAP_HINT_DAY_WORD;
+	return 0;
+}
+
 #define ALL_FORMATS                                                                                \
 	((1u << IMAP_DATE_ISO) | (1u << IMAP_DATE_YMD) | (1u << IMAP_DATE_MDY) |                   \
 	 (1u << IMAP_DATE_DMY) | (1u << IMAP_DATE_EPOCH_MS) | (1u << IMAP_DATE_EPOCH_S))
@@ -2383,11 +2564,14 @@ void imap_datedet_feed(struct imap_datedet *d, const char *value, uint64_t line)
 	if (!d->sample)
 		d->sample = trim_dup(value);
 	int64_t t, tm = 0, td = 0;
+	bool proved = d->only_mdy || d->only_dmy;
 	if (!d->possible) { /* the formats are mixed: still, the day/month proof */
 		bool m = imap_date_parse(IMAP_DATE_MDY, value, &t);
 		bool dd = imap_date_parse(IMAP_DATE_DMY, value, &t);
 		d->only_mdy |= m && !dd;
 		d->only_dmy |= dd && !m;
+		if (!proved && (d->only_mdy || d->only_dmy))
+			d->proof = trim_dup(value);
 		return;
 	}
 	bool pm = false, pd = false;
@@ -2411,6 +2595,8 @@ void imap_datedet_feed(struct imap_datedet *d, const char *value, uint64_t line)
 	 * (once an order is ruled out, its parse is no longer tried) */
 	d->only_mdy |= pm && !pd;
 	d->only_dmy |= pd && !pm;
+	if (!proved && (d->only_mdy || d->only_dmy))
+		d->proof = trim_dup(value);
 	if (!d->possible) {
 		d->bad = trim_dup(value);
 		d->bad_line = line;
@@ -2468,6 +2654,7 @@ void imap_datedet_free(struct imap_datedet *d)
 {
 	free(d->bad);
 	free(d->sample);
+	free(d->proof);
 	memset(d, 0, sizeof *d);
 }
 
@@ -3036,9 +3223,13 @@ static void apply_close_date(struct rowctx *x, const struct imap_col *c, const c
 /*
  * The email cell: normalised as add and edit do (lib/lead.c); "Name <addr>"
  * gives the address (the name too, when the row has none); of several
- * addresses the first is the email, the others a custom field.
+ * addresses the first is the email, the others a custom field. A cell
+ * that holds no address is not the row's end (import's one leniency,
+ * DECISIONS "One validator"): the text is kept as a custom field under
+ * the column's name with a warning, the email left empty, and the caller
+ * keeps the lead if something else identifies it (w->bad_email).
  */
-static void apply_email(struct rowctx *x, const char *v, size_t vn)
+static void apply_email(struct rowctx *x, const struct imap_col *c, const char *v, size_t vn)
 {
 	struct lead *l = x->l;
 	bool plain = true; /* the usual cell: one bare ASCII address */
@@ -3054,8 +3245,9 @@ static void apply_email(struct rowctx *x, const char *v, size_t vn)
 		plain = false;
 	}
 	if (plain) {
-		set_text(l, LT_EMAIL, v, vn); /* finish_lead() checks it */
-		return;
+		set_text(l, LT_EMAIL, v, vn);
+		if (lead_email_canon(l->t[LT_EMAIL]))
+			return;
 	} else {
 		char *cell = xstrndup(v, vn), *addr, *name, *rest;
 		bool ok =
@@ -3071,9 +3263,18 @@ static void apply_email(struct rowctx *x, const char *v, size_t vn)
 			return;
 		}
 	}
-	/* no address at all: the row is refused with the file's words, as add
-	 * refuses it (finish_lead) */
-	set_text(l, LT_EMAIL, v, vn);
+	free(l->t[LT_EMAIL]);
+	l->t[LT_EMAIL] = NULL;
+	if (x->w) {
+		x->w->bad_value++;
+		if (!x->w->bad_email) {
+			x->w->bad_email = v;
+			x->w->bad_email_len = vn;
+		}
+	}
+	row_warn(x->w, "column '%s': '%.*s' is not an email address; kept as a custom field",
+	         c->name, (int)(vn > 64 ? 64 : vn), v);
+	kv_add(x, c->key, v, vn);
 }
 
 static int apply_field(struct rowctx *x, const struct imap_col *c, const char *raw, const char *v,
@@ -3084,7 +3285,7 @@ static int apply_field(struct rowctx *x, const struct imap_col *c, const char *r
 	struct lead *l = x->l;
 	if (f->kind == FK_TEXT) {
 		if (f->idx == LT_EMAIL && !(c->secondary && l->t[f->idx])) {
-			apply_email(x, v, vn);
+			apply_email(x, c, v, vn);
 		} else if (vocab_field(f)) {
 			apply_vocab(x, c, v, vn);
 		} else if (f->idx == LT_CLOSE_DATE && !(c->secondary && l->t[f->idx])) {

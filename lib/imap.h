@@ -125,6 +125,7 @@ struct imap_datedet {
 	char *bad;         /* the first value that left no format fitting */
 	uint64_t bad_line;
 	char *sample; /* the first value, for messages */
+	char *proof;  /* the first value that set only_mdy or only_dmy */
 };
 
 enum imap_dverdict {
@@ -143,6 +144,19 @@ void imap_datedet_feed(struct imap_datedet *d, const char *value, uint64_t line)
 enum imap_dverdict imap_datedet_verdict(const struct imap_datedet *d, const char *column,
                                         enum imap_datefmt *fmt, struct lerr *err);
 void imap_datedet_free(struct imap_datedet *d);
+
+/*
+ * What a date value tells of the locale that wrote it, for the file's
+ * day/month order when no value proves it (a bit set of):
+ *   IMAP_HINT_DAY_WORD  the month a word after the day: "14 Mar 2024",
+ *                       "14. März 2024", "14 de marzo de 2024"
+ *   IMAP_HINT_WORD_DAY  the month a word before the day: "Mar 14, 2024"
+ *   IMAP_HINT_24H       a numeric date with a 24-hour time, no AM/PM:
+ *                       "03/01/2024 10:15"
+ * 0 for anything else (ISO dates, a date alone, "3/1/2024 9:30 AM").
+ */
+enum { IMAP_HINT_DAY_WORD = 1, IMAP_HINT_WORD_DAY = 2, IMAP_HINT_24H = 4 };
+unsigned imap_date_hints(const char *value);
 
 /* ---- Columns and the mapping ---------------------------------------- */
 
@@ -208,6 +222,14 @@ bool imap_row_blank(const char *const *cells, size_t n);
  * too. Call it before imap_row_shape(): footer rows are short.
  */
 bool imap_row_footer(const char *const *cells, size_t n, bool *in_footer);
+/* The language of a footer row's first cell ("German", "French",
+ * "Spanish", "Portuguese", "Japanese"); NULL for English or none. */
+const char *imap_footer_language(const char *cell);
+/* The language of a header that has a Salesforce report label (or a
+ * first or last name column) in German, French, Spanish or Portuguese
+ * ("Erstelldatum", "Date de création"), *column the first such column;
+ * NULL for none. */
+const char *imap_header_language(const struct imap *m, const char **column);
 
 /*
  * Take the header row: trims names, drops leading empty cells (m->skip,
@@ -219,6 +241,8 @@ bool imap_row_footer(const char *const *cells, size_t n, bool *in_footer);
  */
 int imap_init(struct imap *m, const char *const *cells, size_t n, struct lerr *err);
 void imap_free(struct imap *m);
+/* Add a remark to m->notes (for the report). */
+void imap_add_note(struct imap *m, const char *msg);
 
 /* Column index by name (case-insensitive, trimmed), -1 if none. */
 int imap_col_find(const struct imap *m, const char *name);
@@ -364,8 +388,12 @@ enum imap_vres imap_vmap_resolve(const struct imap_vmap *vm, const char *value,
 
 struct imap_warn {
 	int unknown;   /* values no vocabulary knows (kept in extra) */
-	int bad_value; /* numbers/money that did not parse (kept in extra) */
+	int bad_value; /* numbers, money, dates, emails that did not parse (kept in extra) */
 	char msg[256]; /* the first warning: "column 'Status': unknown value 'Hot'" */
+	/* the first email cell that holds no address (into the row's cells:
+	 * valid until the next record), NULL if none; the email is left empty */
+	const char *bad_email;
+	size_t bad_email_len;
 };
 
 /*
@@ -388,10 +416,11 @@ int imap_row_shape(const struct imap *m, const char *const *cells, size_t n, str
  * first column that gives one wins. ext_source is the preset's name for
  * a vendor preset. A vendor value that did not resolve to our own
  * status or stage name is also kept in extra under its column name.
- * Returns 0, or EX_DATAERR (reject the row; err names column and value)
- * for a bad shape or an unparsable date; l may then be partly filled
- * (lead_free it). Warnings accumulate in w (may be NULL); w->msg keeps
- * the first one.
+ * The email is checked and normalised here (lead_email_canon): a cell
+ * with no address leaves it empty, the text in extra, and a warning.
+ * Returns 0, or EX_DATAERR (reject the row; err says why) for a bad
+ * shape; l may then be partly filled (lead_free it). Warnings
+ * accumulate in w (may be NULL); w->msg keeps the first one.
  */
 int imap_row(const struct imap *m, const struct imap_vmap *vm, const char *const *cells, size_t n,
              struct lead *l, struct imap_warn *w, struct lerr *err);

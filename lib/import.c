@@ -195,11 +195,64 @@ static void datedet_feed(struct imap_datedet *d, const char *v, uint64_t line)
 }
 
 /*
- * Pass 1: decide each date column's format from all its values. Only run
- * when some date column has no format yet.
+ * What the file tells of the locale that wrote it, for the day/month
+ * order when no value proves it: the first reason found for each order.
  */
-static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap *m,
-                        struct lerr *err)
+struct locale_ev {
+	char dmy[200], mdy[200];
+	unsigned seen; /* IMAP_HINT_* kinds already found */
+};
+
+/* The vendors whose exports write dates in the user's locale, where
+ * month-first locales (en_US) write times with AM/PM. */
+static bool locale_vendor(const struct imap *m)
+{
+	const char *p = imap_preset_name(m->preset);
+	return strcmp(p, "salesforce") == 0 || strcmp(p, "zoho") == 0 || strcmp(p, "suitecrm") == 0;
+}
+
+static void locale_value(struct locale_ev *ev, const struct imap *m, const struct imap_col *col,
+                         const char *v)
+{
+	unsigned h = imap_date_hints(v) & ~ev->seen;
+	if (!h)
+		return;
+	ev->seen |= h;
+	size_t n = strlen(v);
+	if (n > 40) /* on a character's first byte */
+		for (n = 40; n > 0 && ((unsigned char)v[n] & 0xC0) == 0x80; n--)
+			;
+	char *t = str_trim(xstrndup(v, n));
+	if ((h & IMAP_HINT_DAY_WORD) && !ev->dmy[0])
+		snprintf(ev->dmy, sizeof ev->dmy,
+		         "column '%.40s' writes the day before the month's name ('%s')", col->name,
+		         t);
+	if ((h & IMAP_HINT_WORD_DAY) && !ev->mdy[0])
+		snprintf(ev->mdy, sizeof ev->mdy,
+		         "column '%.40s' writes the month's name before the day ('%s')", col->name,
+		         t);
+	if ((h & IMAP_HINT_24H) && locale_vendor(m) && !ev->dmy[0])
+		snprintf(ev->dmy, sizeof ev->dmy,
+		         "it is a %s export with 24-hour times ('%s'), which its month-first "
+		         "locales write with AM/PM",
+		         imap_preset_name(m->preset), t);
+	free(t);
+}
+
+/*
+ * Pass 1: decide each date column's format from all its values. Only run
+ * when some date column has no format yet. The day/month order of the
+ * columns whose values allow both is decided, in this order, by: a
+ * column whose values prove it (12/25/2024), or whose --date-format
+ * names it; else the file's locale (locale_ev: its report footer's
+ * language, dates with the month's name, the 24-hour clock of a vendor
+ * export, a ';' delimiter), when it points one way only; else it is
+ * asked for (EX_DATAERR), or with ask false (--detect) only said. *said
+ * gets which rule decided, for the report; empty when no column needed
+ * one.
+ */
+static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap *m, bool ask,
+                        struct sb *said, struct lerr *err)
 {
 	size_t nd = 0;
 	for (size_t i = 0; i < m->ncols; i++)
@@ -211,7 +264,14 @@ static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap
 		imap_datedet_init(&det[i]);
 	struct cells c = { 0 };
 	struct csv_rec rec;
-	bool in_footer = false;
+	struct locale_ev ev = { .seen = 0 };
+	bool in_footer = false, proved = false;
+	const char *hcol, *hlang = imap_header_language(m, &hcol);
+	if (hlang)
+		snprintf(ev.dmy, sizeof ev.dmy,
+		         "the header is in %s (column '%.40s'), a language whose dates are day "
+		         "first",
+		         hlang, hcol);
 	int rc;
 	while ((rc = csv_next(r, &rec, err)) == 1) {
 		if (o->stop && *o->stop) {
@@ -219,21 +279,41 @@ static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap
 			break;
 		}
 		cells_from(&c, &rec);
-		if (imap_row_blank(c.v, c.n) || imap_row_footer(c.v, c.n, &in_footer))
+		if (imap_row_blank(c.v, c.n))
 			continue;
+		if (imap_row_footer(c.v, c.n, &in_footer)) {
+			const char *lang = imap_footer_language(c.v[0]);
+			if (lang && strcmp(lang, "Japanese") != 0 && !ev.dmy[0])
+				snprintf(
+				    ev.dmy, sizeof ev.dmy,
+				    "the report's footer is in %s, a language whose dates are day "
+				    "first",
+				    lang);
+			continue;
+		}
 		for (size_t i = 0; i < m->ncols; i++) {
 			size_t k = m->skip + i;
 			if (imap_col_is_date(&m->cols[i]) && m->cols[i].date == IMAP_DATE_AUTO &&
-			    k < c.n)
+			    k < c.n) {
 				datedet_feed(&det[i], c.v[k], rec.line);
+				proved |= det[i].only_mdy || det[i].only_dmy;
+				/* the locale matters only while no value proves the order */
+				if (!proved && ev.seen != 7 && c.v[k][0])
+					locale_value(&ev, m, &m->cols[i], c.v[k]);
+			}
 		}
 	}
 	if (rc > 0 && rc < 128)
 		rc = file_err(o, rc, err);
+	if (csv_delimiter(r) == ';' && !ev.dmy[0])
+		snprintf(ev.dmy, sizeof ev.dmy,
+		         "the file is separated by ';', the list separator of the locales with a "
+		         "decimal comma, which all write the day first");
 	/* Day/month order is the file's, not a column's: one whose values prove
 	 * it (12/25/2024) decides for those that only hold ambiguous ones. */
 	enum imap_datefmt order = IMAP_DATE_AUTO;
 	bool conflict = false;
+	struct sb why = SB_INIT;
 	for (size_t i = 0; rc == 0 && i < m->ncols; i++) {
 		const struct imap_col *col = &m->cols[i];
 		enum imap_datefmt given = col->date;
@@ -248,11 +328,26 @@ static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap
 		if (mdy != dmy) {
 			enum imap_datefmt o2 = mdy ? IMAP_DATE_MDY : IMAP_DATE_DMY;
 			conflict |= order != IMAP_DATE_AUTO && order != o2;
+			if (order == IMAP_DATE_AUTO && auto_)
+				sb_addf(&why, "column '%s' proves it ('%s')", col->name,
+				        det[i].proof ? det[i].proof : "?");
+			else if (order == IMAP_DATE_AUTO)
+				sb_addf(&why, "--date-format says so for column '%s'", col->name);
 			order = o2;
 		}
 	}
-	if (conflict)
+	if (conflict) {
 		order = IMAP_DATE_AUTO;
+		sb_reset(&why);
+	}
+	/* no value proves it: the locale, if it points one way */
+	if (order == IMAP_DATE_AUTO && !conflict && (ev.dmy[0] != 0) != (ev.mdy[0] != 0)) {
+		order = ev.dmy[0] ? IMAP_DATE_DMY : IMAP_DATE_MDY;
+		sb_adds(&why, ev.dmy[0] ? ev.dmy : ev.mdy);
+	} else if (order == IMAP_DATE_AUTO && !conflict && ev.dmy[0] && ev.mdy[0]) {
+		sb_addf(&why, "the file's hints disagree: %s, but %s", ev.dmy, ev.mdy);
+	}
+	struct sb cols = SB_INIT;
 	for (size_t i = 0; rc == 0 && i < m->ncols; i++) {
 		if (!imap_col_is_date(&m->cols[i]) || m->cols[i].date != IMAP_DATE_AUTO)
 			continue;
@@ -264,11 +359,12 @@ static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap
 			m->cols[i].date = fmt;
 			break;
 		case IMAP_DV_AMBIGUOUS:
-			if (order == IMAP_DATE_AUTO) {
+			sb_addf(&cols, "%s'%s'", cols.len ? ", " : "", m->cols[i].name);
+			if (order == IMAP_DATE_AUTO && ask) {
 				rc = file_err(o, err->code ? err->code : EX_DATAERR, err);
 				break;
 			}
-			m->cols[i].date = order;
+			m->cols[i].date = order; /* (AUTO: --detect says so) */
 			err->code = 0;
 			err->msg[0] = '\0';
 			break;
@@ -283,6 +379,18 @@ static int detect_dates(struct import_opts *o, struct csv_reader *r, struct imap
 			break;
 		}
 	}
+	if (rc == 0 && cols.len && order != IMAP_DATE_AUTO)
+		sb_addf(said, "dates: %s read %s, as %s; if not, say --date-format %s",
+		        sb_str(&cols),
+		        order == IMAP_DATE_DMY ? "day first (DD/MM)" : "month first (MM/DD)",
+		        sb_str(&why), order == IMAP_DATE_DMY ? "mdy" : "dmy");
+	else if (rc == 0 && cols.len)
+		sb_addf(said,
+		        "dates: %s may be month or day first: %s; the import asks for "
+		        "--date-format mdy or dmy",
+		        sb_str(&cols), why.len ? sb_str(&why) : "nothing in the file tells");
+	sb_free(&why);
+	sb_free(&cols);
 	for (size_t i = 0; i < m->ncols; i++)
 		imap_datedet_free(&det[i]);
 	free(det);
@@ -585,6 +693,25 @@ int import_detect(struct import_opts *o, struct imap *m, struct imap_detection *
 	if (rc)
 		return rc;
 	rc = setup_mapping(o, &r, &c, m, d, err);
+	/* the day/month order and what decided it (without --date-format) */
+	bool dates = false;
+	for (size_t i = 0; !rc && i < m->ncols && !(o->date_formats && o->date_formats[0]); i++)
+		dates |= imap_col_is_date(&m->cols[i]);
+	if (dates) {
+		struct sb said = SB_INIT;
+		rc = detect_dates(o, r, m, false, &said, err);
+		if (!rc && said.len)
+			imap_add_note(m, sb_str(&said));
+		sb_free(&said);
+		csv_close(r);
+		r = NULL;
+		uint64_t hline;
+		if (!rc && lseek(o->fd, 0, SEEK_SET) < 0)
+			rc = lerr_set(err, EX_IOERR, "cannot rewind '%s': %s", o->file,
+			              strerror(errno));
+		if (!rc && !(rc = open_reader(o, &r, err)))
+			rc = read_header(o, r, &c, &hline, err);
+	}
 	free(c.v);
 	if (!rc && st)
 		rc = detect_owners(o, r, m, st, err);
@@ -598,16 +725,7 @@ static int finish_lead(struct import_opts *o, struct lead *l, uint64_t line, int
 {
 	struct hook_env *h = o->hooks;
 	const struct config *cfg = h->cfg;
-	if (l->t[LT_EMAIL]) {
-		/* in place; the file's own words for the error message */
-		char raw[256];
-		size_t n = strlen(l->t[LT_EMAIL]);
-		n = n < sizeof raw ? n : sizeof raw - 1;
-		memcpy(raw, l->t[LT_EMAIL], n);
-		raw[n] = '\0';
-		if (!lead_email_canon(l->t[LT_EMAIL]))
-			return lerr_set(err, EX_DATAERR, "invalid email '%s'", raw);
-	}
+	/* (the email: checked and normalised by imap_row) */
 	if (lc_identifiable(l, err)) /* the one rule add and edit keep too */
 		return err->code;
 	if (o->extra_json && l->t[LT_EXTRA] && !db_json_valid(h->db, l->t[LT_EXTRA]))
@@ -689,7 +807,14 @@ static int row_lead(struct import_opts *o, const struct imap *m, const struct im
 	lead_init(l);
 	struct imap_warn w = { 0 };
 	int rc = imap_row(m, vm, v, c->n, l, &w, e);
-	if (w.unknown + w.bad_value && o->strict && !rc) {
+	/* an email that is no address: the lead is kept (the text in a custom
+	 * field) only when something else identifies it, and not under --strict */
+	struct lerr ignored;
+	if (!rc && w.bad_email && (o->strict || lc_identifiable(l, &ignored))) {
+		int n = (int)(w.bad_email_len < 200 ? w.bad_email_len : 200);
+		rc = lerr_set(e, EX_DATAERR, "invalid email '%.*s'%s", n, w.bad_email,
+		              o->strict ? "" : " and no name, company or phone");
+	} else if (w.unknown + w.bad_value && o->strict && !rc) {
 		rc = lerr_set(e, EX_DATAERR, "%s", w.msg); /* --strict: a bad row */
 	} else if (w.unknown + w.bad_value) {
 		if (!st->warnings)
@@ -1469,7 +1594,12 @@ static int import_rows(struct import_opts *o, struct import_stats *st, struct le
 	bool two_pass = false;
 	for (size_t i = 0; i < m.ncols; i++)
 		two_pass |= imap_col_is_date(&m.cols[i]) && m.cols[i].date == IMAP_DATE_AUTO;
-	if ((rc = detect_dates(o, r, &m, err)))
+	struct sb said = SB_INIT;
+	rc = detect_dates(o, r, &m, true, &said, err);
+	if (!rc && said.len && o->notice)
+		o->notice(o->ctx, sb_str(&said));
+	sb_free(&said);
+	if (rc)
 		goto out;
 	if (two_pass) {
 		/* back to the start for the real pass */

@@ -65,10 +65,10 @@ $(hx 'cr\rhere')|$(hx 'two\\\\')|$(hx 'x\ny')"
 }
 
 @test "lone CR line endings count lines for the rejects" {
-	printf 'Email,First Name\rok@example.com,A\rnot-an-email,B\r' >cr.csv
+	printf 'Email,First Name\rok@example.com,A\rnot-an-email,\r' >cr.csv
 	run --separate-stderr leads import cr.csv
 	assert_success
-	assert_equal "${stderr_lines[0]}" "leads import: line 3: invalid email 'not-an-email'"
+	assert_equal "${stderr_lines[0]}" "leads import: line 3: invalid email 'not-an-email' and no name, company or phone"
 }
 
 @test "a UTF-8 BOM does not stick to the first column name" {

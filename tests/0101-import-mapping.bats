@@ -134,7 +134,7 @@ suitecrm|555-0299|'
 	run --separate-stderr leads import --detect "$SAMPLES/zoho.csv"
 	assert_success
 	assert_equal "$stderr" ""
-	assert_output 'preset: zoho (Zoho CRM leads export (labels or API names), confidence high)
+	assert_output 'preset: zoho (Zoho CRM leads, contacts or accounts export, confidence high)
 COLUMN          FIELD                 BY
 Record Id       ext_id                preset
 Lead Owner      owner                 preset

@@ -158,6 +158,85 @@ d@example.com|'
 	assert_failure 65
 }
 
+@test "no value proves the order: the file's locale decides, and the summary says which rule did" {
+	# a Zoho export with 24-hour times: its month-first locales write AM/PM
+	f=$FIXTURES/import/vendors/zoho-accounts.csv
+	rule="leads import: dates: 'Created Time', 'Modified Time', 'Last Activity Time' read day first (DD/MM), as it is a zoho export with 24-hour times ('03/01/2024 10:15'), which its month-first locales write with AM/PM; if not, say --date-format mdy"
+	run --separate-stderr leads import --detect "$f"
+	assert_success
+	assert_equal "$stderr" "$rule"
+	run --separate-stderr leads import "$f"
+	assert_success
+	assert_equal "${stderr_lines[0]}" "$rule"
+	run -0 sql "SELECT company, strftime('%Y-%m-%dT%H:%M', created_at, 'unixepoch'), strftime('%Y-%m-%dT%H:%M', updated_at, 'unixepoch') FROM leads ORDER BY id"
+	assert_output 'Raman & Sons, Chennai|2024-01-03T10:15|2024-02-04T09:00
+Müller Maschinenbau GmbH|2024-02-07T14:30|2024-02-07T14:30
+Harbourview Realty|2024-03-11T08:05|2024-03-12T19:45'
+	# the same dates with AM/PM say nothing: asked for
+	new_db LEADS_DB ampm
+	sed -E 's#(/2024 [0-9:]+)#\1 AM#g' "$f" >ampm.csv
+	run --separate-stderr leads import ampm.csv
+	assert_failure 65
+	[[ $stderr == *"column 'Created Time': dates like '03/01/2024 10:15 AM' may be MM/DD/YYYY or DD/MM/YYYY; say which with --date-format mdy or --date-format dmy" ]] || fail "$stderr"
+	# nor does a 24-hour clock in a file no vendor's locale wrote
+	printf '%s\n' 'Email,Created' 'a@example.com,03/04/2024 16:20' >generic.csv
+	run --separate-stderr leads import generic.csv
+	assert_failure 65
+}
+
+@test "the locale: a header or Salesforce report footer in German or French, dates with the month's name, a ';' delimiter" {
+	printf '%s\n' '"Lead Owner","First Name","Last Name","Company / Account","Email","Lead Status","Create Date"' \
+		'"Anna Schmidt","Jürgen","Weiß","Müller GmbH","j@mueller.example.de","Open - Not Contacted","03/04/2024"' \
+		'' '"Gesamtsummen (1 Datensätze)","","","","","",""' '' \
+		'"Vertrauliche Informationen - Nicht weitergeben","","","","","",""' >sf.csv
+	run --separate-stderr leads import sf.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" "leads import: dates: 'Create Date' read day first (DD/MM), as the report's footer is in German, a language whose dates are day first; if not, say --date-format mdy"
+	run -0 sql "SELECT strftime('%Y-%m-%d', created_at, 'unixepoch') FROM leads"
+	assert_output 2024-04-03
+	# a report whose header is French (no footer): its labels map, its dates are day first
+	new_db LEADS_DB fr
+	printf '%s\n' '"Propriétaire du lead","Prénom","Nom","Société/Compte","E-mail","Statut du lead","Date de création"' \
+		'"Claire Dubois","Éloïse","L'"'"'Hôte","Café de la Gare","eloise@cafe.example.fr","Working - Contacted","03/04/2024 09:30"' >fr.csv
+	run --separate-stderr leads import fr.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" "leads import: dates: 'Date de création' read day first (DD/MM), as the header is in French (column 'Propriétaire du lead'), a language whose dates are day first; if not, say --date-format mdy"
+	run -0 sql "SELECT ext_source, owner, company, stage, strftime('%Y-%m-%dT%H:%M', created_at, 'unixepoch') FROM leads"
+	assert_output 'salesforce|Claire Dubois|Café de la Gare|contacted|2024-04-03T09:30'
+	# the month's name after the day: day first; before it: month first
+	new_db LEADS_DB named
+	printf '%s\n' 'Email,Created' 'a@example.com,03/04/2024' 'b@example.com,5 Jun 2024' >dm.csv
+	run --separate-stderr leads import dm.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" "leads import: dates: 'Created' read day first (DD/MM), as column 'Created' writes the day before the month's name ('5 Jun 2024'); if not, say --date-format mdy"
+	printf '%s\n' 'Email,Created' 'c@example.com,03/04/2024' 'd@example.com,"Jun 5, 2024"' >md.csv
+	run --separate-stderr leads import md.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" "leads import: dates: 'Created' read month first (MM/DD), as column 'Created' writes the month's name before the day ('Jun 5, 2024'); if not, say --date-format dmy"
+	run -0 sql "SELECT email || ' ' || strftime('%Y-%m-%d', created_at, 'unixepoch') FROM leads ORDER BY id"
+	assert_output $'a@example.com 2024-04-03\nb@example.com 2024-06-05\nc@example.com 2024-03-04\nd@example.com 2024-06-05'
+	# both ways: the hints disagree, so it is asked for
+	printf '%s\n' 'Email,Created' 'e@example.com,03/04/2024' 'f@example.com,5 Jun 2024' 'g@example.com,"Jun 5, 2024"' >both.csv
+	run --separate-stderr leads import --detect both.csv
+	assert_success
+	assert_equal "$stderr" "leads import: dates: 'Created' may be month or day first: the file's hints disagree: column 'Created' writes the day before the month's name ('5 Jun 2024'), but column 'Created' writes the month's name before the day ('Jun 5, 2024'); the import asks for --date-format mdy or dmy"
+	run --separate-stderr leads import both.csv
+	assert_failure 65
+	# the list separator of the decimal-comma locales
+	new_db LEADS_DB semi
+	printf '%s\n' 'Email;Created' 'a@example.com;03/04/2024' >semi.csv
+	run --separate-stderr leads import semi.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" "leads import: dates: 'Created' read day first (DD/MM), as the file is separated by ';', the list separator of the locales with a decimal comma, which all write the day first; if not, say --date-format mdy"
+	# but a value that proves the order comes first
+	printf '%s\n' 'Email;Created;Last Activity' 'b@example.com;3/14/2024;04/05/2024' >proof.csv
+	run --separate-stderr leads import --map 'Last Activity=last_activity_at' proof.csv
+	assert_success
+	assert_equal "${stderr_lines[0]}" "leads import: dates: 'Last Activity' read month first (MM/DD), as column 'Created' proves it ('3/14/2024'); if not, say --date-format dmy"
+	run -0 sql "SELECT strftime('%Y-%m-%d', last_activity_at, 'unixepoch') FROM leads WHERE email = 'b@example.com'"
+	assert_output 2024-04-05
+}
+
 @test "two-digit years, month names in five languages, weekdays, zones, epochs" {
 	printf '%s\n' 'Email,Created' 'a@example.com,3/14/24' 'b@example.com,"Mar 14, 2024"' \
 		'c@example.com,14-Mar-2024' 'd@example.com,"Thu, 14 Mar 2024 10:00:00 GMT"' \

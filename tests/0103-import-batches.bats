@@ -122,23 +122,23 @@ generic: 4 read, 2 inserted, 0 updated, 0 duplicates skipped, 2 rejected, 0 warn
 }
 
 @test "the rejects file: line, reason, the original cells; re-importable" {
-	printf '%s\n' 'Email,First Name,Notes' 'ok@example.com,Ok,fine' 'not-an-email,Bad,"has, comma"' \
-		',,' ',,"only a note"' 'x@example.com,X,a,b' '"multi@bad",M,"line one' 'line two"' >r.csv
+	printf '%s\n' 'Email,First Name,Notes' 'ok@example.com,Ok,fine' 'not-an-email,,"has, comma"' \
+		',,' ',,"only a note"' 'x@example.com,X,a,b' '"multi@bad",,"line one' 'line two"' >r.csv
 	run --separate-stderr leads import --rejects rej.csv r.csv
 	assert_success
 	assert_equal "$(untimed "$stderr")" "generic: 5 read, 1 inserted, 0 updated, 0 duplicates skipped, 4 rejected, 0 warnings (T); batch 1"
 	run -0 cat rej.csv
 	assert_output "rejected_line,rejected_reason,Email,First Name,Notes
-3,invalid email 'not-an-email',not-an-email,Bad,\"has, comma\"
+3,\"invalid email 'not-an-email' and no name, company or phone\",not-an-email,,\"has, comma\"
 5,\"no email, name, company or phone\",,,only a note
 6,\"too many fields: 4, the header has 3\",x@example.com,X,a,b
-7,invalid email 'multi@bad',multi@bad,M,\"line one
+7,\"invalid email 'multi@bad' and no name, company or phone\",multi@bad,,\"line one
 line two\""
 	run -0 stat -c %a rej.csv
 	assert_output 600
 	[[ -z $(ls rej.csv.tmp.* 2>/dev/null) ]] || fail "temporary rejects file left behind"
 	# fix the rows, import the file again without the two extra columns
-	sed -i 's/^3,invalid.*/3,x,bad@example.com,Bad,"has, comma"/; s/^6,.*/6,x,x@example.com,X,"a,b"/' rej.csv
+	sed -i 's/^3,.*/3,x,bad@example.com,Bad,"has, comma"/; s/^6,.*/6,x,x@example.com,X,"a,b"/' rej.csv
 	run --separate-stderr leads import --ignore rejected_line --ignore rejected_reason --rejects rej2.csv rej.csv
 	assert_success
 	assert_equal "$(untimed "$stderr")" "generic: 4 read, 2 inserted, 0 updated, 0 duplicates skipped, 2 rejected, 0 warnings (T); batch 2"
@@ -150,7 +150,7 @@ x@example.com|X|{"Notes":"a,b"}'
 	run -0 cat rej2.csv
 	assert_output "rejected_line,rejected_reason,rejected_line,rejected_reason,Email,First Name,Notes
 3,\"no email, name, company or phone\",5,\"no email, name, company or phone\",,,only a note
-5,invalid email 'multi@bad',7,invalid email 'multi@bad',multi@bad,M,\"line one
+5,\"invalid email 'multi@bad' and no name, company or phone\",7,\"invalid email 'multi@bad' and no name, company or phone\",multi@bad,,\"line one
 line two\""
 }
 
@@ -162,11 +162,11 @@ line two\""
 	} >r.csv
 	run --separate-stderr leads import r.csv
 	assert_success
-	assert_equal "$(untimed "$stderr")" "leads import: line 2: invalid email 'bad1'
-leads import: line 3: invalid email 'bad2'
-leads import: line 4: invalid email 'bad3'
-leads import: line 5: invalid email 'bad4'
-leads import: line 6: invalid email 'bad5'
+	assert_equal "$(untimed "$stderr")" "leads import: line 2: invalid email 'bad1' and no name, company or phone
+leads import: line 3: invalid email 'bad2' and no name, company or phone
+leads import: line 4: invalid email 'bad3' and no name, company or phone
+leads import: line 5: invalid email 'bad4' and no name, company or phone
+leads import: line 6: invalid email 'bad5' and no name, company or phone
 leads import: ... and 2 more rejected rows (use --rejects FILE to keep them all)
 generic: 8 read, 1 inserted, 0 updated, 0 duplicates skipped, 7 rejected, 0 warnings (T); batch 1"
 }

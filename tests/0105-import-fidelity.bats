@@ -33,6 +33,31 @@ c@x.com|C||{"other_emails":"d@y.com, e@z.com"}
 f@x.com|F||{"other_emails":"g@x.com"}'
 }
 
+@test "an email that is no address keeps an otherwise identifiable lead: text in a custom field, a warning" {
+	printf '%s\n' 'Email,First Name,Company,Phone,Record Id' 'ana at acme,Ana,Acme,,' \
+		'no-at-all,,,555-0101,' '"x@@y, z@example.com",Zed,,,' 'bad@,,,,zcrm_9' 'ok@example.com,Ok,,,' >e.csv
+	run --separate-stderr leads import --rejects rej.csv e.csv
+	assert_success
+	assert_equal "$(untimed "$stderr")" "generic: 5 read, 4 inserted, 0 updated, 0 duplicates skipped, 1 rejected, 3 warnings (T); batch 1
+first warning: line 2: column 'Email': 'ana at acme' is not an email address; kept as a custom field"
+	run -0 sql "SELECT coalesce(email, ''), coalesce(first_name, ''), coalesce(phone, ''), coalesce(extra, '') FROM leads ORDER BY id"
+	assert_output '|Ana||{"Email":"ana at acme"}
+||555-0101|{"Email":"no-at-all"}
+|Zed||{"Email":"x@@y, z@example.com"}
+ok@example.com|Ok||'
+	# nothing else to keep it by (an external id is not among them: lc_identifiable)
+	run -0 cat rej.csv
+	assert_output "rejected_line,rejected_reason,Email,First Name,Company,Phone,Record Id
+5,\"invalid email 'bad@' and no name, company or phone\",bad@,,,,zcrm_9"
+	# --strict: a reject, in the words it always had
+	new_db LEADS_DB strict
+	run --separate-stderr leads import --strict e.csv
+	assert_failure 65
+	assert_equal "$stderr" "leads import: e.csv:2: invalid email 'ana at acme'"
+	run -0 sql "SELECT count(*) FROM leads"
+	assert_output 0
+}
+
 @test "emails: add, edit and --json normalise the same way" {
 	run -0 leads add --email "$(printf 'Zed Quux <ZED@x.com\xe2\x80\x8d>')"
 	printf '{"email":"\xc2\xa0yy@X.com"}' | leads add --json
@@ -56,6 +81,27 @@ pipedrive|18|Bo|Chen|||Rafael Ortiz|2024-03-15T10:00|'
 	run --separate-stderr leads import "$f"
 	assert_success
 	[[ $stderr == *"0 inserted"*"2 duplicates skipped"* ]]
+}
+
+@test "Zoho contacts and accounts: Record Id, Account Name, Contact/Account Owner and Created Time are mapped" {
+	run -0 leads import --detect "$FIXTURES/import/vendors/zoho-contacts.csv"
+	assert_line --index 0 --partial 'preset: zoho'
+	run --separate-stderr leads import "$FIXTURES/import/vendors/zoho-contacts.csv"
+	assert_success
+	[[ $stderr == "zoho: 3 read, 3 inserted, "*" 0 rejected, 0 warnings ("* ]] || fail "$stderr"
+	run --separate-stderr leads import "$FIXTURES/import/vendors/zoho-accounts.csv"
+	assert_success
+	run -0 sql "SELECT ext_source, ext_id, coalesce(first_name, ''), coalesce(company, ''), owner, strftime('%Y-%m-%dT%H:%M', created_at, 'unixepoch'), coalesce(city, ''), coalesce(country, '') FROM leads ORDER BY id"
+	assert_output 'zoho|zcrm_5725767000001102001|Priya|Raman & Sons, Chennai|Anita Desai|2024-02-19T11:05|Chennai|India
+zoho|zcrm_5725767000001102002|Tobias|Müller Maschinenbau GmbH|James Okafor|2024-03-05T16:20|Stuttgart|Germany
+zoho|zcrm_5725767000001102003|Grace||Anita Desai|2024-03-28T08:15|Accra|Ghana
+zoho|zcrm_5725767000001001001||Raman & Sons, Chennai|Anita Desai|2024-01-03T10:15|Chennai|India
+zoho|zcrm_5725767000001001002||Müller Maschinenbau GmbH|James Okafor|2024-02-07T14:30|Stuttgart|Germany
+zoho|zcrm_5725767000001001003||Harbourview Realty|Meera Pillai|2024-03-11T08:05|Sydney|Australia'
+	# a re-import matches on the record id: nothing is duplicated
+	run --separate-stderr leads import "$FIXTURES/import/vendors/zoho-accounts.csv"
+	assert_success
+	[[ $stderr == *"0 inserted"*"3 duplicates skipped"* ]] || fail "$stderr"
 }
 
 @test "export then import gives every value back byte for byte (the formula guard reverses exactly)" {
@@ -87,6 +133,15 @@ pipedrive|18|Bo|Chen|||Rafael Ortiz|2024-03-15T10:00|'
 		run -0 sql "SELECT company FROM leads"
 		assert_output '“Café” € 5'
 	done
+}
+
+@test "windows-1252: the five bytes WHATWG leaves undefined are U+0081 etc., not an error" {
+	printf 'Email,Company\na@example.com,X\x81\x8d\x8f\x90\x9dY\n' >w.csv
+	run --separate-stderr leads import --encoding latin1 w.csv
+	assert_success
+	[[ $stderr == "generic: 1 read, 1 inserted, "*" 0 rejected, 0 warnings ("* ]] || fail "$stderr"
+	run -0 sql "SELECT hex(company) FROM leads"
+	assert_output 58C281C28DC28FC290C29D59
 }
 
 @test "\"sep=;\" first line, quoted or not, followed by empty fields or not" {

@@ -100,19 +100,19 @@ leads sweep: task #1 \"Call${FFFD}[5m${FFFD}\" (nobody, lead #1): late, was due 
 }
 
 @test "import: a reject message on stderr is cleaned, the rejects file is exact" {
-	printf 'email,first_name\nbad\033[31m\xe2\x80\xaeaddr\a,Ana\nok@example.com,Bo\033[2J\n' >in.csv
+	printf 'email,first_name\nbad\033[31m\xe2\x80\xaeaddr\a,\nok@example.com,Bo\033[2J\n' >in.csv
 	run --separate-stderr leads import in.csv
 	assert_success
 	clean_run
 	assert_output ''
-	assert_equal "${stderr_lines[0]}" "leads import: line 2: invalid email 'bad${FFFD}[31m${FFFD}addr${FFFD}'"
+	assert_equal "${stderr_lines[0]}" "leads import: line 2: invalid email 'bad${FFFD}[31m${FFFD}addr${FFFD}' and no name, company or phone"
 	assert_equal "${#stderr_lines[@]}" 2
 	reset_db
 	run --separate-stderr leads import --rejects rej.csv in.csv
 	assert_success
 	clean_run
 	assert_equal "$(cat rej.csv)" "rejected_line,rejected_reason,email,first_name
-2,invalid email 'bad${ESC}[31m${RLO}addr${BEL}',bad${ESC}[31m${RLO}addr${BEL},Ana"
+2,\"invalid email 'bad${ESC}[31m${RLO}addr${BEL}' and no name, company or phone\",bad${ESC}[31m${RLO}addr${BEL},"
 }
 
 @test "add --json: an error quoting a key from the input is cleaned" {

@@ -1281,6 +1281,42 @@ static void test_debris(void)
 	ok(!imap_row_footer(empty, 2, &in), "blank is imap_row_blank's business");
 }
 
+/* What a date value says of the locale that wrote it; footer languages. */
+static void test_date_hints(void)
+{
+	static const struct {
+		const char *v;
+		unsigned want;
+	} t[] = {
+		{ "5 Jun 2024", IMAP_HINT_DAY_WORD },
+		{ "14-Mar-24", IMAP_HINT_DAY_WORD },
+		{ "14. März 2024", IMAP_HINT_DAY_WORD },
+		{ "14 de marzo de 2024", IMAP_HINT_DAY_WORD },
+		{ "Thu, 14 Mar 2024 10:00:00 GMT", IMAP_HINT_DAY_WORD },
+		{ "Jun 5, 2024", IMAP_HINT_WORD_DAY },
+		{ "March 14 2024 9:30 AM", IMAP_HINT_WORD_DAY },
+		{ "03/01/2024 10:15", IMAP_HINT_24H },
+		{ "03-01-2024 16:20:05", IMAP_HINT_24H },
+		{ "03/01/2024 10:15 AM", 0 },
+		{ "3/1/2024 9:30 pm", 0 },
+		{ "03/01/2024", 0 },
+		{ "2024-03-01 10:15", 0 },
+		{ "2024-Mar-14", 0 },
+		{ "14.03.2024 10:15", 0 }, /* dots are day first anyway */
+		{ "03/01/2024 25:15", 0 },
+		{ "soon", 0 },
+		{ "", 0 },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(t); i++)
+		if (!is_int(imap_date_hints(t[i].v), t[i].want, "date hints"))
+			diag("of '%s'", t[i].v);
+	is_str(imap_footer_language("Gesamtsummen (2 Datensätze)"), "German", "footer: German");
+	is_str(imap_footer_language("Généré par : Anne"), "French", "footer: French");
+	ok(imap_footer_language("Grand Totals (2 records)") == NULL, "footer: English");
+	ok(imap_footer_language("Confidential Information - Do Not Distribute") == NULL,
+	   "footer: English again");
+}
+
 int main(void)
 {
 	test_salesforce_dataloader();
@@ -1297,6 +1333,7 @@ int main(void)
 	test_vocab();
 	test_row_values();
 	test_dates();
+	test_date_hints();
 	test_names();
 	test_json();
 	test_debris();
