@@ -41,7 +41,12 @@ int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 		act_list_reset(&own.list, l->i[LI_ID]);
 		own.list.loaded = true;
 	}
-	int rc = route_hook(env, l, ev, acts);
+	/* route decides, the lifecycle applies (lib/lifecycle.h) */
+	int rc = 0;
+	if (route_wanted(env, l, ev)) {
+		struct route_result res;
+		rc = lc_route(env, l, acts, &res, NULL);
+	}
 	if (!rc)
 		rc = score_hook(env, l, ev, acts);
 	act_list_free(&own.list);

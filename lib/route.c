@@ -547,9 +547,10 @@ static bool lead_open(const struct config *cfg, const struct lead *l)
 	return st && st->grp == GRP_ACTIVE && strcmp(lead_get(l, LT_STATUS), "unqualified") != 0;
 }
 
-static void count_move(const struct config *cfg, const char *from, const char *to)
+void route_owner_moved(const struct config *cfg, const struct lead *l, const char *from,
+                       const char *to)
 {
-	if (load.cfg != cfg)
+	if (load.cfg != cfg || !lead_open(cfg, l))
 		return;
 	const struct member *a = config_member(cfg, from), *b = config_member(cfg, to);
 	if (a && load.known[a - cfg->team])
@@ -558,93 +559,16 @@ static void count_move(const struct config *cfg, const char *from, const char *t
 		load.n[b - cfg->team]++;
 }
 
-/* ---- rotation cursors ---- */
-
-/*
- * Cursors kept in memory: a dry run rotates a private copy that is never
- * written; a bulk run (route_bulk_begin) keeps them here and writes each
- * once at route_bulk_end, inside the same transaction, so the database
- * sees exactly what a write per assignment would have left.
- */
-static struct {
-	struct mem_cursor {
-		char *key;
-		int64_t val;
-		bool dirty;
-	} * v;
-	size_t n, cap;
-	bool bulk;
-} mem;
-
-static struct mem_cursor *mem_slot(const char *key)
-{
-	for (size_t i = 0; i < mem.n; i++)
-		if (strcmp(mem.v[i].key, key) == 0)
-			return &mem.v[i];
-	return NULL;
-}
-
-static bool in_memory(const struct hook_env *env)
-{
-	return env->dry_run || mem.bulk;
-}
-
-static int cursor_get(struct hook_env *env, const char *key, int64_t *out)
-{
-	struct mem_cursor *m = in_memory(env) ? mem_slot(key) : NULL;
-	if (m) {
-		*out = m->val;
-		return 0;
-	}
-	char *v = db_state_get(env->db, key);
-	int64_t n = 0;
-	if (v && !str_to_i64(v, &n))
-		n = 0;
-	free(v);
-	*out = n < 0 ? 0 : n;
-	return 0;
-}
-
-static int cursor_set(struct hook_env *env, const char *key, int64_t v)
-{
-	if (in_memory(env)) {
-		struct mem_cursor *m = mem_slot(key);
-		if (!m) {
-			mem.v = xgrow(mem.v, &mem.cap, mem.n + 1, sizeof *mem.v);
-			m = &mem.v[mem.n++];
-			m->key = xstrdup(key);
-		}
-		m->val = v;
-		m->dirty = !env->dry_run;
-		return 0;
-	}
-	char buf[32];
-	snprintf(buf, sizeof buf, "%" PRId64, v);
-	return db_state_set(env->db, key, buf, env->err);
-}
-
-static int digest_flush(struct hook_env *env);
+/* ---- rotation cursors: read here, advanced by the lifecycle ---- */
 
 void route_bulk_begin(void)
 {
-	mem.bulk = true;
+	lc_bulk_begin();
 }
 
 int route_bulk_end(struct hook_env *env)
 {
-	int rc = digest_flush(env);
-	for (size_t i = 0; i < mem.n; i++) {
-		struct mem_cursor *m = &mem.v[i];
-		if (m->dirty && !rc && !env->dry_run) {
-			char buf[32];
-			snprintf(buf, sizeof buf, "%" PRId64, m->val);
-			rc = db_state_set(env->db, m->key, buf, env->err);
-		}
-		free(m->key);
-	}
-	mem.n = 0;
-	mem.bulk = false;
-	return rc;
+	return lc_bulk_end(env);
 }
 
 /* ---- choosing ---- */
@@ -707,13 +631,10 @@ static void pool_text(const struct rrule *r, struct sb *out)
 }
 
 static int pick_round_robin(struct run *rn, const struct rrule *r, const struct member **out,
-                            struct sb *why)
+                            struct sb *why, int64_t *cursor_to)
 {
-	const char *key = r->cursor;
-	int64_t cur;
-	int rc = cursor_get(rn->env, key, &cur);
-	if (rc)
-		return rc;
+	int64_t cur = lc_cursor(rn->env->db, r->cursor, rn->env->dry_run);
+	int rc;
 	for (size_t k = 0; k < r->nslots; k++) {
 		int64_t pos = (cur + (int64_t)k) % (int64_t)r->nslots;
 		const struct member *m = r->pool[r->slots[pos]];
@@ -732,7 +653,8 @@ static int pick_round_robin(struct run *rn, const struct rrule *r, const struct 
 			if (rn->ex)
 				sb_addf(why, "%sslot %" PRId64 " of %zu", why->len ? "; " : "",
 				        pos + 1, r->nslots);
-			return cursor_set(rn->env, key, cur + (int64_t)k + 1);
+			*cursor_to = cur + (int64_t)k + 1;
+			return 0;
 		}
 	}
 	*out = NULL;
@@ -784,6 +706,7 @@ static int apply_rule(struct run *rn, const struct route_config *rc, const struc
 {
 	struct sb why = SB_INIT;
 	const struct member *m = NULL;
+	int64_t cursor_to = 0;
 	int rc_ = 0;
 	switch (r->pick) {
 	case PICK_UNASSIGNED:
@@ -814,7 +737,7 @@ static int apply_rule(struct run *rn, const struct route_config *rc, const struc
 		break;
 	}
 	case PICK_ROUND_ROBIN:
-		rc_ = pick_round_robin(rn, r, &m, &why);
+		rc_ = pick_round_robin(rn, r, &m, &why, &cursor_to);
 		break;
 	case PICK_LEAST_LOADED:
 		rc_ = pick_least_loaded(rn, r, &m, &why);
@@ -840,6 +763,12 @@ static int apply_rule(struct run *rn, const struct route_config *rc, const struc
 	res->outcome = RO_ASSIGNED;
 	res->member = m;
 	copy_str(res->rule, sizeof res->rule, r->full);
+	if (r->pick == PICK_ROUND_ROBIN) {
+		res->cursor = r->cursor;
+		res->cursor_to = cursor_to;
+	}
+	const char *owner = rn->l->t[LT_OWNER];
+	res->changed = !owner || !str_ieq(owner, m->name);
 	return 1;
 }
 
@@ -950,19 +879,6 @@ static int assign_mail(struct hook_env *env, const struct lead *l, const struct 
 	sb_free(&body);
 	sb_free(&key);
 	return rc;
-}
-
-static int record_event(struct hook_env *env, const struct lead *l, const char *kind,
-                        const char *from, const char *to, const char *data)
-{
-	struct event ev = { .lead_id = l->i[LI_ID],
-		            .at = env->now,
-		            .actor = env->actor,
-		            .kind = kind,
-		            .from = from,
-		            .to = to,
-		            .data = data };
-	return db_event_add(env->db, &ev, env->err);
 }
 
 /* The mail a new owner gets for one lead routed to them. */
@@ -1124,15 +1040,14 @@ int route_owner_digest(struct hook_env *env, const struct lead *l, const struct 
 {
 	if (env->dry_run || str_empty(m->email))
 		return 0;
-	if (mem.bulk) {
+	if (lc_in_bulk()) {
 		digest_add(env, l, m, why);
 		return 0;
 	}
 	return new_lead_mail(env, l, m, why);
 }
 
-/* Queue the mails of the run (unless dry) and forget it. */
-static int digest_flush(struct hook_env *env)
+int route_digest_flush(struct hook_env *env)
 {
 	int rc = 0;
 	if (!dig.d)
@@ -1158,93 +1073,37 @@ static int digest_flush(struct hook_env *env)
 	return rc;
 }
 
-/* Make m the owner of l by rule; events and mail unless a dry run. */
-static int take(struct hook_env *env, struct lead *l, const struct member *m, const char *rule,
-                const char *reason, struct route_result *res)
+int route_assign_mail(struct hook_env *env, const struct lead *l, const struct route_result *d,
+                      const char *from)
 {
-	char *from = l->t[LT_OWNER] ? xstrdup(l->t[LT_OWNER]) : NULL;
-	res->changed = !from || !str_ieq(from, m->name);
-	int rc = 0;
-	if (!res->changed)
-		goto out;
-	if (load.cfg == env->cfg && lead_open(env->cfg, l))
-		count_move(env->cfg, from, m->name);
-	lead_set(l, LT_OWNER, m->name);
-	lead_set(l, LT_ASSIGNED_RULE, rule);
-	lead_set_int(l, LI_ASSIGNED_AT, env->now);
-	lead_set_int(l, LI_UPDATED_AT, env->now);
-	if (env->dry_run)
-		goto out;
-	/* the lead's open tasks follow it (lib/lifecycle.h); a lead new to an
-	 * import has none yet */
-	if (!(env->import_assign && !from) &&
-	    (rc = db_lc_tasks_follow(env->db, l->i[LI_ID], m->name, env->err)))
-		goto out;
-	struct sb data = SB_INIT, intro = SB_INIT;
-	if (env->import_assign && !from) {
-		/* a new lead of an import: kept on the lead (lib/hooks.h) */
-		lead_set(l, LT_IMPORT_OWNER, m->name);
-		lead_set(l, LT_IMPORT_RULE, rule);
-	} else {
-		sb_adds(&data, "{\"rule\":");
-		sb_add_json_str(&data, rule);
-		if (reason) {
-			sb_adds(&data, ",\"reason\":");
-			sb_add_json_str(&data, reason);
-		}
-		sb_addc(&data, '}');
-		if ((rc = record_event(env, l, "assigned", from, m->name, data.buf)))
-			goto done;
-	}
-	if (!reason) {
+	const struct member *m = d->member;
+	if (!d->why[0]) {
 		/* routed by a rule: one mail now, or one per member at the end of a
-		 * bulk run; none with lifecycle: assignment_mail: false */
-		if (!lc_assignment_mail(env->cfg))
-			;
-		else if (mem.bulk)
-			digest_add(env, l, m, rule);
-		else
-			rc = new_lead_mail(env, l, m, rule);
-		goto done;
+		 * bulk run */
+		if (lc_in_bulk()) {
+			digest_add(env, l, m, d->rule);
+			return 0;
+		}
+		return new_lead_mail(env, l, m, d->rule);
 	}
 	/* passed on (reassign_after): both owners hear of it, always per lead */
 	char name[256];
 	lead_display_name(l, name, sizeof name);
+	struct sb intro = SB_INIT;
 	sb_addf(&intro, "Lead #%" PRId64 " %s is yours now: it was %s's, and %s.", l->i[LI_ID],
-	        name, from ? from : "nobody", reason);
-	rc = assign_mail(env, l, m, rule, "Lead passed on to you", intro.buf);
+	        name, from ? from : "nobody", d->why);
+	int rc = assign_mail(env, l, m, d->rule, "Lead passed on to you", intro.buf);
 	if (!rc && from) {
 		const struct member *prev = config_member(env->cfg, from);
 		if (prev) {
 			sb_reset(&intro);
 			sb_addf(&intro, "Lead #%" PRId64 " %s was passed on to %s: %s.",
-			        l->i[LI_ID], name, m->name, reason);
-			rc = assign_mail(env, l, prev, rule, "Lead passed on to someone else",
+			        l->i[LI_ID], name, m->name, d->why);
+			rc = assign_mail(env, l, prev, d->rule, "Lead passed on to someone else",
 			                 intro.buf);
 		}
 	}
-done:
-	sb_free(&data);
 	sb_free(&intro);
-out:
-	free(from);
-	return rc;
-}
-
-static int nobody(struct hook_env *env, const struct lead *l, struct route_result *res)
-{
-	if (env->dry_run || l->t[LT_OWNER])
-		return 0;
-	struct sb data = SB_INIT;
-	sb_adds(&data, "{\"reason\":");
-	sb_add_json_str(&data, res->reason);
-	if (res->rule[0]) {
-		sb_adds(&data, ",\"rule\":");
-		sb_add_json_str(&data, res->rule);
-	}
-	sb_addc(&data, '}');
-	int rc = record_event(env, l, "route.unassigned", NULL, NULL, data.buf);
-	sb_free(&data);
 	return rc;
 }
 
@@ -1260,8 +1119,8 @@ static void outcome_line(const struct lead *l, const struct route_result *res, s
 		        res->reason);
 }
 
-int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struct route_result *res,
-               struct sb *explain)
+int route_decide(struct hook_env *env, const struct lead *l, struct act_src *acts,
+                 struct route_result *res, struct sb *explain)
 {
 	memset(res, 0, sizeof *res);
 	const struct route_config *rc = rc_of(env->cfg);
@@ -1292,10 +1151,6 @@ int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struc
 		         saw_nobody ? "every member the matching rules name is away or at capacity"
 		                    : "no routing rule matched");
 	}
-	if (res->outcome == RO_ASSIGNED)
-		ret = take(env, l, res->member, res->rule, NULL, res);
-	else
-		ret = nobody(env, l, res);
 	outcome_line(l, res, explain);
 out:
 	act_list_free(&own.list);
@@ -1320,14 +1175,10 @@ bool route_new_lead_matches(const struct config *cfg, const struct lead *l, int6
 	return none.rc == 0;
 }
 
-int route_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
-               struct act_src *acts)
+bool route_wanted(const struct hook_env *env, const struct lead *l, const struct hook_event *ev)
 {
-	if (ev->kind != HK_RECEIVED || env->no_route || l->t[LT_OWNER] ||
-	    !route_configured(env->cfg))
-		return 0;
-	struct route_result res;
-	return route_lead(env, l, acts, &res, NULL);
+	return ev->kind == HK_RECEIVED && !env->no_route && !l->t[LT_OWNER] &&
+	       route_configured(env->cfg);
 }
 
 /* ---- reassign_after ---- */
@@ -1383,8 +1234,8 @@ bool route_reassign_cutoff(const struct config *cfg, int64_t now, int64_t *cutof
 	return any;
 }
 
-int route_reassign(struct hook_env *env, struct lead *l, struct route_result *res,
-                   struct sb *explain)
+int route_decide_reassign(struct hook_env *env, const struct lead *l, struct route_result *res,
+                          struct sb *explain)
 {
 	memset(res, 0, sizeof *res);
 	const struct rrule *r = find_rule(env->cfg, l->t[LT_ASSIGNED_RULE]);
@@ -1407,12 +1258,11 @@ int route_reassign(struct hook_env *env, struct lead *l, struct route_result *re
 		outcome_line(l, res, explain);
 		return 0;
 	}
-	char ago[LTIME_BUFSZ], reason[128];
+	char ago[LTIME_BUFSZ];
 	ldur_fmt(r->reassign_after, ago);
-	snprintf(reason, sizeof reason, "no activity within %s", ago);
-	int rc = take(env, l, res->member, r->full, reason, res);
+	snprintf(res->why, sizeof res->why, "no activity within %s", ago);
 	outcome_line(l, res, explain);
-	return rc;
+	return 0;
 }
 
 void route_each_rule(const struct config *cfg,
