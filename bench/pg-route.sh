@@ -8,6 +8,10 @@
 # imported database; printed: min and median of each, their ratio, and
 # whether both left the same owners (a checksum of id, owner and rule).
 #
+# BENCH_BEFORE=OTHER_LEADS adds another build (the one before a change)
+# to every round, interleaved with LEADS on both backends, and prints its
+# figures beside them.
+#
 # usage: bench/pg-route.sh [LEADS] [ROWS]   (BENCH_REPEAT=N rounds)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -35,7 +39,7 @@ LEADS_DB="postgresql:///base?host=$LEADS_TEST_PG" "$leads" -q import --no-route 
 	"$tmp/import.csv" >/dev/null
 psql_q -d base -c "VACUUM ANALYZE"
 
-# seconds of one run on a fresh copy: $1 sqlite or pg
+# seconds of one run on a fresh copy: $1 sqlite or pg, $2 the program
 one() {
 	if [ "$1" = sqlite ]; then
 		rm -f "$tmp/run.db"*
@@ -46,7 +50,7 @@ one() {
 		db=$pg
 	fi
 	sync
-	/usr/bin/time -f '%e' -o "$tmp/time" env LEADS_DB="$db" "$leads" --format tsv \
+	/usr/bin/time -f '%e' -o "$tmp/time" env LEADS_DB="$db" "${2:-$leads}" --format tsv \
 		route --all --reassign >/dev/null 2>"$tmp/err" || {
 		cat "$tmp/err" >&2
 		exit 1
@@ -55,8 +59,13 @@ one() {
 }
 : >"$tmp/sqlite"
 : >"$tmp/pg"
+: >"$tmp/b_sqlite"
+: >"$tmp/b_pg"
+before=${BENCH_BEFORE:-}
 for _ in $(seq 1 "$repeat"); do
+	[ -z "$before" ] || one sqlite "$before" >>"$tmp/b_sqlite"
 	one sqlite >>"$tmp/sqlite"
+	[ -z "$before" ] || one pg "$before" >>"$tmp/b_pg"
 	one pg >>"$tmp/pg"
 done
 q="SELECT id || ',' || coalesce(owner, '') || ',' || coalesce(assigned_rule, '') FROM leads ORDER BY id"
@@ -72,6 +81,13 @@ median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) 
 printf '\nroute --all --reassign over %s leads (%s assigned), %s rounds SQLite/PostgreSQL alternating\n' \
 	"$rows" "$assigned" "$repeat"
 printf '%-32s %8s %8s\n' "" min median
+if [ -n "$before" ]; then
+	printf '%-32s %8.2f %8.2f\n' "SQLite, before" "$(min "$tmp/b_sqlite")" "$(median "$tmp/b_sqlite")"
+	printf '%-32s %8.2f %8.2f\n' "PostgreSQL, before" "$(min "$tmp/b_pg")" "$(median "$tmp/b_pg")"
+	printf '%-32s %8.2f %8.2f\n' "ratio, before" \
+		"$(echo "$(min "$tmp/b_pg") / $(min "$tmp/b_sqlite")" | bc -l)" \
+		"$(echo "$(median "$tmp/b_pg") / $(median "$tmp/b_sqlite")" | bc -l)"
+fi
 printf '%-32s %8.2f %8.2f\n' "SQLite" "$(min "$tmp/sqlite")" "$(median "$tmp/sqlite")"
 printf '%-32s %8.2f %8.2f\n' "PostgreSQL" "$(min "$tmp/pg")" "$(median "$tmp/pg")"
 printf '%-32s %8.2f %8.2f   (target <= 2.00)\n' "ratio" \

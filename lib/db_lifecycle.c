@@ -423,20 +423,20 @@ int db_lc_duplicates(struct db *db, db_lc_dup_fn fn, void *ctx, struct lerr *err
 /* ---- many leads' assignments at once (bulk routing) ---- */
 
 /*
- * One statement per chunk of 64, 32, ... 1 leads, its SQL built once
+ * One statement per chunk of 128, 64, ... 1 leads, its SQL built once
  * from constant text and ?N placeholders (the values are bound): the
  * lead's row found by its id in a VALUES list. Both backends name a
  * VALUES list's columns column1, column2, ...; the ids and times are
  * cast so that PostgreSQL types them as bigint.
  */
-#define ASSIGN_CHUNKS 7 /* 64 32 16 8 4 2 1 */
+#define ASSIGN_CHUNKS 8 /* 128 64 32 16 8 4 2 1 */
 
 static const char *assign_sql(bool tasks, int k)
 {
 	static char *sql[2][ASSIGN_CHUNKS];
 	char **s = &sql[tasks][k];
 	if (!*s) {
-		int rows = 64 >> k, cols = tasks ? 2 : 4;
+		int rows = 128 >> k, cols = tasks ? 2 : 4;
 		struct sb b = SB_INIT;
 		if (tasks)
 			sb_adds(&b, "UPDATE tasks SET owner = v.column2 FROM (VALUES ");
@@ -470,7 +470,7 @@ static int assign_chunks(struct db *db, bool tasks, const struct lc_assign_row *
 {
 	size_t i = 0;
 	for (int k = 0; k < ASSIGN_CHUNKS; k++) {
-		size_t rows = (size_t)64 >> k;
+		size_t rows = (size_t)128 >> k;
 		while (n - i >= rows) {
 			/* only leads' and tasks' own columns: kept history rows may wait */
 			struct dbst *st = db_prep_keep(db, assign_sql(tasks, k), err);

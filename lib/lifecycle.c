@@ -453,7 +453,7 @@ static struct {
 	bool bulk;
 	struct lc_assign_row leads[LC_SET], tasks[LC_SET]; /* text in `text` */
 	size_t nleads, ntasks;
-	char *text[2 * LC_SET]; /* owners and rules, freed at each write */
+	char *text[3 * LC_SET]; /* owners and rules, freed at each write */
 	size_t ntext;
 } run;
 

@@ -206,7 +206,7 @@ int db_lc_tasks_follow(struct db *db, int64_t lead_id, const char *owner, struct
  * Many leads' assignments at once (bulk routing): each lead's owner,
  * assigned_rule, assigned_at and updated_at (db_lc_assign_set), or its
  * open tasks not given by name handed to owner (db_lc_tasks_follow_set),
- * in chunks of up to 64 leads a statement.
+ * in chunks of up to 128 leads a statement.
  */
 struct lc_assign_row {
 	int64_t id;
