@@ -47,8 +47,10 @@ int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 		struct route_result res;
 		rc = lc_route(env, l, acts, &res, NULL);
 	}
-	if (!rc)
-		rc = score_hook(env, l, ev, acts);
+	if (!rc && score_wanted(env, l, ev)) {
+		rc = lc_score(env, l, acts, NULL, ev->kind == HK_RECEIVED);
+		score_ran(env, l, rc);
+	}
 	act_list_free(&own.list);
 	if (rc)
 		return rc;

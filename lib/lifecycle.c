@@ -518,6 +518,10 @@ static int set_flush(struct lc *c, bool dry)
 
 void lc_bulk_begin(void)
 {
+	/* from the stored cursors: a dry run's copies before it are forgotten */
+	for (size_t i = 0; i < run.ncur; i++)
+		free(run.cur[i].key);
+	run.ncur = 0;
 	run.bulk = true;
 }
 
@@ -659,6 +663,47 @@ int lc_route(struct hook_env *env, struct lead *l, struct act_src *acts, struct 
 		return rc;
 	struct lc c = lc_of_env(env);
 	return lc_route_apply(&c, l, res);
+}
+
+/* ---- scoring: the points written ---- */
+
+int lc_score_apply(struct lc *c, struct lead *l, const struct score_decision *d,
+                   struct score_stats *stats, bool fresh)
+{
+	struct hook_env env = { .db = c->db,
+		                .cfg = c->cfg,
+		                .now = c->now,
+		                .actor = c->actor,
+		                .no_events = c->no_events,
+		                .dry_run = c->dry_run,
+		                .import_assign = c->import_assign,
+		                .err = c->err };
+	int rc = 0;
+	for (size_t i = 0; i < d->n && !rc; i++) {
+		const struct score_change *ch = &d->v[i];
+		if (stats)
+			stats->changed++;
+		if (ch->is_default)
+			lead_set_int(l, LI_SCORE, ch->to);
+		else if (!c->dry_run &&
+		         (rc = db_score_set(c->db, l->i[LI_ID], ch->name, ch->to, c->err)))
+			break;
+		rc = score_crossings(&env, l, ch, stats, fresh);
+	}
+	return rc;
+}
+
+int lc_score(struct hook_env *env, struct lead *l, struct act_src *acts, struct score_stats *stats,
+             bool fresh)
+{
+	struct score_decision d = { 0 };
+	int rc = score_decide(env, l, acts, fresh, &d);
+	if (!rc && d.n) {
+		struct lc c = lc_of_env(env);
+		rc = lc_score_apply(&c, l, &d, stats, fresh);
+	}
+	score_decision_free(&d);
+	return rc;
 }
 
 int lc_task_reassign(struct lc *c, int64_t task_id, const char *owner)

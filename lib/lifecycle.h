@@ -38,6 +38,7 @@
 #include "hooks.h"
 #include "lead.h"
 #include "route.h"
+#include "score.h"
 #include "util.h"
 
 struct lifecycle_config {
@@ -129,6 +130,17 @@ int lc_owner_changed(struct lc *c, struct lead *l, const char *from, bool mail);
 int lc_route_apply(struct lc *c, struct lead *l, const struct route_result *d);
 int lc_route(struct hook_env *env, struct lead *l, struct act_src *acts, struct route_result *res,
              struct sb *explain);
+/*
+ * Scoring: score_decide (lib/score.h) says which scores change; the
+ * lifecycle writes the points: the default score on l (the caller saves
+ * l), a named score into the scores table (not with c->dry_run), and for
+ * each change the thresholds it crossed (score_crossings). stats (may be
+ * NULL) is added to. lc_score decides and applies at once.
+ */
+int lc_score_apply(struct lc *c, struct lead *l, const struct score_decision *d,
+                   struct score_stats *stats, bool fresh);
+int lc_score(struct hook_env *env, struct lead *l, struct act_src *acts, struct score_stats *stats,
+             bool fresh);
 /*
  * A rotation cursor as the engine should read it: in a bulk run or a dry
  * run the value this process advanced it to (never written before

@@ -273,9 +273,14 @@ static int fire(struct hook_env *env, const struct lead *l, const struct sdef *d
 	return rc;
 }
 
-static int crossings(struct hook_env *env, const struct lead *l, const struct sdef *d, int64_t from,
-                     int64_t to, struct score_stats *stats, bool fresh)
+int score_crossings(struct hook_env *env, const struct lead *l, const struct score_change *ch,
+                    struct score_stats *stats, bool fresh)
 {
+	const struct score_config *sc = sc_of(env->cfg);
+	if (!sc || ch->idx >= sc->n)
+		return 0;
+	const struct sdef *d = &sc->d[ch->idx];
+	int64_t from = ch->from, to = ch->to;
 	for (size_t i = 0; i < d->nt; i++) {
 		const struct thresh *t = &d->t[i];
 		bool up = from < t->at && to >= t->at, down = from >= t->at && to < t->at;
@@ -309,58 +314,62 @@ bool score_new_lead(const struct config *cfg, const struct lead *l, int64_t now,
 	return none.rc == 0;
 }
 
+void score_decision_free(struct score_decision *d)
+{
+	free(d->v);
+	memset(d, 0, sizeof *d);
+}
+
 /*
  * fresh: l was just received (lead.received), so it has no named score
  * stored and no threshold fired: neither is read back, a statement each
  * per score and lead of an import.
  */
-static int score_run(struct hook_env *env, struct lead *l, struct act_src *acts,
-                     struct score_stats *stats, bool fresh)
+int score_decide(struct hook_env *env, const struct lead *l, struct act_src *acts, bool fresh,
+                 struct score_decision *out)
 {
+	out->n = 0;
 	const struct score_config *sc = sc_of(env->cfg);
 	if (!sc || sc->n == 0)
 		return 0;
 	struct act_src own;
 	act_src_init(&own, env->db);
 	struct act_src *src = acts ? acts : &own;
-	struct cond_env ce = { .l = l, .cfg = env->cfg, .now = env->now };
+	/* the lead as its rules see it: a named score's rules read the default
+	 * score as it will be (a copy of the fields, no text copied) */
+	struct lead seen = *l;
+	struct cond_env ce = { .l = &seen, .cfg = env->cfg, .now = env->now };
 	act_env(&ce, src);
 	int rc = 0;
 	for (size_t i = 0; i < sc->n && !rc; i++) {
 		const struct sdef *d = &sc->d[i];
-		int64_t v = i == 0 && sc->has_default && env->new_score
-		                ? *env->new_score
-		                : compute(d, &ce, src, NULL);
+		bool is_default = i == 0 && sc->has_default;
+		int64_t v =
+		    is_default && env->new_score ? *env->new_score : compute(d, &ce, src, NULL);
 		if (src->rc) {
 			rc = lerr_set(env->err, src->err.code, "%s", src->err.msg);
 			break;
 		}
 		int64_t old = 0;
 		bool found;
-		if (i == 0 && sc->has_default)
+		if (is_default)
 			old = l->has[LI_SCORE] ? l->i[LI_SCORE] : 0;
 		else if (!fresh &&
 		         (rc = db_score_get(env->db, l->i[LI_ID], d->name, &old, &found, env->err)))
 			break;
 		if (v == old) /* a named score never computed reads as 0 */
 			continue;
-		if (stats)
-			stats->changed++;
-		if (i == 0 && sc->has_default)
-			lead_set_int(l, LI_SCORE, v);
-		else if (!env->dry_run &&
-		         (rc = db_score_set(env->db, l->i[LI_ID], d->name, v, env->err)))
-			break;
-		rc = crossings(env, l, d, old, v, stats, fresh);
+		if (is_default) {
+			seen.i[LI_SCORE] = v;
+			seen.has[LI_SCORE] = true;
+		}
+		out->v = xgrow(out->v, &out->cap, out->n + 1, sizeof *out->v);
+		out->v[out->n++] = (struct score_change){
+			.idx = i, .name = d->name, .is_default = is_default, .from = old, .to = v
+		};
 	}
 	act_list_free(&own.list);
 	return rc;
-}
-
-int score_lead(struct hook_env *env, struct lead *l, struct act_src *acts,
-               struct score_stats *stats)
-{
-	return score_run(env, l, acts, stats, false);
 }
 
 /*
@@ -374,25 +383,25 @@ static struct {
 	int64_t id, now;
 } last;
 
-int score_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
-               struct act_src *acts)
+bool score_wanted(const struct hook_env *env, const struct lead *l, const struct hook_event *ev)
 {
 	const struct score_config *sc = sc_of(env->cfg);
 	if (!sc || sc->n == 0)
-		return 0;
+		return false;
 	if (ev->kind == HK_ASSIGNED && !sc->uses_assignment && last.cfg == env->cfg &&
 	    last.id == l->i[LI_ID] && last.now == env->now)
-		return 0;
+		return false;
 	/* a change of status (the sweep making idle leads inactive) rescored
 	 * from the lead's events for nothing when no rule reads the status: a
 	 * third of the sweep's work per lead */
-	if (ev->kind == HK_STATUS && !sc->uses_status)
-		return 0;
-	int rc = score_run(env, l, acts, NULL, ev->kind == HK_RECEIVED);
+	return ev->kind != HK_STATUS || sc->uses_status;
+}
+
+void score_ran(const struct hook_env *env, const struct lead *l, int rc)
+{
 	last.cfg = rc ? NULL : env->cfg;
 	last.id = l->i[LI_ID];
 	last.now = env->now;
-	return rc;
 }
 
 int score_explain(struct hook_env *env, const struct lead *l, struct act_src *acts, struct sb *out,
