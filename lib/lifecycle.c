@@ -140,6 +140,20 @@ int lc_identifiable(const struct lead *l, struct lerr *err)
 	return lerr_set(err, EX_DATAERR, "no email, name, company or phone");
 }
 
+/* The engines' context for a lifecycle call. */
+static struct hook_env env_of(const struct lc *c)
+{
+	return (struct hook_env){ .db = c->db,
+		                  .cfg = c->cfg,
+		                  .now = c->now,
+		                  .actor = c->actor,
+		                  .no_route = c->no_route,
+		                  .no_events = c->no_events,
+		                  .dry_run = c->dry_run,
+		                  .import_assign = c->import_assign,
+		                  .err = c->err };
+}
+
 int lc_record(struct lc *c, const struct lead *l, const char *kind, const char *from,
               const char *to, const char *data)
 {
@@ -175,13 +189,7 @@ int lc_action(struct lc *c, struct lead *l)
 
 int lc_hook(struct lc *c, struct lead *l, enum hook_kind kind, const char *detail)
 {
-	struct hook_env env = { .db = c->db,
-		                .cfg = c->cfg,
-		                .now = c->now,
-		                .actor = c->actor,
-		                .no_route = c->no_route,
-		                .no_events = c->no_events,
-		                .err = c->err };
+	struct hook_env env = env_of(c);
 	struct hook_event ev = { .kind = kind, .detail = detail, .at = 0 };
 	return hooks_run(&env, l, &ev);
 }
@@ -206,13 +214,7 @@ int lc_log(struct lc *c, struct lead *l, const char *kind, const char *data, int
 		            .actor = c->actor,
 		            .kind = kind,
 		            .data = data };
-	struct hook_env env = { .db = c->db,
-		                .cfg = c->cfg,
-		                .now = c->now,
-		                .actor = c->actor,
-		                .no_route = c->no_route,
-		                .no_events = c->no_events,
-		                .err = c->err };
+	struct hook_env env = env_of(c);
 	struct hook_event hev = { .kind = meeting ? HK_MEETING : HK_ACTIVITY,
 		                  .detail = detail,
 		                  .at = meeting };
@@ -409,11 +411,7 @@ int lc_owner_changed(struct lc *c, struct lead *l, const char *from, bool mail)
 	if (!rc && to && mail && lc_assignment_mail(c->cfg)) {
 		const struct member *m = config_member(c->cfg, to);
 		if (m && !str_empty(m->email)) {
-			struct hook_env env = { .db = c->db,
-				                .cfg = c->cfg,
-				                .now = c->now,
-				                .actor = c->actor,
-				                .err = c->err };
+			struct hook_env env = env_of(c);
 			rc = route_owner_mail(&env, l, m, from);
 		}
 	}
@@ -645,9 +643,7 @@ int lc_route_apply(struct lc *c, struct lead *l, const struct route_result *d)
 	/* lifecycle: assignment_mail: false keeps a rule's mail; a lead passed on
 	 * by reassign_after always tells both owners */
 	if (d->why[0] || lc_assignment_mail(c->cfg)) {
-		struct hook_env env = {
-			.db = c->db, .cfg = c->cfg, .now = c->now, .actor = c->actor, .err = c->err
-		};
+		struct hook_env env = env_of(c);
 		rc = route_assign_mail(&env, l, d, from);
 	}
 out:
@@ -670,14 +666,7 @@ int lc_route(struct hook_env *env, struct lead *l, struct act_src *acts, struct 
 int lc_score_apply(struct lc *c, struct lead *l, const struct score_decision *d,
                    struct score_stats *stats, bool fresh)
 {
-	struct hook_env env = { .db = c->db,
-		                .cfg = c->cfg,
-		                .now = c->now,
-		                .actor = c->actor,
-		                .no_events = c->no_events,
-		                .dry_run = c->dry_run,
-		                .import_assign = c->import_assign,
-		                .err = c->err };
+	struct hook_env env = env_of(c);
 	int rc = 0;
 	for (size_t i = 0; i < d->n && !rc; i++) {
 		const struct score_change *ch = &d->v[i];
