@@ -549,11 +549,23 @@ int lc_bulk_end(struct hook_env *env)
 }
 
 /* The lead's open tasks follow it to owner: now, or in the run's next chunk. */
+/* Is lead id kept in v already? (A lead routed twice in one run, as an
+ * import naming it twice may: what is kept is written first, so that a
+ * chunk never holds a lead twice and the later owner wins.) */
+static bool kept(const struct lc_assign_row *v, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].id == id)
+			return true;
+	return false;
+}
+
 static int tasks_follow(struct lc *c, const struct lead *l, const char *owner)
 {
 	if (!run.bulk)
 		return db_lc_tasks_follow(c->db, l->i[LI_ID], owner, c->err);
-	if (run.ntasks == LC_SET || run.ntext + 2 > ARRAY_LEN(run.text)) {
+	if (run.ntasks == LC_SET || run.ntext + 2 > ARRAY_LEN(run.text) ||
+	    kept(run.tasks, run.ntasks, l->i[LI_ID])) {
 		int rc = set_flush(c, false);
 		if (rc)
 			return rc;
@@ -567,13 +579,15 @@ int lc_route_save(struct lc *c, const struct lead *before, const struct lead *l)
 {
 	if (c->dry_run)
 		return 0;
-	if (!run.bulk || !db_lc_only_assigned(before, l))
+	if (!run.bulk)
 		return db_lead_save(c->db, before, l, c->err);
-	if (run.nleads == LC_SET || run.ntext + 2 > ARRAY_LEN(run.text)) {
-		int rc = set_flush(c, false);
-		if (rc)
-			return rc;
-	}
+	int rc = 0;
+	/* a lead kept already (routed twice in the run): that first, then this */
+	if (run.nleads == LC_SET || run.ntext + 2 > ARRAY_LEN(run.text) ||
+	    kept(run.leads, run.nleads, l->i[LI_ID]))
+		rc = set_flush(c, false);
+	if (rc || !db_lc_only_assigned(before, l))
+		return rc ? rc : db_lead_save(c->db, before, l, c->err);
 	run.leads[run.nleads++] = (struct lc_assign_row){ .id = l->i[LI_ID],
 		                                          .owner = run_text(l->t[LT_OWNER]),
 		                                          .rule = run_text(l->t[LT_ASSIGNED_RULE]),
