@@ -32,4 +32,6 @@ done
 # PostgreSQL, on a throw-away server, when its packages are installed
 if [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null 2>&1; then
 	sh "$here/pg-import.sh" "$leads" "$rows"
+	# route --all on SQLite and PostgreSQL, at the size of its target
+	sh "$here/pg-route.sh" "$leads" 100000
 fi

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "lifecycle.h"
 #include "route.h"
 #include "rules.h"
 #include "score.h"
@@ -87,11 +88,15 @@ static int route_one(struct run *r, struct lead *l, struct act_src *acts)
 		goto show;
 	}
 	rules_lead_snap(&r->before, l);
-	rc = route_lead(&env, l, acts, &res, r->explain ? &ex : NULL);
+	/* the engine decides, the lifecycle writes (in --all: a chunk at a time) */
+	struct lc lc = lc_of_env(&env);
+	rc = route_decide(&env, l, acts, &res, r->explain ? &ex : NULL);
+	if (!rc)
+		rc = lc_route_apply(&lc, l, &res);
 	if (!rc && res.changed) {
 		struct hook_event ev = { .kind = HK_ASSIGNED, .detail = l->t[LT_OWNER] };
-		if (!(rc = hooks_run(&env, l, &ev)) && !r->dry)
-			rc = db_lead_save(c->db, &r->before.l, l, &c->err);
+		if (!(rc = hooks_run(&env, l, &ev)))
+			rc = lc_route_save(&lc, &r->before.l, l);
 	}
 	if (rc) {
 		free(prev);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "lifecycle.h"
 #include "rules.h"
 #include "score.h"
 
@@ -148,7 +149,7 @@ static int recalc_one(struct recalc *r, struct lead *l, struct act_src *acts, bo
 	struct ctx *c = r->c;
 	struct hook_env env = env_of(c, acts);
 	int64_t before = l->i[LI_SCORE];
-	int rc = score_lead(&env, l, acts, &r->st);
+	int rc = lc_score(&env, l, acts, &r->st, false);
 	if (!rc && l->i[LI_SCORE] != before)
 		rc = full_save ? db_lead_update(c->db, l, &c->err)
 		               : db_score_set_default(c->db, l->i[LI_ID], l->i[LI_SCORE], &c->err);

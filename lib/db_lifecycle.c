@@ -419,3 +419,115 @@ int db_lc_duplicates(struct db *db, db_lc_dup_fn fn, void *ctx, struct lerr *err
 	free(v);
 	return ret;
 }
+
+/* ---- many leads' assignments at once (bulk routing) ---- */
+
+/*
+ * One statement per chunk of 128, 64, ... 1 leads, its SQL built once
+ * from constant text and ?N placeholders (the values are bound): the
+ * lead's row found by its id in a VALUES list. Both backends name a
+ * VALUES list's columns column1, column2, ...; the ids and times are
+ * cast so that PostgreSQL types them as bigint.
+ */
+#define ASSIGN_CHUNKS 8 /* 128 64 32 16 8 4 2 1 */
+
+static const char *assign_sql(bool tasks, int k)
+{
+	static char *sql[2][ASSIGN_CHUNKS];
+	char **s = &sql[tasks][k];
+	if (!*s) {
+		int rows = 128 >> k, cols = tasks ? 2 : 4;
+		struct sb b = SB_INIT;
+		if (tasks)
+			sb_adds(&b, "UPDATE tasks SET owner = v.column2 FROM (VALUES ");
+		else
+			sb_adds(&b,
+			        "UPDATE leads SET owner = v.column2, assigned_rule = v.column3, "
+			        "assigned_at = v.column4, updated_at = v.column4 FROM (VALUES ");
+		for (int r = 0; r < rows; r++) {
+			int p = r * cols;
+			if (tasks)
+				sb_addf(&b, "%s(CAST(?%d AS BIGINT), ?%d)", r ? ", " : "", p + 1,
+				        p + 2);
+			else
+				sb_addf(&b,
+				        "%s(CAST(?%d AS BIGINT), ?%d, ?%d, CAST(?%d AS BIGINT))",
+				        r ? ", " : "", p + 1, p + 2, p + 3, p + 4);
+		}
+		if (tasks)
+			sb_adds(&b,
+			        ") AS v WHERE tasks.lead_id = v.column1 AND tasks.done_at IS NULL "
+			        "AND tasks.owner_given = 0");
+		else
+			sb_adds(&b, ") AS v WHERE leads.id = v.column1");
+		*s = sb_detach(&b);
+	}
+	return *s;
+}
+
+static int assign_chunks(struct db *db, bool tasks, const struct lc_assign_row *v, size_t n,
+                         struct lerr *err)
+{
+	size_t i = 0;
+	for (int k = 0; k < ASSIGN_CHUNKS; k++) {
+		size_t rows = (size_t)128 >> k;
+		while (n - i >= rows) {
+			/* only leads' and tasks' own columns: kept history rows may wait */
+			struct dbst *st = db_prep_keep(db, assign_sql(tasks, k), err);
+			if (!st)
+				return err->code;
+			for (size_t r = 0; r < rows; r++) {
+				const struct lc_assign_row *a = &v[i + r];
+				int p = (int)r * (tasks ? 2 : 4);
+				st_bind_int64(st, p + 1, a->id);
+				db_bind_text(st, p + 2, a->owner);
+				if (!tasks) {
+					db_bind_text(st, p + 3, a->rule);
+					st_bind_int64(st, p + 4, a->at);
+				}
+			}
+			int rc = st_step(st);
+			st_reset(st);
+			if (rc != SQLITE_DONE)
+				return db_fail(db, err,
+				               tasks ? "hand tasks to the new owners"
+				                     : "save the new owners");
+			i += rows;
+		}
+	}
+	return 0;
+}
+
+int db_lc_assign_set(struct db *db, const struct lc_assign_row *v, size_t n, struct lerr *err)
+{
+	return assign_chunks(db, false, v, n, err);
+}
+
+int db_lc_tasks_follow_set(struct db *db, const struct lc_assign_row *v, size_t n, struct lerr *err)
+{
+	return assign_chunks(db, true, v, n, err);
+}
+
+bool db_lc_only_assigned(const struct lead *before, const struct lead *after)
+{
+	if (!after->has[LI_ASSIGNED_AT] || !after->has[LI_UPDATED_AT] ||
+	    after->i[LI_ASSIGNED_AT] != after->i[LI_UPDATED_AT])
+		return false;
+	for (int i = 1; i < lead_nfields; i++) {
+		const struct field_desc *f = &lead_fields[i];
+		if (f->kind == FK_TEXT) {
+			if (f->idx == LT_OWNER || f->idx == LT_ASSIGNED_RULE)
+				continue;
+			const char *x = before->t[f->idx], *y = after->t[f->idx];
+			if (!(x == y || (x && y && strcmp(x, y) == 0)))
+				return false;
+		} else {
+			if (f->idx == LI_ASSIGNED_AT || f->idx == LI_UPDATED_AT)
+				continue;
+			if (before->has[f->idx] != after->has[f->idx] ||
+			    (after->has[f->idx] && before->i[f->idx] != after->i[f->idx]))
+				return false;
+		}
+	}
+	return true;
+}

@@ -41,9 +41,16 @@ int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 		act_list_reset(&own.list, l->i[LI_ID]);
 		own.list.loaded = true;
 	}
-	int rc = route_hook(env, l, ev, acts);
-	if (!rc)
-		rc = score_hook(env, l, ev, acts);
+	/* route decides, the lifecycle applies (lib/lifecycle.h) */
+	int rc = 0;
+	if (route_wanted(env, l, ev)) {
+		struct route_result res;
+		rc = lc_route(env, l, acts, &res, NULL);
+	}
+	if (!rc && score_wanted(env, l, ev)) {
+		rc = lc_score(env, l, acts, NULL, ev->kind == HK_RECEIVED);
+		score_ran(env, l, rc);
+	}
 	act_list_free(&own.list);
 	if (rc)
 		return rc;

@@ -4,6 +4,7 @@
  */
 #include "lifecycle.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,6 +140,20 @@ int lc_identifiable(const struct lead *l, struct lerr *err)
 	return lerr_set(err, EX_DATAERR, "no email, name, company or phone");
 }
 
+/* The engines' context for a lifecycle call. */
+static struct hook_env env_of(const struct lc *c)
+{
+	return (struct hook_env){ .db = c->db,
+		                  .cfg = c->cfg,
+		                  .now = c->now,
+		                  .actor = c->actor,
+		                  .no_route = c->no_route,
+		                  .no_events = c->no_events,
+		                  .dry_run = c->dry_run,
+		                  .import_assign = c->import_assign,
+		                  .err = c->err };
+}
+
 int lc_record(struct lc *c, const struct lead *l, const char *kind, const char *from,
               const char *to, const char *data)
 {
@@ -174,13 +189,7 @@ int lc_action(struct lc *c, struct lead *l)
 
 int lc_hook(struct lc *c, struct lead *l, enum hook_kind kind, const char *detail)
 {
-	struct hook_env env = { .db = c->db,
-		                .cfg = c->cfg,
-		                .now = c->now,
-		                .actor = c->actor,
-		                .no_route = c->no_route,
-		                .no_events = c->no_events,
-		                .err = c->err };
+	struct hook_env env = env_of(c);
 	struct hook_event ev = { .kind = kind, .detail = detail, .at = 0 };
 	return hooks_run(&env, l, &ev);
 }
@@ -205,13 +214,7 @@ int lc_log(struct lc *c, struct lead *l, const char *kind, const char *data, int
 		            .actor = c->actor,
 		            .kind = kind,
 		            .data = data };
-	struct hook_env env = { .db = c->db,
-		                .cfg = c->cfg,
-		                .now = c->now,
-		                .actor = c->actor,
-		                .no_route = c->no_route,
-		                .no_events = c->no_events,
-		                .err = c->err };
+	struct hook_env env = env_of(c);
 	struct hook_event hev = { .kind = meeting ? HK_MEETING : HK_ACTIVITY,
 		                  .detail = detail,
 		                  .at = meeting };
@@ -408,16 +411,301 @@ int lc_owner_changed(struct lc *c, struct lead *l, const char *from, bool mail)
 	if (!rc && to && mail && lc_assignment_mail(c->cfg)) {
 		const struct member *m = config_member(c->cfg, to);
 		if (m && !str_empty(m->email)) {
-			struct hook_env env = { .db = c->db,
-				                .cfg = c->cfg,
-				                .now = c->now,
-				                .actor = c->actor,
-				                .err = c->err };
+			struct hook_env env = env_of(c);
 			rc = route_owner_mail(&env, l, m, from);
 		}
 	}
 	if (!rc && to)
 		rc = lc_hook(c, l, HK_ASSIGNED, to);
+	return rc;
+}
+
+/* ---- routing: the engine's decisions applied ---- */
+
+struct lc lc_of_env(const struct hook_env *env)
+{
+	return (struct lc){ .db = env->db,
+		            .cfg = env->cfg,
+		            .now = env->now,
+		            .actor = env->actor,
+		            .no_route = env->no_route,
+		            .no_events = env->no_events,
+		            .dry_run = env->dry_run,
+		            .import_assign = env->import_assign,
+		            .err = env->err };
+}
+
+/*
+ * A bulk run's state: the rotation cursors as advanced so far (also a dry
+ * run's, which are never written), and the assignments waiting to be
+ * written a chunk at a time.
+ */
+#define LC_SET 256 /* assignments kept before they are written */
+static struct {
+	struct lc_cursor {
+		char *key;
+		int64_t val;
+		bool dirty; /* to be written at lc_bulk_end */
+	} * cur;
+	size_t ncur, capcur;
+	bool bulk;
+	struct lc_assign_row leads[LC_SET], tasks[LC_SET]; /* text in `text` */
+	size_t nleads, ntasks;
+	char *text[3 * LC_SET]; /* owners and rules, freed at each write */
+	size_t ntext;
+} run;
+
+static struct lc_cursor *cursor_slot(const char *key)
+{
+	for (size_t i = 0; i < run.ncur; i++)
+		if (strcmp(run.cur[i].key, key) == 0)
+			return &run.cur[i];
+	return NULL;
+}
+
+int64_t lc_cursor(struct db *db, const char *key, bool dry_run)
+{
+	struct lc_cursor *m = run.bulk || dry_run ? cursor_slot(key) : NULL;
+	if (m)
+		return m->val;
+	char *v = db_state_get(db, key);
+	int64_t n = 0;
+	if (v && !str_to_i64(v, &n))
+		n = 0;
+	free(v);
+	return n < 0 ? 0 : n;
+}
+
+static int cursor_advance(struct lc *c, const char *key, int64_t to)
+{
+	if (!run.bulk && !c->dry_run) {
+		char buf[32];
+		snprintf(buf, sizeof buf, "%" PRId64, to);
+		return db_state_set(c->db, key, buf, c->err);
+	}
+	struct lc_cursor *m = cursor_slot(key);
+	if (!m) {
+		run.cur = xgrow(run.cur, &run.capcur, run.ncur + 1, sizeof *run.cur);
+		m = &run.cur[run.ncur++];
+		m->key = xstrdup(key);
+		m->dirty = false;
+	}
+	m->val = to;
+	m->dirty = m->dirty || !c->dry_run;
+	return 0;
+}
+
+static const char *run_text(const char *s)
+{
+	return s ? (run.text[run.ntext++] = xstrdup(s)) : NULL;
+}
+
+/* Write the kept assignments (unless dry) and forget them. */
+static int set_flush(struct lc *c, bool dry)
+{
+	int rc = 0;
+	if (!dry && run.nleads)
+		rc = db_lc_assign_set(c->db, run.leads, run.nleads, c->err);
+	if (!dry && !rc && run.ntasks)
+		rc = db_lc_tasks_follow_set(c->db, run.tasks, run.ntasks, c->err);
+	for (size_t i = 0; i < run.ntext; i++)
+		free(run.text[i]);
+	run.ntext = run.nleads = run.ntasks = 0;
+	return rc;
+}
+
+void lc_bulk_begin(void)
+{
+	/* from the stored cursors: a dry run's copies before it are forgotten */
+	for (size_t i = 0; i < run.ncur; i++)
+		free(run.cur[i].key);
+	run.ncur = 0;
+	run.bulk = true;
+}
+
+bool lc_in_bulk(void)
+{
+	return run.bulk;
+}
+
+int lc_bulk_end(struct hook_env *env)
+{
+	struct lc c = lc_of_env(env);
+	int rc = set_flush(&c, env->dry_run);
+	int mrc = route_digest_flush(env);
+	rc = rc ? rc : mrc;
+	for (size_t i = 0; i < run.ncur; i++) {
+		struct lc_cursor *m = &run.cur[i];
+		if (m->dirty && !rc && !env->dry_run) {
+			char buf[32];
+			snprintf(buf, sizeof buf, "%" PRId64, m->val);
+			rc = db_state_set(env->db, m->key, buf, env->err);
+		}
+		free(m->key);
+	}
+	run.ncur = 0;
+	run.bulk = false;
+	return rc;
+}
+
+/* The lead's open tasks follow it to owner: now, or in the run's next chunk. */
+/* Is lead id kept in v already? (A lead routed twice in one run, as an
+ * import naming it twice may: what is kept is written first, so that a
+ * chunk never holds a lead twice and the later owner wins.) */
+static bool kept(const struct lc_assign_row *v, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].id == id)
+			return true;
+	return false;
+}
+
+static int tasks_follow(struct lc *c, const struct lead *l, const char *owner)
+{
+	if (!run.bulk)
+		return db_lc_tasks_follow(c->db, l->i[LI_ID], owner, c->err);
+	if (run.ntasks == LC_SET || run.ntext + 2 > ARRAY_LEN(run.text) ||
+	    kept(run.tasks, run.ntasks, l->i[LI_ID])) {
+		int rc = set_flush(c, false);
+		if (rc)
+			return rc;
+	}
+	run.tasks[run.ntasks++] =
+	    (struct lc_assign_row){ .id = l->i[LI_ID], .owner = run_text(owner) };
+	return 0;
+}
+
+int lc_route_save(struct lc *c, const struct lead *before, const struct lead *l)
+{
+	if (c->dry_run)
+		return 0;
+	if (!run.bulk)
+		return db_lead_save(c->db, before, l, c->err);
+	int rc = 0;
+	/* a lead kept already (routed twice in the run): that first, then this */
+	if (run.nleads == LC_SET || run.ntext + 2 > ARRAY_LEN(run.text) ||
+	    kept(run.leads, run.nleads, l->i[LI_ID]))
+		rc = set_flush(c, false);
+	if (rc || !db_lc_only_assigned(before, l))
+		return rc ? rc : db_lead_save(c->db, before, l, c->err);
+	run.leads[run.nleads++] = (struct lc_assign_row){ .id = l->i[LI_ID],
+		                                          .owner = run_text(l->t[LT_OWNER]),
+		                                          .rule = run_text(l->t[LT_ASSIGNED_RULE]),
+		                                          .at = l->i[LI_ASSIGNED_AT] };
+	return 0;
+}
+
+/* No member: an unowned lead's history says why (an owned one keeps its owner). */
+static int route_nobody(struct lc *c, const struct lead *l, const struct route_result *d)
+{
+	if (c->dry_run || l->t[LT_OWNER])
+		return 0;
+	struct sb data = SB_INIT;
+	sb_adds(&data, "{\"reason\":");
+	sb_add_json_str(&data, d->reason);
+	if (d->rule[0]) {
+		sb_adds(&data, ",\"rule\":");
+		sb_add_json_str(&data, d->rule);
+	}
+	sb_addc(&data, '}');
+	int rc = lc_record(c, l, "route.unassigned", NULL, NULL, data.buf);
+	sb_free(&data);
+	return rc;
+}
+
+int lc_route_apply(struct lc *c, struct lead *l, const struct route_result *d)
+{
+	if (d->outcome != RO_ASSIGNED)
+		return d->outcome == RO_KEPT ? 0 : route_nobody(c, l, d);
+	const struct member *m = d->member;
+	int rc = 0;
+	/* a slot taken is taken, even by the owner the lead has */
+	if (d->cursor && (rc = cursor_advance(c, d->cursor, d->cursor_to)))
+		return rc;
+	if (!d->changed)
+		return 0;
+	char *from = l->t[LT_OWNER] ? xstrdup(l->t[LT_OWNER]) : NULL;
+	route_owner_moved(c->cfg, l, from, m->name);
+	lead_set(l, LT_OWNER, m->name);
+	lead_set(l, LT_ASSIGNED_RULE, d->rule);
+	lead_set_int(l, LI_ASSIGNED_AT, c->now);
+	lead_set_int(l, LI_UPDATED_AT, c->now);
+	if (c->dry_run)
+		goto out;
+	bool import_new = c->import_assign && !from;
+	/* the lead's open tasks follow it; a lead new to an import has none yet */
+	if (!import_new && (rc = tasks_follow(c, l, m->name)))
+		goto out;
+	if (import_new) {
+		/* a new lead of an import: kept on the lead (lib/hooks.h) */
+		lead_set(l, LT_IMPORT_OWNER, m->name);
+		lead_set(l, LT_IMPORT_RULE, d->rule);
+	} else {
+		struct sb data = SB_INIT;
+		sb_adds(&data, "{\"rule\":");
+		sb_add_json_str(&data, d->rule);
+		if (d->why[0]) {
+			sb_adds(&data, ",\"reason\":");
+			sb_add_json_str(&data, d->why);
+		}
+		sb_addc(&data, '}');
+		rc = lc_record(c, l, "assigned", from, m->name, data.buf);
+		sb_free(&data);
+		if (rc)
+			goto out;
+	}
+	/* lifecycle: assignment_mail: false keeps a rule's mail; a lead passed on
+	 * by reassign_after always tells both owners */
+	if (d->why[0] || lc_assignment_mail(c->cfg)) {
+		struct hook_env env = env_of(c);
+		rc = route_assign_mail(&env, l, d, from);
+	}
+out:
+	free(from);
+	return rc;
+}
+
+int lc_route(struct hook_env *env, struct lead *l, struct act_src *acts, struct route_result *res,
+             struct sb *explain)
+{
+	int rc = route_decide(env, l, acts, res, explain);
+	if (rc)
+		return rc;
+	struct lc c = lc_of_env(env);
+	return lc_route_apply(&c, l, res);
+}
+
+/* ---- scoring: the points written ---- */
+
+int lc_score_apply(struct lc *c, struct lead *l, const struct score_decision *d,
+                   struct score_stats *stats, bool fresh)
+{
+	struct hook_env env = env_of(c);
+	int rc = 0;
+	for (size_t i = 0; i < d->n && !rc; i++) {
+		const struct score_change *ch = &d->v[i];
+		if (stats)
+			stats->changed++;
+		if (ch->is_default)
+			lead_set_int(l, LI_SCORE, ch->to);
+		else if (!c->dry_run &&
+		         (rc = db_score_set(c->db, l->i[LI_ID], ch->name, ch->to, c->err)))
+			break;
+		rc = score_crossings(&env, l, ch, stats, fresh);
+	}
+	return rc;
+}
+
+int lc_score(struct hook_env *env, struct lead *l, struct act_src *acts, struct score_stats *stats,
+             bool fresh)
+{
+	struct score_decision d = { 0 };
+	int rc = score_decide(env, l, acts, fresh, &d);
+	if (!rc && d.n) {
+		struct lc c = lc_of_env(env);
+		rc = lc_score_apply(&c, l, &d, stats, fresh);
+	}
+	score_decision_free(&d);
 	return rc;
 }
 

@@ -37,6 +37,8 @@
 #include "db.h"
 #include "hooks.h"
 #include "lead.h"
+#include "route.h"
+#include "score.h"
 #include "util.h"
 
 struct lifecycle_config {
@@ -52,10 +54,15 @@ struct lc {
 	const struct config *cfg;
 	int64_t now;
 	const char *actor;
-	bool no_route;  /* leave owners alone */
-	bool no_events; /* no workflows */
+	bool no_route;      /* leave owners alone */
+	bool no_events;     /* no workflows */
+	bool dry_run;       /* route decisions: keep the cursors in memory, write nothing */
+	bool import_assign; /* hook_env.import_assign: a new lead's owner kept on the lead */
 	struct lerr *err;
 };
+
+/* The lifecycle context of an engine's hook_env. */
+struct lc lc_of_env(const struct hook_env *env);
 
 /* Register the `lifecycle:` section (hooks_register_config calls it). */
 void lifecycle_register_config(void);
@@ -104,6 +111,60 @@ int lc_set_status(struct lc *c, struct lead *l, const char *to, const char *reas
  * in the history (set_field and the router record it).
  */
 int lc_owner_changed(struct lc *c, struct lead *l, const char *from, bool mail);
+/*
+ * Routing: the engine decides (route_decide, lib/route.h), the lifecycle
+ * writes. lc_route_apply applies a decision d to l in the caller's
+ * transaction: for a member, the owner, assigned_rule, assigned_at and
+ * updated_at on l (the caller saves l: lc_route_save), the rotation
+ * cursor advanced to d->cursor_to (once, here and nowhere else), the
+ * `assigned` history row (or, for a new lead of an import, import_owner
+ * and import_rule on l), the lead's open tasks handed on except those
+ * given by name, and the assignment mail (lifecycle: assignment_mail
+ * turns off the mail of a routing rule; a bulk run collects digests; a
+ * lead passed on by reassign_after always mails both owners). For no
+ * member, an unowned lead gets its `route.unassigned` row saying why.
+ * With c->dry_run only l and the in-memory cursors change.
+ * lc_route is the engine's decision applied at once (route_decide, then
+ * lc_route_apply), for one lead.
+ */
+int lc_route_apply(struct lc *c, struct lead *l, const struct route_result *d);
+int lc_route(struct hook_env *env, struct lead *l, struct act_src *acts, struct route_result *res,
+             struct sb *explain);
+/*
+ * Scoring: score_decide (lib/score.h) says which scores change; the
+ * lifecycle writes the points: the default score on l (the caller saves
+ * l), a named score into the scores table (not with c->dry_run), and for
+ * each change the thresholds it crossed (score_crossings). stats (may be
+ * NULL) is added to. lc_score decides and applies at once.
+ */
+int lc_score_apply(struct lc *c, struct lead *l, const struct score_decision *d,
+                   struct score_stats *stats, bool fresh);
+int lc_score(struct hook_env *env, struct lead *l, struct act_src *acts, struct score_stats *stats,
+             bool fresh);
+/*
+ * A rotation cursor as the engine should read it: in a bulk run or a dry
+ * run the value this process advanced it to (never written before
+ * lc_bulk_end, or never at all), else the stored one (0 when unset).
+ */
+int64_t lc_cursor(struct db *db, const char *key, bool dry_run);
+/*
+ * The set-based entry point of bulk routing (route --all, and an import's
+ * routing): between lc_bulk_begin and lc_bulk_end the cursors live in
+ * memory and are written once at the end; open tasks handed on, and the
+ * leads whose only change is their assignment (lc_route_save), are
+ * written a few hundred at a time (one UPDATE ... FROM (VALUES ...) per
+ * chunk) instead of a statement per lead. lc_bulk_end writes what is
+ * pending, the cursors and the run's assignment mails (digests, see
+ * route_bulk_end) into the caller's transaction; with env->dry_run
+ * (a failed or dry run) it writes nothing and forgets the run.
+ */
+void lc_bulk_begin(void);
+bool lc_in_bulk(void);
+int lc_bulk_end(struct hook_env *env);
+/* Save l after routing (before: l as read): batched in a bulk run when
+ * only its assignment changed, else at once (db_lead_save). */
+int lc_route_save(struct lc *c, const struct lead *before, const struct lead *l);
+
 /* Hand task id to owner by name (NULL: nobody); records it on the lead. */
 int lc_task_reassign(struct lc *c, int64_t task_id, const char *owner);
 
@@ -215,6 +276,24 @@ void lc_open_tasks_free(struct lc_open_task *v, size_t n);
 int db_lc_task_cancel(struct db *db, int64_t id, int64_t now, struct lerr *err);
 /* Hand the lead's open tasks not given by name to owner (NULL: nobody). */
 int db_lc_tasks_follow(struct db *db, int64_t lead_id, const char *owner, struct lerr *err);
+/*
+ * Many leads' assignments at once (bulk routing): each lead's owner,
+ * assigned_rule, assigned_at and updated_at (db_lc_assign_set), or its
+ * open tasks not given by name handed to owner (db_lc_tasks_follow_set),
+ * in chunks of up to 128 leads a statement.
+ */
+struct lc_assign_row {
+	int64_t id;
+	const char *owner; /* NULL: nobody */
+	const char *rule;
+	int64_t at;
+};
+int db_lc_assign_set(struct db *db, const struct lc_assign_row *v, size_t n, struct lerr *err);
+int db_lc_tasks_follow_set(struct db *db, const struct lc_assign_row *v, size_t n,
+                           struct lerr *err);
+/* Whether after differs from before in its assignment columns only (owner,
+ * assigned_rule, assigned_at and updated_at, the last two equal). */
+bool db_lc_only_assigned(const struct lead *before, const struct lead *after);
 /* The lead and owner of task id (EX_NOINPUT "no task #ID" when missing). */
 int db_lc_task_lead(struct db *db, int64_t id, int64_t *lead_id, char **owner, struct lerr *err);
 int db_lc_task_owner(struct db *db, int64_t id, const char *owner, bool given, struct lerr *err);

@@ -1,6 +1,8 @@
 /*
- * route.c - the routing engine (see route.h): the `routing:` section, rule
- * evaluation, pools, rotation cursors and the assignment itself.
+ * route.c - the routing engine (see route.h): rule evaluation, pools,
+ * and the decision (member, rule, rotation step) that lib/lifecycle.c
+ * applies; the assignment mails' wording. The `routing:` section is read
+ * by lib/config_rules.c.
  */
 #include "route.h"
 
@@ -11,74 +13,11 @@
 #include <string.h>
 
 #include "cond.h"
+#include "config_rules.h"
 #include "lifecycle.h"
-#include "lyaml.h"
 #include "queue.h"
 #include "rules.h"
 #include "workflow.h"
-
-enum pick { PICK_MEMBER, PICK_ROUND_ROBIN, PICK_LEAST_LOADED, PICK_ROUTER, PICK_UNASSIGNED };
-
-struct rrule {
-	char *name;
-	char *full; /* "name", or "member/name" in a member's router */
-	int line;
-	struct cond *when; /* NULL: always */
-	enum pick pick;
-	const struct member *member; /* PICK_MEMBER */
-	const struct member **pool;  /* PICK_ROUND_ROBIN, PICK_LEAST_LOADED */
-	int *weight;                 /* per pool member (1 unless weighted) */
-	size_t npool;
-	bool weighted;
-	int *slots; /* round robin: pool indexes in rotation order */
-	size_t nslots;
-	size_t router; /* PICK_ROUTER: index into route_config.routers */
-	char *cursor;  /* round robin: its key in the state table, "route.rr.<full>" */
-	struct ldur reassign_after;
-	bool has_reassign;
-};
-
-struct rset {
-	const struct member *owner; /* NULL for the main rules */
-	struct rrule *r;
-	size_t n;
-};
-
-struct route_config {
-	struct rset main; /* `default` is its last rule */
-	struct rset *routers;
-	size_t nrouters;
-};
-
-static void rule_free(struct rrule *r)
-{
-	free(r->name);
-	free(r->full);
-	free(r->cursor);
-	cond_free(r->when);
-	free(r->pool);
-	free(r->weight);
-	free(r->slots);
-}
-
-static void rset_free(struct rset *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		rule_free(&s->r[i]);
-	free(s->r);
-}
-
-void route_config_free(struct route_config *rc);
-void route_config_free(struct route_config *rc)
-{
-	if (!rc)
-		return;
-	rset_free(&rc->main);
-	for (size_t i = 0; i < rc->nrouters; i++)
-		rset_free(&rc->routers[i]);
-	free(rc->routers);
-	free(rc);
-}
 
 static const struct route_config *rc_of(const struct config *cfg)
 {
@@ -106,246 +45,6 @@ bool route_uses_activity(const struct config *cfg)
 	return false;
 }
 
-/* ---- parsing ---- */
-
-struct pctx {
-	struct config *cfg;
-	struct route_config *rc;
-	const struct rset *set; /* the set being parsed */
-	struct rrule *rule;
-	/* every name given in the set so far, also of rules with errors */
-	const char **names;
-	int *lines;
-	size_t nnames;
-};
-
-static int gcd(int a, int b)
-{
-	while (b) {
-		int t = a % b;
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
-/*
- * The rotation of a pool: smooth weighted round robin run for one full
- * cycle (sum of the weights, reduced by their gcd), so 3:1 gives a a b a
- * and 2:2:1 gives a b c a b - every member's turns spread out evenly.
- */
-static void build_slots(struct rrule *r)
-{
-	int g = 0;
-	for (size_t i = 0; i < r->npool; i++)
-		g = gcd(g, r->weight[i]);
-	size_t total = 0;
-	for (size_t i = 0; i < r->npool; i++)
-		total += (size_t)(r->weight[i] / g);
-	r->slots = xcalloc(total, sizeof *r->slots);
-	r->nslots = total;
-	int64_t *cur = xcalloc(r->npool, sizeof *cur);
-	for (size_t s = 0; s < total; s++) {
-		size_t best = 0;
-		for (size_t i = 0; i < r->npool; i++) {
-			cur[i] += r->weight[i] / g;
-			if (cur[i] > cur[best])
-				best = i;
-		}
-		cur[best] -= (int64_t)total;
-		r->slots[s] = (int)best;
-	}
-	free(cur);
-}
-
-static int add_pool_member(struct yaml_ctx *y, yaml_node_t *at, struct rrule *r,
-                           const struct member *m)
-{
-	for (size_t i = 0; i < r->npool; i++)
-		if (r->pool[i] == m)
-			return ly_error(y, at, "'%s' is in the pool twice", m->name);
-	r->pool[r->npool++] = m;
-	return 0;
-}
-
-static int parse_pool(struct yaml_ctx *y, yaml_node_t *n, struct pctx *p, const char *what)
-{
-	struct rrule *r = p->rule;
-	const struct config *cfg = p->cfg;
-	if (!ly_is_seq(n) || ly_seq_len(n) == 0)
-		return ly_error(y, n,
-		                "expected a list of team members (or group:NAME) for %s, got %s",
-		                what, ly_is_seq(n) ? "an empty list" : ly_kind(n));
-	r->pool = xcalloc(cfg->nteam + 1, sizeof *r->pool);
-	int rc = 0;
-	for (size_t i = 0; i < ly_seq_len(n); i++) {
-		yaml_node_t *it = ly_seq_at(y, n, i);
-		const char *s = ly_scalar(it);
-		if (s && strncmp(s, "group:", 6) == 0) {
-			const char *g = s + 6;
-			size_t found = 0;
-			for (size_t m = 0; m < cfg->nteam; m++) {
-				const struct member *mb = &cfg->team[m];
-				for (size_t k = 0; k < mb->ngroups; k++) {
-					if (!str_ieq(mb->groups[k], g))
-						continue;
-					found++;
-					if (add_pool_member(y, it, r, mb))
-						rc = -1;
-					break;
-				}
-			}
-			if (!found)
-				rc = ly_error(y, it, "no team member is in group '%s'", g);
-			continue;
-		}
-		const struct member *m = config_ref_member(y, it, cfg);
-		if (!m || add_pool_member(y, it, r, m))
-			rc = -1;
-	}
-	return rc;
-}
-
-static int parse_assign(struct yaml_ctx *y, yaml_node_t *n, struct pctx *p)
-{
-	struct rrule *r = p->rule;
-	const char *s = ly_scalar(n);
-	if (s && !ly_is_null(n)) {
-		if (str_ieq(s, "unassigned")) {
-			r->pick = PICK_UNASSIGNED;
-			return 0;
-		}
-		r->member = config_ref_member(y, n, p->cfg);
-		r->pick = PICK_MEMBER;
-		return r->member ? 0 : -1;
-	}
-	if (!ly_is_map(n))
-		return ly_error(y, n,
-		                "expected a team member, unassigned, or {round_robin: [...]}, "
-		                "{least_loaded: [...]} or {router: MEMBER} for assign, got %s",
-		                ly_kind(n));
-	static const char *const keys[] = { "round_robin", "least_loaded", "router", "weighted" };
-	yaml_node_t *strategy = NULL, *strategy_key = NULL, *weighted = NULL;
-	int rc = 0;
-	for (size_t i = 0; i < ly_map_len(n); i++) {
-		yaml_node_t *kn = ly_map_key(y, n, i);
-		const char *k = ly_scalar(kn);
-		size_t j = 0;
-		while (k && j < ARRAY_LEN(keys) && strcmp(keys[j], k) != 0)
-			j++;
-		if (!k || j == ARRAY_LEN(keys)) {
-			rc = ly_error(y, kn,
-			              "unknown key '%s' in assign (expected: round_robin, "
-			              "least_loaded, router, weighted)",
-			              k ? k : "?");
-			continue;
-		}
-		if (j == 3) {
-			weighted = ly_map_val(y, n, i);
-			continue;
-		}
-		if (strategy) {
-			rc = ly_error(y, kn,
-			              "assign takes one of round_robin, least_loaded, router");
-			continue;
-		}
-		strategy = ly_map_val(y, n, i);
-		strategy_key = kn;
-		r->pick = j == 0 ? PICK_ROUND_ROBIN : j == 1 ? PICK_LEAST_LOADED : PICK_ROUTER;
-	}
-	if (rc)
-		return rc;
-	if (!strategy)
-		return ly_error(y, n, "assign needs round_robin, least_loaded or router");
-	if (weighted && ly_bool(y, weighted, "weighted", &r->weighted) != 0)
-		return -1;
-	if (r->pick == PICK_ROUTER) {
-		if (weighted)
-			return ly_error(y, weighted,
-			                "weighted goes with round_robin or least_loaded");
-		if (p->set->owner)
-			return ly_error(y, strategy_key,
-			                "a member's router cannot hand over to another router");
-		const struct member *m = config_ref_member(y, strategy, p->cfg);
-		if (!m)
-			return -1;
-		for (size_t i = 0; i < p->rc->nrouters; i++) {
-			if (p->rc->routers[i].owner == m) {
-				r->router = i;
-				return 0;
-			}
-		}
-		return ly_error(y, strategy, "no router for '%s' (add routing: routers: %s: [...])",
-		                m->name, m->name);
-	}
-	if (parse_pool(y, strategy, p, ly_scalar(strategy_key)) != 0)
-		return -1;
-	r->weight = xcalloc(r->npool, sizeof *r->weight);
-	for (size_t i = 0; i < r->npool; i++)
-		r->weight[i] = r->weighted && r->pool[i]->weight > 0 ? r->pool[i]->weight : 1;
-	if (r->pick == PICK_ROUND_ROBIN)
-		build_slots(r);
-	return 0;
-}
-
-static int h_name(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
-{
-	struct pctx *p = obj;
-	if (ly_str(y, val, k->key, &p->rule->name) != 0)
-		return -1;
-	if (strchr(p->rule->name, '/'))
-		return ly_error(y, val, "a rule name cannot contain '/'");
-	for (size_t i = 0; i < p->nnames; i++)
-		if (str_ieq(p->names[i], p->rule->name))
-			return ly_error(y, val, "duplicate rule name '%s' (first at line %d)",
-			                p->rule->name, p->lines[i]);
-	p->names[p->nnames] = ly_scalar(val);
-	p->lines[p->nnames++] = ly_line(val);
-	return 0;
-}
-
-static int h_when(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
-{
-	struct pctx *p = obj;
-	(void)k;
-	p->rule->when = cond_compile(y, val, p->cfg);
-	return p->rule->when ? 0 : -1;
-}
-
-static int h_assign(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
-{
-	(void)k;
-	return parse_assign(y, val, obj);
-}
-
-static int h_reassign(struct yaml_ctx *y, yaml_node_t *val, void *obj, const struct ly_key *k)
-{
-	struct pctx *p = obj;
-	if (ly_dur(y, val, k->key, &p->rule->reassign_after) != 0)
-		return -1;
-	p->rule->has_reassign = true;
-	return 0;
-}
-
-static const struct ly_key rule_keys[] = {
-	{ .key = "name", .fn = h_name, .required = true },
-	{ .key = "when", .fn = h_when },
-	{ .key = "assign", .fn = h_assign, .required = true },
-	{ .key = "reassign_after", .fn = h_reassign },
-};
-
-static void set_full(struct rrule *r, const struct rset *set)
-{
-	struct sb sb = SB_INIT;
-	if (set->owner)
-		sb_addf(&sb, "%s/", set->owner->name);
-	sb_adds(&sb, r->name);
-	r->full = sb_detach(&sb);
-	/* as it always was: at most 199 bytes */
-	sb_addf(&sb, "route.rr.%.190s", r->full);
-	r->cursor = sb_detach(&sb);
-}
-
 /* src into dst[n], cut like snprintf("%s") would */
 static void copy_str(char *dst, size_t n, const char *src)
 {
@@ -354,153 +53,6 @@ static void copy_str(char *dst, size_t n, const char *src)
 		len = n - 1;
 	memcpy(dst, src, len);
 	dst[len] = '\0';
-}
-
-static int check_reassign(struct yaml_ctx *y, yaml_node_t *map, struct rrule *r)
-{
-	if (!r->has_reassign)
-		return 0;
-	if (r->pick != PICK_ROUND_ROBIN && r->pick != PICK_LEAST_LOADED)
-		return ly_error(y, ly_map_get(y, map, "reassign_after"),
-		                "reassign_after needs a pool (round_robin or least_loaded) to pass "
-		                "the lead on to");
-	return 0;
-}
-
-static int parse_rules(struct yaml_ctx *y, yaml_node_t *n, struct pctx *p, struct rset *set)
-{
-	if (ly_is_null(n))
-		return 0;
-	if (!ly_is_seq(n))
-		return ly_error(y, n, "expected a list of routing rules, got %s", ly_kind(n));
-	size_t len = ly_seq_len(n);
-	set->r = xcalloc(len + 1, sizeof *set->r); /* + 1 for a default */
-	p->names = xcalloc(len + 1, sizeof *p->names);
-	p->lines = xcalloc(len + 1, sizeof *p->lines);
-	p->nnames = 0;
-	int rc = 0;
-	for (size_t i = 0; i < len; i++) {
-		yaml_node_t *it = ly_seq_at(y, n, i);
-		struct rrule r = { .line = ly_line(it) };
-		p->rule = &r;
-		p->set = set;
-		if (ly_walk(y, it, "routing rule", rule_keys, ARRAY_LEN(rule_keys), p) != 0 ||
-		    check_reassign(y, it, &r) != 0) {
-			rule_free(&r);
-			rc = -1;
-			continue;
-		}
-		set_full(&r, set);
-		set->r[set->n++] = r;
-	}
-	free(p->names);
-	free(p->lines);
-	p->names = NULL;
-	p->lines = NULL;
-	return rc;
-}
-
-static int parse_routers(struct yaml_ctx *y, yaml_node_t *n, struct pctx *p)
-{
-	if (ly_is_null(n))
-		return 0;
-	if (!ly_is_map(n))
-		return ly_error(y, n,
-		                "expected a mapping of team member: [rules] for routers, got %s",
-		                ly_kind(n));
-	struct route_config *rc = p->rc;
-	rc->routers = xcalloc(ly_map_len(n) + 1, sizeof *rc->routers);
-	int ret = 0;
-	/* first who has a router, so that a rule may name any of them */
-	for (size_t i = 0; i < ly_map_len(n); i++) {
-		yaml_node_t *kn = ly_map_key(y, n, i);
-		const struct member *m = config_ref_member(y, kn, p->cfg);
-		if (!m) {
-			ret = -1;
-			continue;
-		}
-		bool dup = false;
-		for (size_t j = 0; j < rc->nrouters; j++)
-			dup = dup || rc->routers[j].owner == m;
-		if (dup) {
-			ret = ly_error(y, kn, "two routers for '%s'", m->name);
-			continue;
-		}
-		rc->routers[rc->nrouters++].owner = m;
-	}
-	for (size_t i = 0; i < ly_map_len(n); i++) {
-		const struct member *m = config_member(p->cfg, ly_scalar(ly_map_key(y, n, i)));
-		for (size_t j = 0; m && j < rc->nrouters; j++)
-			if (rc->routers[j].owner == m && !rc->routers[j].r &&
-			    parse_rules(y, ly_map_val(y, n, i), p, &rc->routers[j]) != 0)
-				ret = -1;
-	}
-	return ret;
-}
-
-static int parse_routing(struct yaml_ctx *y, struct yaml_node_s *node, struct config *cfg)
-{
-	struct rules_config *rules = rules_of(cfg);
-	route_config_free(rules->route);
-	free(rules->routing_yaml);
-	rules->routing_yaml = rules_yaml_echo(y, "routing", node);
-	struct route_config *rc = xcalloc(1, sizeof *rc);
-	rules->route = rc;
-	if (ly_is_null(node))
-		return 0;
-	if (!ly_is_map(node))
-		return ly_error(
-		    y, node, "expected a mapping (rules:, default:, routers:) for routing, got %s",
-		    ly_kind(node));
-	static const char *const keys[] = { "rules", "default", "routers" };
-	for (size_t i = 0; i < ly_map_len(node); i++) {
-		yaml_node_t *kn = ly_map_key(y, node, i);
-		const char *k = ly_scalar(kn);
-		size_t j = 0;
-		while (k && j < ARRAY_LEN(keys) && strcmp(keys[j], k) != 0)
-			j++;
-		if (!k || j == ARRAY_LEN(keys))
-			ly_error(y, kn,
-			         "unknown key '%s' in routing (expected: rules, default, routers)",
-			         k ? k : "?");
-	}
-	struct pctx p = { .cfg = cfg, .rc = rc };
-	int ret = parse_routers(y, ly_map_get(y, node, "routers"), &p);
-	if (parse_rules(y, ly_map_get(y, node, "rules"), &p, &rc->main) != 0)
-		ret = -1;
-	yaml_node_t *def = ly_map_get(y, node, "default");
-	if (def) {
-		struct rrule r = { .line = ly_line(def), .name = xstrdup("default") };
-		for (size_t i = 0; i < rc->main.n; i++)
-			if (str_ieq(rc->main.r[i].name, "default"))
-				ret = ly_error(
-				    y, def,
-				    "a rule is named 'default' already (line %d); rename it",
-				    rc->main.r[i].line);
-		p.rule = &r;
-		p.set = &rc->main;
-		if (!rc->main.r)
-			rc->main.r = xcalloc(1, sizeof *rc->main.r);
-		if (parse_assign(y, def, &p) != 0) {
-			rule_free(&r);
-			ret = -1;
-		} else {
-			set_full(&r, &rc->main);
-			rc->main.r[rc->main.n++] = r;
-		}
-	}
-	return ret;
-}
-
-static void write_routing(const struct config *cfg, struct sb *out)
-{
-	if (cfg->rules && cfg->rules->routing_yaml)
-		sb_adds(out, cfg->rules->routing_yaml);
-}
-
-void route_register_config(void)
-{
-	config_register_section("routing", parse_routing, write_routing, rules_release);
 }
 
 /* ---- open leads per member, counted once per process ---- */
@@ -547,9 +99,10 @@ static bool lead_open(const struct config *cfg, const struct lead *l)
 	return st && st->grp == GRP_ACTIVE && strcmp(lead_get(l, LT_STATUS), "unqualified") != 0;
 }
 
-static void count_move(const struct config *cfg, const char *from, const char *to)
+void route_owner_moved(const struct config *cfg, const struct lead *l, const char *from,
+                       const char *to)
 {
-	if (load.cfg != cfg)
+	if (load.cfg != cfg || !lead_open(cfg, l))
 		return;
 	const struct member *a = config_member(cfg, from), *b = config_member(cfg, to);
 	if (a && load.known[a - cfg->team])
@@ -558,93 +111,16 @@ static void count_move(const struct config *cfg, const char *from, const char *t
 		load.n[b - cfg->team]++;
 }
 
-/* ---- rotation cursors ---- */
-
-/*
- * Cursors kept in memory: a dry run rotates a private copy that is never
- * written; a bulk run (route_bulk_begin) keeps them here and writes each
- * once at route_bulk_end, inside the same transaction, so the database
- * sees exactly what a write per assignment would have left.
- */
-static struct {
-	struct mem_cursor {
-		char *key;
-		int64_t val;
-		bool dirty;
-	} * v;
-	size_t n, cap;
-	bool bulk;
-} mem;
-
-static struct mem_cursor *mem_slot(const char *key)
-{
-	for (size_t i = 0; i < mem.n; i++)
-		if (strcmp(mem.v[i].key, key) == 0)
-			return &mem.v[i];
-	return NULL;
-}
-
-static bool in_memory(const struct hook_env *env)
-{
-	return env->dry_run || mem.bulk;
-}
-
-static int cursor_get(struct hook_env *env, const char *key, int64_t *out)
-{
-	struct mem_cursor *m = in_memory(env) ? mem_slot(key) : NULL;
-	if (m) {
-		*out = m->val;
-		return 0;
-	}
-	char *v = db_state_get(env->db, key);
-	int64_t n = 0;
-	if (v && !str_to_i64(v, &n))
-		n = 0;
-	free(v);
-	*out = n < 0 ? 0 : n;
-	return 0;
-}
-
-static int cursor_set(struct hook_env *env, const char *key, int64_t v)
-{
-	if (in_memory(env)) {
-		struct mem_cursor *m = mem_slot(key);
-		if (!m) {
-			mem.v = xgrow(mem.v, &mem.cap, mem.n + 1, sizeof *mem.v);
-			m = &mem.v[mem.n++];
-			m->key = xstrdup(key);
-		}
-		m->val = v;
-		m->dirty = !env->dry_run;
-		return 0;
-	}
-	char buf[32];
-	snprintf(buf, sizeof buf, "%" PRId64, v);
-	return db_state_set(env->db, key, buf, env->err);
-}
-
-static int digest_flush(struct hook_env *env);
+/* ---- rotation cursors: read here, advanced by the lifecycle ---- */
 
 void route_bulk_begin(void)
 {
-	mem.bulk = true;
+	lc_bulk_begin();
 }
 
 int route_bulk_end(struct hook_env *env)
 {
-	int rc = digest_flush(env);
-	for (size_t i = 0; i < mem.n; i++) {
-		struct mem_cursor *m = &mem.v[i];
-		if (m->dirty && !rc && !env->dry_run) {
-			char buf[32];
-			snprintf(buf, sizeof buf, "%" PRId64, m->val);
-			rc = db_state_set(env->db, m->key, buf, env->err);
-		}
-		free(m->key);
-	}
-	mem.n = 0;
-	mem.bulk = false;
-	return rc;
+	return lc_bulk_end(env);
 }
 
 /* ---- choosing ---- */
@@ -707,13 +183,10 @@ static void pool_text(const struct rrule *r, struct sb *out)
 }
 
 static int pick_round_robin(struct run *rn, const struct rrule *r, const struct member **out,
-                            struct sb *why)
+                            struct sb *why, int64_t *cursor_to)
 {
-	const char *key = r->cursor;
-	int64_t cur;
-	int rc = cursor_get(rn->env, key, &cur);
-	if (rc)
-		return rc;
+	int64_t cur = lc_cursor(rn->env->db, r->cursor, rn->env->dry_run);
+	int rc;
 	for (size_t k = 0; k < r->nslots; k++) {
 		int64_t pos = (cur + (int64_t)k) % (int64_t)r->nslots;
 		const struct member *m = r->pool[r->slots[pos]];
@@ -732,7 +205,8 @@ static int pick_round_robin(struct run *rn, const struct rrule *r, const struct 
 			if (rn->ex)
 				sb_addf(why, "%sslot %" PRId64 " of %zu", why->len ? "; " : "",
 				        pos + 1, r->nslots);
-			return cursor_set(rn->env, key, cur + (int64_t)k + 1);
+			*cursor_to = cur + (int64_t)k + 1;
+			return 0;
 		}
 	}
 	*out = NULL;
@@ -784,6 +258,7 @@ static int apply_rule(struct run *rn, const struct route_config *rc, const struc
 {
 	struct sb why = SB_INIT;
 	const struct member *m = NULL;
+	int64_t cursor_to = 0;
 	int rc_ = 0;
 	switch (r->pick) {
 	case PICK_UNASSIGNED:
@@ -814,7 +289,7 @@ static int apply_rule(struct run *rn, const struct route_config *rc, const struc
 		break;
 	}
 	case PICK_ROUND_ROBIN:
-		rc_ = pick_round_robin(rn, r, &m, &why);
+		rc_ = pick_round_robin(rn, r, &m, &why, &cursor_to);
 		break;
 	case PICK_LEAST_LOADED:
 		rc_ = pick_least_loaded(rn, r, &m, &why);
@@ -840,6 +315,12 @@ static int apply_rule(struct run *rn, const struct route_config *rc, const struc
 	res->outcome = RO_ASSIGNED;
 	res->member = m;
 	copy_str(res->rule, sizeof res->rule, r->full);
+	if (r->pick == PICK_ROUND_ROBIN) {
+		res->cursor = r->cursor;
+		res->cursor_to = cursor_to;
+	}
+	const char *owner = rn->l->t[LT_OWNER];
+	res->changed = !owner || !str_ieq(owner, m->name);
 	return 1;
 }
 
@@ -950,19 +431,6 @@ static int assign_mail(struct hook_env *env, const struct lead *l, const struct 
 	sb_free(&body);
 	sb_free(&key);
 	return rc;
-}
-
-static int record_event(struct hook_env *env, const struct lead *l, const char *kind,
-                        const char *from, const char *to, const char *data)
-{
-	struct event ev = { .lead_id = l->i[LI_ID],
-		            .at = env->now,
-		            .actor = env->actor,
-		            .kind = kind,
-		            .from = from,
-		            .to = to,
-		            .data = data };
-	return db_event_add(env->db, &ev, env->err);
 }
 
 /* The mail a new owner gets for one lead routed to them. */
@@ -1124,15 +592,14 @@ int route_owner_digest(struct hook_env *env, const struct lead *l, const struct 
 {
 	if (env->dry_run || str_empty(m->email))
 		return 0;
-	if (mem.bulk) {
+	if (lc_in_bulk()) {
 		digest_add(env, l, m, why);
 		return 0;
 	}
 	return new_lead_mail(env, l, m, why);
 }
 
-/* Queue the mails of the run (unless dry) and forget it. */
-static int digest_flush(struct hook_env *env)
+int route_digest_flush(struct hook_env *env)
 {
 	int rc = 0;
 	if (!dig.d)
@@ -1158,93 +625,37 @@ static int digest_flush(struct hook_env *env)
 	return rc;
 }
 
-/* Make m the owner of l by rule; events and mail unless a dry run. */
-static int take(struct hook_env *env, struct lead *l, const struct member *m, const char *rule,
-                const char *reason, struct route_result *res)
+int route_assign_mail(struct hook_env *env, const struct lead *l, const struct route_result *d,
+                      const char *from)
 {
-	char *from = l->t[LT_OWNER] ? xstrdup(l->t[LT_OWNER]) : NULL;
-	res->changed = !from || !str_ieq(from, m->name);
-	int rc = 0;
-	if (!res->changed)
-		goto out;
-	if (load.cfg == env->cfg && lead_open(env->cfg, l))
-		count_move(env->cfg, from, m->name);
-	lead_set(l, LT_OWNER, m->name);
-	lead_set(l, LT_ASSIGNED_RULE, rule);
-	lead_set_int(l, LI_ASSIGNED_AT, env->now);
-	lead_set_int(l, LI_UPDATED_AT, env->now);
-	if (env->dry_run)
-		goto out;
-	/* the lead's open tasks follow it (lib/lifecycle.h); a lead new to an
-	 * import has none yet */
-	if (!(env->import_assign && !from) &&
-	    (rc = db_lc_tasks_follow(env->db, l->i[LI_ID], m->name, env->err)))
-		goto out;
-	struct sb data = SB_INIT, intro = SB_INIT;
-	if (env->import_assign && !from) {
-		/* a new lead of an import: kept on the lead (lib/hooks.h) */
-		lead_set(l, LT_IMPORT_OWNER, m->name);
-		lead_set(l, LT_IMPORT_RULE, rule);
-	} else {
-		sb_adds(&data, "{\"rule\":");
-		sb_add_json_str(&data, rule);
-		if (reason) {
-			sb_adds(&data, ",\"reason\":");
-			sb_add_json_str(&data, reason);
-		}
-		sb_addc(&data, '}');
-		if ((rc = record_event(env, l, "assigned", from, m->name, data.buf)))
-			goto done;
-	}
-	if (!reason) {
+	const struct member *m = d->member;
+	if (!d->why[0]) {
 		/* routed by a rule: one mail now, or one per member at the end of a
-		 * bulk run; none with lifecycle: assignment_mail: false */
-		if (!lc_assignment_mail(env->cfg))
-			;
-		else if (mem.bulk)
-			digest_add(env, l, m, rule);
-		else
-			rc = new_lead_mail(env, l, m, rule);
-		goto done;
+		 * bulk run */
+		if (lc_in_bulk()) {
+			digest_add(env, l, m, d->rule);
+			return 0;
+		}
+		return new_lead_mail(env, l, m, d->rule);
 	}
 	/* passed on (reassign_after): both owners hear of it, always per lead */
 	char name[256];
 	lead_display_name(l, name, sizeof name);
+	struct sb intro = SB_INIT;
 	sb_addf(&intro, "Lead #%" PRId64 " %s is yours now: it was %s's, and %s.", l->i[LI_ID],
-	        name, from ? from : "nobody", reason);
-	rc = assign_mail(env, l, m, rule, "Lead passed on to you", intro.buf);
+	        name, from ? from : "nobody", d->why);
+	int rc = assign_mail(env, l, m, d->rule, "Lead passed on to you", intro.buf);
 	if (!rc && from) {
 		const struct member *prev = config_member(env->cfg, from);
 		if (prev) {
 			sb_reset(&intro);
 			sb_addf(&intro, "Lead #%" PRId64 " %s was passed on to %s: %s.",
-			        l->i[LI_ID], name, m->name, reason);
-			rc = assign_mail(env, l, prev, rule, "Lead passed on to someone else",
+			        l->i[LI_ID], name, m->name, d->why);
+			rc = assign_mail(env, l, prev, d->rule, "Lead passed on to someone else",
 			                 intro.buf);
 		}
 	}
-done:
-	sb_free(&data);
 	sb_free(&intro);
-out:
-	free(from);
-	return rc;
-}
-
-static int nobody(struct hook_env *env, const struct lead *l, struct route_result *res)
-{
-	if (env->dry_run || l->t[LT_OWNER])
-		return 0;
-	struct sb data = SB_INIT;
-	sb_adds(&data, "{\"reason\":");
-	sb_add_json_str(&data, res->reason);
-	if (res->rule[0]) {
-		sb_adds(&data, ",\"rule\":");
-		sb_add_json_str(&data, res->rule);
-	}
-	sb_addc(&data, '}');
-	int rc = record_event(env, l, "route.unassigned", NULL, NULL, data.buf);
-	sb_free(&data);
 	return rc;
 }
 
@@ -1260,8 +671,8 @@ static void outcome_line(const struct lead *l, const struct route_result *res, s
 		        res->reason);
 }
 
-int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struct route_result *res,
-               struct sb *explain)
+int route_decide(struct hook_env *env, const struct lead *l, struct act_src *acts,
+                 struct route_result *res, struct sb *explain)
 {
 	memset(res, 0, sizeof *res);
 	const struct route_config *rc = rc_of(env->cfg);
@@ -1292,10 +703,6 @@ int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struc
 		         saw_nobody ? "every member the matching rules name is away or at capacity"
 		                    : "no routing rule matched");
 	}
-	if (res->outcome == RO_ASSIGNED)
-		ret = take(env, l, res->member, res->rule, NULL, res);
-	else
-		ret = nobody(env, l, res);
 	outcome_line(l, res, explain);
 out:
 	act_list_free(&own.list);
@@ -1320,14 +727,10 @@ bool route_new_lead_matches(const struct config *cfg, const struct lead *l, int6
 	return none.rc == 0;
 }
 
-int route_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
-               struct act_src *acts)
+bool route_wanted(const struct hook_env *env, const struct lead *l, const struct hook_event *ev)
 {
-	if (ev->kind != HK_RECEIVED || env->no_route || l->t[LT_OWNER] ||
-	    !route_configured(env->cfg))
-		return 0;
-	struct route_result res;
-	return route_lead(env, l, acts, &res, NULL);
+	return ev->kind == HK_RECEIVED && !env->no_route && !l->t[LT_OWNER] &&
+	       route_configured(env->cfg);
 }
 
 /* ---- reassign_after ---- */
@@ -1383,8 +786,8 @@ bool route_reassign_cutoff(const struct config *cfg, int64_t now, int64_t *cutof
 	return any;
 }
 
-int route_reassign(struct hook_env *env, struct lead *l, struct route_result *res,
-                   struct sb *explain)
+int route_decide_reassign(struct hook_env *env, const struct lead *l, struct route_result *res,
+                          struct sb *explain)
 {
 	memset(res, 0, sizeof *res);
 	const struct rrule *r = find_rule(env->cfg, l->t[LT_ASSIGNED_RULE]);
@@ -1407,12 +810,11 @@ int route_reassign(struct hook_env *env, struct lead *l, struct route_result *re
 		outcome_line(l, res, explain);
 		return 0;
 	}
-	char ago[LTIME_BUFSZ], reason[128];
+	char ago[LTIME_BUFSZ];
 	ldur_fmt(r->reassign_after, ago);
-	snprintf(reason, sizeof reason, "no activity within %s", ago);
-	int rc = take(env, l, res->member, r->full, reason, res);
+	snprintf(res->why, sizeof res->why, "no activity within %s", ago);
 	outcome_line(l, res, explain);
-	return rc;
+	return 0;
 }
 
 void route_each_rule(const struct config *cfg,

@@ -35,11 +35,12 @@
  *
  * Rotation: each round-robin rule walks a fixed slot sequence (weights 3:1
  * give a a b a, spread by smooth weighted round robin); its cursor is a
- * counter in the `state` table ("route.rr.<rule>"), read and advanced in
- * the caller's write transaction (assignment mails are keyed
- * "assign:<lead id, 12 digits>:<time>:<member>"), so concurrent writers and bulk imports
- * hand out exactly the configured proportions. A dry run advances an
- * in-memory copy of the cursors instead and writes nothing.
+ * counter in the `state` table ("route.rr.<rule>"). The engine reads it
+ * (lc_cursor) and its decision says the step; the lifecycle advances it
+ * in the caller's write transaction (assignment mails are keyed
+ * "assign:<lead id, 12 digits>:<time>:<member>"), so concurrent writers
+ * and bulk imports hand out exactly the configured proportions. A dry run
+ * advances an in-memory copy of the cursors instead and writes nothing.
  */
 #ifndef LEADS_ROUTE_H
 #define LEADS_ROUTE_H
@@ -86,30 +87,33 @@ enum route_outcome {
 struct route_result {
 	enum route_outcome outcome;
 	const struct member *member; /* RO_ASSIGNED */
-	bool changed;                /* the owner changed */
+	bool changed;                /* the owner changes */
 	char rule[160];              /* deciding rule ("ana/big" in ana's router); "" if none */
 	char reason[256];            /* why nobody, for the other outcomes */
+	/* what the lifecycle writes for it (lc_route_apply, lib/lifecycle.h) */
+	const char *cursor; /* a rotation slot taken: the cursor's key; NULL: none */
+	int64_t cursor_to;  /* the cursor's value once the slot is taken */
+	char why[128];      /* passed on (route_decide_reassign): "no activity within 2h" */
 };
 
 /*
- * Route l: evaluate the rules, take a rotation slot, and when the owner
- * changes set owner, assigned_at, assigned_rule and updated_at in l (the
- * caller saves l) and, unless env->dry_run, record an "assigned" event and
- * queue the assignment mail to the new owner (in a bulk run: collect it
- * for route_bulk_end). With no member the current
- * owner (if any) stays, and an unowned lead gets a "route.unassigned"
- * event saying why. acts may be NULL (activities are then read on demand).
- * explain (may be NULL) gets indented lines: each rule tried, whether it
- * matched and why, the members skipped, and the outcome.
+ * Decide who works l: evaluate the rules and pick a member (a rotation
+ * slot, the least loaded, ...). Writes nothing and changes nothing but
+ * res: the decision says the member, the rule, whether the owner
+ * changes and which cursor step taking it means; lc_route_apply
+ * (lib/lifecycle.h) applies it. acts may be NULL (activities are then
+ * read on demand). explain (may be NULL) gets indented lines: each rule
+ * tried, whether it matched and why, the members skipped, and the
+ * outcome.
  */
-int route_lead(struct hook_env *env, struct lead *l, struct act_src *acts, struct route_result *res,
-               struct sb *explain);
+int route_decide(struct hook_env *env, const struct lead *l, struct act_src *acts,
+                 struct route_result *res, struct sb *explain);
 
 /*
  * A bulk run (`leads route --all`, an import; one transaction): between
  * these two the rotation cursors live in memory, and route_bulk_end writes
- * them, once, into the caller's transaction (not in a dry run). Saves two
- * statements per assignment.
+ * them, once, into the caller's transaction (not in a dry run): they are
+ * lc_bulk_begin and lc_bulk_end (lib/lifecycle.h).
  *
  * Mail is per member, not per lead: each assignment is still recorded in
  * history as it happens, but route_bulk_end queues, for each member in the
@@ -127,8 +131,22 @@ void route_bulk_begin(void);
 int route_bulk_end(struct hook_env *env);
 
 /*
+ * The engine's side of an applied decision (lc_route_apply calls these):
+ * the open-lead counts it keeps for capacity and least_loaded follow l
+ * from owner `from` to `to`; and the assignment mail of d (routed: one
+ * mail, or a line of the member's digest in a bulk run; passed on: the
+ * new and the previous owner), composed here and queued.
+ */
+void route_owner_moved(const struct config *cfg, const struct lead *l, const char *from,
+                       const char *to);
+int route_assign_mail(struct hook_env *env, const struct lead *l, const struct route_result *d,
+                      const char *from);
+/* The digests of a bulk run: queued (unless env->dry_run) and forgotten. */
+int route_digest_flush(struct hook_env *env);
+
+/*
  * Which rules of the main rule set match a new lead not stored yet (bit i
- * for rule i), for route_lead to use instead of evaluating them again
+ * for rule i), for route_decide to use instead of evaluating them again
  * (hook_env.route_mask): an import's reader thread computes it while the
  * other thread stores leads, so this touches no database and no shared
  * state (cc: the custom fields looked up so far, or NULL). False when the
@@ -138,9 +156,9 @@ int route_bulk_end(struct hook_env *env);
 bool route_new_lead_matches(const struct config *cfg, const struct lead *l, int64_t now,
                             struct cond_cache *cc, uint64_t *mask);
 
-/* hooks_run's part: route a new lead without an owner (unless env->no_route). */
-int route_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
-               struct act_src *acts);
+/* hooks_run's part: should l be routed now (a new lead without an owner,
+ * routing configured, not env->no_route)? hooks_run then calls lc_route. */
+bool route_wanted(const struct hook_env *env, const struct lead *l, const struct hook_event *ev);
 
 /*
  * For the sweep (`reassign_after`): the response deadline of the rule that
@@ -154,13 +172,14 @@ bool route_reassign_after(const struct config *cfg, const char *rule, struct ldu
  */
 bool route_reassign_cutoff(const struct config *cfg, int64_t now, int64_t *cutoff);
 /*
- * Pass l on to the next available member of the pool of the rule that
- * assigned it, skipping the current owner; records the change (reason
- * "no activity within <reassign_after>") and mails both the new and the
- * previous owner. RO_NOBODY when no one else is available.
+ * Decide who l passes on to: the next available member of the pool of
+ * the rule that assigned it, skipping the current owner (res->why: "no
+ * activity within <reassign_after>"); lc_route_apply records the change
+ * and mails both the new and the previous owner. RO_NOBODY when no one
+ * else is available. Writes nothing.
  */
-int route_reassign(struct hook_env *env, struct lead *l, struct route_result *res,
-                   struct sb *explain);
+int route_decide_reassign(struct hook_env *env, const struct lead *l, struct route_result *res,
+                          struct sb *explain);
 
 /* --- storage (lib/db_route.c) --- */
 

@@ -74,11 +74,31 @@ struct score_stats {
 };
 
 /*
- * Recompute every score of l now: the default into l->i[LI_SCORE] (the
- * caller saves l), named ones into the scores table, and fire thresholds
- * crossed (history, task, mail; nothing written with env->dry_run). acts
- * may be NULL (read on demand). stats (may be NULL) is added to.
+ * The engine decides, the lifecycle writes: score_decide computes every
+ * score of l now and lists those whose value changes (from, to), in the
+ * config's order, writing nothing; lc_score_apply (lib/lifecycle.h)
+ * writes the points (the default into l->i[LI_SCORE], the caller saves
+ * l; named ones into the scores table) and calls score_crossings for
+ * each, which fires the thresholds a change crossed (history, task,
+ * mail; only counted with env->dry_run). acts may be NULL (read on
+ * demand). fresh: l was just received (no named score stored yet).
  */
+struct score_change {
+	size_t idx;       /* which score, in the config's order */
+	const char *name; /* its name ("score" for the default) */
+	bool is_default;  /* the lead's own score column */
+	int64_t from, to;
+};
+struct score_decision {
+	struct score_change *v;
+	size_t n, cap;
+};
+int score_decide(struct hook_env *env, const struct lead *l, struct act_src *acts, bool fresh,
+                 struct score_decision *out);
+void score_decision_free(struct score_decision *d);
+int score_crossings(struct hook_env *env, const struct lead *l, const struct score_change *ch,
+                    struct score_stats *stats, bool fresh);
+
 /*
  * The default score of a new lead not stored yet: no activities, no named
  * scores (cc: its custom fields as looked up so far, or NULL). An import
@@ -90,12 +110,10 @@ struct score_stats {
 bool score_new_lead(const struct config *cfg, const struct lead *l, int64_t now,
                     struct cond_cache *cc, int64_t *out);
 
-int score_lead(struct hook_env *env, struct lead *l, struct act_src *acts,
-               struct score_stats *stats);
-
-/* hooks_run's part: recompute on every lead event. */
-int score_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
-               struct act_src *acts);
+/* hooks_run's part: should this event rescore l (not when nothing a rule
+ * reads changed)? hooks_run then calls lc_score and tells score_ran. */
+bool score_wanted(const struct hook_env *env, const struct lead *l, const struct hook_event *ev);
+void score_ran(const struct hook_env *env, const struct lead *l, int rc);
 
 /*
  * Each score of l computed now with every rule's contribution:

@@ -434,7 +434,9 @@ static int reroute(struct sw *s)
 		struct hook_env env = henv(s);
 		env.dry_run = s->o->dry_run; /* who would get it; nothing written */
 		struct route_result res;
-		if (!(rc = route_reassign(&env, &l, &res, NULL)) && res.changed) {
+		struct lc c = lc_of_env(&env);
+		if (!(rc = route_decide_reassign(&env, &l, &res, NULL)) &&
+		    !(rc = lc_route_apply(&c, &l, &res)) && res.changed) {
 			struct hook_event ev = { .kind = HK_ASSIGNED, .detail = l.t[LT_OWNER] };
 			if (!s->o->dry_run && !(rc = hooks_run(&env, &l, &ev)))
 				rc = db_lead_update(s->db, &l, s->err);

@@ -444,7 +444,7 @@ static void test_errors(void)
 	is_int((long long)cfg->nerrors, 2, "both mistakes reported");
 }
 
-/* What a condition reads decides which changes rescore a lead (score_hook). */
+/* What a condition reads decides which changes rescore a lead (score_wanted). */
 static void test_uses(void)
 {
 	static const struct {
