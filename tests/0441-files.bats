@@ -114,7 +114,8 @@ many_leads() {
 		echo "good@example.com,Y,fine"
 	} >r.csv
 	small_disk
-	run --separate-stderr leads import r.csv --rejects "$full/rejects.csv"
+	# --strict: an unreadable email is a reject, not a lead kept without one
+	run --separate-stderr leads import --strict r.csv --rejects "$full/rejects.csv"
 	assert_failure 74
 	assert_equal "$stderr" "leads import: cannot write '$full/rejects.csv': No space left on device"
 	assert_equal "$(sql 'SELECT count(*) FROM leads')" 0
@@ -123,7 +124,7 @@ many_leads() {
 
 @test "import --rejects keeps every refused row beside the rows taken" {
 	printf 'email,first_name\nnot-an-email,X\nc@example.com,Y\n' >r.csv
-	run leads import -q r.csv --rejects rej.csv
+	run leads import -q --strict r.csv --rejects rej.csv
 	assert_success
 	assert_equal "$(sql 'SELECT email FROM leads')" c@example.com
 	assert_equal "$(stat -c %a rej.csv)" 600
