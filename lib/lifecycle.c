@@ -384,6 +384,72 @@ int lc_set_status(struct lc *c, struct lead *l, const char *to, const char *reas
 	return rc;
 }
 
+/* ---- the sweep: idle leads go inactive ---- */
+
+struct idle_walk {
+	lc_idle_fn fn;
+	void *ctx;
+	size_t n;
+	int64_t *ids; /* kept for the engines, one lead at a time */
+	size_t cap;
+	bool keep;
+};
+
+static int idle_seen(const struct lead *l, void *p)
+{
+	struct idle_walk *w = p;
+	if (w->keep) {
+		w->ids = xgrow(w->ids, &w->cap, w->n + 1, sizeof *w->ids);
+		w->ids[w->n++] = l->i[LI_ID];
+		return 0;
+	}
+	char name[256];
+	lead_display_name(l, name, sizeof name);
+	w->fn(w->ctx, l->i[LI_ID], name, lead_get(l, LT_STATUS));
+	w->n++;
+	return 0;
+}
+
+/* One idle lead through the engines, then saved whole. */
+static int inactivate_one(struct lc *c, int64_t id, const char *data, struct idle_walk *w)
+{
+	struct lead l;
+	int rc = db_lead_by_id(c->db, id, &l, c->err);
+	if (rc)
+		return rc;
+	char *from = xstrdup(lead_get(&l, LT_STATUS));
+	lead_set(&l, LT_STATUS, "inactive");
+	lead_set_int(&l, LI_UPDATED_AT, c->now);
+	if (!(rc = lc_record(c, &l, "status", from, "inactive", data)) &&
+	    !(rc = lc_hook(c, &l, HK_STATUS, "inactive")))
+		rc = db_lead_update(c->db, &l, c->err);
+	if (!rc) {
+		char name[256];
+		lead_display_name(&l, name, sizeof name);
+		w->fn(w->ctx, id, name, from);
+	}
+	free(from);
+	lead_free(&l);
+	return rc;
+}
+
+int lc_inactivate_idle(struct lc *c, int64_t cutoff, const char *data, bool dry_run, lc_idle_fn fn,
+                       void *ctx, size_t *n)
+{
+	struct hook_event ev = { .kind = HK_STATUS, .detail = "inactive", .at = 0 };
+	struct idle_walk w = { .fn = fn, .ctx = ctx };
+	w.keep = !dry_run && !hooks_quiet(c->cfg, &ev);
+	int rc = db_lc_idle_each(c->db, cutoff, idle_seen, &w, c->err);
+	if (!rc && !dry_run && !w.keep)
+		rc = db_lc_inactivate(c->db, cutoff, c->now, c->actor, data, c->err);
+	*n = w.keep ? 0 : w.n;
+	for (size_t i = 0; w.keep && i < w.n && !rc; i++)
+		if (!(rc = inactivate_one(c, w.ids[i], data, &w)))
+			(*n)++;
+	free(w.ids);
+	return rc;
+}
+
 int64_t lc_inactive_at(const struct config *cfg, const struct lead *l)
 {
 	const char *st = lead_get(l, LT_STATUS);

@@ -828,19 +828,23 @@ static struct {
 	int64_t id, now;
 } last;
 
-int score_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
-               struct act_src *acts)
+bool score_hook_reacts(const struct config *cfg, const struct hook_event *ev)
 {
-	const struct score_config *sc = sc_of(env->cfg);
-	if (!sc || sc->n == 0)
-		return 0;
-	if (ev->kind == HK_ASSIGNED && !sc->uses_assignment && last.cfg == env->cfg &&
-	    last.id == l->i[LI_ID] && last.now == env->now)
-		return 0;
+	const struct score_config *sc = sc_of(cfg);
 	/* a change of status (the sweep making idle leads inactive) rescored
 	 * from the lead's events for nothing when no rule reads the status: a
 	 * third of the sweep's work per lead */
-	if (ev->kind == HK_STATUS && !sc->uses_status)
+	return sc && sc->n > 0 && (ev->kind != HK_STATUS || sc->uses_status);
+}
+
+int score_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
+               struct act_src *acts)
+{
+	if (!score_hook_reacts(env->cfg, ev))
+		return 0;
+	const struct score_config *sc = sc_of(env->cfg);
+	if (ev->kind == HK_ASSIGNED && !sc->uses_assignment && last.cfg == env->cfg &&
+	    last.id == l->i[LI_ID] && last.now == env->now)
 		return 0;
 	int rc = score_run(env, l, acts, NULL, ev->kind == HK_RECEIVED);
 	last.cfg = rc ? NULL : env->cfg;
