@@ -490,3 +490,20 @@ int db_lc_inactivate(struct db *db, int64_t cutoff, int64_t now, const char *act
 	st_reset(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "update lead");
 }
+
+int db_lc_inactive_one(struct db *db, int64_t id, int64_t now, int64_t score, struct lerr *err)
+{
+	/* the columns that change, no unique key: deferred on PostgreSQL */
+	struct dbst *st = db_prep(db,
+	                          "UPDATE leads SET status = 'inactive', updated_at = ?2, "
+	                          "score = ?3 WHERE id = ?1",
+	                          err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, id);
+	st_bind_int64(st, 2, now);
+	st_bind_int64(st, 3, score);
+	int rc = st_step(st);
+	st_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "update lead");
+}

@@ -410,19 +410,43 @@ static int idle_seen(const struct lead *l, void *p)
 	return 0;
 }
 
-/* One idle lead through the engines, then saved whole. */
+/* Whether a and b differ at most in their default score. */
+static bool same_but_score(const struct lead *a, const struct lead *b)
+{
+	for (int i = 0; i < LT__COUNT; i++)
+		if (strcmp(lead_get(a, (enum lead_text)i), lead_get(b, (enum lead_text)i)) != 0)
+			return false;
+	for (int i = 0; i < LI__COUNT; i++)
+		if (i != LI_SCORE && (a->has[i] != b->has[i] || (a->has[i] && a->i[i] != b->i[i])))
+			return false;
+	return true;
+}
+
+/*
+ * One idle lead through the engines, then saved: its status, updated_at
+ * and score when nothing else changed (what a change of status makes the
+ * scoring do), else the whole row.
+ */
 static int inactivate_one(struct lc *c, int64_t id, const char *data, struct idle_walk *w)
 {
-	struct lead l;
+	struct lead l, was;
 	int rc = db_lead_by_id(c->db, id, &l, c->err);
 	if (rc)
 		return rc;
 	char *from = xstrdup(lead_get(&l, LT_STATUS));
 	lead_set(&l, LT_STATUS, "inactive");
 	lead_set_int(&l, LI_UPDATED_AT, c->now);
+	lead_init(&was);
+	for (int i = 0; i < LT__COUNT; i++)
+		lead_set(&was, (enum lead_text)i, l.t[i]);
+	memcpy(was.i, l.i, sizeof was.i);
+	memcpy(was.has, l.has, sizeof was.has);
 	if (!(rc = lc_record(c, &l, "status", from, "inactive", data)) &&
 	    !(rc = lc_hook(c, &l, HK_STATUS, "inactive")))
-		rc = db_lead_update(c->db, &l, c->err);
+		rc = same_but_score(&l, &was)
+		         ? db_lc_inactive_one(c->db, id, c->now, l.i[LI_SCORE], c->err)
+		         : db_lead_update(c->db, &l, c->err);
+	lead_free(&was);
 	if (!rc) {
 		char name[256];
 		lead_display_name(&l, name, sizeof name);

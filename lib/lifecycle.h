@@ -188,6 +188,8 @@ int db_lc_idle_each(struct db *db, int64_t cutoff, db_lead_fn fn, void *ctx, str
 /* Make them inactive: their history rows, then status and updated_at. */
 int db_lc_inactivate(struct db *db, int64_t cutoff, int64_t now, const char *actor,
                      const char *data, struct lerr *err);
+/* Lead id inactive at now with that default score; nothing else of it changes. */
+int db_lc_inactive_one(struct db *db, int64_t id, int64_t now, int64_t score, struct lerr *err);
 /* Whether lead has an open task created by rule. */
 int db_lc_rule_open(struct db *db, int64_t lead_id, const char *rule, bool *open, struct lerr *err);
 

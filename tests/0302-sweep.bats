@@ -371,6 +371,9 @@ leads sweep: lead #3 c@example.com: new -> inactive (no activity for 30d)"
 	run -0 grep -c '^leads sweep: lead #1 Ann: new -> inactive' <<<"$stderr"
 	run -0 grep -c 'FROM leads WHERE id = ?1' <<<"$stderr"
 	run -0 grep -c 'FROM events WHERE lead_id = ?1 AND kind IN' <<<"$stderr"
+	# saved by its status, updated_at and score, not the whole row
+	run -0 grep -c "^leads-sql: UPDATE leads SET status = 'inactive', updated_at = ?2, score = ?3 WHERE id = ?1" <<<"$stderr"
+	run -1 grep -c '^leads-sql: UPDATE leads SET email' <<<"$stderr"
 	run -0 sql "SELECT status, score FROM leads"
 	assert_output "inactive|-10"
 }
