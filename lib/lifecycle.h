@@ -125,8 +125,10 @@ int lc_task_check_closed(struct lc *c, int64_t task_id, int64_t lead_id, const c
  * and *n counts them. When no engine reacts to a lead going inactive
  * (hooks_quiet: no scoring rule reads the status), two statements do it
  * whatever the number of leads, and only the status and updated_at
- * columns are written; else each lead goes through the engines and is
- * saved in turn. dry_run: the leads are only read, no engine runs.
+ * columns are written; else each lead goes through the engines in turn
+ * and is saved by its status, updated_at and score (the whole row when
+ * an engine changed more). dry_run: the leads are only read, no engine
+ * runs.
  */
 typedef void (*lc_idle_fn)(void *ctx, int64_t id, const char *name, const char *from);
 int lc_inactivate_idle(struct lc *c, int64_t cutoff, const char *data, bool dry_run, lc_idle_fn fn,

@@ -94,10 +94,10 @@ int score_lead(struct hook_env *env, struct lead *l, struct act_src *acts,
                struct score_stats *stats);
 
 /* hooks_run's part: recompute on every lead event. */
-/* Whether score_hook may rescore a lead on ev (hooks_quiet). */
-bool score_hook_reacts(const struct config *cfg, const struct hook_event *ev);
 int score_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev,
                struct act_src *acts);
+/* Whether score_hook may rescore a lead on ev (hooks_quiet). */
+bool score_hook_reacts(const struct config *cfg, const struct hook_event *ev);
 
 /*
  * Each score of l computed now with every rule's contribution:
