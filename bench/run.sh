@@ -9,7 +9,8 @@
 # routing and scoring, the funnel, and the import into PostgreSQL when
 # its packages are installed.
 # The everyday commands on PostgreSQL through a delaying proxy (bench/pg-slow.sh)
-# run whenever PostgreSQL and python3 are installed.
+# run whenever PostgreSQL and python3 are installed, and the sweep on
+# PostgreSQL against SQLite (bench/pg-bulk.sh) whenever PostgreSQL is.
 # usage: bench/run.sh [LEADS]
 set -eu
 leads=${1:-./leads}
@@ -20,6 +21,10 @@ bash "$here/cmds.sh" "$leads"
 if { [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null 2>&1; } &&
 	command -v python3 >/dev/null 2>&1; then
 	sh "$here/pg-slow.sh" "$leads"
+fi
+# the sweep on PostgreSQL against SQLite, at BENCH_SIZES leads
+if [ -x /usr/lib/postgresql/15/bin/initdb ] || command -v initdb >/dev/null 2>&1; then
+	bash "$here/pg-bulk.sh" "$leads"
 fi
 [ -n "${BENCH_ROWS:-}" ] || exit 0
 rows=$BENCH_ROWS

@@ -531,3 +531,91 @@ bool db_lc_only_assigned(const struct lead *before, const struct lead *after)
 	}
 	return true;
 }
+
+/* ---- the sweep's idle leads (lc_inactivate_idle) ---- */
+
+int db_lc_idle_each(struct db *db, int64_t cutoff, db_lead_fn fn, void *ctx, struct lerr *err)
+{
+	/* a range of leads_idle(status, coalesce(last_activity_at, created_at))
+	 * per status; the rows streamed: fn runs no statement */
+	struct dbst *st =
+	    db_prepare_once(db,
+	                    "SELECT id, status, first_name, last_name, company, email "
+	                    "FROM leads WHERE status IN ('new', 'active') AND "
+	                    "coalesce(last_activity_at, created_at) <= ?1 ORDER BY id",
+	                    NULL);
+	if (!st)
+		return db_fail(db, err, "find idle leads");
+	st_bind_int64(st, 1, cutoff);
+	st_stream(st);
+	int rc, ret = 0;
+	while (!ret && (rc = st_step(st)) == SQLITE_ROW) {
+		struct lead l;
+		lead_init(&l);
+		lead_set_int(&l, LI_ID, st_col_int64(st, 0));
+		lead_set(&l, LT_STATUS, st_col_text(st, 1));
+		lead_set(&l, LT_FIRST_NAME, st_col_text(st, 2));
+		lead_set(&l, LT_LAST_NAME, st_col_text(st, 3));
+		lead_set(&l, LT_COMPANY, st_col_text(st, 4));
+		lead_set(&l, LT_EMAIL, st_col_text(st, 5));
+		ret = fn(&l, ctx);
+		lead_free(&l);
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = db_fail(db, err, "find idle leads");
+	st_finalize(st);
+	return ret;
+}
+
+int db_lc_inactivate(struct db *db, int64_t cutoff, int64_t now, const char *actor,
+                     const char *data, struct lerr *err)
+{
+	/* the history first, while the leads still say what they were; one
+	 * row a lead in id order, as one lead at a time would write them */
+	struct dbst *st = db_prep(db,
+	                          "INSERT INTO events(lead_id, at, actor, kind, from_val, to_val, "
+	                          "data) SELECT id, ?1, ?2, 'status', status, 'inactive', ?3 "
+	                          "FROM leads WHERE status IN ('new', 'active') AND "
+	                          "coalesce(last_activity_at, created_at) <= ?4 ORDER BY id",
+	                          err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, now);
+	db_bind_text(st, 2, actor);
+	db_bind_text(st, 3, data);
+	st_bind_int64(st, 4, cutoff);
+	int rc = st_step(st);
+	st_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, err, "record history");
+	/* only the two columns that change: no unique key in it, so on
+	 * PostgreSQL it waits in the pipeline for the commit (lib/db_pg.c) */
+	st = db_prep(db,
+	             "UPDATE leads SET status = 'inactive', updated_at = ?1 WHERE status IN "
+	             "('new', 'active') AND coalesce(last_activity_at, created_at) <= ?2",
+	             err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, now);
+	st_bind_int64(st, 2, cutoff);
+	rc = st_step(st);
+	st_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "update lead");
+}
+
+int db_lc_inactive_one(struct db *db, int64_t id, int64_t now, int64_t score, struct lerr *err)
+{
+	/* the columns that change, no unique key: deferred on PostgreSQL */
+	struct dbst *st = db_prep(db,
+	                          "UPDATE leads SET status = 'inactive', updated_at = ?2, "
+	                          "score = ?3 WHERE id = ?1",
+	                          err);
+	if (!st)
+		return err->code;
+	st_bind_int64(st, 1, id);
+	st_bind_int64(st, 2, now);
+	st_bind_int64(st, 3, score);
+	int rc = st_step(st);
+	st_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "update lead");
+}

@@ -6,30 +6,6 @@
 
 #include "dbi.h"
 
-int db_sweep_idle(struct db *db, int64_t cutoff, int64_t **ids, size_t *n, struct lerr *err)
-{
-	/* a range of leads_idle(status, coalesce(last_activity_at, created_at))
-	 * per status: the leads that went idle before the cutoff, not a walk
-	 * over every open lead */
-	struct dbst *st = db_prep(db,
-	                          "SELECT id FROM leads WHERE status IN ('new', 'active') AND "
-	                          "coalesce(last_activity_at, created_at) <= ?1 ORDER BY id",
-	                          err);
-	if (!st)
-		return err->code;
-	st_bind_int64(st, 1, cutoff);
-	size_t cap = 0;
-	*ids = NULL;
-	*n = 0;
-	int rc;
-	while ((rc = st_step(st)) == SQLITE_ROW) {
-		*ids = xgrow(*ids, &cap, *n + 1, sizeof **ids);
-		(*ids)[(*n)++] = st_col_int64(st, 0);
-	}
-	st_reset(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(db, err, "find idle leads");
-}
-
 int db_sweep_stage_idle(struct db *db, const char *stage, int64_t cutoff, struct sweep_idle **v,
                         size_t *n, struct lerr *err)
 {

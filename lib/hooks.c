@@ -29,6 +29,14 @@ void hooks_register_config(void)
 	maildir_register_config();
 }
 
+bool hooks_quiet(const struct config *cfg, const struct hook_event *ev)
+{
+	/* route_hook routes a new lead only (HK_RECEIVED); a workflow fires on
+	 * the events of its table (wf_hook_event_name) */
+	return ev->kind != HK_RECEIVED && !score_hook_reacts(cfg, ev) && !wf_hook_event_name(ev) &&
+	       !seq_hook_reacts(ev);
+}
+
 int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 {
 	/* Engines register here as they land: route, score, workflow. */

@@ -76,6 +76,13 @@ struct hook_env {
  */
 void hooks_register_config(void);
 
+/*
+ * Whether no engine reacts to ev on any lead under cfg: hooks_run for it
+ * would change nothing and write nothing, so a bulk path may leave it out
+ * and write its change set-based (lc_inactivate_idle).
+ */
+bool hooks_quiet(const struct config *cfg, const struct hook_event *ev);
+
 /* Run the engines for one event on l. 0 or an exit code with env->err. */
 int hooks_run(struct hook_env *env, struct lead *l, const struct hook_event *ev);
 

@@ -387,6 +387,96 @@ int lc_set_status(struct lc *c, struct lead *l, const char *to, const char *reas
 	return rc;
 }
 
+/* ---- the sweep: idle leads go inactive ---- */
+
+struct idle_walk {
+	lc_idle_fn fn;
+	void *ctx;
+	size_t n;
+	int64_t *ids; /* kept for the engines, one lead at a time */
+	size_t cap;
+	bool keep;
+};
+
+static int idle_seen(const struct lead *l, void *p)
+{
+	struct idle_walk *w = p;
+	if (w->keep) {
+		w->ids = xgrow(w->ids, &w->cap, w->n + 1, sizeof *w->ids);
+		w->ids[w->n++] = l->i[LI_ID];
+		return 0;
+	}
+	char name[256];
+	lead_display_name(l, name, sizeof name);
+	w->fn(w->ctx, l->i[LI_ID], name, lead_get(l, LT_STATUS));
+	w->n++;
+	return 0;
+}
+
+/* Whether a and b differ at most in their default score. */
+static bool same_but_score(const struct lead *a, const struct lead *b)
+{
+	for (int i = 0; i < LT__COUNT; i++)
+		if (strcmp(lead_get(a, (enum lead_text)i), lead_get(b, (enum lead_text)i)) != 0)
+			return false;
+	for (int i = 0; i < LI__COUNT; i++)
+		if (i != LI_SCORE && (a->has[i] != b->has[i] || (a->has[i] && a->i[i] != b->i[i])))
+			return false;
+	return true;
+}
+
+/*
+ * One idle lead through the engines, then saved: its status, updated_at
+ * and score when nothing else changed (what a change of status makes the
+ * scoring do), else the whole row.
+ */
+static int inactivate_one(struct lc *c, int64_t id, const char *data, struct idle_walk *w)
+{
+	struct lead l, was;
+	int rc = db_lead_by_id(c->db, id, &l, c->err);
+	if (rc)
+		return rc;
+	char *from = xstrdup(lead_get(&l, LT_STATUS));
+	lead_set(&l, LT_STATUS, "inactive");
+	lead_set_int(&l, LI_UPDATED_AT, c->now);
+	lead_init(&was);
+	for (int i = 0; i < LT__COUNT; i++)
+		lead_set(&was, (enum lead_text)i, l.t[i]);
+	memcpy(was.i, l.i, sizeof was.i);
+	memcpy(was.has, l.has, sizeof was.has);
+	if (!(rc = lc_record(c, &l, "status", from, "inactive", data)) &&
+	    !(rc = lc_hook(c, &l, HK_STATUS, "inactive")))
+		rc = same_but_score(&l, &was)
+		         ? db_lc_inactive_one(c->db, id, c->now, l.i[LI_SCORE], c->err)
+		         : db_lead_update(c->db, &l, c->err);
+	lead_free(&was);
+	if (!rc) {
+		char name[256];
+		lead_display_name(&l, name, sizeof name);
+		w->fn(w->ctx, id, name, from);
+	}
+	free(from);
+	lead_free(&l);
+	return rc;
+}
+
+int lc_inactivate_idle(struct lc *c, int64_t cutoff, const char *data, bool dry_run, lc_idle_fn fn,
+                       void *ctx, size_t *n)
+{
+	struct hook_event ev = { .kind = HK_STATUS, .detail = "inactive", .at = 0 };
+	struct idle_walk w = { .fn = fn, .ctx = ctx };
+	w.keep = !dry_run && !hooks_quiet(c->cfg, &ev);
+	int rc = db_lc_idle_each(c->db, cutoff, idle_seen, &w, c->err);
+	if (!rc && !dry_run && !w.keep)
+		rc = db_lc_inactivate(c->db, cutoff, c->now, c->actor, data, c->err);
+	*n = w.keep ? 0 : w.n;
+	for (size_t i = 0; w.keep && i < w.n && !rc; i++)
+		if (!(rc = inactivate_one(c, w.ids[i], data, &w)))
+			(*n)++;
+	free(w.ids);
+	return rc;
+}
+
 int64_t lc_inactive_at(const struct config *cfg, const struct lead *l)
 {
 	const char *st = lead_get(l, LT_STATUS);

@@ -178,6 +178,22 @@ int lc_close_tasks(struct lc *c, const struct lead *l, const char *why);
  */
 int lc_task_check_closed(struct lc *c, int64_t task_id, int64_t lead_id, const char *rule,
                          bool *cancelled);
+/*
+ * The sweep's bulk entry point: every new or active lead idle since cutoff
+ * or before (lead.last_activity_at, else created_at) becomes inactive at
+ * c->now, with a `status` history row carrying data, in id order; fn is
+ * told of each (its id, its name as people read it, the status it had)
+ * and *n counts them. When no engine reacts to a lead going inactive
+ * (hooks_quiet: no scoring rule reads the status), two statements do it
+ * whatever the number of leads, and only the status and updated_at
+ * columns are written; else each lead goes through the engines in turn
+ * and is saved by its status, updated_at and score (the whole row when
+ * an engine changed more). dry_run: the leads are only read, no engine
+ * runs.
+ */
+typedef void (*lc_idle_fn)(void *ctx, int64_t id, const char *name, const char *from);
+int lc_inactivate_idle(struct lc *c, int64_t cutoff, const char *data, bool dry_run, lc_idle_fn fn,
+                       void *ctx, size_t *n);
 /* Whether a lead in stage key with status is closed (won, lost, unqualified). */
 bool lc_closed(const struct config *cfg, const char *stage_key, const char *status);
 /* When the sweep would make l inactive, or 0 if it never will as things stand. */
@@ -309,6 +325,14 @@ int db_lc_import_quiet(struct db *db, int64_t batch, int64_t *started, int64_t *
  * is later. Reads the batch only for imported leads.
  */
 int lc_reminder_since(struct lc *c, const struct lead *l, int64_t since, int64_t *out);
+/* The idle leads of lc_inactivate_idle, streamed in id order: fn gets each
+ * with its id, status, names, company and email only, and runs no statement. */
+int db_lc_idle_each(struct db *db, int64_t cutoff, db_lead_fn fn, void *ctx, struct lerr *err);
+/* Make them inactive: their history rows, then status and updated_at. */
+int db_lc_inactivate(struct db *db, int64_t cutoff, int64_t now, const char *actor,
+                     const char *data, struct lerr *err);
+/* Lead id inactive at now with that default score; nothing else of it changes. */
+int db_lc_inactive_one(struct db *db, int64_t id, int64_t now, int64_t score, struct lerr *err);
 /* Whether lead has an open task created by rule. */
 int db_lc_rule_open(struct db *db, int64_t lead_id, const char *rule, bool *open, struct lerr *err);
 

@@ -383,18 +383,24 @@ static struct {
 	int64_t id, now;
 } last;
 
-bool score_wanted(const struct hook_env *env, const struct lead *l, const struct hook_event *ev)
+bool score_hook_reacts(const struct config *cfg, const struct hook_event *ev)
 {
-	const struct score_config *sc = sc_of(env->cfg);
-	if (!sc || sc->n == 0)
-		return false;
-	if (ev->kind == HK_ASSIGNED && !sc->uses_assignment && last.cfg == env->cfg &&
-	    last.id == l->i[LI_ID] && last.now == env->now)
-		return false;
+	const struct score_config *sc = sc_of(cfg);
 	/* a change of status (the sweep making idle leads inactive) rescored
 	 * from the lead's events for nothing when no rule reads the status: a
 	 * third of the sweep's work per lead */
-	return ev->kind != HK_STATUS || sc->uses_status;
+	return sc && sc->n > 0 && (ev->kind != HK_STATUS || sc->uses_status);
+}
+
+bool score_wanted(const struct hook_env *env, const struct lead *l, const struct hook_event *ev)
+{
+	if (!score_hook_reacts(env->cfg, ev))
+		return false;
+	const struct score_config *sc = sc_of(env->cfg);
+	if (ev->kind == HK_ASSIGNED && !sc->uses_assignment && last.cfg == env->cfg &&
+	    last.id == l->i[LI_ID] && last.now == env->now)
+		return false;
+	return true;
 }
 
 void score_ran(const struct hook_env *env, const struct lead *l, int rc)

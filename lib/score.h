@@ -114,6 +114,8 @@ bool score_new_lead(const struct config *cfg, const struct lead *l, int64_t now,
  * reads changed)? hooks_run then calls lc_score and tells score_ran. */
 bool score_wanted(const struct hook_env *env, const struct lead *l, const struct hook_event *ev);
 void score_ran(const struct hook_env *env, const struct lead *l, int rc);
+/* Whether an event of this kind may rescore a lead at all (hooks_quiet). */
+bool score_hook_reacts(const struct config *cfg, const struct hook_event *ev);
 
 /*
  * Each score of l computed now with every rule's contribution:

@@ -317,6 +317,11 @@ static const char *stop_reason(const struct hook_event *ev)
 	}
 }
 
+bool seq_hook_reacts(const struct hook_event *ev)
+{
+	return stop_reason(ev) || wf_hook_event_name(ev);
+}
+
 int seq_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev)
 {
 	if (env->dry_run || !l->i[LI_ID])

@@ -76,6 +76,8 @@ const struct seq_def *seq_find(const struct config *cfg, const char *name);
 
 /* Start and stop runs from lead events: called by hooks_run for each event. */
 int seq_hook(struct hook_env *env, struct lead *l, const struct hook_event *ev);
+/* Whether seq_hook may stop or start a sequence on ev (hooks_quiet). */
+bool seq_hook_reacts(const struct hook_event *ev);
 
 /* Start sequence name on lead l at now: *id the new run; EX_DATAERR when
  * one of that name is running already on it, EX_USAGE for no such name. */

@@ -134,14 +134,22 @@ static struct hook_env henv(struct sw *s)
 
 /* ---- inactivity ---- */
 
+struct idle_say {
+	struct sw *s;
+	const char *reason;
+};
+
+static void idle_said(void *ctx, int64_t id, const char *name, const char *from)
+{
+	struct idle_say *is = ctx;
+	say(is->s, "lead #%lld %s: %s -> inactive (%s)", (long long)id, name, from, is->reason);
+}
+
 static int inactivity(struct sw *s)
 {
 	struct ldur after = s->cfg->inactive_after;
 	if (ldur_is_zero(after))
 		return 0;
-	int64_t *ids;
-	size_t n;
-	int rc = db_sweep_idle(s->db, ldur_sub(s->o->now, after), &ids, &n, s->err);
 	char dur[LTIME_BUFSZ];
 	ldur_fmt(after, dur);
 	struct sb data = SB_INIT;
@@ -150,32 +158,19 @@ static int inactivity(struct sw *s)
 	sb_addf(&reason, "no activity for %s", dur);
 	sb_add_json_str(&data, reason.buf);
 	sb_adds(&data, "}");
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct lead l;
-		if ((rc = db_lead_by_id(s->db, ids[i], &l, s->err)))
-			break;
-		char *from = xstrdup(lead_get(&l, LT_STATUS));
-		lead_set(&l, LT_STATUS, "inactive");
-		lead_set_int(&l, LI_UPDATED_AT, s->o->now);
-		struct hook_env env = henv(s);
-		struct hook_event ev = { .kind = HK_STATUS, .detail = "inactive", .at = 0 };
-		if (!s->o->dry_run &&
-		    !(rc = event(s, l.i[LI_ID], "status", from, "inactive", data.buf)) &&
-		    !(rc = hooks_run(&env, &l, &ev)))
-			rc = db_lead_update(s->db, &l, s->err);
-		if (!rc) {
-			s->c->inactive++;
-			char name[256];
-			lead_display_name(&l, name, sizeof name);
-			say(s, "lead #%lld %s: %s -> inactive (%s)", (long long)l.i[LI_ID], name,
-			    from, reason.buf);
-		}
-		free(from);
-		lead_free(&l);
-	}
+	struct lc c = { .db = s->db,
+		        .cfg = s->cfg,
+		        .now = s->o->now,
+		        .actor = SWEEP_ACTOR,
+		        .no_route = s->o->no_route,
+		        .err = s->err };
+	struct idle_say is = { s, reason.buf };
+	size_t n = 0;
+	int rc = lc_inactivate_idle(&c, ldur_sub(s->o->now, after), data.buf, s->o->dry_run,
+	                            idle_said, &is, &n);
+	s->c->inactive += (int)n;
 	sb_free(&reason);
 	sb_free(&data);
-	free(ids);
 	return rc;
 }
 

@@ -68,9 +68,6 @@ int sweep_run(struct db *db, const struct config *cfg, const struct sweep_opts *
 
 /* --- storage (lib/db_sweep.c) --- */
 
-/* Ids of leads with status new or active idle since at or before cutoff. */
-int db_sweep_idle(struct db *db, int64_t cutoff, int64_t **ids, size_t *n, struct lerr *err);
-
 struct sweep_idle {
 	int64_t id, since;
 };

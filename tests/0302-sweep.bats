@@ -325,3 +325,55 @@ setup_busy_day() {
 	run -0 sql "SELECT owner FROM leads ORDER BY id"
 	assert_output $'ana\nben'
 }
+
+@test "idle leads go inactive in two statements unless a scoring rule reads the status" {
+	# no reminders: the default stages have none
+	cat >"$LEADS_CONFIG" <<-YAML
+	team:
+	  - {name: ana, email: ana@example.com}
+	scoring:
+	  rules:
+	    - {name: calls, on: call, points: 5}
+	YAML
+	LEADS_NOW=2026-11-01T09:00:00Z
+	add_lead --email a@example.com --first Ann
+	add_lead --email b@example.com
+	add_lead --email c@example.com
+	# LEADS_TRACE_SQL (lib/db.c) shows every statement prepared: no lead is
+	# read or saved one at a time, no activity read to rescore
+	run -0 --separate-stderr env LEADS_TRACE_SQL=1 LEADS_NOW=2026-12-05T09:00:00Z \
+		"$LEADS_BIN" -v sweep --no-deliver
+	assert_output --partial "sweep: 3 leads inactive,"
+	run -0 grep 'inactive (' <<<"$stderr"
+	assert_output "leads sweep: lead #1 Ann: new -> inactive (no activity for 30d)
+leads sweep: lead #2 b@example.com: new -> inactive (no activity for 30d)
+leads sweep: lead #3 c@example.com: new -> inactive (no activity for 30d)"
+	run -0 grep -c "^leads-sql: UPDATE leads SET status = 'inactive', updated_at = ?1 WHERE" <<<"$stderr"
+	assert_output 1
+	run -1 grep -cE 'FROM leads WHERE id = \?1|^leads-sql: UPDATE leads SET email|FROM events WHERE lead_id = \?1 AND kind IN' <<<"$stderr"
+	run -0 statuses
+	assert_output "inactive inactive inactive"
+	run -0 sql "SELECT lead_id, at, actor, kind, from_val, to_val, data FROM events
+		WHERE actor = 'sweep' AND kind = 'status' ORDER BY id"
+	assert_output "1|1796461200|sweep|status|new|inactive|{\"reason\":\"no activity for 30d\"}
+2|1796461200|sweep|status|new|inactive|{\"reason\":\"no activity for 30d\"}
+3|1796461200|sweep|status|new|inactive|{\"reason\":\"no activity for 30d\"}"
+	run -0 sql "SELECT DISTINCT updated_at FROM leads"
+	assert_output 1796461200
+	# a rule on the status: each lead through the engines, rescored
+	reset_db
+	cat >>"$LEADS_CONFIG" <<-YAML
+	    - {name: gone, when: {field: status, eq: inactive}, points: -10}
+	YAML
+	add_lead --email a@example.com --first Ann
+	run -0 --separate-stderr env LEADS_TRACE_SQL=1 LEADS_NOW=2026-12-05T09:00:00Z \
+		"$LEADS_BIN" -v sweep --no-deliver
+	run -0 grep -c '^leads sweep: lead #1 Ann: new -> inactive' <<<"$stderr"
+	run -0 grep -c 'FROM leads WHERE id = ?1' <<<"$stderr"
+	run -0 grep -c 'FROM events WHERE lead_id = ?1 AND kind IN' <<<"$stderr"
+	# saved by its status, updated_at and score, not the whole row
+	run -0 grep -c "^leads-sql: UPDATE leads SET status = 'inactive', updated_at = ?2, score = ?3 WHERE id = ?1" <<<"$stderr"
+	run -1 grep -c '^leads-sql: UPDATE leads SET email' <<<"$stderr"
+	run -0 sql "SELECT status, score FROM leads"
+	assert_output "inactive|-10"
+}
