@@ -542,7 +542,7 @@ int db_lc_idle_each(struct db *db, int64_t cutoff, db_lead_fn fn, void *ctx, str
 	    db_prepare_once(db,
 	                    "SELECT id, status, first_name, last_name, company, email "
 	                    "FROM leads WHERE status IN ('new', 'active') AND "
-	                    "coalesce(last_activity_at, created_at) <= ?1 ORDER BY id",
+	                    "coalesce(last_activity_at, created_at) <= ?1 ORDER BY +id",
 	                    NULL);
 	if (!st)
 		return db_fail(db, err, "find idle leads");
@@ -576,7 +576,7 @@ int db_lc_inactivate(struct db *db, int64_t cutoff, int64_t now, const char *act
 	                          "INSERT INTO events(lead_id, at, actor, kind, from_val, to_val, "
 	                          "data) SELECT id, ?1, ?2, 'status', status, 'inactive', ?3 "
 	                          "FROM leads WHERE status IN ('new', 'active') AND "
-	                          "coalesce(last_activity_at, created_at) <= ?4 ORDER BY id",
+	                          "coalesce(last_activity_at, created_at) <= ?4 ORDER BY +id",
 	                          err);
 	if (!st)
 		return err->code;
