@@ -309,6 +309,13 @@ int pick_owner(struct ctx *c, const char *s, const char **out)
 		static char *owner;
 		free(owner);
 		owner = NULL;
+		/* one that some lead has: found by the index, no walk over all */
+		if (db_lead_owner_exact(c->db, s, &owner, &c->err))
+			return fail_err(c);
+		if (owner) {
+			*out = owner;
+			return 0;
+		}
 		int rc = pick_distinct(c, "owner", s, &owner);
 		*out = owner;
 		return rc;

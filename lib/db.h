@@ -161,6 +161,9 @@ int db_fts_fill(struct db *db, bool *filled, struct lerr *err);
 /* The distinct values of column "source" or "owner" of the leads, sorted
  * (strv_free them). */
 int db_lead_distinct(struct db *db, const char *col, char ***v, size_t *n, struct lerr *err);
+/* An owner some lead has, the case aside (by the owner index): *out as
+ * stored, or NULL when none has it. */
+int db_lead_owner_exact(struct db *db, const char *owner, char **out, struct lerr *err);
 /* 1 if found (id in *id), 0 if not. */
 int db_lead_id_by_email(struct db *db, const char *email, int64_t *id, struct lerr *err);
 int64_t db_lead_count(struct db *db);

@@ -103,6 +103,21 @@ int db_lead_distinct(struct db *db, const char *col, char ***v, size_t *n, struc
 	return 0;
 }
 
+int db_lead_owner_exact(struct db *db, const char *owner, char **out, struct lerr *err)
+{
+	*out = NULL;
+	struct dbst *st =
+	    db_prep(db, "SELECT owner FROM leads WHERE owner = ?1 COLLATE NOCASE LIMIT 1", err);
+	if (!st)
+		return err->code;
+	db_bind_text(st, 1, owner);
+	int rc = st_step(st);
+	if (rc == SQLITE_ROW)
+		*out = db_col_text(st, 0);
+	st_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, err, "look up an owner");
+}
+
 static char *text_query(struct db *db, const char *text, bool any)
 {
 	/* words: runs of ASCII letters and digits and of any non-ASCII bytes */
