@@ -385,6 +385,12 @@ static const char *const migrations[] = {
 	"CREATE INDEX leads_stage_id ON leads(stage, id);"
 	"DROP INDEX stays_stage;"
 	"CREATE INDEX stays_stage ON stays(stage, secs, lead_id);",
+
+	/* 11: a rep's open tasks (`task list --owner`, `task --mine`, the
+	 * digest) off an index of the open ones: tasks_owner_ci walked every
+	 * task the rep ever had, done ones too, to find the few still open. */
+	"CREATE INDEX tasks_owner_open ON tasks(owner COLLATE NOCASE, due_at) WHERE done_at IS "
+	"NULL;",
 };
 
 /* SQLite only */

@@ -1765,6 +1765,10 @@ static const char *const pg_migrations[] = {
 	"CREATE INDEX leads_stage_id ON leads(stage, id);"
 	"DROP INDEX stays_stage;"
 	"CREATE INDEX stays_stage ON stays(stage, secs, lead_id);",
+
+	/* 11: a rep's open tasks (db.c) */
+	"CREATE INDEX tasks_owner_open ON tasks(owner COLLATE NOCASE, due_at) WHERE done_at IS "
+	"NULL;",
 };
 
 int pg_migration_count(void)

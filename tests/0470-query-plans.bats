@@ -157,6 +157,15 @@ index_only() {
 	no_scan task list --owner ANA --all
 	no_scan task list --lead 2
 	no_scan task list --due overdue
+	# a rep's open tasks off the index of open ones, not every task they had
+	sqlite3 "$LEADS_DB" "ANALYZE; DELETE FROM sqlite_stat1 WHERE tbl = 'tasks';
+		INSERT INTO sqlite_stat1 VALUES ('tasks', 'tasks_owner_ci', '50300 5030 229'),
+		('tasks', 'tasks_owner_open', '300 30 2'), ('tasks', 'tasks_open', '300 22'),
+		('tasks', 'tasks_lead', '50300 1')"
+	local q
+	q=$(traced task list --owner ana | grep 'FROM tasks t')
+	run -0 sqlite3 "$LEADS_DB" "EXPLAIN QUERY PLAN $q"
+	assert_output --partial "USING INDEX tasks_owner_open"
 	run -0 leads task list --owner ANA --format tsv
 	assert_output --partial "Call"
 	refute_output --partial "Write"

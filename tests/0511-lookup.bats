@@ -184,14 +184,15 @@ give the id or the email to say which"
 	# a database from before the index (step 6): the migration fills it from
 	# the leads and notes; what the later steps added goes too
 	# (7: lead_aliases, 8: leads.close_date, 9: sequences and mail flags,
-	# 10: the list indexes by status and stage, stays_stage with the lead)
-	sqlite3 "$LEADS_DB" "DROP TRIGGER lead_fts_insert; DROP TRIGGER lead_fts_update; DROP TRIGGER lead_fts_delete; DROP TRIGGER lead_fts_note; DROP TABLE lead_fts; DROP TABLE lead_aliases; ALTER TABLE leads DROP COLUMN close_date; DROP TABLE sequences; DROP TABLE mail_flags; DROP INDEX outbox_seq_sender; ALTER TABLE outbox DROP COLUMN sender; ALTER TABLE outbox DROP COLUMN headers; DROP INDEX leads_status_id; DROP INDEX leads_stage_id; DROP INDEX stays_stage; CREATE INDEX stays_stage ON stays(stage, secs); PRAGMA user_version = 5;"
+	# 10: the list indexes by status and stage, stays_stage with the lead,
+	# 11: the open tasks by owner)
+	sqlite3 "$LEADS_DB" "DROP TRIGGER lead_fts_insert; DROP TRIGGER lead_fts_update; DROP TRIGGER lead_fts_delete; DROP TRIGGER lead_fts_note; DROP TABLE lead_fts; DROP TABLE lead_aliases; ALTER TABLE leads DROP COLUMN close_date; DROP TABLE sequences; DROP TABLE mail_flags; DROP INDEX outbox_seq_sender; ALTER TABLE outbox DROP COLUMN sender; ALTER TABLE outbox DROP COLUMN headers; DROP INDEX leads_status_id; DROP INDEX leads_stage_id; DROP INDEX stays_stage; CREATE INDEX stays_stage ON stays(stage, secs); DROP INDEX tasks_owner_open; PRAGMA user_version = 5;"
 	sqlite3 "$LEADS_DB" "INSERT INTO events (lead_id, at, kind, data) VALUES (1, 0, 'note', '{\"text\":\"blue widgets\"}')"
 	run -0 leads edit 1 --last Old
 	run -0 leads list widget --format csv --columns id,name
 	assert_output $'id,name\n1,Ann Old'
-	run -0 sqlite3 "$LEADS_DB" "SELECT group_concat(name, ' ') FROM pragma_index_info('stays_stage'); SELECT count(*) FROM sqlite_schema WHERE name IN ('leads_status_id', 'leads_stage_id')"
-	assert_output $'stage secs lead_id\n2'
+	run -0 sqlite3 "$LEADS_DB" "SELECT group_concat(name, ' ') FROM pragma_index_info('stays_stage'); SELECT count(*) FROM sqlite_schema WHERE name IN ('leads_status_id', 'leads_stage_id', 'tasks_owner_open')"
+	assert_output $'stage secs lead_id\n3'
 }
 
 @test "list TEXT on PostgreSQL: the GIN indexes answer the query" {
