@@ -275,10 +275,10 @@ bench_sweep_none() {
 		C=(sqlite3 "$db" "BEGIN IMMEDIATE; SELECT id FROM leads WHERE $idle_where; $sweep_reads COMMIT;")
 	fi
 }
-bench_sweep_idle() {
+sweep_copy() { # SIDE DB: the sweep on a fresh copy of DB, against its SQL
 	sync_first=1
 	rm -f "$dir/run.db"*
-	cp "$dir/idle.db" "$dir/run.db"
+	cp "$dir/$2" "$dir/run.db"
 	if [ "$1" = A ]; then
 		C=("$leads" -d "$dir/run.db" sweep --no-deliver)
 	else
@@ -290,22 +290,8 @@ bench_sweep_idle() {
 			$sweep_reads COMMIT;")
 	fi
 }
-
-bench_sweep_idle10() {
-	sync_first=1
-	rm -f "$dir/run.db"*
-	cp "$dir/idle10.db" "$dir/run.db"
-	if [ "$1" = A ]; then
-		C=("$leads" -d "$dir/run.db" sweep --no-deliver)
-	else
-		C=(sqlite3 "$dir/run.db" "BEGIN IMMEDIATE;
-			INSERT INTO events(lead_id, at, actor, kind, from_val, to_val, data)
-			SELECT id, $now, 'bench', 'status', status, 'inactive', '{\"reason\":\"idle\"}'
-			FROM leads WHERE $idle_where;
-			UPDATE leads SET status = 'inactive', updated_at = $now WHERE $idle_where;
-			$sweep_reads COMMIT;")
-	fi
-}
+bench_sweep_idle() { sweep_copy "$1" idle.db; }
+bench_sweep_idle10() { sweep_copy "$1" idle10.db; }
 # a dry run reads what is due and writes nothing
 bench_sweep_dry() {
 	if [ "$1" = A ]; then
