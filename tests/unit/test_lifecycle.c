@@ -6,6 +6,7 @@
  * who takes unowned tasks) read the config as documented.
  */
 #include "tap.h"
+#include "fixture.h"
 
 #include "config.h"
 #include "db.h"
@@ -30,25 +31,6 @@ static const char yaml[] = "team:\n"
                            "workflows:\n"
                            "  - {name: keep, on: lead.discarded, keep_open: true,\n"
                            "     task: {title: Recover, due: 3mo}}\n";
-
-static int64_t new_lead(struct db *db, const char *email)
-{
-	struct lead l;
-	lead_init(&l);
-	lead_set(&l, LT_EMAIL, email);
-	lead_set(&l, LT_STAGE, "prospecting");
-	lead_set(&l, LT_STATUS, "new");
-	lead_set_int(&l, LI_CREATED_AT, 1000);
-	lead_set_int(&l, LI_UPDATED_AT, 1000);
-	lead_set_int(&l, LI_STAGE_ENTERED_AT, 1000);
-	lead_set_int(&l, LI_SCORE, 0);
-	struct lerr err = { 0 };
-	if (db_lead_insert(db, &l, &err))
-		diag("insert: %s", err.msg);
-	int64_t id = l.i[LI_ID];
-	lead_free(&l);
-	return id;
-}
 
 static int64_t add_task(struct db *db, int64_t lead, const char *owner, bool given,
                         const char *rule)
@@ -142,7 +124,7 @@ int main(void)
 	lead_free(&v);
 
 	/* a status by hand restarts the idle clock */
-	int64_t id = new_lead(db, "a@x.com");
+	int64_t id = fixture_lead(db, "a@x.com");
 	struct lead l;
 	is_int(db_lead_by_id(db, id, &l, &err), 0, "read the lead");
 	is_int(lc_inactive_at(cfg, &l), 1000 + 30 * 86400, "inactive 30d after creation");
@@ -191,7 +173,7 @@ int main(void)
 	is_int(lc_move(&c, &l, lost, NULL), EX_USAGE, "lost needs a reason");
 
 	/* keep_open: a workflow's tasks survive the closing */
-	int64_t id2 = new_lead(db, "b@x.com");
+	int64_t id2 = fixture_lead(db, "b@x.com");
 	struct lead l2;
 	is_int(db_lead_by_id(db, id2, &l2, &err), 0, "second lead");
 	int64_t k = add_task(db, id2, NULL, false, "keep");
@@ -213,7 +195,7 @@ int main(void)
 
 	/* merge: the plan fills, lists conflicts, flips with prefer_other; the
 	 * apply moves tasks, keeps the alias, deletes OTHER */
-	int64_t mk = new_lead(db, "keep@x.com"), mo = new_lead(db, "other@x.com");
+	int64_t mk = fixture_lead(db, "keep@x.com"), mo = fixture_lead(db, "other@x.com");
 	struct lead a, b;
 	is_int(db_lead_by_id(db, mk, &a, &err), 0, "merge: KEEP");
 	is_int(db_lead_by_id(db, mo, &b, &err), 0, "merge: OTHER");

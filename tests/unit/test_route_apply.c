@@ -7,6 +7,7 @@
  * owners, tasks and cursor at its end, in chunks.
  */
 #include "tap.h"
+#include "fixture.h"
 
 #include "config.h"
 #include "db.h"
@@ -28,25 +29,6 @@ static const char yaml[] = "team:\n"
                            "routing:\n"
                            "  rules:\n"
                            "    - {name: rotation, assign: {round_robin: [ana, ben]}}\n";
-
-static int64_t new_lead(struct db *db, const char *email)
-{
-	struct lead l;
-	lead_init(&l);
-	lead_set(&l, LT_EMAIL, email);
-	lead_set(&l, LT_STAGE, "prospecting");
-	lead_set(&l, LT_STATUS, "new");
-	lead_set_int(&l, LI_CREATED_AT, 1000);
-	lead_set_int(&l, LI_UPDATED_AT, 1000);
-	lead_set_int(&l, LI_STAGE_ENTERED_AT, 1000);
-	lead_set_int(&l, LI_SCORE, 0);
-	struct lerr err = { 0 };
-	if (db_lead_insert(db, &l, &err))
-		diag("insert: %s", err.msg);
-	int64_t id = l.i[LI_ID];
-	lead_free(&l);
-	return id;
-}
 
 static int count_assigned(const struct event *ev, void *ctx)
 {
@@ -106,7 +88,7 @@ int main(void)
 	struct lc c = lc_of_env(&env);
 
 	/* the decision writes nothing */
-	int64_t a = new_lead(db, "a@x.com");
+	int64_t a = fixture_lead(db, "a@x.com");
 	struct task_new tn = { .lead_id = a, .title = "T", .due_at = 5000 };
 	int64_t task = 0;
 	task_create(db, &tn, 1000, &task, &err);
@@ -140,7 +122,7 @@ int main(void)
 	lead_free(&l);
 
 	/* a dry run: the in-memory cursor only */
-	int64_t bid = new_lead(db, "b@x.com");
+	int64_t bid = fixture_lead(db, "b@x.com");
 	db_lead_by_id(db, bid, &l, &err);
 	env.dry_run = true;
 	is_int(lc_route(&env, &l, NULL, &d, NULL), 0, "dry run");
@@ -152,7 +134,7 @@ int main(void)
 	env.dry_run = false;
 
 	/* a bulk run: owners, cursor and history written at its end */
-	int64_t ids[3] = { bid, new_lead(db, "c@x.com"), new_lead(db, "d@x.com") };
+	int64_t ids[3] = { bid, fixture_lead(db, "c@x.com"), fixture_lead(db, "d@x.com") };
 	lc_bulk_begin();
 	const char *want[3] = { "ben", "ana", "ben" };
 	for (int i = 0; i < 3; i++) {
