@@ -65,7 +65,8 @@ const struct opt opts_funnel[] = {
 
 static const char *const by_names[] = { NULL, "owner", "source", "month" };
 
-#define BAR_WIDTH 24
+#define BAR_WIDTH 24 /* at most; less on a narrow terminal (bar_width) */
+#define BAR_MIN   8
 
 /* "2d 4h", "3h 5m", "45m", "12s": the two largest units. */
 static void fmt_dur(int64_t s, char *buf, size_t n)
@@ -85,21 +86,21 @@ static void fmt_dur(int64_t s, char *buf, size_t n)
 		snprintf(buf, n, "%lldd", (long long)(s / 86400));
 }
 
-/* A bar of n out of max, BAR_WIDTH cells at most, in eighths (or '#'). */
-static void bar(int64_t n, int64_t max, bool ascii, struct sb *out)
+/* A bar of n out of max, width cells at most, in eighths (or '#'). */
+static void bar(int64_t n, int64_t max, int64_t width, bool ascii, struct sb *out)
 {
 	sb_reset(out);
 	if (n <= 0 || max <= 0)
 		return;
 	if (ascii) {
-		int64_t cells = (n * BAR_WIDTH + max / 2) / max;
+		int64_t cells = (n * width + max / 2) / max;
 		for (int64_t i = 0; i < (cells ? cells : 1); i++)
 			sb_addc(out, '#');
 		return;
 	}
 	static const char *const part[] = { "",       "\u258F", "\u258E", "\u258D",
 		                            "\u258C", "\u258B", "\u258A", "\u2589" };
-	int64_t eighths = (n * BAR_WIDTH * 8 + max / 2) / max;
+	int64_t eighths = (n * width * 8 + max / 2) / max;
 	if (!eighths)
 		eighths = 1;
 	for (int64_t i = 0; i < eighths / 8; i++)
@@ -164,19 +165,51 @@ static void other_note(struct ctx *c, const struct funnel *f, FILE *fp)
 	sb_free(&sb);
 }
 
+static int digits(int64_t n)
+{
+	int d = 1;
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
+}
+
+/*
+ * The bars' full width: BAR_WIDTH, or on a narrow terminal what is left
+ * beside the stage, the two counts and the conversion (down to BAR_MIN:
+ * narrower, the table leaves the bars out). A bar is never cut: all are
+ * drawn to one scale.
+ */
+static int64_t bar_width(const struct ctx *c, const struct funnel *f)
+{
+	if (c->term_cols <= 0)
+		return BAR_WIDTH;
+	size_t namew = 5; /* STAGE */
+	int64_t most = 0;
+	for (size_t i = 0; i < f->nrows; i++) {
+		size_t w = out_term_width(f->rows[i].name);
+		if (w > namew)
+			namew = w;
+		if (f->rows[i].reached > most)
+			most = f->rows[i].reached;
+		if (f->rows[i].current > most)
+			most = f->rows[i].current;
+	}
+	int d = digits(most);
+	int64_t fixed = (int64_t)namew + 2 + (d > 3 ? d : 3) + 2 + (d > 7 ? d : 7) + 2 + 6 + 2;
+	int64_t room = (int64_t)c->term_cols - fixed;
+	return room >= BAR_WIDTH ? BAR_WIDTH : room >= BAR_MIN ? room : BAR_MIN;
+}
+
 static void print_table(struct ctx *c, const struct funnel *f, bool ascii)
 {
 	static const struct out_col cols[] = {
-		{ "stage", "STAGE", OUT_T_STR, 0 },
-		{ "group", "GROUP", OUT_T_STR, 0 },
-		{ "current", "NOW", OUT_T_INT, 1 },
-		{ "reached", "REACHED", OUT_T_INT, 1 },
-		{ "bar", "", OUT_T_STR, 0 },
-		{ "conv_prev", "CONV", OUT_T_STR, 1 },
-		{ "conv_top", "OF TOP", OUT_T_STR, 1 },
-		{ "drop_off", "DROP", OUT_T_STR, 1 },
-		{ "value", "VALUE", OUT_T_STR, 1 },
-		{ "median", "MEDIAN", OUT_T_STR, 1 },
+		{ "stage", "STAGE", OUT_T_STR, 0 },     { "group", "GROUP", OUT_T_STR, 0 },
+		{ "current", "NOW", OUT_T_INT, 1 },     { "reached", "REACHED", OUT_T_INT, 1 },
+		{ "bar", "", OUT_T_STR, OUT_WHOLE },    { "conv_prev", "CONV", OUT_T_STR, 1 },
+		{ "conv_top", "OF TOP", OUT_T_STR, 1 }, { "drop_off", "DROP", OUT_T_STR, 1 },
+		{ "value", "VALUE", OUT_T_STR, 1 },     { "median", "MEDIAN", OUT_T_STR, 1 },
 		{ "mean", "MEAN", OUT_T_STR, 1 },
 	};
 	struct out *o = out_new(stdout, OUT_TABLE, c->out_flags);
@@ -185,6 +218,7 @@ static void print_table(struct ctx *c, const struct funnel *f, bool ascii)
 	/* 80 columns keep the stage, the counts, the bar and the conversion */
 	out_drop_order(o, "group mean drop_off median conv_top value bar");
 	struct sb b = SB_INIT;
+	int64_t barw = bar_width(c, f);
 	for (size_t i = 0; i < f->nrows; i++) {
 		const struct funnel_row *r = &f->rows[i];
 		char buf[64];
@@ -195,7 +229,7 @@ static void print_table(struct ctx *c, const struct funnel *f, bool ascii)
 			out_int(o, r->reached);
 		else
 			out_null(o);
-		bar(r->reached >= 0 ? r->reached : r->current, f->leads, ascii, &b);
+		bar(r->reached >= 0 ? r->reached : r->current, f->leads, barw, ascii, &b);
 		out_str(o, b.buf);
 		double v;
 		bool ok = funnel_conv_prev(f, i, &v);
@@ -220,16 +254,34 @@ static void print_table(struct ctx *c, const struct funnel *f, bool ascii)
 	out_free(o);
 	sb_free(&b);
 
+	/* the summary: its parts joined by "; ", a line each on a terminal
+	 * too narrow for them together */
 	int64_t open = f->leads - f->won - f->lost;
-	printf("%lld lead%s: %lld won, %lld lost, %lld open", (long long)f->leads,
-	       f->leads == 1 ? "" : "s", (long long)f->won, (long long)f->lost, (long long)open);
+	char part[3][128];
+	int np = 0;
+	snprintf(part[np++], sizeof part[0], "%lld lead%s: %lld won, %lld lost, %lld open",
+	         (long long)f->leads, f->leads == 1 ? "" : "s", (long long)f->won,
+	         (long long)f->lost, (long long)open);
 	double wr;
 	if (funnel_win_rate(f, &wr))
-		printf("; win rate %.1f%% (won of closed)", wr * 100);
+		snprintf(part[np++], sizeof part[0], "win rate %.1f%% (won of closed)", wr * 100);
 	if (f->value) {
 		char m[32];
 		lead_money_fmt(f->value, m);
-		printf("; value %s", m);
+		snprintf(part[np++], sizeof part[0], "value %s", m);
+	}
+	size_t col = 0;
+	for (int i = 0; i < np; i++) {
+		size_t w = strlen(part[i]);
+		if (i && c->term_cols > 0 && col + 2 + w > (size_t)c->term_cols) {
+			fputs(";\n", stdout);
+			col = 0;
+		} else if (i) {
+			fputs("; ", stdout);
+			col += 2;
+		}
+		fputs(part[i], stdout);
+		col += w;
 	}
 	putchar('\n');
 	other_note(c, f, stdout);

@@ -703,7 +703,7 @@ static void sep_row(struct sb *sb, enum out_format fmt, int flags, const struct 
 
 static bool col_right(const struct out_col *c)
 {
-	return c->right || c->type == OUT_T_INT || c->type == OUT_T_NUM;
+	return c->right == 1 || c->type == OUT_T_INT || c->type == OUT_T_NUM;
 }
 
 /* The header of a column: its header, or its name upper-cased. */
@@ -842,7 +842,8 @@ static void layout_fit(struct layout *L, const struct tbl *t, const size_t *hdrw
 	size_t *min = xcalloc(n, sizeof(*min));
 	for (size_t i = 0; i < n; i++) {
 		size_t floor = hdrw[i] < 4 ? 4 : hdrw[i] > 10 ? 10 : hdrw[i];
-		min[i] = col_right(&t->cols[i]) || L->w[i] < floor ? L->w[i] : floor;
+		bool whole = col_right(&t->cols[i]) || t->cols[i].right == OUT_WHOLE;
+		min[i] = whole || L->w[i] < floor ? L->w[i] : floor;
 	}
 	/*
 	 * Leave out the most dispensable columns while the rest would not fit

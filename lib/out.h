@@ -95,8 +95,14 @@ struct out_col {
 	const char *name;   /* machine name: "first_name" */
 	const char *header; /* table header; NULL = name upper-cased */
 	enum out_type type;
-	int right; /* right-align in tables (implied for OUT_T_INT and OUT_T_NUM) */
+	/*
+	 * 1: right-align in tables (implied for OUT_T_INT and OUT_T_NUM);
+	 * OUT_WHOLE: left-aligned and never cut to fit a terminal (a bar: its
+	 * length is its meaning), left out in the drop order instead.
+	 */
+	int right;
 };
+#define OUT_WHOLE 2
 
 /* Rows held to align a streamed table (see "table" above). */
 #define OUT_LOOKAHEAD 200

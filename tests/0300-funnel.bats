@@ -87,6 +87,27 @@ OUT
 	assert_line --index 2 --regexp '^Contacted +active +1 +4  ################### '
 }
 
+@test "on a narrow terminal the bars shrink to one scale, never cut, and every line fits" {
+	command -v script >/dev/null || skip "no script(1)"
+	script -qec true /dev/null >/dev/null 2>&1 || skip "no pseudo-terminal here"
+	seed
+	local cols line full
+	for cols in 80 60 50; do
+		run script -qec "stty cols $cols rows 40; LEADS_NOW=2026-11-24T09:00:00Z LEADS_PAGER=cat NO_COLOR=1 '$LEADS_BIN' funnel" /dev/null
+		assert_success
+		output=${output//$'\r'/}
+		refute_output --partial $'\u2026' # no bar cut short with an ellipsis
+		while IFS= read -r line; do
+			((${#line} <= cols)) || fail "wider than $cols: '$line'"
+		done <<<"$output"
+		# Prospecting's bar (every lead reached it) is the full width, the
+		# others to its scale: Contacted 4 of 5
+		full=$(sed -n 2p <<<"$output" | grep -o '█*' | head -1)
+		[ "${#full}" -ge 8 ] || fail "no bar at $cols columns: $output"
+		assert_line --index 2 --regexp "^Contacted +1 +4  █{$((${#full} * 4 / 5 - 1)),$((${#full} * 4 / 5))}"
+	done
+}
+
 @test "the whole-pipeline path and the general path give the same funnel" {
 	seed
 	run -0 --separate-stderr leads -v funnel --format csv
