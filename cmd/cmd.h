@@ -180,6 +180,9 @@ struct out *ctx_out(struct ctx *c);
 
 /* Find a lead by id or email; on failure prints the error, returns code. */
 int find_lead(struct ctx *c, const char *ref, struct lead *l);
+/* End the command's transaction: rolled back on rc (returned), else
+ * committed (a failed commit is reported and its code returned). */
+int tx_end(struct ctx *c, int rc);
 
 /* The lifecycle context of this command (lib/lifecycle.h). */
 struct lc ctx_lc(struct ctx *c);

@@ -355,6 +355,17 @@ struct out *ctx_out(struct ctx *c)
  * or email: one match is the lead, several are listed (exit 65), as git
  * does with an ambiguous ref.
  */
+int tx_end(struct ctx *c, int rc)
+{
+	if (rc) {
+		db_rollback(c->db);
+		return rc;
+	}
+	if (db_commit(c->db, &c->err))
+		return fail_err(c);
+	return 0;
+}
+
 int find_lead(struct ctx *c, const char *ref, struct lead *l)
 {
 	struct lerr e = { 0 };

@@ -955,14 +955,7 @@ static int run(struct ctx *c, const struct cmd *cmd, struct args *a)
 		db_rollback(c->db);
 		return fail_err(c);
 	}
-	rc = cmd->fn(c, a);
-	if (rc) {
-		db_rollback(c->db);
-		return rc;
-	}
-	if (db_commit(c->db, &c->err))
-		return fail_err(c);
-	return 0;
+	return tx_end(c, cmd->fn(c, a));
 }
 
 /* The width of the terminal on standard output; 0 when it is not one. */

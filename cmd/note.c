@@ -190,13 +190,7 @@ int cmd_note(struct ctx *c, struct args *a)
 	}
 	rc = activity(c, a->argv[0], "note", text);
 	free(text);
-	if (rc) {
-		db_rollback(c->db);
-		return rc;
-	}
-	if (db_commit(c->db, &c->err))
-		return fail_err(c);
-	return 0;
+	return tx_end(c, rc);
 }
 
 /*

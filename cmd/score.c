@@ -215,12 +215,8 @@ int cmd_score(struct ctx *c, struct args *a)
 			lead_free(&l);
 		}
 	}
-	if (rc) {
-		db_rollback(c->db);
+	if ((rc = tx_end(c, rc)))
 		return rc;
-	}
-	if (db_commit(c->db, &c->err))
-		return fail_err(c);
 	note(c,
 	     "%" PRId64 " lead%s recalculated: %" PRId64 " score%s changed, %" PRId64
 	     " threshold%s crossed, %" PRId64 " dropped below",

@@ -138,20 +138,14 @@ static int seq_start_cmd(struct ctx *c, struct args *a)
 		return fail_err(c);
 	struct lead l;
 	int rc = find_lead(c, a->argv[1], &l);
-	if (rc) {
-		db_rollback(c->db);
-		return rc;
-	}
+	if (rc)
+		return tx_end(c, rc);
 	int64_t id = 0;
 	if (str_empty(l.t[LT_EMAIL]))
 		rc = fail(c, EX_DATAERR, "lead #%lld has no email", (long long)l.i[LI_ID]);
 	else if ((rc = seq_start(c->db, c->cfg, &l, a->argv[2], c->now, &id, &c->err)))
 		rc = fail_err(c);
-	if (!rc && db_commit(c->db, &c->err))
-		rc = fail_err(c);
-	else if (rc)
-		db_rollback(c->db);
-	if (!rc)
+	if (!(rc = tx_end(c, rc)))
 		printf("%lld\n", (long long)id);
 	lead_free(&l);
 	return rc;
@@ -163,10 +157,8 @@ static int seq_stop_cmd(struct ctx *c, struct args *a)
 		return fail_err(c);
 	struct lead l;
 	int rc = find_lead(c, a->argv[1], &l);
-	if (rc) {
-		db_rollback(c->db);
-		return rc;
-	}
+	if (rc)
+		return tx_end(c, rc);
 	int n = 0;
 	const char *name = a->argc > 2 ? a->argv[2] : NULL;
 	if ((rc =
@@ -175,11 +167,7 @@ static int seq_stop_cmd(struct ctx *c, struct args *a)
 	if (!rc && n)
 		rc = record(c, &l, "sequence_stopped", NULL, NULL,
 		            "{\"reason\":\"stopped by hand\"}");
-	if (!rc && db_commit(c->db, &c->err))
-		rc = fail_err(c);
-	else if (rc)
-		db_rollback(c->db);
-	if (!rc)
+	if (!(rc = tx_end(c, rc)))
 		note(c, "%d sequence run%s stopped on lead #%lld", n, n == 1 ? "" : "s",
 		     (long long)l.i[LI_ID]);
 	lead_free(&l);

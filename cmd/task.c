@@ -206,17 +206,6 @@ static int begin(struct ctx *c)
 	return 0;
 }
 
-static int end(struct ctx *c, int rc)
-{
-	if (rc) {
-		db_rollback(c->db);
-		return rc;
-	}
-	if (db_commit(c->db, &c->err))
-		return fail_err(c);
-	return 0;
-}
-
 static int task_event(struct ctx *c, const struct lead *l, const char *kind, const struct task *t,
                       const char *extra_key, const char *extra)
 {
@@ -265,13 +254,13 @@ static int task_add(struct ctx *c, struct args *a)
 		return rc;
 	struct lead l;
 	if ((rc = find_lead(c, a->argv[1], &l)))
-		return end(c, rc);
+		return tx_end(c, rc);
 	const char *owner = l.t[LT_OWNER];
 	if (a->val[T_OWNER] && !c->cfg->nteam) /* no team: anyone may own it */
 		owner = a->val[T_OWNER];
 	else if (a->val[T_OWNER] && (rc = pick_owner(c, a->val[T_OWNER], &owner))) {
 		lead_free(&l);
-		return end(c, rc);
+		return tx_end(c, rc);
 	}
 	struct task_new tn = { .lead_id = l.i[LI_ID],
 		               .owner = owner,
@@ -291,7 +280,7 @@ static int task_add(struct ctx *c, struct args *a)
 		rc = task_event(c, &l, "task", &t, NULL, NULL);
 	task_free(&t);
 	lead_free(&l);
-	if ((rc = end(c, rc)))
+	if ((rc = tx_end(c, rc)))
 		return rc;
 	printf("%lld\n", (long long)id);
 	return 0;
@@ -319,7 +308,7 @@ static int task_done(struct ctx *c, struct args *a)
 	struct task t;
 	struct lead l;
 	if ((rc = get_task(c, a->argv[1], &t, &l)))
-		return end(c, rc);
+		return tx_end(c, rc);
 	if (t.done_at) {
 		char when[LTIME_BUFSZ];
 		fmt_time_msg(c, t.done_at, when);
@@ -341,7 +330,7 @@ static int task_done(struct ctx *c, struct args *a)
 	}
 	task_free(&t);
 	lead_free(&l);
-	return end(c, rc);
+	return tx_end(c, rc);
 }
 
 static int task_snooze(struct ctx *c, struct args *a)
@@ -360,7 +349,7 @@ static int task_snooze(struct ctx *c, struct args *a)
 	struct task t;
 	struct lead l;
 	if ((rc = get_task(c, a->argv[1], &t, &l)))
-		return end(c, rc);
+		return tx_end(c, rc);
 	if (t.done_at) {
 		rc = fail(c, EX_DATAERR, "task #%lld is done; there is nothing to snooze",
 		          (long long)t.id);
@@ -382,7 +371,7 @@ static int task_snooze(struct ctx *c, struct args *a)
 	}
 	task_free(&t);
 	lead_free(&l);
-	return end(c, rc);
+	return tx_end(c, rc);
 }
 
 /* task reassign ID OWNER: hand a task to someone by name ('none': nobody) */
@@ -408,7 +397,7 @@ static int task_reassign(struct ctx *c, struct args *a)
 		rc = fail_err(c);
 	if (!rc && c->verbose)
 		note(c, "task #%lld is %s's now", (long long)id, owner ? owner : "nobody");
-	return end(c, rc);
+	return tx_end(c, rc);
 }
 
 int cmd_task(struct ctx *c, struct args *a)
