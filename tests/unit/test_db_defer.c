@@ -5,6 +5,7 @@
  * them.
  */
 #include "tap.h"
+#include "fixture.h"
 
 #include "db.h"
 #include "lead.h"
@@ -57,16 +58,10 @@ static int add(struct db *db, int64_t lead, int i)
 int main(void)
 {
 	char dir[] = "/tmp/leads-defer-XXXXXX";
-	if (!mkdtemp(dir))
+	struct db *db = fixture_open(dir);
+	if (!db)
 		return 2;
-	char path[64];
-	snprintf(path, sizeof path, "%s/t.db", dir);
-	struct db *db;
 	struct lerr err = { 0 };
-	if (db_open(path, DB_CREATE, &db, &err) != 0) {
-		printf("Bail out! %s\n", err.msg);
-		return 2;
-	}
 	struct lead l;
 	lead_init(&l);
 	lead_set(&l, LT_EMAIL, "a@x.com");
@@ -109,10 +104,7 @@ int main(void)
 	is_int(history(db, id).n, 41, "written at once");
 
 	lead_free(&l);
-	db_close(db);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
+	if (!fixture_close(db, dir))
 		return 2;
 	return done_testing();
 }

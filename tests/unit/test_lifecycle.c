@@ -88,13 +88,11 @@ int main(void)
 		return 2;
 	}
 	char dir[] = "/tmp/leads-lc-XXXXXX";
-	if (!mkdtemp(dir))
+	struct db *db = fixture_open(dir);
+	if (!db)
 		return 2;
-	char path[64];
-	snprintf(path, sizeof path, "%s/t.db", dir);
-	struct db *db;
 	struct lerr err = { 0 };
-	if (db_open(path, DB_CREATE, &db, &err) != 0 || db_sync_stages(db, cfg, &err) != 0) {
+	if (db_sync_stages(db, cfg, &err) != 0) {
 		printf("Bail out! %s\n", err.msg);
 		return 2;
 	}
@@ -334,11 +332,8 @@ int main(void)
 
 	lead_free(&l);
 	lead_free(&l2);
-	db_close(db);
 	config_free(cfg);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
+	if (!fixture_close(db, dir))
 		return 2;
 	return done_testing();
 }

@@ -74,13 +74,12 @@ int main(void)
 		return 2;
 	}
 	char dir[] = "/tmp/leads-ra-XXXXXX";
-	if (!mkdtemp(dir))
+	struct db *db = fixture_open(dir);
+	if (!db)
 		return 2;
-	char path[64], b[32];
-	snprintf(path, sizeof path, "%s/t.db", dir);
-	struct db *db;
+	char b[32];
 	struct lerr err = { 0 };
-	if (db_open(path, DB_CREATE, &db, &err) != 0 || db_sync_stages(db, cfg, &err) != 0) {
+	if (db_sync_stages(db, cfg, &err) != 0) {
 		printf("Bail out! %s\n", err.msg);
 		return 2;
 	}
@@ -156,11 +155,8 @@ int main(void)
 		is_str(owner_of(db, ids[i], b), want[i], "bulk: the owner written");
 	is_int(assigned(db, ids[2]), 1, "bulk: its history row");
 
-	db_close(db);
 	config_free(cfg);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
+	if (!fixture_close(db, dir))
 		return 2;
 	return done_testing();
 }

@@ -5,6 +5,7 @@
  * the mail flags every send checks.
  */
 #include "tap.h"
+#include "fixture.h"
 
 #include "config.h"
 #include "db.h"
@@ -61,16 +62,10 @@ static struct count runs(struct db *db, int64_t lead)
 int main(void)
 {
 	char dir[] = "/tmp/leads-seq-XXXXXX";
-	if (!mkdtemp(dir))
+	struct db *db = fixture_open(dir);
+	if (!db)
 		return 2;
-	char path[64];
-	snprintf(path, sizeof path, "%s/t.db", dir);
-	struct db *db;
 	struct lerr err = { 0 };
-	if (db_open(path, DB_CREATE, &db, &err) != 0) {
-		printf("Bail out! %s\n", err.msg);
-		return 2;
-	}
 	hooks_register_config();
 	static const char yaml[] = "sequences:\n"
 	                           "  a:\n    steps: [{subject: s, body: b}]\n"
@@ -115,10 +110,7 @@ int main(void)
 	lead_free(&lf);
 	lead_free(&lt);
 	config_free(cfg);
-	db_close(db);
-	char cmd[128];
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	if (system(cmd) != 0)
+	if (!fixture_close(db, dir))
 		return 2;
 	return done_testing();
 }
